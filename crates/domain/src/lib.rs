@@ -1,0 +1,27 @@
+//! provisio's rules, free of I/O.
+//!
+//! Everything here is pure: values are parsed once at the edge into the newtypes of [`values`],
+//! the lifecycle rules R1–R10 of SPEC §3 are functions of a line's state and `now` (a
+//! parameter; nothing in this crate reads the wall clock), and a mutation that needs
+//! permission takes the permit value only [`permission`] can mint.
+
+pub mod event;
+pub mod ids;
+pub mod lifecycle;
+pub mod order;
+pub mod permission;
+pub mod policy;
+pub mod rate_limit;
+pub mod refusal;
+pub mod state;
+pub mod values;
+
+pub use event::{Event, EventType};
+pub use ids::{CompanyId, UserId};
+pub use lifecycle::LineState;
+pub use order::{NewLine, NewOrder, OrderError};
+pub use permission::{Actor, CancelPermit, LinePermit, OrderParties, ReportPermit};
+pub use policy::OfferPolicies;
+pub use refusal::Refusal;
+pub use state::{ClosedReason, CompanyKind, EmailKind, EmailState, LineStatus, Role, Stage};
+pub use values::{ContactEmail, Locale, OfferSku, PersonName, SubRef, ValueError, WebOrderId};

@@ -1,0 +1,243 @@
+//! The lifecycle of one subscription line (SPEC §3, R1–R9) as pure functions of its state and
+//! `now`. Each returns the next state with the events to record, or a typed refusal.
+
+use jiff::{SignedDuration, Timestamp};
+use serde_json::json;
+
+use crate::event::{Event, EventType};
+use crate::permission::{CancelPermit, LinePermit, ReportPermit};
+use crate::policy::closes_at;
+use crate::rate_limit::ResendLimit;
+use crate::refusal::Refusal;
+use crate::state::{ClosedReason, LineStatus, Stage};
+use crate::values::ContactEmail;
+
+/// What the rules need to know of a line. `stage` and `status` are stored, never inferred.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineState {
+    pub stage: Stage,
+    pub status: LineStatus,
+    pub closed_reason: Option<ClosedReason>,
+    pub closed_at: Option<Timestamp>,
+    /// The start of the requested start date in the business time zone (R1).
+    pub rsd_start: Timestamp,
+    /// The first successful hand-off of a provisioning email (R1).
+    pub first_sent_at: Option<Timestamp>,
+    /// `first_sent_at` + the offer's window while the line is open (R6).
+    pub closes_at: Option<Timestamp>,
+}
+
+/// A new state with the audit events that explain it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transition {
+    pub line: LineState,
+    pub events: Vec<Event>,
+}
+
+/// What an allowed resend does (R2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResendPlan {
+    /// Before the RSD a resend is the first send.
+    pub is_first_send: bool,
+}
+
+/// What an allowed change of contact does (R4).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContactChangePlan {
+    /// Email the new contact now; otherwise the first send on the RSD goes to them.
+    pub send_now: bool,
+    pub event: Event,
+}
+
+impl LineState {
+    /// A freshly ordered line.
+    pub fn new(rsd_start: Timestamp) -> Self {
+        Self {
+            stage: Stage::Scheduled,
+            status: LineStatus::Open,
+            closed_reason: None,
+            closed_at: None,
+            rsd_start,
+            first_sent_at: None,
+            closes_at: None,
+        }
+    }
+
+    pub fn past_point_of_no_return(&self) -> bool {
+        self.stage.past_point_of_no_return()
+    }
+
+    /// R6: closed but not provisioned means provisioning is still in progress; such a line
+    /// stays actionable until PONR.
+    pub fn provisioning_in_progress(&self) -> bool {
+        self.stage.provisioning_in_progress()
+    }
+
+    /// R1: the automatic first send is due at the start of the RSD (at once when ordered with an
+    /// RSD today or earlier), unless a first email already went out or was queued.
+    pub fn first_send_due(&self, now: Timestamp, first_email_queued: bool) -> bool {
+        self.stage == Stage::Scheduled && !first_email_queued && now >= self.rsd_start
+    }
+
+    /// R1 / R2: a provisioning email was handed off successfully. The first hand-off starts the
+    /// window; later ones neither extend it nor reopen a closed line.
+    pub fn record_handoff(&self, now: Timestamp, window: SignedDuration) -> Option<Transition> {
+        if self.first_sent_at.is_some() || self.stage != Stage::Scheduled {
+            return None;
+        }
+        let mut line = self.clone();
+        line.first_sent_at = Some(now);
+        line.stage = Stage::AwaitingProvisioning;
+        if line.status == LineStatus::Open {
+            line.closes_at = Some(closes_at(now, window));
+        }
+        let event = Event::stage_changed(EventType::EmailSent, self.stage, line.stage);
+        Some(Transition {
+            line,
+            events: vec![event],
+        })
+    }
+
+    /// R6: an open line that is neither provisioned nor cancelled closes when its window,
+    /// counted from the first send, has run out.
+    pub fn close_if_lapsed(&self, now: Timestamp, window: SignedDuration) -> Option<Transition> {
+        let first = self.first_sent_at?;
+        let open = self.status == LineStatus::Open && self.provisioning_in_progress();
+        if !open || now < closes_at(first, window) {
+            return None;
+        }
+        Some(self.closed(ClosedReason::ProvisioningWindowLapsed, now, vec![]))
+    }
+
+    /// The deadline under a (possibly changed) window, for a line whose window is running.
+    pub fn deadline_under(&self, window: SignedDuration) -> Option<Timestamp> {
+        match (self.status, self.first_sent_at) {
+            (LineStatus::Open, Some(first)) if self.provisioning_in_progress() => {
+                Some(closes_at(first, window))
+            }
+            _ => self.closes_at,
+        }
+    }
+
+    /// Refusals shared by every action that needs the line before PONR (R2, R3, R4, R9).
+    fn ensure_before_ponr(&self) -> Result<(), Refusal> {
+        match self.stage {
+            Stage::Cancelled => Err(Refusal::LineCancelled),
+            s if s.past_point_of_no_return() => Err(Refusal::PastPointOfNoReturn),
+            _ => Ok(()),
+        }
+    }
+
+    /// R2 / R3 / R10: may this resend go out? Open or closed does not matter.
+    pub fn decide_resend(
+        &self,
+        _permit: &LinePermit,
+        limit: &ResendLimit,
+        recent_resends: &[Timestamp],
+        now: Timestamp,
+    ) -> Result<ResendPlan, Refusal> {
+        self.ensure_before_ponr()?;
+        limit.check(recent_resends, now)?;
+        Ok(ResendPlan {
+            is_first_send: self.first_sent_at.is_none(),
+        })
+    }
+
+    /// R4: change the provisioning contact before PONR. The caller revokes earlier links.
+    pub fn decide_contact_change(
+        &self,
+        _permit: &LinePermit,
+        old: &ContactEmail,
+        new: &ContactEmail,
+        now: Timestamp,
+    ) -> Result<ContactChangePlan, Refusal> {
+        self.ensure_before_ponr()?;
+        let send_now = self.first_sent_at.is_some() || now >= self.rsd_start;
+        let event = Event::new(
+            EventType::ContactChanged,
+            json!({ "from": old.as_str(), "to": new.as_str(), "send_now": send_now }),
+        );
+        Ok(ContactChangePlan { send_now, event })
+    }
+
+    /// R7: the customer's organization is onboarded: the point of no return.
+    pub fn onboard(
+        &self,
+        _permit: &ReportPermit,
+        organization: &str,
+    ) -> Result<Transition, Refusal> {
+        match self.stage {
+            Stage::Cancelled => Err(Refusal::LineCancelled),
+            Stage::Scheduled | Stage::AwaitingProvisioning => {
+                let mut line = self.clone();
+                line.stage = Stage::Onboarded;
+                let mut event =
+                    Event::stage_changed(EventType::LineOnboarded, self.stage, line.stage);
+                event.data["organization"] = json!(organization);
+                Ok(Transition {
+                    line,
+                    events: vec![event],
+                })
+            }
+            from => Err(Refusal::InvalidTransition {
+                from,
+                action: "onboard",
+            }),
+        }
+    }
+
+    /// R8: service configuration is complete; the line closes as provisioned.
+    pub fn mark_provisioned(
+        &self,
+        _permit: &ReportPermit,
+        now: Timestamp,
+    ) -> Result<Transition, Refusal> {
+        match self.stage {
+            Stage::Onboarded => {
+                let mut next = self.clone();
+                next.stage = Stage::Provisioned;
+                let event =
+                    Event::stage_changed(EventType::LineProvisioned, self.stage, next.stage);
+                Ok(next.closed(ClosedReason::Provisioned, now, vec![event]))
+            }
+            Stage::Cancelled => Err(Refusal::LineCancelled),
+            from => Err(Refusal::InvalidTransition {
+                from,
+                action: "mark as provisioned",
+            }),
+        }
+    }
+
+    /// R9: cancel before PONR; the caller revokes links and cancels queued email.
+    pub fn cancel(&self, _permit: &CancelPermit, now: Timestamp) -> Result<Transition, Refusal> {
+        match self.stage {
+            Stage::Cancelled => Err(Refusal::InvalidTransition {
+                from: Stage::Cancelled,
+                action: "cancel",
+            }),
+            s if s.past_point_of_no_return() => Err(Refusal::PastPointOfNoReturn),
+            _ => {
+                let mut next = self.clone();
+                next.stage = Stage::Cancelled;
+                let event = Event::stage_changed(EventType::LineCancelled, self.stage, next.stage);
+                Ok(next.closed(ClosedReason::Cancelled, now, vec![event]))
+            }
+        }
+    }
+
+    /// Closes the line (or re-labels why it is closed, e.g. cancelling a lapsed line).
+    fn closed(&self, reason: ClosedReason, now: Timestamp, mut events: Vec<Event>) -> Transition {
+        let mut line = self.clone();
+        line.status = LineStatus::Closed;
+        line.closed_reason = Some(reason);
+        if self.status == LineStatus::Open {
+            line.closed_at = Some(now);
+            events.push(Event::closed(reason));
+        }
+        Transition { line, events }
+    }
+}
+
+#[cfg(test)]
+#[path = "lifecycle_tests.rs"]
+mod tests;

@@ -1,0 +1,364 @@
+use super::*;
+use crate::ids::UserId;
+use crate::policy::window_of;
+use proptest::prelude::*;
+use uuid::Uuid;
+
+fn t(s: &str) -> Timestamp {
+    s.parse().unwrap()
+}
+fn permit() -> LinePermit {
+    LinePermit {
+        actor: UserId::from_uuid(Uuid::from_u128(1)),
+    }
+}
+fn report() -> ReportPermit {
+    ReportPermit::by_setup_link()
+}
+fn cancel_permit() -> CancelPermit {
+    CancelPermit {
+        actor: UserId::from_uuid(Uuid::from_u128(1)),
+    }
+}
+fn email(s: &str) -> ContactEmail {
+    ContactEmail::parse(s).unwrap()
+}
+const RSD: &str = "2026-05-04T00:00:00Z";
+fn scheduled() -> LineState {
+    LineState::new(t(RSD))
+}
+fn sent_at(at: &str) -> LineState {
+    scheduled()
+        .record_handoff(t(at), window_of(7))
+        .unwrap()
+        .line
+}
+fn onboarded() -> LineState {
+    sent_at(RSD).onboard(&report(), "Kund AB").unwrap().line
+}
+
+#[test]
+fn r1_first_send_is_due_at_the_start_of_the_rsd() {
+    let line = scheduled();
+    assert!(!line.first_send_due(t("2026-05-03T23:59:59Z"), false));
+    assert!(line.first_send_due(t(RSD), false));
+    assert!(
+        line.first_send_due(t("2026-06-01T00:00:00Z"), false),
+        "late stays due"
+    );
+    assert!(!line.first_send_due(t(RSD), true), "not twice");
+    assert!(!sent_at(RSD).first_send_due(t("2026-06-01T00:00:00Z"), false));
+}
+
+#[test]
+fn r1_first_handoff_starts_the_window_and_later_ones_do_not() {
+    let tr = scheduled()
+        .record_handoff(t("2026-05-04T08:00:00Z"), window_of(7))
+        .unwrap();
+    assert_eq!(tr.line.stage, Stage::AwaitingProvisioning);
+    assert_eq!(tr.line.first_sent_at, Some(t("2026-05-04T08:00:00Z")));
+    assert_eq!(tr.line.closes_at, Some(t("2026-05-11T08:00:00Z")));
+    assert_eq!(tr.events[0].kind, EventType::EmailSent);
+    assert!(
+        tr.line
+            .record_handoff(t("2026-05-06T08:00:00Z"), window_of(7))
+            .is_none()
+    );
+}
+
+#[test]
+fn r2_resend_is_allowed_open_or_closed_until_ponr() {
+    let limit = ResendLimit::default();
+    let now = t("2026-06-01T00:00:00Z");
+    let open = sent_at(RSD);
+    assert_eq!(
+        open.decide_resend(&permit(), &limit, &[], now),
+        Ok(ResendPlan {
+            is_first_send: false
+        })
+    );
+    let closed = open.close_if_lapsed(now, window_of(7)).unwrap().line;
+    assert_eq!(closed.status, LineStatus::Closed);
+    assert!(
+        closed.decide_resend(&permit(), &limit, &[], now).is_ok(),
+        "closed stays actionable"
+    );
+    let before_rsd = scheduled().decide_resend(&permit(), &limit, &[], t("2026-05-01T00:00:00Z"));
+    assert_eq!(
+        before_rsd,
+        Ok(ResendPlan {
+            is_first_send: true
+        })
+    );
+}
+
+#[test]
+fn r2_a_resend_neither_extends_the_window_nor_reopens() {
+    let closed = sent_at(RSD)
+        .close_if_lapsed(t("2026-05-20T00:00:00Z"), window_of(7))
+        .unwrap()
+        .line;
+    assert!(
+        closed
+            .record_handoff(t("2026-05-21T00:00:00Z"), window_of(7))
+            .is_none()
+    );
+    assert_eq!(closed.status, LineStatus::Closed);
+}
+
+#[test]
+fn r3_ponr_refuses_resend_and_contact_change() {
+    let line = onboarded();
+    let now = t("2026-05-05T00:00:00Z");
+    let limit = ResendLimit::default();
+    assert_eq!(
+        line.decide_resend(&permit(), &limit, &[], now),
+        Err(Refusal::PastPointOfNoReturn)
+    );
+    let change = line.decide_contact_change(&permit(), &email("a@b.test"), &email("c@d.test"), now);
+    assert_eq!(change, Err(Refusal::PastPointOfNoReturn));
+    let provisioned = line.mark_provisioned(&report(), now).unwrap().line;
+    assert_eq!(
+        provisioned.decide_resend(&permit(), &limit, &[], now),
+        Err(Refusal::PastPointOfNoReturn)
+    );
+}
+
+#[test]
+fn r4_contact_change_sends_now_once_due_else_on_the_rsd() {
+    let (a, b) = (email("old@kund.test"), email("new@kund.test"));
+    let early = scheduled()
+        .decide_contact_change(&permit(), &a, &b, t("2026-05-01T00:00:00Z"))
+        .unwrap();
+    assert!(!early.send_now);
+    let due = scheduled()
+        .decide_contact_change(&permit(), &a, &b, t(RSD))
+        .unwrap();
+    assert!(
+        due.send_now,
+        "RSD passed (e.g. the first email failed): send at once"
+    );
+    let sent = sent_at(RSD)
+        .decide_contact_change(&permit(), &a, &b, t(RSD))
+        .unwrap();
+    assert!(sent.send_now);
+    assert_eq!(sent.event.kind, EventType::ContactChanged);
+    assert_eq!(sent.event.data["from"], "old@kund.test");
+    assert_eq!(sent.event.data["to"], "new@kund.test");
+}
+
+#[test]
+fn r6_closes_when_the_window_lapses_not_before() {
+    let line = sent_at("2026-05-04T08:00:00Z");
+    assert!(
+        line.close_if_lapsed(t("2026-05-11T07:59:59Z"), window_of(7))
+            .is_none()
+    );
+    let tr = line
+        .close_if_lapsed(t("2026-05-11T08:00:00Z"), window_of(7))
+        .unwrap();
+    assert_eq!(tr.line.status, LineStatus::Closed);
+    assert_eq!(
+        tr.line.closed_reason,
+        Some(ClosedReason::ProvisioningWindowLapsed)
+    );
+    assert_eq!(tr.line.closed_at, Some(t("2026-05-11T08:00:00Z")));
+    assert_eq!(
+        tr.line.stage,
+        Stage::AwaitingProvisioning,
+        "stage is independent of status"
+    );
+    assert!(tr.line.provisioning_in_progress());
+    assert_eq!(tr.events.last().unwrap().kind, EventType::LineClosed);
+    assert!(
+        tr.line
+            .close_if_lapsed(t("2026-06-11T08:00:00Z"), window_of(7))
+            .is_none(),
+        "once"
+    );
+    assert!(
+        scheduled()
+            .close_if_lapsed(t("2027-01-01T00:00:00Z"), window_of(7))
+            .is_none(),
+        "never sent"
+    );
+}
+
+#[test]
+fn r6_thirty_day_offers_wait_thirty_days() {
+    let line = sent_at(RSD);
+    assert!(
+        line.close_if_lapsed(t("2026-05-20T00:00:00Z"), window_of(30))
+            .is_none()
+    );
+    assert!(
+        line.close_if_lapsed(t("2026-06-03T00:00:00Z"), window_of(30))
+            .is_some()
+    );
+}
+
+#[test]
+fn r6_policy_change_moves_running_deadlines_only() {
+    let running = sent_at(RSD);
+    assert_eq!(
+        running.deadline_under(window_of(30)),
+        Some(t("2026-06-03T00:00:00Z"))
+    );
+    let closed = running
+        .close_if_lapsed(t("2026-05-20T00:00:00Z"), window_of(7))
+        .unwrap()
+        .line;
+    assert_eq!(closed.deadline_under(window_of(30)), closed.closes_at);
+}
+
+#[test]
+fn r7_onboarding_is_the_point_of_no_return() {
+    let line = onboarded();
+    assert_eq!(line.stage, Stage::Onboarded);
+    assert!(line.past_point_of_no_return());
+    assert_eq!(line.status, LineStatus::Open);
+    assert!(matches!(
+        line.onboard(&report(), "x"),
+        Err(Refusal::InvalidTransition { .. })
+    ));
+    let from_closed = sent_at(RSD)
+        .close_if_lapsed(t("2026-06-01T00:00:00Z"), window_of(7))
+        .unwrap()
+        .line;
+    assert_eq!(
+        from_closed.onboard(&report(), "x").unwrap().line.stage,
+        Stage::Onboarded
+    );
+}
+
+#[test]
+fn r8_provisioned_needs_onboarding_and_closes_the_line() {
+    let now = t("2026-05-06T00:00:00Z");
+    assert!(matches!(
+        sent_at(RSD).mark_provisioned(&report(), now),
+        Err(Refusal::InvalidTransition { .. })
+    ));
+    let tr = onboarded().mark_provisioned(&report(), now).unwrap();
+    assert_eq!(tr.line.stage, Stage::Provisioned);
+    assert_eq!(tr.line.status, LineStatus::Closed);
+    assert_eq!(tr.line.closed_reason, Some(ClosedReason::Provisioned));
+    assert!(!tr.line.provisioning_in_progress());
+    let kinds: Vec<_> = tr.events.iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, [EventType::LineProvisioned, EventType::LineClosed]);
+    assert!(matches!(
+        tr.line.mark_provisioned(&report(), now),
+        Err(Refusal::InvalidTransition { .. })
+    ));
+}
+
+#[test]
+fn r9_cancel_before_ponr_only_once() {
+    let now = t("2026-05-06T00:00:00Z");
+    let tr = sent_at(RSD).cancel(&cancel_permit(), now).unwrap();
+    assert_eq!(tr.line.stage, Stage::Cancelled);
+    assert_eq!(tr.line.closed_reason, Some(ClosedReason::Cancelled));
+    assert!(!tr.line.provisioning_in_progress());
+    assert!(matches!(
+        tr.line.cancel(&cancel_permit(), now),
+        Err(Refusal::InvalidTransition { .. })
+    ));
+    assert_eq!(
+        onboarded().cancel(&cancel_permit(), now),
+        Err(Refusal::PastPointOfNoReturn)
+    );
+    let limit = ResendLimit::default();
+    assert_eq!(
+        tr.line.decide_resend(&permit(), &limit, &[], now),
+        Err(Refusal::LineCancelled)
+    );
+    assert_eq!(tr.line.onboard(&report(), "x"), Err(Refusal::LineCancelled));
+}
+
+#[test]
+fn r9_cancelling_a_lapsed_line_relabels_its_closure() {
+    let lapsed = sent_at(RSD)
+        .close_if_lapsed(t("2026-06-01T00:00:00Z"), window_of(7))
+        .unwrap()
+        .line;
+    let tr = lapsed
+        .cancel(&cancel_permit(), t("2026-06-02T00:00:00Z"))
+        .unwrap();
+    assert_eq!(tr.line.closed_reason, Some(ClosedReason::Cancelled));
+    assert_eq!(tr.line.closed_at, lapsed.closed_at, "closed when it lapsed");
+    assert_eq!(
+        tr.events.iter().map(|e| e.kind).collect::<Vec<_>>(),
+        [EventType::LineCancelled]
+    );
+}
+
+#[test]
+fn r10_rate_limit_applies_to_resends() {
+    let now = t("2026-05-06T00:00:00Z");
+    let recent: Vec<_> = (1..=5)
+        .map(|m| now - SignedDuration::from_mins(m))
+        .collect();
+    let refused = sent_at(RSD).decide_resend(&permit(), &ResendLimit::default(), &recent, now);
+    assert!(matches!(refused, Err(Refusal::RateLimited { .. })));
+}
+
+#[derive(Debug, Clone)]
+enum Action {
+    Wait(i64),
+    Handoff,
+    Resend,
+    Onboard,
+    Provisioned,
+    Cancel,
+    Close,
+}
+
+fn action() -> impl Strategy<Value = Action> {
+    prop_oneof![
+        (0i64..20 * 86_400).prop_map(Action::Wait),
+        Just(Action::Handoff),
+        Just(Action::Resend),
+        Just(Action::Onboard),
+        Just(Action::Provisioned),
+        Just(Action::Cancel),
+        Just(Action::Close),
+    ]
+}
+
+proptest! {
+    /// Whatever happens to a line, its two facts stay consistent: closed iff it has a reason,
+    /// provisioned lines are closed as provisioned, PONR is never left, and the first send
+    /// time never moves once set.
+    #[test]
+    fn lifecycle_invariants_hold(actions in proptest::collection::vec(action(), 0..40)) {
+        let mut now = t("2026-05-01T00:00:00Z");
+        let mut line = scheduled();
+        let window = window_of(7);
+        for a in actions {
+            let before = line.clone();
+            let next = match a {
+                Action::Wait(s) => { now += SignedDuration::from_secs(s); None }
+                Action::Handoff => line.record_handoff(now, window).map(|t| t.line),
+                Action::Resend => { let _ = line.decide_resend(&permit(), &ResendLimit::default(), &[], now); None }
+                Action::Onboard => line.onboard(&report(), "org").ok().map(|t| t.line),
+                Action::Provisioned => line.mark_provisioned(&report(), now).ok().map(|t| t.line),
+                Action::Cancel => line.cancel(&cancel_permit(), now).ok().map(|t| t.line),
+                Action::Close => line.close_if_lapsed(now, window).map(|t| t.line),
+            };
+            if let Some(n) = next { line = n; }
+            prop_assert_eq!(line.status == LineStatus::Closed, line.closed_reason.is_some());
+            prop_assert_eq!(line.status == LineStatus::Closed, line.closed_at.is_some());
+            if line.stage == Stage::Provisioned {
+                prop_assert_eq!(line.closed_reason, Some(ClosedReason::Provisioned));
+            }
+            if before.past_point_of_no_return() {
+                prop_assert!(line.past_point_of_no_return());
+            }
+            if before.first_sent_at.is_some() {
+                prop_assert_eq!(before.first_sent_at, line.first_sent_at);
+            }
+            if line.stage == Stage::AwaitingProvisioning {
+                prop_assert!(line.first_sent_at.is_some());
+            }
+        }
+    }
+}

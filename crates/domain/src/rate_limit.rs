@@ -1,0 +1,136 @@
+//! R10: at most N resends per line per rolling hour, and the double-click rule.
+
+use jiff::{SignedDuration, Timestamp};
+
+use crate::refusal::Refusal;
+
+/// The rolling window of the resend limit.
+pub const WINDOW: SignedDuration = SignedDuration::from_hours(1);
+/// A second resend of the same line by the same user within this window returns the first.
+pub const DOUBLE_CLICK: SignedDuration = SignedDuration::from_secs(5);
+/// Default resends per line per rolling hour.
+pub const DEFAULT_PER_HOUR: u32 = 5;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResendLimit {
+    pub per_hour: u32,
+}
+
+impl Default for ResendLimit {
+    fn default() -> Self {
+        Self {
+            per_hour: DEFAULT_PER_HOUR,
+        }
+    }
+}
+
+impl ResendLimit {
+    /// `recent` are the line's earlier resends (any order). Refuses with the seconds until the
+    /// oldest one in the window leaves it.
+    pub fn check(&self, recent: &[Timestamp], now: Timestamp) -> Result<(), Refusal> {
+        let since = now - WINDOW;
+        let mut in_window: Vec<Timestamp> = recent
+            .iter()
+            .copied()
+            .filter(|t| *t > since && *t <= now)
+            .collect();
+        if in_window.len() < self.per_hour as usize {
+            return Ok(());
+        }
+        in_window.sort();
+        // The request is allowed again once enough old resends have left the window.
+        let freeing = in_window[in_window.len() - self.per_hour as usize];
+        let wait = (freeing + WINDOW).duration_since(now);
+        let secs = wait.as_secs() + i64::from(wait.subsec_nanos() > 0);
+        Err(Refusal::RateLimited {
+            limit: self.per_hour,
+            retry_after_secs: u64::try_from(secs.max(1)).unwrap_or(1),
+        })
+    }
+}
+
+/// Whether a resend by the same user of the same line at `previous` makes this one a double
+/// click (returns the first result, sends nothing).
+pub fn is_double_click(previous: Option<Timestamp>, now: Timestamp) -> bool {
+    previous.is_some_and(|p| p <= now && now.duration_since(p) < DOUBLE_CLICK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn t(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn five_per_rolling_hour_then_retry_after() {
+        let limit = ResendLimit::default();
+        let now = t("2026-01-01T12:00:00Z");
+        let four: Vec<_> = (0..4)
+            .map(|i| now - SignedDuration::from_mins(50 - i))
+            .collect();
+        assert!(limit.check(&four, now).is_ok());
+        let mut five = four.clone();
+        five.push(now - SignedDuration::from_mins(1));
+        match limit.check(&five, now) {
+            // The oldest (50 min ago) leaves the window in 10 minutes.
+            Err(Refusal::RateLimited {
+                retry_after_secs,
+                limit,
+            }) => {
+                assert_eq!((retry_after_secs, limit), (600, 5));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn resends_older_than_an_hour_do_not_count() {
+        let now = t("2026-01-01T12:00:00Z");
+        let old: Vec<_> = (0..10)
+            .map(|i| now - SignedDuration::from_mins(60 + i))
+            .collect();
+        assert!(ResendLimit::default().check(&old, now).is_ok());
+    }
+
+    #[test]
+    fn double_click_is_within_five_seconds() {
+        let now = t("2026-01-01T12:00:00Z");
+        assert!(is_double_click(
+            Some(now - SignedDuration::from_secs(4)),
+            now
+        ));
+        assert!(!is_double_click(
+            Some(now - SignedDuration::from_secs(5)),
+            now
+        ));
+        assert!(!is_double_click(None, now));
+    }
+
+    proptest! {
+        #[test]
+        fn never_more_than_the_limit_inside_any_hour(offsets in proptest::collection::vec(0i64..7200, 0..40), per_hour in 1u32..8) {
+            // Replaying requests in time order and keeping only the allowed ones never puts more
+            // than `per_hour` resends into one rolling hour, and a refusal's retry-after is honest.
+            let limit = ResendLimit { per_hour };
+            let start = t("2026-01-01T00:00:00Z");
+            let mut times: Vec<_> = offsets.iter().map(|s| start + SignedDuration::from_secs(*s)).collect();
+            times.sort();
+            let mut allowed: Vec<Timestamp> = vec![];
+            for now in times {
+                match limit.check(&allowed, now) {
+                    Ok(()) => allowed.push(now),
+                    Err(Refusal::RateLimited { retry_after_secs, .. }) => {
+                        let later = now + SignedDuration::from_secs(retry_after_secs as i64);
+                        prop_assert!(limit.check(&allowed, later).is_ok());
+                    }
+                    Err(other) => prop_assert!(false, "{other:?}"),
+                }
+                let in_hour = allowed.iter().filter(|a| **a > now - WINDOW).count();
+                prop_assert!(in_hour <= per_hour as usize);
+            }
+        }
+    }
+}

@@ -1,0 +1,334 @@
+//! Values parsed at the edge. Each newtype has a private field and one constructor that
+//! validates, so an invalid subscription reference or address cannot exist past the edge.
+
+use std::fmt;
+
+use serde::{Serialize, Serializer};
+
+/// Why a raw value was rejected; the message is shown to API users as is.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ValueError {
+    /// `invalid_email` for addresses, `invalid_request` for everything else.
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl ValueError {
+    fn invalid(message: impl Into<String>) -> Self {
+        Self {
+            code: "invalid_request",
+            message: message.into(),
+        }
+    }
+    fn email(message: impl Into<String>) -> Self {
+        Self {
+            code: "invalid_email",
+            message: message.into(),
+        }
+    }
+}
+
+macro_rules! string_value {
+    ($name:ident) => {
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&self.0)
+            }
+        }
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+    };
+}
+
+/// An email address of a person (provisioning contact or user): a bare address, no display
+/// name, at most 254 characters, a domain with at least one dot. Stored lower-cased, since
+/// people type their address in any case and we compare addresses to find "the same person".
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ContactEmail(String);
+string_value!(ContactEmail);
+
+impl ContactEmail {
+    pub fn parse(raw: &str) -> Result<Self, ValueError> {
+        let trimmed = raw.trim();
+        if trimmed.is_empty() {
+            return Err(ValueError::email("the email address is empty"));
+        }
+        if trimmed.chars().count() > 254 {
+            return Err(ValueError::email(
+                "the email address is longer than 254 characters",
+            ));
+        }
+        if trimmed.contains(['<', '>']) || trimmed.chars().any(char::is_whitespace) {
+            return Err(ValueError::email(format!(
+                "'{trimmed}' is not a bare email address (no display names or spaces)"
+            )));
+        }
+        let options = email_address::Options::default()
+            .with_required_tld()
+            .without_domain_literal()
+            .without_display_text();
+        email_address::EmailAddress::parse_with_options(trimmed, options).map_err(|e| {
+            ValueError::email(format!("'{trimmed}' is not a valid email address: {e}"))
+        })?;
+        Ok(Self(trimmed.to_lowercase()))
+    }
+
+    /// The address with most of the local part hidden, for logs: `k***@kund.test`.
+    pub fn masked(&self) -> String {
+        mask_email(&self.0)
+    }
+}
+
+/// Masks an address for logs (personal data): keeps the first character and the domain.
+pub fn mask_email(address: &str) -> String {
+    match address.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}***@{domain}")
+        }
+        None => "***".to_owned(),
+    }
+}
+
+/// A subscription reference: `Sub` followed by 1–18 digits, e.g. `Sub1000042`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SubRef(String);
+string_value!(SubRef);
+
+impl SubRef {
+    pub fn parse(raw: &str) -> Result<Self, ValueError> {
+        match raw.strip_prefix("Sub") {
+            Some(digits)
+                if !digits.is_empty()
+                    && digits.len() <= 18
+                    && digits.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                Ok(Self(raw.to_owned()))
+            }
+            _ => Err(ValueError::invalid(format!(
+                "'{raw}' is not a subscription reference (Sub followed by digits)"
+            ))),
+        }
+    }
+
+    /// The reference for a number handed out by the store's sequence.
+    pub fn from_number(n: u64) -> Self {
+        Self(format!("Sub{n}"))
+    }
+}
+
+/// A web order id: 1–64 characters of letters, digits, `-`, `_` and `.`, e.g. `W123`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct WebOrderId(String);
+string_value!(WebOrderId);
+
+impl WebOrderId {
+    pub fn parse(raw: &str) -> Result<Self, ValueError> {
+        let ok = !raw.is_empty()
+            && raw.len() <= 64
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+        if ok {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(ValueError::invalid(format!(
+                "'{raw}' is not a web order id (1–64 letters, digits, '-', '_' or '.')"
+            )))
+        }
+    }
+
+    /// The id the service assigns when the order does not bring one.
+    pub fn from_number(n: u64) -> Self {
+        Self(format!("W{n}"))
+    }
+}
+
+/// An offer SKU such as `A-FLEX`: 1–40 letters, digits and `-`, upper-cased.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct OfferSku(String);
+string_value!(OfferSku);
+
+impl OfferSku {
+    pub fn parse(raw: &str) -> Result<Self, ValueError> {
+        let ok = !raw.is_empty()
+            && raw.len() <= 40
+            && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && raw.bytes().any(|b| b.is_ascii_alphanumeric());
+        if ok {
+            Ok(Self(raw.to_ascii_uppercase()))
+        } else {
+            Err(ValueError::invalid(format!(
+                "'{raw}' is not an offer SKU (1–40 letters, digits and '-')"
+            )))
+        }
+    }
+}
+
+/// A person's or company's display name: trimmed, 1–200 characters, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PersonName(String);
+string_value!(PersonName);
+
+impl PersonName {
+    pub fn parse(raw: &str) -> Result<Self, ValueError> {
+        let name = raw.trim();
+        if name.is_empty() {
+            return Err(ValueError::invalid("the name is empty"));
+        }
+        if name.chars().count() > 200 {
+            return Err(ValueError::invalid(
+                "the name is longer than 200 characters",
+            ));
+        }
+        if name.chars().any(char::is_control) {
+            return Err(ValueError::invalid("the name contains control characters"));
+        }
+        Ok(Self(name.to_owned()))
+    }
+}
+
+/// The languages provisio speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Locale {
+    #[default]
+    En,
+    Sv,
+}
+
+impl Locale {
+    pub const ALL: [Locale; 2] = [Locale::En, Locale::Sv];
+
+    pub fn parse(raw: &str) -> Result<Self, ValueError> {
+        match raw {
+            "en" => Ok(Self::En),
+            "sv" => Ok(Self::Sv),
+            other => Err(ValueError::invalid(format!(
+                "'{other}' is not a supported locale (en, sv)"
+            ))),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::Sv => "sv",
+        }
+    }
+}
+
+impl fmt::Display for Locale {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Locale {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn emails_are_bare_lowercased_addresses() {
+        assert_eq!(
+            ContactEmail::parse(" Kim@Kund.Test ").unwrap().as_str(),
+            "kim@kund.test"
+        );
+        for bad in [
+            "",
+            "kim",
+            "kim@",
+            "@kund.test",
+            "Kim <kim@kund.test>",
+            "kim@kund",
+            "a b@c.d",
+            "kim@[127.0.0.1]",
+            "kim@@kund.test",
+        ] {
+            let err = ContactEmail::parse(bad).unwrap_err();
+            assert_eq!(err.code, "invalid_email", "{bad:?}");
+        }
+        let long = format!("{}@kund.test", "a".repeat(250));
+        assert!(ContactEmail::parse(&long).is_err());
+    }
+
+    #[test]
+    fn masking_hides_the_local_part() {
+        assert_eq!(
+            ContactEmail::parse("kim.berg@kund.test").unwrap().masked(),
+            "k***@kund.test"
+        );
+        assert_eq!(mask_email("nonsense"), "***");
+    }
+
+    #[test]
+    fn sub_refs_are_sub_and_digits() {
+        assert!(SubRef::parse("Sub1000042").is_ok());
+        for bad in [
+            "",
+            "Sub",
+            "sub1",
+            "SUB1",
+            "Sub12a",
+            "Sub-1",
+            "1000",
+            "Sub1234567890123456789",
+        ] {
+            assert!(SubRef::parse(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(SubRef::from_number(1000042).as_str(), "Sub1000042");
+    }
+
+    #[test]
+    fn offers_are_uppercased_and_names_trimmed() {
+        assert_eq!(OfferSku::parse("a-flex-3").unwrap().as_str(), "A-FLEX-3");
+        assert!(OfferSku::parse("A FLEX").is_err());
+        assert!(OfferSku::parse("---").is_err());
+        assert_eq!(PersonName::parse("  Kund AB ").unwrap().as_str(), "Kund AB");
+        assert!(PersonName::parse("   ").is_err());
+        assert!(PersonName::parse("a\u{0}b").is_err());
+        assert!(WebOrderId::parse("W 1").is_err());
+        assert!(Locale::parse("de").is_err());
+        assert_eq!(Locale::parse("sv").unwrap(), Locale::Sv);
+    }
+
+    proptest! {
+        #[test]
+        fn any_sub_ref_round_trips(n in 0u64..1_000_000_000_000_000_000) {
+            let r = SubRef::from_number(n);
+            prop_assert_eq!(SubRef::parse(r.as_str()).unwrap(), r);
+        }
+
+        #[test]
+        fn parsed_emails_never_keep_uppercase_or_spaces(s in "[A-Za-z0-9._%+-]{1,20}@[A-Za-z0-9-]{1,10}\\.[A-Za-z]{2,6}") {
+            if let Ok(e) = ContactEmail::parse(&s) {
+                prop_assert_eq!(e.as_str(), s.to_lowercase());
+            }
+        }
+
+        #[test]
+        fn email_parsing_never_panics(s in "\\PC{0,300}") {
+            let _ = ContactEmail::parse(&s);
+        }
+    }
+}
