@@ -1,1 +1,171 @@
+//! The embedded default store: one SQLite file in WAL mode with `synchronous=NORMAL` (a
+//! process crash loses nothing; a power loss may lose the last transactions). All writes go
+//! through a single connection and start with `BEGIN IMMEDIATE`, so read-decide-write
+//! transactions never deadlock, also against a CLI process on the same file.
 
+mod admin;
+mod codec;
+mod lines;
+mod orders;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use provisio_domain::{Actor, CompanyId, ContactEmail, OfferSku, SubRef, UserId, WebOrderId};
+use provisio_store::{
+    Company, Created, EventRecord, LineContext, LineQuery, NewCompany, NewOrderRecord, NewUser,
+    Order, OrderQuery, Page, PolicyChange, Store, StoreError, StoreResult, User,
+};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, SqlitePool, Transaction};
+
+pub(crate) use codec::*;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// How long a writer waits for another process's transaction before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Clone)]
+pub struct SqliteStore {
+    writer: SqlitePool,
+    reader: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database file. Does not migrate.
+    pub async fn open(path: &Path) -> StoreResult<Self> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT);
+        Self::with_options(options).await
+    }
+
+    /// Opens a `sqlite:` URL (as given in `DATABASE_URL`).
+    pub async fn open_url(url: &str) -> StoreResult<Self> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(StoreError::backend)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT);
+        Self::with_options(options).await
+    }
+
+    async fn with_options(options: SqliteConnectOptions) -> StoreResult<Self> {
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options.clone())
+            .await
+            .map_err(StoreError::backend)?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .map_err(StoreError::backend)?;
+        Ok(Self { writer, reader })
+    }
+
+    pub(crate) async fn begin(&self) -> StoreResult<Transaction<'static, Sqlite>> {
+        self.writer.begin_with("BEGIN IMMEDIATE").await.map_err(db)
+    }
+
+    /// Closes both pools (checkpointing the WAL).
+    pub async fn close(&self) {
+        self.writer.close().await;
+        self.reader.close().await;
+    }
+}
+
+/// Maps a database error, naming what a unique violation was about.
+pub(crate) fn db(e: sqlx::Error) -> StoreError {
+    StoreError::backend(e)
+}
+
+pub(crate) fn unique_as(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
+    move |e| match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::AlreadyExists { what },
+        _ => StoreError::backend(e),
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn migrate(&self) -> StoreResult<()> {
+        MIGRATOR
+            .run(&self.writer)
+            .await
+            .map_err(StoreError::backend)
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.reader)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn create_company(&self, new: NewCompany) -> StoreResult<Company> {
+        admin::create_company(self, new).await
+    }
+    async fn company(&self, id: CompanyId) -> StoreResult<Option<Company>> {
+        admin::company(&self.reader, "id", &id.to_string()).await
+    }
+    async fn company_by_name(&self, name: &str) -> StoreResult<Option<Company>> {
+        admin::company(&self.reader, "name", name).await
+    }
+    async fn create_user(&self, new: NewUser) -> StoreResult<User> {
+        admin::create_user(self, new).await
+    }
+    async fn user_by_email(&self, email: &ContactEmail) -> StoreResult<Option<User>> {
+        admin::user_by_email(&self.reader, email).await
+    }
+    async fn create_api_key(
+        &self,
+        user: UserId,
+        key_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<uuid::Uuid> {
+        admin::create_api_key(self, user, key_hash, now).await
+    }
+    async fn actor_by_api_key(&self, key_hash: &str) -> StoreResult<Option<Actor>> {
+        admin::actor_by_api_key(&self.reader, key_hash).await
+    }
+
+    async fn create_order(&self, new: NewOrderRecord) -> StoreResult<Created<Order>> {
+        orders::create(self, new).await
+    }
+    async fn order(&self, web_order_id: &WebOrderId) -> StoreResult<Option<Order>> {
+        orders::by_web_id(&self.reader, web_order_id).await
+    }
+    async fn list_orders(&self, query: &OrderQuery) -> StoreResult<Page<Order>> {
+        orders::list(&self.reader, query).await
+    }
+
+    async fn line(&self, sub_ref: &SubRef) -> StoreResult<Option<LineContext>> {
+        lines::by_ref(&self.reader, sub_ref).await
+    }
+    async fn list_lines(&self, query: &LineQuery) -> StoreResult<Page<LineContext>> {
+        lines::list(&self.reader, query).await
+    }
+    async fn line_events(&self, sub_ref: &SubRef) -> StoreResult<Vec<EventRecord>> {
+        lines::events(&self.reader, sub_ref).await
+    }
+
+    async fn offer_policies(&self) -> StoreResult<Vec<(OfferSku, u32)>> {
+        admin::offer_policies(&self.reader).await
+    }
+    async fn set_offer_policy(&self, change: PolicyChange) -> StoreResult<()> {
+        admin::set_offer_policy(self, change).await
+    }
+}

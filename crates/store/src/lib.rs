@@ -1,1 +1,57 @@
+//! The storage boundary. Every backend (SQLite now, PostgreSQL later) implements [`Store`];
+//! each method is one transaction, so a state change, its audit events and (later) its outbox
+//! rows commit together or not at all. [`conformance::story`] is the one behaviour story every
+//! backend must pass.
 
+pub mod conformance;
+mod error;
+mod records;
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use provisio_domain::{Actor, CompanyId, ContactEmail, OfferSku, SubRef, UserId, WebOrderId};
+
+pub use error::StoreError;
+pub use records::*;
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Applies pending migrations.
+    async fn migrate(&self) -> StoreResult<()>;
+    /// A cheap round trip for `/readyz`.
+    async fn ping(&self) -> StoreResult<()>;
+
+    async fn create_company(&self, new: NewCompany) -> StoreResult<Company>;
+    async fn company(&self, id: CompanyId) -> StoreResult<Option<Company>>;
+    async fn company_by_name(&self, name: &str) -> StoreResult<Option<Company>>;
+
+    async fn create_user(&self, new: NewUser) -> StoreResult<User>;
+    async fn user_by_email(&self, email: &ContactEmail) -> StoreResult<Option<User>>;
+    /// Stores the hash of a new API key for the user.
+    async fn create_api_key(
+        &self,
+        user: UserId,
+        key_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<uuid::Uuid>;
+    /// The user behind an API key (by hash), loaded afresh on every call.
+    async fn actor_by_api_key(&self, key_hash: &str) -> StoreResult<Option<Actor>>;
+
+    /// Creates an order with its lines and its `order.created` event. With an idempotency key
+    /// already used by the same user for the same request, returns the first order instead.
+    async fn create_order(&self, new: NewOrderRecord) -> StoreResult<Created<Order>>;
+    async fn order(&self, web_order_id: &WebOrderId) -> StoreResult<Option<Order>>;
+    async fn list_orders(&self, query: &OrderQuery) -> StoreResult<Page<Order>>;
+
+    async fn line(&self, sub_ref: &SubRef) -> StoreResult<Option<LineContext>>;
+    async fn list_lines(&self, query: &LineQuery) -> StoreResult<Page<LineContext>>;
+    /// The line's events and its order's, oldest first.
+    async fn line_events(&self, sub_ref: &SubRef) -> StoreResult<Vec<EventRecord>>;
+
+    /// Every stored offer policy (built-ins are seeded by the first migration).
+    async fn offer_policies(&self) -> StoreResult<Vec<(OfferSku, u32)>>;
+    /// Sets a policy and moves the deadline of every line whose window is still running.
+    async fn set_offer_policy(&self, change: PolicyChange) -> StoreResult<()>;
+}

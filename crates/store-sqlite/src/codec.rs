@@ -1,0 +1,49 @@
+//! Mapping between SQLite text columns and domain values.
+
+use jiff::Timestamp;
+use provisio_store::StoreError;
+
+/// Instants are stored with exactly six fractional digits so that text order is time order.
+pub(crate) fn ts(t: Timestamp) -> String {
+    t.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+pub(crate) fn opt_ts(t: Option<Timestamp>) -> Option<String> {
+    t.map(ts)
+}
+
+pub(crate) fn parse_ts(s: &str) -> Result<Timestamp, StoreError> {
+    s.parse()
+        .map_err(|e| StoreError::corrupt(format!("instant {s:?}: {e}")))
+}
+
+pub(crate) fn parse_opt_ts(s: Option<String>) -> Result<Option<Timestamp>, StoreError> {
+    s.as_deref().map(parse_ts).transpose()
+}
+
+/// Parses a stored value with the domain's parser; a failure means corrupt data.
+pub(crate) fn stored<T, E: std::fmt::Display>(
+    what: &str,
+    r: Result<T, E>,
+) -> Result<T, StoreError> {
+    r.map_err(|e| StoreError::corrupt(format!("{what}: {e}")))
+}
+
+pub(crate) fn uuid(s: &str) -> Result<uuid::Uuid, StoreError> {
+    stored("id", uuid::Uuid::parse_str(s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instants_sort_as_text() {
+        let a: Timestamp = "2026-05-04T08:00:00Z".parse().unwrap();
+        let b: Timestamp = "2026-05-04T08:00:00.5Z".parse().unwrap();
+        assert_eq!(ts(a), "2026-05-04T08:00:00.000000Z");
+        assert_eq!(ts(b), "2026-05-04T08:00:00.500000Z");
+        assert!(ts(a) < ts(b));
+        assert_eq!(parse_ts(&ts(b)).unwrap(), b);
+    }
+}

@@ -1,0 +1,202 @@
+//! Reading lines (with their order context) and their events.
+
+use jiff::civil::Date;
+use provisio_domain::{
+    ClosedReason, ContactEmail, LineState, LineStatus, Locale, OfferSku, Stage, SubRef, UserId,
+    WebOrderId,
+};
+use provisio_store::{
+    EventRecord, Line, LineContext, LineQuery, Organization, Page, Person, Scope, StoreResult,
+};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, SqlitePool};
+
+use crate::admin::company_from;
+use crate::{db, parse_opt_ts, parse_ts, stored, uuid};
+
+/// Columns of a line joined with its order, partner, distributor and ordering contact.
+macro_rules! line_context_select {
+    () => {
+        "SELECT l.seq, l.id, l.order_id, l.line_number, l.sub_ref, l.offer, l.quantity,
+                l.requested_start_date, l.rsd_start_at, l.contact_email, l.contact_name, l.locale,
+                l.stage, l.status, l.closed_reason, l.closed_at, l.first_sent_at, l.closes_at,
+                l.organization_id, l.organization_name, l.version,
+                o.web_order_id, o.end_customer_name, o.placed_by,
+                pu.name AS pu_name, pu.email AS pu_email,
+                p.id AS p_id, p.name AS p_name, p.kind AS p_kind,
+                d.id AS d_id, d.name AS d_name, d.kind AS d_kind
+         FROM lines l
+         JOIN orders o ON o.id = l.order_id
+         JOIN users pu ON pu.id = o.placed_by
+         JOIN companies p ON p.id = o.partner_id
+         LEFT JOIN companies d ON d.id = o.distributor_id "
+    };
+}
+pub(crate) use line_context_select;
+
+fn text(row: &SqliteRow, col: &str) -> StoreResult<String> {
+    row.try_get(col).map_err(db)
+}
+
+fn opt_text(row: &SqliteRow, col: &str) -> StoreResult<Option<String>> {
+    row.try_get(col).map_err(db)
+}
+
+pub(crate) fn line_from(row: &SqliteRow) -> StoreResult<Line> {
+    let status = stored("status", LineStatus::parse(&text(row, "status")?))?;
+    let closed_reason = opt_text(row, "closed_reason")?
+        .map(|r| stored("closed reason", ClosedReason::parse(&r)))
+        .transpose()?;
+    let organization = match (
+        opt_text(row, "organization_id")?,
+        opt_text(row, "organization_name")?,
+    ) {
+        (Some(id), Some(name)) => Some(Organization { id, name }),
+        _ => None,
+    };
+    Ok(Line {
+        sub_ref: stored("sub_ref", SubRef::parse(&text(row, "sub_ref")?))?,
+        line_number: stored(
+            "line number",
+            u32::try_from(row.try_get::<i64, _>("line_number").map_err(db)?),
+        )?,
+        offer: stored("offer", OfferSku::parse(&text(row, "offer")?))?,
+        quantity: stored(
+            "quantity",
+            u32::try_from(row.try_get::<i64, _>("quantity").map_err(db)?),
+        )?,
+        requested_start_date: stored("date", text(row, "requested_start_date")?.parse::<Date>())?,
+        contact_email: stored("contact", ContactEmail::parse(&text(row, "contact_email")?))?,
+        contact_name: opt_text(row, "contact_name")?,
+        locale: stored("locale", Locale::parse(&text(row, "locale")?))?,
+        state: LineState {
+            stage: stored("stage", Stage::parse(&text(row, "stage")?))?,
+            status,
+            closed_reason,
+            closed_at: parse_opt_ts(opt_text(row, "closed_at")?)?,
+            rsd_start: parse_ts(&text(row, "rsd_start_at")?)?,
+            first_sent_at: parse_opt_ts(opt_text(row, "first_sent_at")?)?,
+            closes_at: parse_opt_ts(opt_text(row, "closes_at")?)?,
+        },
+        organization,
+        last_email: None,
+        version: row.try_get("version").map_err(db)?,
+    })
+}
+
+pub(crate) fn context_from(row: &SqliteRow) -> StoreResult<LineContext> {
+    let distributor = match opt_text(row, "d_id")? {
+        Some(_) => Some(company_from(row, "d_")?),
+        None => None,
+    };
+    Ok(LineContext {
+        line: line_from(row)?,
+        web_order_id: stored(
+            "web order id",
+            WebOrderId::parse(&text(row, "web_order_id")?),
+        )?,
+        end_customer: text(row, "end_customer_name")?,
+        partner: company_from(row, "p_")?,
+        distributor,
+        placed_by: Person {
+            id: UserId::from_uuid(uuid(&text(row, "placed_by")?)?),
+            name: text(row, "pu_name")?,
+            email: text(row, "pu_email")?,
+        },
+    })
+}
+
+pub(crate) async fn by_ref(
+    pool: &SqlitePool,
+    sub_ref: &SubRef,
+) -> StoreResult<Option<LineContext>> {
+    let row = sqlx::query(concat!(line_context_select!(), "WHERE l.sub_ref = ?"))
+        .bind(sub_ref.as_str())
+        .fetch_optional(pool)
+        .await
+        .map_err(db)?;
+    row.map(|r| context_from(&r)).transpose()
+}
+
+/// `%q%` with LIKE's wildcards escaped, or None.
+pub(crate) fn like_pattern(q: &Option<String>) -> Option<String> {
+    q.as_deref()
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+        .map(|q| {
+            let escaped = q
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            format!("%{escaped}%")
+        })
+}
+
+/// The bind values for a scope: (everything, company id, user id).
+pub(crate) fn scope_binds(scope: &Scope) -> (bool, String, String) {
+    match scope {
+        Scope::Everything => (true, String::new(), String::new()),
+        Scope::Company {
+            company_id,
+            user_id,
+        } => (false, company_id.to_string(), user_id.to_string()),
+    }
+}
+
+pub(crate) async fn list(pool: &SqlitePool, query: &LineQuery) -> StoreResult<Page<LineContext>> {
+    let (everything, company, user) = scope_binds(&query.scope);
+    let limit = i64::from(query.page.limit);
+    let rows = sqlx::query(concat!(
+        line_context_select!(),
+        "WHERE (?1 OR o.partner_id = ?2 OR o.distributor_id = ?2 OR o.placed_by = ?3)
+           AND (?4 IS NULL OR l.seq < ?4)
+           AND (NOT ?5 OR l.stage NOT IN ('provisioned', 'cancelled'))
+           AND (?6 IS NULL OR l.sub_ref LIKE ?6 ESCAPE '\\' OR l.contact_email LIKE ?6 ESCAPE '\\'
+                OR o.web_order_id LIKE ?6 ESCAPE '\\' OR o.end_customer_name LIKE ?6 ESCAPE '\\')
+         ORDER BY l.seq DESC LIMIT ?7"
+    ))
+    .bind(everything)
+    .bind(company)
+    .bind(user)
+    .bind(query.page.after)
+    .bind(query.incomplete_only)
+    .bind(like_pattern(&query.q))
+    .bind(limit + 1)
+    .fetch_all(pool)
+    .await
+    .map_err(db)?;
+    let more = rows.len() as i64 > limit;
+    let mut items = Vec::with_capacity(rows.len());
+    let mut last = None;
+    for row in rows.iter().take(query.page.limit as usize) {
+        items.push(context_from(row)?);
+        last = Some(row.try_get::<i64, _>("seq").map_err(db)?);
+    }
+    Ok(Page {
+        items,
+        next: if more { last } else { None },
+    })
+}
+
+pub(crate) async fn events(pool: &SqlitePool, sub_ref: &SubRef) -> StoreResult<Vec<EventRecord>> {
+    let rows = sqlx::query(
+        "SELECT e.type, e.at, e.data, u.email AS actor_email
+         FROM lines l JOIN events e ON e.order_id = l.order_id AND (e.line_id IS NULL OR e.line_id = l.id)
+         LEFT JOIN users u ON u.id = e.actor_id
+         WHERE l.sub_ref = ? ORDER BY e.seq",
+    )
+    .bind(sub_ref.as_str())
+    .fetch_all(pool)
+    .await
+    .map_err(db)?;
+    rows.iter()
+        .map(|r| {
+            Ok(EventRecord {
+                kind: text(r, "type")?,
+                at: parse_ts(&text(r, "at")?)?,
+                actor_email: opt_text(r, "actor_email")?,
+                data: stored("event data", serde_json::from_str(&text(r, "data")?))?,
+            })
+        })
+        .collect()
+}

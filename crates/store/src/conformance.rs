@@ -1,0 +1,403 @@
+//! The one behaviour story every store backend must pass (STYLE habit 10). A backend's test
+//! calls [`story`] with a freshly migrated, empty store; the story panics at the first
+//! behaviour that differs, naming it.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use jiff::{SignedDuration, Timestamp};
+use provisio_domain::event::{Event, EventType};
+use provisio_domain::order::{NewOrder, RawLine, RawOrder};
+use provisio_domain::{
+    CompanyKind, ContactEmail, LineStatus, OfferSku, PersonName, Role, Stage, SubRef, WebOrderId,
+};
+use serde_json::json;
+
+use crate::{
+    Company, Created, IdempotencyKey, LineQuery, NewCompany, NewLineRecord, NewOrderRecord,
+    NewUser, OrderQuery, PageRequest, PolicyChange, Scope, Store, StoreError, User,
+};
+
+fn now() -> Timestamp {
+    "2026-05-04T08:00:00Z".parse().unwrap()
+}
+
+async fn company(store: &dyn Store, name: &str, kind: CompanyKind) -> Company {
+    let new = NewCompany {
+        name: PersonName::parse(name).unwrap(),
+        kind,
+        now: now(),
+    };
+    store.create_company(new).await.unwrap()
+}
+
+async fn user(store: &dyn Store, company: &Company, email: &str, role: Role) -> User {
+    let new = NewUser {
+        company_id: company.id,
+        email: ContactEmail::parse(email).unwrap(),
+        name: PersonName::parse("Pia Partner").unwrap(),
+        role,
+        can_resend: true,
+        password_hash: Some("$argon2id$stub".into()),
+        now: now(),
+    };
+    store.create_user(new).await.unwrap()
+}
+
+fn raw_line(email: &str) -> RawLine {
+    RawLine {
+        offer: "A-FLEX".into(),
+        quantity: 3,
+        requested_start_date: "2026-05-10".into(),
+        contact_email: email.into(),
+        contact_name: Some("Kim".into()),
+        locale: None,
+    }
+}
+
+fn new_order(
+    partner: &Company,
+    by: &User,
+    web_id: Option<&str>,
+    lines: Vec<RawLine>,
+) -> NewOrderRecord {
+    let raw = RawOrder {
+        web_order_id: web_id.map(Into::into),
+        end_customer_name: "Kund AB".into(),
+        locale: Some("sv".into()),
+        lines,
+    };
+    let order = NewOrder::parse(&raw).unwrap();
+    NewOrderRecord {
+        web_order_id: order.web_order_id,
+        partner_id: partner.id,
+        distributor_id: None,
+        end_customer: order.end_customer,
+        locale: order.locale,
+        placed_by: by.id,
+        actor: by.id,
+        placed_at: now(),
+        lines: order
+            .lines
+            .into_iter()
+            .map(|line| NewLineRecord {
+                rsd_start: "2026-05-10T00:00:00Z".parse().unwrap(),
+                line,
+            })
+            .collect(),
+        event: Event::new(EventType::OrderCreated, json!({ "lines": 1 })),
+        idempotency: None,
+    }
+}
+
+fn page(limit: u32) -> PageRequest {
+    PageRequest { after: None, limit }
+}
+
+/// Runs the whole story against an empty, migrated store.
+pub async fn story(store: &dyn Store) {
+    store.migrate().await.expect("migrating twice is harmless");
+    store.ping().await.unwrap();
+    companies_and_users(store).await;
+    orders(store).await;
+    policies(store).await;
+}
+
+async fn companies_and_users(store: &dyn Store) {
+    let acme = company(store, "Acme", CompanyKind::Partner).await;
+    assert_eq!(store.company(acme.id).await.unwrap(), Some(acme.clone()));
+    assert_eq!(
+        store.company_by_name("ACME").await.unwrap(),
+        Some(acme.clone()),
+        "names are case-insensitive"
+    );
+    let dup = NewCompany {
+        name: PersonName::parse("acme").unwrap(),
+        kind: CompanyKind::Distributor,
+        now: now(),
+    };
+    assert!(matches!(
+        store.create_company(dup).await,
+        Err(StoreError::AlreadyExists { .. })
+    ));
+
+    let pia = user(store, &acme, "pia@acme.test", Role::Member).await;
+    assert_eq!(pia.company, acme);
+    assert_eq!(
+        store.user_by_email(&pia.email).await.unwrap(),
+        Some(pia.clone())
+    );
+    let again = NewUser {
+        company_id: acme.id,
+        email: pia.email.clone(),
+        name: PersonName::parse("Other").unwrap(),
+        role: Role::Member,
+        can_resend: false,
+        password_hash: None,
+        now: now(),
+    };
+    assert!(matches!(
+        store.create_user(again).await,
+        Err(StoreError::AlreadyExists { .. })
+    ));
+    let orphan = NewUser {
+        company_id: provisio_domain::CompanyId::from_uuid(uuid::Uuid::now_v7()),
+        email: ContactEmail::parse("orphan@x.test").unwrap(),
+        name: PersonName::parse("Orphan").unwrap(),
+        role: Role::Member,
+        can_resend: false,
+        password_hash: None,
+        now: now(),
+    };
+    assert!(matches!(
+        store.create_user(orphan).await,
+        Err(StoreError::NotFound { .. })
+    ));
+
+    store.create_api_key(pia.id, "hash-1", now()).await.unwrap();
+    let actor = store
+        .actor_by_api_key("hash-1")
+        .await
+        .unwrap()
+        .expect("key finds its user");
+    assert_eq!(
+        (actor.user_id, actor.company_kind, actor.can_resend),
+        (pia.id, CompanyKind::Partner, true)
+    );
+    assert_eq!(store.actor_by_api_key("hash-2").await.unwrap(), None);
+    assert!(matches!(
+        store.create_api_key(pia.id, "hash-1", now()).await,
+        Err(StoreError::AlreadyExists { .. })
+    ));
+}
+
+async fn orders(store: &dyn Store) {
+    let acme = store.company_by_name("Acme").await.unwrap().unwrap();
+    let pia = store
+        .user_by_email(&ContactEmail::parse("pia@acme.test").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let other = company(store, "Other Partner", CompanyKind::Partner).await;
+    let olle = user(store, &other, "olle@other.test", Role::Member).await;
+
+    let first = store
+        .create_order(new_order(
+            &acme,
+            &pia,
+            Some("W123"),
+            vec![raw_line("kim@kund.test"), raw_line("lo@kund.test")],
+        ))
+        .await
+        .unwrap();
+    let Created::New(first) = first else {
+        panic!("a new order is New")
+    };
+    assert_eq!(first.web_order_id.as_str(), "W123");
+    assert_eq!(first.lines.len(), 2);
+    assert_eq!(first.placed_by.email, "pia@acme.test");
+    let refs: Vec<_> = first.lines.iter().map(|l| l.sub_ref.clone()).collect();
+    assert_ne!(refs[0], refs[1], "references are unique");
+    assert_eq!(
+        (first.lines[0].line_number, first.lines[1].line_number),
+        (1, 2)
+    );
+    let line = &first.lines[0];
+    assert_eq!(line.state.stage, Stage::Scheduled);
+    assert_eq!(line.state.status, LineStatus::Open);
+    assert_eq!(line.state.rsd_start.to_string(), "2026-05-10T00:00:00Z");
+    assert_eq!(line.requested_start_date.to_string(), "2026-05-10");
+    assert_eq!(line.quantity, 3);
+
+    let dup = new_order(&acme, &pia, Some("W123"), vec![raw_line("kim@kund.test")]);
+    assert!(matches!(
+        store.create_order(dup).await,
+        Err(StoreError::AlreadyExists { .. })
+    ));
+
+    // A generated web order id; the order of another partner.
+    let generated = store
+        .create_order(new_order(&other, &olle, None, vec![raw_line("x@y.test")]))
+        .await
+        .unwrap();
+    let generated = generated.into_inner();
+    assert!(generated.web_order_id.as_str().starts_with('W'));
+
+    // Idempotency: same key and request replays, another request conflicts, expiry forgets.
+    let key = |hash: &str, not_before: Timestamp| IdempotencyKey {
+        user_id: pia.id,
+        key: "k-1".into(),
+        request_hash: hash.into(),
+        not_before,
+    };
+    let mut keyed = new_order(&acme, &pia, None, vec![raw_line("k@kund.test")]);
+    keyed.idempotency = Some(key("h1", now() - SignedDuration::from_hours(24)));
+    let made = store.create_order(keyed.clone()).await.unwrap();
+    let Created::New(made) = made else {
+        panic!("first use creates")
+    };
+    let replayed = store.create_order(keyed.clone()).await.unwrap();
+    assert_eq!(replayed, Created::Replayed(made.clone()));
+    let mut other_request = keyed.clone();
+    other_request.idempotency = Some(key("h2", now() - SignedDuration::from_hours(24)));
+    assert!(matches!(
+        store.create_order(other_request).await,
+        Err(StoreError::IdempotencyConflict)
+    ));
+    let mut later = keyed.clone();
+    later.idempotency = Some(key("h1", now() + SignedDuration::from_secs(1)));
+    let fresh = store.create_order(later).await.unwrap();
+    assert!(
+        matches!(fresh, Created::New(ref o) if o.web_order_id != made.web_order_id),
+        "expired keys are forgotten"
+    );
+
+    // Reading and listing.
+    assert_eq!(
+        store.order(&first.web_order_id).await.unwrap(),
+        Some(first.clone())
+    );
+    assert_eq!(
+        store
+            .order(&WebOrderId::parse("W404").unwrap())
+            .await
+            .unwrap(),
+        None
+    );
+    let ctx = store.line(&refs[1]).await.unwrap().unwrap();
+    assert_eq!(ctx.web_order_id, first.web_order_id);
+    assert_eq!(ctx.partner, acme);
+    assert_eq!(ctx.parties().ordering_contact.email, "pia@acme.test");
+    assert_eq!(
+        store.line(&SubRef::parse("Sub1").unwrap()).await.unwrap(),
+        None
+    );
+
+    let everything = OrderQuery {
+        scope: Scope::Everything,
+        q: None,
+        status: None,
+        stage: None,
+        page: page(50),
+    };
+    let all = store.list_orders(&everything).await.unwrap();
+    assert_eq!(all.items.len(), 4);
+    assert_eq!(all.items[3].web_order_id.as_str(), "W123", "newest first");
+    assert_eq!(all.next, None);
+
+    let mut q = everything.clone();
+    q.scope = Scope::Company {
+        company_id: acme.id,
+        user_id: pia.id,
+    };
+    let mine = store.list_orders(&q).await.unwrap();
+    assert_eq!(
+        mine.items.len(),
+        3,
+        "another partner's order is not in scope"
+    );
+
+    // Keyset pagination visits every order once.
+    let mut seen = vec![];
+    let mut after = None;
+    loop {
+        let mut q = everything.clone();
+        q.page = PageRequest { after, limit: 1 };
+        let p = store.list_orders(&q).await.unwrap();
+        seen.extend(p.items.into_iter().map(|o| o.web_order_id));
+        match p.next {
+            Some(n) => after = Some(n),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 4);
+
+    for (needle, expect) in [
+        ("w12", 1),
+        ("kim@KUND", 1),
+        (refs[1].as_str(), 1),
+        ("kund ab", 4),
+        ("%", 0),
+        ("_", 0),
+    ] {
+        let mut q = everything.clone();
+        q.q = Some(needle.to_owned());
+        assert_eq!(
+            store.list_orders(&q).await.unwrap().items.len(),
+            expect,
+            "search {needle:?}"
+        );
+    }
+    let mut q = everything.clone();
+    q.stage = Some(Stage::Scheduled);
+    assert_eq!(store.list_orders(&q).await.unwrap().items.len(), 4);
+    q.stage = Some(Stage::Onboarded);
+    assert_eq!(store.list_orders(&q).await.unwrap().items.len(), 0);
+    q.stage = None;
+    q.status = Some(LineStatus::Closed);
+    assert_eq!(store.list_orders(&q).await.unwrap().items.len(), 0);
+
+    let lines = LineQuery {
+        scope: Scope::Everything,
+        q: None,
+        incomplete_only: true,
+        page: page(2),
+    };
+    let p1 = store.list_lines(&lines).await.unwrap();
+    assert_eq!(p1.items.len(), 2);
+    assert!(p1.next.is_some());
+    let scoped = LineQuery {
+        scope: Scope::Company {
+            company_id: other.id,
+            user_id: olle.id,
+        },
+        ..lines
+    };
+    assert_eq!(store.list_lines(&scoped).await.unwrap().items.len(), 1);
+
+    let events = store.line_events(&refs[0]).await.unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].kind, "order.created");
+    assert_eq!(events[0].actor_email.as_deref(), Some("pia@acme.test"));
+    assert_eq!(events[0].at, now());
+}
+
+async fn policies(store: &dyn Store) {
+    let initial = store.offer_policies().await.unwrap();
+    let names: Vec<_> = initial
+        .iter()
+        .map(|(o, d)| (o.as_str().to_owned(), *d))
+        .collect();
+    assert_eq!(
+        names,
+        [("A-FLEX".to_owned(), 7), ("A-FLEX-3".to_owned(), 7)],
+        "built-ins are seeded"
+    );
+    let admin = store
+        .user_by_email(&ContactEmail::parse("pia@acme.test").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let change = |offer: &str, days| PolicyChange {
+        offer: OfferSku::parse(offer).unwrap(),
+        window_days: days,
+        actor: admin.id,
+        now: now(),
+    };
+    store
+        .set_offer_policy(change("A-WX-CALL", 14))
+        .await
+        .unwrap();
+    store.set_offer_policy(change("A-FLEX", 10)).await.unwrap();
+    let after = store.offer_policies().await.unwrap();
+    let names: Vec<_> = after
+        .iter()
+        .map(|(o, d)| (o.as_str().to_owned(), *d))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("A-FLEX".to_owned(), 10),
+            ("A-FLEX-3".to_owned(), 7),
+            ("A-WX-CALL".to_owned(), 14)
+        ]
+    );
+}

@@ -1,0 +1,252 @@
+//! Records crossing the store boundary: domain values, no SQL types.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use provisio_domain::refusal::OrderingContact;
+use provisio_domain::{
+    CompanyId, CompanyKind, ContactEmail, EmailKind, EmailState, LineState, Locale, NewLine,
+    OfferSku, OrderParties, PersonName, Role, Stage, SubRef, UserId, WebOrderId,
+};
+use provisio_domain::{Event, LineStatus};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Company {
+    pub id: CompanyId,
+    pub name: String,
+    pub kind: CompanyKind,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewCompany {
+    pub name: PersonName,
+    pub kind: CompanyKind,
+    pub now: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: UserId,
+    pub company: Company,
+    pub email: ContactEmail,
+    pub name: String,
+    pub role: Role,
+    pub can_resend: bool,
+    /// Argon2 PHC string, for the web sign-in.
+    pub password_hash: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub company_id: CompanyId,
+    pub email: ContactEmail,
+    pub name: PersonName,
+    pub role: Role,
+    pub can_resend: bool,
+    pub password_hash: Option<String>,
+    pub now: Timestamp,
+}
+
+/// Remembers which request an `Idempotency-Key` answered, for 24 hours.
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey {
+    pub user_id: UserId,
+    pub key: String,
+    /// Hash of method, path and canonical body: the same key with another request conflicts.
+    pub request_hash: String,
+    /// Keys older than this are forgotten.
+    pub not_before: Timestamp,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewLineRecord {
+    pub line: NewLine,
+    /// The start of the RSD in the business time zone when the line is stored.
+    pub rsd_start: Timestamp,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewOrderRecord {
+    /// Assigned by the store (`W` + digits) when absent.
+    pub web_order_id: Option<WebOrderId>,
+    pub partner_id: CompanyId,
+    pub distributor_id: Option<CompanyId>,
+    pub end_customer: PersonName,
+    pub locale: Locale,
+    pub placed_by: UserId,
+    /// Who called (recorded as the event's actor); may differ from `placed_by`.
+    pub actor: UserId,
+    pub placed_at: Timestamp,
+    pub lines: Vec<NewLineRecord>,
+    pub event: Event,
+    pub idempotency: Option<IdempotencyKey>,
+}
+
+/// Whether a create made something new or replayed an earlier identical request.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Created<T> {
+    New(T),
+    Replayed(T),
+}
+
+impl<T> Created<T> {
+    pub fn into_inner(self) -> T {
+        match self {
+            Created::New(t) | Created::Replayed(t) => t,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    pub id: UserId,
+    pub name: String,
+    pub email: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Order {
+    pub web_order_id: WebOrderId,
+    pub partner: Company,
+    pub distributor: Option<Company>,
+    pub end_customer: String,
+    pub placed_by: Person,
+    pub placed_at: Timestamp,
+    pub locale: Locale,
+    pub lines: Vec<Line>,
+}
+
+impl Order {
+    pub fn parties(&self) -> OrderParties {
+        OrderParties {
+            partner_id: self.partner.id,
+            distributor_id: self.distributor.as_ref().map(|d| d.id),
+            placed_by: self.placed_by.id,
+            ordering_contact: OrderingContact {
+                name: self.placed_by.name.clone(),
+                email: self.placed_by.email.clone(),
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Organization {
+    pub id: String,
+    pub name: String,
+}
+
+/// A provisioning email as its history shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailRecord {
+    pub id: uuid::Uuid,
+    pub kind: EmailKind,
+    pub to: ContactEmail,
+    pub state: EmailState,
+    pub attempts: u32,
+    pub queued_at: Timestamp,
+    pub sent_at: Option<Timestamp>,
+    pub last_reply: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    pub sub_ref: SubRef,
+    pub line_number: u32,
+    pub offer: OfferSku,
+    pub quantity: u32,
+    pub requested_start_date: Date,
+    pub contact_email: ContactEmail,
+    pub contact_name: Option<String>,
+    pub locale: Locale,
+    pub state: LineState,
+    pub organization: Option<Organization>,
+    pub last_email: Option<EmailRecord>,
+    /// Bumped by every change; writers compare it to detect concurrent updates.
+    pub version: i64,
+}
+
+/// A line with the order facts that permissions and pages need.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LineContext {
+    pub line: Line,
+    pub web_order_id: WebOrderId,
+    pub end_customer: String,
+    pub partner: Company,
+    pub distributor: Option<Company>,
+    pub placed_by: Person,
+}
+
+impl LineContext {
+    pub fn parties(&self) -> OrderParties {
+        OrderParties {
+            partner_id: self.partner.id,
+            distributor_id: self.distributor.as_ref().map(|d| d.id),
+            placed_by: self.placed_by.id,
+            ordering_contact: OrderingContact {
+                name: self.placed_by.name.clone(),
+                email: self.placed_by.email.clone(),
+            },
+        }
+    }
+}
+
+/// Whose orders a list may show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    Everything,
+    /// Orders of which the company is partner or distributor, or which the user placed.
+    Company {
+        company_id: CompanyId,
+        user_id: UserId,
+    },
+}
+
+/// Keyset pagination: the opaque cursor is the position of the last item returned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageRequest {
+    pub after: Option<i64>,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderQuery {
+    pub scope: Scope,
+    /// Case-insensitive substring of the web order id, end customer, a subscription reference
+    /// or a contact email.
+    pub q: Option<String>,
+    /// Orders with at least one line in this status / stage.
+    pub status: Option<LineStatus>,
+    pub stage: Option<Stage>,
+    pub page: PageRequest,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineQuery {
+    pub scope: Scope,
+    pub q: Option<String>,
+    /// Only lines whose provisioning is in progress (neither provisioned nor cancelled).
+    pub incomplete_only: bool,
+    pub page: PageRequest,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRecord {
+    pub kind: String,
+    pub at: Timestamp,
+    pub actor_email: Option<String>,
+    pub data: serde_json::Value,
+}
+
+#[derive(Debug, Clone)]
+pub struct PolicyChange {
+    pub offer: OfferSku,
+    pub window_days: u32,
+    pub actor: UserId,
+    pub now: Timestamp,
+}
