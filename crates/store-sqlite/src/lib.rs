@@ -78,12 +78,6 @@ impl SqliteStore {
     pub(crate) async fn begin(&self) -> StoreResult<Transaction<'static, Sqlite>> {
         self.writer.begin_with("BEGIN IMMEDIATE").await.map_err(db)
     }
-
-    /// Closes both pools (checkpointing the WAL).
-    pub async fn close(&self) {
-        self.writer.close().await;
-        self.reader.close().await;
-    }
 }
 
 /// Maps a database error, naming what a unique violation was about.
@@ -105,6 +99,11 @@ impl Store for SqliteStore {
             .run(&self.writer)
             .await
             .map_err(StoreError::backend)
+    }
+
+    async fn close(&self) {
+        self.reader.close().await;
+        self.writer.close().await;
     }
 
     async fn ping(&self) -> StoreResult<()> {

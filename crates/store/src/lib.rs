@@ -20,6 +20,8 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub trait Store: Send + Sync + 'static {
     /// Applies pending migrations.
     async fn migrate(&self) -> StoreResult<()>;
+    /// Closes connections (checkpointing where the backend does); the store is unusable after.
+    async fn close(&self);
     /// A cheap round trip for `/readyz`.
     async fn ping(&self) -> StoreResult<()>;
 

@@ -1,0 +1,58 @@
+//! Health, readiness, metrics, sender addresses.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use serde_json::{Value, json};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::dto::{Problem, Senders};
+use crate::app::App;
+use crate::error::{AppError, AppResult, Code};
+use crate::telemetry;
+
+pub fn router() -> OpenApiRouter<App> {
+    OpenApiRouter::new()
+        .routes(routes!(healthz))
+        .routes(routes!(readyz))
+        .routes(routes!(metrics))
+        .routes(routes!(sender_addresses))
+}
+
+/// Liveness: the process answers.
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "alive")))]
+async fn healthz() -> Json<Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+/// Readiness: the database answers.
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses((status = 200, description = "ready"), (status = 503, body = Problem, content_type = "application/problem+json")))]
+async fn readyz(State(app): State<App>) -> AppResult<Json<Value>> {
+    app.store.ping().await.map_err(|e| {
+        AppError::new(
+            Code::Unavailable,
+            format!("the database is not reachable: {e}"),
+        )
+    })?;
+    Ok(Json(json!({ "status": "ready" })))
+}
+
+/// Prometheus metrics.
+#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
+async fn metrics() -> impl IntoResponse {
+    let body = telemetry::metrics_handle()
+        .map(|h| h.render())
+        .unwrap_or_default();
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
+}
+
+/// The addresses provisioning email comes from, for customers' IT admins to allowlist. Public.
+#[utoipa::path(get, path = "/api/v1/sender-addresses", tag = "email", responses((status = 200, body = Senders)))]
+async fn sender_addresses(State(app): State<App>) -> Json<Senders> {
+    Json(Senders {
+        addresses: app.config.sender_addresses(),
+    })
+}

@@ -1,0 +1,104 @@
+//! Orders: place, list / search, get.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use provisio_domain::{LineStatus, Stage};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::dto::{NewOrderBody, OrderDto, OrderList, Problem};
+use super::extract::{ApiJson, Auth, PathId, encode_cursor, idempotency, page_request};
+use crate::app::App;
+use crate::app::orders::OrderFilter;
+use crate::error::{AppError, AppResult};
+
+pub fn router() -> OpenApiRouter<App> {
+    OpenApiRouter::new()
+        .routes(routes!(create_order, list_orders))
+        .routes(routes!(get_order))
+}
+
+/// Place an order with its lines. All or nothing; `Idempotency-Key` makes retries safe.
+#[utoipa::path(post, path = "/api/v1/orders", tag = "orders", request_body = NewOrderBody,
+    params(("Idempotency-Key" = Option<String>, Header, description = "a retry with the same key and body returns the first result")),
+    security(("api_key" = [])),
+    responses(
+        (status = 201, body = OrderDto),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "already_exists or idempotency_conflict", body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "invalid_request or invalid_email, with errors per field", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn create_order(
+    State(app): State<App>,
+    Auth(actor): Auth,
+    headers: HeaderMap,
+    body: ApiJson<NewOrderBody>,
+) -> AppResult<(StatusCode, Json<OrderDto>)> {
+    let key = idempotency(&headers, "POST /api/v1/orders", &body.canonical)?;
+    let created = app.create_order(&actor, body.value.into(), key).await?;
+    Ok((StatusCode::CREATED, Json((&created.into_inner()).into())))
+}
+
+fn parse_enum<T>(
+    key: &str,
+    raw: Option<&String>,
+    parse: impl Fn(&str) -> Result<T, provisio_domain::state::UnknownVariant>,
+) -> AppResult<Option<T>> {
+    match raw.map(String::as_str) {
+        None | Some("") => Ok(None),
+        Some(s) => parse(s)
+            .map(Some)
+            .map_err(|e| AppError::invalid(key, e.to_string())),
+    }
+}
+
+/// List and search orders, newest first, keyset-paginated.
+#[utoipa::path(get, path = "/api/v1/orders", tag = "orders",
+    params(
+        ("q" = Option<String>, Query, description = "part of a web order id, end customer, subscription reference or contact email"),
+        ("status" = Option<String>, Query, description = "orders with a line in this status (open, closed)"),
+        ("stage" = Option<String>, Query, description = "orders with a line in this stage"),
+        ("cursor" = Option<String>, Query, description = "next_cursor of the previous page"),
+        ("limit" = Option<u32>, Query, description = "1–200, default 50; larger values are clamped"),
+    ),
+    security(("api_key" = [])),
+    responses((status = 200, body = OrderList), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn list_orders(
+    State(app): State<App>,
+    Auth(actor): Auth,
+    Query(params): Query<HashMap<String, String>>,
+) -> AppResult<Json<OrderList>> {
+    let filter = OrderFilter {
+        q: params.get("q").cloned(),
+        status: parse_enum("status", params.get("status"), LineStatus::parse)?,
+        stage: parse_enum("stage", params.get("stage"), Stage::parse)?,
+        page: page_request(
+            params.get("limit").map(String::as_str),
+            params.get("cursor").map(String::as_str),
+        )?,
+    };
+    let page = app.list_orders(&actor, filter).await?;
+    Ok(Json(OrderList {
+        items: page.items.iter().map(OrderDto::from).collect(),
+        next_cursor: page.next.map(encode_cursor),
+    }))
+}
+
+/// One order with its lines.
+#[utoipa::path(get, path = "/api/v1/orders/{order_id}", tag = "orders",
+    params(("order_id" = String, Path, description = "the web order id")),
+    security(("api_key" = [])),
+    responses((status = 200, body = OrderDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn get_order(
+    State(app): State<App>,
+    Auth(actor): Auth,
+    PathId(id): PathId,
+) -> AppResult<Json<OrderDto>> {
+    Ok(Json((&app.order(&actor, &id).await?).into()))
+}

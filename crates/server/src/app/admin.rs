@@ -1,0 +1,167 @@
+//! Companies, users, API keys and offer policies: the admin's (and operator CLI's) work.
+
+use provisio_domain::policy::{DEFAULT_WINDOW_DAYS, parse_window_days};
+use provisio_domain::{CompanyId, CompanyKind, ContactEmail, OfferSku, PersonName, Role};
+use provisio_store::{Company, NewCompany, NewUser, PolicyChange, User};
+
+use super::{App, Caller, secrets};
+use crate::error::{AppError, AppResult};
+
+/// A user to create, fields still raw.
+#[derive(Debug, Clone, Default)]
+pub struct UserInput {
+    /// A company id, or (CLI) a company name.
+    pub company: String,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub can_resend: bool,
+    pub password: Option<String>,
+}
+
+pub struct CreatedKey {
+    pub id: uuid::Uuid,
+    /// Shown once; only its hash is stored.
+    pub key: String,
+    pub user: User,
+}
+
+impl App {
+    pub async fn create_company(
+        &self,
+        caller: &Caller,
+        name: &str,
+        kind: &str,
+    ) -> AppResult<Company> {
+        caller.ensure_admin()?;
+        let name = PersonName::parse(name).map_err(|e| AppError::invalid_field("name", e))?;
+        let kind =
+            CompanyKind::parse(kind).map_err(|e| AppError::invalid("kind", e.to_string()))?;
+        let company = self
+            .store
+            .create_company(NewCompany {
+                name,
+                kind,
+                now: self.clock.now(),
+            })
+            .await?;
+        tracing::info!(company = %company.id, kind = %company.kind, "company created");
+        Ok(company)
+    }
+
+    /// Finds a company by id, or by name when `allow_name` (the CLI names companies).
+    pub async fn find_company(&self, raw: &str, allow_name: bool) -> AppResult<Option<Company>> {
+        if let Ok(id) = raw.parse::<CompanyId>() {
+            return Ok(self.store.company(id).await?);
+        }
+        if allow_name {
+            return Ok(self.store.company_by_name(raw.trim()).await?);
+        }
+        Ok(None)
+    }
+
+    pub async fn create_user(&self, caller: &Caller, input: UserInput) -> AppResult<User> {
+        caller.ensure_admin()?;
+        let allow_name = matches!(caller, Caller::Operator);
+        let (company_path, what) = if allow_name {
+            ("company", "company")
+        } else {
+            ("company_id", "company id")
+        };
+        let email =
+            ContactEmail::parse(&input.email).map_err(|e| AppError::invalid_field("email", e))?;
+        let name =
+            PersonName::parse(&input.name).map_err(|e| AppError::invalid_field("name", e))?;
+        let role =
+            Role::parse(&input.role).map_err(|e| AppError::invalid("role", e.to_string()))?;
+        let company = self
+            .find_company(&input.company, allow_name)
+            .await?
+            .ok_or_else(|| {
+                AppError::invalid(
+                    company_path,
+                    format!("no {what} '{}' exists", input.company),
+                )
+            })?;
+        if !role.allowed_in(company.kind) {
+            return Err(AppError::invalid(
+                "role",
+                format!(
+                    "the {role} role exists only in operator companies; {} is a {}",
+                    company.name, company.kind
+                ),
+            ));
+        }
+        let password_hash = match input.password.as_deref() {
+            Some(p) => {
+                Some(secrets::hash_password(p).map_err(|m| AppError::invalid("password", m))?)
+            }
+            None => None,
+        };
+        let user = self
+            .store
+            .create_user(NewUser {
+                company_id: company.id,
+                email,
+                name,
+                role,
+                can_resend: input.can_resend,
+                password_hash,
+                now: self.clock.now(),
+            })
+            .await?;
+        tracing::info!(user = %user.id, email = %user.email.masked(), role = %user.role, "user created");
+        Ok(user)
+    }
+
+    pub async fn create_api_key(&self, caller: &Caller, email: &str) -> AppResult<CreatedKey> {
+        caller.ensure_admin()?;
+        let user = match ContactEmail::parse(email) {
+            Ok(email) => self.store.user_by_email(&email).await?,
+            Err(_) => None,
+        }
+        .ok_or_else(|| AppError::not_found("user"))?;
+        let key = secrets::new_api_key();
+        let id = self
+            .store
+            .create_api_key(user.id, &secrets::hash_api_key(&key), self.clock.now())
+            .await?;
+        tracing::info!(user = %user.id, key = %id, "API key created");
+        Ok(CreatedKey { id, key, user })
+    }
+
+    /// Every stored policy; offers without one use [`DEFAULT_WINDOW_DAYS`].
+    pub async fn offer_policies(&self) -> AppResult<(Vec<(OfferSku, u32)>, u32)> {
+        Ok((self.store.offer_policies().await?, DEFAULT_WINDOW_DAYS))
+    }
+
+    pub async fn set_offer_policy(
+        &self,
+        caller: &Caller,
+        offer: &str,
+        window_days: i64,
+    ) -> AppResult<(OfferSku, u32)> {
+        caller.ensure_admin()?;
+        let offer = OfferSku::parse(offer).map_err(|e| AppError::invalid_field("offer", e))?;
+        let days =
+            parse_window_days(window_days).map_err(|m| AppError::invalid("window_days", m))?;
+        let actor = match caller {
+            Caller::User(a) => a.user_id,
+            Caller::Operator => {
+                return Err(AppError::permission_denied(
+                    "policies are changed through the API by an admin",
+                ));
+            }
+        };
+        self.store
+            .set_offer_policy(PolicyChange {
+                offer: offer.clone(),
+                window_days: days,
+                actor,
+                now: self.clock.now(),
+            })
+            .await?;
+        tracing::info!(offer = %offer, window_days = days, "offer policy set");
+        Ok((offer, days))
+    }
+}

@@ -1,0 +1,302 @@
+//! The operator CLI (SPEC §7). Exit codes: 0 ok, 1 runtime error, 2 usage (including values
+//! the service rejects, such as an invalid email address).
+
+mod import;
+mod show;
+
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::app::admin::UserInput;
+use crate::app::{App, Caller};
+use crate::clock::Clock;
+use crate::config::{Config, Overrides};
+use crate::error::{AppError, Code};
+use crate::{serve, telemetry};
+
+#[derive(Parser)]
+#[command(
+    name = "provisio",
+    version,
+    about = "The provisioning-email lifecycle of subscription orders.",
+    long_about = "provisio sends the provisioning email of subscription orders on their requested start date, \
+lets permitted people resend it or change the contact until the customer's organization is onboarded, \
+and closes lines by offer policy.\n\nConfiguration: provisio.toml in the data directory, overridden by \
+PROVISIO_* environment variables and DATABASE_URL (see README.md)."
+)]
+struct Cli {
+    /// Data directory (SQLite file, mail files, provisio.toml). [env: PROVISIO_DATA_DIR] [default: ./data]
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP service (applies pending migrations first).
+    Serve(ServeArgs),
+    /// Apply pending database migrations.
+    Migrate,
+    /// Manage companies.
+    #[command(subcommand)]
+    Company(CompanyCommand),
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API keys.
+    #[command(subcommand, name = "api-key")]
+    ApiKey(ApiKeyCommand),
+    /// Import and look up orders.
+    #[command(subcommand)]
+    Order(OrderCommand),
+}
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Address to listen on. [env: PROVISIO_LISTEN] [default: 127.0.0.1:8080]
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// Let admins read and advance the service's clock through the API (for trying out and testing
+    /// a whole lifecycle; never in production).
+    #[arg(long)]
+    pub test_clock: bool,
+}
+
+#[derive(Subcommand)]
+enum CompanyCommand {
+    /// Create a company.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum)]
+        kind: KindArg,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum KindArg {
+    Partner,
+    Distributor,
+    Operator,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+#[value(rename_all = "snake_case")]
+enum RoleArg {
+    Member,
+    SupportAgent,
+    Admin,
+    Integration,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user in a company.
+    Create {
+        /// The company's name (or id).
+        #[arg(long)]
+        company: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// May resend provisioning emails and change provisioning contacts.
+        #[arg(long)]
+        can_resend: bool,
+        /// Read a web sign-in password from standard input (one line).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ApiKeyCommand {
+    /// Create an API key for a user; the key is printed alone on the last line, once.
+    Create {
+        /// The user's email.
+        #[arg(long, value_name = "EMAIL")]
+        user: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum OrderCommand {
+    /// Import orders from a JSON file (one order or an array, in the POST /api/v1/orders shape)
+    /// or a CSV file (web_order_id,partner,end_customer,offer,quantity,requested_start_date,
+    /// contact_email,contact_name,locale; rows with the same web_order_id form one order).
+    /// Each order is imported whole or not at all; exits 1 if any failed.
+    Import {
+        file: PathBuf,
+        /// The user placing the orders (the ordering contact).
+        #[arg(long = "as", value_name = "EMAIL")]
+        as_user: String,
+    },
+    /// Show an order with its lines.
+    Show {
+        order_id: String,
+        /// Print the order as JSON (the API's shape).
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// A CLI failure with its exit code.
+pub struct Failure {
+    pub code: u8,
+    pub error: anyhow::Error,
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(error: anyhow::Error) -> Self {
+        Failure { code: 1, error }
+    }
+}
+
+impl From<AppError> for Failure {
+    fn from(e: AppError) -> Self {
+        let usage = matches!(
+            e.code(),
+            Code::InvalidRequest | Code::Unprocessable | Code::InvalidEmail
+        );
+        let detail = e.problem()["detail"].as_str().unwrap_or("error").to_owned();
+        Failure {
+            code: if usage { 2 } else { 1 },
+            error: anyhow::anyhow!(detail),
+        }
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("error: {:#}", f.error);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+/// Opens the configured store and applies pending migrations.
+pub async fn open_app(config: Config, clock: Clock) -> anyhow::Result<App> {
+    let store = serve::open_store(&config).await?;
+    Ok(App {
+        store,
+        clock,
+        config: Arc::new(config),
+    })
+}
+
+async fn run(cli: Cli) -> Result<(), Failure> {
+    let mut overrides = Overrides {
+        data_dir: cli.data_dir,
+        listen: None,
+    };
+    if let Command::Serve(args) = &cli.command {
+        overrides.listen = args.listen.clone();
+    }
+    let config = Config::load(&overrides)?;
+    let serving = matches!(cli.command, Command::Serve(_));
+    telemetry::init_logging(config.log_format, if serving { "info" } else { "warn" });
+    if let Command::Serve(args) = cli.command {
+        return Ok(serve::serve(config, args.test_clock).await?);
+    }
+    let app = open_app(config, Clock::system()).await?;
+    let result = command(&app, cli.command).await;
+    app.store.close().await;
+    result
+}
+
+async fn command(app: &App, command: Command) -> Result<(), Failure> {
+    match command {
+        Command::Serve(_) => unreachable!("handled in run"),
+        Command::Migrate => {
+            println!("database is up to date");
+        }
+        Command::Company(CompanyCommand::Create { name, kind }) => {
+            let kind = match kind {
+                KindArg::Partner => "partner",
+                KindArg::Distributor => "distributor",
+                KindArg::Operator => "operator",
+            };
+            let c = app.create_company(&Caller::Operator, &name, kind).await?;
+            println!("created company {} ({}) {}", c.name, c.kind, c.id);
+        }
+        Command::User(UserCommand::Create {
+            company,
+            email,
+            name,
+            role,
+            can_resend,
+            password_stdin,
+        }) => {
+            let password = if password_stdin {
+                Some(read_password()?)
+            } else {
+                None
+            };
+            let role = match role {
+                RoleArg::Member => "member",
+                RoleArg::SupportAgent => "support_agent",
+                RoleArg::Admin => "admin",
+                RoleArg::Integration => "integration",
+            };
+            let input = UserInput {
+                company,
+                email,
+                name,
+                role: role.into(),
+                can_resend,
+                password,
+            };
+            let u = app.create_user(&Caller::Operator, input).await?;
+            let resend = if u.can_resend { ", can resend" } else { "" };
+            println!(
+                "created user {} <{}> ({}{resend}) in {} {}",
+                u.name, u.email, u.role, u.company.name, u.id
+            );
+        }
+        Command::ApiKey(ApiKeyCommand::Create { user }) => {
+            let k = app.create_api_key(&Caller::Operator, &user).await?;
+            println!(
+                "created API key {} for {}; it is shown only now:",
+                k.id, k.user.email
+            );
+            println!("{}", k.key);
+        }
+        Command::Order(OrderCommand::Import { file, as_user }) => {
+            import::run(app, &file, &as_user).await?
+        }
+        Command::Order(OrderCommand::Show { order_id, json }) => {
+            show::run(app, &order_id, json).await?
+        }
+    }
+    Ok(())
+}
+
+fn read_password() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
+    Ok(line.trim_end_matches(['\n', '\r']).to_owned())
+}

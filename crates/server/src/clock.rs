@@ -1,0 +1,91 @@
+//! The only place that reads the wall clock. Business time is real time plus an offset that
+//! only a server started with `--test-clock` lets an admin move (SPEC §6).
+#![allow(clippy::disallowed_methods)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use jiff::{SignedDuration, Timestamp};
+
+#[derive(Clone, Debug)]
+pub struct Clock {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    test_clock: bool,
+    offset_micros: AtomicI64,
+}
+
+impl Clock {
+    pub fn system() -> Self {
+        Self::new(false)
+    }
+
+    /// A clock that [`Clock::advance`] may move.
+    pub fn test() -> Self {
+        Self::new(true)
+    }
+
+    fn new(test_clock: bool) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                test_clock,
+                offset_micros: AtomicI64::new(0),
+            }),
+        }
+    }
+
+    pub fn is_test_clock(&self) -> bool {
+        self.inner.test_clock
+    }
+
+    /// Business time, truncated to microseconds (the precision the store keeps).
+    pub fn now(&self) -> Timestamp {
+        let offset = SignedDuration::from_micros(self.inner.offset_micros.load(Ordering::SeqCst));
+        let t = Timestamp::now()
+            .saturating_add(offset)
+            .unwrap_or(Timestamp::MAX);
+        let micros = t.as_microsecond();
+        Timestamp::from_microsecond(micros).unwrap_or(t)
+    }
+
+    /// Real time, for things that must not move with the test clock (leases, latencies).
+    pub fn real_instant(&self) -> std::time::Instant {
+        std::time::Instant::now()
+    }
+
+    /// Sets the offset (as loaded from the store). Ignored unless this is a test clock.
+    pub fn set_offset(&self, offset: SignedDuration) {
+        if self.inner.test_clock {
+            self.inner
+                .offset_micros
+                .store(offset.as_micros() as i64, Ordering::SeqCst);
+        }
+    }
+
+    pub fn offset(&self) -> SignedDuration {
+        SignedDuration::from_micros(self.inner.offset_micros.load(Ordering::SeqCst))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_test_clock_moves() {
+        let real = Clock::system();
+        real.set_offset(SignedDuration::from_hours(24));
+        assert!(real.now() < Timestamp::now() + SignedDuration::from_hours(1));
+        let test = Clock::test();
+        test.set_offset(SignedDuration::from_hours(24));
+        assert!(test.now() > Timestamp::now() + SignedDuration::from_hours(23));
+        assert_eq!(
+            test.now().subsec_nanosecond() % 1000,
+            0,
+            "microsecond precision"
+        );
+    }
+}

@@ -1,0 +1,389 @@
+//! Typed configuration: defaults, then `provisio.toml` in the data directory, then environment
+//! variables, then command-line flags. Validated at start-up (fail fast) and redacted when
+//! logged: URLs lose their passwords.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use jiff::tz::TimeZone;
+use provisio_domain::values::mask_email;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+pub const CONFIG_FILE: &str = "provisio.toml";
+pub const DEFAULT_DATA_DIR: &str = "data";
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+/// Every key, as in `provisio.toml` (environment: `PROVISIO_` + upper case, except
+/// `DATABASE_URL`). README's configuration table documents each with its default.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    listen: String,
+    database_url: Option<String>,
+    public_url: Option<String>,
+    admin_portal_url: Option<String>,
+    smtp_url: Option<String>,
+    mail_from: String,
+    time_zone: String,
+    lease_secs: u64,
+    resend_limit_per_hour: u32,
+    body_limit_bytes: usize,
+    log_format: LogFormat,
+}
+
+impl Default for RawConfig {
+    fn default() -> Self {
+        Self {
+            listen: DEFAULT_LISTEN.into(),
+            database_url: None,
+            public_url: None,
+            admin_portal_url: None,
+            smtp_url: None,
+            mail_from: "provisio@localhost".into(),
+            time_zone: "UTC".into(),
+            lease_secs: 60,
+            resend_limit_per_hour: provisio_domain::rate_limit::DEFAULT_PER_HOUR,
+            body_limit_bytes: 2 * 1024 * 1024,
+            log_format: LogFormat::Text,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The sender of provisioning email: `Name <address>` or a bare address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sender {
+    pub name: Option<String>,
+    /// A bare address; hosts without a dot (`provisio@localhost`) are fine for a sender.
+    pub address: String,
+}
+
+impl Sender {
+    pub fn parse(raw: &str) -> anyhow::Result<Self> {
+        let raw = raw.trim();
+        let (name, address) = match (raw.find('<'), raw.strip_suffix('>')) {
+            (Some(open), Some(rest)) => {
+                let name = rest[..open].trim().trim_matches('"').trim();
+                (
+                    Some(name.to_owned()).filter(|n| !n.is_empty()),
+                    &rest[open + 1..],
+                )
+            }
+            _ => (None, raw),
+        };
+        let address = address.trim();
+        let valid = match address.split_once('@') {
+            Some((local, host)) => {
+                !local.is_empty()
+                    && !host.is_empty()
+                    && !host.contains('@')
+                    && !address.chars().any(|c| {
+                        c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',')
+                    })
+            }
+            None => false,
+        };
+        if !valid {
+            bail!(
+                "'{raw}' is not an address like provisio@example.com or Name <provisio@example.com>"
+            );
+        }
+        Ok(Self {
+            name,
+            address: address.to_owned(),
+        })
+    }
+}
+
+#[derive(Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: Option<SecretString>,
+    pub public_url: Url,
+    pub admin_portal_url: Option<Url>,
+    pub smtp_url: Option<SecretString>,
+    pub mail_from: Sender,
+    pub time_zone: TimeZone,
+    pub time_zone_name: String,
+    pub lease_secs: u64,
+    pub resend_limit_per_hour: u32,
+    pub body_limit_bytes: usize,
+    pub log_format: LogFormat,
+}
+
+/// Flags that override the file and environment.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub data_dir: Option<PathBuf>,
+    pub listen: Option<String>,
+}
+
+const ENV_KEYS: &[&str] = &[
+    "LISTEN",
+    "PUBLIC_URL",
+    "ADMIN_PORTAL_URL",
+    "SMTP_URL",
+    "MAIL_FROM",
+    "TIME_ZONE",
+    "LEASE_SECS",
+    "RESEND_LIMIT_PER_HOUR",
+    "BODY_LIMIT_BYTES",
+    "LOG_FORMAT",
+];
+
+impl Config {
+    /// Loads the configuration for a data directory (flag, else `PROVISIO_DATA_DIR`, else
+    /// `./data`).
+    pub fn load(overrides: &Overrides) -> anyhow::Result<Self> {
+        let data_dir = overrides
+            .data_dir
+            .clone()
+            .or_else(|| std::env::var_os("PROVISIO_DATA_DIR").map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
+        let mut figment = Figment::from(Serialized::defaults(RawConfig::default()))
+            .merge(Toml::file(data_dir.join(CONFIG_FILE)))
+            .merge(Env::prefixed("PROVISIO_").only(ENV_KEYS))
+            .merge(Env::raw().only(&["DATABASE_URL"]));
+        if let Some(listen) = &overrides.listen {
+            figment = figment.merge(Serialized::default("listen", listen));
+        }
+        let raw: RawConfig = figment.extract().context("invalid configuration")?;
+        Self::from_raw(raw, data_dir)
+    }
+
+    fn from_raw(raw: RawConfig, data_dir: PathBuf) -> anyhow::Result<Self> {
+        let listen: SocketAddr = raw.listen.parse().with_context(|| {
+            format!(
+                "listen: '{}' is not an address like 127.0.0.1:8080",
+                raw.listen
+            )
+        })?;
+        let public_url = match &raw.public_url {
+            Some(u) => parse_http_url("public_url", u)?,
+            None => parse_http_url("listen", &format!("http://{listen}"))?,
+        };
+        let admin_portal_url = raw
+            .admin_portal_url
+            .as_deref()
+            .filter(|u| !u.is_empty())
+            .map(|u| parse_http_url("admin_portal_url", u))
+            .transpose()?;
+        if let Some(smtp) = raw.smtp_url.as_deref().filter(|u| !u.is_empty()) {
+            let url = Url::parse(smtp).map_err(|e| anyhow::anyhow!("smtp_url: {e}"))?;
+            if !matches!(url.scheme(), "smtp" | "smtps") {
+                bail!(
+                    "smtp_url: scheme must be smtp:// or smtps://, not {}://",
+                    url.scheme()
+                );
+            }
+        }
+        let known_db = |db: &str| {
+            ["sqlite:", "postgres://", "postgresql://"]
+                .iter()
+                .any(|p| db.starts_with(p))
+        };
+        if let Some(db) = raw
+            .database_url
+            .as_deref()
+            .filter(|u| !u.is_empty() && !known_db(u))
+        {
+            let scheme = db.split(':').next().unwrap_or("");
+            bail!("DATABASE_URL: expected sqlite:… or postgres://…, not {scheme}:…");
+        }
+        let mail_from = Sender::parse(&raw.mail_from).context("mail_from")?;
+        let time_zone = TimeZone::get(&raw.time_zone)
+            .with_context(|| format!("time_zone: '{}' is not an IANA time zone", raw.time_zone))?;
+        if raw.lease_secs == 0 || raw.lease_secs > 600 {
+            bail!("lease_secs: must be between 1 and 600");
+        }
+        if raw.resend_limit_per_hour == 0 {
+            bail!("resend_limit_per_hour: must be at least 1");
+        }
+        if raw.body_limit_bytes < 1024 {
+            bail!("body_limit_bytes: must be at least 1024");
+        }
+        Ok(Self {
+            listen,
+            data_dir,
+            database_url: raw
+                .database_url
+                .filter(|u| !u.is_empty())
+                .map(SecretString::from),
+            public_url,
+            admin_portal_url,
+            smtp_url: raw
+                .smtp_url
+                .filter(|u| !u.is_empty())
+                .map(SecretString::from),
+            mail_from,
+            time_zone,
+            time_zone_name: raw.time_zone,
+            lease_secs: raw.lease_secs,
+            resend_limit_per_hour: raw.resend_limit_per_hour,
+            body_limit_bytes: raw.body_limit_bytes,
+            log_format: raw.log_format,
+        })
+    }
+
+    /// The SQLite file used when `DATABASE_URL` is not set.
+    pub fn sqlite_path(&self) -> PathBuf {
+        self.data_dir.join("provisio.sqlite")
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// The database URL, exposed only to open the connection.
+    pub fn database_url(&self) -> Option<&str> {
+        self.database_url.as_ref().map(|s| s.expose_secret())
+    }
+
+    /// The addresses customers' IT admins should allowlist.
+    pub fn sender_addresses(&self) -> Vec<String> {
+        vec![self.mail_from.address.clone()]
+    }
+}
+
+fn parse_http_url(key: &str, raw: &str) -> anyhow::Result<Url> {
+    let url = Url::parse(raw).map_err(|e| anyhow::anyhow!("{key}: '{raw}' is not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        bail!("{key}: '{raw}' must be an http:// or https:// URL");
+    }
+    Ok(url)
+}
+
+/// A URL with its password replaced, for logs.
+pub fn redact_url(raw: &str) -> String {
+    match Url::parse(raw) {
+        Ok(mut url) if url.password().is_some() => {
+            let _ = url.set_password(Some("***"));
+            url.to_string()
+        }
+        Ok(url) => url.to_string(),
+        Err(_) => "<unparseable>".into(),
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &self.database_url().map(redact_url))
+            .field("public_url", &self.public_url.as_str())
+            .field(
+                "admin_portal_url",
+                &self.admin_portal_url.as_ref().map(Url::as_str),
+            )
+            .field(
+                "smtp_url",
+                &self
+                    .smtp_url
+                    .as_ref()
+                    .map(|s| redact_url(s.expose_secret())),
+            )
+            .field("mail_from", &mask_email(&self.mail_from.address))
+            .field("time_zone", &self.time_zone_name)
+            .field("lease_secs", &self.lease_secs)
+            .field("resend_limit_per_hour", &self.resend_limit_per_hour)
+            .field("body_limit_bytes", &self.body_limit_bytes)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(f: impl FnOnce(&mut RawConfig)) -> anyhow::Result<Config> {
+        let mut raw = RawConfig::default();
+        f(&mut raw);
+        Config::from_raw(raw, PathBuf::from("/tmp/x"))
+    }
+
+    #[test]
+    fn defaults_are_sensible() {
+        let c = with(|_| {}).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.public_url.as_str(), "http://127.0.0.1:8080/");
+        assert_eq!(c.sender_addresses(), ["provisio@localhost"]);
+        assert_eq!(c.body_limit_bytes, 2 * 1024 * 1024);
+        assert!(c.admin_portal_url.is_none());
+    }
+
+    #[test]
+    fn bad_values_fail_fast_with_the_key() {
+        for (f, key) in [
+            (
+                Box::new(|r: &mut RawConfig| r.listen = "nope".into())
+                    as Box<dyn Fn(&mut RawConfig)>,
+                "listen",
+            ),
+            (
+                Box::new(|r: &mut RawConfig| r.time_zone = "Mars/Base".into()),
+                "time_zone",
+            ),
+            (
+                Box::new(|r: &mut RawConfig| r.smtp_url = Some("http://x".into())),
+                "smtp_url",
+            ),
+            (
+                Box::new(|r: &mut RawConfig| r.public_url = Some("ftp://x".into())),
+                "public_url",
+            ),
+            (
+                Box::new(|r: &mut RawConfig| r.mail_from = "not an address".into()),
+                "mail_from",
+            ),
+            (
+                Box::new(|r: &mut RawConfig| r.database_url = Some("mysql://x".into())),
+                "DATABASE_URL",
+            ),
+        ] {
+            let err = format!("{:#}", with(f).unwrap_err());
+            assert!(err.contains(key), "{err}");
+        }
+    }
+
+    #[test]
+    fn sender_with_display_name() {
+        let s = Sender::parse("Provisioning <provisioning@sender.test>").unwrap();
+        assert_eq!(s.name.as_deref(), Some("Provisioning"));
+        assert_eq!(s.address, "provisioning@sender.test");
+        assert_eq!(
+            Sender::parse("provisio@localhost").unwrap().address,
+            "provisio@localhost"
+        );
+        assert!(Sender::parse("a@b@c").is_err());
+        assert!(Sender::parse("Name <>").is_err());
+        assert_eq!(Sender::parse("a@b.test").unwrap().name, None);
+    }
+
+    #[test]
+    fn secrets_never_reach_debug_output() {
+        let c = with(|r| {
+            r.smtp_url = Some("smtp://user:hunter2@mail.test:587".into());
+            r.database_url = Some("postgres://app:s3cret@db.test/provisio".into());
+        })
+        .unwrap();
+        let shown = format!("{c:?}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("s3cret"),
+            "{shown}"
+        );
+        assert!(shown.contains("smtp://user:***@mail.test:587"), "{shown}");
+    }
+}

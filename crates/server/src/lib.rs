@@ -1,0 +1,10 @@
+//! The provisio service as a library: the binary (`main.rs`) and the integration tests drive it.
+
+pub mod api;
+pub mod app;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod serve;
+pub mod telemetry;

@@ -1,0 +1,160 @@
+//! `provisio serve`: open the store, migrate, listen, and stop cleanly on SIGTERM / Ctrl-C.
+
+use std::fs::File;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use provisio_store::Store;
+use provisio_store_sqlite::SqliteStore;
+
+use crate::api;
+use crate::app::App;
+use crate::clock::Clock;
+use crate::config::{Config, redact_url};
+
+/// How long in-flight requests may take to finish after a shutdown signal.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(4);
+
+/// Opens the store `DATABASE_URL` names (default: the SQLite file in the data directory) and
+/// applies pending migrations.
+pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    let store: Arc<dyn Store> = match config.database_url() {
+        Some(url) if url.starts_with("postgres") => {
+            bail!(
+                "DATABASE_URL {}: PostgreSQL is not supported by this version yet",
+                redact_url(url)
+            )
+        }
+        Some(url) => Arc::new(
+            SqliteStore::open_url(url)
+                .await
+                .with_context(|| format!("opening {url}"))?,
+        ),
+        None => {
+            std::fs::create_dir_all(config.data_dir()).with_context(|| {
+                format!(
+                    "creating the data directory {}",
+                    config.data_dir().display()
+                )
+            })?;
+            let path = config.sqlite_path();
+            Arc::new(
+                SqliteStore::open(&path)
+                    .await
+                    .with_context(|| format!("opening {}", path.display()))?,
+            )
+        }
+    };
+    store
+        .migrate()
+        .await
+        .context("applying database migrations")?;
+    Ok(store)
+}
+
+/// One `serve` per SQLite file: a second one refuses to start (SPEC §9). The lock is released
+/// by the OS when the process ends, however it ends.
+fn lock_single_instance(config: &Config) -> anyhow::Result<Option<File>> {
+    if config
+        .database_url()
+        .is_some_and(|u| u.starts_with("postgres"))
+    {
+        return Ok(None);
+    }
+    let path = config.data_dir().join("provisio.lock");
+    let file = File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => bail!(
+            "another provisio serve is already running on {}; one server per SQLite database \
+             (use PostgreSQL via DATABASE_URL to run several)",
+            config.data_dir().display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("locking {}", path.display()))
+        }
+    }
+}
+
+pub async fn serve(config: Config, test_clock: bool) -> anyhow::Result<()> {
+    tracing::info!(config = ?config, "starting provisio {}", env!("CARGO_PKG_VERSION"));
+    std::fs::create_dir_all(config.data_dir()).with_context(|| {
+        format!(
+            "creating the data directory {}",
+            config.data_dir().display()
+        )
+    })?;
+    let _lock = lock_single_instance(&config)?;
+    let clock = if test_clock {
+        Clock::test()
+    } else {
+        Clock::system()
+    };
+    if test_clock {
+        tracing::warn!("test clock enabled: admins can move this service's time");
+    }
+    let store = open_store(&config).await?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let app = App {
+        store: Arc::clone(&store),
+        clock,
+        config: Arc::new(config),
+    };
+    let _ = crate::telemetry::metrics_handle();
+    tracing::info!(
+        "listening on http://{} (public URL {}), data in {}",
+        listener.local_addr()?,
+        app.config.public_url,
+        app.config.data_dir().display()
+    );
+    run(listener, app, shutdown_signal()).await?;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Serves until `shutdown` resolves, then gives in-flight requests a short grace period.
+pub async fn run(
+    listener: tokio::net::TcpListener,
+    app: App,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let router = api::router(app);
+    let server = axum::serve(listener, router).with_graceful_shutdown(async move {
+        shutdown.await;
+        let _ = tx.send(true);
+    });
+    let mut rx2 = rx.clone();
+    tokio::select! {
+        r = server => r.context("the HTTP server failed")?,
+        _ = async move {
+            let _ = rx2.wait_for(|stop| *stop).await;
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        } => tracing::warn!("requests still running after {SHUTDOWN_GRACE:?}; stopping anyway"),
+    }
+    drop(rx);
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutdown signal received");
+}

@@ -1,0 +1,73 @@
+//! Logs (tracing) and metrics (Prometheus). Email addresses are masked where they are logged
+//! (`ContactEmail::masked`); secrets never reach a log (the config's Debug redacts them).
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use axum::extract::{MatchedPath, Request};
+use axum::middleware::Next;
+use axum::response::Response;
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use tracing_subscriber::EnvFilter;
+
+use crate::config::LogFormat;
+
+/// Logs to stderr; `RUST_LOG` filters (default `default_level`: `info` for the server,
+/// `warn` for CLI commands, whose output is their own report).
+pub fn init_logging(format: LogFormat, default_level: &str) {
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi)
+        .with_writer(std::io::stderr);
+    // A second init (tests) keeps the first subscriber.
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+static METRICS: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+
+/// The process-wide Prometheus recorder (metrics are global by design; installed once).
+pub fn metrics_handle() -> Option<&'static PrometheusHandle> {
+    METRICS
+        .get_or_init(|| {
+            let buckets = [
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+            ];
+            let builder = PrometheusBuilder::new()
+                .upkeep_timeout(Duration::from_secs(5))
+                .set_buckets(&buckets)
+                .unwrap_or_else(|_| PrometheusBuilder::new());
+            builder
+                .install_recorder()
+                .map_err(|e| tracing::warn!("metrics disabled: {e}"))
+                .ok()
+        })
+        .as_ref()
+}
+
+/// Counts requests and their latency by route template and status.
+pub async fn track_http(req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".into());
+    let method = req.method().to_string();
+    #[allow(clippy::disallowed_methods)] // latency is real time, never business time
+    let started = std::time::Instant::now();
+    let response = next.run(req).await;
+    let labels = [
+        ("method", method),
+        ("route", route),
+        ("status", response.status().as_u16().to_string()),
+    ];
+    metrics::counter!("http_requests_total", &labels).increment(1);
+    metrics::histogram!("http_request_duration_seconds", &labels)
+        .record(started.elapsed().as_secs_f64());
+    response
+}
