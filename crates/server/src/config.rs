@@ -163,6 +163,11 @@ impl Config {
         Self::from_raw(raw, data_dir)
     }
 
+    /// The built-in defaults for a data directory, ignoring file and environment (tests).
+    pub fn defaults(data_dir: PathBuf) -> anyhow::Result<Self> {
+        Self::from_raw(RawConfig::default(), data_dir)
+    }
+
     fn from_raw(raw: RawConfig, data_dir: PathBuf) -> anyhow::Result<Self> {
         let listen: SocketAddr = raw.listen.parse().with_context(|| {
             format!(

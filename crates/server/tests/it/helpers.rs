@@ -1,0 +1,230 @@
+//! The TestApp: a real server on port 0 over a fresh SQLite file, with a world of companies
+//! and users for every role and tenancy case.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use provisio::app::admin::UserInput;
+use provisio::app::{App, Caller};
+use provisio::clock::Clock;
+use provisio::config::Config;
+use provisio_store::Store;
+use provisio_store_sqlite::SqliteStore;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub app: App,
+    pub dir: TempDir,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    /// An admin of the operator company.
+    pub admin: String,
+}
+
+/// A response: status, headers and parsed JSON body (Null when empty or not JSON).
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Reply {
+    pub fn content_type(&self) -> &str {
+        self.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+
+    /// Asserts a problem+json with this status and code; returns the body.
+    #[track_caller]
+    pub fn problem(&self, status: u16, code: &str) -> &Value {
+        assert_eq!(self.status.as_u16(), status, "status; body: {}", self.text);
+        assert!(self.content_type().starts_with("application/problem+json"), "content type {}", self.content_type());
+        assert_eq!(self.body["code"], code, "code; body: {}", self.text);
+        assert_eq!(self.body["status"], status, "status member; body: {}", self.text);
+        assert!(self.body["title"].is_string() && self.body["detail"].is_string(), "{}", self.text);
+        &self.body
+    }
+
+    #[track_caller]
+    pub fn ok(&self, status: u16) -> &Value {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.text);
+        &self.body
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = Config::defaults(dir.path().to_path_buf()).unwrap();
+        tweak(&mut config);
+        let store = SqliteStore::open(&dir.path().join("provisio.sqlite")).await.unwrap();
+        store.migrate().await.unwrap();
+        let app = App { store: Arc::new(store), clock: Clock::test(), config: Arc::new(config) };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let server_app = app.clone();
+        tokio::spawn(async move {
+            provisio::serve::run(listener, server_app, async {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+        });
+        let mut t = TestApp { base, http: reqwest::Client::new(), app, dir, stop: Some(tx), admin: String::new() };
+        let op = t.app.create_company(&Caller::Operator, "Operator", "operator").await.unwrap();
+        t.admin = t.user_key(&op.id.to_string(), "admin@op.test", "Ada Admin", "admin", false).await;
+        t
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+
+    /// Creates a user directly and returns a fresh API key for them.
+    pub async fn user_key(&self, company_id: &str, email: &str, name: &str, role: &str, can_resend: bool) -> String {
+        let input = UserInput {
+            company: company_id.into(),
+            email: email.into(),
+            name: name.into(),
+            role: role.into(),
+            can_resend,
+            password: None,
+        };
+        self.app.create_user(&Caller::Operator, input).await.unwrap();
+        self.app.create_api_key(&Caller::Operator, email).await.unwrap().key
+    }
+
+    pub async fn company(&self, name: &str, kind: &str) -> String {
+        self.app.create_company(&Caller::Operator, name, kind).await.unwrap().id.to_string()
+    }
+
+    pub async fn send(&self, method: Method, path: &str, key: Option<&str>, body: Option<Value>) -> Reply {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(k) = key {
+            req = req.bearer_auth(k);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        Self::reply(req).await
+    }
+
+    pub async fn reply(req: reqwest::RequestBuilder) -> Reply {
+        let res = req.send().await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let text = res.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Reply { status, headers, body, text }
+    }
+
+    pub async fn get(&self, path: &str, key: &str) -> Reply {
+        self.send(Method::GET, path, Some(key), None).await
+    }
+
+    pub async fn post(&self, path: &str, key: &str, body: Value) -> Reply {
+        self.send(Method::POST, path, Some(key), Some(body)).await
+    }
+
+    /// Every stored order, as the store sees them (for "nothing was stored" checks).
+    pub async fn order_count(&self) -> usize {
+        let q = provisio_store::OrderQuery {
+            scope: provisio_store::Scope::Everything,
+            q: None,
+            status: None,
+            stage: None,
+            page: provisio_store::PageRequest { after: None, limit: 200 },
+        };
+        self.app.store.list_orders(&q).await.unwrap().items.len()
+    }
+
+    pub async fn line_count(&self) -> usize {
+        let q = provisio_store::LineQuery {
+            scope: provisio_store::Scope::Everything,
+            q: None,
+            incomplete_only: false,
+            page: provisio_store::PageRequest { after: None, limit: 200 },
+        };
+        self.app.store.list_lines(&q).await.unwrap().items.len()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Companies and users for every role and tenancy case.
+pub struct World {
+    pub t: TestApp,
+    pub acme: String,
+    pub dist: String,
+    pub other: String,
+    /// Acme member without can_resend: places orders (the ordering contact).
+    pub pia: String,
+    /// Acme member with can_resend.
+    pub bo: String,
+    /// Acme member without can_resend.
+    pub cy: String,
+    /// Distributor member with can_resend.
+    pub dana: String,
+    /// A user of another partner company.
+    pub olle: String,
+    pub agent: String,
+    /// Acme's integration (ERP).
+    pub erp: String,
+    /// The operator's integration (admin portal).
+    pub portal: String,
+}
+
+impl World {
+    pub async fn new() -> World {
+        let t = TestApp::spawn().await;
+        let op = t.app.store.company_by_name("Operator").await.unwrap().unwrap().id.to_string();
+        let acme = t.company("Acme", "partner").await;
+        let dist = t.company("Dist", "distributor").await;
+        let other = t.company("Other", "partner").await;
+        let pia = t.user_key(&acme, "pia@acme.test", "Pia Partner", "member", false).await;
+        let bo = t.user_key(&acme, "bo@acme.test", "Bo", "member", true).await;
+        let cy = t.user_key(&acme, "cy@acme.test", "Cy", "member", false).await;
+        let dana = t.user_key(&dist, "dana@dist.test", "Dana", "member", true).await;
+        let olle = t.user_key(&other, "olle@other.test", "Olle", "member", true).await;
+        let agent = t.user_key(&op, "agent@op.test", "Agnes Agent", "support_agent", false).await;
+        let erp = t.user_key(&acme, "erp@acme.test", "Acme ERP", "integration", false).await;
+        let portal = t.user_key(&op, "portal@op.test", "Portal", "integration", false).await;
+        World { t, acme, dist, other, pia, bo, cy, dana, olle, agent, erp, portal }
+    }
+
+    /// Pia places an order for Kund AB through Dist with the given lines' contacts.
+    pub async fn order(&self, web_id: &str, contacts: &[&str]) -> Value {
+        let lines: Vec<Value> = contacts.iter().map(|c| line(c, "2030-01-15")).collect();
+        let body = json!({
+            "web_order_id": web_id, "distributor_id": self.dist,
+            "end_customer": {"name": "Kund AB"}, "locale": "sv", "lines": lines,
+        });
+        self.t.post("/api/v1/orders", &self.pia, body).await.ok(201).clone()
+    }
+}
+
+pub fn line(contact: &str, rsd: &str) -> Value {
+    json!({
+        "offer": "A-FLEX", "quantity": 10, "requested_start_date": rsd,
+        "provisioning_contact": {"email": contact, "name": "Kim"},
+    })
+}
+
+/// A minimal valid order body.
+pub fn order_body() -> Value {
+    json!({"end_customer": {"name": "Kund AB"}, "lines": [line("kim@kund.test", "2030-01-15")]})
+}
