@@ -6,5 +6,6 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod i18n;
 pub mod serve;
 pub mod telemetry;

@@ -103,7 +103,6 @@ pub async fn serve(config: Config, test_clock: bool) -> anyhow::Result<()> {
         clock,
         config: Arc::new(config),
     };
-    let _ = crate::telemetry::metrics_handle();
     tracing::info!(
         "listening on http://{} (public URL {}), data in {}",
         listener.local_addr()?,

@@ -68,6 +68,8 @@ fn routes() -> OpenApiRouter<App> {
 
 /// The whole HTTP service.
 pub fn router(app: App) -> Router {
+    // Install the recorder before the first request is counted.
+    let _ = telemetry::metrics_handle();
     let (api, doc) = routes().split_for_parts();
     let doc = Arc::new(doc.to_json().unwrap_or_else(|_| "{}".into()));
     let body_limit = app.config.body_limit_bytes;

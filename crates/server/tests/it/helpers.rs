@@ -34,17 +34,32 @@ pub struct Reply {
 
 impl Reply {
     pub fn content_type(&self) -> &str {
-        self.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("")
+        self.headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
     }
 
     /// Asserts a problem+json with this status and code; returns the body.
     #[track_caller]
     pub fn problem(&self, status: u16, code: &str) -> &Value {
         assert_eq!(self.status.as_u16(), status, "status; body: {}", self.text);
-        assert!(self.content_type().starts_with("application/problem+json"), "content type {}", self.content_type());
+        assert!(
+            self.content_type().starts_with("application/problem+json"),
+            "content type {}",
+            self.content_type()
+        );
         assert_eq!(self.body["code"], code, "code; body: {}", self.text);
-        assert_eq!(self.body["status"], status, "status member; body: {}", self.text);
-        assert!(self.body["title"].is_string() && self.body["detail"].is_string(), "{}", self.text);
+        assert_eq!(
+            self.body["status"], status,
+            "status member; body: {}",
+            self.text
+        );
+        assert!(
+            self.body["title"].is_string() && self.body["detail"].is_string(),
+            "{}",
+            self.text
+        );
         &self.body
     }
 
@@ -64,9 +79,15 @@ impl TestApp {
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config::defaults(dir.path().to_path_buf()).unwrap();
         tweak(&mut config);
-        let store = SqliteStore::open(&dir.path().join("provisio.sqlite")).await.unwrap();
+        let store = SqliteStore::open(&dir.path().join("provisio.sqlite"))
+            .await
+            .unwrap();
         store.migrate().await.unwrap();
-        let app = App { store: Arc::new(store), clock: Clock::test(), config: Arc::new(config) };
+        let app = App {
+            store: Arc::new(store),
+            clock: Clock::test(),
+            config: Arc::new(config),
+        };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -78,9 +99,28 @@ impl TestApp {
             .await
             .unwrap();
         });
-        let mut t = TestApp { base, http: reqwest::Client::new(), app, dir, stop: Some(tx), admin: String::new() };
-        let op = t.app.create_company(&Caller::Operator, "Operator", "operator").await.unwrap();
-        t.admin = t.user_key(&op.id.to_string(), "admin@op.test", "Ada Admin", "admin", false).await;
+        let mut t = TestApp {
+            base,
+            http: reqwest::Client::new(),
+            app,
+            dir,
+            stop: Some(tx),
+            admin: String::new(),
+        };
+        let op = t
+            .app
+            .create_company(&Caller::Operator, "Operator", "operator")
+            .await
+            .unwrap();
+        t.admin = t
+            .user_key(
+                &op.id.to_string(),
+                "admin@op.test",
+                "Ada Admin",
+                "admin",
+                false,
+            )
+            .await;
         t
     }
 
@@ -89,7 +129,14 @@ impl TestApp {
     }
 
     /// Creates a user directly and returns a fresh API key for them.
-    pub async fn user_key(&self, company_id: &str, email: &str, name: &str, role: &str, can_resend: bool) -> String {
+    pub async fn user_key(
+        &self,
+        company_id: &str,
+        email: &str,
+        name: &str,
+        role: &str,
+        can_resend: bool,
+    ) -> String {
         let input = UserInput {
             company: company_id.into(),
             email: email.into(),
@@ -98,15 +145,33 @@ impl TestApp {
             can_resend,
             password: None,
         };
-        self.app.create_user(&Caller::Operator, input).await.unwrap();
-        self.app.create_api_key(&Caller::Operator, email).await.unwrap().key
+        self.app
+            .create_user(&Caller::Operator, input)
+            .await
+            .unwrap();
+        self.app
+            .create_api_key(&Caller::Operator, email)
+            .await
+            .unwrap()
+            .key
     }
 
     pub async fn company(&self, name: &str, kind: &str) -> String {
-        self.app.create_company(&Caller::Operator, name, kind).await.unwrap().id.to_string()
+        self.app
+            .create_company(&Caller::Operator, name, kind)
+            .await
+            .unwrap()
+            .id
+            .to_string()
     }
 
-    pub async fn send(&self, method: Method, path: &str, key: Option<&str>, body: Option<Value>) -> Reply {
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        key: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
         let mut req = self.http.request(method, format!("{}{path}", self.base));
         if let Some(k) = key {
             req = req.bearer_auth(k);
@@ -123,7 +188,12 @@ impl TestApp {
         let headers = res.headers().clone();
         let text = res.text().await.unwrap();
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Reply { status, headers, body, text }
+        Reply {
+            status,
+            headers,
+            body,
+            text,
+        }
     }
 
     pub async fn get(&self, path: &str, key: &str) -> Reply {
@@ -141,7 +211,10 @@ impl TestApp {
             q: None,
             status: None,
             stage: None,
-            page: provisio_store::PageRequest { after: None, limit: 200 },
+            page: provisio_store::PageRequest {
+                after: None,
+                limit: 200,
+            },
         };
         self.app.store.list_orders(&q).await.unwrap().items.len()
     }
@@ -151,7 +224,10 @@ impl TestApp {
             scope: provisio_store::Scope::Everything,
             q: None,
             incomplete_only: false,
-            page: provisio_store::PageRequest { after: None, limit: 200 },
+            page: provisio_store::PageRequest {
+                after: None,
+                limit: 200,
+            },
         };
         self.app.store.list_lines(&q).await.unwrap().items.len()
     }
@@ -191,19 +267,56 @@ pub struct World {
 impl World {
     pub async fn new() -> World {
         let t = TestApp::spawn().await;
-        let op = t.app.store.company_by_name("Operator").await.unwrap().unwrap().id.to_string();
+        let op = t
+            .app
+            .store
+            .company_by_name("Operator")
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+            .to_string();
         let acme = t.company("Acme", "partner").await;
         let dist = t.company("Dist", "distributor").await;
         let other = t.company("Other", "partner").await;
-        let pia = t.user_key(&acme, "pia@acme.test", "Pia Partner", "member", false).await;
-        let bo = t.user_key(&acme, "bo@acme.test", "Bo", "member", true).await;
-        let cy = t.user_key(&acme, "cy@acme.test", "Cy", "member", false).await;
-        let dana = t.user_key(&dist, "dana@dist.test", "Dana", "member", true).await;
-        let olle = t.user_key(&other, "olle@other.test", "Olle", "member", true).await;
-        let agent = t.user_key(&op, "agent@op.test", "Agnes Agent", "support_agent", false).await;
-        let erp = t.user_key(&acme, "erp@acme.test", "Acme ERP", "integration", false).await;
-        let portal = t.user_key(&op, "portal@op.test", "Portal", "integration", false).await;
-        World { t, acme, dist, other, pia, bo, cy, dana, olle, agent, erp, portal }
+        let pia = t
+            .user_key(&acme, "pia@acme.test", "Pia Partner", "member", false)
+            .await;
+        let bo = t
+            .user_key(&acme, "bo@acme.test", "Bo", "member", true)
+            .await;
+        let cy = t
+            .user_key(&acme, "cy@acme.test", "Cy", "member", false)
+            .await;
+        let dana = t
+            .user_key(&dist, "dana@dist.test", "Dana", "member", true)
+            .await;
+        let olle = t
+            .user_key(&other, "olle@other.test", "Olle", "member", true)
+            .await;
+        let agent = t
+            .user_key(&op, "agent@op.test", "Agnes Agent", "support_agent", false)
+            .await;
+        let erp = t
+            .user_key(&acme, "erp@acme.test", "Acme ERP", "integration", false)
+            .await;
+        let portal = t
+            .user_key(&op, "portal@op.test", "Portal", "integration", false)
+            .await;
+        World {
+            t,
+            acme,
+            dist,
+            other,
+            pia,
+            bo,
+            cy,
+            dana,
+            olle,
+            agent,
+            erp,
+            portal,
+        }
     }
 
     /// Pia places an order for Kund AB through Dist with the given lines' contacts.
@@ -213,7 +326,11 @@ impl World {
             "web_order_id": web_id, "distributor_id": self.dist,
             "end_customer": {"name": "Kund AB"}, "locale": "sv", "lines": lines,
         });
-        self.t.post("/api/v1/orders", &self.pia, body).await.ok(201).clone()
+        self.t
+            .post("/api/v1/orders", &self.pia, body)
+            .await
+            .ok(201)
+            .clone()
     }
 }
 

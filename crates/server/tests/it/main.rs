@@ -1,5 +1,7 @@
 //! The one integration test binary (STYLE habit 9): black-box tests through a [`TestApp`]
 //! (port 0, a fresh SQLite file, the real router) and of the built `provisio` CLI.
+// Test code: a failed unwrap is a failed test, with its location.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod admin;
 mod bad_input;

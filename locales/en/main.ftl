@@ -1,0 +1,16 @@
+# provisio — English. Every user-facing text of pages and emails lives here and in ../sv/.
+
+stage-scheduled = Scheduled
+stage-awaiting_provisioning = Awaiting Provisioning Details
+stage-onboarded = Onboarded
+stage-provisioned = Provisioned
+stage-cancelled = Cancelled
+
+status-open = Open
+status-closed = Closed
+
+closed_reason-provisioning_window_lapsed = Provisioning window lapsed
+closed_reason-provisioned = Provisioned
+closed_reason-cancelled = Cancelled
+
+provisioning-still-in-progress = Provisioning is still in progress.
