@@ -38,29 +38,22 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating if missing) the database file. Does not migrate.
     pub async fn open(path: &Path) -> StoreResult<Self> {
-        let options = SqliteConnectOptions::new()
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(BUSY_TIMEOUT);
-        Self::with_options(options).await
+        Self::with_options(SqliteConnectOptions::new().filename(path)).await
     }
 
     /// Opens a `sqlite:` URL (as given in `DATABASE_URL`).
     pub async fn open_url(url: &str) -> StoreResult<Self> {
-        let options = SqliteConnectOptions::from_str(url)
-            .map_err(StoreError::backend)?
+        Self::with_options(SqliteConnectOptions::from_str(url).map_err(StoreError::backend)?).await
+    }
+
+    /// Every connection: created if missing, WAL, `synchronous=NORMAL`, foreign keys on.
+    async fn with_options(options: SqliteConnectOptions) -> StoreResult<Self> {
+        let options = options
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT);
-        Self::with_options(options).await
-    }
-
-    async fn with_options(options: SqliteConnectOptions) -> StoreResult<Self> {
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(30))

@@ -165,17 +165,24 @@ pub(crate) async fn list(pool: &SqlitePool, query: &LineQuery) -> StoreResult<Pa
     .fetch_all(pool)
     .await
     .map_err(db)?;
-    let more = rows.len() as i64 > limit;
-    let mut items = Vec::with_capacity(rows.len());
-    let mut last = None;
-    for row in rows.iter().take(query.page.limit as usize) {
-        items.push(context_from(row)?);
-        last = Some(row.try_get::<i64, _>("seq").map_err(db)?);
-    }
-    Ok(Page {
-        items,
-        next: if more { last } else { None },
-    })
+    let (rows, next) = split_page(rows, query.page.limit)?;
+    let items = rows.iter().map(context_from).collect::<StoreResult<_>>()?;
+    Ok(Page { items, next })
+}
+
+/// Keeps the first `limit` of `limit + 1` fetched rows; the cursor is the last kept row's
+/// `seq` when a further row shows there is another page.
+pub(crate) fn split_page(
+    mut rows: Vec<SqliteRow>,
+    limit: u32,
+) -> StoreResult<(Vec<SqliteRow>, Option<i64>)> {
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let next = match rows.last() {
+        Some(row) if more => Some(row.try_get::<i64, _>("seq").map_err(db)?),
+        _ => None,
+    };
+    Ok((rows, next))
 }
 
 pub(crate) async fn events(pool: &SqlitePool, sub_ref: &SubRef) -> StoreResult<Vec<EventRecord>> {

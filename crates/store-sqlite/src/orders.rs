@@ -11,7 +11,7 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, Sqlite, SqlitePool, Transaction};
 
 use crate::admin::company_from;
-use crate::lines::{like_pattern, line_context_select, line_from, scope_binds};
+use crate::lines::{like_pattern, line_context_select, line_from, scope_binds, split_page};
 use crate::{SqliteStore, db, parse_ts, stored, ts, unique_as, uuid};
 
 /// Looks up an idempotency key inside the transaction: the order it created, or a conflict.
@@ -267,12 +267,7 @@ pub(crate) async fn list(pool: &SqlitePool, query: &OrderQuery) -> StoreResult<P
         .fetch_all(pool)
         .await
         .map_err(db)?;
-    let more = rows.len() as i64 > limit;
-    let page: Vec<SqliteRow> = rows.into_iter().take(query.page.limit as usize).collect();
-    let next = match page.last() {
-        Some(row) if more => Some(row.try_get::<i64, _>("seq").map_err(db)?),
-        _ => None,
-    };
+    let (page, next) = split_page(rows, query.page.limit)?;
     Ok(Page {
         items: with_lines(pool, &page).await?,
         next,

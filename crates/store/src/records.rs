@@ -117,15 +117,20 @@ pub struct Order {
 
 impl Order {
     pub fn parties(&self) -> OrderParties {
-        OrderParties {
-            partner_id: self.partner.id,
-            distributor_id: self.distributor.as_ref().map(|d| d.id),
-            placed_by: self.placed_by.id,
-            ordering_contact: OrderingContact {
-                name: self.placed_by.name.clone(),
-                email: self.placed_by.email.clone(),
-            },
-        }
+        parties(&self.partner, self.distributor.as_ref(), &self.placed_by)
+    }
+}
+
+/// The facts permissions depend on, for an order and for a line (which carries its order's).
+fn parties(partner: &Company, distributor: Option<&Company>, placed_by: &Person) -> OrderParties {
+    OrderParties {
+        partner_id: partner.id,
+        distributor_id: distributor.map(|d| d.id),
+        placed_by: placed_by.id,
+        ordering_contact: OrderingContact {
+            name: placed_by.name.clone(),
+            email: placed_by.email.clone(),
+        },
     }
 }
 
@@ -178,15 +183,7 @@ pub struct LineContext {
 
 impl LineContext {
     pub fn parties(&self) -> OrderParties {
-        OrderParties {
-            partner_id: self.partner.id,
-            distributor_id: self.distributor.as_ref().map(|d| d.id),
-            placed_by: self.placed_by.id,
-            ordering_contact: OrderingContact {
-                name: self.placed_by.name.clone(),
-                email: self.placed_by.email.clone(),
-            },
-        }
+        parties(&self.partner, self.distributor.as_ref(), &self.placed_by)
     }
 }
 

@@ -167,15 +167,7 @@ async fn staff_roles_exist_only_in_operator_companies() {
         let p = r.problem(422, "invalid_request");
         assert_eq!(p["errors"][0]["path"], "role");
     }
-    let op = t
-        .app
-        .store
-        .company_by_name("Operator")
-        .await
-        .unwrap()
-        .unwrap()
-        .id
-        .to_string();
+    let op = &w.operator;
     let r = t.post("/api/v1/users", &t.admin, json!({"company_id": op, "email": "agent2@op.test", "name": "X", "role": "support_agent"})).await;
     assert_eq!(r.ok(201)["role"], "support_agent");
 }

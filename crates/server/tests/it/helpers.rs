@@ -244,6 +244,8 @@ impl Drop for TestApp {
 /// Companies and users for every role and tenancy case.
 pub struct World {
     pub t: TestApp,
+    /// The operator company's id.
+    pub operator: String,
     pub acme: String,
     pub dist: String,
     pub other: String,
@@ -305,6 +307,7 @@ impl World {
             .await;
         World {
             t,
+            operator: op,
             acme,
             dist,
             other,
