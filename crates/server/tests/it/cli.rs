@@ -13,23 +13,23 @@ use tokio::process::Command;
 use crate::helpers::*;
 
 /// What a finished CLI run left behind.
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Out {
+    pub(crate) code: i32,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
 impl Out {
     /// Asserts exit 0; returns stdout.
     #[track_caller]
-    fn ok(&self) -> &str {
+    pub(crate) fn ok(&self) -> &str {
         assert_eq!(self.code, 0, "{self}");
         &self.stdout
     }
 
     /// Asserts this exit code and that stderr mentions `needle` (case-insensitive).
     #[track_caller]
-    fn fails(&self, code: i32, needle: &str) {
+    pub(crate) fn fails(&self, code: i32, needle: &str) {
         assert_eq!(self.code, code, "{self}");
         let err = self.stderr.to_lowercase();
         assert!(
@@ -50,7 +50,7 @@ impl std::fmt::Display for Out {
 }
 
 /// `provisio`, without the caller's `PROVISIO_*` and `DATABASE_URL` (PATH, HOME stay).
-fn isolated() -> Command {
+pub(crate) fn isolated() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_provisio"));
     for (key, _) in std::env::vars_os() {
         if key.to_string_lossy().starts_with("PROVISIO_") {
@@ -64,14 +64,14 @@ fn isolated() -> Command {
 }
 
 /// `provisio --data-dir DIR`, isolated.
-fn provisio(dir: &Path) -> Command {
+pub(crate) fn provisio(dir: &Path) -> Command {
     let mut cmd = isolated();
     cmd.arg("--data-dir").arg(dir);
     cmd
 }
 
 /// Runs the command to its end (at most 60 s), feeding it `stdin`.
-async fn finish(mut cmd: Command, stdin: Option<&str>) -> Out {
+pub(crate) async fn finish(mut cmd: Command, stdin: Option<&str>) -> Out {
     cmd.stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -93,25 +93,25 @@ async fn finish(mut cmd: Command, stdin: Option<&str>) -> Out {
 }
 
 /// `provisio --data-dir DIR ARGS` (split on whitespace) with `stdin`.
-async fn run(dir: &Path, args: &str, stdin: Option<&str>) -> Out {
+pub(crate) async fn run(dir: &Path, args: &str, stdin: Option<&str>) -> Out {
     let mut cmd = provisio(dir);
     cmd.args(args.split_whitespace());
     finish(cmd, stdin).await
 }
 
-async fn cli(dir: &Path, args: &str) -> Out {
+pub(crate) async fn cli(dir: &Path, args: &str) -> Out {
     run(dir, args, None).await
 }
 
 /// `^pvk_[A-Za-z0-9_-]{43}$`
-fn is_api_key(s: &str) -> bool {
+pub(crate) fn is_api_key(s: &str) -> bool {
     let key_char = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
     s.strip_prefix("pvk_")
         .is_some_and(|rest| rest.len() == 43 && rest.bytes().all(key_char))
 }
 
 /// A partner company Acme with a member pia@acme.test, made through the CLI.
-async fn partner_with_member(dir: &Path) {
+pub(crate) async fn partner_with_member(dir: &Path) {
     cli(dir, "company create --name Acme --kind partner")
         .await
         .ok();
@@ -120,7 +120,7 @@ async fn partner_with_member(dir: &Path) {
 }
 
 /// Writes `content` to DIR/NAME and imports it as `as_user`.
-async fn import(dir: &Path, name: &str, content: &str, as_user: &str) -> Out {
+pub(crate) async fn import(dir: &Path, name: &str, content: &str, as_user: &str) -> Out {
     let file = dir.join(name);
     std::fs::write(&file, content).expect("write the import file");
     let mut cmd = provisio(dir);
@@ -131,13 +131,13 @@ async fn import(dir: &Path, name: &str, content: &str, as_user: &str) -> Out {
 }
 
 /// `order show ID --json`, parsed.
-async fn show_json(dir: &Path, order_id: &str) -> Value {
+pub(crate) async fn show_json(dir: &Path, order_id: &str) -> Value {
     let out = cli(dir, &format!("order show {order_id} --json")).await;
     serde_json::from_str(out.ok()).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
 }
 
 /// The subscription references a text names, in order.
-fn sub_refs(text: &str) -> Vec<String> {
+pub(crate) fn sub_refs(text: &str) -> Vec<String> {
     let is_ref = |w: &&str| {
         w.len() > 3 && w.starts_with("Sub") && w[3..].bytes().all(|b| b.is_ascii_digit())
     };
@@ -145,7 +145,7 @@ fn sub_refs(text: &str) -> Vec<String> {
     words.filter(is_ref).map(str::to_owned).collect()
 }
 
-fn line_refs(order: &Value) -> Vec<String> {
+pub(crate) fn line_refs(order: &Value) -> Vec<String> {
     let lines = order["lines"].as_array().expect("lines is an array");
     let sub_ref = |l: &Value| {
         l["subscription_ref"]
@@ -157,7 +157,7 @@ fn line_refs(order: &Value) -> Vec<String> {
 }
 
 /// The stdout line that reports the order `label`.
-fn report<'a>(out: &'a Out, label: &str) -> &'a str {
+pub(crate) fn report<'a>(out: &'a Out, label: &str) -> &'a str {
     let prefix = format!("{label}:");
     let mut found = out.stdout.lines().filter(|l| l.starts_with(&prefix));
     found
@@ -165,13 +165,8 @@ fn report<'a>(out: &'a Out, label: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no report for {label}: {out}"))
 }
 
-fn free_addr() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind port 0");
-    listener.local_addr().expect("a local address").to_string()
-}
-
 #[tokio::test]
-async fn help_everywhere_and_usage_errors_exit_2() {
+pub(crate) async fn help_everywhere_and_usage_errors_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let commands = "serve,migrate,company,company create,user,user create,api-key,\
@@ -204,7 +199,7 @@ async fn help_everywhere_and_usage_errors_exit_2() {
 }
 
 #[tokio::test]
-async fn an_operator_bootstraps_companies_users_and_keys() {
+pub(crate) async fn an_operator_bootstraps_companies_users_and_keys() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     // The data directory may also come from PROVISIO_DATA_DIR.
@@ -250,7 +245,7 @@ async fn an_operator_bootstraps_companies_users_and_keys() {
 }
 
 #[tokio::test]
-async fn password_stdin_reads_one_line_and_checks_its_length() {
+pub(crate) async fn password_stdin_reads_one_line_and_checks_its_length() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     cli(d, "company create --name Acme --kind partner")
@@ -273,7 +268,7 @@ async fn password_stdin_reads_one_line_and_checks_its_length() {
 }
 
 #[tokio::test]
-async fn the_cli_acts_on_a_running_servers_database_at_once() {
+pub(crate) async fn the_cli_acts_on_a_running_servers_database_at_once() {
     let t = TestApp::spawn().await;
     let d = t.data_dir();
     assert!(d.join("provisio.sqlite").is_file());
@@ -296,12 +291,12 @@ async fn the_cli_acts_on_a_running_servers_database_at_once() {
     assert_eq!(line_refs(&shown), line_refs(&order));
 }
 
-fn order_json(web_order_id: &str, lines: Vec<Value>) -> Value {
+pub(crate) fn order_json(web_order_id: &str, lines: Vec<Value>) -> Value {
     json!({"web_order_id": web_order_id, "end_customer": {"name": "Kund AB"}, "lines": lines})
 }
 
 #[tokio::test]
-async fn import_json_one_order_or_an_array_each_all_or_nothing() {
+pub(crate) async fn import_json_one_order_or_an_array_each_all_or_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     partner_with_member(d).await;
@@ -342,11 +337,11 @@ async fn import_json_one_order_or_an_array_each_all_or_nothing() {
     cli(d, "order show J3").await.fails(1, "not found");
 }
 
-const CSV_HEADER: &str = "web_order_id,partner,end_customer,offer,quantity,requested_start_date,\
+pub(crate) const CSV_HEADER: &str = "web_order_id,partner,end_customer,offer,quantity,requested_start_date,\
                           contact_email,contact_name,locale\n";
 
 #[tokio::test]
-async fn import_csv_groups_rows_by_web_order_id() {
+pub(crate) async fn import_csv_groups_rows_by_web_order_id() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     partner_with_member(d).await;
@@ -380,7 +375,7 @@ async fn import_csv_groups_rows_by_web_order_id() {
 }
 
 #[tokio::test]
-async fn import_refuses_an_unknown_user_and_an_unreadable_file() {
+pub(crate) async fn import_refuses_an_unknown_user_and_an_unreadable_file() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     partner_with_member(d).await;
@@ -398,7 +393,7 @@ async fn import_refuses_an_unknown_user_and_an_unreadable_file() {
 }
 
 #[tokio::test]
-async fn order_show_prints_every_line_or_json_or_not_found() {
+pub(crate) async fn order_show_prints_every_line_or_json_or_not_found() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     partner_with_member(d).await;
@@ -436,74 +431,4 @@ async fn order_show_prints_every_line_or_json_or_not_found() {
     cli(d, "order show NOPE42 --json")
         .await
         .fails(1, "not found");
-}
-
-#[tokio::test]
-async fn serve_is_alone_on_its_database_and_stops_cleanly_on_sigterm() {
-    let (dir, logs) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let d = dir.path();
-    let addr = free_addr();
-    let mut first = provisio(d);
-    first
-        .args(["serve", "--listen", &addr])
-        .stdin(Stdio::null());
-    first.stdout(std::fs::File::create(logs.path().join("out")).unwrap());
-    first.stderr(std::fs::File::create(logs.path().join("err")).unwrap());
-    let mut child = first.spawn().unwrap();
-    let stderr = || std::fs::read_to_string(logs.path().join("err")).unwrap_or_default();
-
-    let http = reqwest::Client::new();
-    let mut healthy = false;
-    for _ in 0..100 {
-        let reply = http.get(format!("http://{addr}/healthz")).send().await;
-        healthy = reply.is_ok_and(|r| r.status() == reqwest::StatusCode::OK);
-        if healthy {
-            break;
-        }
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "serve exited early: {}",
-            stderr()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(healthy, "no 200 from /healthz within 10 s: {}", stderr());
-
-    let args = format!("serve --listen {}", free_addr());
-    let second = tokio::time::timeout(Duration::from_secs(10), cli(d, &args)).await;
-    let second = second.expect("a second serve on the same data dir exits within 10 s");
-    second.fails(1, "already running");
-
-    let pid = child.id().expect("serve is still running").to_string();
-    let kill = std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status();
-    assert!(kill.unwrap().success());
-    let mut status = None;
-    for _ in 0..50 {
-        status = child.try_wait().unwrap();
-        if status.is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let status = status.unwrap_or_else(|| panic!("still running 5 s after SIGTERM: {}", stderr()));
-    assert_eq!(
-        status.code(),
-        Some(0),
-        "serve's exit after SIGTERM: {}",
-        stderr()
-    );
-}
-
-#[tokio::test]
-async fn serve_fails_fast_on_a_bad_time_zone() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut cmd = provisio(dir.path());
-    cmd.env("PROVISIO_TIME_ZONE", "Mars/Base")
-        .args(["serve", "--listen", &free_addr()]);
-    let out = tokio::time::timeout(Duration::from_secs(10), finish(cmd, None)).await;
-    let out = out.expect("serve with a bad time zone exits at once");
-    out.fails(1, "time_zone");
-    assert!(out.stderr.contains("Mars/Base"), "{out}");
 }

@@ -5,7 +5,9 @@
 
 mod admin;
 mod bad_input;
+mod bad_requests;
 mod cli;
+mod cli_serve;
 mod helpers;
 mod orders;
 mod routes;

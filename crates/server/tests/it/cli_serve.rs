@@ -1,0 +1,81 @@
+//! `provisio serve` as operators run it: one per database, clean SIGTERM, fail-fast config.
+
+use std::time::Duration;
+
+use crate::cli::*;
+use std::process::Stdio;
+
+fn free_addr() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind port 0");
+    listener.local_addr().expect("a local address").to_string()
+}
+
+#[tokio::test]
+async fn serve_is_alone_on_its_database_and_stops_cleanly_on_sigterm() {
+    let (dir, logs) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let d = dir.path();
+    let addr = free_addr();
+    let mut first = provisio(d);
+    first
+        .args(["serve", "--listen", &addr])
+        .stdin(Stdio::null());
+    first.stdout(std::fs::File::create(logs.path().join("out")).unwrap());
+    first.stderr(std::fs::File::create(logs.path().join("err")).unwrap());
+    let mut child = first.spawn().unwrap();
+    let stderr = || std::fs::read_to_string(logs.path().join("err")).unwrap_or_default();
+
+    let http = reqwest::Client::new();
+    let mut healthy = false;
+    for _ in 0..100 {
+        let reply = http.get(format!("http://{addr}/healthz")).send().await;
+        healthy = reply.is_ok_and(|r| r.status() == reqwest::StatusCode::OK);
+        if healthy {
+            break;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "serve exited early: {}",
+            stderr()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(healthy, "no 200 from /healthz within 10 s: {}", stderr());
+
+    let args = format!("serve --listen {}", free_addr());
+    let second = tokio::time::timeout(Duration::from_secs(10), cli(d, &args)).await;
+    let second = second.expect("a second serve on the same data dir exits within 10 s");
+    second.fails(1, "already running");
+
+    let pid = child.id().expect("serve is still running").to_string();
+    let kill = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status();
+    assert!(kill.unwrap().success());
+    let mut status = None;
+    for _ in 0..50 {
+        status = child.try_wait().unwrap();
+        if status.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let status = status.unwrap_or_else(|| panic!("still running 5 s after SIGTERM: {}", stderr()));
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "serve's exit after SIGTERM: {}",
+        stderr()
+    );
+}
+
+#[tokio::test]
+async fn serve_fails_fast_on_a_bad_time_zone() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = provisio(dir.path());
+    cmd.env("PROVISIO_TIME_ZONE", "Mars/Base")
+        .args(["serve", "--listen", &free_addr()]);
+    let out = tokio::time::timeout(Duration::from_secs(10), finish(cmd, None)).await;
+    let out = out.expect("serve with a bad time zone exits at once");
+    out.fails(1, "time_zone");
+    assert!(out.stderr.contains("Mars/Base"), "{out}");
+}
