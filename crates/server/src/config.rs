@@ -364,6 +364,37 @@ mod tests {
     }
 
     #[test]
+    fn the_file_in_the_data_directory_is_read_and_typos_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let overrides = Overrides {
+            data_dir: Some(dir.path().to_path_buf()),
+            listen: None,
+        };
+        std::fs::write(
+            dir.path().join(CONFIG_FILE),
+            "time_zone = \"Europe/Stockholm\"\nresend_limit_per_hour = 3\n",
+        )
+        .unwrap();
+        let c = Config::load(&overrides).unwrap();
+        assert_eq!(
+            (c.time_zone_name.as_str(), c.resend_limit_per_hour),
+            ("Europe/Stockholm", 3)
+        );
+        let with_flag = Overrides {
+            listen: Some("127.0.0.1:9999".into()),
+            ..overrides.clone()
+        };
+        assert_eq!(
+            Config::load(&with_flag).unwrap().listen.to_string(),
+            "127.0.0.1:9999",
+            "flags win"
+        );
+        std::fs::write(dir.path().join(CONFIG_FILE), "time_zon = \"UTC\"\n").unwrap();
+        let err = format!("{:#}", Config::load(&overrides).unwrap_err());
+        assert!(err.contains("time_zon"), "{err}");
+    }
+
+    #[test]
     fn sender_with_display_name() {
         let s = Sender::parse("Provisioning <provisioning@sender.test>").unwrap();
         assert_eq!(s.name.as_deref(), Some("Provisioning"));

@@ -21,10 +21,13 @@ use axum::routing::get;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
+
+use provisio_domain::values::mask_email;
 
 use crate::app::App;
 use crate::error::{AppError, Code, PROBLEM_JSON};
@@ -92,12 +95,30 @@ pub fn router(app: App) -> Router {
     .layer(
         TraceLayer::new_for_http().make_span_with(|req: &Request| {
             let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
-            tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), request_id = %id, user = tracing::field::Empty)
-        }),
+            let path = masked_path(req.uri().path());
+            tracing::info_span!("http", method = %req.method(), path = %path, request_id = %id, user = tracing::field::Empty)
+        })
+        .on_response(DefaultOnResponse::new().level(Level::INFO)),
     )
     .layer(PropagateRequestIdLayer::x_request_id())
     .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
     .with_state(app)
+}
+
+/// The request path for logs, with email addresses in it (e.g. `/users/{email}/api-keys`)
+/// masked: they are personal data.
+fn masked_path(path: &str) -> String {
+    path.split('/')
+        .map(|segment| {
+            let decoded = segment.replace("%40", "@");
+            if decoded.contains('@') {
+                mask_email(&decoded)
+            } else {
+                segment.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// Any error response that is not problem+json yet (from a layer or axum itself) becomes one,
@@ -122,4 +143,25 @@ async fn problem_for_bare_errors(req: Request, next: Next) -> Response {
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
     parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(parts, body.to_string().into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::masked_path;
+
+    #[test]
+    fn emails_in_paths_are_masked_for_logs() {
+        assert_eq!(
+            masked_path("/api/v1/users/pia@acme.test/api-keys"),
+            "/api/v1/users/p***@acme.test/api-keys"
+        );
+        assert_eq!(
+            masked_path("/api/v1/users/pia%40acme.test/api-keys"),
+            "/api/v1/users/p***@acme.test/api-keys"
+        );
+        assert_eq!(
+            masked_path("/api/v1/lines/Sub1000001"),
+            "/api/v1/lines/Sub1000001"
+        );
+    }
 }
