@@ -2,16 +2,14 @@
 
 use jiff::Timestamp;
 use provisio_domain::policy::window_of;
-use provisio_domain::{
-    Actor, CompanyId, CompanyKind, ContactEmail, LineState, LineStatus, OfferSku, Role, Stage,
-    UserId,
-};
+use provisio_domain::{Actor, CompanyId, CompanyKind, ContactEmail, OfferSku, Role, UserId};
 use provisio_store::{Company, NewCompany, NewUser, PolicyChange, StoreError, StoreResult, User};
 use serde_json::json;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqlitePool};
 
-use crate::{SqliteStore, db, opt_ts, parse_opt_ts, parse_ts, stored, ts, unique_as, uuid};
+use crate::lines::{line_columns, line_from};
+use crate::{SqliteStore, db, opt_ts, stored, ts, unique_as, uuid};
 
 pub(crate) fn company_from(row: &SqliteRow, prefix: &str) -> StoreResult<Company> {
     let get = |c: &str| {
@@ -196,32 +194,22 @@ pub(crate) async fn set_offer_policy(s: &SqliteStore, change: PolicyChange) -> S
     .execute(&mut *tx)
     .await
     .map_err(db)?;
-    let running = sqlx::query(
-        "SELECT id, first_sent_at, rsd_start_at, stage, closes_at FROM lines
-         WHERE offer = ? AND status = 'open' AND first_sent_at IS NOT NULL
-           AND stage NOT IN ('provisioned', 'cancelled')",
-    )
+    // Lines whose window is running; the domain decides each one's new deadline.
+    let running = sqlx::query(concat!(
+        "SELECT ",
+        line_columns!(),
+        " FROM lines l WHERE l.offer = ? AND l.status = 'open' AND l.first_sent_at IS NOT NULL"
+    ))
     .bind(change.offer.as_str())
     .fetch_all(&mut *tx)
     .await
     .map_err(db)?;
     let window = window_of(change.window_days);
-    for row in running {
-        let line = LineState {
-            stage: stored(
-                "stage",
-                Stage::parse(&row.try_get::<String, _>("stage").map_err(db)?),
-            )?,
-            status: LineStatus::Open,
-            closed_reason: None,
-            closed_at: None,
-            rsd_start: parse_ts(&row.try_get::<String, _>("rsd_start_at").map_err(db)?)?,
-            first_sent_at: parse_opt_ts(row.try_get("first_sent_at").map_err(db)?)?,
-            closes_at: parse_opt_ts(row.try_get("closes_at").map_err(db)?)?,
-        };
-        sqlx::query("UPDATE lines SET closes_at = ?, version = version + 1 WHERE id = ?")
-            .bind(opt_ts(line.deadline_under(window)))
-            .bind(row.try_get::<String, _>("id").map_err(db)?)
+    for row in &running {
+        let line = line_from(row)?;
+        sqlx::query("UPDATE lines SET closes_at = ?, version = version + 1 WHERE sub_ref = ?")
+            .bind(opt_ts(line.state.deadline_under(window)))
+            .bind(line.sub_ref.as_str())
             .execute(&mut *tx)
             .await
             .map_err(db)?;

@@ -14,14 +14,24 @@ use sqlx::{Row, SqlitePool};
 use crate::admin::company_from;
 use crate::{db, parse_opt_ts, parse_ts, stored, uuid};
 
+/// The columns [`line_from`] reads, from `lines l`.
+macro_rules! line_columns {
+    () => {
+        "l.seq, l.id, l.order_id, l.line_number, l.sub_ref, l.offer, l.quantity,
+         l.requested_start_date, l.rsd_start_at, l.contact_email, l.contact_name, l.locale,
+         l.stage, l.status, l.closed_reason, l.closed_at, l.first_sent_at, l.closes_at,
+         l.organization_id, l.organization_name, l.version"
+    };
+}
+pub(crate) use line_columns;
+
 /// Columns of a line joined with its order, partner, distributor and ordering contact.
 macro_rules! line_context_select {
     () => {
-        "SELECT l.seq, l.id, l.order_id, l.line_number, l.sub_ref, l.offer, l.quantity,
-                l.requested_start_date, l.rsd_start_at, l.contact_email, l.contact_name, l.locale,
-                l.stage, l.status, l.closed_reason, l.closed_at, l.first_sent_at, l.closes_at,
-                l.organization_id, l.organization_name, l.version,
-                o.web_order_id, o.end_customer_name, o.placed_by,
+        concat!(
+            "SELECT ",
+            line_columns!(),
+            ", o.web_order_id, o.end_customer_name, o.placed_by,
                 pu.name AS pu_name, pu.email AS pu_email,
                 p.id AS p_id, p.name AS p_name, p.kind AS p_kind,
                 d.id AS d_id, d.name AS d_name, d.kind AS d_kind
@@ -30,9 +40,9 @@ macro_rules! line_context_select {
          JOIN users pu ON pu.id = o.placed_by
          JOIN companies p ON p.id = o.partner_id
          LEFT JOIN companies d ON d.id = o.distributor_id "
+        )
     };
 }
-pub(crate) use line_context_select;
 
 fn text(row: &SqliteRow, col: &str) -> StoreResult<String> {
     row.try_get(col).map_err(db)

@@ -11,7 +11,7 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, Sqlite, SqlitePool, Transaction};
 
 use crate::admin::company_from;
-use crate::lines::{like_pattern, line_context_select, line_from, scope_binds, split_page};
+use crate::lines::{like_pattern, line_columns, line_from, scope_binds, split_page};
 use crate::{SqliteStore, db, parse_ts, stored, ts, unique_as, uuid};
 
 /// Looks up an idempotency key inside the transaction: the order it created, or a conflict.
@@ -215,8 +215,9 @@ async fn with_lines(pool: &SqlitePool, rows: &[SqliteRow]) -> StoreResult<Vec<Or
         return Ok(orders);
     }
     let line_rows = sqlx::query(concat!(
-        line_context_select!(),
-        "WHERE l.order_id IN (SELECT value FROM json_each(?)) ORDER BY l.order_id, l.line_number"
+        "SELECT ",
+        line_columns!(),
+        " FROM lines l WHERE l.order_id IN (SELECT value FROM json_each(?)) ORDER BY l.order_id, l.line_number"
     ))
     .bind(serde_json::to_string(&ids).map_err(StoreError::backend)?)
     .fetch_all(pool)
