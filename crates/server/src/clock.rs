@@ -51,11 +51,6 @@ impl Clock {
         Timestamp::from_microsecond(micros).unwrap_or(t)
     }
 
-    /// Real time, for things that must not move with the test clock (leases, latencies).
-    pub fn real_instant(&self) -> std::time::Instant {
-        std::time::Instant::now()
-    }
-
     /// Sets the offset (as loaded from the store). Ignored unless this is a test clock.
     pub fn set_offset(&self, offset: SignedDuration) {
         if self.inner.test_clock {

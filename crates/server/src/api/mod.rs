@@ -56,11 +56,7 @@ impl Modify for BearerAuth {
     }
 }
 
-/// The OpenAPI document, generated from the handlers.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    routes().split_for_parts().1
-}
-
+/// Every API route with its OpenAPI description (generated from the handlers).
 fn routes() -> OpenApiRouter<App> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(admin::router())

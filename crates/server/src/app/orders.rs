@@ -188,12 +188,7 @@ impl App {
     }
 
     pub async fn order(&self, actor: &Actor, raw_id: &str) -> AppResult<Order> {
-        let id = WebOrderId::parse(raw_id).map_err(|_| AppError::not_found("order"))?;
-        let order = self
-            .store
-            .order(&id)
-            .await?
-            .ok_or_else(|| AppError::not_found("order"))?;
+        let order = self.order_for_operator(raw_id).await?;
         ensure_visible(actor, &order.parties()).map_err(|_| AppError::not_found("order"))?;
         Ok(order)
     }
@@ -266,7 +261,8 @@ impl App {
         })
     }
 
-    /// Any order, for the operator at the command line.
+    /// Any order, for the operator at the command line (and, checked, for users); a malformed
+    /// id is simply not found.
     pub async fn order_for_operator(&self, raw_id: &str) -> AppResult<Order> {
         let id = WebOrderId::parse(raw_id).map_err(|_| AppError::not_found("order"))?;
         self.store

@@ -62,8 +62,8 @@ pub struct ServeArgs {
     /// Address to listen on. [env: PROVISIO_LISTEN] [default: 127.0.0.1:8080]
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<String>,
-    /// Let admins read and advance the service's clock through the API (for trying out and testing
-    /// a whole lifecycle; never in production).
+    /// Run on a test clock that can be moved, for trying out a whole lifecycle (never in
+    /// production). Its API routes (/api/v1/clock) arrive with the email lifecycle.
     #[arg(long)]
     pub test_clock: bool,
 }
