@@ -11,3 +11,4 @@ mod cli_serve;
 mod helpers;
 mod orders;
 mod routes;
+mod smtp;
