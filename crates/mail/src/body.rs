@@ -1,0 +1,160 @@
+//! The words of a provisioning email, taken from `locales/*/email.ftl`, laid out twice: as
+//! plain text and as HTML (askama, which escapes every value).
+
+use askama::Template;
+use provisio_domain::{EmailKind, Locale};
+
+use crate::i18n;
+use crate::message::{ProvisioningEmail, RenderError};
+
+/// The translated texts of one email, values already filled in (not yet escaped).
+pub(crate) struct Body {
+    pub(crate) locale: Locale,
+    pub(crate) subject: String,
+    pub(crate) greeting: String,
+    pub(crate) intro: String,
+    /// (label, value) rows: order, subscription, customer, partner, offer, quantity, RSD,
+    /// deadline.
+    pub(crate) facts: Vec<(String, String)>,
+    pub(crate) setup_lead: String,
+    pub(crate) setup_button: String,
+    pub(crate) setup_url: String,
+    pub(crate) deadline_note: String,
+    pub(crate) admin_portal: Option<String>,
+    pub(crate) help: String,
+    pub(crate) footer: String,
+}
+
+/// Looks texts up in one locale, failing on a missing key rather than sending a placeholder.
+struct Texts(Locale);
+
+impl Texts {
+    fn get(&self, key: &str, args: &[(&str, &str)]) -> Result<String, RenderError> {
+        i18n::try_text_with(self.0, key, args).ok_or_else(|| RenderError::MissingText {
+            locale: self.0,
+            key: key.to_owned(),
+        })
+    }
+}
+
+impl Body {
+    pub(crate) fn new(email: &ProvisioningEmail) -> Result<Self, RenderError> {
+        let t = Texts(email.locale);
+        let kind = kind_key(email.kind);
+        let deadline = deadline_text(email);
+        let order = [
+            ("order", email.web_order_id.as_str()),
+            ("sub", email.subscription_ref.as_str()),
+            ("customer", email.end_customer.as_str()),
+            ("partner", email.partner.as_str()),
+        ];
+        let greeting = match &email.to.name {
+            Some(name) => t.get("email-greeting-named", &[("name", name)])?,
+            None => t.get("email-greeting", &[])?,
+        };
+        let facts = vec![
+            (t.get("email-label-order", &[])?, email.web_order_id.clone()),
+            (
+                t.get("email-label-subscription", &[])?,
+                email.subscription_ref.clone(),
+            ),
+            (
+                t.get("email-label-customer", &[])?,
+                email.end_customer.clone(),
+            ),
+            (t.get("email-label-partner", &[])?, email.partner.clone()),
+            (t.get("email-label-offer", &[])?, email.offer.clone()),
+            (
+                t.get("email-label-quantity", &[])?,
+                email.quantity.to_string(),
+            ),
+            (
+                t.get("email-label-start-date", &[])?,
+                email.requested_start_date.strftime("%Y-%m-%d").to_string(),
+            ),
+            (t.get("email-label-deadline", &[])?, deadline.clone()),
+        ];
+        let admin_portal = match &email.admin_portal_url {
+            Some(url) => Some(t.get("email-admin-portal", &[("url", url)])?),
+            None => None,
+        };
+        Ok(Self {
+            locale: email.locale,
+            subject: t.get(&format!("email-subject-{kind}"), &order)?,
+            greeting,
+            intro: t.get(&format!("email-intro-{kind}"), &order)?,
+            facts,
+            setup_lead: t.get("email-setup-lead", &[])?,
+            setup_button: t.get("email-setup-button", &[])?,
+            setup_url: email.setup_url.clone(),
+            deadline_note: t.get(
+                "email-deadline-note",
+                &[("deadline", &deadline), ("partner", &email.partner)],
+            )?,
+            admin_portal,
+            help: t.get(
+                "email-help",
+                &[
+                    ("name", email.help_contact.display_name()),
+                    ("email", &email.help_contact.address),
+                ],
+            )?,
+            footer: t.get("email-footer", &[("partner", &email.partner)])?,
+        })
+    }
+
+    /// The text part. The setup link stands alone on its own line, so every mail client
+    /// makes it clickable and nobody copies a trailing word with it.
+    pub(crate) fn text(&self) -> String {
+        let width = self
+            .facts
+            .iter()
+            .map(|(label, _)| label.chars().count())
+            .max()
+            .unwrap_or(0);
+        let mut out = format!("{}\n\n{}\n\n", self.greeting, self.intro);
+        for (label, value) in &self.facts {
+            let pad = width - label.chars().count();
+            out.push_str(&format!("{label}:{:pad$} {value}\n", ""));
+        }
+        out.push_str(&format!(
+            "\n{}\n{}\n\n{}\n\n",
+            self.setup_lead, self.setup_url, self.deadline_note
+        ));
+        if let Some(admin_portal) = &self.admin_portal {
+            out.push_str(&format!("{admin_portal}\n\n"));
+        }
+        out.push_str(&format!("{}\n\n-- \n{}\n", self.help, self.footer));
+        out
+    }
+
+    pub(crate) fn html(&self) -> Result<String, RenderError> {
+        Ok(HtmlBody { body: self }.render()?)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "provisioning.html")]
+struct HtmlBody<'a> {
+    body: &'a Body,
+}
+
+fn kind_key(kind: EmailKind) -> &'static str {
+    match kind {
+        EmailKind::Initial => "initial",
+        EmailKind::Resend => "resend",
+        EmailKind::ContactChanged => "contact_changed",
+        EmailKind::Reminder => "reminder",
+    }
+}
+
+/// "2025-03-21 09:30 Europe/Stockholm": a date and time a person can act on, with the zone
+/// named so nobody has to guess.
+fn deadline_text(email: &ProvisioningEmail) -> String {
+    let zoned = email.deadline.to_zoned_datetime(email.time_zone.clone());
+    let zone = match email.time_zone.iana_name() {
+        Some(name) => name.to_owned(),
+        None => zoned.strftime("UTC%:z").to_string(),
+    };
+    format!("{} {zone}", zoned.strftime("%Y-%m-%d %H:%M"))
+}

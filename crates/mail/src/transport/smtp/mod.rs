@@ -1,0 +1,245 @@
+//! SMTP with our own small pool of lettre connections over `TCP_NODELAY` sockets.
+//!
+//! Why not lettre's `AsyncSmtpTransport`: its pool never sets `TCP_NODELAY`, so Nagle's
+//! algorithm and the peer's delayed ACK cap each connection at ~22 messages/s (STYLE.md,
+//! "Known pitfalls"). lettre still speaks the protocol: EHLO, STARTTLS, AUTH, the transaction.
+
+mod tls;
+mod url;
+
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use lettre::transport::smtp::authentication::DEFAULT_MECHANISMS;
+use lettre::transport::smtp::client::{AsyncSmtpConnection, AsyncTokioStream};
+use lettre::transport::smtp::extension::ClientId;
+use lettre::transport::smtp::response::Response;
+use secrecy::SecretString;
+use tokio::net::TcpStream;
+use tokio::sync::Semaphore;
+
+use self::tls::{Tls, TlsTcp};
+pub use self::url::ConfigError;
+use self::url::Endpoint;
+use super::{Accepted, SendError, Transport};
+
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Sends over SMTP, keeping up to `pool_size` connections open and reusing idle ones.
+pub struct SmtpTransport {
+    endpoint: Endpoint,
+    tls: Tls,
+    hello: ClientId,
+    timeout: Duration,
+    /// At most `pool_size` sends (and so connections) at once.
+    slots: Semaphore,
+    idle: Mutex<Vec<AsyncSmtpConnection>>,
+    opened: AtomicU64,
+}
+
+impl std::fmt::Debug for SmtpTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpTransport")
+            .field("endpoint", &self.endpoint.describe())
+            .finish_non_exhaustive()
+    }
+}
+
+impl SmtpTransport {
+    /// From an SMTP URL: `smtp://host[:port]` (plain, 25), `smtp://host[:port]?tls=required`
+    /// (STARTTLS, 587), `smtps://host[:port]` (implicit TLS, 465); `user:password@` in the
+    /// user info (percent-encoded) makes it authenticate. TLS trusts the system's roots.
+    pub fn from_url(url: &SecretString, pool_size: usize) -> Result<Self, ConfigError> {
+        if pool_size == 0 {
+            return Err(ConfigError("the pool size must be at least 1".to_owned()));
+        }
+        let endpoint = url::parse(url)?;
+        if endpoint.credentials.is_some() && endpoint.security == url::Security::Plain {
+            tracing::warn!(
+                smtp = %endpoint.describe(),
+                "SMTP credentials will be sent without TLS; use smtps:// or ?tls=required"
+            );
+        }
+        Ok(Self {
+            tls: Tls::new(&endpoint, b"")?,
+            endpoint,
+            hello: ClientId::default(),
+            timeout: DEFAULT_TIMEOUT,
+            slots: Semaphore::new(pool_size),
+            idle: Mutex::new(Vec::with_capacity(pool_size)),
+            opened: AtomicU64::new(0),
+        })
+    }
+
+    /// Also trusts the CA certificates in `pem` (e.g. a company's private relay CA).
+    pub fn with_root_certificates(mut self, pem: &[u8]) -> Result<Self, ConfigError> {
+        self.tls = Tls::new(&self.endpoint, pem)?;
+        Ok(self)
+    }
+
+    /// How long one step (connect, greeting, EHLO, STARTTLS, AUTH, NOOP, the whole mail
+    /// transaction) may take before the connection is given up. Default 30 s.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The name sent with EHLO (default: the address literal `[127.0.0.1]`).
+    pub fn with_hello_name(mut self, name: impl Into<String>) -> Self {
+        self.hello = ClientId::Domain(name.into());
+        self
+    }
+
+    /// Connections opened so far. Each failed send costs a new one (lettre closes the
+    /// connection after a negative reply), so this minus the pool size counts reconnects.
+    pub fn connections_opened(&self) -> u64 {
+        self.opened.load(Ordering::Relaxed)
+    }
+
+    /// Says QUIT on every idle connection (on shutdown).
+    pub async fn close(&self) {
+        let idle = std::mem::take(&mut *self.idle());
+        for mut connection in idle {
+            let _ = tokio::time::timeout(self.timeout, connection.quit()).await;
+        }
+    }
+
+    fn idle(&self) -> MutexGuard<'_, Vec<AsyncSmtpConnection>> {
+        self.idle.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// An idle connection that still answers NOOP, or a new one.
+    async fn checkout(&self) -> Result<AsyncSmtpConnection, SendError> {
+        loop {
+            let Some(mut connection) = self.idle().pop() else {
+                return self.connect().await;
+            };
+            // A server closes idle connections after its own timeout; find out before
+            // starting a transaction on one.
+            let alive = !connection.has_broken()
+                && tokio::time::timeout(self.timeout, connection.test_connected())
+                    .await
+                    .unwrap_or(false);
+            if alive {
+                return Ok(connection);
+            }
+            tracing::debug!(smtp = %self.endpoint.describe(), "dropping a stale SMTP connection");
+        }
+    }
+
+    async fn connect(&self) -> Result<AsyncSmtpConnection, SendError> {
+        let (host, port) = (self.endpoint.host.as_str(), self.endpoint.port);
+        let tcp = self
+            .step("connect", TcpStream::connect((host, port)))
+            .await?
+            .map_err(|e| SendError::transient(format!("cannot connect to {host}:{port}: {e}")))?;
+        tcp.set_nodelay(true)
+            .map_err(|e| SendError::transient(format!("cannot set TCP_NODELAY: {e}")))?;
+        let stream: Box<dyn AsyncTokioStream> = match &self.tls {
+            Tls::Implicit {
+                connector,
+                server_name,
+            } => {
+                let tls = self
+                    .step("TLS handshake", connector.connect(server_name.clone(), tcp))
+                    .await?
+                    .map_err(|e| {
+                        SendError::transient(format!("TLS with {host}:{port} failed: {e}"))
+                    })?;
+                Box::new(TlsTcp(tls))
+            }
+            Tls::None | Tls::Upgrade(_) => Box::new(tcp),
+        };
+        let mut connection = self
+            .step(
+                "greeting",
+                AsyncSmtpConnection::connect_with_transport(stream, &self.hello),
+            )
+            .await?
+            .map_err(smtp_error)?;
+        if let Tls::Upgrade(parameters) = &self.tls {
+            self.step(
+                "STARTTLS",
+                connection.starttls(parameters.clone(), &self.hello),
+            )
+            .await?
+            .map_err(smtp_error)?;
+        }
+        if let Some(credentials) = &self.endpoint.credentials {
+            self.step("AUTH", connection.auth(DEFAULT_MECHANISMS, credentials))
+                .await?
+                .map_err(smtp_error)?;
+        }
+        let opened = self.opened.fetch_add(1, Ordering::Relaxed) + 1;
+        tracing::debug!(smtp = %self.endpoint.describe(), opened, "opened an SMTP connection");
+        Ok(connection)
+    }
+
+    /// Runs one protocol step under the timeout.
+    async fn step<T>(&self, what: &str, future: impl Future<Output = T>) -> Result<T, SendError> {
+        tokio::time::timeout(self.timeout, future)
+            .await
+            .map_err(|_| {
+                SendError::transient(format!(
+                    "{what} with {} timed out after {} s",
+                    self.endpoint.describe(),
+                    self.timeout.as_secs_f64()
+                ))
+            })
+    }
+}
+
+#[async_trait]
+impl Transport for SmtpTransport {
+    async fn send(&self, message: &lettre::Message) -> Result<Accepted, SendError> {
+        let _slot = self
+            .slots
+            .acquire()
+            .await
+            .map_err(|_| SendError::transient("the SMTP transport is shut down"))?;
+        let mut connection = self.checkout().await?;
+        let bytes = message.formatted();
+        // After any error the connection is dropped: lettre has already aborted it after a
+        // negative reply, and after a timeout its state is unknown.
+        let response = self
+            .step("sending", connection.send(message.envelope(), &bytes))
+            .await?
+            .map_err(smtp_error)?;
+        self.idle().push(connection);
+        Ok(Accepted {
+            reply: reply_text(&response),
+        })
+    }
+
+    fn describe(&self) -> String {
+        self.endpoint.describe()
+    }
+}
+
+/// "250 2.0.0 Ok: queued as X".
+fn reply_text(response: &Response) -> String {
+    let lines: Vec<&str> = response.message().collect();
+    format!("{} {}", response.code(), lines.join(" "))
+}
+
+/// A 5xx reply is permanent; a 4xx reply and everything else (network, TLS, a server
+/// without STARTTLS or a common AUTH mechanism) is transient.
+fn smtp_error(error: lettre::transport::smtp::Error) -> SendError {
+    match error.status() {
+        Some(code) => {
+            let text = std::error::Error::source(&error)
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            let reply = format!("{code} {text}").trim_end().to_owned();
+            if error.is_permanent() {
+                SendError::permanent(reply)
+            } else {
+                SendError::transient(reply)
+            }
+        }
+        None => SendError::transient(error.to_string()),
+    }
+}

@@ -1,0 +1,32 @@
+# Provisioning emails (crates/mail). Plain text only: the HTML part escapes every text.
+# Arguments: $order (web order id), $sub (subscription reference), $customer (end customer),
+# $partner, $deadline, $url (admin portal), $name / $email (a person).
+
+email-subject-initial = Provisioning information required for order { $order } ({ $sub }, { $customer })
+email-subject-resend = Resent: Provisioning information required for order { $order } ({ $sub }, { $customer })
+email-subject-contact_changed = You are now the provisioning contact for order { $order } ({ $sub }, { $customer })
+email-subject-reminder = Reminder: Provisioning information required for order { $order } ({ $sub }, { $customer })
+
+email-greeting-named = Hello { $name },
+email-greeting = Hello,
+
+email-intro-initial = { $partner } has ordered a subscription for { $customer } and named you as its provisioning contact. Please set up the service.
+email-intro-resend = The provisioning email for the subscription of { $customer }, ordered by { $partner }, has been sent to you again. Please set up the service.
+email-intro-contact_changed = You are now the provisioning contact for the subscription of { $customer }, ordered by { $partner }. Links sent to the previous contact no longer work. Please set up the service.
+email-intro-reminder = Reminder: the subscription of { $customer }, ordered by { $partner }, is still waiting for you to set up the service.
+
+email-label-order = Order
+email-label-subscription = Subscription
+email-label-customer = End customer
+email-label-partner = Partner
+email-label-offer = Offer
+email-label-quantity = Quantity
+email-label-start-date = Requested start date
+email-label-deadline = Set up by
+
+email-setup-lead = Set up the service here:
+email-setup-button = Set up the service
+email-deadline-note = If setup is not done by { $deadline }, the order line is closed; { $partner } can still send this email again.
+email-admin-portal = Once your organization is onboarded (the point of no return), you or an administrator can complete the service configuration by signing in at { $url }.
+email-help = Questions? Contact { $name } ({ $email }), who placed the order, or reply to this email.
+email-footer = Sent by provisio on behalf of { $partner }. If you were not expecting this email, contact { $partner }.

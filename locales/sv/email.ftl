@@ -1,0 +1,32 @@
+# Etableringsmeddelanden (crates/mail). Ordvalen följer supportartikeln (shared/seed):
+# etablering, etableringskontakt, Begärt startdatum, Point of No Return, organisationen
+# registrerad. Endast ren text: HTML-delen escapar all text.
+
+email-subject-initial = Information om etablering krävs för beställning { $order } ({ $sub }, { $customer })
+email-subject-resend = Skickat igen: Information om etablering krävs för beställning { $order } ({ $sub }, { $customer })
+email-subject-contact_changed = Du är nu etableringskontakt för beställning { $order } ({ $sub }, { $customer })
+email-subject-reminder = Påminnelse: Information om etablering krävs för beställning { $order } ({ $sub }, { $customer })
+
+email-greeting-named = Hej { $name },
+email-greeting = Hej,
+
+email-intro-initial = { $partner } har beställt en prenumeration för { $customer } och angett dig som etableringskontakt. Slutför etableringen av tjänsten.
+email-intro-resend = Etableringsmeddelandet för prenumerationen för { $customer }, beställd av { $partner }, har skickats till dig igen. Slutför etableringen av tjänsten.
+email-intro-contact_changed = Du är nu etableringskontakt för prenumerationen för { $customer }, beställd av { $partner }. Länkar som skickats till den tidigare etableringskontakten fungerar inte längre. Slutför etableringen av tjänsten.
+email-intro-reminder = Påminnelse: prenumerationen för { $customer }, beställd av { $partner }, väntar fortfarande på information om etablering.
+
+email-label-order = Beställning
+email-label-subscription = Prenumeration
+email-label-customer = Slutkund
+email-label-partner = Partner
+email-label-offer = Erbjudande
+email-label-quantity = Antal
+email-label-start-date = Begärt startdatum
+email-label-deadline = Slutför senast
+
+email-setup-lead = Slutför etableringen här:
+email-setup-button = Slutför etableringen
+email-deadline-note = Om etableringen inte är slutförd senast { $deadline } stängs orderraden; { $partner } kan fortfarande skicka etableringsmeddelandet igen.
+email-admin-portal = När organisationen har registrerats (Point of No Return) kan etableringskontakten eller en administratör slutföra tjänstekonfigurationen genom att logga in på { $url }.
+email-help = Frågor? Kontakta { $name } ({ $email }), som gjorde beställningen, eller svara på det här meddelandet.
+email-footer = Skickat av provisio på uppdrag av { $partner }. Om du inte väntade dig det här meddelandet, kontakta { $partner }.
