@@ -5,6 +5,7 @@
 //! parameter; nothing in this crate reads the wall clock), and a mutation that needs
 //! permission takes the permit value only [`permission`] can mint.
 
+pub mod delivery;
 pub mod event;
 pub mod ids;
 pub mod lifecycle;
@@ -23,5 +24,7 @@ pub use order::{NewLine, NewOrder, OrderError};
 pub use permission::{Actor, CancelPermit, LinePermit, OrderParties, ReportPermit};
 pub use policy::OfferPolicies;
 pub use refusal::Refusal;
-pub use state::{ClosedReason, CompanyKind, EmailKind, EmailState, LineStatus, Role, Stage};
+pub use state::{
+    ClosedReason, CompanyKind, EmailKind, EmailState, LineStatus, LinkState, Role, Stage,
+};
 pub use values::{ContactEmail, Locale, OfferSku, PersonName, SubRef, ValueError, WebOrderId};

@@ -144,6 +144,16 @@ text_enum!(
     }
 );
 
+text_enum!(
+    /// Whether an email's setup link still opens the setup page (R4, R7, R9): `spent` once the
+    /// organization is onboarded, `revoked` after a contact change or cancellation.
+    LinkState, "link state" {
+        Live => "live",
+        Spent => "spent",
+        Revoked => "revoked",
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -51,6 +51,11 @@ impl Clock {
         Timestamp::from_microsecond(micros).unwrap_or(t)
     }
 
+    /// Real time, never offset: delivery leases run on it (SPEC §9).
+    pub fn real_now(&self) -> Timestamp {
+        Timestamp::now()
+    }
+
     /// Sets the offset (as loaded from the store). Ignored unless this is a test clock.
     pub fn set_offset(&self, offset: SignedDuration) {
         if self.inner.test_clock {

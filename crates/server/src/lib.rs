@@ -7,5 +7,7 @@ pub mod clock;
 pub mod config;
 pub mod error;
 pub mod i18n;
+pub mod scheduler;
 pub mod serve;
 pub mod telemetry;
+pub mod web;

@@ -8,10 +8,10 @@ use anyhow::{Context, bail};
 use provisio_store::Store;
 use provisio_store_sqlite::SqliteStore;
 
-use crate::api;
 use crate::app::App;
 use crate::clock::Clock;
 use crate::config::{Config, redact_url};
+use crate::{api, scheduler};
 
 /// How long in-flight requests may take to finish after a shutdown signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(4);
@@ -98,11 +98,12 @@ pub async fn serve(config: Config, test_clock: bool) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
-    let app = App {
-        store: Arc::clone(&store),
-        clock,
-        config: Arc::new(config),
-    };
+    // One server per SQLite file: leases left by a previous run are abandoned.
+    let released = store.release_leases(None).await?;
+    if released > 0 {
+        tracing::info!(count = released, "released leases left by the previous run");
+    }
+    let app = App::new(Arc::clone(&store), clock, config);
     tracing::info!(
         "listening on http://{} (public URL {}), data in {}",
         listener.local_addr()?,
@@ -115,13 +116,16 @@ pub async fn serve(config: Config, test_clock: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Serves until `shutdown` resolves, then gives in-flight requests a short grace period.
+/// Serves (with the scheduler beside) until `shutdown` resolves, then gives in-flight requests
+/// and sends a short grace period; sends not done by then are released for the next start.
 pub async fn run(
     listener: tokio::net::TcpListener,
     app: App,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let (tx, rx) = tokio::sync::watch::channel(false);
+    let transport = scheduler::transport(&app)?;
+    let scheduler = scheduler::start(app.clone(), transport, rx.clone());
     let router = api::router(app);
     let server = axum::serve(listener, router).with_graceful_shutdown(async move {
         shutdown.await;
@@ -136,6 +140,12 @@ pub async fn run(
         } => tracing::warn!("requests still running after {SHUTDOWN_GRACE:?}; stopping anyway"),
     }
     drop(rx);
+    if tokio::time::timeout(SHUTDOWN_GRACE, scheduler)
+        .await
+        .is_err()
+    {
+        tracing::warn!("the scheduler did not stop in time");
+    }
     Ok(())
 }
 

@@ -8,7 +8,7 @@ use serde_json::json;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqlitePool};
 
-use crate::lines::{line_columns, line_from};
+use crate::lines::{line_columns, line_from, lines_from};
 use crate::{SqliteStore, db, opt_ts, stored, ts, unique_as, uuid};
 
 pub(crate) fn company_from(row: &SqliteRow, prefix: &str) -> StoreResult<Company> {
@@ -164,9 +164,11 @@ pub(crate) async fn actor_by_api_key(
     }))
 }
 
-pub(crate) async fn offer_policies(pool: &SqlitePool) -> StoreResult<Vec<(OfferSku, u32)>> {
+pub(crate) async fn offer_policies<'e>(
+    ex: impl sqlx::SqliteExecutor<'e>,
+) -> StoreResult<Vec<(OfferSku, u32)>> {
     let rows = sqlx::query("SELECT offer, window_days FROM offer_policies ORDER BY offer")
-        .fetch_all(pool)
+        .fetch_all(ex)
         .await
         .map_err(db)?;
     rows.iter()
@@ -198,7 +200,8 @@ pub(crate) async fn set_offer_policy(s: &SqliteStore, change: PolicyChange) -> S
     let running = sqlx::query(concat!(
         "SELECT ",
         line_columns!(),
-        " FROM lines l WHERE l.offer = ? AND l.status = 'open' AND l.first_sent_at IS NOT NULL"
+        lines_from!(),
+        "WHERE l.offer = ? AND l.status = 'open' AND l.first_sent_at IS NOT NULL"
     ))
     .bind(change.offer.as_str())
     .fetch_all(&mut *tx)

@@ -4,9 +4,12 @@
 //! transactions never deadlock, also against a CLI process on the same file.
 
 mod admin;
+mod changes;
 mod codec;
+mod idempotency;
 mod lines;
 mod orders;
+mod outbox;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -16,8 +19,10 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use provisio_domain::{Actor, CompanyId, ContactEmail, OfferSku, SubRef, UserId, WebOrderId};
 use provisio_store::{
-    Company, Created, EventRecord, LineContext, LineQuery, NewCompany, NewOrderRecord, NewUser,
-    Order, OrderQuery, Page, PolicyChange, Store, StoreError, StoreResult, User,
+    ClaimRequest, ClaimedEmail, Company, Created, Decide, Decided, EmailRecord, EventRecord,
+    Finished, LineContext, LineQuery, LineRule, NewCompany, NewOrderRecord, NewUser, Order,
+    OrderQuery, Organization, Page, PolicyChange, SetupLink, Store, StoreError, StoreResult,
+    UpdateRequest, User,
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};
@@ -159,5 +164,59 @@ impl Store for SqliteStore {
     }
     async fn set_offer_policy(&self, change: PolicyChange) -> StoreResult<()> {
         admin::set_offer_policy(self, change).await
+    }
+
+    async fn clock_offset(&self) -> StoreResult<i64> {
+        changes::clock_offset(&self.reader).await
+    }
+    async fn set_clock_offset(&self, micros: i64) -> StoreResult<()> {
+        changes::set_clock_offset(self, micros).await
+    }
+
+    async fn update_line(
+        &self,
+        sub_ref: &SubRef,
+        request: UpdateRequest,
+        decide: Decide,
+    ) -> StoreResult<Option<Decided>> {
+        changes::update_line(self, sub_ref, request, decide).await
+    }
+    async fn line_emails(&self, sub_ref: &SubRef) -> StoreResult<Vec<EmailRecord>> {
+        changes::line_emails(&self.reader, sub_ref).await
+    }
+    async fn setup_link(&self, token_hash: &str) -> StoreResult<Option<SetupLink>> {
+        changes::setup_link(&self.reader, token_hash).await
+    }
+    async fn organizations_of(&self, contact: &ContactEmail) -> StoreResult<Vec<Organization>> {
+        changes::organizations_of(&self.reader, contact).await
+    }
+
+    async fn queue_first_sends(
+        &self,
+        now: Timestamp,
+        limit: u32,
+        due: LineRule<'_>,
+    ) -> StoreResult<usize> {
+        outbox::queue_first_sends(self, now, limit, due).await
+    }
+    async fn close_lapsed(
+        &self,
+        now: Timestamp,
+        limit: u32,
+        close: LineRule<'_>,
+    ) -> StoreResult<usize> {
+        outbox::close_lapsed(self, now, limit, close).await
+    }
+    async fn claim_emails(&self, claim: ClaimRequest) -> StoreResult<Vec<ClaimedEmail>> {
+        outbox::claim(self, claim).await
+    }
+    async fn finish_emails(&self, finished: Vec<Finished>) -> StoreResult<()> {
+        outbox::finish(self, finished).await
+    }
+    async fn release_leases(&self, owner: Option<&str>) -> StoreResult<u64> {
+        outbox::release(self, owner).await
+    }
+    async fn purge_idempotency_keys(&self, before: Timestamp) -> StoreResult<u64> {
+        idempotency::purge(self, before).await
     }
 }

@@ -2,11 +2,12 @@
 
 use jiff::civil::Date;
 use provisio_domain::{
-    ClosedReason, ContactEmail, LineState, LineStatus, Locale, OfferSku, Stage, SubRef, UserId,
-    WebOrderId,
+    ClosedReason, ContactEmail, EmailKind, EmailState, LineState, LineStatus, Locale, OfferSku,
+    Stage, SubRef, UserId, WebOrderId,
 };
 use provisio_store::{
-    EventRecord, Line, LineContext, LineQuery, Organization, Page, Person, Scope, StoreResult,
+    EmailRecord, EventRecord, Line, LineContext, LineQuery, Organization, Page, Person, Scope,
+    StoreResult,
 };
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqlitePool};
@@ -14,41 +15,54 @@ use sqlx::{Row, SqlitePool};
 use crate::admin::company_from;
 use crate::{db, parse_opt_ts, parse_ts, stored, uuid};
 
-/// The columns [`line_from`] reads, from `lines l`.
+/// The columns [`line_from`] reads, from [`lines_from!`].
 macro_rules! line_columns {
     () => {
         "l.seq, l.id, l.order_id, l.line_number, l.sub_ref, l.offer, l.quantity,
          l.requested_start_date, l.rsd_start_at, l.contact_email, l.contact_name, l.locale,
          l.stage, l.status, l.closed_reason, l.closed_at, l.first_sent_at, l.closes_at,
-         l.organization_id, l.organization_name, l.version"
+         l.organization_id, l.organization_name, l.version,
+         le.id AS le_id, le.kind AS le_kind, le.recipient AS le_recipient, le.state AS le_state,
+         le.attempts AS le_attempts, le.queued_at AS le_queued_at, le.sent_at AS le_sent_at,
+         le.last_reply AS le_last_reply"
     };
 }
 pub(crate) use line_columns;
+
+/// Lines `l` with their latest email `le`.
+macro_rules! lines_from {
+    () => {
+        " FROM lines l LEFT JOIN emails le ON le.id =
+            (SELECT e2.id FROM emails e2 WHERE e2.line_id = l.id ORDER BY e2.seq DESC LIMIT 1) "
+    };
+}
+pub(crate) use lines_from;
 
 /// Columns of a line joined with its order, partner, distributor and ordering contact.
 macro_rules! line_context_select {
     () => {
         concat!(
             "SELECT ",
-            line_columns!(),
+            $crate::lines::line_columns!(),
             ", o.web_order_id, o.end_customer_name, o.placed_by,
                 pu.name AS pu_name, pu.email AS pu_email,
                 p.id AS p_id, p.name AS p_name, p.kind AS p_kind,
-                d.id AS d_id, d.name AS d_name, d.kind AS d_kind
-         FROM lines l
-         JOIN orders o ON o.id = l.order_id
+                d.id AS d_id, d.name AS d_name, d.kind AS d_kind",
+            $crate::lines::lines_from!(),
+            "JOIN orders o ON o.id = l.order_id
          JOIN users pu ON pu.id = o.placed_by
          JOIN companies p ON p.id = o.partner_id
          LEFT JOIN companies d ON d.id = o.distributor_id "
         )
     };
 }
+pub(crate) use line_context_select;
 
-fn text(row: &SqliteRow, col: &str) -> StoreResult<String> {
+pub(crate) fn text(row: &SqliteRow, col: &str) -> StoreResult<String> {
     row.try_get(col).map_err(db)
 }
 
-fn opt_text(row: &SqliteRow, col: &str) -> StoreResult<Option<String>> {
+pub(crate) fn opt_text(row: &SqliteRow, col: &str) -> StoreResult<Option<String>> {
     row.try_get(col).map_err(db)
 }
 
@@ -89,8 +103,35 @@ pub(crate) fn line_from(row: &SqliteRow) -> StoreResult<Line> {
             closes_at: parse_opt_ts(opt_text(row, "closes_at")?)?,
         },
         organization,
-        last_email: None,
+        last_email: match opt_text(row, "le_id")? {
+            Some(_) => Some(email_from(row, "le_")?),
+            None => None,
+        },
         version: row.try_get("version").map_err(db)?,
+    })
+}
+
+/// An email from columns named `{prefix}id`, `{prefix}kind`, ….
+pub(crate) fn email_from(row: &SqliteRow, prefix: &str) -> StoreResult<EmailRecord> {
+    let col = |c: &str| format!("{prefix}{c}");
+    Ok(EmailRecord {
+        id: uuid(&text(row, &col("id"))?)?,
+        kind: stored("email kind", EmailKind::parse(&text(row, &col("kind"))?))?,
+        to: stored(
+            "recipient",
+            ContactEmail::parse(&text(row, &col("recipient"))?),
+        )?,
+        state: stored("email state", EmailState::parse(&text(row, &col("state"))?))?,
+        attempts: stored(
+            "attempts",
+            u32::try_from(
+                row.try_get::<i64, _>(col("attempts").as_str())
+                    .map_err(db)?,
+            ),
+        )?,
+        queued_at: parse_ts(&text(row, &col("queued_at"))?)?,
+        sent_at: parse_opt_ts(opt_text(row, &col("sent_at"))?)?,
+        last_reply: opt_text(row, &col("last_reply"))?,
     })
 }
 

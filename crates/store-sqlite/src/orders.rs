@@ -4,46 +4,15 @@ use std::collections::HashMap;
 
 use provisio_domain::{LineState, Locale, SubRef, UserId, WebOrderId};
 use provisio_store::{
-    Created, IdempotencyKey, NewOrderRecord, Order, OrderQuery, Page, Person, StoreError,
-    StoreResult,
+    Created, NewOrderRecord, Order, OrderQuery, Page, Person, StoreError, StoreResult,
 };
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, Sqlite, SqlitePool, Transaction};
 
 use crate::admin::company_from;
-use crate::lines::{like_pattern, line_columns, line_from, scope_binds, split_page};
+use crate::idempotency;
+use crate::lines::{like_pattern, line_columns, line_from, lines_from, scope_binds, split_page};
 use crate::{SqliteStore, db, parse_ts, stored, ts, unique_as, uuid};
-
-/// Looks up an idempotency key inside the transaction: the order it created, or a conflict.
-async fn replay(
-    tx: &mut Transaction<'static, Sqlite>,
-    key: &IdempotencyKey,
-) -> StoreResult<Option<String>> {
-    let row = sqlx::query(
-        "SELECT request_hash, resource_id, created_at FROM idempotency_keys WHERE user_id = ? AND key = ?",
-    )
-    .bind(key.user_id.to_string())
-    .bind(&key.key)
-    .fetch_optional(&mut **tx)
-    .await
-    .map_err(db)?;
-    let Some(row) = row else { return Ok(None) };
-    let created: String = row.try_get("created_at").map_err(db)?;
-    if parse_ts(&created)? < key.not_before {
-        // Expired: forget it and treat the request as new.
-        sqlx::query("DELETE FROM idempotency_keys WHERE user_id = ? AND key = ?")
-            .bind(key.user_id.to_string())
-            .bind(&key.key)
-            .execute(&mut **tx)
-            .await
-            .map_err(db)?;
-        return Ok(None);
-    }
-    if row.try_get::<String, _>("request_hash").map_err(db)? != key.request_hash {
-        return Err(StoreError::IdempotencyConflict);
-    }
-    Ok(Some(row.try_get("resource_id").map_err(db)?))
-}
 
 /// Reserves `n` consecutive numbers of a sequence; returns the first.
 async fn reserve(tx: &mut Transaction<'static, Sqlite>, name: &str, n: i64) -> StoreResult<i64> {
@@ -69,7 +38,7 @@ async fn web_order_id_taken(tx: &mut Transaction<'static, Sqlite>, id: &str) -> 
 pub(crate) async fn create(s: &SqliteStore, new: NewOrderRecord) -> StoreResult<Created<Order>> {
     let mut tx = s.begin().await?;
     if let Some(key) = &new.idempotency
-        && let Some(web_id) = replay(&mut tx, key).await?
+        && let Some(web_id) = idempotency::replay(&mut tx, key).await?
     {
         tx.rollback().await.map_err(db)?;
         let id = stored("web order id", WebOrderId::parse(&web_id))?;
@@ -148,18 +117,7 @@ pub(crate) async fn create(s: &SqliteStore, new: NewOrderRecord) -> StoreResult<
         .await
         .map_err(db)?;
     if let Some(key) = &new.idempotency {
-        sqlx::query(
-            "INSERT INTO idempotency_keys (user_id, key, request_hash, resource_kind, resource_id, created_at)
-             VALUES (?, ?, ?, 'order', ?, ?)",
-        )
-        .bind(key.user_id.to_string())
-        .bind(&key.key)
-        .bind(&key.request_hash)
-        .bind(web_order_id.as_str())
-        .bind(ts(new.placed_at))
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
+        idempotency::remember(&mut tx, key, "order", web_order_id.as_str(), new.placed_at).await?;
     }
     tx.commit().await.map_err(db)?;
     let order = by_web_id(&s.writer, &web_order_id)
@@ -217,7 +175,8 @@ async fn with_lines(pool: &SqlitePool, rows: &[SqliteRow]) -> StoreResult<Vec<Or
     let line_rows = sqlx::query(concat!(
         "SELECT ",
         line_columns!(),
-        " FROM lines l WHERE l.order_id IN (SELECT value FROM json_each(?)) ORDER BY l.order_id, l.line_number"
+        lines_from!(),
+        "WHERE l.order_id IN (SELECT value FROM json_each(?)) ORDER BY l.order_id, l.line_number"
     ))
     .bind(serde_json::to_string(&ids).map_err(StoreError::backend)?)
     .fetch_all(pool)

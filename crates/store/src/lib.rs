@@ -3,6 +3,7 @@
 //! rows commit together or not at all. [`conformance::story`] is the one behaviour story every
 //! backend must pass.
 
+mod changes;
 pub mod conformance;
 mod error;
 mod records;
@@ -11,6 +12,7 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use provisio_domain::{Actor, CompanyId, ContactEmail, OfferSku, SubRef, UserId, WebOrderId};
 
+pub use changes::*;
 pub use error::StoreError;
 pub use records::*;
 
@@ -56,4 +58,49 @@ pub trait Store: Send + Sync + 'static {
     async fn offer_policies(&self) -> StoreResult<Vec<(OfferSku, u32)>>;
     /// Sets a policy and moves the deadline of every line whose window is still running.
     async fn set_offer_policy(&self, change: PolicyChange) -> StoreResult<()>;
+
+    /// The test clock's offset from real time, in microseconds (0 when never set).
+    async fn clock_offset(&self) -> StoreResult<i64>;
+    async fn set_clock_offset(&self, micros: i64) -> StoreResult<()>;
+
+    /// Reads the line inside a writing transaction, lets `decide` choose, and commits the
+    /// change with its events and outbox row. `Ok(None)`: no such line.
+    async fn update_line(
+        &self,
+        sub_ref: &SubRef,
+        request: UpdateRequest,
+        decide: Decide,
+    ) -> StoreResult<Option<Decided>>;
+    /// The line's emails, newest first.
+    async fn line_emails(&self, sub_ref: &SubRef) -> StoreResult<Vec<EmailRecord>>;
+    async fn setup_link(&self, token_hash: &str) -> StoreResult<Option<SetupLink>>;
+    /// Organizations onboarded earlier by lines with this provisioning contact.
+    async fn organizations_of(&self, contact: &ContactEmail) -> StoreResult<Vec<Organization>>;
+
+    /// R1: queues the initial email of up to `limit` lines for which `due` says so, in one
+    /// transaction; returns how many were queued. Candidates are scheduled lines whose RSD has
+    /// started and that have no email that is not cancelled.
+    async fn queue_first_sends(
+        &self,
+        now: Timestamp,
+        limit: u32,
+        due: LineRule<'_>,
+    ) -> StoreResult<usize>;
+    /// R6: applies `close` to up to `limit` open lines whose deadline has passed.
+    async fn close_lapsed(
+        &self,
+        now: Timestamp,
+        limit: u32,
+        close: LineRule<'_>,
+    ) -> StoreResult<usize>;
+    /// Claims due emails for delivery. Emails overtaken by their line (cancelled, past PONR,
+    /// re-addressed) become `cancelled` instead.
+    async fn claim_emails(&self, claim: ClaimRequest) -> StoreResult<Vec<ClaimedEmail>>;
+    /// Records attempts; a first successful hand-off moves the line (R1) using the offer
+    /// policies stored with it. Attempts whose lease was lost are ignored.
+    async fn finish_emails(&self, finished: Vec<Finished>) -> StoreResult<()>;
+    /// Gives up leases: of one owner, or every lease (a single instance starting).
+    async fn release_leases(&self, owner: Option<&str>) -> StoreResult<u64>;
+    /// Forgets idempotency keys created before `before`.
+    async fn purge_idempotency_keys(&self, before: Timestamp) -> StoreResult<u64>;
 }

@@ -211,6 +211,12 @@ impl From<&EmailRecord> for EmailDto {
     }
 }
 
+/// A line's emails, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EmailList {
+    pub items: Vec<EmailDto>,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LineDto {
     pub subscription_ref: String,

@@ -2,7 +2,9 @@
 //! request ids, tracing spans, metrics, body limit, timeout, panic catching, and a last
 //! guard that turns any bare error response into problem+json.
 
+mod actions;
 mod admin;
+mod clock;
 pub mod dto;
 pub mod extract;
 mod lines;
@@ -57,19 +59,26 @@ impl Modify for BearerAuth {
 }
 
 /// Every API route with its OpenAPI description (generated from the handlers).
-fn routes() -> OpenApiRouter<App> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+fn routes(test_clock: bool) -> OpenApiRouter<App> {
+    let routes = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(admin::router())
         .merge(orders::router())
         .merge(lines::router())
-        .merge(meta::router())
+        .merge(actions::router())
+        .merge(meta::router());
+    // Without --test-clock the clock routes do not exist (SPEC §6).
+    if test_clock {
+        routes.merge(clock::router())
+    } else {
+        routes
+    }
 }
 
 /// The whole HTTP service.
 pub fn router(app: App) -> Router {
     // Install the recorder before the first request is counted.
     let _ = telemetry::metrics_handle();
-    let (api, doc) = routes().split_for_parts();
+    let (api, doc) = routes(app.clock.is_test_clock()).split_for_parts();
     let doc = Arc::new(doc.to_json().unwrap_or_else(|_| "{}".into()));
     let body_limit = app.config.body_limit_bytes;
     api.route(
@@ -79,6 +88,7 @@ pub fn router(app: App) -> Router {
             async move { ([(header::CONTENT_TYPE, "application/json")], doc.as_str().to_owned()) }
         }),
     )
+    .merge(crate::web::router())
     .fallback(|| async { AppError::new(Code::NotFound, "no such route") })
     .method_not_allowed_fallback(|| async { AppError::new(Code::MethodNotAllowed, "this route does not take that method") })
     .layer(middleware::from_fn(problem_for_bare_errors))
@@ -125,7 +135,11 @@ async fn problem_for_bare_errors(req: Request, next: Next) -> Response {
     let is_problem = response
         .headers()
         .get(header::CONTENT_TYPE)
-        .is_some_and(|ct| ct.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+        .is_some_and(|ct| {
+            ct.as_bytes().starts_with(PROBLEM_JSON.as_bytes())
+                || ct.as_bytes().starts_with(b"text/html")
+        });
+    // Pages (the setup page's 404 / 410) keep their HTML.
     if !(status.is_client_error() || status.is_server_error()) || is_problem {
         return response;
     }

@@ -2,10 +2,15 @@
 //! for a decision, and has the store commit it. Used by the HTTP API and the CLI alike.
 
 pub mod admin;
+pub mod clock;
+pub mod lines;
 pub mod orders;
 pub mod secrets;
+pub mod setup;
 
 use std::sync::Arc;
+
+use tokio::sync::Notify;
 
 use provisio_domain::Actor;
 use provisio_domain::permission::ensure_admin;
@@ -20,6 +25,19 @@ pub struct App {
     pub store: Arc<dyn Store>,
     pub clock: Clock,
     pub config: Arc<Config>,
+    /// Wakes the scheduler: mail was queued or the test clock moved.
+    pub wake: Arc<Notify>,
+}
+
+impl App {
+    pub fn new(store: Arc<dyn Store>, clock: Clock, config: Config) -> Self {
+        Self {
+            store,
+            clock,
+            config: Arc::new(config),
+            wake: Arc::new(Notify::new()),
+        }
+    }
 }
 
 /// Who asks: a user authenticated by the API (or named with `--as`), or the operator at the

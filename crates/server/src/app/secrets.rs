@@ -23,6 +23,18 @@ pub fn hash_api_key(key: &str) -> String {
     hex(&Sha256::digest(key.as_bytes()))
 }
 
+/// A fresh setup-link token (256 bits, base64url without padding) and the hash the store keeps.
+pub fn new_setup_token() -> (String, String) {
+    let bytes: [u8; 32] = rand::rng().random();
+    let token = URL_SAFE_NO_PAD.encode(bytes);
+    let hash = hash_setup_token(&token);
+    (token, hash)
+}
+
+pub fn hash_setup_token(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

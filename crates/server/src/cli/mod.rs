@@ -7,7 +7,6 @@ mod show;
 use std::io::BufRead;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -198,11 +197,7 @@ pub fn main() -> ExitCode {
 /// Opens the configured store and applies pending migrations.
 pub async fn open_app(config: Config, clock: Clock) -> anyhow::Result<App> {
     let store = serve::open_store(&config).await?;
-    Ok(App {
-        store,
-        clock,
-        config: Arc::new(config),
-    })
+    Ok(App::new(store, clock, config))
 }
 
 async fn run(cli: Cli) -> Result<(), Failure> {

@@ -83,13 +83,10 @@ impl TestApp {
             .await
             .unwrap();
         store.migrate().await.unwrap();
-        let app = App {
-            store: Arc::new(store),
-            clock: Clock::test(),
-            config: Arc::new(config),
-        };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
+        config.public_url = base.parse().unwrap();
+        let app = App::new(Arc::new(store), Clock::test(), config);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let server_app = app.clone();
         tokio::spawn(async move {

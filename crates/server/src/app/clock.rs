@@ -1,0 +1,37 @@
+//! The test clock (SPEC §6, §9): real time plus an offset stored in the database, readable and
+//! movable by admins only when the server was started with `--test-clock`.
+
+use jiff::{SignedDuration, Timestamp};
+
+use super::{App, Caller};
+use crate::error::{AppError, AppResult};
+
+/// The furthest one request may move the clock (ten years).
+const MAX_ADVANCE_SECS: i64 = 10 * 366 * 24 * 3600;
+
+impl App {
+    pub async fn clock_now(&self, caller: &Caller) -> AppResult<Timestamp> {
+        caller.ensure_admin()?;
+        Ok(self.clock.now())
+    }
+
+    /// Moves business time forward and wakes the scheduler, so work that became due is done
+    /// within a couple of seconds.
+    pub async fn advance_clock(&self, caller: &Caller, seconds: i64) -> AppResult<Timestamp> {
+        caller.ensure_admin()?;
+        if !(0..=MAX_ADVANCE_SECS).contains(&seconds) {
+            return Err(AppError::invalid(
+                "seconds",
+                format!("must be between 0 and {MAX_ADVANCE_SECS} (ten years), not {seconds}"),
+            ));
+        }
+        // Read the stored offset (another instance or the CLI may have moved it).
+        let stored = self.store.clock_offset().await?;
+        let micros = stored.saturating_add(seconds.saturating_mul(1_000_000));
+        self.store.set_clock_offset(micros).await?;
+        self.clock.set_offset(SignedDuration::from_micros(micros));
+        self.wake.notify_one();
+        tracing::info!(seconds, "test clock advanced");
+        Ok(self.clock.now())
+    }
+}

@@ -1,0 +1,462 @@
+//! The actions on a line (SPEC §3 R2–R9): each reads the line inside the store's writing
+//! transaction, lets the domain decide, and commits state, events and outbox row together.
+
+use jiff::Timestamp;
+use provisio_domain::event::{Event, EventType};
+use provisio_domain::permission::{authorize_cancel, authorize_line_action, authorize_report};
+use provisio_domain::rate_limit::{ResendLimit, WINDOW, is_double_click};
+use provisio_domain::{
+    Actor, ContactEmail, EmailKind, LineState, LinkState, Locale, PersonName, Refusal, SubRef,
+};
+use provisio_store::{
+    ContactUpdate, Decide, Decided, Decision, EmailRecord, IdempotencyKey, LineChange, LineContext,
+    LineSnapshot, NewEmail, Organization, UpdateRequest,
+};
+use serde_json::json;
+
+use super::App;
+use super::orders::{IDEMPOTENCY_TTL, Idempotency};
+use crate::error::{AppError, AppResult};
+
+/// A resend's answer: the queued email (202), also when replayed.
+#[derive(Debug, Clone)]
+pub struct Resent {
+    pub email: EmailRecord,
+    pub line: LineContext,
+}
+
+/// R4's input, fields still raw.
+#[derive(Debug, Clone, Default)]
+pub struct ContactInput {
+    pub email: String,
+    pub name: Option<String>,
+    pub locale: Option<String>,
+}
+
+/// R7's input by API.
+#[derive(Debug, Clone, Default)]
+pub struct OnboardingInput {
+    pub organization_id: Option<String>,
+    pub organization_name: String,
+}
+
+impl App {
+    fn sub_ref(raw: &str) -> AppResult<SubRef> {
+        SubRef::parse(raw).map_err(|_| AppError::not_found("subscription line"))
+    }
+
+    /// A refusal as the client sees it; PONR names the configured admin portal.
+    pub fn refused(&self, refusal: Refusal) -> AppError {
+        match refusal {
+            Refusal::PastPointOfNoReturn => AppError::PastPointOfNoReturn {
+                admin_portal_url: self.admin_portal(),
+            },
+            Refusal::NotFound => AppError::not_found("subscription line"),
+            other => other.into(),
+        }
+    }
+
+    /// An outbox row for the line's current contact.
+    pub fn new_email(
+        &self,
+        kind: EmailKind,
+        line: &LineContext,
+        requested_by: Option<&Actor>,
+    ) -> NewEmail {
+        let id = uuid::Uuid::now_v7();
+        let domain = self
+            .config
+            .mail_from
+            .address
+            .rsplit_once('@')
+            .map_or("provisio.invalid", |(_, d)| d);
+        NewEmail {
+            id,
+            kind,
+            to: line.line.contact_email.clone(),
+            to_name: line.line.contact_name.clone(),
+            locale: line.line.locale,
+            requested_by: requested_by.map(|a| a.user_id),
+            message_id: format!("{}@{domain}", id.simple()),
+        }
+    }
+
+    /// Runs one decision on a line and maps the result; wakes the scheduler when mail was queued.
+    async fn decide(
+        &self,
+        sub_ref: &SubRef,
+        actor: Option<&Actor>,
+        idempotency: Option<Idempotency>,
+        decide: Decide,
+    ) -> AppResult<(LineContext, Option<EmailRecord>)> {
+        let now = self.clock.now();
+        let request = UpdateRequest {
+            actor: actor.map(|a| a.user_id),
+            now,
+            resends_since: now - WINDOW,
+            idempotency: match (idempotency, actor) {
+                (Some(i), Some(a)) => Some(IdempotencyKey {
+                    user_id: a.user_id,
+                    key: i.key,
+                    request_hash: i.request_hash,
+                    not_before: now - IDEMPOTENCY_TTL,
+                }),
+                _ => None,
+            },
+        };
+        let decided = self
+            .store
+            .update_line(sub_ref, request, decide)
+            .await?
+            .ok_or_else(|| AppError::not_found("subscription line"))?;
+        match decided {
+            Decided::Applied { line, email } => {
+                if email.is_some() {
+                    self.wake.notify_one();
+                }
+                Ok((line, email))
+            }
+            Decided::Replayed { line, email } => Ok((line, Some(email))),
+            Decided::Refused(r) => Err(self.refused(r)),
+        }
+    }
+
+    /// R2 / R10: resend the provisioning email of one line.
+    pub async fn resend(
+        &self,
+        actor: &Actor,
+        raw_ref: &str,
+        idempotency: Option<Idempotency>,
+    ) -> AppResult<Resent> {
+        let sub_ref = Self::sub_ref(raw_ref)?;
+        let now = self.clock.now();
+        let limit = ResendLimit {
+            per_hour: self.config.resend_limit_per_hour,
+        };
+        let keyed = idempotency.is_some();
+        let this = self.clone();
+        let who = actor.clone();
+        let decide: Decide = Box::new(move |snap: &LineSnapshot| {
+            let line = &snap.line;
+            let permit = match authorize_line_action(&who, &line.parties()) {
+                Ok(p) => p,
+                Err(r) => return refuse("resend", r),
+            };
+            // A double click (no key, same user, within 5 s) answers with the first email.
+            if !keyed
+                && let Some(prev) = snap
+                    .recent_resends
+                    .iter()
+                    .rev()
+                    .find(|r| r.requested_by == Some(who.user_id))
+                && is_double_click(Some(prev.email.queued_at), now)
+            {
+                return Decision::Replay(prev.email.clone());
+            }
+            let times: Vec<Timestamp> = snap
+                .recent_resends
+                .iter()
+                .map(|r| r.email.queued_at)
+                .collect();
+            match line.line.state.decide_resend(&permit, &limit, &times, now) {
+                Err(r) => refuse("resend", r),
+                Ok(plan) => {
+                    let email = this.new_email(EmailKind::Resend, line, Some(&who));
+                    let mut change = LineChange::new(line.line.state.clone());
+                    change.events = vec![
+                        Event::new(
+                            EventType::ResendRequested,
+                            json!({ "email_id": email.id, "to": email.to.as_str(),
+                                    "first_send": plan.is_first_send }),
+                        ),
+                        queued_event(&email),
+                    ];
+                    change.email = Some(email);
+                    Decision::Apply(Box::new(change))
+                }
+            }
+        });
+        let (line, email) = self
+            .decide(&sub_ref, Some(actor), idempotency, decide)
+            .await?;
+        let email = email.ok_or_else(|| anyhow::anyhow!("a resend queued no email"))?;
+        Ok(Resent { email, line })
+    }
+
+    /// R2 for several lines of one order: each line gets its own result. A reference that is
+    /// not a line of this order is `not_found`. `key_for` gives a line's idempotency key.
+    pub async fn bulk_resend(
+        &self,
+        actor: &Actor,
+        raw_order: &str,
+        lines: &[String],
+        key_for: impl Fn(&str) -> AppResult<Option<Idempotency>>,
+    ) -> AppResult<Vec<(String, AppResult<Resent>)>> {
+        let order = self.order(actor, raw_order).await?;
+        if lines.is_empty() {
+            return Err(AppError::invalid(
+                "lines",
+                "name at least one subscription reference",
+            ));
+        }
+        if lines.len() > 1000 {
+            return Err(AppError::invalid(
+                "lines",
+                "at most 1000 references per request",
+            ));
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut results = Vec::with_capacity(lines.len());
+        for raw in lines {
+            if !seen.insert(raw.as_str()) {
+                continue;
+            }
+            let in_order = order.lines.iter().any(|l| l.sub_ref.as_str() == raw);
+            let result = if in_order {
+                match key_for(raw) {
+                    Ok(key) => self.resend(actor, raw, key).await,
+                    Err(e) => Err(e),
+                }
+            } else {
+                Err(AppError::not_found("subscription line"))
+            };
+            results.push((raw.clone(), result));
+        }
+        Ok(results)
+    }
+
+    /// R4: change the provisioning contact; earlier links stop working; the new contact is
+    /// emailed at once when the line was sent or its RSD has passed.
+    pub async fn change_contact(
+        &self,
+        actor: &Actor,
+        raw_ref: &str,
+        input: ContactInput,
+    ) -> AppResult<LineContext> {
+        let sub_ref = Self::sub_ref(raw_ref)?;
+        // Visibility first: a stranger learns nothing, not even that the address was bad.
+        self.line(actor, raw_ref).await?;
+        let email =
+            ContactEmail::parse(&input.email).map_err(|e| AppError::invalid_field("email", e))?;
+        let name = input
+            .name
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(PersonName::parse)
+            .transpose()
+            .map_err(|e| AppError::invalid_field("name", e))?;
+        let locale = input
+            .locale
+            .as_deref()
+            .map(Locale::parse)
+            .transpose()
+            .map_err(|e| AppError::invalid_field("locale", e))?;
+        let now = self.clock.now();
+        let this = self.clone();
+        let who = actor.clone();
+        let decide: Decide = Box::new(move |snap: &LineSnapshot| {
+            let line = &snap.line;
+            let permit = match authorize_line_action(&who, &line.parties()) {
+                Ok(p) => p,
+                Err(r) => return refuse("change_contact", r),
+            };
+            let old = &line.line.contact_email;
+            match line
+                .line
+                .state
+                .decide_contact_change(&permit, old, &email, now)
+            {
+                Err(r) => refuse("change_contact", r),
+                Ok(plan) => {
+                    let mut change = LineChange::new(line.line.state.clone());
+                    let mut updated = line.clone();
+                    updated.line.contact_email = email.clone();
+                    updated.line.contact_name = name.map(|n| n.as_str().to_owned());
+                    updated.line.locale = locale.unwrap_or(line.line.locale);
+                    change.contact = Some(ContactUpdate {
+                        email: updated.line.contact_email.clone(),
+                        name: updated.line.contact_name.clone(),
+                        locale: updated.line.locale,
+                    });
+                    change.links = Some(LinkState::Revoked);
+                    change.cancel_pending = true;
+                    change.events.push(plan.event);
+                    if plan.send_now {
+                        let email = this.new_email(EmailKind::ContactChanged, &updated, Some(&who));
+                        change.events.push(queued_event(&email));
+                        change.email = Some(email);
+                    }
+                    Decision::Apply(Box::new(change))
+                }
+            }
+        });
+        Ok(self.decide(&sub_ref, Some(actor), None, decide).await?.0)
+    }
+
+    /// R7 by API: an integration, support agent or admin reports the organization.
+    pub async fn onboard(
+        &self,
+        actor: &Actor,
+        raw_ref: &str,
+        input: OnboardingInput,
+    ) -> AppResult<LineContext> {
+        let sub_ref = Self::sub_ref(raw_ref)?;
+        self.line(actor, raw_ref).await?;
+        let organization = organization(input.organization_id, &input.organization_name)?;
+        let who = actor.clone();
+        let decide: Decide = Box::new(move |snap: &LineSnapshot| {
+            let line = &snap.line;
+            let result = authorize_report(&who, &line.parties())
+                .and_then(|permit| line.line.state.onboard(&permit, &organization.name));
+            onboarded(result, organization, "api")
+        });
+        Ok(self.decide(&sub_ref, Some(actor), None, decide).await?.0)
+    }
+
+    /// R8: service configuration is complete.
+    pub async fn mark_provisioned(&self, actor: &Actor, raw_ref: &str) -> AppResult<LineContext> {
+        let sub_ref = Self::sub_ref(raw_ref)?;
+        self.line(actor, raw_ref).await?;
+        let now = self.clock.now();
+        let who = actor.clone();
+        let decide: Decide = Box::new(move |snap: &LineSnapshot| {
+            let line = &snap.line;
+            match authorize_report(&who, &line.parties())
+                .and_then(|permit| line.line.state.mark_provisioned(&permit, now))
+            {
+                Ok(t) => Decision::Apply(Box::new(transition(t.line, t.events))),
+                Err(refusal) => Decision::Refuse {
+                    refusal,
+                    events: vec![],
+                },
+            }
+        });
+        Ok(self.decide(&sub_ref, Some(actor), None, decide).await?.0)
+    }
+
+    /// R9: cancel before PONR; links die and nothing more is sent.
+    pub async fn cancel(&self, actor: &Actor, raw_ref: &str) -> AppResult<LineContext> {
+        let sub_ref = Self::sub_ref(raw_ref)?;
+        self.line(actor, raw_ref).await?;
+        let now = self.clock.now();
+        let who = actor.clone();
+        let decide: Decide = Box::new(move |snap: &LineSnapshot| {
+            let line = &snap.line;
+            match authorize_cancel(&who, &line.parties())
+                .and_then(|permit| line.line.state.cancel(&permit, now))
+            {
+                Ok(t) => {
+                    let mut change = transition(t.line, t.events);
+                    change.links = Some(LinkState::Revoked);
+                    change.cancel_pending = true;
+                    Decision::Apply(Box::new(change))
+                }
+                Err(refusal) => Decision::Refuse {
+                    refusal,
+                    events: vec![],
+                },
+            }
+        });
+        Ok(self.decide(&sub_ref, Some(actor), None, decide).await?.0)
+    }
+
+    /// The line's emails, newest first.
+    pub async fn line_emails(&self, actor: &Actor, raw_ref: &str) -> AppResult<Vec<EmailRecord>> {
+        let line = self.line(actor, raw_ref).await?;
+        Ok(self.store.line_emails(&line.line.sub_ref).await?)
+    }
+
+    /// R7 from the setup link: the provisioning contact onboards (no user account).
+    pub(crate) async fn onboard_by_link(
+        &self,
+        sub_ref: &SubRef,
+        organization: Organization,
+    ) -> AppResult<LineContext> {
+        let decide: Decide = Box::new(move |snap: &LineSnapshot| {
+            let permit = provisio_domain::ReportPermit::by_setup_link();
+            let result = snap.line.line.state.onboard(&permit, &organization.name);
+            onboarded(result, organization, "setup_link")
+        });
+        Ok(self.decide(sub_ref, None, None, decide).await?.0)
+    }
+}
+
+/// The `email.queued` event of a new outbox row.
+pub fn queued_event(email: &NewEmail) -> Event {
+    Event::new(
+        EventType::EmailQueued,
+        json!({ "email_id": email.id, "kind": email.kind.as_str(), "to": email.to.as_str() }),
+    )
+}
+
+/// A refusal; those the actor may learn about are audited as `resend.refused` (SPEC §9).
+fn refuse(action: &str, refusal: Refusal) -> Decision {
+    let code = match &refusal {
+        Refusal::PermissionDenied { .. } => Some("permission_denied"),
+        Refusal::PastPointOfNoReturn => Some("past_point_of_no_return"),
+        Refusal::LineCancelled => Some("line_cancelled"),
+        Refusal::RateLimited { .. } => Some("resend_rate_limited"),
+        Refusal::NotFound | Refusal::InvalidTransition { .. } => None,
+    };
+    let events = code
+        .map(|code| {
+            Event::new(
+                EventType::ResendRefused,
+                json!({ "action": action, "code": code }),
+            )
+        })
+        .into_iter()
+        .collect();
+    Decision::Refuse { refusal, events }
+}
+
+fn transition(state: LineState, events: Vec<Event>) -> LineChange {
+    let mut change = LineChange::new(state);
+    change.events = events;
+    change
+}
+
+fn onboarded(
+    result: Result<provisio_domain::lifecycle::Transition, Refusal>,
+    organization: Organization,
+    via: &str,
+) -> Decision {
+    match result {
+        Ok(t) => {
+            let mut change = transition(t.line, t.events);
+            for e in &mut change.events {
+                e.data["organization_id"] = json!(organization.id);
+                e.data["via"] = json!(via);
+            }
+            change.organization = Some(organization);
+            change.links = Some(LinkState::Spent);
+            change.cancel_pending = true;
+            Decision::Apply(Box::new(change))
+        }
+        Err(refusal) => Decision::Refuse {
+            refusal,
+            events: vec![],
+        },
+    }
+}
+
+/// The organization to record: the given id, or a new one.
+pub fn organization(id: Option<String>, name: &str) -> AppResult<Organization> {
+    let name =
+        PersonName::parse(name).map_err(|e| AppError::invalid_field("organization_name", e))?;
+    let id = match id.map(|i| i.trim().to_owned()).filter(|i| !i.is_empty()) {
+        Some(id) if id.len() <= 200 && !id.chars().any(char::is_control) => id,
+        Some(_) => {
+            return Err(AppError::invalid(
+                "organization_id",
+                "must be at most 200 characters without control characters",
+            ));
+        }
+        None => format!("org_{}", uuid::Uuid::now_v7().simple()),
+    };
+    Ok(Organization {
+        id,
+        name: name.as_str().to_owned(),
+    })
+}

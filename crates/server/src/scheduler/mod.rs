@@ -1,0 +1,150 @@
+//! The scheduler: due first sends (R1), closure by offer policy (R6), and delivery of the
+//! outbox with retries. It runs beside the HTTP server, wakes when mail is queued or the test
+//! clock moves, and otherwise looks for due work every second.
+
+mod delivery;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use provisio_domain::{EmailKind, OfferPolicies};
+use provisio_mail::{FileTransport, SmtpTransport, Transport};
+use provisio_store::{LineChange, LineContext};
+use secrecy::ExposeSecret;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::app::App;
+use crate::app::lines::queued_event;
+use crate::app::orders::IDEMPOTENCY_TTL;
+
+pub use delivery::Delivery;
+
+/// How often the scheduler looks for due work when nothing wakes it.
+const POLL: Duration = Duration::from_secs(1);
+/// Lines queued or closed per transaction.
+const BATCH: u32 = 500;
+/// SMTP connections kept open at most.
+const SMTP_POOL: usize = 8;
+
+/// The transport the configuration asks for: SMTP when `smtp_url` is set, else `.eml` files
+/// in the data directory.
+pub fn transport(app: &App) -> anyhow::Result<Arc<dyn Transport>> {
+    Ok(match &app.config.smtp_url {
+        Some(url) => Arc::new(
+            SmtpTransport::from_url(url, SMTP_POOL)
+                .map_err(|e| anyhow::anyhow!("PROVISIO_SMTP_URL: {e}"))?,
+        ),
+        None => Arc::new(FileTransport::new(app.config.data_dir().join("mail"))),
+    })
+}
+
+/// Starts the scheduler; it stops (finishing or releasing in-flight sends) when `stop` turns true.
+pub fn start(
+    app: App,
+    transport: Arc<dyn Transport>,
+    stop: watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    tracing::info!("mail goes to {}", transport.describe());
+    let delivery = Delivery::new(app.clone(), transport);
+    tokio::spawn(run(app, delivery, stop))
+}
+
+async fn run(app: App, delivery: Delivery, mut stop: watch::Receiver<bool>) {
+    let mut last_purge: Option<Timestamp> = None;
+    loop {
+        if *stop.borrow() {
+            break;
+        }
+        let busy = match tick(&app, &delivery, &mut last_purge, &stop).await {
+            Ok(busy) => busy,
+            Err(e) => {
+                tracing::error!("scheduler: {e:#}");
+                false
+            }
+        };
+        if busy {
+            continue;
+        }
+        tokio::select! {
+            _ = app.wake.notified() => {}
+            _ = tokio::time::sleep(POLL) => {}
+            _ = stop.wait_for(|s| *s) => {}
+        }
+    }
+    delivery.shutdown().await;
+}
+
+/// One round; true when there may be more due work right away.
+async fn tick(
+    app: &App,
+    delivery: &Delivery,
+    last_purge: &mut Option<Timestamp>,
+    stop: &watch::Receiver<bool>,
+) -> anyhow::Result<bool> {
+    if app.clock.is_test_clock() {
+        let micros = app.store.clock_offset().await?;
+        app.clock
+            .set_offset(jiff::SignedDuration::from_micros(micros));
+    }
+    let now = app.clock.now();
+    let queued = queue_first_sends(app, now).await?;
+    let closed = close_lapsed(app, now).await?;
+    let sent = delivery.run_once(stop).await?;
+    if last_purge.is_none_or(|t| now.duration_since(t).as_secs() > 600) {
+        app.store
+            .purge_idempotency_keys(now - IDEMPOTENCY_TTL)
+            .await?;
+        *last_purge = Some(now);
+    }
+    Ok(queued == BATCH as usize || closed == BATCH as usize || sent > 0)
+}
+
+/// R1: the initial email of every line whose RSD has started.
+pub async fn queue_first_sends(app: &App, now: Timestamp) -> anyhow::Result<usize> {
+    let rule = |line: &LineContext| -> Option<LineChange> {
+        if !line.line.state.first_send_due(now, false) {
+            return None;
+        }
+        let email = app.new_email(EmailKind::Initial, line, None);
+        let mut change = LineChange::new(line.line.state.clone());
+        change.events.push(queued_event(&email));
+        change.email = Some(email);
+        Some(change)
+    };
+    let n = app.store.queue_first_sends(now, BATCH, &rule).await?;
+    if n > 0 {
+        tracing::info!(count = n, "queued first provisioning emails");
+        metrics::counter!("provisio_emails_queued_total", "kind" => "initial").increment(n as u64);
+    }
+    Ok(n)
+}
+
+/// R6: close open lines whose provisioning window has lapsed.
+pub async fn close_lapsed(app: &App, now: Timestamp) -> anyhow::Result<usize> {
+    let policies = OfferPolicies::from_entries(app.store.offer_policies().await?);
+    let rule = |line: &LineContext| -> Option<LineChange> {
+        let window = policies.window(&line.line.offer);
+        let t = line.line.state.close_if_lapsed(now, window)?;
+        let mut change = LineChange::new(t.line);
+        change.events = t.events;
+        Some(change)
+    };
+    let n = app.store.close_lapsed(now, BATCH, &rule).await?;
+    if n > 0 {
+        tracing::info!(count = n, "closed lines whose provisioning window lapsed");
+        metrics::counter!("provisio_lines_closed_total").increment(n as u64);
+    }
+    Ok(n)
+}
+
+/// Whether the SMTP URL (if any) is usable; checked at start so a typo fails fast.
+pub fn check_smtp_url(url: &secrecy::SecretString) -> anyhow::Result<()> {
+    SmtpTransport::from_url(url, 1).map(|_| ()).map_err(|e| {
+        anyhow::anyhow!(
+            "PROVISIO_SMTP_URL {}: {e}",
+            crate::config::redact_url(url.expose_secret())
+        )
+    })
+}

@@ -1,0 +1,326 @@
+//! `GET`/`POST /setup/{token}`: the page the provisioning email links to (R7, SPEC §8).
+//! GET never changes anything (mail scanners open links); POST onboards the organization.
+//! Live link 200, used or revoked 410, unknown 404: always a plain page, never an error dump.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Form, Router};
+use provisio_domain::Locale;
+use provisio_store::{LineContext, Organization, SetupLink};
+
+use crate::app::App;
+use crate::app::lines::organization;
+use crate::app::setup::LinkView;
+use crate::i18n::{text, text_with};
+
+pub fn router() -> Router<App> {
+    Router::new().route("/setup/{token}", get(show).post(submit))
+}
+
+#[derive(Template)]
+#[template(path = "setup.html")]
+struct Page {
+    lang: &'static str,
+    title: String,
+    paragraphs: Vec<String>,
+    link: Option<String>,
+    subscription: Option<Vec<(String, String)>>,
+    form: Option<SetupForm>,
+}
+
+struct SetupForm {
+    error: Option<String>,
+    organizations: Vec<(String, String)>,
+    existing_label: String,
+    new_label: String,
+    name_label: String,
+    name_value: String,
+    submit_label: String,
+}
+
+async fn show(State(app): State<App>, Path(token): Path<String>, headers: HeaderMap) -> Response {
+    match app.setup_link(&token).await {
+        Ok(view) => render_view(&app, view, None, String::new(), &headers).await,
+        Err(e) => internal(e),
+    }
+}
+
+async fn submit(
+    State(app): State<App>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    form: Result<Form<HashMap<String, String>>, FormRejection>,
+) -> Response {
+    let fields = form.map(|f| f.0).unwrap_or_default();
+    let view = match app.setup_link(&token).await {
+        Ok(v) => v,
+        Err(e) => return internal(e),
+    };
+    let LinkView::Live(link) = view else {
+        return render_view(&app, view, None, String::new(), &headers).await;
+    };
+    let locale = link.line.line.locale;
+    let name = fields.get("organization_name").cloned().unwrap_or_default();
+    let chosen = fields
+        .get("organization_id")
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty());
+    let org = match chosen {
+        Some(id) => match app
+            .store
+            .organizations_of(&link.line.line.contact_email)
+            .await
+        {
+            Ok(orgs) => match orgs.into_iter().find(|o| o.id == id) {
+                Some(o) => Ok(o),
+                None => Err(text(locale, "setup-unknown-organization")),
+            },
+            Err(e) => return internal(e.into()),
+        },
+        None => organization(None, &name).map_err(|_| text(locale, "setup-name-missing")),
+    };
+    let org = match org {
+        Ok(o) => o,
+        Err(message) => {
+            let view = LinkView::Live(link);
+            let mut response = render_view(&app, view, Some(message), name, &headers).await;
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            return response;
+        }
+    };
+    match app
+        .onboard_by_link(&link.line.line.sub_ref, org.clone())
+        .await
+    {
+        Ok(line) => done(&app, &line, &org),
+        // Onboarded or cancelled meanwhile: show what the link is now.
+        Err(_) => match app.setup_link(&token).await {
+            Ok(view) => render_view(&app, view, None, String::new(), &headers).await,
+            Err(e) => internal(e),
+        },
+    }
+}
+
+fn lang(locale: Locale) -> &'static str {
+    locale.as_str()
+}
+
+/// The visitor's language for a link we cannot place: Swedish if the browser prefers it.
+fn browser_locale(headers: &HeaderMap) -> Locale {
+    let accept = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if accept.trim_start().to_ascii_lowercase().starts_with("sv") {
+        Locale::Sv
+    } else {
+        Locale::En
+    }
+}
+
+async fn render_view(
+    app: &App,
+    view: LinkView,
+    error: Option<String>,
+    name_value: String,
+    headers: &HeaderMap,
+) -> Response {
+    match view {
+        LinkView::Unknown => {
+            let l = browser_locale(headers);
+            page(
+                StatusCode::NOT_FOUND,
+                Page {
+                    lang: lang(l),
+                    title: text(l, "setup-unknown-title"),
+                    paragraphs: vec![text(l, "setup-unknown")],
+                    link: None,
+                    subscription: None,
+                    form: None,
+                },
+            )
+        }
+        LinkView::Spent(link) => {
+            let l = link.line.line.locale;
+            let reference = link.line.line.sub_ref.to_string();
+            let mut paragraphs = vec![text_with(l, "setup-spent", &[("reference", &reference)])];
+            let portal = continue_at(app, l, &mut paragraphs);
+            page(
+                StatusCode::GONE,
+                Page {
+                    lang: lang(l),
+                    title: text(l, "setup-spent-title"),
+                    paragraphs,
+                    link: portal,
+                    subscription: None,
+                    form: None,
+                },
+            )
+        }
+        LinkView::Revoked(link) => {
+            let l = link.line.line.locale;
+            let who = &link.line.placed_by;
+            page(
+                StatusCode::GONE,
+                Page {
+                    lang: lang(l),
+                    title: text(l, "setup-revoked-title"),
+                    paragraphs: vec![
+                        text(l, "setup-revoked"),
+                        text_with(
+                            l,
+                            "setup-ask-partner",
+                            &[("name", &who.name), ("email", &who.email)],
+                        ),
+                    ],
+                    link: None,
+                    subscription: None,
+                    form: None,
+                },
+            )
+        }
+        LinkView::Live(link) => {
+            let organizations = match app
+                .store
+                .organizations_of(&link.line.line.contact_email)
+                .await
+            {
+                Ok(orgs) => orgs,
+                Err(e) => return internal(e.into()),
+            };
+            live(app, &link, organizations, error, name_value)
+        }
+    }
+}
+
+fn continue_at(app: &App, l: Locale, paragraphs: &mut Vec<String>) -> Option<String> {
+    match app.admin_portal() {
+        Some(url) => {
+            paragraphs.push(text(l, "setup-continue-portal"));
+            Some(url)
+        }
+        None => {
+            paragraphs.push(text(l, "setup-continue-partner"));
+            None
+        }
+    }
+}
+
+fn live(
+    app: &App,
+    link: &SetupLink,
+    organizations: Vec<Organization>,
+    error: Option<String>,
+    name_value: String,
+) -> Response {
+    let line: &LineContext = &link.line;
+    let l = line.line.locale;
+    let deadline = line.line.state.closes_at.map(|t| {
+        t.to_zoned_datetime(app.config.time_zone.clone())
+            .strftime("%Y-%m-%d %H:%M %Z")
+            .to_string()
+    });
+    let mut rows = vec![
+        (text(l, "setup-partner"), line.partner.name.clone()),
+        (text(l, "setup-customer"), line.end_customer.clone()),
+        (text(l, "setup-offer"), line.line.offer.to_string()),
+        (text(l, "setup-quantity"), line.line.quantity.to_string()),
+        (text(l, "setup-reference"), line.line.sub_ref.to_string()),
+        (text(l, "setup-order"), line.web_order_id.to_string()),
+    ];
+    if let Some(d) = deadline {
+        rows.push((text(l, "setup-deadline"), d));
+    }
+    page(
+        StatusCode::OK,
+        Page {
+            lang: lang(l),
+            title: text(l, "setup-title"),
+            paragraphs: vec![text_with(
+                l,
+                "setup-intro",
+                &[
+                    ("partner", &line.partner.name),
+                    ("customer", &line.end_customer),
+                ],
+            )],
+            link: None,
+            subscription: Some(rows),
+            form: Some(SetupForm {
+                error,
+                organizations: organizations.into_iter().map(|o| (o.id, o.name)).collect(),
+                existing_label: text(l, "setup-existing"),
+                new_label: text(l, "setup-new"),
+                name_label: text(l, "setup-organization-name"),
+                name_value,
+                submit_label: text(l, "setup-submit"),
+            }),
+        },
+    )
+}
+
+fn done(app: &App, line: &LineContext, org: &Organization) -> Response {
+    let l = line.line.locale;
+    let reference = line.line.sub_ref.to_string();
+    let mut paragraphs = vec![text_with(
+        l,
+        "setup-done",
+        &[("organization", &org.name), ("reference", &reference)],
+    )];
+    let portal = continue_at(app, l, &mut paragraphs);
+    page(
+        StatusCode::OK,
+        Page {
+            lang: lang(l),
+            title: text(l, "setup-done-title"),
+            paragraphs,
+            link: portal,
+            subscription: None,
+            form: None,
+        },
+    )
+}
+
+fn page(status: StatusCode, page: Page) -> Response {
+    match page.render() {
+        Ok(html) => {
+            let mut response = (status, html).into_response();
+            let h = response.headers_mut();
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            );
+            // The token is in the URL: never cache the page or leak it to other sites.
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            h.insert(
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("no-referrer"),
+            );
+            h.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"),
+            );
+            response
+        }
+        Err(e) => internal(anyhow::anyhow!("rendering the setup page: {e}").into()),
+    }
+}
+
+/// A plain page for a failure on our side; the cause goes to the log only.
+fn internal(e: crate::error::AppError) -> Response {
+    tracing::error!("setup page: {e:#}");
+    let body = "<!doctype html><meta charset=utf-8><title>Temporarily unavailable</title>\
+        <h1>Temporarily unavailable</h1><p>Please try again in a few minutes.</p>";
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}

@@ -1,0 +1,161 @@
+//! Records for changing a line: the read-decide-write of every action (R2–R9) and the outbox
+//! rows and setup links those actions create.
+
+use jiff::Timestamp;
+use provisio_domain::delivery::Outcome;
+use provisio_domain::{
+    ContactEmail, EmailKind, Event, LineState, LinkState, Locale, Refusal, UserId,
+};
+
+use crate::records::{EmailRecord, IdempotencyKey, LineContext, Organization};
+
+/// What a decision sees: the line (read inside the writing transaction) and its recent
+/// resends, for the rate limit and the double-click rule.
+#[derive(Debug, Clone)]
+pub struct LineSnapshot {
+    pub line: LineContext,
+    /// Resends of the line queued at or after `UpdateRequest::resends_since`, oldest first.
+    pub recent_resends: Vec<ResendRecord>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ResendRecord {
+    pub email: EmailRecord,
+    pub requested_by: Option<UserId>,
+}
+
+/// The circumstances of one change.
+#[derive(Debug, Clone)]
+pub struct UpdateRequest {
+    /// Recorded as the events' actor (None: the provisioning contact or the service).
+    pub actor: Option<UserId>,
+    pub now: Timestamp,
+    pub resends_since: Timestamp,
+    /// A resend's `Idempotency-Key`: a repeat answers with the email the first one queued.
+    pub idempotency: Option<IdempotencyKey>,
+}
+
+/// The decision, made by pure domain code on a [`LineSnapshot`].
+pub type Decide = Box<dyn FnOnce(&LineSnapshot) -> Decision + Send>;
+
+/// A scheduler rule applied to each candidate line (R1 first sends, R6 closure).
+pub type LineRule<'a> = &'a (dyn Fn(&LineContext) -> Option<LineChange> + Sync + 'a);
+
+#[derive(Debug, Clone)]
+pub enum Decision {
+    Apply(Box<LineChange>),
+    /// Refused; the events (e.g. `resend.refused`) are written all the same.
+    Refuse {
+        refusal: Refusal,
+        events: Vec<Event>,
+    },
+    /// A double click: answer with this earlier email, change nothing.
+    Replay(EmailRecord),
+}
+
+/// Everything one action changes, committed together.
+#[derive(Debug, Clone)]
+pub struct LineChange {
+    pub state: LineState,
+    pub contact: Option<ContactUpdate>,
+    pub organization: Option<Organization>,
+    pub events: Vec<Event>,
+    /// An email to put into the outbox.
+    pub email: Option<NewEmail>,
+    /// Turns every live setup link of the line into this state.
+    pub links: Option<LinkState>,
+    /// Cancels the line's emails that have not gone out yet (queued or retrying).
+    pub cancel_pending: bool,
+}
+
+impl LineChange {
+    pub fn new(state: LineState) -> Self {
+        Self {
+            state,
+            contact: None,
+            organization: None,
+            events: vec![],
+            email: None,
+            links: None,
+            cancel_pending: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ContactUpdate {
+    pub email: ContactEmail,
+    pub name: Option<String>,
+    pub locale: Locale,
+}
+
+/// An outbox row: the typed message, not rendered text (SPEC §9).
+#[derive(Debug, Clone)]
+pub struct NewEmail {
+    pub id: uuid::Uuid,
+    pub kind: EmailKind,
+    pub to: ContactEmail,
+    pub to_name: Option<String>,
+    pub locale: Locale,
+    pub requested_by: Option<UserId>,
+    /// Fixed when queued, kept on retries.
+    pub message_id: String,
+}
+
+/// How an update ended.
+#[derive(Debug, Clone)]
+pub enum Decided {
+    Applied {
+        line: LineContext,
+        email: Option<EmailRecord>,
+    },
+    Refused(Refusal),
+    /// A repeated idempotency key or a double click: the first result.
+    Replayed {
+        line: LineContext,
+        email: EmailRecord,
+    },
+}
+
+/// A setup link's email and line, found by the token's hash.
+#[derive(Debug, Clone)]
+pub struct SetupLink {
+    pub email_id: uuid::Uuid,
+    pub link: LinkState,
+    pub line: LineContext,
+}
+
+/// Asks for due emails, leased to `owner` until `lease_until` (real time).
+#[derive(Debug, Clone)]
+pub struct ClaimRequest {
+    pub owner: String,
+    /// Business time: retries due by then are claimed.
+    pub now: Timestamp,
+    /// Real time: leases that ended before this are abandoned and may be claimed again.
+    pub real_now: Timestamp,
+    pub lease_until: Timestamp,
+    /// Hashes of freshly minted setup tokens; at most this many emails are claimed, the i-th
+    /// gets the i-th hash (replacing that of an earlier failed attempt).
+    pub token_hashes: Vec<String>,
+}
+
+/// A claimed email with what rendering needs.
+#[derive(Debug, Clone)]
+pub struct ClaimedEmail {
+    pub email: EmailRecord,
+    pub to_name: Option<String>,
+    pub locale: Locale,
+    pub message_id: String,
+    /// Index into `ClaimRequest::token_hashes` of this email's token.
+    pub token: usize,
+    pub line: LineContext,
+}
+
+/// The end of one attempt, recorded if the lease is still ours.
+#[derive(Debug, Clone)]
+pub struct Finished {
+    pub email_id: uuid::Uuid,
+    pub owner: String,
+    pub at: Timestamp,
+    pub outcome: Outcome,
+}
