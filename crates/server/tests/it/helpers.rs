@@ -14,6 +14,8 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
+use crate::smtp::SmtpPeer;
+
 pub struct TestApp {
     pub base: String,
     pub http: reqwest::Client,
@@ -265,7 +267,22 @@ pub struct World {
 
 impl World {
     pub async fn new() -> World {
-        let t = TestApp::spawn().await;
+        Self::build(TestApp::spawn().await).await
+    }
+
+    /// A world whose server sends through a real SMTP peer and names an admin portal.
+    pub async fn with_smtp() -> (World, SmtpPeer) {
+        let peer = SmtpPeer::start();
+        let url = peer.url();
+        let t = TestApp::spawn_with(|c| {
+            c.smtp_url = Some(url.into());
+            c.admin_portal_url = Some(ADMIN_PORTAL.parse().unwrap());
+        })
+        .await;
+        (Self::build(t).await, peer)
+    }
+
+    async fn build(t: TestApp) -> World {
         let op = t
             .app
             .store
@@ -331,6 +348,106 @@ impl World {
             .await
             .ok(201)
             .clone()
+    }
+}
+
+/// The admin portal `World::with_smtp` configures.
+pub const ADMIN_PORTAL: &str = "https://admin.example.com";
+
+impl World {
+    /// Pia places an order (through Dist, for Kund AB) with these lines; returns the Order.
+    pub async fn order_lines(&self, web_id: &str, locale: &str, lines: Vec<Value>) -> Value {
+        let body = json!({
+            "web_order_id": web_id, "distributor_id": self.dist,
+            "end_customer": {"name": "Kund AB"}, "locale": locale, "lines": lines,
+        });
+        self.t
+            .post("/api/v1/orders", &self.pia, body)
+            .await
+            .ok(201)
+            .clone()
+    }
+
+    /// One line due today for `contact`; returns its subscription reference.
+    pub async fn line_due_today(&self, web_id: &str, contact: &str) -> String {
+        let order = self
+            .order_lines(web_id, "en", vec![line(contact, &self.t.today())])
+            .await;
+        order["lines"][0]["subscription_ref"].as_str().unwrap().to_owned()
+    }
+}
+
+impl TestApp {
+    /// Today in the business time zone (UTC by default), by the service clock.
+    pub fn today(&self) -> String {
+        self.app.clock.now().to_string()[..10].to_owned()
+    }
+
+    /// Moves the test clock forward as the admin.
+    pub async fn advance(&self, seconds: i64) {
+        self.post(
+            "/api/v1/clock/advance",
+            &self.admin,
+            json!({ "seconds": seconds }),
+        )
+        .await
+        .ok(200);
+    }
+
+    pub async fn line_json(&self, key: &str, sub_ref: &str) -> Value {
+        self.get(&format!("/api/v1/lines/{sub_ref}"), key)
+            .await
+            .ok(200)
+            .clone()
+    }
+
+    pub async fn emails(&self, key: &str, sub_ref: &str) -> Vec<Value> {
+        self.get(&format!("/api/v1/lines/{sub_ref}/emails"), key)
+            .await
+            .ok(200)["items"]
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+
+    pub async fn event_types(&self, key: &str, sub_ref: &str) -> Vec<String> {
+        self.get(&format!("/api/v1/lines/{sub_ref}/events"), key)
+            .await
+            .ok(200)["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["type"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    /// Waits (up to 10 s, checking every 50 ms) until `check` returns Some; the scheduler
+    /// works in the background, so tests wait for the state they expect, not for a time.
+    pub async fn until<T, F, Fut>(&self, what: &str, mut check: F) -> T
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Option<T>>,
+    {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            if let Some(v) = check().await {
+                return v;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "timed out after 10 s waiting for {what}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits until the line's latest email is in `state`; returns that email.
+    pub async fn email_in_state(&self, key: &str, sub_ref: &str, state: &str) -> Value {
+        self.until(&format!("the email of {sub_ref} to be {state}"), || async {
+            let emails = self.emails(key, sub_ref).await;
+            emails.first().filter(|e| e["state"] == state).cloned()
+        })
+        .await
     }
 }
 
