@@ -1,36 +1,34 @@
 //! `provisio serve` as operators run it: one per database, clean SIGTERM, fail-fast config.
 
+use std::path::Path;
+use std::process::Stdio;
 use std::time::Duration;
 
-use crate::cli::*;
-use std::process::Stdio;
+use tokio::process::Child;
 
-fn free_addr() -> String {
+use crate::cli::*;
+
+pub(crate) fn free_addr() -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind port 0");
     listener.local_addr().expect("a local address").to_string()
 }
 
-#[tokio::test]
-async fn serve_is_alone_on_its_database_and_stops_cleanly_on_sigterm() {
-    let (dir, logs) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let d = dir.path();
-    let addr = free_addr();
-    let mut first = provisio(d);
-    first
-        .args(["serve", "--listen", &addr])
-        .stdin(Stdio::null());
-    first.stdout(std::fs::File::create(logs.path().join("out")).unwrap());
-    first.stderr(std::fs::File::create(logs.path().join("err")).unwrap());
-    let mut child = first.spawn().unwrap();
-    let stderr = || std::fs::read_to_string(logs.path().join("err")).unwrap_or_default();
-
+/// Starts `provisio serve` and waits (up to 10 s) until `/healthz` answers 200.
+pub(crate) async fn serve(dir: &Path, addr: &str, smtp_url: &str, logs: &Path) -> Child {
+    let mut cmd = provisio(dir);
+    cmd.args(["serve", "--listen", addr]).stdin(Stdio::null());
+    if !smtp_url.is_empty() {
+        cmd.env("PROVISIO_SMTP_URL", smtp_url);
+    }
+    cmd.stdout(std::fs::File::create(logs.join("out")).unwrap());
+    cmd.stderr(std::fs::File::create(logs.join("err")).unwrap());
+    let mut child = cmd.spawn().unwrap();
+    let stderr = || std::fs::read_to_string(logs.join("err")).unwrap_or_default();
     let http = reqwest::Client::new();
-    let mut healthy = false;
     for _ in 0..100 {
         let reply = http.get(format!("http://{addr}/healthz")).send().await;
-        healthy = reply.is_ok_and(|r| r.status() == reqwest::StatusCode::OK);
-        if healthy {
-            break;
+        if reply.is_ok_and(|r| r.status() == reqwest::StatusCode::OK) {
+            return child;
         }
         assert!(
             child.try_wait().unwrap().is_none(),
@@ -39,7 +37,15 @@ async fn serve_is_alone_on_its_database_and_stops_cleanly_on_sigterm() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(healthy, "no 200 from /healthz within 10 s: {}", stderr());
+    panic!("no 200 from /healthz within 10 s: {}", stderr());
+}
+
+#[tokio::test]
+async fn serve_is_alone_on_its_database_and_stops_cleanly_on_sigterm() {
+    let (dir, logs) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let d = dir.path();
+    let mut child = serve(d, &free_addr(), "", logs.path()).await;
+    let stderr = || std::fs::read_to_string(logs.path().join("err")).unwrap_or_default();
 
     let args = format!("serve --listen {}", free_addr());
     let second = tokio::time::timeout(Duration::from_secs(10), cli(d, &args)).await;

@@ -10,5 +10,6 @@ mod cli;
 mod cli_serve;
 mod helpers;
 mod orders;
+mod restart;
 mod routes;
 mod smtp;
