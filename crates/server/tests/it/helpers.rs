@@ -373,7 +373,10 @@ impl World {
         let order = self
             .order_lines(web_id, "en", vec![line(contact, &self.t.today())])
             .await;
-        order["lines"][0]["subscription_ref"].as_str().unwrap().to_owned()
+        order["lines"][0]["subscription_ref"]
+            .as_str()
+            .unwrap()
+            .to_owned()
     }
 }
 
