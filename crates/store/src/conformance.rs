@@ -16,6 +16,9 @@ use crate::{
     NewUser, OrderQuery, PageRequest, PolicyChange, Scope, Store, StoreError, User,
 };
 
+#[path = "conformance_outbox.rs"]
+mod outbox;
+
 fn now() -> Timestamp {
     "2026-05-04T08:00:00Z".parse().unwrap()
 }
@@ -99,6 +102,7 @@ pub async fn story(store: &dyn Store) {
     companies_and_users(store).await;
     orders(store).await;
     policies(store).await;
+    outbox::story(store).await;
 }
 
 async fn companies_and_users(store: &dyn Store) {
