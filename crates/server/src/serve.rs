@@ -103,6 +103,11 @@ pub async fn serve(config: Config, test_clock: bool) -> anyhow::Result<()> {
     if released > 0 {
         tracing::info!(count = released, "released leases left by the previous run");
     }
+    if clock.is_test_clock() {
+        // Business time continues where the test clock was left (SPEC §9).
+        let offset = store.clock_offset().await?;
+        clock.set_offset(jiff::SignedDuration::from_micros(offset));
+    }
     let app = App::new(Arc::clone(&store), clock, config);
     tracing::info!(
         "listening on http://{} (public URL {}), data in {}",

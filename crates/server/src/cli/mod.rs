@@ -200,6 +200,18 @@ pub async fn open_app(config: Config, clock: Clock) -> anyhow::Result<App> {
     Ok(App::new(store, clock, config))
 }
 
+/// The CLI's clock: the test clock's stored offset, if a `--test-clock` server has moved it,
+/// so commands and the server agree on business time (SPEC §9).
+async fn cli_clock(app: &App) -> anyhow::Result<Clock> {
+    let offset = app.store.clock_offset().await?;
+    if offset == 0 {
+        return Ok(Clock::system());
+    }
+    let clock = Clock::test();
+    clock.set_offset(jiff::SignedDuration::from_micros(offset));
+    Ok(clock)
+}
+
 async fn run(cli: Cli) -> Result<(), Failure> {
     let mut overrides = Overrides {
         data_dir: cli.data_dir,
@@ -214,7 +226,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     if let Command::Serve(args) = cli.command {
         return Ok(serve::serve(config, args.test_clock).await?);
     }
-    let app = open_app(config, Clock::system()).await?;
+    let mut app = open_app(config, Clock::system()).await?;
+    app.clock = cli_clock(&app).await?;
     let result = command(&app, cli.command).await;
     app.store.close().await;
     result
