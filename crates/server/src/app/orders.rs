@@ -183,6 +183,8 @@ impl App {
             .await?;
         if let Created::New(o) = &created {
             tracing::info!(order = %o.web_order_id, lines = o.lines.len(), "order created");
+            // Lines with an RSD today or earlier are emailed at once (R1).
+            self.wake.notify_one();
         }
         Ok(created)
     }
