@@ -11,7 +11,6 @@ use jiff::Timestamp;
 use provisio_domain::{EmailKind, OfferPolicies};
 use provisio_mail::{FileTransport, SmtpTransport, Transport};
 use provisio_store::{LineChange, LineContext};
-use secrecy::ExposeSecret;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -137,14 +136,4 @@ pub async fn close_lapsed(app: &App, now: Timestamp) -> anyhow::Result<usize> {
         metrics::counter!("provisio_lines_closed_total").increment(n as u64);
     }
     Ok(n)
-}
-
-/// Whether the SMTP URL (if any) is usable; checked at start so a typo fails fast.
-pub fn check_smtp_url(url: &secrecy::SecretString) -> anyhow::Result<()> {
-    SmtpTransport::from_url(url, 1).map(|_| ()).map_err(|e| {
-        anyhow::anyhow!(
-            "PROVISIO_SMTP_URL {}: {e}",
-            crate::config::redact_url(url.expose_secret())
-        )
-    })
 }
