@@ -96,7 +96,6 @@ async fn sigterm_releases_sends_in_flight_within_five_seconds() {
     let mut first = serve(dir.path(), &free_addr(), &silent, logs.path()).await;
     wait_until("sends in flight", || connections.load(Ordering::SeqCst) > 0).await;
     let pid = first.id().unwrap().to_string();
-    let started = std::time::Instant::now();
     assert!(
         std::process::Command::new("kill")
             .args(["-TERM", &pid])
@@ -109,7 +108,6 @@ async fn sigterm_releases_sends_in_flight_within_five_seconds() {
         .expect("serve exits within 5 s of SIGTERM although SMTP hangs")
         .unwrap();
     assert_eq!(status.code(), Some(0));
-    assert!(started.elapsed() < Duration::from_secs(5));
     let log = std::fs::read_to_string(logs.path().join("err")).unwrap();
     assert!(log.contains("released leases"), "{log}");
 
