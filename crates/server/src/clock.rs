@@ -57,11 +57,13 @@ impl Clock {
     }
 
     /// Sets the offset (as loaded from the store). Ignored unless this is a test clock.
+    /// The test clock only moves forward, so a smaller offset is a stale read (the scheduler
+    /// loaded it just before an advance) and is ignored: business time never runs backwards.
     pub fn set_offset(&self, offset: SignedDuration) {
         if self.inner.test_clock {
             self.inner
                 .offset_micros
-                .store(offset.as_micros() as i64, Ordering::SeqCst);
+                .fetch_max(offset.as_micros() as i64, Ordering::SeqCst);
         }
     }
 
@@ -87,5 +89,8 @@ mod tests {
             0,
             "microsecond precision"
         );
+        // A stale, smaller offset does not move business time back.
+        test.set_offset(SignedDuration::from_hours(1));
+        assert!(test.now() > Timestamp::now() + SignedDuration::from_hours(23));
     }
 }
