@@ -114,12 +114,19 @@ async fn bulk_resend(
     headers: HeaderMap,
     body: ApiJson<BulkResendBody>,
 ) -> AppResult<Json<BulkResults>> {
+    // One key stands for one request per line: each line stores it under its own name
+    // ("<key> <sub_ref>", a space no client key contains), else the second line would find
+    // the first line's entry and answer idempotency_conflict.
     let key_for = |sub_ref: &str| {
-        idempotency(
+        let key = idempotency(
             &headers,
-            &format!("POST /api/v1/lines/{sub_ref}/resend"),
+            &format!("POST /api/v1/orders/{order_id}/resend {sub_ref}"),
             "",
-        )
+        )?;
+        Ok(key.map(|mut k| {
+            k.key = format!("{} {sub_ref}", k.key);
+            k
+        }))
     };
     let outcomes = app
         .bulk_resend(&actor, &order_id, &body.value.lines, key_for)
