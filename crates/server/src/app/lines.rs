@@ -142,7 +142,8 @@ impl App {
                 Ok(p) => p,
                 Err(r) => return refuse("resend", r),
             };
-            // A double click (no key, same user, within 5 s) answers with the first email.
+            // A double click (no key, same user, within 5 s) answers with the first email;
+            // not after a change of contact in between: that resend is another request.
             if !keyed
                 && let Some(prev) = snap
                     .recent_resends
@@ -150,6 +151,7 @@ impl App {
                     .rev()
                     .find(|r| r.requested_by == Some(who.user_id))
                 && is_double_click(Some(prev.email.queued_at), now)
+                && prev.email.to == line.line.contact_email
             {
                 return Decision::Replay(prev.email.clone());
             }
