@@ -331,14 +331,15 @@ pub(crate) async fn clock_offset(pool: &SqlitePool) -> StoreResult<i64> {
     value.map_or(Ok(0), |v| stored("clock offset", v.parse::<i64>()))
 }
 
-pub(crate) async fn set_clock_offset(s: &SqliteStore, micros: i64) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO settings (name, value) VALUES ('clock_offset_micros', ?)
-         ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+pub(crate) async fn advance_clock_offset(s: &SqliteStore, micros: i64) -> StoreResult<i64> {
+    let value: String = sqlx::query_scalar(
+        "INSERT INTO settings (name, value) VALUES ('clock_offset_micros', ?1)
+         ON CONFLICT (name) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + ?1 AS TEXT)
+         RETURNING value",
     )
-    .bind(micros.to_string())
-    .execute(&s.writer)
+    .bind(micros)
+    .fetch_one(&s.writer)
     .await
     .map_err(db)?;
-    Ok(())
+    stored("clock offset", value.parse::<i64>())
 }

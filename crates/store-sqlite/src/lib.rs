@@ -169,8 +169,8 @@ impl Store for SqliteStore {
     async fn clock_offset(&self) -> StoreResult<i64> {
         changes::clock_offset(&self.reader).await
     }
-    async fn set_clock_offset(&self, micros: i64) -> StoreResult<()> {
-        changes::set_clock_offset(self, micros).await
+    async fn advance_clock_offset(&self, micros: i64) -> StoreResult<i64> {
+        changes::advance_clock_offset(self, micros).await
     }
 
     async fn update_line(

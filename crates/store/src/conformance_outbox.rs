@@ -365,6 +365,14 @@ pub async fn story(store: &dyn Store) {
 
     // The test clock's offset is shared through the store.
     assert_eq!(store.clock_offset().await.unwrap(), 0);
-    store.set_clock_offset(86_400_000_000).await.unwrap();
-    assert_eq!(store.clock_offset().await.unwrap(), 86_400_000_000);
+    assert_eq!(
+        store.advance_clock_offset(86_400_000_000).await.unwrap(),
+        86_400_000_000
+    );
+    assert_eq!(
+        store.advance_clock_offset(1).await.unwrap(),
+        86_400_000_001,
+        "advances add up"
+    );
+    assert_eq!(store.clock_offset().await.unwrap(), 86_400_000_001);
 }

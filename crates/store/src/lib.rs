@@ -61,7 +61,8 @@ pub trait Store: Send + Sync + 'static {
 
     /// The test clock's offset from real time, in microseconds (0 when never set).
     async fn clock_offset(&self) -> StoreResult<i64>;
-    async fn set_clock_offset(&self, micros: i64) -> StoreResult<()>;
+    /// Adds to the offset atomically (concurrent advances all count); returns the new offset.
+    async fn advance_clock_offset(&self, micros: i64) -> StoreResult<i64>;
 
     /// Reads the line inside a writing transaction, lets `decide` choose, and commits the
     /// change with its events and outbox row. `Ok(None)`: no such line.

@@ -25,10 +25,11 @@ impl App {
                 format!("must be between 0 and {MAX_ADVANCE_SECS} (ten years), not {seconds}"),
             ));
         }
-        // Read the stored offset (another instance or the CLI may have moved it).
-        let stored = self.store.clock_offset().await?;
-        let micros = stored.saturating_add(seconds.saturating_mul(1_000_000));
-        self.store.set_clock_offset(micros).await?;
+        // One atomic addition in the store: concurrent advances (other instances) all count.
+        let micros = self
+            .store
+            .advance_clock_offset(seconds.saturating_mul(1_000_000))
+            .await?;
         self.clock.set_offset(SignedDuration::from_micros(micros));
         self.wake.notify_one();
         tracing::info!(seconds, "test clock advanced");
