@@ -9,6 +9,7 @@ mod bad_requests;
 mod cli;
 mod cli_serve;
 mod contact;
+mod delivery;
 mod helpers;
 mod lifecycle;
 mod lifecycle_clock;
