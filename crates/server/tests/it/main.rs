@@ -18,4 +18,5 @@ mod orders;
 mod resend;
 mod restart;
 mod routes;
+mod setup_page;
 mod smtp;
