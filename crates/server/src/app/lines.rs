@@ -370,12 +370,22 @@ impl App {
     }
 
     /// R7 from the setup link: the provisioning contact onboards (no user account).
+    /// `contact` is the line's contact when the link was checked: a contact change committed
+    /// since then has revoked the link, and the decision (inside the writing transaction)
+    /// refuses.
     pub(crate) async fn onboard_by_link(
         &self,
         sub_ref: &SubRef,
+        contact: ContactEmail,
         organization: Organization,
     ) -> AppResult<LineContext> {
         let decide: Decide = Box::new(move |snap: &LineSnapshot| {
+            if snap.line.line.contact_email != contact {
+                return Decision::Refuse {
+                    refusal: Refusal::NotFound,
+                    events: vec![],
+                };
+            }
             let permit = provisio_domain::ReportPermit::by_setup_link();
             let result = snap.line.line.state.onboard(&permit, &organization.name);
             onboarded(result, organization, "setup_link")

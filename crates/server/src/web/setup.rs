@@ -95,7 +95,11 @@ async fn submit(
         }
     };
     match app
-        .onboard_by_link(&link.line.line.sub_ref, org.clone())
+        .onboard_by_link(
+            &link.line.line.sub_ref,
+            link.line.line.contact_email.clone(),
+            org.clone(),
+        )
         .await
     {
         Ok(line) => done(&app, &line, &org),
@@ -223,8 +227,10 @@ fn live(
     let l = line.line.locale;
     let deadline = line.line.state.closes_at.map(|t| {
         t.to_zoned_datetime(app.config.time_zone.clone())
-            .strftime("%Y-%m-%d %H:%M %Z")
+            .strftime("%Y-%m-%d %H:%M")
             .to_string()
+            + " "
+            + &app.config.time_zone_name
     });
     let mut rows = vec![
         (text(l, "setup-partner"), line.partner.name.clone()),
