@@ -5,6 +5,7 @@ pub mod admin;
 pub mod clock;
 pub mod lines;
 pub mod orders;
+pub mod resend;
 pub mod secrets;
 pub mod setup;
 
