@@ -85,3 +85,43 @@ async fn serve_fails_fast_on_a_bad_time_zone() {
     out.fails(1, "time_zone");
     assert!(out.stderr.contains("Mars/Base"), "{out}");
 }
+
+/// SPEC §9: the test clock's offset lives in the database, so the CLI keeps the same business
+/// time as the `--test-clock` server that moved it.
+#[tokio::test]
+async fn the_cli_follows_the_stored_test_clock() {
+    use provisio_store::Store;
+
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    partner_with_member(d).await;
+    let store = provisio_store_sqlite::SqliteStore::open(&d.join("provisio.sqlite"))
+        .await
+        .unwrap();
+    let ten_days = 10 * 86_400 * 1_000_000;
+    store.advance_clock_offset(ten_days).await.unwrap();
+    store.close().await;
+
+    let order = serde_json::json!({"web_order_id": "W4242", "end_customer": {"name": "Kund AB"},
+        "lines": [{"offer": "A-FLEX", "quantity": 1, "requested_start_date": "2030-01-01",
+                   "provisioning_contact": {"email": "kim@kund.test"}}]});
+    let file = d.join("order.json");
+    std::fs::write(&file, order.to_string()).unwrap();
+    cli(
+        d,
+        &format!("order import {} --as pia@acme.test", file.display()),
+    )
+    .await
+    .ok();
+    let shown = cli(d, "order show W4242 --json").await;
+    let shown: serde_json::Value = serde_json::from_str(shown.ok()).unwrap();
+    let placed: jiff::Timestamp = shown["placed_at"].as_str().unwrap().parse().unwrap();
+    // The child ran on real time + 10 days; the test itself may read real time.
+    #[allow(clippy::disallowed_methods)]
+    let real = jiff::Timestamp::now();
+    let ahead = placed.duration_since(real).as_hours();
+    assert!(
+        (239..=240).contains(&ahead),
+        "placed {ahead} h ahead of real time"
+    );
+}
