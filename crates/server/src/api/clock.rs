@@ -27,8 +27,9 @@ pub struct ClockDto {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AdvanceBody {
-    /// How far to move the clock forward, 0 to ten years.
-    pub seconds: i64,
+    /// How far to move the clock forward, 0 to ten years; fractions of a second are kept to
+    /// the microsecond.
+    pub seconds: f64,
 }
 
 /// The service's clock (admins; only with `--test-clock`).

@@ -17,9 +17,9 @@ impl App {
 
     /// Moves business time forward and wakes the scheduler, so work that became due is done
     /// within a couple of seconds.
-    pub async fn advance_clock(&self, caller: &Caller, seconds: i64) -> AppResult<Timestamp> {
+    pub async fn advance_clock(&self, caller: &Caller, seconds: f64) -> AppResult<Timestamp> {
         caller.ensure_admin()?;
-        if !(0..=MAX_ADVANCE_SECS).contains(&seconds) {
+        if !(seconds.is_finite() && (0.0..=MAX_ADVANCE_SECS as f64).contains(&seconds)) {
             return Err(AppError::invalid(
                 "seconds",
                 format!("must be between 0 and {MAX_ADVANCE_SECS} (ten years), not {seconds}"),
@@ -28,7 +28,8 @@ impl App {
         // One atomic addition in the store: concurrent advances (other instances) all count.
         let micros = self
             .store
-            .advance_clock_offset(seconds.saturating_mul(1_000_000))
+            // In range (checked above), so the product fits an i64.
+            .advance_clock_offset((seconds * 1e6).round() as i64)
             .await?;
         self.clock.set_offset(SignedDuration::from_micros(micros));
         self.wake.notify_one();

@@ -34,6 +34,22 @@ async fn the_test_clock_is_for_admins_only() {
     t.post("/api/v1/clock/advance", &t.admin, json!({"seconds": -60}))
         .await
         .problem(422, "invalid_request");
+    t.post(
+        "/api/v1/clock/advance",
+        &t.admin,
+        json!({"seconds": "soon"}),
+    )
+    .await
+    .problem(400, "invalid_request");
+    // Fractions of a second are fine.
+    let moved = at(&t
+        .post("/api/v1/clock/advance", &t.admin, json!({"seconds": 1.5}))
+        .await
+        .ok(200)["now"]);
+    assert!(
+        moved >= later + SignedDuration::from_millis(1500),
+        "{later} → {moved}"
+    );
     t.get("/api/v1/clock", &w.bo)
         .await
         .problem(403, "permission_denied");
