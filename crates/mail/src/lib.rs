@@ -3,10 +3,12 @@
 //! The scheduler decides when to send and what to record; nothing here reads the clock.
 
 mod body;
+mod dkim;
 pub mod i18n;
 mod message;
 pub mod transport;
 
+pub use dkim::{Dkim, DkimError};
 pub use message::{Mailbox, ProvisioningEmail, RenderError, render};
 pub use transport::{
     Accepted, ConfigError, FileTransport, MemoryTransport, SendError, SmtpTransport, Transport,

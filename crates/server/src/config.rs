@@ -14,6 +14,9 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use provisio_mail::Dkim;
+use std::sync::Arc;
+
 pub const CONFIG_FILE: &str = "provisio.toml";
 pub const DEFAULT_DATA_DIR: &str = "data";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -29,6 +32,9 @@ struct RawConfig {
     admin_portal_url: Option<String>,
     smtp_url: Option<String>,
     mail_from: String,
+    dkim_key_file: Option<String>,
+    dkim_selector: Option<String>,
+    dkim_domain: Option<String>,
     time_zone: String,
     lease_secs: u64,
     resend_limit_per_hour: u32,
@@ -45,6 +51,9 @@ impl Default for RawConfig {
             admin_portal_url: None,
             smtp_url: None,
             mail_from: "provisio@localhost".into(),
+            dkim_key_file: None,
+            dkim_selector: None,
+            dkim_domain: None,
             time_zone: "UTC".into(),
             lease_secs: 60,
             resend_limit_per_hour: provisio_domain::rate_limit::DEFAULT_PER_HOUR,
@@ -115,6 +124,8 @@ pub struct Config {
     pub admin_portal_url: Option<Url>,
     pub smtp_url: Option<SecretString>,
     pub mail_from: Sender,
+    /// Signs outgoing mail when a key is configured (loaded and checked at start).
+    pub dkim: Option<Arc<Dkim>>,
     pub time_zone: TimeZone,
     pub time_zone_name: String,
     pub lease_secs: u64,
@@ -136,6 +147,9 @@ const ENV_KEYS: &[&str] = &[
     "ADMIN_PORTAL_URL",
     "SMTP_URL",
     "MAIL_FROM",
+    "DKIM_KEY_FILE",
+    "DKIM_SELECTOR",
+    "DKIM_DOMAIN",
     "TIME_ZONE",
     "LEASE_SECS",
     "RESEND_LIMIT_PER_HOUR",
@@ -208,6 +222,7 @@ impl Config {
             bail!("DATABASE_URL: expected sqlite:… or postgres://…, not {scheme}:…");
         }
         let mail_from = Sender::parse(&raw.mail_from).context("mail_from")?;
+        let dkim = dkim(&raw, &mail_from)?;
         let time_zone = TimeZone::get(&raw.time_zone)
             .with_context(|| format!("time_zone: '{}' is not an IANA time zone", raw.time_zone))?;
         if raw.lease_secs == 0 || raw.lease_secs > 600 {
@@ -233,6 +248,7 @@ impl Config {
                 .filter(|u| !u.is_empty())
                 .map(SecretString::from),
             mail_from,
+            dkim,
             time_zone,
             time_zone_name: raw.time_zone,
             lease_secs: raw.lease_secs,
@@ -282,6 +298,33 @@ pub fn redact_url(raw: &str) -> String {
     }
 }
 
+/// The DKIM signer: a key file needs a selector; the domain defaults to the sender's.
+fn dkim(raw: &RawConfig, from: &Sender) -> anyhow::Result<Option<Arc<Dkim>>> {
+    let Some(path) = raw.dkim_key_file.as_deref().filter(|p| !p.is_empty()) else {
+        if raw.dkim_selector.as_deref().is_some_and(|s| !s.is_empty()) {
+            bail!("dkim_selector is set but dkim_key_file is not");
+        }
+        return Ok(None);
+    };
+    let selector = raw
+        .dkim_selector
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .context("dkim_key_file is set: dkim_selector is needed too")?;
+    let domain = match raw.dkim_domain.as_deref().filter(|d| !d.is_empty()) {
+        Some(d) => d.to_owned(),
+        None => from
+            .address
+            .rsplit_once('@')
+            .map(|(_, d)| d.to_owned())
+            .context("dkim_domain: the sender address has no domain to default to")?,
+    };
+    let key = std::fs::read_to_string(path)
+        .with_context(|| format!("dkim_key_file: cannot read {path}"))?;
+    let dkim = Dkim::from_key(selector, &domain, &key).context("dkim_key_file")?;
+    Ok(Some(Arc::new(dkim)))
+}
+
 impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
@@ -301,6 +344,7 @@ impl std::fmt::Debug for Config {
                     .map(|s| redact_url(s.expose_secret())),
             )
             .field("mail_from", &mask_email(&self.mail_from.address))
+            .field("dkim", &self.dkim.as_ref().map(|d| d.dns_name()))
             .field("time_zone", &self.time_zone_name)
             .field("lease_secs", &self.lease_secs)
             .field("resend_limit_per_hour", &self.resend_limit_per_hour)
@@ -392,6 +436,34 @@ mod tests {
         std::fs::write(dir.path().join(CONFIG_FILE), "time_zon = \"UTC\"\n").unwrap();
         let err = format!("{:#}", Config::load(&overrides).unwrap_err());
         assert!(err.contains("time_zon"), "{err}");
+    }
+
+    #[test]
+    fn dkim_needs_a_readable_key_and_a_selector_and_defaults_to_the_senders_domain() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("dkim.key");
+        std::fs::write(&key, "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=\n").unwrap();
+        let key = key.display().to_string();
+        let c = with(|r| {
+            r.mail_from = "Provisioning <provisioning@sender.test>".into();
+            r.dkim_key_file = Some(key.clone());
+            r.dkim_selector = Some("mail2026".into());
+        })
+        .unwrap();
+        let dkim = c.dkim.as_ref().unwrap();
+        assert_eq!(dkim.dns_name(), "mail2026._domainkey.sender.test");
+        assert!(format!("{c:?}").contains("mail2026._domainkey.sender.test"));
+        let err = |f: &dyn Fn(&mut RawConfig)| format!("{:#}", with(f).unwrap_err());
+        assert!(err(&|r| r.dkim_key_file = Some(key.clone())).contains("dkim_selector"));
+        assert!(err(&|r| r.dkim_selector = Some("s".into())).contains("dkim_key_file"));
+        let missing = err(&|r| {
+            r.dkim_key_file = Some("/nonexistent/dkim.key".into());
+            r.dkim_selector = Some("s".into());
+        });
+        assert!(
+            missing.contains("cannot read /nonexistent/dkim.key"),
+            "{missing}"
+        );
     }
 
     #[test]

@@ -175,7 +175,11 @@ impl Delivery {
             admin_portal_url: self.app.admin_portal(),
             help_contact: ordering,
         };
-        render(&email)
+        let mut message = render(&email)?;
+        if let Some(dkim) = &config.dkim {
+            dkim.sign(&mut message);
+        }
+        Ok(message)
     }
 
     /// Gives up this instance's leases so another instance (or the next start) sends them.

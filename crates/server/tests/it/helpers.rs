@@ -272,11 +272,17 @@ impl World {
 
     /// A world whose server sends through a real SMTP peer and names an admin portal.
     pub async fn with_smtp() -> (World, SmtpPeer) {
+        Self::with_smtp_and(|_| {}).await
+    }
+
+    /// As [`World::with_smtp`], with more configuration.
+    pub async fn with_smtp_and(tweak: impl FnOnce(&mut Config)) -> (World, SmtpPeer) {
         let peer = SmtpPeer::start();
         let url = peer.url();
         let t = TestApp::spawn_with(|c| {
             c.smtp_url = Some(url.into());
             c.admin_portal_url = Some(ADMIN_PORTAL.parse().unwrap());
+            tweak(c);
         })
         .await;
         (Self::build(t).await, peer)

@@ -10,6 +10,7 @@ mod cli;
 mod cli_serve;
 mod contact;
 mod delivery;
+mod dkim;
 mod helpers;
 mod lifecycle;
 mod lifecycle_clock;
