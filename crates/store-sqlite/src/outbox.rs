@@ -226,9 +226,13 @@ pub(crate) async fn finish(s: &SqliteStore, finished: Vec<Finished>) -> StoreRes
                 let window = policies.window(&line.line.offer);
                 match line.line.state.record_handoff(f.at, window) {
                     Some(t) => {
+                        // The first hand-off's event also tells how the stage moved; the
+                        // recipient keeps the "to" key of every email event.
                         let mut events = t.events;
                         for e in &mut events {
-                            merge(&mut e.data, &data);
+                            let stage = std::mem::take(&mut e.data);
+                            e.data = data.clone();
+                            e.data["stage"] = stage;
                         }
                         let mut change = LineChange::new(t.line);
                         change.events = events;
@@ -248,14 +252,6 @@ pub(crate) async fn finish(s: &SqliteStore, finished: Vec<Finished>) -> StoreRes
         }
     }
     tx.commit().await.map_err(db)
-}
-
-fn merge(into: &mut serde_json::Value, from: &serde_json::Value) {
-    if let (Some(into), Some(from)) = (into.as_object_mut(), from.as_object()) {
-        for (k, v) in from {
-            into.insert(k.clone(), v.clone());
-        }
-    }
 }
 
 pub(crate) async fn release(s: &SqliteStore, owner: Option<&str>) -> StoreResult<u64> {

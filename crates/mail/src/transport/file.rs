@@ -49,12 +49,13 @@ impl Transport for FileTransport {
                 .await
                 .map_err(|e| SendError::transient(format!("writing the message failed: {e}")))?;
         match written {
+            // The file name only: replies are shown to API users, the directory is not theirs
+            // to know (the start-up log names it).
             Ok(()) => Ok(Accepted {
-                reply: format!("written to {}", path.display()),
+                reply: format!("written to {name}"),
             }),
             Err(e) => Err(SendError::transient(format!(
-                "could not write {}: {e}",
-                path.display()
+                "could not write {name} to the mail directory: {e}"
             ))),
         }
     }

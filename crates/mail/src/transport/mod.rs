@@ -25,7 +25,7 @@ pub trait Transport: Send + Sync {
 /// The peer took the message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Accepted {
-    /// The SMTP reply ("250 2.0.0 Ok: queued as X") or "written to /path/x.eml".
+    /// The SMTP reply ("250 2.0.0 Ok: queued as X") or "written to x.eml" (the file name only).
     pub reply: String,
 }
 

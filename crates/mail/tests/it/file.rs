@@ -17,7 +17,11 @@ async fn files_are_written_whole_under_sortable_names() {
     let accepted = transport.send(&message).await.unwrap();
 
     let path = mail_dir.join("20250314T080005Z_0190f3a1-7c2e-7000-8000-000000000001@provisio.eml");
-    assert_eq!(accepted.reply, format!("written to {}", path.display()));
+    assert_eq!(
+        accepted.reply,
+        "written to 20250314T080005Z_0190f3a1-7c2e-7000-8000-000000000001@provisio.eml",
+        "the file name, not the server's directory"
+    );
     let parsed = parse(&std::fs::read(&path).unwrap());
     assert_eq!(
         parsed.message_id(),
