@@ -20,6 +20,9 @@ pub trait Transport: Send + Sync {
 
     /// Where messages go, for the log: "files in /x/mail", "smtp://host:25". No credentials.
     fn describe(&self) -> String;
+
+    /// Ends idle connections politely (SMTP QUIT) when the service stops.
+    async fn close(&self) {}
 }
 
 /// The peer took the message.

@@ -182,8 +182,10 @@ impl Delivery {
         Ok(message)
     }
 
-    /// Gives up this instance's leases so another instance (or the next start) sends them.
+    /// Gives up this instance's leases so another instance (or the next start) sends them,
+    /// and says goodbye to the SMTP server (briefly: the process must end within 5 s).
     pub async fn shutdown(&self) {
+        let _ = tokio::time::timeout(Duration::from_secs(1), self.transport.close()).await;
         match self.app.store.release_leases(Some(&self.owner)).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(count = n, "released leases of emails in flight"),

@@ -217,6 +217,10 @@ impl Transport for SmtpTransport {
     fn describe(&self) -> String {
         self.endpoint.describe()
     }
+
+    async fn close(&self) {
+        SmtpTransport::close(self).await;
+    }
 }
 
 /// "250 2.0.0 Ok: queued as X".
