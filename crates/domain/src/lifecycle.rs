@@ -80,15 +80,19 @@ impl LineState {
     }
 
     /// R1 / R2: a provisioning email was handed off successfully. The first hand-off starts the
-    /// window; later ones neither extend it nor reopen a closed line.
+    /// window (and moves a scheduled line on); later ones neither extend it nor reopen a closed
+    /// line. An email already in flight when the line was onboarded still counts as the first
+    /// send, so the onboarded line's window runs too (R6); a cancelled line's does not.
     pub fn record_handoff(&self, now: Timestamp, window: SignedDuration) -> Option<Transition> {
-        if self.first_sent_at.is_some() || self.stage != Stage::Scheduled {
+        if self.first_sent_at.is_some() || self.stage == Stage::Cancelled {
             return None;
         }
         let mut line = self.clone();
         line.first_sent_at = Some(now);
-        line.stage = Stage::AwaitingProvisioning;
-        if line.status == LineStatus::Open {
+        if line.stage == Stage::Scheduled {
+            line.stage = Stage::AwaitingProvisioning;
+        }
+        if line.status == LineStatus::Open && line.provisioning_in_progress() {
             line.closes_at = Some(closes_at(now, window));
         }
         let event = Event::stage_changed(EventType::EmailSent, self.stage, line.stage);

@@ -67,6 +67,19 @@ fn r1_first_handoff_starts_the_window_and_later_ones_do_not() {
 }
 
 #[test]
+fn r1_an_email_in_flight_at_onboarding_still_starts_the_window() {
+    let onboarded = scheduled().onboard(&report(), "Kund AB").unwrap().line;
+    let tr = onboarded
+        .record_handoff(t("2026-05-04T08:00:00Z"), window_of(7))
+        .unwrap();
+    assert_eq!(tr.line.stage, Stage::Onboarded, "PONR is never left");
+    assert_eq!(tr.line.first_sent_at, Some(t("2026-05-04T08:00:00Z")));
+    assert_eq!(tr.line.closes_at, Some(t("2026-05-11T08:00:00Z")));
+    let cancelled = scheduled().cancel(&cancel_permit(), t(RSD)).unwrap().line;
+    assert!(cancelled.record_handoff(t(RSD), window_of(7)).is_none());
+}
+
+#[test]
 fn r2_resend_is_allowed_open_or_closed_until_ponr() {
     let limit = ResendLimit::default();
     let now = t("2026-06-01T00:00:00Z");
