@@ -210,7 +210,7 @@ pub(crate) async fn set_offer_policy(s: &SqliteStore, change: PolicyChange) -> S
     let window = window_of(change.window_days);
     for row in &running {
         let line = line_from(row)?;
-        sqlx::query("UPDATE lines SET closes_at = ?, version = version + 1 WHERE sub_ref = ?")
+        sqlx::query("UPDATE lines SET closes_at = ? WHERE sub_ref = ?")
             .bind(opt_ts(line.state.deadline_under(window)))
             .bind(line.sub_ref.as_str())
             .execute(&mut *tx)

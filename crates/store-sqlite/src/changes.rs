@@ -181,7 +181,7 @@ pub(crate) async fn write_change(
     let st = &change.state;
     sqlx::query(
         "UPDATE lines SET stage = ?, status = ?, closed_reason = ?, closed_at = ?, first_sent_at = ?,
-             closes_at = ?, version = version + 1
+             closes_at = ?
          WHERE id = ?",
     )
     .bind(st.stage.as_str())

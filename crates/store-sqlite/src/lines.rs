@@ -21,7 +21,7 @@ macro_rules! line_columns {
         "l.seq, l.id, l.order_id, l.line_number, l.sub_ref, l.offer, l.quantity,
          l.requested_start_date, l.rsd_start_at, l.contact_email, l.contact_name, l.locale,
          l.stage, l.status, l.closed_reason, l.closed_at, l.first_sent_at, l.closes_at,
-         l.organization_id, l.organization_name, l.version,
+         l.organization_id, l.organization_name,
          le.id AS le_id, le.kind AS le_kind, le.recipient AS le_recipient, le.state AS le_state,
          le.attempts AS le_attempts, le.queued_at AS le_queued_at, le.sent_at AS le_sent_at,
          le.last_reply AS le_last_reply"
@@ -107,7 +107,6 @@ pub(crate) fn line_from(row: &SqliteRow) -> StoreResult<Line> {
             Some(_) => Some(email_from(row, "le_")?),
             None => None,
         },
-        version: row.try_get("version").map_err(db)?,
     })
 }
 

@@ -166,8 +166,6 @@ pub struct Line {
     pub state: LineState,
     pub organization: Option<Organization>,
     pub last_email: Option<EmailRecord>,
-    /// Bumped by every change; writers compare it to detect concurrent updates.
-    pub version: i64,
 }
 
 /// A line with the order facts that permissions and pages need.
