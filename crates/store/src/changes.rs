@@ -7,7 +7,7 @@ use provisio_domain::{
     ContactEmail, EmailKind, Event, LineState, LinkState, Locale, Refusal, UserId,
 };
 
-use crate::records::{EmailRecord, IdempotencyKey, LineContext, Organization};
+use crate::records::{EmailRecord, IdempotencyKey, Line, LineContext, Organization};
 
 /// What a decision sees: the line (read inside the writing transaction) and its recent
 /// resends, for the rate limit and the double-click rule.
@@ -87,6 +87,17 @@ pub struct ContactUpdate {
     pub email: ContactEmail,
     pub name: Option<String>,
     pub locale: Locale,
+}
+
+impl ContactUpdate {
+    /// The line's contact as it stands.
+    pub fn current(line: &Line) -> Self {
+        Self {
+            email: line.contact_email.clone(),
+            name: line.contact_name.clone(),
+            locale: line.locale,
+        }
+    }
 }
 
 /// An outbox row: the typed message, not rendered text (SPEC §9).

@@ -1,11 +1,13 @@
-//! The actions on a line (SPEC §3 R4–R9; resends in `resend.rs`): each reads the line inside the store's writing
-//! transaction, lets the domain decide, and commits state, events and outbox row together.
+//! The actions on a line (SPEC §3 R4–R9; resends are in `resend.rs`): each reads the line
+//! inside the store's writing transaction, lets the domain decide, and commits state, events
+//! and outbox row together.
 
 use provisio_domain::event::{Event, EventType};
+use provisio_domain::lifecycle::Transition;
 use provisio_domain::permission::{authorize_cancel, authorize_line_action, authorize_report};
 use provisio_domain::rate_limit::WINDOW;
 use provisio_domain::{
-    Actor, ContactEmail, EmailKind, LineState, LinkState, Locale, PersonName, Refusal, SubRef,
+    Actor, ContactEmail, EmailKind, LinkState, Locale, PersonName, Refusal, SubRef,
 };
 use provisio_store::{
     ContactUpdate, Decide, Decided, Decision, EmailRecord, IdempotencyKey, LineChange, LineContext,
@@ -48,11 +50,11 @@ impl App {
         }
     }
 
-    /// An outbox row for the line's current contact.
+    /// An outbox row addressed to `contact`.
     pub fn new_email(
         &self,
         kind: EmailKind,
-        line: &LineContext,
+        contact: &ContactUpdate,
         requested_by: Option<&Actor>,
     ) -> NewEmail {
         let id = uuid::Uuid::now_v7();
@@ -65,9 +67,9 @@ impl App {
         NewEmail {
             id,
             kind,
-            to: line.line.contact_email.clone(),
-            to_name: line.line.contact_name.clone(),
-            locale: line.line.locale,
+            to: contact.email.clone(),
+            to_name: contact.name.clone(),
+            locale: contact.locale,
             requested_by: requested_by.map(|a| a.user_id),
             message_id: format!("{}@{domain}", id.simple()),
         }
@@ -157,24 +159,21 @@ impl App {
             {
                 Err(r) => refuse("change_contact", r),
                 Ok(plan) => {
+                    let contact = ContactUpdate {
+                        email,
+                        name: name.map(|n| n.as_str().to_owned()),
+                        locale: locale.unwrap_or(line.line.locale),
+                    };
                     let mut change = LineChange::new(line.line.state.clone());
-                    let mut updated = line.clone();
-                    updated.line.contact_email = email.clone();
-                    updated.line.contact_name = name.map(|n| n.as_str().to_owned());
-                    updated.line.locale = locale.unwrap_or(line.line.locale);
-                    change.contact = Some(ContactUpdate {
-                        email: updated.line.contact_email.clone(),
-                        name: updated.line.contact_name.clone(),
-                        locale: updated.line.locale,
-                    });
                     change.links = Some(LinkState::Revoked);
                     change.cancel_pending = true;
                     change.events.push(plan.event);
                     if plan.send_now {
-                        let email = this.new_email(EmailKind::ContactChanged, &updated, Some(&who));
+                        let email = this.new_email(EmailKind::ContactChanged, &contact, Some(&who));
                         change.events.push(queued_event(&email));
                         change.email = Some(email);
                     }
+                    change.contact = Some(contact);
                     Decision::Apply(Box::new(change))
                 }
             }
@@ -202,23 +201,17 @@ impl App {
         Ok(self.decide(&sub_ref, Some(actor), None, decide).await?.0)
     }
 
-    /// R8: service configuration is complete.
+    /// R8: service configuration is complete. (Strangers are refused `not_found` by the
+    /// domain's permission check inside the write.)
     pub async fn mark_provisioned(&self, actor: &Actor, raw_ref: &str) -> AppResult<LineContext> {
         let sub_ref = Self::sub_ref(raw_ref)?;
-        self.line(actor, raw_ref).await?;
         let now = self.clock.now();
         let who = actor.clone();
         let decide: Decide = Box::new(move |snap: &LineSnapshot| {
-            let line = &snap.line;
-            match authorize_report(&who, &line.parties())
-                .and_then(|permit| line.line.state.mark_provisioned(&permit, now))
-            {
-                Ok(t) => Decision::Apply(Box::new(transition(t.line, t.events))),
-                Err(refusal) => Decision::Refuse {
-                    refusal,
-                    events: vec![],
-                },
-            }
+            let state = &snap.line.line.state;
+            let result = authorize_report(&who, &snap.line.parties())
+                .and_then(|permit| state.mark_provisioned(&permit, now));
+            apply_or_refuse(result.map(transition))
         });
         Ok(self.decide(&sub_ref, Some(actor), None, decide).await?.0)
     }
@@ -226,25 +219,18 @@ impl App {
     /// R9: cancel before PONR; links die and nothing more is sent.
     pub async fn cancel(&self, actor: &Actor, raw_ref: &str) -> AppResult<LineContext> {
         let sub_ref = Self::sub_ref(raw_ref)?;
-        self.line(actor, raw_ref).await?;
         let now = self.clock.now();
         let who = actor.clone();
         let decide: Decide = Box::new(move |snap: &LineSnapshot| {
-            let line = &snap.line;
-            match authorize_cancel(&who, &line.parties())
-                .and_then(|permit| line.line.state.cancel(&permit, now))
-            {
-                Ok(t) => {
-                    let mut change = transition(t.line, t.events);
-                    change.links = Some(LinkState::Revoked);
-                    change.cancel_pending = true;
-                    Decision::Apply(Box::new(change))
-                }
-                Err(refusal) => Decision::Refuse {
-                    refusal,
-                    events: vec![],
-                },
-            }
+            let state = &snap.line.line.state;
+            let result = authorize_cancel(&who, &snap.line.parties())
+                .and_then(|permit| state.cancel(&permit, now));
+            apply_or_refuse(result.map(|t| {
+                let mut change = transition(t);
+                change.links = Some(LinkState::Revoked);
+                change.cancel_pending = true;
+                change
+            }))
         });
         Ok(self.decide(&sub_ref, Some(actor), None, decide).await?.0)
     }
@@ -267,10 +253,7 @@ impl App {
     ) -> AppResult<LineContext> {
         let decide: Decide = Box::new(move |snap: &LineSnapshot| {
             if snap.line.line.contact_email != contact {
-                return Decision::Refuse {
-                    refusal: Refusal::NotFound,
-                    events: vec![],
-                };
+                return apply_or_refuse(Err(Refusal::NotFound));
             }
             let permit = provisio_domain::ReportPermit::by_setup_link();
             let result = snap.line.line.state.onboard(&permit, &organization.name);
@@ -309,34 +292,41 @@ pub(super) fn refuse(action: &str, refusal: Refusal) -> Decision {
     Decision::Refuse { refusal, events }
 }
 
-fn transition(state: LineState, events: Vec<Event>) -> LineChange {
-    let mut change = LineChange::new(state);
-    change.events = events;
-    change
-}
-
-fn onboarded(
-    result: Result<provisio_domain::lifecycle::Transition, Refusal>,
-    organization: Organization,
-    via: &str,
-) -> Decision {
+/// A domain result as a decision; these refusals are not audited (only resend and contact
+/// change refusals are, see [`refuse`]).
+fn apply_or_refuse(result: Result<LineChange, Refusal>) -> Decision {
     match result {
-        Ok(t) => {
-            let mut change = transition(t.line, t.events);
-            for e in &mut change.events {
-                e.data["organization_id"] = json!(organization.id);
-                e.data["via"] = json!(via);
-            }
-            change.organization = Some(organization);
-            change.links = Some(LinkState::Spent);
-            change.cancel_pending = true;
-            Decision::Apply(Box::new(change))
-        }
+        Ok(change) => Decision::Apply(Box::new(change)),
         Err(refusal) => Decision::Refuse {
             refusal,
             events: vec![],
         },
     }
+}
+
+fn transition(t: Transition) -> LineChange {
+    let mut change = LineChange::new(t.line);
+    change.events = t.events;
+    change
+}
+
+/// R7: the organization is recorded, every link of the line is spent, waiting mail cancelled.
+fn onboarded(
+    result: Result<Transition, Refusal>,
+    organization: Organization,
+    via: &str,
+) -> Decision {
+    apply_or_refuse(result.map(|t| {
+        let mut change = transition(t);
+        for e in &mut change.events {
+            e.data["organization_id"] = json!(organization.id);
+            e.data["via"] = json!(via);
+        }
+        change.organization = Some(organization);
+        change.links = Some(LinkState::Spent);
+        change.cancel_pending = true;
+        change
+    }))
 }
 
 /// The organization to record: the given id, or a new one.

@@ -5,7 +5,9 @@ use provisio_domain::event::{Event, EventType};
 use provisio_domain::permission::authorize_line_action;
 use provisio_domain::rate_limit::{ResendLimit, is_double_click};
 use provisio_domain::{Actor, EmailKind};
-use provisio_store::{Decide, Decision, EmailRecord, LineChange, LineContext, LineSnapshot};
+use provisio_store::{
+    ContactUpdate, Decide, Decision, EmailRecord, LineChange, LineContext, LineSnapshot,
+};
 use serde_json::json;
 
 use super::App;
@@ -63,7 +65,8 @@ impl App {
             match line.line.state.decide_resend(&permit, &limit, &times, now) {
                 Err(r) => refuse("resend", r),
                 Ok(plan) => {
-                    let email = this.new_email(EmailKind::Resend, line, Some(&who));
+                    let to = ContactUpdate::current(&line.line);
+                    let email = this.new_email(EmailKind::Resend, &to, Some(&who));
                     let mut change = LineChange::new(line.line.state.clone());
                     change.events = vec![
                         Event::new(

@@ -10,7 +10,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 use provisio_domain::{EmailKind, OfferPolicies};
 use provisio_mail::{FileTransport, SmtpTransport, Transport};
-use provisio_store::{LineChange, LineContext};
+use provisio_store::{ContactUpdate, LineChange, LineContext};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -106,7 +106,8 @@ pub async fn queue_first_sends(app: &App, now: Timestamp) -> anyhow::Result<usiz
         if !line.line.state.first_send_due(now, false) {
             return None;
         }
-        let email = app.new_email(EmailKind::Initial, line, None);
+        let to = ContactUpdate::current(&line.line);
+        let email = app.new_email(EmailKind::Initial, &to, None);
         let mut change = LineChange::new(line.line.state.clone());
         change.events.push(queued_event(&email));
         change.email = Some(email);
