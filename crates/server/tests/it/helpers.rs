@@ -78,6 +78,11 @@ impl TestApp {
     }
 
     pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+        Self::spawn_on(Clock::test(), tweak).await
+    }
+
+    /// A server on this clock: `Clock::system()` is `serve` without `--test-clock`.
+    pub async fn spawn_on(clock: Clock, tweak: impl FnOnce(&mut Config)) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config::defaults(dir.path().to_path_buf()).unwrap();
         tweak(&mut config);
@@ -88,7 +93,7 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         config.public_url = base.parse().unwrap();
-        let app = App::new(Arc::new(store), Clock::test(), config);
+        let app = App::new(Arc::new(store), clock, config);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let server_app = app.clone();
         tokio::spawn(async move {

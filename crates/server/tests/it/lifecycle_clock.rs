@@ -2,15 +2,8 @@
 //! test clock, and only an admin moves it. And when the first send happens (R1, R2): at the start
 //! of the RSD in the business time zone, or earlier by a resend.
 
-use std::sync::Arc;
-
 use jiff::{SignedDuration, tz::TimeZone};
-use provisio::app::admin::UserInput;
-use provisio::app::{App, Caller};
 use provisio::clock::Clock;
-use provisio::config::Config;
-use provisio_store::Store;
-use provisio_store_sqlite::SqliteStore;
 use serde_json::json;
 
 use crate::helpers::*;
@@ -61,47 +54,13 @@ async fn the_test_clock_is_for_admins_only() {
 #[tokio::test]
 async fn without_the_test_clock_there_are_no_clock_routes() {
     // A server as `provisio serve` without `--test-clock` builds it: a system clock.
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::defaults(dir.path().to_path_buf()).unwrap();
-    let store = SqliteStore::open(&dir.path().join("provisio.sqlite"))
+    let t = TestApp::spawn_on(Clock::system(), |_| {}).await;
+    t.get("/api/v1/clock", &t.admin)
         .await
-        .unwrap();
-    store.migrate().await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    config.public_url = base.parse().unwrap();
-    let app = App::new(Arc::new(store), Clock::system(), config);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(provisio::serve::run(listener, app.clone(), async {
-        let _ = stopped.await;
-    }));
-    let op = app
-        .create_company(&Caller::Operator, "Operator", "operator")
+        .problem(404, "not_found");
+    t.post("/api/v1/clock/advance", &t.admin, json!({"seconds": 60}))
         .await
-        .unwrap();
-    let input = UserInput {
-        company: op.id.to_string(),
-        email: "admin@op.test".into(),
-        name: "Ada Admin".into(),
-        role: "admin".into(),
-        can_resend: false,
-        password: None,
-    };
-    app.create_user(&Caller::Operator, input).await.unwrap();
-    let key = app
-        .create_api_key(&Caller::Operator, "admin@op.test")
-        .await
-        .unwrap()
-        .key;
-    let http = reqwest::Client::new();
-    let get = http.get(format!("{base}/api/v1/clock")).bearer_auth(&key);
-    TestApp::reply(get).await.problem(404, "not_found");
-    let advance = http
-        .post(format!("{base}/api/v1/clock/advance"))
-        .bearer_auth(&key)
-        .json(&json!({"seconds": 60}));
-    TestApp::reply(advance).await.problem(404, "not_found");
-    let _ = stop.send(());
+        .problem(404, "not_found");
 }
 
 #[tokio::test]
