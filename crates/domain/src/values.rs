@@ -93,9 +93,10 @@ impl ContactEmail {
     }
 }
 
-/// Masks an address for logs (personal data): keeps the first character and the domain.
+/// Masks an address for logs (personal data): keeps the first character and the domain
+/// (useful when one provider rejects mail).
 pub fn mask_email(address: &str) -> String {
-    match address.split_once('@') {
+    match address.rsplit_once('@') {
         Some((local, domain)) => {
             let first: String = local.chars().take(1).collect();
             format!("{first}***@{domain}")
@@ -279,6 +280,9 @@ mod tests {
             "k***@kund.test"
         );
         assert_eq!(mask_email("nonsense"), "***");
+        assert_eq!(mask_email("å@kund.example"), "å***@kund.example");
+        assert_eq!(mask_email("@kund.example"), "***@kund.example");
+        assert_eq!(mask_email("\"a@b\"@kund.example"), "\"***@kund.example");
     }
 
     #[test]

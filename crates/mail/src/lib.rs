@@ -12,5 +12,4 @@ pub use dkim::{Dkim, DkimError};
 pub use message::{Mailbox, ProvisioningEmail, RenderError, render};
 pub use transport::{
     Accepted, ConfigError, FileTransport, MemoryTransport, SendError, SmtpTransport, Transport,
-    mask_email,
 };

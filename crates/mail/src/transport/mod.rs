@@ -58,31 +58,3 @@ impl SendError {
         }
     }
 }
-
-/// An address fit for a log line: "a***@example.com". Keeps the domain (useful when one
-/// provider rejects mail) and hides the person.
-pub fn mask_email(address: &str) -> String {
-    match address.rsplit_once('@') {
-        Some((local, domain)) => {
-            let first: String = local.chars().take(1).collect();
-            format!("{first}***@{domain}")
-        }
-        None => "***".to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn masked_addresses_keep_only_the_first_letter_and_the_domain() {
-        assert_eq!(
-            mask_email("anna.svensson@kund.example"),
-            "a***@kund.example"
-        );
-        assert_eq!(mask_email("å@kund.example"), "å***@kund.example");
-        assert_eq!(mask_email("@kund.example"), "***@kund.example");
-        assert_eq!(mask_email("not an address"), "***");
-    }
-}

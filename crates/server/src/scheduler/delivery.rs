@@ -9,8 +9,9 @@ use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use jiff::SignedDuration;
 use provisio_domain::delivery::{AttemptResult, Outcome, outcome};
+use provisio_domain::values::mask_email;
 use provisio_domain::{OfferPolicies, policy};
-use provisio_mail::{Mailbox, ProvisioningEmail, Transport, mask_email, render};
+use provisio_mail::{Mailbox, ProvisioningEmail, Transport, render};
 use provisio_store::{ClaimRequest, ClaimedEmail, Finished};
 use tokio::sync::watch;
 
