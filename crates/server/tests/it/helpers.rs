@@ -435,24 +435,13 @@ impl TestApp {
             .collect()
     }
 
-    /// Waits (up to 10 s, checking every 50 ms) until `check` returns Some; the scheduler
-    /// works in the background, so tests wait for the state they expect, not for a time.
-    pub async fn until<T, F, Fut>(&self, what: &str, mut check: F) -> T
+    /// See [`until`].
+    pub async fn until<T, F, Fut>(&self, what: &str, check: F) -> T
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Option<T>>,
     {
-        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
-        loop {
-            if let Some(v) = check().await {
-                return v;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "timed out after 10 s waiting for {what}"
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
+        until(what, check).await
     }
 
     /// Waits until the line's latest email is in `state`; returns that email.
@@ -475,4 +464,24 @@ pub fn line(contact: &str, rsd: &str) -> Value {
 /// A minimal valid order body.
 pub fn order_body() -> Value {
     json!({"end_customer": {"name": "Kund AB"}, "lines": [line("kim@kund.test", "2030-01-15")]})
+}
+
+/// Waits (up to 10 s, checking every 50 ms) until `check` returns Some; the scheduler
+/// works in the background, so tests wait for the state they expect, not for a time.
+pub async fn until<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out after 10 s waiting for {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }

@@ -11,6 +11,7 @@ use serde_json::json;
 
 use crate::cli::*;
 use crate::cli_serve::{free_addr, serve};
+use crate::helpers::until;
 use crate::smtp::SmtpPeer;
 
 const LINES: usize = 20;
@@ -51,16 +52,6 @@ async fn order_due_today(dir: &Path) {
     cli(dir, &import).await.ok();
 }
 
-async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    for _ in 0..200 {
-        if done() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out after 10 s waiting for {what}");
-}
-
 /// Every line's email reaches the peer (at least once; each Message-ID counted once).
 async fn all_delivered(peer: &SmtpPeer) {
     let received = peer.wait_for(LINES).await;
@@ -78,7 +69,10 @@ async fn messages_in_flight_when_the_server_is_killed_are_delivered_after_restar
     let mut first = serve(dir.path(), &free_addr(), &silent, logs.path()).await;
     // The scheduler claims the emails and hangs in the SMTP greeting: messages are in flight
     // (leased) and the rest are queued behind them.
-    wait_until("sends in flight", || connections.load(Ordering::SeqCst) > 0).await;
+    until("sends in flight", || async {
+        (connections.load(Ordering::SeqCst) > 0).then_some(())
+    })
+    .await;
     first.start_kill().unwrap();
     first.wait().await.unwrap();
 
@@ -94,7 +88,10 @@ async fn sigterm_releases_sends_in_flight_within_five_seconds() {
     let (silent, connections) = silent_smtp().await;
     order_due_today(dir.path()).await;
     let mut first = serve(dir.path(), &free_addr(), &silent, logs.path()).await;
-    wait_until("sends in flight", || connections.load(Ordering::SeqCst) > 0).await;
+    until("sends in flight", || async {
+        (connections.load(Ordering::SeqCst) > 0).then_some(())
+    })
+    .await;
     let pid = first.id().unwrap().to_string();
     assert!(
         std::process::Command::new("kill")
