@@ -7,6 +7,9 @@ use provisio_store::{
     Decide, Decided, Decision, EmailRecord, LineChange, LineContext, LineSnapshot, Organization,
     ResendRecord, SetupLink, StoreError, StoreResult, UpdateRequest,
 };
+use std::collections::HashMap;
+
+use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, Sqlite, SqlitePool, Transaction};
 
 use crate::lines::{context_from, email_from, line_context_select, opt_text, text};
@@ -29,16 +32,37 @@ pub(crate) async fn context_tx(
         .fetch_optional(&mut **tx)
         .await
         .map_err(db)?;
-    row.map(|r| {
-        Ok((
-            context_from(&r)?,
-            LineIds {
-                line_id: text(&r, "id")?,
-                order_id: text(&r, "order_id")?,
-            },
-        ))
+    row.map(|r| Ok((context_from(&r)?, ids_of(&r)?)))
+        .transpose()
+}
+
+/// Several lines by reference in one query, keyed by reference.
+pub(crate) async fn contexts_tx(
+    tx: &mut Tx,
+    sub_refs: impl IntoIterator<Item = &str>,
+) -> StoreResult<HashMap<String, (LineContext, LineIds)>> {
+    let refs: Vec<&str> = sub_refs.into_iter().collect();
+    if refs.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = sqlx::query(concat!(
+        line_context_select!(),
+        "WHERE l.sub_ref IN (SELECT value FROM json_each(?))"
+    ))
+    .bind(serde_json::to_string(&refs).map_err(StoreError::backend)?)
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(db)?;
+    rows.iter()
+        .map(|r| Ok((text(r, "sub_ref")?, (context_from(r)?, ids_of(r)?))))
+        .collect()
+}
+
+pub(crate) fn ids_of(row: &SqliteRow) -> StoreResult<LineIds> {
+    Ok(LineIds {
+        line_id: text(row, "id")?,
+        order_id: text(row, "order_id")?,
     })
-    .transpose()
 }
 
 /// The email columns [`email_from`] reads with prefix `e_`.

@@ -3,15 +3,14 @@
 
 use jiff::Timestamp;
 use provisio_domain::delivery::Outcome;
-use provisio_domain::{ContactEmail, Event, EventType, Locale, OfferPolicies, SubRef};
+use provisio_domain::{ContactEmail, Event, EventType, Locale, OfferPolicies};
 use provisio_store::{
     ClaimRequest, ClaimedEmail, Finished, LineChange, LineContext, LineRule, StoreResult,
 };
 use serde_json::json;
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 
-use crate::changes::{LineIds, Tx, context_tx, email_columns, write_change, write_events};
+use crate::changes::{LineIds, Tx, contexts_tx, email_columns, ids_of, write_change, write_events};
 use crate::lines::{context_from, email_from, line_context_select, opt_text, text};
 use crate::{SqliteStore, db, stored, ts};
 
@@ -40,13 +39,6 @@ async fn apply_each(
     }
     tx.commit().await.map_err(db)?;
     Ok(changed)
-}
-
-fn ids_of(row: &SqliteRow) -> StoreResult<LineIds> {
-    Ok(LineIds {
-        line_id: text(row, "id")?,
-        order_id: text(row, "order_id")?,
-    })
 }
 
 pub(crate) async fn queue_first_sends(
@@ -106,15 +98,19 @@ pub(crate) async fn claim(s: &SqliteStore, claim: ClaimRequest) -> StoreResult<V
     .fetch_all(&mut *tx)
     .await
     .map_err(db)?;
+    let refs: Vec<String> = rows
+        .iter()
+        .map(|r| text(r, "sub_ref"))
+        .collect::<StoreResult<_>>()?;
+    let lines = contexts_tx(&mut tx, refs.iter().map(String::as_str)).await?;
     let mut claimed = Vec::with_capacity(rows.len());
-    for row in &rows {
+    for (row, sub_ref) in rows.iter().zip(&refs) {
         let email = email_from(row, "e_")?;
-        let sub_ref = stored("sub_ref", SubRef::parse(&text(row, "sub_ref")?))?;
-        let Some((line, ids)) = context_tx(&mut tx, &sub_ref).await? else {
+        let Some((line, ids)) = lines.get(sub_ref) else {
             continue;
         };
-        if let Some(reason) = overtaken(&line, &email.to) {
-            cancel_overtaken(&mut tx, &ids, &email.id.to_string(), reason, claim.now).await?;
+        if let Some(reason) = overtaken(line, &email.to) {
+            cancel_overtaken(&mut tx, ids, &email.id.to_string(), reason, claim.now).await?;
             continue;
         }
         let token = claimed.len();
@@ -136,7 +132,7 @@ pub(crate) async fn claim(s: &SqliteStore, claim: ClaimRequest) -> StoreResult<V
             message_id: text(row, "message_id")?,
             token,
             email,
-            line,
+            line: line.clone(),
         });
     }
     tx.commit().await.map_err(db)?;
@@ -186,6 +182,8 @@ pub(crate) async fn finish(s: &SqliteStore, finished: Vec<Finished>) -> StoreRes
     }
     let mut tx = s.begin().await?;
     let policies = OfferPolicies::from_entries(crate::admin::offer_policies(&mut *tx).await?);
+    // Record every attempt first, then load the lines they touched in one query.
+    let mut recorded = Vec::with_capacity(finished.len());
     for f in finished {
         let (state, sent_at, next_at) = match &f.outcome {
             Outcome::Sent { .. } => ("sent", Some(ts(f.at)), None),
@@ -210,17 +208,20 @@ pub(crate) async fn finish(s: &SqliteStore, finished: Vec<Finished>) -> StoreRes
         .map_err(db)?;
         // Lost the lease (we were too slow and someone else took over): their result counts.
         let Some(row) = row else { continue };
-        let sub_ref = stored("sub_ref", SubRef::parse(&text(&row, "sub_ref")?))?;
-        let Some((line, ids)) = context_tx(&mut tx, &sub_ref).await? else {
-            continue;
-        };
-        let mut data = json!({
+        let data = json!({
             "email_id": f.email_id.to_string(),
             "kind": text(&row, "kind")?,
             "to": text(&row, "recipient")?,
             "attempts": row.try_get::<i64, _>("attempts").map_err(db)?,
             "reply": f.outcome.reply(),
         });
+        recorded.push((text(&row, "sub_ref")?, data, f));
+    }
+    let mut lines = contexts_tx(&mut tx, recorded.iter().map(|(r, _, _)| r.as_str())).await?;
+    for (sub_ref, mut data, f) in recorded {
+        let Some((line, ids)) = lines.get_mut(&sub_ref) else {
+            continue;
+        };
         match &f.outcome {
             Outcome::Sent { .. } => {
                 let window = policies.window(&line.line.offer);
@@ -234,19 +235,21 @@ pub(crate) async fn finish(s: &SqliteStore, finished: Vec<Finished>) -> StoreRes
                             e.data = data.clone();
                             e.data["stage"] = stage;
                         }
+                        // Later results in this batch for the same line see the new state.
+                        line.line.state = t.line.clone();
                         let mut change = LineChange::new(t.line);
                         change.events = events;
-                        write_change(&mut tx, &ids, change, None, f.at).await?;
+                        write_change(&mut tx, ids, change, None, f.at).await?;
                     }
                     None => {
                         let event = Event::new(EventType::EmailSent, data.take());
-                        write_events(&mut tx, &ids, &[event], None, f.at).await?;
+                        write_events(&mut tx, ids, &[event], None, f.at).await?;
                     }
                 }
             }
             Outcome::Failed { .. } => {
                 let event = Event::new(EventType::EmailFailed, data.take());
-                write_events(&mut tx, &ids, &[event], None, f.at).await?;
+                write_events(&mut tx, ids, &[event], None, f.at).await?;
             }
             Outcome::RetryAt { .. } => {}
         }
