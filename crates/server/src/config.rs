@@ -4,6 +4,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use figment::Figment;
@@ -15,7 +16,6 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use provisio_mail::Dkim;
-use std::sync::Arc;
 
 pub const CONFIG_FILE: &str = "provisio.toml";
 pub const DEFAULT_DATA_DIR: &str = "data";

@@ -38,7 +38,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the HTTP service (applies pending migrations first).
+    /// Run the HTTP service with the scheduler that sends the provisioning emails (applies
+    /// pending migrations first; mail goes to SMTP when PROVISIO_SMTP_URL is set, else to
+    /// .eml files in DATA_DIR/mail).
     Serve(ServeArgs),
     /// Apply pending database migrations.
     Migrate,
@@ -61,8 +63,8 @@ pub struct ServeArgs {
     /// Address to listen on. [env: PROVISIO_LISTEN] [default: 127.0.0.1:8080]
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<String>,
-    /// Run on a test clock that can be moved, for trying out a whole lifecycle (never in
-    /// production). Its API routes (/api/v1/clock) arrive with the email lifecycle.
+    /// Run on a test clock that admins can read and move (GET /api/v1/clock, POST
+    /// /api/v1/clock/advance), for trying out a whole lifecycle; never in production.
     #[arg(long)]
     pub test_clock: bool,
 }
