@@ -8,6 +8,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use serde_json::json;
+use tempfile::TempDir;
+use tokio::process::Child;
 
 use crate::cli::*;
 use crate::cli_serve::{free_addr, serve};
@@ -61,18 +63,23 @@ async fn all_delivered(peer: &SmtpPeer) {
     assert_eq!(ids.len(), LINES);
 }
 
-#[tokio::test]
-async fn messages_in_flight_when_the_server_is_killed_are_delivered_after_restart() {
+/// A server (data dir, log dir, process) whose scheduler has claimed the emails of a due order
+/// and hangs in the SMTP greeting: messages are in flight (leased), the rest queued behind.
+async fn serving_with_sends_in_flight() -> (TempDir, TempDir, Child) {
     let (dir, logs) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let (silent, connections) = silent_smtp().await;
     order_due_today(dir.path()).await;
-    let mut first = serve(dir.path(), &free_addr(), &silent, logs.path()).await;
-    // The scheduler claims the emails and hangs in the SMTP greeting: messages are in flight
-    // (leased) and the rest are queued behind them.
+    let server = serve(dir.path(), &free_addr(), &silent, logs.path()).await;
     until("sends in flight", || async {
         (connections.load(Ordering::SeqCst) > 0).then_some(())
     })
     .await;
+    (dir, logs, server)
+}
+
+#[tokio::test]
+async fn messages_in_flight_when_the_server_is_killed_are_delivered_after_restart() {
+    let (dir, logs, mut first) = serving_with_sends_in_flight().await;
     first.start_kill().unwrap();
     first.wait().await.unwrap();
 
@@ -84,14 +91,7 @@ async fn messages_in_flight_when_the_server_is_killed_are_delivered_after_restar
 
 #[tokio::test]
 async fn sigterm_releases_sends_in_flight_within_five_seconds() {
-    let (dir, logs) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let (silent, connections) = silent_smtp().await;
-    order_due_today(dir.path()).await;
-    let mut first = serve(dir.path(), &free_addr(), &silent, logs.path()).await;
-    until("sends in flight", || async {
-        (connections.load(Ordering::SeqCst) > 0).then_some(())
-    })
-    .await;
+    let (dir, logs, mut first) = serving_with_sends_in_flight().await;
     let pid = first.id().unwrap().to_string();
     assert!(
         std::process::Command::new("kill")
