@@ -1,0 +1,209 @@
+//! One provisio under test: a fresh data directory set up through the CLI, and `serve
+//! --test-clock` sending into the sink.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use serde_json::{Value, json};
+use tokio::process::{Child, Command};
+
+const ADMIN: &str = "admin@operator.example";
+/// The ordering contact of every benchmark order; resends are made with her key.
+const PIA: &str = "pia@partner.example";
+/// Lines per order (the most one order may hold).
+const PER_ORDER: usize = 1000;
+
+pub struct Instance {
+    bin: PathBuf,
+    dir: tempfile::TempDir,
+    pub admin_key: String,
+    pub pia_key: String,
+    pub order_ids: Vec<String>,
+}
+
+impl Instance {
+    /// A data directory with an operator admin, a partner with a member and `lines` lines
+    /// whose requested start date is tomorrow (UTC), imported through `provisio order import`.
+    pub async fn prepare(bin: &Path, lines: usize) -> anyhow::Result<Self> {
+        let dir = tempfile::tempdir().context("creating a data directory")?;
+        let mut me = Instance {
+            bin: bin.to_owned(),
+            dir,
+            admin_key: String::new(),
+            pia_key: String::new(),
+            order_ids: Vec::new(),
+        };
+        me.cli(&["company", "create", "--name", "Operator", "--kind", "operator"])
+            .await?;
+        me.cli(&["company", "create", "--name", "Partner", "--kind", "partner"])
+            .await?;
+        let (admin, pia) = (
+            ["--company", "Operator", "--email", ADMIN, "--name", "Ada", "--role", "admin"],
+            ["--company", "Partner", "--email", PIA, "--name", "Pia", "--role", "member"],
+        );
+        me.cli(&[&["user", "create"][..], &admin].concat()).await?;
+        me.cli(&[&["user", "create"][..], &pia].concat()).await?;
+        me.admin_key = last_line(&me.cli(&["api-key", "create", "--user", ADMIN]).await?);
+        me.pia_key = last_line(&me.cli(&["api-key", "create", "--user", PIA]).await?);
+
+        let tomorrow = jiff::Timestamp::now()
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+            .date()
+            .tomorrow()?;
+        let mut orders = Vec::new();
+        let mut left = lines;
+        while left > 0 {
+            let n = left.min(PER_ORDER);
+            let id = format!("B{}", orders.len() + 1);
+            let lines: Vec<Value> = (0..n)
+                .map(|i| {
+                    json!({"offer": "A-FLEX", "quantity": 1,
+                           "requested_start_date": tomorrow.to_string(),
+                           "provisioning_contact": {"email": format!("c{i}@{id}.customer.example"),
+                                                    "name": "Kim"}})
+                })
+                .collect();
+            orders.push(json!({"web_order_id": id, "end_customer": {"name": "Kund AB"},
+                               "locale": "sv", "lines": lines}));
+            me.order_ids.push(id);
+            left -= n;
+        }
+        let file = me.dir.path().join("orders.json");
+        std::fs::write(&file, serde_json::to_vec(&orders)?)?;
+        let file = file.to_string_lossy().into_owned();
+        me.cli(&["order", "import", &file, "--as", PIA]).await?;
+        Ok(me)
+    }
+
+    fn command(&self) -> Command {
+        let mut cmd = Command::new(&self.bin);
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("PROVISIO_") {
+                cmd.env_remove(&key);
+            }
+        }
+        cmd.env_remove("DATABASE_URL")
+            .arg("--data-dir")
+            .arg(self.dir.path())
+            .kill_on_drop(true);
+        cmd
+    }
+
+    async fn cli(&self, args: &[&str]) -> anyhow::Result<String> {
+        let out = self
+            .command()
+            .args(args)
+            .output()
+            .await
+            .with_context(|| format!("running {}", self.bin.display()))?;
+        if !out.status.success() {
+            bail!(
+                "provisio {} failed: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// `provisio serve --test-clock` sending to `smtp_url`; ready when `/healthz` answers.
+    pub async fn serve(&self, smtp_url: &str) -> anyhow::Result<Server> {
+        let addr = format!("127.0.0.1:{}", crate::postfix::free_port()?);
+        let log = self.dir.path().join("serve.log");
+        let child = self
+            .command()
+            .args(["serve", "--test-clock", "--listen", &addr])
+            .env("PROVISIO_SMTP_URL", smtp_url)
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&log)?)
+            .stderr(std::fs::File::create(self.dir.path().join("serve.err"))?)
+            .spawn()
+            .context("starting provisio serve")?;
+        let http = reqwest::Client::new();
+        let base = format!("http://{addr}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let ok = http.get(format!("{base}/healthz")).send().await;
+            if ok.is_ok_and(|r| r.status().is_success()) {
+                break;
+            }
+            if Instant::now() > deadline {
+                bail!("provisio serve did not answer /healthz within 30 s");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Ok(Server {
+            child,
+            base,
+            http,
+            admin_key: self.admin_key.clone(),
+        })
+    }
+}
+
+pub struct Server {
+    child: Child,
+    pub base: String,
+    http: reqwest::Client,
+    admin_key: String,
+}
+
+impl Server {
+    async fn call(&self, req: reqwest::RequestBuilder) -> anyhow::Result<Value> {
+        let reply = req.bearer_auth(&self.admin_key).send().await?;
+        let status = reply.status();
+        let body: Value = reply.json().await?;
+        if !status.is_success() {
+            bail!("{status}: {body}");
+        }
+        Ok(body)
+    }
+
+    /// Seconds from the service's now to the start of tomorrow (UTC), plus one.
+    pub async fn seconds_to_tomorrow(&self) -> anyhow::Result<f64> {
+        let clock = self
+            .call(self.http.get(format!("{}/api/v1/clock", self.base)))
+            .await?;
+        let now: jiff::Timestamp = clock["now"].as_str().context("clock.now")?.parse()?;
+        let zoned = now.to_zoned_datetime(jiff::tz::TimeZone::UTC);
+        let start = zoned.date().tomorrow()?.to_zoned_datetime(jiff::tz::TimeZone::UTC)?;
+        Ok(start.timestamp().duration_since(now).as_secs_f64() + 1.0)
+    }
+
+    pub async fn advance(&self, seconds: f64) -> anyhow::Result<()> {
+        let url = format!("{}/api/v1/clock/advance", self.base);
+        self.call(self.http.post(url).json(&json!({ "seconds": seconds })))
+            .await?;
+        Ok(())
+    }
+
+    /// The subscription references of an order.
+    pub async fn sub_refs(&self, order_id: &str) -> anyhow::Result<Vec<String>> {
+        let url = format!("{}/api/v1/orders/{order_id}", self.base);
+        let order = self.call(self.http.get(url)).await?;
+        let lines = order["lines"].as_array().context("order.lines")?;
+        Ok(lines
+            .iter()
+            .filter_map(|l| l["subscription_ref"].as_str().map(str::to_owned))
+            .collect())
+    }
+
+    /// SIGTERM, then wait for the exit.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(pid) = self.child.id() {
+            let _ = Command::new("kill")
+                .args(["-TERM", &pid.to_string()])
+                .status()
+                .await;
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(10), self.child.wait()).await;
+        Ok(())
+    }
+}
+
+fn last_line(out: &str) -> String {
+    out.lines().last().unwrap_or_default().trim().to_owned()
+}

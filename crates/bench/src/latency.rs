@@ -1,0 +1,77 @@
+//! Request latency under concurrent clients: each client has its own keep-alive connection and
+//! takes the next unsent request until none is left, so every request is made exactly once.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::bail;
+
+/// One request: method POST or GET, the URL, and the status it must answer with.
+#[derive(Clone)]
+pub struct Call {
+    pub post: bool,
+    pub url: String,
+}
+
+pub struct Latencies {
+    sorted: Vec<Duration>,
+}
+
+impl Latencies {
+    pub fn percentile(&self, p: f64) -> Duration {
+        if self.sorted.is_empty() {
+            return Duration::ZERO;
+        }
+        let rank = ((p / 100.0) * self.sorted.len() as f64).ceil() as usize;
+        self.sorted[rank.clamp(1, self.sorted.len()) - 1]
+    }
+}
+
+/// Runs `calls` with `clients` concurrent clients, each with bearer `key`; every answer must
+/// have status `expect`.
+pub async fn measure(
+    calls: Vec<Call>,
+    clients: usize,
+    key: &str,
+    expect: u16,
+) -> anyhow::Result<Latencies> {
+    let calls = Arc::new(calls);
+    let next = Arc::new(AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let (calls, next, key) = (Arc::clone(&calls), Arc::clone(&next), key.to_owned());
+        tasks.push(tokio::spawn(async move {
+            let http = reqwest::Client::new();
+            let mut times = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(call) = calls.get(i) else { break };
+                let req = if call.post {
+                    http.post(&call.url)
+                } else {
+                    http.get(&call.url)
+                };
+                let started = Instant::now();
+                let reply = req.bearer_auth(&key).send().await?;
+                let status = reply.status().as_u16();
+                let body = reply.bytes().await?;
+                times.push(started.elapsed());
+                if status != expect {
+                    bail!(
+                        "{} answered {status}, not {expect}: {}",
+                        call.url,
+                        String::from_utf8_lossy(&body)
+                    );
+                }
+            }
+            anyhow::Ok(times)
+        }));
+    }
+    let mut sorted = Vec::new();
+    for task in tasks {
+        sorted.extend(task.await??);
+    }
+    sorted.sort();
+    Ok(Latencies { sorted })
+}

@@ -1,0 +1,176 @@
+//! Postfix's test programs as a real SMTP peer: `smtp-sink` (writing every message to its own
+//! file) and `smtp-source` for the raw baseline into that same sink.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use tokio::process::{Child, Command};
+
+/// Where `smtp-sink` / `smtp-source` are: on PATH, or unpacked from Debian's `postfix` package
+/// (`apt-get download postfix && dpkg -x postfix_*.deb DIR`), whose programs need
+/// `DIR/usr/lib/postfix` on the library path.
+#[derive(Clone, Debug)]
+pub struct Postfix {
+    sink: PathBuf,
+    source: PathBuf,
+    lib_dir: Option<PathBuf>,
+}
+
+impl Postfix {
+    pub fn find(unpacked: Option<&Path>) -> anyhow::Result<Self> {
+        if let Some(root) = unpacked {
+            let p = Postfix {
+                sink: root.join("usr/sbin/smtp-sink"),
+                source: root.join("usr/sbin/smtp-source"),
+                lib_dir: Some(root.join("usr/lib/postfix")),
+            };
+            if !p.sink.is_file() || !p.source.is_file() {
+                bail!(
+                    "{} has no usr/sbin/smtp-sink and smtp-source; unpack Debian's postfix \
+                     package there: apt-get download postfix && dpkg -x postfix_*.deb {}",
+                    root.display(),
+                    root.display()
+                );
+            }
+            return Ok(p);
+        }
+        let on_path = |name: &str| {
+            std::env::var_os("PATH").and_then(|paths| {
+                std::env::split_paths(&paths)
+                    .map(|d| d.join(name))
+                    .find(|p| p.is_file())
+            })
+        };
+        match (on_path("smtp-sink"), on_path("smtp-source")) {
+            (Some(sink), Some(source)) => Ok(Postfix {
+                sink,
+                source,
+                lib_dir: None,
+            }),
+            _ => bail!(
+                "smtp-sink / smtp-source not found on PATH; give --postfix DIR with Debian's \
+                 postfix package unpacked (apt-get download postfix && dpkg -x postfix_*.deb DIR)"
+            ),
+        }
+    }
+
+    fn command(&self, program: &Path) -> Command {
+        let mut cmd = Command::new(program);
+        if let Some(lib) = &self.lib_dir {
+            cmd.env("LD_LIBRARY_PATH", lib);
+        }
+        cmd.kill_on_drop(true);
+        cmd
+    }
+
+    /// Starts `smtp-sink` on a free loopback port, dumping each message into its own file in
+    /// `dump_dir`.
+    pub async fn start_sink(&self, dump_dir: &Path) -> anyhow::Result<Sink> {
+        let port = free_port()?;
+        let user = std::env::var("USER").unwrap_or_else(|_| "root".into());
+        // %H%M%S keeps the sink's random file-name suffixes from colliding across seconds.
+        let template = dump_dir.join("%H%M%S.");
+        let child = self
+            .command(&self.sink)
+            .arg("-u")
+            .arg(&user)
+            .arg("-d")
+            .arg(&template)
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("256")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .with_context(|| format!("starting {}", self.sink.display()))?;
+        let addr = format!("127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while tokio::net::TcpStream::connect(&addr).await.is_err() {
+            if Instant::now() > deadline {
+                bail!("smtp-sink does not listen on {addr}");
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Ok(Sink {
+            _child: child,
+            addr,
+            dump_dir: dump_dir.to_owned(),
+        })
+    }
+
+    /// Sends `count` copies of `message` into the sink over `sessions` parallel sessions that
+    /// each reuse their connection; returns the wall time.
+    pub async fn raw(
+        &self,
+        sink: &Sink,
+        message: &Path,
+        count: usize,
+        sessions: usize,
+    ) -> anyhow::Result<Duration> {
+        let before = sink.accepted()?;
+        let started = Instant::now();
+        let status = self
+            .command(&self.source)
+            .arg("-d")
+            .args(["-s", &sessions.to_string(), "-m", &count.to_string()])
+            .args(["-f", "provisio@localhost", "-t", "someone@customer.example"])
+            .arg("-F")
+            .arg(message)
+            .arg(&sink.addr)
+            .status()
+            .await
+            .context("running smtp-source")?;
+        let took = started.elapsed();
+        if !status.success() {
+            bail!("smtp-source failed: {status}");
+        }
+        let accepted = sink.accepted()? - before;
+        if accepted < count {
+            bail!("smtp-source ended but the sink holds {accepted} of {count} messages");
+        }
+        Ok(took)
+    }
+}
+
+pub struct Sink {
+    _child: Child,
+    pub addr: String,
+    dump_dir: PathBuf,
+}
+
+impl Sink {
+    /// Messages the sink has accepted so far (files in its dump directory).
+    pub fn accepted(&self) -> anyhow::Result<usize> {
+        Ok(std::fs::read_dir(&self.dump_dir)
+            .with_context(|| format!("reading {}", self.dump_dir.display()))?
+            .count())
+    }
+
+    /// One message as the sink stored it, without the sink's own trace lines (its `X-…`
+    /// envelope record and the `Received:` header it adds), for `smtp-source -F`.
+    pub fn sample_message(&self) -> anyhow::Result<Vec<u8>> {
+        let entry = std::fs::read_dir(&self.dump_dir)?
+            .next()
+            .context("the sink holds no message")??;
+        let text = std::fs::read_to_string(entry.path())?;
+        let mut lines = text.lines().peekable();
+        while lines.peek().is_some_and(|l| l.starts_with("X-")) {
+            lines.next();
+        }
+        if lines.peek().is_some_and(|l| l.starts_with("Received:")) {
+            lines.next();
+            while lines.peek().is_some_and(|l| l.starts_with([' ', '\t'])) {
+                lines.next();
+            }
+        }
+        let mut out = lines.collect::<Vec<_>>().join("\n");
+        out.push('\n');
+        Ok(out.into_bytes())
+    }
+}
+
+pub fn free_port() -> anyhow::Result<u16> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").context("binding port 0")?;
+    Ok(listener.local_addr()?.port())
+}
