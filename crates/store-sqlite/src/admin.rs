@@ -11,11 +11,8 @@ use sqlx::{Row, SqlitePool};
 use crate::lines::{line_columns, line_from, lines_from};
 use crate::{SqliteStore, db, opt_ts, stored, ts, unique_as, uuid};
 
-pub(crate) fn company_from(row: &SqliteRow, prefix: &str) -> StoreResult<Company> {
-    let get = |c: &str| {
-        row.try_get::<String, _>(format!("{prefix}{c}").as_str())
-            .map_err(db)
-    };
+pub(crate) fn company_from(row: &impl crate::Cols, prefix: &str) -> StoreResult<Company> {
+    let get = |c: &str| row.text(&format!("{prefix}{c}"));
     Ok(Company {
         id: CompanyId::from_uuid(uuid(&get("id")?)?),
         name: get("name")?,

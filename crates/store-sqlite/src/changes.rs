@@ -9,13 +9,12 @@ use provisio_store::{
 };
 use std::collections::HashMap;
 
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, Sqlite, SqlitePool, Transaction};
+use rusqlite::params;
+use sqlx::{Row, SqlitePool};
 
 use crate::lines::{context_from, email_from, line_context_select, opt_text, text};
-use crate::{SqliteStore, db, idempotency, opt_ts, stored, ts, uuid};
-
-pub(crate) type Tx = Transaction<'static, Sqlite>;
+use crate::writer::{Tx, rq};
+use crate::{Cols, SqliteStore, db, idempotency, opt_ts, stored, ts, uuid};
 
 /// The ids a change needs besides the domain values.
 pub(crate) struct LineIds {
@@ -23,42 +22,42 @@ pub(crate) struct LineIds {
     pub order_id: String,
 }
 
-pub(crate) async fn context_tx(
-    tx: &mut Tx,
-    sub_ref: &SubRef,
-) -> StoreResult<Option<(LineContext, LineIds)>> {
-    let row = sqlx::query(concat!(line_context_select!(), "WHERE l.sub_ref = ?"))
-        .bind(sub_ref.as_str())
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(db)?;
-    row.map(|r| Ok((context_from(&r)?, ids_of(&r)?)))
-        .transpose()
+pub(crate) fn context_tx(tx: &Tx, sub_ref: &SubRef) -> StoreResult<Option<(LineContext, LineIds)>> {
+    let mut st = tx
+        .prepare_cached(concat!(line_context_select!(), "WHERE l.sub_ref = ?"))
+        .map_err(rq)?;
+    let mut rows = st.query([sub_ref.as_str()]).map_err(rq)?;
+    match rows.next().map_err(rq)? {
+        Some(r) => Ok(Some((context_from(r)?, ids_of(r)?))),
+        None => Ok(None),
+    }
 }
 
 /// Several lines by reference in one query, keyed by reference.
-pub(crate) async fn contexts_tx(
-    tx: &mut Tx,
-    sub_refs: impl IntoIterator<Item = &str>,
+pub(crate) fn contexts_tx<'r>(
+    tx: &Tx,
+    sub_refs: impl IntoIterator<Item = &'r str>,
 ) -> StoreResult<HashMap<String, (LineContext, LineIds)>> {
     let refs: Vec<&str> = sub_refs.into_iter().collect();
+    let mut out = HashMap::with_capacity(refs.len());
     if refs.is_empty() {
-        return Ok(HashMap::new());
+        return Ok(out);
     }
-    let rows = sqlx::query(concat!(
-        line_context_select!(),
-        "WHERE l.sub_ref IN (SELECT value FROM json_each(?))"
-    ))
-    .bind(serde_json::to_string(&refs).map_err(StoreError::backend)?)
-    .fetch_all(&mut **tx)
-    .await
-    .map_err(db)?;
-    rows.iter()
-        .map(|r| Ok((text(r, "sub_ref")?, (context_from(r)?, ids_of(r)?))))
-        .collect()
+    let mut st = tx
+        .prepare_cached(concat!(
+            line_context_select!(),
+            "WHERE l.sub_ref IN (SELECT value FROM json_each(?))"
+        ))
+        .map_err(rq)?;
+    let json = serde_json::to_string(&refs).map_err(StoreError::backend)?;
+    let mut rows = st.query([json]).map_err(rq)?;
+    while let Some(r) = rows.next().map_err(rq)? {
+        out.insert(text(r, "sub_ref")?, (context_from(r)?, ids_of(r)?));
+    }
+    Ok(out)
 }
 
-pub(crate) fn ids_of(row: &SqliteRow) -> StoreResult<LineIds> {
+pub(crate) fn ids_of(row: &impl Cols) -> StoreResult<LineIds> {
     Ok(LineIds {
         line_id: text(row, "id")?,
         order_id: text(row, "order_id")?,
@@ -75,90 +74,82 @@ macro_rules! email_columns {
 }
 pub(crate) use email_columns;
 
-async fn email_by_id(tx: &mut Tx, id: &str) -> StoreResult<EmailRecord> {
-    let row = sqlx::query(concat!(
-        "SELECT ",
-        email_columns!(),
-        " FROM emails e WHERE e.id = ?"
-    ))
-    .bind(id)
-    .fetch_optional(&mut **tx)
-    .await
-    .map_err(db)?
-    .ok_or(StoreError::NotFound { what: "email" })?;
-    email_from(&row, "e_")
+fn email_by_id(tx: &Tx, id: &str) -> StoreResult<EmailRecord> {
+    let mut st = tx
+        .prepare_cached(concat!(
+            "SELECT ",
+            email_columns!(),
+            " FROM emails e WHERE e.id = ?"
+        ))
+        .map_err(rq)?;
+    let mut rows = st.query([id]).map_err(rq)?;
+    let row = rows
+        .next()
+        .map_err(rq)?
+        .ok_or(StoreError::NotFound { what: "email" })?;
+    email_from(row, "e_")
 }
 
-async fn recent_resends(
-    tx: &mut Tx,
-    line_id: &str,
-    since: Timestamp,
-) -> StoreResult<Vec<ResendRecord>> {
-    let rows = sqlx::query(concat!(
-        "SELECT ",
-        email_columns!(),
-        ", e.requested_by FROM emails e
-         WHERE e.line_id = ? AND e.kind = 'resend' AND e.queued_at >= ? ORDER BY e.seq"
-    ))
-    .bind(line_id)
-    .bind(ts(since))
-    .fetch_all(&mut **tx)
-    .await
-    .map_err(db)?;
-    rows.iter()
-        .map(|r| {
-            Ok(ResendRecord {
-                email: email_from(r, "e_")?,
-                requested_by: opt_text(r, "requested_by")?
-                    .map(|id| uuid(&id).map(UserId::from_uuid))
-                    .transpose()?,
-            })
-        })
-        .collect()
+fn recent_resends(tx: &Tx, line_id: &str, since: Timestamp) -> StoreResult<Vec<ResendRecord>> {
+    let mut st = tx
+        .prepare_cached(concat!(
+            "SELECT ",
+            email_columns!(),
+            ", e.requested_by FROM emails e
+             WHERE e.line_id = ? AND e.kind = 'resend' AND e.queued_at >= ? ORDER BY e.seq"
+        ))
+        .map_err(rq)?;
+    let mut rows = st.query(params![line_id, ts(since)]).map_err(rq)?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().map_err(rq)? {
+        out.push(ResendRecord {
+            email: email_from(r, "e_")?,
+            requested_by: opt_text(r, "requested_by")?
+                .map(|id| uuid(&id).map(UserId::from_uuid))
+                .transpose()?,
+        });
+    }
+    Ok(out)
 }
 
-pub(crate) async fn update_line(
-    s: &SqliteStore,
+pub(crate) fn update_line(
+    tx: &Tx,
     sub_ref: &SubRef,
     request: UpdateRequest,
     decide: Decide,
 ) -> StoreResult<Option<Decided>> {
-    let mut tx = s.begin().await?;
-    let Some((line, ids)) = context_tx(&mut tx, sub_ref).await? else {
+    let Some((line, ids)) = context_tx(tx, sub_ref)? else {
         return Ok(None);
     };
     if let Some(key) = &request.idempotency
-        && let Some(email_id) = idempotency::replay(&mut tx, key).await?
+        && let Some(email_id) = idempotency::replay(tx, key)?
     {
-        let email = email_by_id(&mut tx, &email_id).await?;
-        tx.commit().await.map_err(db)?;
+        let email = email_by_id(tx, &email_id)?;
         return Ok(Some(Decided::Replayed { line, email }));
     }
-    let recent_resends = recent_resends(&mut tx, &ids.line_id, request.resends_since).await?;
+    let recent_resends = recent_resends(tx, &ids.line_id, request.resends_since)?;
     let snapshot = LineSnapshot {
         line,
         recent_resends,
     };
     let decided = match decide(&snapshot) {
         Decision::Apply(change) => {
-            let change = *change;
-            let email = write_change(&mut tx, &ids, change, request.actor, request.now).await?;
+            let email = write_change(tx, &ids, *change, request.actor, request.now)?;
             let email = match email {
                 Some(id) => {
                     if let Some(key) = &request.idempotency {
-                        idempotency::remember(&mut tx, key, "email", &id, request.now).await?;
+                        idempotency::remember(tx, key, "email", &id, request.now)?;
                     }
-                    Some(email_by_id(&mut tx, &id).await?)
+                    Some(email_by_id(tx, &id)?)
                 }
                 None => None,
             };
-            let (line, _) = context_tx(&mut tx, sub_ref)
-                .await?
-                .ok_or(StoreError::NotFound { what: "line" })?;
+            let (line, _) =
+                context_tx(tx, sub_ref)?.ok_or(StoreError::NotFound { what: "line" })?;
             Decided::Applied { line, email }
         }
         Decision::Refuse { refusal, events } => {
-            write_events(&mut tx, &ids, &events, request.actor, request.now).await?;
+            write_events(tx, &ids, &events, request.actor, request.now)?;
             Decided::Refused(refusal)
         }
         Decision::Replay(email) => Decided::Replayed {
@@ -166,121 +157,122 @@ pub(crate) async fn update_line(
             email,
         },
     };
-    tx.commit().await.map_err(db)?;
     Ok(Some(decided))
 }
 
-pub(crate) async fn write_events(
-    tx: &mut Tx,
+pub(crate) fn write_events(
+    tx: &Tx,
     ids: &LineIds,
     events: &[Event],
     actor: Option<UserId>,
     now: Timestamp,
 ) -> StoreResult<()> {
-    for event in events {
-        sqlx::query(
+    let mut st = tx
+        .prepare_cached(
             "INSERT INTO events (order_id, line_id, type, at, actor_id, data) VALUES (?, ?, ?, ?, ?, ?)",
         )
-        .bind(&ids.order_id)
-        .bind(&ids.line_id)
-        .bind(event.kind.as_str())
-        .bind(ts(now))
-        .bind(actor.map(|a| a.to_string()))
-        .bind(event.data.to_string())
-        .execute(&mut **tx)
-        .await
-        .map_err(db)?;
+        .map_err(rq)?;
+    let (at, actor) = (ts(now), actor.map(|a| a.to_string()));
+    for event in events {
+        st.execute(params![
+            ids.order_id,
+            ids.line_id,
+            event.kind.as_str(),
+            at,
+            actor,
+            event.data.to_string()
+        ])
+        .map_err(rq)?;
     }
     Ok(())
 }
 
 /// Writes one decided change; returns the id of the email it queued.
-pub(crate) async fn write_change(
-    tx: &mut Tx,
+pub(crate) fn write_change(
+    tx: &Tx,
     ids: &LineIds,
     change: LineChange,
     actor: Option<UserId>,
     now: Timestamp,
 ) -> StoreResult<Option<String>> {
     let st = &change.state;
-    sqlx::query(
+    tx.prepare_cached(
         "UPDATE lines SET stage = ?, status = ?, closed_reason = ?, closed_at = ?, first_sent_at = ?,
              closes_at = ?
          WHERE id = ?",
     )
-    .bind(st.stage.as_str())
-    .bind(st.status.as_str())
-    .bind(st.closed_reason.map(|r| r.as_str()))
-    .bind(opt_ts(st.closed_at))
-    .bind(opt_ts(st.first_sent_at))
-    .bind(opt_ts(st.closes_at))
-    .bind(&ids.line_id)
-    .execute(&mut **tx)
-    .await
-    .map_err(db)?;
+    .and_then(|mut q| {
+        q.execute(params![
+            st.stage.as_str(),
+            st.status.as_str(),
+            st.closed_reason.map(|r| r.as_str()),
+            opt_ts(st.closed_at),
+            opt_ts(st.first_sent_at),
+            opt_ts(st.closes_at),
+            ids.line_id
+        ])
+    })
+    .map_err(rq)?;
     if let Some(contact) = &change.contact {
-        sqlx::query(
+        tx.prepare_cached(
             "UPDATE lines SET contact_email = ?, contact_name = ?, locale = ? WHERE id = ?",
         )
-        .bind(contact.email.as_str())
-        .bind(&contact.name)
-        .bind(contact.locale.as_str())
-        .bind(&ids.line_id)
-        .execute(&mut **tx)
-        .await
-        .map_err(db)?;
+        .and_then(|mut q| {
+            q.execute(params![
+                contact.email.as_str(),
+                contact.name,
+                contact.locale.as_str(),
+                ids.line_id
+            ])
+        })
+        .map_err(rq)?;
     }
     if let Some(org) = &change.organization {
-        sqlx::query("UPDATE lines SET organization_id = ?, organization_name = ? WHERE id = ?")
-            .bind(&org.id)
-            .bind(&org.name)
-            .bind(&ids.line_id)
-            .execute(&mut **tx)
-            .await
-            .map_err(db)?;
+        tx.prepare_cached(
+            "UPDATE lines SET organization_id = ?, organization_name = ? WHERE id = ?",
+        )
+        .and_then(|mut q| q.execute(params![org.id, org.name, ids.line_id]))
+        .map_err(rq)?;
     }
     if let Some(link) = change.links {
-        sqlx::query("UPDATE emails SET link = ? WHERE line_id = ? AND link = 'live'")
-            .bind(link.as_str())
-            .bind(&ids.line_id)
-            .execute(&mut **tx)
-            .await
-            .map_err(db)?;
+        tx.prepare_cached("UPDATE emails SET link = ? WHERE line_id = ? AND link = 'live'")
+            .and_then(|mut q| q.execute(params![link.as_str(), ids.line_id]))
+            .map_err(rq)?;
     }
     if change.cancel_pending {
-        sqlx::query(
+        tx.prepare_cached(
             "UPDATE emails SET state = 'cancelled', next_attempt_at = NULL
              WHERE line_id = ? AND state IN ('queued', 'retrying')",
         )
-        .bind(&ids.line_id)
-        .execute(&mut **tx)
-        .await
-        .map_err(db)?;
+        .and_then(|mut q| q.execute([&ids.line_id]))
+        .map_err(rq)?;
     }
     let mut queued = None;
     if let Some(email) = &change.email {
         let id = email.id.to_string();
-        sqlx::query(
+        tx.prepare_cached(
             "INSERT INTO emails (id, line_id, kind, recipient, recipient_name, locale, requested_by,
                  message_id, state, queued_at, next_attempt_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)",
         )
-        .bind(&id)
-        .bind(&ids.line_id)
-        .bind(email.kind.as_str())
-        .bind(email.to.as_str())
-        .bind(&email.to_name)
-        .bind(email.locale.as_str())
-        .bind(email.requested_by.map(|u| u.to_string()))
-        .bind(&email.message_id)
-        .bind(ts(now))
-        .bind(ts(now))
-        .execute(&mut **tx)
-        .await
-        .map_err(db)?;
+        .and_then(|mut q| {
+            q.execute(params![
+                id,
+                ids.line_id,
+                email.kind.as_str(),
+                email.to.as_str(),
+                email.to_name,
+                email.locale.as_str(),
+                email.requested_by.map(|u| u.to_string()),
+                email.message_id,
+                ts(now),
+                ts(now)
+            ])
+        })
+        .map_err(rq)?;
         queued = Some(id);
     }
-    write_events(tx, ids, &change.events, actor, now).await?;
+    write_events(tx, ids, &change.events, actor, now)?;
     Ok(queued)
 }
 

@@ -1,7 +1,41 @@
 //! Mapping between SQLite text columns and domain values.
 
 use jiff::Timestamp;
-use provisio_store::StoreError;
+use provisio_store::{StoreError, StoreResult};
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+/// A result row read by column name, from sqlx (pooled reads) or rusqlite (the writer), so
+/// one mapping serves both.
+pub(crate) trait Cols {
+    fn text(&self, col: &str) -> StoreResult<String>;
+    fn opt_text(&self, col: &str) -> StoreResult<Option<String>>;
+    fn int(&self, col: &str) -> StoreResult<i64>;
+}
+
+impl Cols for SqliteRow {
+    fn text(&self, col: &str) -> StoreResult<String> {
+        self.try_get(col).map_err(StoreError::backend)
+    }
+    fn opt_text(&self, col: &str) -> StoreResult<Option<String>> {
+        self.try_get(col).map_err(StoreError::backend)
+    }
+    fn int(&self, col: &str) -> StoreResult<i64> {
+        self.try_get(col).map_err(StoreError::backend)
+    }
+}
+
+impl Cols for rusqlite::Row<'_> {
+    fn text(&self, col: &str) -> StoreResult<String> {
+        self.get(col).map_err(StoreError::backend)
+    }
+    fn opt_text(&self, col: &str) -> StoreResult<Option<String>> {
+        self.get(col).map_err(StoreError::backend)
+    }
+    fn int(&self, col: &str) -> StoreResult<i64> {
+        self.get(col).map_err(StoreError::backend)
+    }
+}
 
 /// Instants are stored with exactly six fractional digits so that text order is time order.
 pub(crate) fn ts(t: Timestamp) -> String {

@@ -2,62 +2,64 @@
 
 use jiff::Timestamp;
 use provisio_store::{IdempotencyKey, StoreError, StoreResult};
-use sqlx::{Row, Sqlite, Transaction};
+use rusqlite::{OptionalExtension, params};
 
+use crate::writer::{Tx, rq};
 use crate::{SqliteStore, db, parse_ts, ts};
 
 /// Looks up an idempotency key inside the transaction: the id of what it created, or a
 /// conflict when the key was used for another request.
-pub(crate) async fn replay(
-    tx: &mut Transaction<'static, Sqlite>,
-    key: &IdempotencyKey,
-) -> StoreResult<Option<String>> {
-    let row = sqlx::query(
-        "SELECT request_hash, resource_id, created_at FROM idempotency_keys WHERE user_id = ? AND key = ?",
-    )
-    .bind(key.user_id.to_string())
-    .bind(&key.key)
-    .fetch_optional(&mut **tx)
-    .await
-    .map_err(db)?;
-    let Some(row) = row else { return Ok(None) };
-    let created: String = row.try_get("created_at").map_err(db)?;
+pub(crate) fn replay(tx: &Tx, key: &IdempotencyKey) -> StoreResult<Option<String>> {
+    let user = key.user_id.to_string();
+    let row: Option<(String, String, String)> = tx
+        .prepare_cached(
+            "SELECT request_hash, resource_id, created_at FROM idempotency_keys WHERE user_id = ? AND key = ?",
+        )
+        .and_then(|mut q| {
+            q.query_row(params![user, key.key], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .optional()
+        })
+        .map_err(rq)?;
+    let Some((request_hash, resource_id, created)) = row else {
+        return Ok(None);
+    };
     if parse_ts(&created)? < key.not_before {
         // Expired: forget it and treat the request as new.
-        sqlx::query("DELETE FROM idempotency_keys WHERE user_id = ? AND key = ?")
-            .bind(key.user_id.to_string())
-            .bind(&key.key)
-            .execute(&mut **tx)
-            .await
-            .map_err(db)?;
+        tx.prepare_cached("DELETE FROM idempotency_keys WHERE user_id = ? AND key = ?")
+            .and_then(|mut q| q.execute(params![user, key.key]))
+            .map_err(rq)?;
         return Ok(None);
     }
-    if row.try_get::<String, _>("request_hash").map_err(db)? != key.request_hash {
+    if request_hash != key.request_hash {
         return Err(StoreError::IdempotencyConflict);
     }
-    Ok(Some(row.try_get("resource_id").map_err(db)?))
+    Ok(Some(resource_id))
 }
 
-pub(crate) async fn remember(
-    tx: &mut Transaction<'static, Sqlite>,
+pub(crate) fn remember(
+    tx: &Tx,
     key: &IdempotencyKey,
     kind: &str,
     resource_id: &str,
     now: Timestamp,
 ) -> StoreResult<()> {
-    sqlx::query(
+    tx.prepare_cached(
         "INSERT INTO idempotency_keys (user_id, key, request_hash, resource_kind, resource_id, created_at)
          VALUES (?, ?, ?, ?, ?, ?)",
     )
-    .bind(key.user_id.to_string())
-    .bind(&key.key)
-    .bind(&key.request_hash)
-    .bind(kind)
-    .bind(resource_id)
-    .bind(ts(now))
-    .execute(&mut **tx)
-    .await
-    .map_err(db)?;
+    .and_then(|mut q| {
+        q.execute(params![
+            key.user_id.to_string(),
+            key.key,
+            key.request_hash,
+            kind,
+            resource_id,
+            ts(now)
+        ])
+    })
+    .map_err(rq)?;
     Ok(())
 }
 

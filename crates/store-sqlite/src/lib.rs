@@ -10,9 +10,11 @@ mod idempotency;
 mod lines;
 mod orders;
 mod outbox;
+mod writer;
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -36,8 +38,11 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Clone)]
 pub struct SqliteStore {
+    /// Writes that are not on a hot path (admin, settings, purges) and migrations.
     writer: SqlitePool,
     reader: SqlitePool,
+    /// The hot write paths: line actions, orders, first sends, closure, the outbox.
+    direct: Arc<writer::Writer>,
 }
 
 impl SqliteStore {
@@ -65,12 +70,26 @@ impl SqliteStore {
             .connect_with(options.clone())
             .await
             .map_err(StoreError::backend)?;
+        let filename = options.get_filename().to_owned();
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
             .await
             .map_err(StoreError::backend)?;
-        Ok(Self { writer, reader })
+        let direct = Arc::new(writer::Writer::open(&filename, BUSY_TIMEOUT)?);
+        Ok(Self {
+            writer,
+            reader,
+            direct,
+        })
+    }
+
+    /// Runs `f` in a `BEGIN IMMEDIATE` transaction on the hot-path write connection.
+    pub(crate) fn writer_tx<R>(
+        &self,
+        f: impl FnOnce(&writer::Tx<'_>) -> StoreResult<R>,
+    ) -> StoreResult<R> {
+        self.direct.transaction(f)
     }
 
     pub(crate) async fn begin(&self) -> StoreResult<Transaction<'static, Sqlite>> {
@@ -179,7 +198,7 @@ impl Store for SqliteStore {
         request: UpdateRequest,
         decide: Decide,
     ) -> StoreResult<Option<Decided>> {
-        changes::update_line(self, sub_ref, request, decide).await
+        self.writer_tx(|tx| changes::update_line(tx, sub_ref, request, decide))
     }
     async fn line_emails(&self, sub_ref: &SubRef) -> StoreResult<Vec<EmailRecord>> {
         changes::line_emails(&self.reader, sub_ref).await
@@ -197,7 +216,7 @@ impl Store for SqliteStore {
         limit: u32,
         due: LineRule<'_>,
     ) -> StoreResult<usize> {
-        outbox::queue_first_sends(self, now, limit, due).await
+        self.writer_tx(|tx| outbox::queue_first_sends(tx, now, limit, due))
     }
     async fn close_lapsed(
         &self,
@@ -205,13 +224,13 @@ impl Store for SqliteStore {
         limit: u32,
         close: LineRule<'_>,
     ) -> StoreResult<usize> {
-        outbox::close_lapsed(self, now, limit, close).await
+        self.writer_tx(|tx| outbox::close_lapsed(tx, now, limit, close))
     }
     async fn claim_emails(&self, claim: ClaimRequest) -> StoreResult<Vec<ClaimedEmail>> {
-        outbox::claim(self, claim).await
+        self.writer_tx(|tx| outbox::claim(tx, &claim))
     }
     async fn finish_emails(&self, finished: Vec<Finished>) -> StoreResult<()> {
-        outbox::finish(self, finished).await
+        self.writer_tx(|tx| outbox::finish(tx, finished))
     }
     async fn release_leases(&self, owner: Option<&str>) -> StoreResult<u64> {
         outbox::release(self, owner).await

@@ -13,7 +13,7 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqlitePool};
 
 use crate::admin::company_from;
-use crate::{db, parse_opt_ts, parse_ts, stored, uuid};
+use crate::{Cols, db, parse_opt_ts, parse_ts, stored, uuid};
 
 /// The columns [`line_from`] reads, from [`lines_from!`].
 macro_rules! line_columns {
@@ -58,15 +58,15 @@ macro_rules! line_context_select {
 }
 pub(crate) use line_context_select;
 
-pub(crate) fn text(row: &SqliteRow, col: &str) -> StoreResult<String> {
-    row.try_get(col).map_err(db)
+pub(crate) fn text(row: &impl Cols, col: &str) -> StoreResult<String> {
+    row.text(col)
 }
 
-pub(crate) fn opt_text(row: &SqliteRow, col: &str) -> StoreResult<Option<String>> {
-    row.try_get(col).map_err(db)
+pub(crate) fn opt_text(row: &impl Cols, col: &str) -> StoreResult<Option<String>> {
+    row.opt_text(col)
 }
 
-pub(crate) fn line_from(row: &SqliteRow) -> StoreResult<Line> {
+pub(crate) fn line_from(row: &impl Cols) -> StoreResult<Line> {
     let status = stored("status", LineStatus::parse(&text(row, "status")?))?;
     let closed_reason = opt_text(row, "closed_reason")?
         .map(|r| stored("closed reason", ClosedReason::parse(&r)))
@@ -82,12 +82,12 @@ pub(crate) fn line_from(row: &SqliteRow) -> StoreResult<Line> {
         sub_ref: stored("sub_ref", SubRef::parse(&text(row, "sub_ref")?))?,
         line_number: stored(
             "line number",
-            u32::try_from(row.try_get::<i64, _>("line_number").map_err(db)?),
+            u32::try_from(row.int("line_number")?),
         )?,
         offer: stored("offer", OfferSku::parse(&text(row, "offer")?))?,
         quantity: stored(
             "quantity",
-            u32::try_from(row.try_get::<i64, _>("quantity").map_err(db)?),
+            u32::try_from(row.int("quantity")?),
         )?,
         requested_start_date: stored("date", text(row, "requested_start_date")?.parse::<Date>())?,
         contact_email: stored("contact", ContactEmail::parse(&text(row, "contact_email")?))?,
@@ -111,7 +111,7 @@ pub(crate) fn line_from(row: &SqliteRow) -> StoreResult<Line> {
 }
 
 /// An email from columns named `{prefix}id`, `{prefix}kind`, ….
-pub(crate) fn email_from(row: &SqliteRow, prefix: &str) -> StoreResult<EmailRecord> {
+pub(crate) fn email_from(row: &impl Cols, prefix: &str) -> StoreResult<EmailRecord> {
     let col = |c: &str| format!("{prefix}{c}");
     Ok(EmailRecord {
         id: uuid(&text(row, &col("id"))?)?,
@@ -123,10 +123,7 @@ pub(crate) fn email_from(row: &SqliteRow, prefix: &str) -> StoreResult<EmailReco
         state: stored("email state", EmailState::parse(&text(row, &col("state"))?))?,
         attempts: stored(
             "attempts",
-            u32::try_from(
-                row.try_get::<i64, _>(col("attempts").as_str())
-                    .map_err(db)?,
-            ),
+            u32::try_from(row.int(&col("attempts"))?),
         )?,
         queued_at: parse_ts(&text(row, &col("queued_at"))?)?,
         sent_at: parse_opt_ts(opt_text(row, &col("sent_at"))?)?,
@@ -134,7 +131,7 @@ pub(crate) fn email_from(row: &SqliteRow, prefix: &str) -> StoreResult<EmailReco
     })
 }
 
-pub(crate) fn context_from(row: &SqliteRow) -> StoreResult<LineContext> {
+pub(crate) fn context_from(row: &impl Cols) -> StoreResult<LineContext> {
     let distributor = match opt_text(row, "d_id")? {
         Some(_) => Some(company_from(row, "d_")?),
         None => None,

@@ -7,48 +7,62 @@ use provisio_store::{
     Created, NewOrderRecord, Order, OrderQuery, Page, Person, StoreError, StoreResult,
 };
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, Sqlite, SqlitePool, Transaction};
+use rusqlite::params;
+use sqlx::{Row, SqlitePool};
 
 use crate::admin::company_from;
 use crate::idempotency;
 use crate::lines::{like_pattern, line_columns, line_from, lines_from, scope_binds, split_page};
-use crate::{SqliteStore, db, parse_ts, stored, ts, unique_as, uuid};
+use crate::writer::{Constraint, Tx, constraint, rq};
+use crate::{SqliteStore, db, parse_ts, stored, ts, uuid};
 
 /// Reserves `n` consecutive numbers of a sequence; returns the first.
-async fn reserve(tx: &mut Transaction<'static, Sqlite>, name: &str, n: i64) -> StoreResult<i64> {
-    let last: i64 =
-        sqlx::query_scalar("UPDATE sequences SET value = value + ? WHERE name = ? RETURNING value")
-            .bind(n)
-            .bind(name)
-            .fetch_one(&mut **tx)
-            .await
-            .map_err(db)?;
+fn reserve(tx: &Tx, name: &str, n: i64) -> StoreResult<i64> {
+    let last: i64 = tx
+        .prepare_cached("UPDATE sequences SET value = value + ? WHERE name = ? RETURNING value")
+        .and_then(|mut q| q.query_row(params![n, name], |r| r.get(0)))
+        .map_err(rq)?;
     Ok(last - n + 1)
 }
 
-async fn web_order_id_taken(tx: &mut Transaction<'static, Sqlite>, id: &str) -> StoreResult<bool> {
-    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM orders WHERE web_order_id = ?")
-        .bind(id)
-        .fetch_one(&mut **tx)
-        .await
-        .map_err(db)?;
+fn web_order_id_taken(tx: &Tx, id: &str) -> StoreResult<bool> {
+    let n: i64 = tx
+        .prepare_cached("SELECT count(*) FROM orders WHERE web_order_id = ?")
+        .and_then(|mut q| q.query_row([id], |r| r.get(0)))
+        .map_err(rq)?;
     Ok(n > 0)
 }
 
 pub(crate) async fn create(s: &SqliteStore, new: NewOrderRecord) -> StoreResult<Created<Order>> {
-    let mut tx = s.begin().await?;
+    let written = s.writer_tx(|tx| write(tx, &new))?;
+    let (web_order_id, replayed) = match written {
+        Written::New(id) => (id, false),
+        Written::Replayed(id) => (id, true),
+    };
+    let order = by_web_id(&s.reader, &web_order_id)
+        .await?
+        .ok_or(StoreError::NotFound { what: "order" })?;
+    Ok(if replayed {
+        Created::Replayed(order)
+    } else {
+        Created::New(order)
+    })
+}
+
+enum Written {
+    New(WebOrderId),
+    Replayed(WebOrderId),
+}
+
+fn write(tx: &Tx, new: &NewOrderRecord) -> StoreResult<Written> {
     if let Some(key) = &new.idempotency
-        && let Some(web_id) = idempotency::replay(&mut tx, key).await?
+        && let Some(web_id) = idempotency::replay(tx, key)?
     {
-        tx.rollback().await.map_err(db)?;
         let id = stored("web order id", WebOrderId::parse(&web_id))?;
-        let order = by_web_id(&s.reader, &id)
-            .await?
-            .ok_or(StoreError::NotFound { what: "order" })?;
-        return Ok(Created::Replayed(order));
+        return Ok(Written::Replayed(id));
     }
     let web_order_id = match &new.web_order_id {
-        Some(id) if web_order_id_taken(&mut tx, id.as_str()).await? => {
+        Some(id) if web_order_id_taken(tx, id.as_str())? => {
             return Err(StoreError::AlreadyExists {
                 what: "an order with this web_order_id",
             });
@@ -56,74 +70,89 @@ pub(crate) async fn create(s: &SqliteStore, new: NewOrderRecord) -> StoreResult<
         Some(id) => id.clone(),
         None => loop {
             // Client-chosen ids may collide with generated ones; skip those numbers.
-            let n = reserve(&mut tx, "web_order_id", 1).await?;
+            let n = reserve(tx, "web_order_id", 1)?;
             let id = WebOrderId::from_number(n as u64);
-            if !web_order_id_taken(&mut tx, id.as_str()).await? {
+            if !web_order_id_taken(tx, id.as_str())? {
                 break id;
             }
         },
     };
     let order_id = uuid::Uuid::now_v7().to_string();
-    sqlx::query(
+    tx.prepare_cached(
         "INSERT INTO orders (id, web_order_id, partner_id, distributor_id, end_customer_name, locale, placed_by, placed_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     )
-    .bind(&order_id)
-    .bind(web_order_id.as_str())
-    .bind(new.partner_id.to_string())
-    .bind(new.distributor_id.map(|d| d.to_string()))
-    .bind(new.end_customer.as_str())
-    .bind(new.locale.as_str())
-    .bind(new.placed_by.to_string())
-    .bind(ts(new.placed_at))
-    .execute(&mut *tx)
-    .await
-    .map_err(|e| match &e {
-        sqlx::Error::Database(d) if d.is_foreign_key_violation() => StoreError::NotFound { what: "company or user" },
-        _ => unique_as("an order with this web_order_id")(e),
+    .and_then(|mut q| {
+        q.execute(params![
+            order_id,
+            web_order_id.as_str(),
+            new.partner_id.to_string(),
+            new.distributor_id.map(|d| d.to_string()),
+            new.end_customer.as_str(),
+            new.locale.as_str(),
+            new.placed_by.to_string(),
+            ts(new.placed_at)
+        ])
+    })
+    .map_err(|e| match constraint(&e) {
+        Some(Constraint::ForeignKey) => StoreError::NotFound {
+            what: "company or user",
+        },
+        Some(Constraint::Unique) => StoreError::AlreadyExists {
+            what: "an order with this web_order_id",
+        },
+        None => rq(e),
     })?;
-    let first_ref = reserve(&mut tx, "sub_ref", new.lines.len() as i64).await?;
-    for (i, l) in new.lines.iter().enumerate() {
-        let state = LineState::new(l.rsd_start);
-        sqlx::query(
+    let first_ref = reserve(tx, "sub_ref", new.lines.len() as i64)?;
+    let mut insert = tx
+        .prepare_cached(
             "INSERT INTO lines (id, order_id, line_number, sub_ref, offer, quantity, requested_start_date,
                 rsd_start_at, contact_email, contact_name, locale, stage, status)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
-        .bind(uuid::Uuid::now_v7().to_string())
-        .bind(&order_id)
-        .bind(i as i64 + 1)
-        .bind(SubRef::from_number((first_ref + i as i64) as u64).as_str())
-        .bind(l.line.offer.as_str())
-        .bind(i64::from(l.line.quantity))
-        .bind(l.line.requested_start_date.to_string())
-        .bind(ts(l.rsd_start))
-        .bind(l.line.contact_email.as_str())
-        .bind(l.line.contact_name.as_ref().map(|n| n.as_str()))
-        .bind(l.line.locale.as_str())
-        .bind(state.stage.as_str())
-        .bind(state.status.as_str())
-        .execute(&mut *tx)
-        .await
-        .map_err(unique_as("a line with this subscription reference"))?;
+        .map_err(rq)?;
+    for (i, l) in new.lines.iter().enumerate() {
+        let state = LineState::new(l.rsd_start);
+        insert
+            .execute(params![
+                uuid::Uuid::now_v7().to_string(),
+                order_id,
+                i as i64 + 1,
+                SubRef::from_number((first_ref + i as i64) as u64).as_str(),
+                l.line.offer.as_str(),
+                i64::from(l.line.quantity),
+                l.line.requested_start_date.to_string(),
+                ts(l.rsd_start),
+                l.line.contact_email.as_str(),
+                l.line.contact_name.as_ref().map(|n| n.as_str()),
+                l.line.locale.as_str(),
+                state.stage.as_str(),
+                state.status.as_str()
+            ])
+            .map_err(|e| match constraint(&e) {
+                Some(Constraint::Unique) => StoreError::AlreadyExists {
+                    what: "a line with this subscription reference",
+                },
+                _ => rq(e),
+            })?;
     }
-    sqlx::query("INSERT INTO events (order_id, type, at, actor_id, data) VALUES (?, ?, ?, ?, ?)")
-        .bind(&order_id)
-        .bind(new.event.kind.as_str())
-        .bind(ts(new.placed_at))
-        .bind(new.actor.to_string())
-        .bind(new.event.data.to_string())
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
+    tx.prepare_cached(
+        "INSERT INTO events (order_id, type, at, actor_id, data) VALUES (?, ?, ?, ?, ?)",
+    )
+    .and_then(|mut q| {
+        q.execute(params![
+            order_id,
+            new.event.kind.as_str(),
+            ts(new.placed_at),
+            new.actor.to_string(),
+            new.event.data.to_string()
+        ])
+    })
+    .map_err(rq)?;
     if let Some(key) = &new.idempotency {
-        idempotency::remember(&mut tx, key, "order", web_order_id.as_str(), new.placed_at).await?;
+        idempotency::remember(tx, key, "order", web_order_id.as_str(), new.placed_at)?;
     }
-    tx.commit().await.map_err(db)?;
-    let order = by_web_id(&s.writer, &web_order_id)
-        .await?
-        .ok_or(StoreError::NotFound { what: "order" })?;
-    Ok(Created::New(order))
+    Ok(Written::New(web_order_id))
 }
 
 const ORDER_SELECT: &str =

@@ -3,46 +3,46 @@
 
 use jiff::Timestamp;
 use provisio_domain::delivery::Outcome;
-use provisio_domain::{ContactEmail, Event, EventType, Locale, OfferPolicies};
+use provisio_domain::{ContactEmail, Event, EventType, Locale, OfferPolicies, OfferSku};
 use provisio_store::{
-    ClaimRequest, ClaimedEmail, Finished, LineChange, LineContext, LineRule, StoreResult,
+    ClaimRequest, ClaimedEmail, EmailRecord, Finished, LineChange, LineContext, LineRule,
+    StoreResult,
 };
+use rusqlite::{OptionalExtension, params};
 use serde_json::json;
-use sqlx::Row;
 
-use crate::changes::{LineIds, Tx, contexts_tx, email_columns, ids_of, write_change, write_events};
+use crate::changes::{LineIds, contexts_tx, email_columns, ids_of, write_change, write_events};
 use crate::lines::{context_from, email_from, line_context_select, opt_text, text};
-use crate::{SqliteStore, db, stored, ts};
+use crate::writer::{Tx, rq};
+use crate::{Cols, SqliteStore, db, stored, ts};
 
 /// Applies `apply` to each candidate row in one transaction; returns how many changed.
-async fn apply_each(
-    s: &SqliteStore,
+fn apply_each(
+    tx: &Tx,
     sql: &'static str,
     now: Timestamp,
     limit: u32,
     apply: LineRule<'_>,
 ) -> StoreResult<usize> {
-    let mut tx = s.begin().await?;
-    let rows = sqlx::query(sql)
-        .bind(ts(now))
-        .bind(i64::from(limit))
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(db)?;
+    let mut st = tx.prepare_cached(sql).map_err(rq)?;
+    let mut rows = st.query(params![ts(now), i64::from(limit)]).map_err(rq)?;
+    let mut candidates = Vec::new();
+    while let Some(row) = rows.next().map_err(rq)? {
+        candidates.push((context_from(row)?, ids_of(row)?));
+    }
+    drop(rows);
     let mut changed = 0;
-    for row in &rows {
-        let line = context_from(row)?;
+    for (line, ids) in candidates {
         if let Some(change) = apply(&line) {
-            write_change(&mut tx, &ids_of(row)?, change, None, now).await?;
+            write_change(tx, &ids, change, None, now)?;
             changed += 1;
         }
     }
-    tx.commit().await.map_err(db)?;
     Ok(changed)
 }
 
-pub(crate) async fn queue_first_sends(
-    s: &SqliteStore,
+pub(crate) fn queue_first_sends(
+    tx: &Tx,
     now: Timestamp,
     limit: u32,
     due: LineRule<'_>,
@@ -53,11 +53,11 @@ pub(crate) async fn queue_first_sends(
            AND NOT EXISTS (SELECT 1 FROM emails x WHERE x.line_id = l.id AND x.state <> 'cancelled')
          ORDER BY l.rsd_start_at, l.seq LIMIT ?2"
     );
-    apply_each(s, SQL, now, limit, due).await
+    apply_each(tx, SQL, now, limit, due)
 }
 
-pub(crate) async fn close_lapsed(
-    s: &SqliteStore,
+pub(crate) fn close_lapsed(
+    tx: &Tx,
     now: Timestamp,
     limit: u32,
     close: LineRule<'_>,
@@ -68,74 +68,90 @@ pub(crate) async fn close_lapsed(
            AND l.stage NOT IN ('provisioned', 'cancelled')
          ORDER BY l.closes_at, l.seq LIMIT ?2"
     );
-    apply_each(s, SQL, now, limit, close).await
+    apply_each(tx, SQL, now, limit, close)
 }
 
-pub(crate) async fn claim(s: &SqliteStore, claim: ClaimRequest) -> StoreResult<Vec<ClaimedEmail>> {
+/// A due email as claimed, before its line is attached.
+struct Due {
+    email: EmailRecord,
+    to_name: Option<String>,
+    locale: Locale,
+    message_id: String,
+    sub_ref: String,
+}
+
+pub(crate) fn claim(tx: &Tx, claim: &ClaimRequest) -> StoreResult<Vec<ClaimedEmail>> {
     let limit = i64::try_from(claim.token_hashes.len()).unwrap_or(i64::MAX);
     if limit == 0 {
         return Ok(vec![]);
     }
-    let mut tx = s.begin().await?;
-    let rows = sqlx::query(concat!(
-        "SELECT * FROM (
-           SELECT ",
-        email_columns!(),
-        ", e.seq, e.recipient_name, e.locale AS e_locale,
-                  e.message_id, l.sub_ref
-           FROM emails e JOIN lines l ON l.id = e.line_id WHERE e.next_attempt_at <= ?1
-           UNION ALL
-           SELECT ",
-        email_columns!(),
-        ", e.seq, e.recipient_name, e.locale AS e_locale,
-                  e.message_id, l.sub_ref
-           FROM emails e JOIN lines l ON l.id = e.line_id WHERE e.lease_until < ?2
-         ) ORDER BY seq LIMIT ?3"
-    ))
-    .bind(ts(claim.now))
-    .bind(ts(claim.real_now))
-    .bind(limit)
-    .fetch_all(&mut *tx)
-    .await
-    .map_err(db)?;
-    let refs: Vec<String> = rows
-        .iter()
-        .map(|r| text(r, "sub_ref"))
-        .collect::<StoreResult<_>>()?;
-    let lines = contexts_tx(&mut tx, refs.iter().map(String::as_str)).await?;
-    let mut claimed = Vec::with_capacity(rows.len());
-    for (row, sub_ref) in rows.iter().zip(&refs) {
-        let email = email_from(row, "e_")?;
-        let Some((line, ids)) = lines.get(sub_ref) else {
-            continue;
-        };
-        if let Some(reason) = overtaken(line, &email.to) {
-            cancel_overtaken(&mut tx, ids, &email.id.to_string(), reason, claim.now).await?;
-            continue;
-        }
-        let token = claimed.len();
-        sqlx::query(
+    let mut st = tx
+        .prepare_cached(concat!(
+            "SELECT * FROM (
+               SELECT ",
+            email_columns!(),
+            ", e.seq, e.recipient_name, e.locale AS e_locale,
+                      e.message_id, l.sub_ref
+               FROM emails e JOIN lines l ON l.id = e.line_id WHERE e.next_attempt_at <= ?1
+               UNION ALL
+               SELECT ",
+            email_columns!(),
+            ", e.seq, e.recipient_name, e.locale AS e_locale,
+                      e.message_id, l.sub_ref
+               FROM emails e JOIN lines l ON l.id = e.line_id WHERE e.lease_until < ?2
+             ) ORDER BY seq LIMIT ?3"
+        ))
+        .map_err(rq)?;
+    let mut rows = st
+        .query(params![ts(claim.now), ts(claim.real_now), limit])
+        .map_err(rq)?;
+    let mut due = Vec::new();
+    while let Some(row) = rows.next().map_err(rq)? {
+        due.push(Due {
+            email: email_from(row, "e_")?,
+            to_name: opt_text(row, "recipient_name")?,
+            locale: stored("locale", Locale::parse(&text(row, "e_locale")?))?,
+            message_id: text(row, "message_id")?,
+            sub_ref: text(row, "sub_ref")?,
+        });
+    }
+    drop(rows);
+    let lines = contexts_tx(tx, due.iter().map(|d| d.sub_ref.as_str()))?;
+    let mut take = tx
+        .prepare_cached(
             "UPDATE emails SET state = 'sending', next_attempt_at = NULL, lease_owner = ?,
                  lease_until = ?, token_hash = ?
              WHERE id = ?",
         )
-        .bind(&claim.owner)
-        .bind(ts(claim.lease_until))
-        .bind(&claim.token_hashes[token])
-        .bind(email.id.to_string())
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
+        .map_err(rq)?;
+    let lease_until = ts(claim.lease_until);
+    let mut claimed = Vec::with_capacity(due.len());
+    for d in due {
+        let Some((line, ids)) = lines.get(&d.sub_ref) else {
+            continue;
+        };
+        let email_id = d.email.id.to_string();
+        if let Some(reason) = overtaken(line, &d.email.to) {
+            cancel_overtaken(tx, ids, &email_id, reason, claim.now)?;
+            continue;
+        }
+        let token = claimed.len();
+        take.execute(params![
+            claim.owner,
+            lease_until,
+            claim.token_hashes[token],
+            email_id
+        ])
+        .map_err(rq)?;
         claimed.push(ClaimedEmail {
-            to_name: opt_text(row, "recipient_name")?,
-            locale: stored("locale", Locale::parse(&text(row, "e_locale")?))?,
-            message_id: text(row, "message_id")?,
+            to_name: d.to_name,
+            locale: d.locale,
+            message_id: d.message_id,
             token,
-            email,
+            email: d.email,
             line: line.clone(),
         });
     }
-    tx.commit().await.map_err(db)?;
     Ok(claimed)
 }
 
@@ -153,36 +169,57 @@ fn overtaken(line: &LineContext, to: &ContactEmail) -> Option<&'static str> {
     }
 }
 
-async fn cancel_overtaken(
-    tx: &mut Tx,
+fn cancel_overtaken(
+    tx: &Tx,
     ids: &LineIds,
     email_id: &str,
     reason: &str,
     now: Timestamp,
 ) -> StoreResult<()> {
-    sqlx::query(
+    tx.prepare_cached(
         "UPDATE emails SET state = 'cancelled', next_attempt_at = NULL, lease_owner = NULL,
              lease_until = NULL, link = CASE link WHEN 'live' THEN 'revoked' ELSE link END
          WHERE id = ?",
     )
-    .bind(email_id)
-    .execute(&mut **tx)
-    .await
-    .map_err(db)?;
+    .and_then(|mut q| q.execute([email_id]))
+    .map_err(rq)?;
     let event = Event::new(
         EventType::EmailCancelled,
         json!({ "email_id": email_id, "reason": reason }),
     );
-    write_events(tx, ids, &[event], None, now).await
+    write_events(tx, ids, &[event], None, now)
 }
 
-pub(crate) async fn finish(s: &SqliteStore, finished: Vec<Finished>) -> StoreResult<()> {
+fn offer_policies(tx: &Tx) -> StoreResult<OfferPolicies> {
+    let mut st = tx
+        .prepare_cached("SELECT offer, window_days FROM offer_policies ORDER BY offer")
+        .map_err(rq)?;
+    let mut rows = st.query([]).map_err(rq)?;
+    let mut entries = Vec::new();
+    while let Some(r) = rows.next().map_err(rq)? {
+        entries.push((
+            stored("offer", OfferSku::parse(&r.text("offer")?))?,
+            stored("window", u32::try_from(r.int("window_days")?))?,
+        ));
+    }
+    Ok(OfferPolicies::from_entries(entries))
+}
+
+pub(crate) fn finish(tx: &Tx, finished: Vec<Finished>) -> StoreResult<()> {
     if finished.is_empty() {
         return Ok(());
     }
-    let mut tx = s.begin().await?;
-    let policies = OfferPolicies::from_entries(crate::admin::offer_policies(&mut *tx).await?);
+    let policies = offer_policies(tx)?;
     // Record every attempt first, then load the lines they touched in one query.
+    let mut record = tx
+        .prepare_cached(
+            "UPDATE emails SET state = ?, attempts = attempts + 1, sent_at = ?, next_attempt_at = ?,
+                 last_reply = ?, lease_owner = NULL, lease_until = NULL
+             WHERE id = ? AND lease_owner = ? AND state = 'sending'
+             RETURNING kind, recipient, attempts,
+                 (SELECT sub_ref FROM lines WHERE lines.id = emails.line_id) AS sub_ref",
+        )
+        .map_err(rq)?;
     let mut recorded = Vec::with_capacity(finished.len());
     for f in finished {
         let (state, sent_at, next_at) = match &f.outcome {
@@ -190,34 +227,41 @@ pub(crate) async fn finish(s: &SqliteStore, finished: Vec<Finished>) -> StoreRes
             Outcome::RetryAt { at, .. } => ("retrying", None, Some(ts(*at))),
             Outcome::Failed { .. } => ("failed", None, None),
         };
-        let row = sqlx::query(
-            "UPDATE emails SET state = ?, attempts = attempts + 1, sent_at = ?, next_attempt_at = ?,
-                 last_reply = ?, lease_owner = NULL, lease_until = NULL
-             WHERE id = ? AND lease_owner = ? AND state = 'sending'
-             RETURNING kind, recipient, attempts,
-                 (SELECT sub_ref FROM lines WHERE lines.id = emails.line_id) AS sub_ref",
-        )
-        .bind(state)
-        .bind(sent_at)
-        .bind(next_at)
-        .bind(f.outcome.reply())
-        .bind(f.email_id.to_string())
-        .bind(&f.owner)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db)?;
+        let row = record
+            .query_row(
+                params![
+                    state,
+                    sent_at,
+                    next_at,
+                    f.outcome.reply(),
+                    f.email_id.to_string(),
+                    f.owner
+                ],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, i64>(2)?,
+                        r.get::<_, String>(3)?,
+                    ))
+                },
+            )
+            .optional()
+            .map_err(rq)?;
         // Lost the lease (we were too slow and someone else took over): their result counts.
-        let Some(row) = row else { continue };
+        let Some((kind, to, attempts, sub_ref)) = row else {
+            continue;
+        };
         let data = json!({
             "email_id": f.email_id.to_string(),
-            "kind": text(&row, "kind")?,
-            "to": text(&row, "recipient")?,
-            "attempts": row.try_get::<i64, _>("attempts").map_err(db)?,
+            "kind": kind,
+            "to": to,
+            "attempts": attempts,
             "reply": f.outcome.reply(),
         });
-        recorded.push((text(&row, "sub_ref")?, data, f));
+        recorded.push((sub_ref, data, f));
     }
-    let mut lines = contexts_tx(&mut tx, recorded.iter().map(|(r, _, _)| r.as_str())).await?;
+    let mut lines = contexts_tx(tx, recorded.iter().map(|(r, _, _)| r.as_str()))?;
     for (sub_ref, mut data, f) in recorded {
         let Some((line, ids)) = lines.get_mut(&sub_ref) else {
             continue;
@@ -239,22 +283,22 @@ pub(crate) async fn finish(s: &SqliteStore, finished: Vec<Finished>) -> StoreRes
                         line.line.state = t.line.clone();
                         let mut change = LineChange::new(t.line);
                         change.events = events;
-                        write_change(&mut tx, ids, change, None, f.at).await?;
+                        write_change(tx, ids, change, None, f.at)?;
                     }
                     None => {
                         let event = Event::new(EventType::EmailSent, data.take());
-                        write_events(&mut tx, ids, &[event], None, f.at).await?;
+                        write_events(tx, ids, &[event], None, f.at)?;
                     }
                 }
             }
             Outcome::Failed { .. } => {
                 let event = Event::new(EventType::EmailFailed, data.take());
-                write_events(&mut tx, ids, &[event], None, f.at).await?;
+                write_events(tx, ids, &[event], None, f.at)?;
             }
             Outcome::RetryAt { .. } => {}
         }
     }
-    tx.commit().await.map_err(db)
+    Ok(())
 }
 
 pub(crate) async fn release(s: &SqliteStore, owner: Option<&str>) -> StoreResult<u64> {
