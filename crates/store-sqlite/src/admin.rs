@@ -226,3 +226,20 @@ pub(crate) async fn set_offer_policy(s: &SqliteStore, change: PolicyChange) -> S
         .map_err(db)?;
     tx.commit().await.map_err(db)
 }
+
+pub(crate) async fn set_password_hash(
+    s: &SqliteStore,
+    user: UserId,
+    hash: Option<&str>,
+) -> StoreResult<()> {
+    let done = sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+        .bind(hash)
+        .bind(user.to_string())
+        .execute(&s.writer)
+        .await
+        .map_err(db)?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound { what: "user" });
+    }
+    Ok(())
+}

@@ -238,4 +238,7 @@ impl Store for SqliteStore {
     async fn purge_idempotency_keys(&self, before: Timestamp) -> StoreResult<u64> {
         idempotency::purge(self, before).await
     }
+    async fn set_password_hash(&self, user: UserId, hash: Option<&str>) -> StoreResult<()> {
+        admin::set_password_hash(self, user, hash).await
+    }
 }

@@ -100,6 +100,7 @@ pub async fn story(store: &dyn Store) {
     store.migrate().await.expect("migrating twice is harmless");
     store.ping().await.unwrap();
     companies_and_users(store).await;
+    passwords(store).await;
     orders(store).await;
     policies(store).await;
     outbox::story(store).await;
@@ -171,6 +172,35 @@ async fn companies_and_users(store: &dyn Store) {
         store.create_api_key(pia.id, "hash-1", now()).await,
         Err(StoreError::AlreadyExists { .. })
     ));
+}
+
+/// A user's password hash is replaced or removed in place; an unknown user is `NotFound`.
+async fn passwords(store: &dyn Store) {
+    let email = ContactEmail::parse("pia@acme.test").unwrap();
+    let pia = store.user_by_email(&email).await.unwrap().unwrap();
+    store
+        .set_password_hash(pia.id, Some("$argon2id$new"))
+        .await
+        .unwrap();
+    let stored = store.user_by_email(&email).await.unwrap().unwrap();
+    assert_eq!(stored.password_hash.as_deref(), Some("$argon2id$new"));
+    assert_eq!(
+        (stored.id, stored.role, stored.can_resend),
+        (pia.id, pia.role, pia.can_resend),
+        "nothing else changes"
+    );
+    store.set_password_hash(pia.id, None).await.unwrap();
+    let stored = store.user_by_email(&email).await.unwrap().unwrap();
+    assert_eq!(stored.password_hash, None);
+    let nobody = provisio_domain::UserId::from_uuid(uuid::Uuid::now_v7());
+    assert!(matches!(
+        store.set_password_hash(nobody, Some("$argon2id$x")).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    store
+        .set_password_hash(pia.id, Some("$argon2id$stub"))
+        .await
+        .unwrap();
 }
 
 async fn orders(store: &dyn Store) {

@@ -104,4 +104,8 @@ pub trait Store: Send + Sync + 'static {
     async fn release_leases(&self, owner: Option<&str>) -> StoreResult<u64>;
     /// Forgets idempotency keys created before `before`.
     async fn purge_idempotency_keys(&self, before: Timestamp) -> StoreResult<u64>;
+
+    /// Replaces (or, with `None`, removes) a user's web sign-in password hash (an Argon2 PHC
+    /// string). `NotFound` when there is no such user.
+    async fn set_password_hash(&self, user: UserId, hash: Option<&str>) -> StoreResult<()>;
 }
