@@ -2,6 +2,7 @@
 //! the service rejects, such as an invalid email address).
 
 mod import;
+mod resend;
 mod show;
 
 use std::io::BufRead;
@@ -56,6 +57,22 @@ enum Command {
     /// Import and look up orders.
     #[command(subcommand)]
     Order(OrderCommand),
+    /// Resend the provisioning email of a line as a user, with every rule of the API: the
+    /// user's permission (else the ordering contact to ask is named), the point of no return
+    /// (the admin portal is named), cancelled lines, at most 5 resends per line per hour.
+    /// The email is queued at once; a running `provisio serve` sends it within seconds.
+    /// Exits 1 when refused, with the reason.
+    Resend {
+        /// The line's subscription reference, e.g. Sub1000042.
+        #[arg(value_name = "SUB_REF")]
+        sub_ref: String,
+        /// The user who asks (their email); their rights decide.
+        #[arg(long = "as", value_name = "EMAIL")]
+        as_user: String,
+        /// Print the queued email as JSON (the API's Email shape).
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Args)]
@@ -140,7 +157,7 @@ enum OrderCommand {
         #[arg(long = "as", value_name = "EMAIL")]
         as_user: String,
     },
-    /// Show an order with its lines.
+    /// Show an order with its lines: each line's stage, status, deadline and last email.
     Show {
         order_id: String,
         /// Print the order as JSON (the API's shape).
@@ -163,6 +180,11 @@ impl From<anyhow::Error> for Failure {
 
 impl From<AppError> for Failure {
     fn from(e: AppError) -> Self {
+        // The API hides internal causes from clients; the operator at the console needs them.
+        let e = match e {
+            AppError::Internal(error) => return Failure { code: 1, error },
+            e => e,
+        };
         let usage = matches!(
             e.code(),
             Code::InvalidRequest | Code::Unprocessable | Code::InvalidEmail
@@ -298,6 +320,11 @@ async fn command(app: &App, command: Command) -> Result<(), Failure> {
         Command::Order(OrderCommand::Show { order_id, json }) => {
             show::run(app, &order_id, json).await?
         }
+        Command::Resend {
+            sub_ref,
+            as_user,
+            json,
+        } => resend::run(app, &sub_ref, &as_user, json).await?,
     }
     Ok(())
 }

@@ -170,13 +170,15 @@ pub(crate) async fn help_everywhere_and_usage_errors_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let commands = "serve,migrate,company,company create,user,user create,api-key,\
-                    api-key create,order,order import,order show";
+                    api-key create,order,order import,order show,resend";
     for cmd in std::iter::once("").chain(commands.split(',')) {
         let out = cli(d, &format!("{cmd} --help")).await;
         assert!(out.ok().contains("Usage"), "provisio {cmd} --help: {out}");
     }
     let top = cli(d, "--help").await;
-    for cmd in ["serve", "migrate", "company", "user", "api-key", "order"] {
+    for cmd in [
+        "serve", "migrate", "company", "user", "api-key", "order", "resend",
+    ] {
         assert!(
             top.stdout.contains(cmd),
             "top-level help lacks {cmd}: {top}"

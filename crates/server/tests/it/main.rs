@@ -7,6 +7,7 @@ mod admin;
 mod bad_input;
 mod bad_requests;
 mod cli;
+mod cli_resend;
 mod cli_serve;
 mod contact;
 mod delivery;

@@ -1,0 +1,103 @@
+//! `provisio resend SUB_REF --as EMAIL`: R2 at the command line, as that user, with every rule
+//! of the API (R3 PONR, R5 permission, R10 rate limit, cancelled lines). The email is queued;
+//! the running server's scheduler, which polls the outbox every second, sends it.
+
+use anyhow::anyhow;
+use jiff::SignedDuration;
+use provisio_domain::ContactEmail;
+
+use crate::api::dto::{self, EmailDto};
+use crate::app::App;
+use crate::cli::Failure;
+use crate::error::{AppError, Code};
+
+pub async fn run(app: &App, sub_ref: &str, as_user: &str, json: bool) -> Result<(), Failure> {
+    // A malformed address is a usage error (2); a well-formed one nobody has is not (1).
+    ContactEmail::parse(as_user).map_err(|e| Failure {
+        code: 2,
+        error: anyhow!("--as: {e}"),
+    })?;
+    let actor = app
+        .actor_by_email(as_user)
+        .await
+        .map_err(|e| match e.code() {
+            // The address parsed above, so the only invalid input left is "no such user".
+            Code::Unprocessable => Failure {
+                code: 1,
+                error: anyhow!("--as {as_user}: no user has this email"),
+            },
+            _ => Failure::from(e),
+        })?;
+    let resent = app
+        .resend(&actor, sub_ref, None)
+        .await
+        .map_err(|e| refused(app, sub_ref, as_user, e))?;
+    let email = &resent.email;
+    if json {
+        let dto = EmailDto::from(email);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&dto).map_err(anyhow::Error::from)?
+        );
+        return Ok(());
+    }
+    let line = &resent.line;
+    println!(
+        "queued the provisioning email of {} (order {}, line {}, {} x{} for {}) to {} as {}: email {} ({})",
+        line.line.sub_ref,
+        line.web_order_id,
+        line.line.line_number,
+        line.line.offer,
+        line.line.quantity,
+        line.end_customer,
+        email.to,
+        actor.email,
+        email.id,
+        email.state,
+    );
+    println!(
+        "a running `provisio serve` sends it within seconds; `provisio order show {}` shows its delivery",
+        line.web_order_id
+    );
+    Ok(())
+}
+
+/// A refusal with the problem's own words: permission_denied names the ordering contact,
+/// past_point_of_no_return the admin portal, resend_rate_limited when to try again.
+fn refused(app: &App, sub_ref: &str, as_user: &str, e: AppError) -> Failure {
+    let why = match e.code() {
+        Code::Internal => return Failure::from(e),
+        Code::NotFound => {
+            return Failure {
+                code: 1,
+                error: anyhow!("{sub_ref}: no such subscription line, or {as_user} may not see it"),
+            };
+        }
+        Code::PermissionDenied => ", permission denied",
+        Code::PastPointOfNoReturn => ", past the point of no return",
+        Code::ResendRateLimited => ", rate limited",
+        // The detail says it all ("the line is cancelled").
+        _ => "",
+    };
+    let detail = e.problem()["detail"]
+        .as_str()
+        .unwrap_or("refused")
+        .to_owned();
+    let retry = match e {
+        AppError::RateLimited {
+            retry_after_secs, ..
+        } => {
+            let secs = i64::try_from(retry_after_secs).unwrap_or(i64::MAX);
+            app.clock
+                .now()
+                .saturating_add(SignedDuration::from_secs(secs))
+                .map(|t| format!(" (at {})", dto::time(t)))
+                .unwrap_or_default()
+        }
+        _ => String::new(),
+    };
+    Failure {
+        code: 1,
+        error: anyhow!("cannot resend {sub_ref} as {as_user}{why}: {detail}{retry}"),
+    }
+}
