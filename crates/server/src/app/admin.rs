@@ -130,6 +130,30 @@ impl App {
         Ok(CreatedKey { id, key, user })
     }
 
+    /// Replaces a user's web sign-in password, checked and hashed as at creation; only the
+    /// Argon2 hash is stored.
+    pub async fn set_password(
+        &self,
+        caller: &Caller,
+        email: &str,
+        password: &str,
+    ) -> AppResult<User> {
+        caller.ensure_admin()?;
+        let user = match ContactEmail::parse(email) {
+            Ok(email) => self.store.user_by_email(&email).await?,
+            Err(_) => None,
+        }
+        .ok_or_else(|| AppError::not_found("user"))?;
+        let hash =
+            secrets::hash_password(password).map_err(|m| AppError::invalid("password", m))?;
+        self.store.set_password_hash(user.id, Some(&hash)).await?;
+        tracing::info!(user = %user.id, email = %user.email.masked(), "password set");
+        Ok(User {
+            password_hash: Some(hash),
+            ..user
+        })
+    }
+
     /// Every stored policy; offers without one use [`DEFAULT_WINDOW_DAYS`].
     pub async fn offer_policies(&self) -> AppResult<(Vec<(OfferSku, u32)>, u32)> {
         Ok((self.store.offer_policies().await?, DEFAULT_WINDOW_DAYS))

@@ -56,6 +56,23 @@ pub fn hash_password(password: &str) -> Result<String, String> {
         .map_err(|e| format!("could not hash the password: {e}"))
 }
 
+/// A fresh sign-in password: four groups of four characters from an alphabet without look-alikes
+/// (`0`/`O`, `1`/`l`), 80 random bits, e.g. `k7dq-m2xa-…`.
+pub fn new_password() -> String {
+    const ALPHABET: &[u8; 32] = b"abcdefghijkmnpqrstuvwxyz23456789";
+    let bytes: [u8; 16] = rand::rng().random();
+    let chars: Vec<char> = bytes
+        .iter()
+        // 256 is a multiple of 32, so every character is equally likely.
+        .map(|b| char::from(ALPHABET[usize::from(b % 32)]))
+        .collect();
+    chars
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
 pub fn verify_password(password: &str, phc: &str) -> bool {
     PasswordHash::new(phc)
         .map(|h| {
@@ -79,6 +96,18 @@ mod tests {
         assert_eq!(hash_api_key(&a).len(), 64);
         assert_ne!(hash_api_key(&a), a);
         assert_eq!(hash_api_key(&a), hash_api_key(&a));
+    }
+
+    #[test]
+    fn new_passwords_are_random_long_enough_and_hashable() {
+        let (a, b) = (new_password(), new_password());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 19, "{a}");
+        assert!(
+            a.chars().all(|c| c == '-' || c.is_ascii_alphanumeric()),
+            "{a}"
+        );
+        assert!(verify_password(&a, &hash_password(&a).unwrap()));
     }
 
     #[test]
