@@ -28,6 +28,17 @@ impl Clock {
         Self::new(true)
     }
 
+    /// A test clock that starts `offset` from real time, which may be in the past (the demo
+    /// replays its history on one); it only moves forward from there.
+    pub fn test_at(offset: SignedDuration) -> Self {
+        let clock = Self::new(true);
+        clock
+            .inner
+            .offset_micros
+            .store(offset.as_micros() as i64, Ordering::SeqCst);
+        clock
+    }
+
     fn new(test_clock: bool) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -92,5 +103,14 @@ mod tests {
         // A stale, smaller offset does not move business time back.
         test.set_offset(SignedDuration::from_hours(1));
         assert!(test.now() > Timestamp::now() + SignedDuration::from_hours(23));
+    }
+
+    #[test]
+    fn a_test_clock_may_start_in_the_past_and_move_forward() {
+        let past = Clock::test_at(SignedDuration::from_hours(-48));
+        assert!(past.now() < Timestamp::now() - SignedDuration::from_hours(47));
+        past.set_offset(SignedDuration::from_hours(-24));
+        assert!(past.now() < Timestamp::now() - SignedDuration::from_hours(23));
+        assert!(past.now() > Timestamp::now() - SignedDuration::from_hours(25));
     }
 }
