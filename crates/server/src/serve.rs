@@ -11,7 +11,7 @@ use provisio_store_sqlite::SqliteStore;
 use crate::app::App;
 use crate::clock::Clock;
 use crate::config::{Config, redact_url};
-use crate::{api, scheduler};
+use crate::{api, demo, scheduler};
 
 /// How long in-flight requests may take to finish after a shutdown signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(4);
@@ -77,7 +77,11 @@ fn lock_single_instance(config: &Config) -> anyhow::Result<Option<File>> {
     }
 }
 
-pub async fn serve(config: Config, test_clock: bool) -> anyhow::Result<()> {
+/// `demo`: see [`demo`] (demo data on the first start, fresh credentials on every start).
+pub async fn serve(mut config: Config, test_clock: bool, demo: bool) -> anyhow::Result<()> {
+    if demo {
+        demo::mail_to_files(&mut config);
+    }
     tracing::info!(config = ?config, "starting provisio {}", env!("CARGO_PKG_VERSION"));
     std::fs::create_dir_all(config.data_dir()).with_context(|| {
         format!(
@@ -109,6 +113,9 @@ pub async fn serve(config: Config, test_clock: bool) -> anyhow::Result<()> {
         clock.set_offset(jiff::SignedDuration::from_micros(offset));
     }
     let app = App::new(Arc::clone(&store), clock, config);
+    if demo {
+        demo::start(&app).await.context("preparing the demo")?;
+    }
     tracing::info!(
         "listening on http://{} (public URL {}), data in {}",
         listener.local_addr()?,

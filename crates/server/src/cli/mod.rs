@@ -84,6 +84,13 @@ pub struct ServeArgs {
     /// /api/v1/clock/advance), for trying out a whole lifecycle; never in production.
     #[arg(long)]
     pub test_clock: bool,
+    /// Try provisio out: on the first start, fill the database with demo companies, users and
+    /// orders whose lines are in every stage (with back-dated history); on every start, print
+    /// the demo users with new passwords and a new API key for the demo admin. Demo mail
+    /// always goes to .eml files in DATA_DIR/mail, never to PROVISIO_SMTP_URL. Combines with
+    /// --test-clock.
+    #[arg(long)]
+    pub demo: bool,
 }
 
 #[derive(Subcommand)]
@@ -248,7 +255,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     let serving = matches!(cli.command, Command::Serve(_));
     telemetry::init_logging(config.log_format, if serving { "info" } else { "warn" });
     if let Command::Serve(args) = cli.command {
-        return Ok(serve::serve(config, args.test_clock).await?);
+        return Ok(serve::serve(config, args.test_clock, args.demo).await?);
     }
     let mut app = open_app(config, Clock::system()).await?;
     app.clock = cli_clock(&app).await?;

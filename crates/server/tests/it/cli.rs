@@ -186,7 +186,9 @@ pub(crate) async fn help_everywhere_and_usage_errors_exit_2() {
     }
     let serve = cli(d, "serve --help").await;
     assert!(
-        serve.stdout.contains("--listen") && serve.stdout.contains("--data-dir"),
+        serve.stdout.contains("--listen")
+            && serve.stdout.contains("--data-dir")
+            && serve.stdout.contains("--demo"),
         "{serve}"
     );
 

@@ -11,6 +11,7 @@ mod cli_resend;
 mod cli_serve;
 mod contact;
 mod delivery;
+mod demo;
 mod dkim;
 mod helpers;
 mod lifecycle;

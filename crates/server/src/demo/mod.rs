@@ -1,0 +1,162 @@
+//! `provisio serve --demo` (SPEC §9): on the first start, demo companies, users and orders
+//! whose lines are in every stage, with back-dated history ([`data`], replayed through the
+//! real code paths by [`replay`]); on every start, new sign-in passwords for the demo users
+//! and a new API key for the demo admin, printed before the server starts serving. Demo mail
+//! always goes to `.eml` files, never over SMTP.
+
+mod data;
+mod replay;
+
+use std::fmt::Write as _;
+
+use anyhow::{Context, bail};
+use provisio_domain::WebOrderId;
+
+use crate::app::{App, Caller, secrets};
+use crate::config::Config;
+
+pub use data::{ADMIN, LAST_ORDER, OPERATOR, USERS};
+
+/// Demo mail goes to files: a configured SMTP server is ignored (with a warning), so trying
+/// the demo never emails the `.example` contacts' (or anyone's) servers.
+pub fn mail_to_files(config: &mut Config) {
+    if config.smtp_url.take().is_some() {
+        tracing::warn!(
+            "--demo: PROVISIO_SMTP_URL is ignored; demo mail goes to .eml files in {}",
+            config.data_dir().join("mail").display()
+        );
+    }
+}
+
+/// A demo user's new sign-in password.
+pub struct SignIn {
+    pub email: &'static str,
+    pub password: String,
+}
+
+/// What a start prints.
+pub struct Started {
+    /// True when this start created the demo data.
+    pub created: bool,
+    pub sign_ins: Vec<SignIn>,
+    /// A new API key of the demo admin.
+    pub api_key: String,
+}
+
+/// Creates the demo data on the first start and prints the demo's credentials (stdout).
+pub async fn start(app: &App) -> anyhow::Result<()> {
+    let started = prepare(app).await?;
+    let hint = hint_line(app).await?;
+    print!("{}", banner(app, &started, hint.as_deref()));
+    Ok(())
+}
+
+/// Creates the demo data unless it exists, then resets the demo users' passwords and makes
+/// a new API key for the demo admin.
+pub async fn prepare(app: &App) -> anyhow::Result<Started> {
+    let created = match (has_operator(app).await?, has_last_order(app).await?) {
+        (false, _) => {
+            tracing::info!("creating the demo data");
+            data::create(app).await.context("creating the demo data")?;
+            true
+        }
+        (true, true) => false,
+        (true, false) => bail!(
+            "the demo data in {} is incomplete (an earlier first start with --demo stopped part \
+             way); start the demo with an empty data directory",
+            app.config.data_dir().display()
+        ),
+    };
+    let mut sign_ins = Vec::with_capacity(USERS.len());
+    for u in USERS {
+        let password = secrets::new_password();
+        app.set_password(&Caller::Operator, u.email, &password)
+            .await
+            .with_context(|| format!("setting the password of {}", u.name))?;
+        sign_ins.push(SignIn {
+            email: u.email,
+            password,
+        });
+    }
+    let key = app
+        .create_api_key(&Caller::Operator, ADMIN)
+        .await
+        .context("creating the demo admin's API key")?;
+    Ok(Started {
+        created,
+        sign_ins,
+        api_key: key.key,
+    })
+}
+
+async fn has_operator(app: &App) -> anyhow::Result<bool> {
+    Ok(app.store.company_by_name(OPERATOR).await?.is_some())
+}
+
+async fn has_last_order(app: &App) -> anyhow::Result<bool> {
+    let id = WebOrderId::parse(LAST_ORDER)?;
+    Ok(app.store.order(&id).await?.is_some())
+}
+
+/// The first line of the hint order: closed by policy, still resendable.
+async fn hint_line(app: &App) -> anyhow::Result<Option<String>> {
+    let id = WebOrderId::parse(data::HINT_ORDER)?;
+    let order = app.store.order(&id).await?;
+    Ok(order.and_then(|o| o.lines.first().map(|l| l.sub_ref.to_string())))
+}
+
+/// The text printed on every start: who can sign in with what, the key, what to try.
+pub fn banner(app: &App, started: &Started, hint_line: Option<&str>) -> String {
+    let url = app.config.public_url.as_str().trim_end_matches('/');
+    let dir = app.config.data_dir().display();
+    let key = &started.api_key;
+    let mut out = String::new();
+    let what = if started.created {
+        "created the demo data: 3 companies, 7 users, 4 orders with lines in every stage, \
+         history going back 45 days"
+    } else {
+        "the demo data is already in place (nothing added)"
+    };
+    // Writing to a String cannot fail.
+    let _ = writeln!(out, "\nprovisio demo: {what}.");
+    let _ = writeln!(
+        out,
+        "\nDemo users (new passwords at every start; only their hashes are stored):"
+    );
+    for (u, s) in USERS.iter().zip(&started.sign_ins) {
+        let _ = writeln!(
+            out,
+            "  {:<26} {}  {} ({})",
+            s.email, s.password, u.name, u.note
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nAPI key of the demo admin {ADMIN} (new at every start):\n  {key}"
+    );
+    let _ = writeln!(out, "\nTry:");
+    let _ = writeln!(
+        out,
+        "  curl -H 'Authorization: Bearer {key}' '{url}/api/v1/orders'"
+    );
+    let _ = writeln!(
+        out,
+        "  curl -H 'Authorization: Bearer {key}' '{url}/api/v1/subscriptions?provisioning=incomplete'"
+    );
+    if let Some(sub) = hint_line {
+        let _ = writeln!(
+            out,
+            "  provisio --data-dir {dir} resend {sub} --as bo@partner.example   # closed by policy, still resendable"
+        );
+        let _ = writeln!(
+            out,
+            "  provisio --data-dir {dir} resend {sub} --as cy@partner.example   # refused: ask the ordering contact"
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nMail is written to {} as .eml files (never sent over SMTP in the demo).\n",
+        app.config.data_dir().join("mail").display()
+    );
+    out
+}
