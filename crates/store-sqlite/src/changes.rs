@@ -2,10 +2,10 @@
 //! let the domain decide, write state + events + outbox row together.
 
 use jiff::Timestamp;
-use provisio_domain::{ContactEmail, Event, LinkState, SubRef, UserId};
+use provisio_domain::{ContactEmail, Event, LineState, LinkState, SubRef, UserId};
 use provisio_store::{
-    Decide, Decided, Decision, EmailRecord, LineChange, LineContext, LineSnapshot, Organization,
-    ResendRecord, SetupLink, StoreError, StoreResult, UpdateRequest,
+    Decide, Decided, Decision, EmailRecord, LineChange, LineContext, LineSnapshot, NewEmail,
+    Organization, ResendRecord, SetupLink, StoreError, StoreResult, UpdateRequest,
 };
 use std::collections::HashMap;
 
@@ -14,7 +14,7 @@ use sqlx::{Row, SqlitePool};
 
 use crate::lines::{context_from, email_from, line_context_select, opt_text, text};
 use crate::writer::{Tx, rq};
-use crate::{Cols, SqliteStore, db, idempotency, opt_ts, stored, ts, uuid};
+use crate::{Cols, Columns, Named, SqliteStore, db, idempotency, opt_ts, stored, ts, uuid};
 
 /// The ids a change needs besides the domain values.
 pub(crate) struct LineIds {
@@ -26,9 +26,16 @@ pub(crate) fn context_tx(tx: &Tx, sub_ref: &SubRef) -> StoreResult<Option<(LineC
     let mut st = tx
         .prepare_cached(concat!(line_context_select!(), "WHERE l.sub_ref = ?"))
         .map_err(rq)?;
+    let columns = Columns::of(&st);
     let mut rows = st.query([sub_ref.as_str()]).map_err(rq)?;
     match rows.next().map_err(rq)? {
-        Some(r) => Ok(Some((context_from(r)?, ids_of(r)?))),
+        Some(row) => {
+            let r = Named {
+                row,
+                columns: &columns,
+            };
+            Ok(Some((context_from(&r)?, ids_of(&r)?)))
+        }
         None => Ok(None),
     }
 }
@@ -50,9 +57,14 @@ pub(crate) fn contexts_tx<'r>(
         ))
         .map_err(rq)?;
     let json = serde_json::to_string(&refs).map_err(StoreError::backend)?;
+    let columns = Columns::of(&st);
     let mut rows = st.query([json]).map_err(rq)?;
-    while let Some(r) = rows.next().map_err(rq)? {
-        out.insert(text(r, "sub_ref")?, (context_from(r)?, ids_of(r)?));
+    while let Some(row) = rows.next().map_err(rq)? {
+        let r = Named {
+            row,
+            columns: &columns,
+        };
+        out.insert(text(&r, "sub_ref")?, (context_from(&r)?, ids_of(&r)?));
     }
     Ok(out)
 }
@@ -82,12 +94,19 @@ fn email_by_id(tx: &Tx, id: &str) -> StoreResult<EmailRecord> {
             " FROM emails e WHERE e.id = ?"
         ))
         .map_err(rq)?;
+    let columns = Columns::of(&st);
     let mut rows = st.query([id]).map_err(rq)?;
     let row = rows
         .next()
         .map_err(rq)?
         .ok_or(StoreError::NotFound { what: "email" })?;
-    email_from(row, "e_")
+    email_from(
+        &Named {
+            row,
+            columns: &columns,
+        },
+        "e_",
+    )
 }
 
 fn recent_resends(tx: &Tx, line_id: &str, since: Timestamp) -> StoreResult<Vec<ResendRecord>> {
@@ -99,12 +118,17 @@ fn recent_resends(tx: &Tx, line_id: &str, since: Timestamp) -> StoreResult<Vec<R
              WHERE e.line_id = ? AND e.kind = 'resend' AND e.queued_at >= ? ORDER BY e.seq"
         ))
         .map_err(rq)?;
+    let columns = Columns::of(&st);
     let mut rows = st.query(params![line_id, ts(since)]).map_err(rq)?;
     let mut out = Vec::new();
-    while let Some(r) = rows.next().map_err(rq)? {
+    while let Some(row) = rows.next().map_err(rq)? {
+        let r = Named {
+            row,
+            columns: &columns,
+        };
         out.push(ResendRecord {
-            email: email_from(r, "e_")?,
-            requested_by: opt_text(r, "requested_by")?
+            email: email_from(&r, "e_")?,
+            requested_by: opt_text(&r, "requested_by")?
                 .map(|id| uuid(&id).map(UserId::from_uuid))
                 .transpose()?,
         });
@@ -134,7 +158,8 @@ pub(crate) fn update_line(
     };
     let decided = match decide(&snapshot) {
         Decision::Apply(change) => {
-            let email = write_change(tx, &ids, *change, request.actor, request.now)?;
+            let before = Some(&snapshot.line.line.state);
+            let email = write_change(tx, &ids, before, *change, request.actor, request.now)?;
             let email = match email {
                 Some(id) => {
                     if let Some(key) = &request.idempotency {
@@ -187,15 +212,30 @@ pub(crate) fn write_events(
     Ok(())
 }
 
-/// Writes one decided change; returns the id of the email it queued.
+/// Writes one decided change; returns the id of the email it queued. The line's state is
+/// written unless it equals `before` (a first send only queues mail, for example).
 pub(crate) fn write_change(
     tx: &Tx,
     ids: &LineIds,
+    before: Option<&LineState>,
     change: LineChange,
     actor: Option<UserId>,
     now: Timestamp,
 ) -> StoreResult<Option<String>> {
     let st = &change.state;
+    if before != Some(st) {
+        write_state(tx, ids, st)?;
+    }
+    write_details(tx, ids, &change)?;
+    let mut queued = None;
+    if let Some(email) = &change.email {
+        queued = Some(insert_email(tx, ids, email, now)?);
+    }
+    write_events(tx, ids, &change.events, actor, now)?;
+    Ok(queued)
+}
+
+fn write_state(tx: &Tx, ids: &LineIds, st: &LineState) -> StoreResult<()> {
     tx.prepare_cached(
         "UPDATE lines SET stage = ?, status = ?, closed_reason = ?, closed_at = ?, first_sent_at = ?,
              closes_at = ?
@@ -213,6 +253,11 @@ pub(crate) fn write_change(
         ])
     })
     .map_err(rq)?;
+    Ok(())
+}
+
+/// Contact, organization and links of a change.
+fn write_details(tx: &Tx, ids: &LineIds, change: &LineChange) -> StoreResult<()> {
     if let Some(contact) = &change.contact {
         tx.prepare_cached(
             "UPDATE lines SET contact_email = ?, contact_name = ?, locale = ? WHERE id = ?",
@@ -247,33 +292,32 @@ pub(crate) fn write_change(
         .and_then(|mut q| q.execute([&ids.line_id]))
         .map_err(rq)?;
     }
-    let mut queued = None;
-    if let Some(email) = &change.email {
-        let id = email.id.to_string();
-        tx.prepare_cached(
-            "INSERT INTO emails (id, line_id, kind, recipient, recipient_name, locale, requested_by,
+    Ok(())
+}
+
+fn insert_email(tx: &Tx, ids: &LineIds, email: &NewEmail, now: Timestamp) -> StoreResult<String> {
+    let id = email.id.to_string();
+    tx.prepare_cached(
+        "INSERT INTO emails (id, line_id, kind, recipient, recipient_name, locale, requested_by,
                  message_id, state, queued_at, next_attempt_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)",
-        )
-        .and_then(|mut q| {
-            q.execute(params![
-                id,
-                ids.line_id,
-                email.kind.as_str(),
-                email.to.as_str(),
-                email.to_name,
-                email.locale.as_str(),
-                email.requested_by.map(|u| u.to_string()),
-                email.message_id,
-                ts(now),
-                ts(now)
-            ])
-        })
-        .map_err(rq)?;
-        queued = Some(id);
-    }
-    write_events(tx, ids, &change.events, actor, now)?;
-    Ok(queued)
+    )
+    .and_then(|mut q| {
+        q.execute(params![
+            id,
+            ids.line_id,
+            email.kind.as_str(),
+            email.to.as_str(),
+            email.to_name,
+            email.locale.as_str(),
+            email.requested_by.map(|u| u.to_string()),
+            email.message_id,
+            ts(now),
+            ts(now)
+        ])
+    })
+    .map_err(rq)?;
+    Ok(id)
 }
 
 pub(crate) async fn line_emails(

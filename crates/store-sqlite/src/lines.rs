@@ -80,15 +80,9 @@ pub(crate) fn line_from(row: &impl Cols) -> StoreResult<Line> {
     };
     Ok(Line {
         sub_ref: stored("sub_ref", SubRef::parse(&text(row, "sub_ref")?))?,
-        line_number: stored(
-            "line number",
-            u32::try_from(row.int("line_number")?),
-        )?,
+        line_number: stored("line number", u32::try_from(row.int("line_number")?))?,
         offer: stored("offer", OfferSku::parse(&text(row, "offer")?))?,
-        quantity: stored(
-            "quantity",
-            u32::try_from(row.int("quantity")?),
-        )?,
+        quantity: stored("quantity", u32::try_from(row.int("quantity")?))?,
         requested_start_date: stored("date", text(row, "requested_start_date")?.parse::<Date>())?,
         contact_email: stored("contact", ContactEmail::parse(&text(row, "contact_email")?))?,
         contact_name: opt_text(row, "contact_name")?,
@@ -121,10 +115,7 @@ pub(crate) fn email_from(row: &impl Cols, prefix: &str) -> StoreResult<EmailReco
             ContactEmail::parse(&text(row, &col("recipient"))?),
         )?,
         state: stored("email state", EmailState::parse(&text(row, &col("state"))?))?,
-        attempts: stored(
-            "attempts",
-            u32::try_from(row.int(&col("attempts"))?),
-        )?,
+        attempts: stored("attempts", u32::try_from(row.int(&col("attempts"))?))?,
         queued_at: parse_ts(&text(row, &col("queued_at"))?)?,
         sent_at: parse_opt_ts(opt_text(row, &col("sent_at"))?)?,
         last_reply: opt_text(row, &col("last_reply"))?,

@@ -6,8 +6,8 @@ use provisio_domain::{LineState, Locale, SubRef, UserId, WebOrderId};
 use provisio_store::{
     Created, NewOrderRecord, Order, OrderQuery, Page, Person, StoreError, StoreResult,
 };
-use sqlx::sqlite::SqliteRow;
 use rusqlite::params;
+use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqlitePool};
 
 use crate::admin::company_from;

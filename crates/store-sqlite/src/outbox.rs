@@ -14,7 +14,7 @@ use serde_json::json;
 use crate::changes::{LineIds, contexts_tx, email_columns, ids_of, write_change, write_events};
 use crate::lines::{context_from, email_from, line_context_select, opt_text, text};
 use crate::writer::{Tx, rq};
-use crate::{Cols, SqliteStore, db, stored, ts};
+use crate::{Columns, Named, SqliteStore, db, stored, ts};
 
 /// Applies `apply` to each candidate row in one transaction; returns how many changed.
 fn apply_each(
@@ -25,16 +25,21 @@ fn apply_each(
     apply: LineRule<'_>,
 ) -> StoreResult<usize> {
     let mut st = tx.prepare_cached(sql).map_err(rq)?;
+    let columns = Columns::of(&st);
     let mut rows = st.query(params![ts(now), i64::from(limit)]).map_err(rq)?;
     let mut candidates = Vec::new();
     while let Some(row) = rows.next().map_err(rq)? {
-        candidates.push((context_from(row)?, ids_of(row)?));
+        let r = Named {
+            row,
+            columns: &columns,
+        };
+        candidates.push((context_from(&r)?, ids_of(&r)?));
     }
     drop(rows);
     let mut changed = 0;
     for (line, ids) in candidates {
         if let Some(change) = apply(&line) {
-            write_change(tx, &ids, change, None, now)?;
+            write_change(tx, &ids, Some(&line.line.state), change, None, now)?;
             changed += 1;
         }
     }
@@ -102,17 +107,22 @@ pub(crate) fn claim(tx: &Tx, claim: &ClaimRequest) -> StoreResult<Vec<ClaimedEma
              ) ORDER BY seq LIMIT ?3"
         ))
         .map_err(rq)?;
+    let columns = Columns::of(&st);
     let mut rows = st
         .query(params![ts(claim.now), ts(claim.real_now), limit])
         .map_err(rq)?;
     let mut due = Vec::new();
     while let Some(row) = rows.next().map_err(rq)? {
+        let r = Named {
+            row,
+            columns: &columns,
+        };
         due.push(Due {
-            email: email_from(row, "e_")?,
-            to_name: opt_text(row, "recipient_name")?,
-            locale: stored("locale", Locale::parse(&text(row, "e_locale")?))?,
-            message_id: text(row, "message_id")?,
-            sub_ref: text(row, "sub_ref")?,
+            email: email_from(&r, "e_")?,
+            to_name: opt_text(&r, "recipient_name")?,
+            locale: stored("locale", Locale::parse(&text(&r, "e_locale")?))?,
+            message_id: text(&r, "message_id")?,
+            sub_ref: text(&r, "sub_ref")?,
         });
     }
     drop(rows);
@@ -197,9 +207,10 @@ fn offer_policies(tx: &Tx) -> StoreResult<OfferPolicies> {
     let mut rows = st.query([]).map_err(rq)?;
     let mut entries = Vec::new();
     while let Some(r) = rows.next().map_err(rq)? {
+        let (offer, days): (String, i64) = (r.get(0).map_err(rq)?, r.get(1).map_err(rq)?);
         entries.push((
-            stored("offer", OfferSku::parse(&r.text("offer")?))?,
-            stored("window", u32::try_from(r.int("window_days")?))?,
+            stored("offer", OfferSku::parse(&offer))?,
+            stored("window", u32::try_from(days))?,
         ));
     }
     Ok(OfferPolicies::from_entries(entries))
@@ -283,7 +294,7 @@ pub(crate) fn finish(tx: &Tx, finished: Vec<Finished>) -> StoreResult<()> {
                         line.line.state = t.line.clone();
                         let mut change = LineChange::new(t.line);
                         change.events = events;
-                        write_change(tx, ids, change, None, f.at)?;
+                        write_change(tx, ids, None, change, None, f.at)?;
                     }
                     None => {
                         let event = Event::new(EventType::EmailSent, data.take());

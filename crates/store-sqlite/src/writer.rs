@@ -7,10 +7,16 @@
 //! most of its time switching threads (measured: resend p50 14.7 ms, see README
 //! "Performance"). Here a whole transaction runs in one go on the calling thread; SQLite
 //! itself takes a few microseconds per statement. A transaction never awaits, so holding a
-//! std mutex across it is safe on any tokio runtime; the wait for the mutex is at most one
-//! other short transaction.
+//! std mutex across it is safe on any tokio runtime. On a multi-threaded runtime it runs
+//! inside `block_in_place`, so the worker's other tasks (HTTP, SMTP I/O) move to another
+//! thread while it waits for the mutex or the disk.
+//!
+//! Checkpoints: the write connection never checkpoints the WAL itself (a checkpoint syncs the
+//! database file, which stalled commits); a background thread runs a passive checkpoint every
+//! second instead, which does not block writers.
 
 use std::path::Path;
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
@@ -23,8 +29,13 @@ pub(crate) type Tx<'c> = rusqlite::Transaction<'c>;
 /// Prepared statements kept per connection (the hot paths use about 25).
 const STATEMENT_CACHE: usize = 64;
 
+/// How often the background thread checkpoints the WAL.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+
 pub(crate) struct Writer {
     conn: Mutex<Connection>,
+    /// Dropping it stops the checkpoint thread.
+    _checkpoints: mpsc::Sender<()>,
 }
 
 impl Writer {
@@ -37,12 +48,21 @@ impl Writer {
         .map_err(rq)?;
         conn.busy_timeout(busy_timeout).map_err(rq)?;
         conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
+             PRAGMA wal_autocheckpoint = 0;",
         )
         .map_err(rq)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        let checkpointer =
+            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(rq)?;
+        let (stop, stopped) = mpsc::channel::<()>();
+        std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || checkpoints(checkpointer, stopped))
+            .map_err(StoreError::backend)?;
         Ok(Self {
             conn: Mutex::new(conn),
+            _checkpoints: stop,
         })
     }
 
@@ -52,6 +72,16 @@ impl Writer {
         &self,
         f: impl FnOnce(&Tx<'_>) -> StoreResult<R>,
     ) -> StoreResult<R> {
+        let multi_thread = tokio::runtime::Handle::try_current()
+            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+        if multi_thread {
+            tokio::task::block_in_place(|| self.run(f))
+        } else {
+            self.run(f)
+        }
+    }
+
+    fn run<R>(&self, f: impl FnOnce(&Tx<'_>) -> StoreResult<R>) -> StoreResult<R> {
         // A panic inside an earlier transaction rolled it back when it unwound; the
         // connection itself is fine.
         let mut conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
@@ -61,6 +91,21 @@ impl Writer {
         let result = f(&tx)?;
         tx.commit().map_err(rq)?;
         Ok(result)
+    }
+}
+
+/// Checkpoints the WAL every [`CHECKPOINT_EVERY`] until the writer is dropped.
+fn checkpoints(conn: Connection, stop: mpsc::Receiver<()>) {
+    loop {
+        match stop.recv_timeout(CHECKPOINT_EVERY) {
+            Err(RecvTimeoutError::Timeout) => {
+                let done = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                if let Err(e) = done {
+                    tracing::warn!("WAL checkpoint: {e}");
+                }
+            }
+            Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
+        }
     }
 }
 
@@ -78,9 +123,8 @@ pub(crate) enum Constraint {
 pub(crate) fn constraint(e: &rusqlite::Error) -> Option<Constraint> {
     match e {
         rusqlite::Error::SqliteFailure(f, _) => match f.extended_code {
-            rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
-                Some(Constraint::Unique)
-            }
+            rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+            | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY => Some(Constraint::Unique),
             rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY => Some(Constraint::ForeignKey),
             _ => None,
         },
