@@ -2,6 +2,7 @@
 //! setup token, hand them to the transport concurrently, and record the results in one
 //! transaction per batch.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,8 +19,10 @@ use tokio::sync::watch;
 use crate::app::App;
 use crate::app::secrets::new_setup_token;
 
-/// Emails claimed per round.
+/// Emails claimed at a time.
 const CLAIM: usize = 64;
+/// Attempt results recorded per transaction.
+const RECORD: usize = 64;
 /// Sends in flight at once.
 const CONCURRENCY: usize = 8;
 /// After a stop signal, how long sends in flight may take before their leases are released.
@@ -40,9 +43,64 @@ impl Delivery {
         }
     }
 
-    /// Claims and sends one batch; returns how many emails were attempted.
+    /// Delivers everything due now: keeps up to [`CONCURRENCY`] sends in flight, claims the
+    /// next emails while they run and records results in batches. Returns how many emails
+    /// were attempted.
     pub async fn run_once(&self, stop: &watch::Receiver<bool>) -> anyhow::Result<usize> {
-        let tokens: Vec<(String, String)> = (0..CLAIM).map(|_| new_setup_token()).collect();
+        let policies = OfferPolicies::from_entries(self.app.store.offer_policies().await?);
+        let mut waiting: VecDeque<(ClaimedEmail, String)> = VecDeque::new();
+        let mut more = true;
+        let mut running = FuturesUnordered::new();
+        let mut results = Vec::with_capacity(RECORD);
+        let mut attempted = 0;
+        let mut stop = stop.clone();
+        let stopping = async {
+            let _ = stop.wait_for(|s| *s).await;
+            tokio::time::sleep(STOP_GRACE).await;
+        };
+        tokio::pin!(stopping);
+        loop {
+            if more && waiting.len() < CONCURRENCY {
+                let claimed = self.claim().await?;
+                // A short batch took everything due; what is queued meanwhile wakes us again.
+                more = claimed.len() == CLAIM;
+                waiting.extend(claimed);
+            }
+            while running.len() < CONCURRENCY {
+                let Some((c, token)) = waiting.pop_front() else {
+                    break;
+                };
+                attempted += 1;
+                running.push(self.attempt(c, token, &policies));
+            }
+            if running.is_empty() {
+                break;
+            }
+            tokio::select! {
+                Some(f) = running.next() => {
+                    results.push(f);
+                    if results.len() >= RECORD {
+                        self.app.store.finish_emails(std::mem::take(&mut results)).await?;
+                    }
+                }
+                _ = &mut stopping => {
+                    tracing::warn!(in_flight = running.len(), "stopping: releasing sends still in flight");
+                    break;
+                }
+            }
+        }
+        drop(running);
+        // Claimed but not sent (only when stopping): their leases are released at shutdown.
+        self.app.store.finish_emails(results).await?;
+        if attempted > 0 {
+            tracing::info!(attempted, "delivered a round of provisioning emails");
+        }
+        Ok(attempted)
+    }
+
+    /// Claims up to [`CLAIM`] due emails, each with a fresh setup token.
+    async fn claim(&self) -> anyhow::Result<Vec<(ClaimedEmail, String)>> {
+        let mut tokens: Vec<(String, String)> = (0..CLAIM).map(|_| new_setup_token()).collect();
         let real_now = self.app.clock.real_now();
         let lease = SignedDuration::from_secs(i64::try_from(self.app.config.lease_secs)?);
         let claimed = self
@@ -56,40 +114,13 @@ impl Delivery {
                 token_hashes: tokens.iter().map(|(_, h)| h.clone()).collect(),
             })
             .await?;
-        if claimed.is_empty() {
-            return Ok(0);
-        }
-        let policies = OfferPolicies::from_entries(self.app.store.offer_policies().await?);
-        let count = claimed.len();
-        let mut pending = claimed.into_iter();
-        let mut running = FuturesUnordered::new();
-        let mut finished = Vec::with_capacity(count);
-        let mut stop = stop.clone();
-        let stopping = async {
-            let _ = stop.wait_for(|s| *s).await;
-            tokio::time::sleep(STOP_GRACE).await;
-        };
-        tokio::pin!(stopping);
-        loop {
-            while running.len() < CONCURRENCY {
-                let Some(c) = pending.next() else { break };
-                let token = tokens[c.token].0.clone();
-                running.push(self.attempt(c, token, &policies));
-            }
-            tokio::select! {
-                next = running.next() => match next {
-                    Some(f) => finished.push(f),
-                    None => break,
-                },
-                _ = &mut stopping => {
-                    tracing::warn!(in_flight = running.len(), "stopping: releasing sends still in flight");
-                    break;
-                }
-            }
-        }
-        drop(running);
-        self.app.store.finish_emails(finished).await?;
-        Ok(count)
+        Ok(claimed
+            .into_iter()
+            .map(|c| {
+                let token = std::mem::take(&mut tokens[c.token].0);
+                (c, token)
+            })
+            .collect())
     }
 
     async fn attempt(&self, c: ClaimedEmail, token: String, policies: &OfferPolicies) -> Finished {
@@ -114,12 +145,15 @@ impl Delivery {
             Outcome::Failed { .. } => ("failed", true),
         };
         metrics::counter!("provisio_email_attempts_total", "result" => label).increment(1);
-        if level_error {
-            tracing::warn!(email = %c.email.id, to = %mask_email(c.email.to.as_str()), attempt,
-                reply = outcome.reply(), "provisioning email failed");
-        } else {
-            tracing::info!(email = %c.email.id, to = %mask_email(c.email.to.as_str()), attempt,
-                reply = outcome.reply(), "provisioning email {label}");
+        // Each success at debug (a mass send would flood the log; the summary of the round
+        // and the line's events tell the rest); a retry at info, a failure as a warning.
+        let (email, to, reply) = (c.email.id, mask_email(c.email.to.as_str()), outcome.reply());
+        match (&outcome, level_error) {
+            (_, true) => tracing::warn!(%email, %to, attempt, reply, "provisioning email failed"),
+            (Outcome::Sent { .. }, _) => {
+                tracing::debug!(%email, %to, attempt, reply, "provisioning email sent")
+            }
+            _ => tracing::info!(%email, %to, attempt, reply, "provisioning email {label}"),
         }
         Finished {
             email_id: c.email.id,

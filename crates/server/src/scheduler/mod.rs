@@ -11,7 +11,7 @@ use jiff::Timestamp;
 use provisio_domain::{EmailKind, OfferPolicies};
 use provisio_mail::{FileTransport, SmtpTransport, Transport};
 use provisio_store::{ContactUpdate, LineChange, LineContext};
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
 use crate::app::App;
@@ -22,6 +22,8 @@ pub use delivery::Delivery;
 
 /// How often the scheduler looks for due work when nothing wakes it.
 const POLL: Duration = Duration::from_secs(1);
+/// The shortest pause between planning rounds that found nothing more to do.
+const MIN_PLAN_GAP: Duration = Duration::from_millis(20);
 /// Lines queued or closed per transaction.
 const BATCH: u32 = 500;
 /// SMTP connections kept open at most.
@@ -40,6 +42,10 @@ pub fn transport(app: &App) -> anyhow::Result<Arc<dyn Transport>> {
 }
 
 /// Starts the scheduler; it stops (finishing or releasing in-flight sends) when `stop` turns true.
+///
+/// Two tasks: the planner (due first sends, closure, purges) and delivery, which keeps up to
+/// its concurrency of sends in flight while it claims the next emails and records results
+/// in batches, so sending never waits for planning or bookkeeping.
 pub fn start(
     app: App,
     transport: Arc<dyn Transport>,
@@ -47,41 +53,61 @@ pub fn start(
 ) -> JoinHandle<()> {
     tracing::info!("mail goes to {}", transport.describe());
     let delivery = Delivery::new(app.clone(), transport);
-    tokio::spawn(run(app, delivery, stop))
+    let deliver = Arc::new(Notify::new());
+    let planner = tokio::spawn(plan(app, Arc::clone(&deliver), stop.clone()));
+    tokio::spawn(async move {
+        deliver_loop(delivery, deliver, stop).await;
+        let _ = planner.await;
+    })
 }
 
-async fn run(app: App, delivery: Delivery, mut stop: watch::Receiver<bool>) {
+/// Waits until woken, the poll interval passes, or stop.
+async fn idle(wake: &Notify, stop: &mut watch::Receiver<bool>) {
+    tokio::select! {
+        _ = wake.notified() => {}
+        _ = tokio::time::sleep(POLL) => {}
+        _ = stop.wait_for(|s| *s) => {}
+    }
+}
+
+async fn plan(app: App, deliver: Arc<Notify>, mut stop: watch::Receiver<bool>) {
     let mut last_purge: Option<Timestamp> = None;
-    loop {
-        if *stop.borrow() {
-            break;
-        }
-        let busy = match tick(&app, &delivery, &mut last_purge, &stop).await {
+    while !*stop.borrow() {
+        // Whatever woke us (mail queued by an action, the clock moved, an order arrived),
+        // delivery looks at once.
+        deliver.notify_one();
+        let busy = match tick(&app, &mut last_purge).await {
             Ok(busy) => busy,
             Err(e) => {
                 tracing::error!("scheduler: {e:#}");
                 false
             }
         };
+        deliver.notify_one();
         if busy {
             continue;
         }
-        tokio::select! {
-            _ = app.wake.notified() => {}
-            _ = tokio::time::sleep(POLL) => {}
-            _ = stop.wait_for(|s| *s) => {}
+        // Wakes come with every resend; planning more often than this gains nothing.
+        tokio::time::sleep(MIN_PLAN_GAP).await;
+        idle(&app.wake, &mut stop).await;
+    }
+}
+
+async fn deliver_loop(delivery: Delivery, wake: Arc<Notify>, mut stop: watch::Receiver<bool>) {
+    while !*stop.borrow() {
+        match delivery.run_once(&stop).await {
+            // Something was sent: look again at once (more may have become due meanwhile).
+            Ok(n) if n > 0 => continue,
+            Ok(_) => {}
+            Err(e) => tracing::error!("delivery: {e:#}"),
         }
+        idle(&wake, &mut stop).await;
     }
     delivery.shutdown().await;
 }
 
-/// One round; true when there may be more due work right away.
-async fn tick(
-    app: &App,
-    delivery: &Delivery,
-    last_purge: &mut Option<Timestamp>,
-    stop: &watch::Receiver<bool>,
-) -> anyhow::Result<bool> {
+/// One planning round; true when there may be more due work right away.
+async fn tick(app: &App, last_purge: &mut Option<Timestamp>) -> anyhow::Result<bool> {
     if app.clock.is_test_clock() {
         let micros = app.store.clock_offset().await?;
         app.clock
@@ -90,14 +116,13 @@ async fn tick(
     let now = app.clock.now();
     let queued = queue_first_sends(app, now).await?;
     let closed = close_lapsed(app, now).await?;
-    let sent = delivery.run_once(stop).await?;
     if last_purge.is_none_or(|t| now.duration_since(t).as_secs() > 600) {
         app.store
             .purge_idempotency_keys(now - IDEMPOTENCY_TTL)
             .await?;
         *last_purge = Some(now);
     }
-    Ok(queued == BATCH as usize || closed == BATCH as usize || sent > 0)
+    Ok(queued == BATCH as usize || closed == BATCH as usize)
 }
 
 /// R1: the initial email of every line whose RSD has started.
