@@ -8,25 +8,33 @@ use axum::extract::{MatchedPath, Request};
 use axum::middleware::Next;
 use axum::response::Response;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;
 
 use crate::config::LogFormat;
 
 /// Logs to stderr; `RUST_LOG` filters (default `default_level`: `info` for the server,
-/// `warn` for CLI commands, whose output is their own report).
-pub fn init_logging(format: LogFormat, default_level: &str) {
+/// `warn` for CLI commands, whose output is their own report). Lines are written by a
+/// background thread (nothing is dropped), so logging never blocks a request or a send; keep
+/// the returned guard until exit, it flushes what is left.
+pub fn init_logging(format: LogFormat, default_level: &str) -> WorkerGuard {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .thread_name("log-writer")
+        .finish(std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(ansi)
-        .with_writer(std::io::stderr);
+        .with_writer(writer);
     // A second init (tests) keeps the first subscriber.
     let _ = match format {
         LogFormat::Json => builder.json().try_init(),
         LogFormat::Text => builder.try_init(),
     };
+    guard
 }
 
 static METRICS: OnceLock<Option<PrometheusHandle>> = OnceLock::new();

@@ -253,7 +253,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     }
     let config = Config::load(&overrides)?;
     let serving = matches!(cli.command, Command::Serve(_));
-    telemetry::init_logging(config.log_format, if serving { "info" } else { "warn" });
+    let _logs = telemetry::init_logging(config.log_format, if serving { "info" } else { "warn" });
     if let Command::Serve(args) = cli.command {
         return Ok(serve::serve(config, args.test_clock, args.demo).await?);
     }
