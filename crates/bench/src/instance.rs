@@ -116,7 +116,6 @@ impl Instance {
             .command()
             .args(["serve", "--test-clock", "--listen", &addr])
             .env("PROVISIO_SMTP_URL", smtp_url)
-            .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(std::fs::File::create(&log)?)
             .stderr(std::fs::File::create(self.dir.path().join("serve.err"))?)
@@ -189,6 +188,23 @@ impl Server {
             .iter()
             .filter_map(|l| l["subscription_ref"].as_str().map(str::to_owned))
             .collect())
+    }
+
+    /// CPU time (user + system) the server has used so far, from /proc (Linux; USER_HZ is
+    /// 100). Less sensitive to a noisy machine than wall time.
+    pub fn cpu_time(&self) -> Duration {
+        let Some(pid) = self.child.id() else {
+            return Duration::ZERO;
+        };
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        // Fields after the command name (which is in parentheses and may hold spaces).
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .map(|(_, rest)| rest.split_whitespace().collect())
+            .unwrap_or_default();
+        let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+        // utime and stime are fields 14 and 15 of stat(5), i.e. 11 and 12 after the name.
+        Duration::from_millis((ticks(11) + ticks(12)) * 10)
     }
 
     /// SIGTERM, then wait for the exit.

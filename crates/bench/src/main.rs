@@ -56,6 +56,9 @@ struct Args {
 
 struct Run {
     dispatch: f64,
+    /// The server's CPU time per email dispatched and per resend (incl. its delivery).
+    cpu_per_email: Duration,
+    cpu_per_resend: Duration,
     raw: f64,
     resend_p50: Duration,
     resend_p99: Duration,
@@ -109,13 +112,15 @@ async fn bench(args: Args) -> anyhow::Result<bool> {
     for n in 1..=args.runs {
         let run = one_run(&args, &bin, &postfix, n).await?;
         println!(
-            "run {n}: dispatch {:.0} emails/s, raw smtp-source {:.0}/s, ratio {:.2} | resend p50 {} p99 {} | /healthz p99 {}",
+            "run {n}: dispatch {:.0} emails/s, raw smtp-source {:.0}/s, ratio {:.2} | resend p50 {} p99 {} | /healthz p99 {} | server CPU {} µs/email, {} µs/resend",
             run.dispatch,
             run.raw,
             run.ratio(),
             ms(run.resend_p50),
             ms(run.resend_p99),
-            ms(run.healthz_p99)
+            ms(run.healthz_p99),
+            run.cpu_per_email.as_micros(),
+            run.cpu_per_resend.as_micros()
         );
         runs.push(run);
     }
@@ -159,6 +164,7 @@ async fn one_run(args: &Args, bin: &std::path::Path, postfix: &Postfix, n: usize
 
     eprintln!("run {n}: advancing the clock to the requested start date …");
     let seconds = server.seconds_to_tomorrow().await?;
+    let cpu_before = server.cpu_time();
     let started = Instant::now();
     server.advance(seconds).await?;
     let deadline = started + Duration::from_secs(600);
@@ -172,6 +178,7 @@ async fn one_run(args: &Args, bin: &std::path::Path, postfix: &Postfix, n: usize
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let dispatch = lines as f64 / started.elapsed().as_secs_f64();
+    let cpu_per_email = (server.cpu_time() - cpu_before) / lines as u32;
 
     let sample = dump.path().join("..").join(format!(
         "provisio-bench-message-{}.eml",
@@ -200,10 +207,20 @@ async fn one_run(args: &Args, bin: &std::path::Path, postfix: &Postfix, n: usize
             });
         }
     }
+    let cpu_before = server.cpu_time();
+    let accepted_before = sink.accepted()?;
     let resend = measure(resends, args.clients, &instance.pia_key, 202).await?;
+    // Include delivering the resent emails: wait until the sink has them all.
+    let deadline = Instant::now() + Duration::from_secs(600);
+    while sink.accepted()? < accepted_before + lines && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let cpu_per_resend = (server.cpu_time() - cpu_before) / lines as u32;
     server.stop().await?;
     Ok(Run {
         dispatch,
+        cpu_per_email,
+        cpu_per_resend,
         raw,
         resend_p50: resend.percentile(50.0),
         resend_p99: resend.percentile(99.0),
