@@ -20,6 +20,9 @@ use lettre::transport::smtp::response::Response;
 use secrecy::SecretString;
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
+// Connection age is operational real time, not business time: the service Clock's rule
+// (clippy.toml) is about the latter.
+use tokio::time::Instant;
 
 use self::tls::{Tls, TlsTcp};
 pub use self::url::ConfigError;
@@ -27,6 +30,9 @@ use self::url::Endpoint;
 use super::{Accepted, SendError, Transport};
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// A connection idle for less than this is reused without a NOOP first (a round trip per
+/// message otherwise). Servers close idle connections after tens of seconds at the earliest.
+const TRUST_IDLE: Duration = Duration::from_secs(2);
 
 /// Sends over SMTP, keeping up to `pool_size` connections open and reusing idle ones.
 pub struct SmtpTransport {
@@ -36,7 +42,8 @@ pub struct SmtpTransport {
     timeout: Duration,
     /// At most `pool_size` sends (and so connections) at once.
     slots: Semaphore,
-    idle: Mutex<Vec<AsyncSmtpConnection>>,
+    /// Idle connections with when they were last used.
+    idle: Mutex<Vec<(AsyncSmtpConnection, Instant)>>,
     opened: AtomicU64,
 }
 
@@ -102,27 +109,29 @@ impl SmtpTransport {
     /// Says QUIT on every idle connection (on shutdown).
     pub async fn close(&self) {
         let idle = std::mem::take(&mut *self.idle());
-        for mut connection in idle {
+        for (mut connection, _) in idle {
             let _ = tokio::time::timeout(self.timeout, connection.quit()).await;
         }
     }
 
-    fn idle(&self) -> MutexGuard<'_, Vec<AsyncSmtpConnection>> {
+    fn idle(&self) -> MutexGuard<'_, Vec<(AsyncSmtpConnection, Instant)>> {
         self.idle.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// An idle connection that still answers NOOP, or a new one.
     async fn checkout(&self) -> Result<AsyncSmtpConnection, SendError> {
         loop {
-            let Some(mut connection) = self.idle().pop() else {
+            let Some((mut connection, used)) = self.idle().pop() else {
                 return self.connect().await;
             };
-            // A server closes idle connections after its own timeout; find out before
-            // starting a transaction on one.
+            // A server closes idle connections after its own timeout; find out with a NOOP
+            // before starting a transaction on one idle for a while (not on one used a moment
+            // ago: that would cost a round trip per message).
             let alive = !connection.has_broken()
-                && tokio::time::timeout(self.timeout, connection.test_connected())
-                    .await
-                    .unwrap_or(false);
+                && (used.elapsed() < TRUST_IDLE
+                    || tokio::time::timeout(self.timeout, connection.test_connected())
+                        .await
+                        .unwrap_or(false));
             if alive {
                 return Ok(connection);
             }
@@ -208,7 +217,7 @@ impl Transport for SmtpTransport {
             .step("sending", connection.send(message.envelope(), &bytes))
             .await?
             .map_err(smtp_error)?;
-        self.idle().push(connection);
+        self.idle().push((connection, Instant::now()));
         Ok(Accepted {
             reply: reply_text(&response),
         })
