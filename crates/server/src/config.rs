@@ -37,6 +37,7 @@ struct RawConfig {
     dkim_domain: Option<String>,
     time_zone: String,
     lease_secs: u64,
+    smtp_connections: usize,
     resend_limit_per_hour: u32,
     body_limit_bytes: usize,
     log_format: LogFormat,
@@ -56,6 +57,7 @@ impl Default for RawConfig {
             dkim_domain: None,
             time_zone: "UTC".into(),
             lease_secs: 60,
+            smtp_connections: 20,
             resend_limit_per_hour: provisio_domain::rate_limit::DEFAULT_PER_HOUR,
             body_limit_bytes: 2 * 1024 * 1024,
             log_format: LogFormat::Text,
@@ -129,6 +131,8 @@ pub struct Config {
     pub time_zone: TimeZone,
     pub time_zone_name: String,
     pub lease_secs: u64,
+    /// SMTP connections (and sends in flight) at most; also the sends in flight to files.
+    pub smtp_connections: usize,
     pub resend_limit_per_hour: u32,
     pub body_limit_bytes: usize,
     pub log_format: LogFormat,
@@ -152,6 +156,7 @@ const ENV_KEYS: &[&str] = &[
     "DKIM_DOMAIN",
     "TIME_ZONE",
     "LEASE_SECS",
+    "SMTP_CONNECTIONS",
     "RESEND_LIMIT_PER_HOUR",
     "BODY_LIMIT_BYTES",
     "LOG_FORMAT",
@@ -228,6 +233,9 @@ impl Config {
         if raw.lease_secs == 0 || raw.lease_secs > 600 {
             bail!("lease_secs: must be between 1 and 600");
         }
+        if raw.smtp_connections == 0 || raw.smtp_connections > 100 {
+            bail!("smtp_connections: must be between 1 and 100");
+        }
         if raw.resend_limit_per_hour == 0 {
             bail!("resend_limit_per_hour: must be at least 1");
         }
@@ -252,6 +260,7 @@ impl Config {
             time_zone,
             time_zone_name: raw.time_zone,
             lease_secs: raw.lease_secs,
+            smtp_connections: raw.smtp_connections,
             resend_limit_per_hour: raw.resend_limit_per_hour,
             body_limit_bytes: raw.body_limit_bytes,
             log_format: raw.log_format,
@@ -347,6 +356,7 @@ impl std::fmt::Debug for Config {
             .field("dkim", &self.dkim.as_ref().map(|d| d.dns_name()))
             .field("time_zone", &self.time_zone_name)
             .field("lease_secs", &self.lease_secs)
+            .field("smtp_connections", &self.smtp_connections)
             .field("resend_limit_per_hour", &self.resend_limit_per_hour)
             .field("body_limit_bytes", &self.body_limit_bytes)
             .finish()

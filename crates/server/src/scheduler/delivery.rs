@@ -6,8 +6,6 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::StreamExt;
-use futures::stream::FuturesUnordered;
 use jiff::SignedDuration;
 use provisio_domain::delivery::{AttemptResult, Outcome, outcome};
 use provisio_domain::values::mask_email;
@@ -15,19 +13,21 @@ use provisio_domain::{OfferPolicies, policy};
 use provisio_mail::{Mailbox, ProvisioningEmail, Transport, render};
 use provisio_store::{ClaimRequest, ClaimedEmail, Finished};
 use tokio::sync::watch;
+use tokio::task::JoinSet;
 
 use crate::app::App;
 use crate::app::secrets::new_setup_token;
 
 /// Emails claimed at a time.
-const CLAIM: usize = 64;
+const CLAIM: usize = 128;
 /// Attempt results recorded per transaction.
-const RECORD: usize = 64;
-/// Sends in flight at once.
-const CONCURRENCY: usize = 8;
+const RECORD: usize = 128;
 /// After a stop signal, how long sends in flight may take before their leases are released.
 const STOP_GRACE: Duration = Duration::from_secs(2);
 
+/// Cheap to clone: each send runs as its own task, so rendering and SMTP work spread over the
+/// runtime's threads.
+#[derive(Clone)]
 pub struct Delivery {
     app: App,
     transport: Arc<dyn Transport>,
@@ -43,14 +43,17 @@ impl Delivery {
         }
     }
 
-    /// Delivers everything due now: keeps up to [`CONCURRENCY`] sends in flight, claims the
+    /// Delivers everything due now: keeps up to `smtp_connections` sends in flight, claims the
     /// next emails while they run and records results in batches. Returns how many emails
     /// were attempted.
     pub async fn run_once(&self, stop: &watch::Receiver<bool>) -> anyhow::Result<usize> {
-        let policies = OfferPolicies::from_entries(self.app.store.offer_policies().await?);
+        let policies = Arc::new(OfferPolicies::from_entries(
+            self.app.store.offer_policies().await?,
+        ));
+        let concurrency = self.app.config.smtp_connections;
         let mut waiting: VecDeque<(ClaimedEmail, String)> = VecDeque::new();
         let mut more = true;
-        let mut running = FuturesUnordered::new();
+        let mut running = JoinSet::new();
         let mut results = Vec::with_capacity(RECORD);
         let mut attempted = 0;
         let mut stop = stop.clone();
@@ -60,24 +63,31 @@ impl Delivery {
         };
         tokio::pin!(stopping);
         loop {
-            if more && waiting.len() < CONCURRENCY {
+            if more && waiting.len() < concurrency {
                 let claimed = self.claim().await?;
                 // A short batch took everything due; what is queued meanwhile wakes us again.
                 more = claimed.len() == CLAIM;
                 waiting.extend(claimed);
             }
-            while running.len() < CONCURRENCY {
+            while running.len() < concurrency {
                 let Some((c, token)) = waiting.pop_front() else {
                     break;
                 };
                 attempted += 1;
-                running.push(self.attempt(c, token, &policies));
+                let (this, policies) = (self.clone(), Arc::clone(&policies));
+                running.spawn(async move { this.attempt(c, token, &policies).await });
             }
             if running.is_empty() {
                 break;
             }
             tokio::select! {
-                Some(f) = running.next() => {
+                Some(joined) = running.join_next() => {
+                    // A send task only ends early by panicking; its lease then runs out and
+                    // the email is attempted again.
+                    let Ok(f) = joined else {
+                        tracing::error!("a send task failed: {joined:?}");
+                        continue;
+                    };
                     results.push(f);
                     if results.len() >= RECORD {
                         self.app.store.finish_emails(std::mem::take(&mut results)).await?;
@@ -89,6 +99,7 @@ impl Delivery {
                 }
             }
         }
+        // Aborts the sends still running (only when stopping).
         drop(running);
         // Claimed but not sent (only when stopping): their leases are released at shutdown.
         self.app.store.finish_emails(results).await?;

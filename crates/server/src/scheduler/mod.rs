@@ -26,15 +26,13 @@ const POLL: Duration = Duration::from_secs(1);
 const MIN_PLAN_GAP: Duration = Duration::from_millis(20);
 /// Lines queued or closed per transaction.
 const BATCH: u32 = 500;
-/// SMTP connections kept open at most.
-const SMTP_POOL: usize = 8;
 
 /// The transport the configuration asks for: SMTP when `smtp_url` is set, else `.eml` files
 /// in the data directory.
 pub fn transport(app: &App) -> anyhow::Result<Arc<dyn Transport>> {
     Ok(match &app.config.smtp_url {
         Some(url) => Arc::new(
-            SmtpTransport::from_url(url, SMTP_POOL)
+            SmtpTransport::from_url(url, app.config.smtp_connections)
                 .map_err(|e| anyhow::anyhow!("PROVISIO_SMTP_URL: {e}"))?,
         ),
         None => Arc::new(FileTransport::new(app.config.data_dir().join("mail"))),
