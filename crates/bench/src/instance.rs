@@ -27,7 +27,11 @@ impl Instance {
     /// A data directory with an operator admin, a partner with a member and `lines` lines
     /// whose requested start date is tomorrow (UTC), imported through `provisio order import`.
     pub async fn prepare(bin: &Path, lines: usize) -> anyhow::Result<Self> {
-        let dir = tempfile::tempdir().context("creating a data directory")?;
+        let mut dir = tempfile::tempdir().context("creating a data directory")?;
+        if std::env::var_os("PROVISIO_BENCH_KEEP").is_some() {
+            dir.disable_cleanup(true);
+            eprintln!("data directory (kept): {}", dir.path().display());
+        }
         let mut me = Instance {
             bin: bin.to_owned(),
             dir,
@@ -35,13 +39,35 @@ impl Instance {
             pia_key: String::new(),
             order_ids: Vec::new(),
         };
-        me.cli(&["company", "create", "--name", "Operator", "--kind", "operator"])
-            .await?;
-        me.cli(&["company", "create", "--name", "Partner", "--kind", "partner"])
-            .await?;
+        me.cli(&[
+            "company", "create", "--name", "Operator", "--kind", "operator",
+        ])
+        .await?;
+        me.cli(&[
+            "company", "create", "--name", "Partner", "--kind", "partner",
+        ])
+        .await?;
         let (admin, pia) = (
-            ["--company", "Operator", "--email", ADMIN, "--name", "Ada", "--role", "admin"],
-            ["--company", "Partner", "--email", PIA, "--name", "Pia", "--role", "member"],
+            [
+                "--company",
+                "Operator",
+                "--email",
+                ADMIN,
+                "--name",
+                "Ada",
+                "--role",
+                "admin",
+            ],
+            [
+                "--company",
+                "Partner",
+                "--email",
+                PIA,
+                "--name",
+                "Pia",
+                "--role",
+                "member",
+            ],
         );
         me.cli(&[&["user", "create"][..], &admin].concat()).await?;
         me.cli(&[&["user", "create"][..], &pia].concat()).await?;
@@ -65,8 +91,10 @@ impl Instance {
                                                     "name": "Kim"}})
                 })
                 .collect();
-            orders.push(json!({"web_order_id": id, "end_customer": {"name": "Kund AB"},
-                               "locale": "sv", "lines": lines}));
+            orders.push(
+                json!({"web_order_id": id, "end_customer": {"name": "Kund AB"},
+                               "locale": "sv", "lines": lines}),
+            );
             me.order_ids.push(id);
             left -= n;
         }
@@ -168,7 +196,10 @@ impl Server {
             .await?;
         let now: jiff::Timestamp = clock["now"].as_str().context("clock.now")?.parse()?;
         let zoned = now.to_zoned_datetime(jiff::tz::TimeZone::UTC);
-        let start = zoned.date().tomorrow()?.to_zoned_datetime(jiff::tz::TimeZone::UTC)?;
+        let start = zoned
+            .date()
+            .tomorrow()?
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC)?;
         Ok(start.timestamp().duration_since(now).as_secs_f64() + 1.0)
     }
 
@@ -202,7 +233,12 @@ impl Server {
             .rsplit_once(')')
             .map(|(_, rest)| rest.split_whitespace().collect())
             .unwrap_or_default();
-        let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+        let ticks = |i: usize| {
+            fields
+                .get(i)
+                .and_then(|f| f.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
         // utime and stime are fields 14 and 15 of stat(5), i.e. 11 and 12 after the name.
         Duration::from_millis((ticks(11) + ticks(12)) * 10)
     }
