@@ -5,11 +5,11 @@ use provisio_domain::policy::window_of;
 use provisio_domain::{Actor, CompanyId, CompanyKind, ContactEmail, OfferSku, Role, UserId};
 use provisio_store::{Company, NewCompany, NewUser, PolicyChange, StoreError, StoreResult, User};
 use serde_json::json;
-use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqlitePool};
 
 use crate::lines::{line_columns, line_from, lines_from};
-use crate::{SqliteStore, db, opt_ts, stored, ts, unique_as, uuid};
+use crate::writer::rq;
+use crate::{Columns, Named, SqliteStore, db, opt_ts, stored, ts, unique_as, uuid};
 
 pub(crate) fn company_from(row: &impl crate::Cols, prefix: &str) -> StoreResult<Company> {
     let get = |c: &str| row.text(&format!("{prefix}{c}"));
@@ -55,25 +55,24 @@ pub(crate) async fn company(
     row.map(|r| company_from(&r, "")).transpose()
 }
 
-const USER_SELECT: &str = "SELECT u.id, u.email, u.name, u.role, u.can_resend, u.password_hash,
-        c.id AS c_id, c.name AS c_name, c.kind AS c_kind
-    FROM users u JOIN companies c ON c.id = u.company_id";
+macro_rules! user_select {
+    () => {
+        "SELECT u.id, u.email, u.name, u.role, u.can_resend, u.password_hash,
+            c.id AS c_id, c.name AS c_name, c.kind AS c_kind
+        FROM users u JOIN companies c ON c.id = u.company_id"
+    };
+}
+const USER_SELECT: &str = user_select!();
 
-fn user_from(row: &SqliteRow) -> StoreResult<User> {
+fn user_from(row: &impl crate::Cols) -> StoreResult<User> {
     Ok(User {
-        id: UserId::from_uuid(uuid(&row.try_get::<String, _>("id").map_err(db)?)?),
+        id: UserId::from_uuid(uuid(&row.text("id")?)?),
         company: company_from(row, "c_")?,
-        email: stored(
-            "user email",
-            ContactEmail::parse(&row.try_get::<String, _>("email").map_err(db)?),
-        )?,
-        name: row.try_get("name").map_err(db)?,
-        role: stored(
-            "role",
-            Role::parse(&row.try_get::<String, _>("role").map_err(db)?),
-        )?,
-        can_resend: row.try_get("can_resend").map_err(db)?,
-        password_hash: row.try_get("password_hash").map_err(db)?,
+        email: stored("user email", ContactEmail::parse(&row.text("email")?))?,
+        name: row.text("name")?,
+        role: stored("role", Role::parse(&row.text("role")?))?,
+        can_resend: row.int("can_resend")? != 0,
+        password_hash: row.opt_text("password_hash")?,
     })
 }
 
@@ -138,19 +137,20 @@ pub(crate) async fn create_api_key(
     Ok(id)
 }
 
-pub(crate) async fn actor_by_api_key(
-    pool: &SqlitePool,
-    key_hash: &str,
-) -> StoreResult<Option<Actor>> {
-    let sql = sqlx::AssertSqlSafe(format!(
-        "{USER_SELECT} JOIN api_keys k ON k.user_id = u.id WHERE k.key_hash = ? AND k.revoked_at IS NULL"
-    ));
-    let row = sqlx::query(sql)
-        .bind(key_hash)
-        .fetch_optional(pool)
-        .await
-        .map_err(db)?;
-    Ok(row.map(|r| user_from(&r)).transpose()?.map(|u| Actor {
+/// On the request path of every API call: read on a direct connection (see `reader.rs`).
+pub(crate) fn actor_by_api_key(conn: &rusqlite::Connection, key_hash: &str) -> StoreResult<Option<Actor>> {
+    const SQL: &str = concat!(
+        user_select!(),
+        " JOIN api_keys k ON k.user_id = u.id WHERE k.key_hash = ? AND k.revoked_at IS NULL"
+    );
+    let mut st = conn.prepare_cached(SQL).map_err(rq)?;
+    let columns = Columns::of(&st);
+    let mut rows = st.query([key_hash]).map_err(rq)?;
+    let Some(row) = rows.next().map_err(rq)? else {
+        return Ok(None);
+    };
+    let u = user_from(&Named { row, columns: &columns })?;
+    Ok(Some(Actor {
         user_id: u.id,
         name: u.name,
         email: u.email.as_str().to_owned(),

@@ -10,6 +10,7 @@ mod idempotency;
 mod lines;
 mod orders;
 mod outbox;
+mod reader;
 mod writer;
 
 use std::path::Path;
@@ -43,6 +44,8 @@ pub struct SqliteStore {
     reader: SqlitePool,
     /// The hot write paths: line actions, orders, first sends, closure, the outbox.
     direct: Arc<writer::Writer>,
+    /// The hot read path: API keys.
+    readers: Arc<reader::Readers>,
 }
 
 impl SqliteStore {
@@ -77,10 +80,12 @@ impl SqliteStore {
             .await
             .map_err(StoreError::backend)?;
         let direct = Arc::new(writer::Writer::open(&filename, BUSY_TIMEOUT)?);
+        let readers = Arc::new(reader::Readers::open(&filename, 4, BUSY_TIMEOUT)?);
         Ok(Self {
             writer,
             reader,
             direct,
+            readers,
         })
     }
 
@@ -155,7 +160,8 @@ impl Store for SqliteStore {
         admin::create_api_key(self, user, key_hash, now).await
     }
     async fn actor_by_api_key(&self, key_hash: &str) -> StoreResult<Option<Actor>> {
-        admin::actor_by_api_key(&self.reader, key_hash).await
+        self.readers
+            .read(|conn| admin::actor_by_api_key(conn, key_hash))
     }
 
     async fn create_order(&self, new: NewOrderRecord) -> StoreResult<Created<Order>> {
@@ -198,7 +204,9 @@ impl Store for SqliteStore {
         request: UpdateRequest,
         decide: Decide,
     ) -> StoreResult<Option<Decided>> {
-        self.writer_tx(|tx| changes::update_line(tx, sub_ref, request, decide))
+        let sub_ref = sub_ref.clone();
+        self.direct
+            .grouped(move |tx| changes::update_line(tx, &sub_ref, request, decide))
     }
     async fn line_emails(&self, sub_ref: &SubRef) -> StoreResult<Vec<EmailRecord>> {
         changes::line_emails(&self.reader, sub_ref).await

@@ -32,8 +32,16 @@ const STATEMENT_CACHE: usize = 64;
 /// How often the background thread checkpoints the WAL.
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 
+/// A request's part of a group transaction: it runs its statements inside its own savepoint
+/// and returns what to tell its caller once the group's commit is known.
+type Job = Box<dyn FnOnce(&Tx<'_>) -> Reply + Send>;
+/// Tells a job's caller its result, or the commit's failure.
+type Reply = Box<dyn FnOnce(Option<&StoreError>) + Send>;
+
 pub(crate) struct Writer {
     conn: Mutex<Connection>,
+    /// Requests waiting to be written by the next group transaction.
+    queue: Mutex<Vec<Job>>,
     /// Dropping it stops the checkpoint thread.
     _checkpoints: mpsc::Sender<()>,
 }
@@ -62,6 +70,7 @@ impl Writer {
             .map_err(StoreError::backend)?;
         Ok(Self {
             conn: Mutex::new(conn),
+            queue: Mutex::new(Vec::new()),
             _checkpoints: stop,
         })
     }
@@ -72,26 +81,101 @@ impl Writer {
         &self,
         f: impl FnOnce(&Tx<'_>) -> StoreResult<R>,
     ) -> StoreResult<R> {
-        let multi_thread = tokio::runtime::Handle::try_current()
-            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
-        if multi_thread {
-            tokio::task::block_in_place(|| self.run(f))
-        } else {
-            self.run(f)
-        }
+        blocking(|| {
+            let mut conn = self.connection();
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(rq)?;
+            let result = f(&tx)?;
+            tx.commit().map_err(rq)?;
+            Ok(result)
+        })
     }
 
-    fn run<R>(&self, f: impl FnOnce(&Tx<'_>) -> StoreResult<R>) -> StoreResult<R> {
+    /// Runs `f` in a transaction shared with the other requests waiting for the write
+    /// connection at this moment (group commit): each in its own savepoint, so a failing one
+    /// leaves no trace and does not disturb the others; all answer only after the commit.
+    /// Under concurrent requests the commit (most of a short transaction's cost: writing the
+    /// WAL frames) is paid once per group instead of once per request.
+    pub(crate) fn grouped<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Tx<'_>) -> StoreResult<R> + Send + 'static,
+    ) -> StoreResult<R> {
+        let (answer, answered) = mpsc::sync_channel::<StoreResult<R>>(1);
+        let job: Job = Box::new(move |tx| {
+            let result = in_savepoint(tx, f);
+            Box::new(move |commit_failed: Option<&StoreError>| {
+                let result = match (commit_failed, result) {
+                    (Some(e), Ok(_)) => Err(StoreError::backend(std::io::Error::other(format!(
+                        "commit failed: {e}"
+                    )))),
+                    (_, result) => result,
+                };
+                let _ = answer.send(result);
+            })
+        });
+        self.queue
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(job);
+        blocking(|| {
+            let mut conn = self.connection();
+            // Whoever held the connection before may have written our request already.
+            if let Ok(result) = answered.try_recv() {
+                return result;
+            }
+            let jobs = std::mem::take(&mut *self.queue.lock().unwrap_or_else(PoisonError::into_inner));
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(rq);
+            match tx {
+                Ok(tx) => {
+                    let replies: Vec<Reply> = jobs.into_iter().map(|job| job(&tx)).collect();
+                    let committed = tx.commit().map_err(rq);
+                    for reply in replies {
+                        reply(committed.as_ref().err());
+                    }
+                }
+                // Dropping the jobs tells their callers (a closed channel, below).
+                Err(e) => tracing::error!("cannot begin a write transaction: {e}"),
+            }
+            answered.recv().unwrap_or_else(|_| {
+                Err(StoreError::corrupt("the write transaction could not begin"))
+            })
+        })
+    }
+
+    fn connection(&self) -> std::sync::MutexGuard<'_, Connection> {
         // A panic inside an earlier transaction rolled it back when it unwound; the
         // connection itself is fine.
-        let mut conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(rq)?;
-        let result = f(&tx)?;
-        tx.commit().map_err(rq)?;
-        Ok(result)
+        self.conn.lock().unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// Runs blocking work: inside `block_in_place` on a multi-threaded runtime, so the worker's
+/// other tasks move to another thread meanwhile; directly otherwise (tests' current-thread
+/// runtime, where nothing else could run anyway).
+fn blocking<R>(f: impl FnOnce() -> R) -> R {
+    let multi_thread = tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    if multi_thread {
+        tokio::task::block_in_place(f)
+    } else {
+        f()
+    }
+}
+
+/// Runs `f` inside a savepoint: released when it succeeds, rolled back when it fails.
+fn in_savepoint<R>(tx: &Tx<'_>, f: impl FnOnce(&Tx<'_>) -> StoreResult<R>) -> StoreResult<R> {
+    tx.execute_batch("SAVEPOINT request").map_err(rq)?;
+    let result = f(tx);
+    let end = if result.is_ok() {
+        "RELEASE request"
+    } else {
+        "ROLLBACK TO request; RELEASE request"
+    };
+    tx.execute_batch(end).map_err(rq)?;
+    result
 }
 
 /// Checkpoints the WAL every [`CHECKPOINT_EVERY`] until the writer is dropped.

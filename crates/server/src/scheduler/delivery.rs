@@ -21,7 +21,7 @@ use crate::app::secrets::new_setup_token;
 /// Emails claimed at a time.
 const CLAIM: usize = 128;
 /// Attempt results recorded per transaction.
-const RECORD: usize = 128;
+const RECORD: usize = 32;
 /// After a stop signal, how long sends in flight may take before their leases are released.
 const STOP_GRACE: Duration = Duration::from_secs(2);
 
