@@ -138,7 +138,10 @@ pub(crate) async fn create_api_key(
 }
 
 /// On the request path of every API call: read on a direct connection (see `reader.rs`).
-pub(crate) fn actor_by_api_key(conn: &rusqlite::Connection, key_hash: &str) -> StoreResult<Option<Actor>> {
+pub(crate) fn actor_by_api_key(
+    conn: &rusqlite::Connection,
+    key_hash: &str,
+) -> StoreResult<Option<Actor>> {
     const SQL: &str = concat!(
         user_select!(),
         " JOIN api_keys k ON k.user_id = u.id WHERE k.key_hash = ? AND k.revoked_at IS NULL"
@@ -149,7 +152,10 @@ pub(crate) fn actor_by_api_key(conn: &rusqlite::Connection, key_hash: &str) -> S
     let Some(row) = rows.next().map_err(rq)? else {
         return Ok(None);
     };
-    let u = user_from(&Named { row, columns: &columns })?;
+    let u = user_from(&Named {
+        row,
+        columns: &columns,
+    })?;
     Ok(Some(Actor {
         user_id: u.id,
         name: u.name,

@@ -6,6 +6,7 @@
 mod admin;
 mod changes;
 mod codec;
+mod group;
 mod idempotency;
 mod lines;
 mod orders;
@@ -207,6 +208,7 @@ impl Store for SqliteStore {
         let sub_ref = sub_ref.clone();
         self.direct
             .grouped(move |tx| changes::update_line(tx, &sub_ref, request, decide))
+            .await
     }
     async fn line_emails(&self, sub_ref: &SubRef) -> StoreResult<Vec<EmailRecord>> {
         changes::line_emails(&self.reader, sub_ref).await

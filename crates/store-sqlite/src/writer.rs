@@ -17,11 +17,13 @@
 
 use std::path::Path;
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use provisio_store::{StoreError, StoreResult};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+
+use crate::group::Group;
 
 /// A transaction on the write connection.
 pub(crate) type Tx<'c> = rusqlite::Transaction<'c>;
@@ -32,16 +34,10 @@ const STATEMENT_CACHE: usize = 64;
 /// How often the background thread checkpoints the WAL.
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 
-/// A request's part of a group transaction: it runs its statements inside its own savepoint
-/// and returns what to tell its caller once the group's commit is known.
-type Job = Box<dyn FnOnce(&Tx<'_>) -> Reply + Send>;
-/// Tells a job's caller its result, or the commit's failure.
-type Reply = Box<dyn FnOnce(Option<&StoreError>) + Send>;
-
 pub(crate) struct Writer {
-    conn: Mutex<Connection>,
-    /// Requests waiting to be written by the next group transaction.
-    queue: Mutex<Vec<Job>>,
+    conn: Arc<Mutex<Connection>>,
+    /// Line actions of concurrent requests, written together.
+    group: Group,
     /// Dropping it stops the checkpoint thread.
     _checkpoints: mpsc::Sender<()>,
 }
@@ -68,9 +64,10 @@ impl Writer {
             .name("sqlite-checkpoint".into())
             .spawn(move || checkpoints(checkpointer, stopped))
             .map_err(StoreError::backend)?;
+        let conn = Arc::new(Mutex::new(conn));
         Ok(Self {
-            conn: Mutex::new(conn),
-            queue: Mutex::new(Vec::new()),
+            group: Group::start(Arc::clone(&conn))?,
+            conn,
             _checkpoints: stop,
         })
     }
@@ -92,64 +89,24 @@ impl Writer {
         })
     }
 
-    /// Runs `f` in a transaction shared with the other requests waiting for the write
-    /// connection at this moment (group commit): each in its own savepoint, so a failing one
-    /// leaves no trace and does not disturb the others; all answer only after the commit.
-    /// Under concurrent requests the commit (most of a short transaction's cost: writing the
-    /// WAL frames) is paid once per group instead of once per request.
-    pub(crate) fn grouped<R: Send + 'static>(
+    /// Runs `f` in a transaction shared with the other requests waiting at this moment
+    /// (group commit, see `group.rs`).
+    pub(crate) async fn grouped<R: Send + 'static>(
         &self,
         f: impl FnOnce(&Tx<'_>) -> StoreResult<R> + Send + 'static,
     ) -> StoreResult<R> {
-        let (answer, answered) = mpsc::sync_channel::<StoreResult<R>>(1);
-        let job: Job = Box::new(move |tx| {
-            let result = in_savepoint(tx, f);
-            Box::new(move |commit_failed: Option<&StoreError>| {
-                let result = match (commit_failed, result) {
-                    (Some(e), Ok(_)) => Err(StoreError::backend(std::io::Error::other(format!(
-                        "commit failed: {e}"
-                    )))),
-                    (_, result) => result,
-                };
-                let _ = answer.send(result);
-            })
-        });
-        self.queue
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(job);
-        blocking(|| {
-            let mut conn = self.connection();
-            // Whoever held the connection before may have written our request already.
-            if let Ok(result) = answered.try_recv() {
-                return result;
-            }
-            let jobs = std::mem::take(&mut *self.queue.lock().unwrap_or_else(PoisonError::into_inner));
-            let tx = conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(rq);
-            match tx {
-                Ok(tx) => {
-                    let replies: Vec<Reply> = jobs.into_iter().map(|job| job(&tx)).collect();
-                    let committed = tx.commit().map_err(rq);
-                    for reply in replies {
-                        reply(committed.as_ref().err());
-                    }
-                }
-                // Dropping the jobs tells their callers (a closed channel, below).
-                Err(e) => tracing::error!("cannot begin a write transaction: {e}"),
-            }
-            answered.recv().unwrap_or_else(|_| {
-                Err(StoreError::corrupt("the write transaction could not begin"))
-            })
-        })
+        self.group.submit(f).await
     }
 
     fn connection(&self) -> std::sync::MutexGuard<'_, Connection> {
-        // A panic inside an earlier transaction rolled it back when it unwound; the
-        // connection itself is fine.
-        self.conn.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.conn)
     }
+}
+
+/// Locks the connection. A panic inside an earlier transaction rolled it back when it
+/// unwound; the connection itself is fine.
+pub(crate) fn lock(conn: &Mutex<Connection>) -> std::sync::MutexGuard<'_, Connection> {
+    conn.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Runs blocking work: inside `block_in_place` on a multi-threaded runtime, so the worker's
@@ -163,19 +120,6 @@ fn blocking<R>(f: impl FnOnce() -> R) -> R {
     } else {
         f()
     }
-}
-
-/// Runs `f` inside a savepoint: released when it succeeds, rolled back when it fails.
-fn in_savepoint<R>(tx: &Tx<'_>, f: impl FnOnce(&Tx<'_>) -> StoreResult<R>) -> StoreResult<R> {
-    tx.execute_batch("SAVEPOINT request").map_err(rq)?;
-    let result = f(tx);
-    let end = if result.is_ok() {
-        "RELEASE request"
-    } else {
-        "ROLLBACK TO request; RELEASE request"
-    };
-    tx.execute_batch(end).map_err(rq)?;
-    result
 }
 
 /// Checkpoints the WAL every [`CHECKPOINT_EVERY`] until the writer is dropped.

@@ -1,0 +1,235 @@
+//! Group commit for line actions. Requests hand their read-decide-write to one thread that
+//! writes everything waiting in one transaction, each request in its own savepoint (a failing
+//! one leaves no trace and does not disturb the others), and answers all of them after the
+//! commit. A short transaction's cost is mostly its commit (writing the WAL frames), so under
+//! concurrent requests it is paid once per group instead of once per request; and the
+//! requests wait asynchronously, occupying no thread.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+
+use provisio_store::{StoreError, StoreResult};
+use rusqlite::{Connection, TransactionBehavior};
+
+use crate::writer::{Tx, lock, rq};
+
+/// A request's part of a group: runs inside the group's transaction and returns what to tell
+/// its caller once the commit is known.
+type Job = Box<dyn FnOnce(&Tx<'_>) -> Reply + Send>;
+/// Tells a job's caller its result, or the commit's failure.
+type Reply = Box<dyn FnOnce(Option<&StoreError>) + Send>;
+
+#[derive(Default)]
+struct Queue {
+    jobs: Vec<Job>,
+    closed: bool,
+}
+
+#[derive(Default)]
+struct Shared {
+    queue: Mutex<Queue>,
+    ready: Condvar,
+}
+
+pub(crate) struct Group {
+    shared: Arc<Shared>,
+}
+
+impl Group {
+    /// Starts the group-writer thread on `conn` (shared with the other writers).
+    pub(crate) fn start(conn: Arc<Mutex<Connection>>) -> StoreResult<Self> {
+        let shared = Arc::new(Shared::default());
+        let worker = Arc::clone(&shared);
+        std::thread::Builder::new()
+            .name("sqlite-group".into())
+            .spawn(move || run(&worker, &conn))
+            .map_err(StoreError::backend)?;
+        Ok(Self { shared })
+    }
+
+    pub(crate) async fn submit<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Tx<'_>) -> StoreResult<R> + Send + 'static,
+    ) -> StoreResult<R> {
+        let (answer, answered) = tokio::sync::oneshot::channel::<StoreResult<R>>();
+        let job: Job = Box::new(move |tx| {
+            let result = in_savepoint(tx, f);
+            Box::new(move |commit_failed: Option<&StoreError>| {
+                let result = match (commit_failed, result) {
+                    (Some(e), Ok(_)) => Err(StoreError::backend(std::io::Error::other(format!(
+                        "commit failed: {e}"
+                    )))),
+                    (_, result) => result,
+                };
+                let _ = answer.send(result);
+            })
+        });
+        self.queue().jobs.push(job);
+        self.shared.ready.notify_one();
+        answered.await.unwrap_or_else(|_| Err(not_written()))
+    }
+
+    fn queue(&self) -> std::sync::MutexGuard<'_, Queue> {
+        self.shared
+            .queue
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        self.queue().closed = true;
+        self.shared.ready.notify_one();
+    }
+}
+
+fn not_written() -> StoreError {
+    StoreError::backend(std::io::Error::other(
+        "the write transaction could not begin",
+    ))
+}
+
+/// The group writer: waits for jobs, writes all waiting ones together, until closed.
+fn run(shared: &Shared, conn: &Mutex<Connection>) {
+    loop {
+        let jobs = {
+            let mut queue = shared.queue.lock().unwrap_or_else(PoisonError::into_inner);
+            while queue.jobs.is_empty() && !queue.closed {
+                queue = shared
+                    .ready
+                    .wait(queue)
+                    .unwrap_or_else(PoisonError::into_inner);
+            }
+            if queue.jobs.is_empty() {
+                return;
+            }
+            std::mem::take(&mut queue.jobs)
+        };
+        let mut conn = lock(conn);
+        match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+            Ok(tx) => {
+                let replies: Vec<Reply> = jobs
+                    .into_iter()
+                    .filter_map(|job| {
+                        // A panicking job must not take the writer down with it: undo its
+                        // savepoint; its caller gets an error (its answer channel is dropped).
+                        let done = catch_unwind(AssertUnwindSafe(|| job(&tx)));
+                        if done.is_err() {
+                            let undo = tx.execute_batch("ROLLBACK TO request; RELEASE request");
+                            tracing::error!("a line action panicked; undone: {:?}", undo.is_ok());
+                        }
+                        done.ok()
+                    })
+                    .collect();
+                let committed = tx.commit().map_err(rq);
+                for reply in replies {
+                    reply(committed.as_ref().err());
+                }
+            }
+            // Dropping the jobs answers their callers with an error.
+            Err(e) => tracing::error!("cannot begin a write transaction: {e}"),
+        }
+    }
+}
+
+/// Runs `f` inside a savepoint: released when it succeeds, rolled back when it fails.
+fn in_savepoint<R>(tx: &Tx<'_>, f: impl FnOnce(&Tx<'_>) -> StoreResult<R>) -> StoreResult<R> {
+    tx.execute_batch("SAVEPOINT request").map_err(rq)?;
+    let result = f(tx);
+    let end = if result.is_ok() {
+        "RELEASE request"
+    } else {
+        "ROLLBACK TO request; RELEASE request"
+    };
+    tx.execute_batch(end).map_err(rq)?;
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+
+    fn group() -> (tempfile::TempDir, Arc<Mutex<Connection>>, Group) {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = Connection::open(dir.path().join("g.sqlite")).unwrap();
+        conn.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (n INTEGER PRIMARY KEY);")
+            .unwrap();
+        let conn = Arc::new(Mutex::new(conn));
+        let group = Group::start(Arc::clone(&conn)).unwrap();
+        (dir, conn, group)
+    }
+
+    fn insert(n: i64) -> impl FnOnce(&Tx<'_>) -> StoreResult<i64> + Send + 'static {
+        move |tx| {
+            tx.execute("INSERT INTO t (n) VALUES (?)", [n])
+                .map_err(rq)?;
+            Ok(n)
+        }
+    }
+
+    fn rows(conn: &Mutex<Connection>) -> Vec<i64> {
+        let conn = lock(conn);
+        let mut st = conn.prepare("SELECT n FROM t ORDER BY n").unwrap();
+        st.query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_requests_are_each_answered_and_a_failing_one_leaves_no_trace() {
+        let (_dir, conn, group) = group();
+        let group = Arc::new(group);
+        let mut tasks = Vec::new();
+        for n in 1..=200_i64 {
+            let group = Arc::clone(&group);
+            tasks.push(tokio::spawn(async move {
+                if n % 50 == 0 {
+                    // Writes, then fails: its savepoint is rolled back, the others stay.
+                    group
+                        .submit(move |tx| {
+                            insert(n + 1000)(tx)?;
+                            Err::<i64, _>(StoreError::NotFound { what: "test" })
+                        })
+                        .await
+                } else {
+                    group.submit(insert(n)).await
+                }
+            }));
+        }
+        let mut answers = Vec::new();
+        for t in tasks {
+            answers.push(t.await.unwrap());
+        }
+        let failed = answers.iter().filter(|a| a.is_err()).count();
+        assert_eq!(failed, 4, "exactly the four failing requests fail");
+        let expected: Vec<i64> = (1..=200).filter(|n| n % 50 != 0).collect();
+        assert_eq!(
+            rows(&conn),
+            expected,
+            "every other request committed, nothing of the failing ones"
+        );
+        for (i, a) in answers.iter().enumerate() {
+            if let Ok(n) = a {
+                assert_eq!(*n, i as i64 + 1, "each caller gets its own answer");
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_panicking_request_is_undone_and_the_writer_goes_on() {
+        let (_dir, conn, group) = group();
+        let panicked = group
+            .submit(|tx| -> StoreResult<i64> {
+                insert(7)(tx)?;
+                panic!("a bug in a decision");
+            })
+            .await;
+        assert!(panicked.is_err());
+        assert_eq!(group.submit(insert(8)).await.unwrap(), 8);
+        assert_eq!(rows(&conn), vec![8]);
+    }
+}
