@@ -70,7 +70,8 @@ pub async fn measure(
     }
     let mut sorted = Vec::new();
     for task in tasks {
-        sorted.extend(task.await??);
+        let times = task.await??;
+        sorted.extend(times);
     }
     sorted.sort();
     Ok(Latencies { sorted })

@@ -1,7 +1,8 @@
 //! Logs (tracing) and metrics (Prometheus). Email addresses are masked where they are logged
 //! (`ContactEmail::masked`); secrets never reach a log (the config's Debug redacts them).
 
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use axum::extract::{MatchedPath, Request};
@@ -56,6 +57,24 @@ pub fn metrics_handle() -> Option<&'static PrometheusHandle> {
                 .ok()
         })
         .as_ref()
+}
+
+/// Keeps `in_flight` at the number of requests being served (delivery reads it to give way).
+pub async fn count_in_flight(
+    axum::extract::State(in_flight): axum::extract::State<Arc<AtomicUsize>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    struct Leaving(Arc<AtomicUsize>);
+    impl Drop for Leaving {
+        fn drop(&mut self) {
+            self.0.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+    in_flight.fetch_add(1, Ordering::Relaxed);
+    // Also when the request is dropped half-way (client gone, timeout).
+    let _leaving = Leaving(in_flight);
+    next.run(req).await
 }
 
 /// Counts requests and their latency by route template and status.

@@ -94,6 +94,10 @@ pub fn router(app: App) -> Router {
     .layer(middleware::from_fn(problem_for_bare_errors))
     .layer(DefaultBodyLimit::max(body_limit))
     .layer(middleware::from_fn(telemetry::track_http))
+    .layer(middleware::from_fn_with_state(
+        Arc::clone(&app.requests_in_flight),
+        telemetry::count_in_flight,
+    ))
     .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
     .layer(CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| {
         AppError::Internal(anyhow::anyhow!("a request handler panicked")).into_response()

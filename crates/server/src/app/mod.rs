@@ -10,6 +10,7 @@ pub mod secrets;
 pub mod setup;
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
 
 use tokio::sync::Notify;
 
@@ -28,6 +29,8 @@ pub struct App {
     pub config: Arc<Config>,
     /// Wakes the scheduler: mail was queued or the test clock moved.
     pub wake: Arc<Notify>,
+    /// HTTP requests being served now; background delivery gives way while there are any.
+    pub requests_in_flight: Arc<AtomicUsize>,
 }
 
 impl App {
@@ -37,6 +40,7 @@ impl App {
             clock,
             config: Arc::new(config),
             wake: Arc::new(Notify::new()),
+            requests_in_flight: Arc::new(AtomicUsize::new(0)),
         }
     }
 }

@@ -4,6 +4,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use jiff::SignedDuration;
@@ -20,6 +21,8 @@ use crate::app::secrets::new_setup_token;
 
 /// Emails claimed at a time.
 const CLAIM: usize = 128;
+/// Sends in flight while HTTP requests are being served.
+const GIVE_WAY: usize = 1;
 /// Attempt results recorded per transaction.
 const RECORD: usize = 32;
 /// After a stop signal, how long sends in flight may take before their leases are released.
@@ -50,7 +53,7 @@ impl Delivery {
         let policies = Arc::new(OfferPolicies::from_entries(
             self.app.store.offer_policies().await?,
         ));
-        let concurrency = self.app.config.smtp_connections;
+        let full = self.app.config.smtp_connections;
         let mut waiting: VecDeque<(ClaimedEmail, String)> = VecDeque::new();
         let mut more = true;
         let mut running = JoinSet::new();
@@ -63,6 +66,10 @@ impl Delivery {
         };
         tokio::pin!(stopping);
         loop {
+            // Background work gives way to people waiting for an answer: while HTTP requests
+            // are being served, one send at a time (so mail still moves), all of them otherwise.
+            let busy = self.app.requests_in_flight.load(Ordering::Relaxed) > 0;
+            let concurrency = if busy { GIVE_WAY } else { full };
             if more && waiting.len() < concurrency {
                 let claimed = self.claim().await?;
                 // A short batch took everything due; what is queued meanwhile wakes us again.
