@@ -67,10 +67,6 @@ pub(crate) fn opt_text(row: &impl Cols, col: &str) -> StoreResult<Option<String>
 }
 
 pub(crate) fn line_from(row: &impl Cols) -> StoreResult<Line> {
-    let status = stored("status", LineStatus::parse(&text(row, "status")?))?;
-    let closed_reason = opt_text(row, "closed_reason")?
-        .map(|r| stored("closed reason", ClosedReason::parse(&r)))
-        .transpose()?;
     let organization = match (
         opt_text(row, "organization_id")?,
         opt_text(row, "organization_name")?,
@@ -87,20 +83,28 @@ pub(crate) fn line_from(row: &impl Cols) -> StoreResult<Line> {
         contact_email: stored("contact", ContactEmail::parse(&text(row, "contact_email")?))?,
         contact_name: opt_text(row, "contact_name")?,
         locale: stored("locale", Locale::parse(&text(row, "locale")?))?,
-        state: LineState {
-            stage: stored("stage", Stage::parse(&text(row, "stage")?))?,
-            status,
-            closed_reason,
-            closed_at: parse_opt_ts(opt_text(row, "closed_at")?)?,
-            rsd_start: parse_ts(&text(row, "rsd_start_at")?)?,
-            first_sent_at: parse_opt_ts(opt_text(row, "first_sent_at")?)?,
-            closes_at: parse_opt_ts(opt_text(row, "closes_at")?)?,
-        },
+        state: state_from(row)?,
         organization,
         last_email: match opt_text(row, "le_id")? {
             Some(_) => Some(email_from(row, "le_")?),
             None => None,
         },
+    })
+}
+
+/// A line's state from its columns `stage`, `status`, `closed_reason`, `closed_at`,
+/// `rsd_start_at`, `first_sent_at`, `closes_at`.
+pub(crate) fn state_from(row: &impl Cols) -> StoreResult<LineState> {
+    Ok(LineState {
+        stage: stored("stage", Stage::parse(&text(row, "stage")?))?,
+        status: stored("status", LineStatus::parse(&text(row, "status")?))?,
+        closed_reason: opt_text(row, "closed_reason")?
+            .map(|r| stored("closed reason", ClosedReason::parse(&r)))
+            .transpose()?,
+        closed_at: parse_opt_ts(opt_text(row, "closed_at")?)?,
+        rsd_start: parse_ts(&text(row, "rsd_start_at")?)?,
+        first_sent_at: parse_opt_ts(opt_text(row, "first_sent_at")?)?,
+        closes_at: parse_opt_ts(opt_text(row, "closes_at")?)?,
     })
 }
 

@@ -8,11 +8,15 @@ use provisio_store::{
     ClaimRequest, ClaimedEmail, EmailRecord, Finished, LineChange, LineContext, LineRule,
     StoreResult,
 };
+use std::collections::HashMap;
+
+use provisio_domain::LineState;
+use provisio_store::StoreError;
 use rusqlite::{OptionalExtension, params};
 use serde_json::json;
 
 use crate::changes::{LineIds, contexts_tx, email_columns, ids_of, write_change, write_events};
-use crate::lines::{context_from, email_from, line_context_select, opt_text, text};
+use crate::lines::{context_from, email_from, line_context_select, opt_text, state_from, text};
 use crate::writer::{Tx, rq};
 use crate::{Columns, Named, SqliteStore, db, stored, ts};
 
@@ -283,15 +287,16 @@ pub(crate) fn finish(tx: &Tx, finished: Vec<Finished>) -> StoreResult<()> {
         });
         recorded.push((sub_ref, data, f));
     }
-    let mut lines = contexts_tx(tx, recorded.iter().map(|(r, _, _)| r.as_str()))?;
+    let mut lines = states_tx(tx, recorded.iter().map(|(r, _, _)| r.as_str()))?;
     for (sub_ref, mut data, f) in recorded {
-        let Some((line, ids)) = lines.get_mut(&sub_ref) else {
+        let Some(line) = lines.get_mut(&sub_ref) else {
             continue;
         };
+        let ids = &line.ids;
         match &f.outcome {
             Outcome::Sent { .. } => {
-                let window = policies.window(&line.line.offer);
-                match line.line.state.record_handoff(f.at, window) {
+                let window = policies.window(&line.offer);
+                match line.state.record_handoff(f.at, window) {
                     Some(t) => {
                         // The first hand-off's event also tells how the stage moved; the
                         // recipient keeps the "to" key of every email event.
@@ -302,7 +307,7 @@ pub(crate) fn finish(tx: &Tx, finished: Vec<Finished>) -> StoreResult<()> {
                             e.data["stage"] = stage;
                         }
                         // Later results in this batch for the same line see the new state.
-                        line.line.state = t.line.clone();
+                        line.state = t.line.clone();
                         let mut change = LineChange::new(t.line);
                         change.events = events;
                         write_change(tx, ids, None, change, None, f.at)?;
@@ -321,6 +326,49 @@ pub(crate) fn finish(tx: &Tx, finished: Vec<Finished>) -> StoreResult<()> {
         }
     }
     Ok(())
+}
+
+/// What recording a result needs of a line: its state as it is now, offer and ids.
+struct LineNow {
+    state: LineState,
+    offer: OfferSku,
+    ids: LineIds,
+}
+
+/// The current state of several lines by reference, in one query (lighter than the full
+/// context with order, companies and last email).
+fn states_tx<'r>(
+    tx: &Tx,
+    sub_refs: impl IntoIterator<Item = &'r str>,
+) -> StoreResult<HashMap<String, LineNow>> {
+    let refs: Vec<&str> = sub_refs.into_iter().collect();
+    let mut out = HashMap::with_capacity(refs.len());
+    if refs.is_empty() {
+        return Ok(out);
+    }
+    let mut st = tx
+        .prepare_cached(
+            "SELECT l.id, l.order_id, l.sub_ref, l.offer, l.stage, l.status, l.closed_reason,
+                 l.closed_at, l.rsd_start_at, l.first_sent_at, l.closes_at
+             FROM lines l WHERE l.sub_ref IN (SELECT value FROM json_each(?))",
+        )
+        .map_err(rq)?;
+    let columns = Columns::of(&st);
+    let json = serde_json::to_string(&refs).map_err(StoreError::backend)?;
+    let mut rows = st.query([json]).map_err(rq)?;
+    while let Some(row) = rows.next().map_err(rq)? {
+        let r = Named {
+            row,
+            columns: &columns,
+        };
+        let line = LineNow {
+            state: state_from(&r)?,
+            offer: stored("offer", OfferSku::parse(&text(&r, "offer")?))?,
+            ids: ids_of(&r)?,
+        };
+        out.insert(text(&r, "sub_ref")?, line);
+    }
+    Ok(out)
 }
 
 pub(crate) async fn release(s: &SqliteStore, owner: Option<&str>) -> StoreResult<u64> {

@@ -14,17 +14,20 @@ use provisio_domain::{OfferPolicies, policy};
 use provisio_mail::{Mailbox, ProvisioningEmail, Transport, render};
 use provisio_store::{ClaimRequest, ClaimedEmail, Finished};
 use tokio::sync::watch;
-use tokio::task::JoinSet;
+use tokio::task::{JoinHandle, JoinSet};
 
 use crate::app::App;
 use crate::app::secrets::new_setup_token;
 
 /// Emails claimed at a time.
 const CLAIM: usize = 128;
+/// Claimed emails with their setup tokens.
+type Claimed = Vec<(ClaimedEmail, String)>;
+
 /// Sends in flight while HTTP requests are being served.
 const GIVE_WAY: usize = 1;
 /// Attempt results recorded per transaction.
-const RECORD: usize = 32;
+const RECORD: usize = 64;
 /// After a stop signal, how long sends in flight may take before their leases are released.
 const STOP_GRACE: Duration = Duration::from_secs(2);
 
@@ -56,6 +59,10 @@ impl Delivery {
         let full = self.app.config.smtp_connections;
         let mut waiting: VecDeque<(ClaimedEmail, String)> = VecDeque::new();
         let mut more = true;
+        // The next claim and the recording of results run beside the sends, so connections
+        // never idle while the database works.
+        let mut claiming: Option<JoinHandle<anyhow::Result<Claimed>>> = None;
+        let mut recording: JoinSet<anyhow::Result<()>> = JoinSet::new();
         let mut running = JoinSet::new();
         let mut results = Vec::with_capacity(RECORD);
         let mut attempted = 0;
@@ -70,11 +77,17 @@ impl Delivery {
             // are being served, one send at a time (so mail still moves), all of them otherwise.
             let busy = self.app.requests_in_flight.load(Ordering::Relaxed) > 0;
             let concurrency = if busy { GIVE_WAY } else { full };
-            if more && waiting.len() < concurrency {
-                let claimed = self.claim().await?;
+            let claim_done = claiming.as_ref().is_some_and(JoinHandle::is_finished)
+                || (claiming.is_some() && waiting.is_empty() && running.is_empty());
+            if claim_done && let Some(handle) = claiming.take() {
+                let claimed = handle.await??;
                 // A short batch took everything due; what is queued meanwhile wakes us again.
                 more = claimed.len() == CLAIM;
                 waiting.extend(claimed);
+            }
+            if more && claiming.is_none() && waiting.len() < 2 * concurrency {
+                let this = self.clone();
+                claiming = Some(tokio::spawn(async move { this.claim().await }));
             }
             while running.len() < concurrency {
                 let Some((c, token)) = waiting.pop_front() else {
@@ -85,6 +98,9 @@ impl Delivery {
                 running.spawn(async move { this.attempt(c, token, &policies).await });
             }
             if running.is_empty() {
+                if claiming.is_some() {
+                    continue;
+                }
                 break;
             }
             tokio::select! {
@@ -97,7 +113,8 @@ impl Delivery {
                     };
                     results.push(f);
                     if results.len() >= RECORD {
-                        self.app.store.finish_emails(std::mem::take(&mut results)).await?;
+                        let (store, batch) = (Arc::clone(&self.app.store), std::mem::take(&mut results));
+                        recording.spawn(async move { Ok(store.finish_emails(batch).await?) });
                     }
                 }
                 _ = &mut stopping => {
@@ -109,7 +126,13 @@ impl Delivery {
         // Aborts the sends still running (only when stopping).
         drop(running);
         // Claimed but not sent (only when stopping): their leases are released at shutdown.
+        if let Some(handle) = claiming {
+            handle.await??;
+        }
         self.app.store.finish_emails(results).await?;
+        while let Some(done) = recording.join_next().await {
+            done??;
+        }
         if attempted > 0 {
             tracing::info!(attempted, "delivered a round of provisioning emails");
         }
@@ -117,7 +140,7 @@ impl Delivery {
     }
 
     /// Claims up to [`CLAIM`] due emails, each with a fresh setup token.
-    async fn claim(&self) -> anyhow::Result<Vec<(ClaimedEmail, String)>> {
+    async fn claim(&self) -> anyhow::Result<Claimed> {
         let mut tokens: Vec<(String, String)> = (0..CLAIM).map(|_| new_setup_token()).collect();
         let real_now = self.app.clock.real_now();
         let lease = SignedDuration::from_secs(i64::try_from(self.app.config.lease_secs)?);
@@ -165,13 +188,18 @@ impl Delivery {
         metrics::counter!("provisio_email_attempts_total", "result" => label).increment(1);
         // Each success at debug (a mass send would flood the log; the summary of the round
         // and the line's events tell the rest); a retry at info, a failure as a warning.
-        let (email, to, reply) = (c.email.id, mask_email(c.email.to.as_str()), outcome.reply());
+        // (Field values are computed only when the level is enabled.)
+        let (email, to, reply) = (c.email.id, c.email.to.as_str(), outcome.reply());
         match (&outcome, level_error) {
-            (_, true) => tracing::warn!(%email, %to, attempt, reply, "provisioning email failed"),
-            (Outcome::Sent { .. }, _) => {
-                tracing::debug!(%email, %to, attempt, reply, "provisioning email sent")
+            (_, true) => {
+                tracing::warn!(%email, to = %mask_email(to), attempt, reply, "provisioning email failed")
             }
-            _ => tracing::info!(%email, %to, attempt, reply, "provisioning email {label}"),
+            (Outcome::Sent { .. }, _) => {
+                tracing::debug!(%email, to = %mask_email(to), attempt, reply, "provisioning email sent")
+            }
+            _ => {
+                tracing::info!(%email, to = %mask_email(to), attempt, reply, "provisioning email {label}")
+            }
         }
         Finished {
             email_id: c.email.id,
