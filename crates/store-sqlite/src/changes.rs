@@ -14,7 +14,7 @@ use sqlx::{Row, SqlitePool};
 
 use crate::lines::{context_from, email_from, line_context_select, opt_text, text};
 use crate::writer::{Tx, rq};
-use crate::{Cols, Columns, Named, SqliteStore, db, idempotency, opt_ts, stored, ts, uuid};
+use crate::{Cols, Columns, Named, db, idempotency, opt_ts, stored, ts, uuid};
 
 /// The ids a change needs besides the domain values.
 pub(crate) struct LineIds {
@@ -380,26 +380,4 @@ pub(crate) async fn organizations_of(
             })
         })
         .collect()
-}
-
-pub(crate) async fn clock_offset(pool: &SqlitePool) -> StoreResult<i64> {
-    let value: Option<String> =
-        sqlx::query_scalar("SELECT value FROM settings WHERE name = 'clock_offset_micros'")
-            .fetch_optional(pool)
-            .await
-            .map_err(db)?;
-    value.map_or(Ok(0), |v| stored("clock offset", v.parse::<i64>()))
-}
-
-pub(crate) async fn advance_clock_offset(s: &SqliteStore, micros: i64) -> StoreResult<i64> {
-    let value: String = sqlx::query_scalar(
-        "INSERT INTO settings (name, value) VALUES ('clock_offset_micros', ?1)
-         ON CONFLICT (name) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + ?1 AS TEXT)
-         RETURNING value",
-    )
-    .bind(micros)
-    .fetch_one(&s.writer)
-    .await
-    .map_err(db)?;
-    stored("clock offset", value.parse::<i64>())
 }

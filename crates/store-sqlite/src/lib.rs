@@ -1,7 +1,12 @@
 //! The embedded default store: one SQLite file in WAL mode with `synchronous=NORMAL` (a
-//! process crash loses nothing; a power loss may lose the last transactions). All writes go
-//! through a single connection and start with `BEGIN IMMEDIATE`, so read-decide-write
-//! transactions never deadlock, also against a CLI process on the same file.
+//! process crash loses nothing; a power loss may lose the last transactions). Every write
+//! transaction starts with `BEGIN IMMEDIATE`, so read-decide-write transactions never deadlock,
+//! also against a CLI process on the same file.
+//!
+//! Two paths: the hot ones (line actions with group commit, orders, first sends, closure, the
+//! outbox, API-key lookups) run on direct rusqlite connections (`writer.rs`, `group.rs`,
+//! `reader.rs`: whole transactions without a thread switch per statement); everything else
+//! (admin writes, listings, migrations) goes through sqlx pools.
 
 mod admin;
 mod changes;
@@ -12,6 +17,7 @@ mod lines;
 mod orders;
 mod outbox;
 mod reader;
+mod settings;
 mod writer;
 
 use std::path::Path;
@@ -193,10 +199,10 @@ impl Store for SqliteStore {
     }
 
     async fn clock_offset(&self) -> StoreResult<i64> {
-        changes::clock_offset(&self.reader).await
+        settings::clock_offset(&self.reader).await
     }
     async fn advance_clock_offset(&self, micros: i64) -> StoreResult<i64> {
-        changes::advance_clock_offset(self, micros).await
+        settings::advance_clock_offset(self, micros).await
     }
 
     async fn update_line(
