@@ -411,6 +411,14 @@ mod tests {
                 Box::new(|r: &mut RawConfig| r.database_url = Some("mysql://x".into())),
                 "DATABASE_URL",
             ),
+            (
+                Box::new(|r: &mut RawConfig| r.smtp_connections = 0),
+                "smtp_connections",
+            ),
+            (
+                Box::new(|r: &mut RawConfig| r.smtp_connections = 101),
+                "smtp_connections",
+            ),
         ] {
             let err = format!("{:#}", with(f).unwrap_err());
             assert!(err.contains(key), "{err}");
