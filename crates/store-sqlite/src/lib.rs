@@ -68,6 +68,15 @@ impl SqliteStore {
 
     /// Every connection: created if missing, WAL, `synchronous=NORMAL`, foreign keys on.
     async fn with_options(options: SqliteConnectOptions) -> StoreResult<Self> {
+        let name = options.get_filename().to_string_lossy().into_owned();
+        // sqlx names its in-memory databases `file:sqlx-in-memory-N`.
+        if name.is_empty() || name.contains(":memory:") || name.contains("sqlx-in-memory") {
+            // Several connections (sqlx pools, the direct writer and readers) share the data:
+            // an in-memory database would be a different one for each.
+            return Err(StoreError::backend(std::io::Error::other(
+                "an in-memory SQLite database is not supported: give a file (sqlite:path/to/file.sqlite)",
+            )));
+        }
         let options = options
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
