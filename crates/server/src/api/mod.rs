@@ -117,11 +117,17 @@ pub fn router(app: App) -> Router {
 
 /// The request path for logs, with email addresses in it (e.g. `/users/{email}/api-keys`)
 /// masked: they are personal data.
+/// The request path as logs may show it: email addresses masked, and a setup link's token
+/// replaced (whoever reads the log must not be able to open or use the link).
 fn masked_path(path: &str) -> String {
+    let mut previous = "";
     path.split('/')
         .map(|segment| {
+            let after_setup = std::mem::replace(&mut previous, segment) == "setup";
             let decoded = segment.replace("%40", "@");
-            if decoded.contains('@') {
+            if after_setup && !segment.is_empty() {
+                "[token]".to_owned()
+            } else if decoded.contains('@') {
                 mask_email(&decoded)
             } else {
                 segment.to_owned()
@@ -177,5 +183,12 @@ mod tests {
             masked_path("/api/v1/lines/Sub1000001"),
             "/api/v1/lines/Sub1000001"
         );
+    }
+
+    #[test]
+    fn setup_tokens_never_reach_the_log() {
+        let token = "q3ZkT0c5bWx1dGF0aW9uLXRva2VuLWV4YW1wbGUtMTIz";
+        assert_eq!(masked_path(&format!("/setup/{token}")), "/setup/[token]");
+        assert_eq!(masked_path("/setup/"), "/setup/");
     }
 }
