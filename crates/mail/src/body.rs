@@ -42,6 +42,9 @@ impl Body {
         let t = Texts(email.locale);
         let kind = kind_key(email.kind);
         let deadline = deadline_text(email);
+        // A resend or contact change after the window lapsed: the line is closed, yet setup
+        // still works (R6), so the email must not read as a deadline still ahead.
+        let passed = email.date >= email.deadline;
         let order = [
             ("order", email.web_order_id.as_str()),
             ("sub", email.subscription_ref.as_str()),
@@ -72,7 +75,17 @@ impl Body {
                 t.get("email-label-start-date", &[])?,
                 email.requested_start_date.strftime("%Y-%m-%d").to_string(),
             ),
-            (t.get("email-label-deadline", &[])?, deadline.clone()),
+            (
+                t.get(
+                    if passed {
+                        "email-label-deadline-passed"
+                    } else {
+                        "email-label-deadline"
+                    },
+                    &[],
+                )?,
+                deadline.clone(),
+            ),
         ];
         let admin_portal = match &email.admin_portal_url {
             Some(url) => Some(t.get("email-admin-portal", &[("url", url)])?),
@@ -88,7 +101,11 @@ impl Body {
             setup_button: t.get("email-setup-button", &[])?,
             setup_url: email.setup_url.clone(),
             deadline_note: t.get(
-                "email-deadline-note",
+                if passed {
+                    "email-deadline-passed-note"
+                } else {
+                    "email-deadline-note"
+                },
                 &[("deadline", &deadline), ("partner", &email.partner)],
             )?,
             admin_portal,

@@ -175,3 +175,40 @@ fn bad_addresses_and_message_ids_are_refused_without_showing_the_address() {
     bad.message_id = "<x@provisio>".to_owned();
     assert!(matches!(render(&bad), Err(RenderError::MessageId)));
 }
+
+#[test]
+fn after_the_deadline_the_email_says_the_line_closed_yet_setup_still_works() {
+    for locale in Locale::ALL {
+        let mut late = email(locale, EmailKind::Resend);
+        late.date = "2025-03-22T10:00:00Z".parse().unwrap();
+        let text = rendered(&late).body_text(0).unwrap().replace("\r\n", "\n");
+        let (closed, ahead) = match locale {
+            Locale::Sv => (
+                "Orderraden stängdes 2025-03-21 09:00",
+                "Om etableringen inte är slutförd",
+            ),
+            Locale::En => (
+                "The order line was closed on 2025-03-21 09:00",
+                "If setup is not done by",
+            ),
+        };
+        assert!(text.contains(closed), "{locale}:\n{text}");
+        assert!(
+            !text.contains(ahead),
+            "{locale} still speaks of a deadline ahead:\n{text}"
+        );
+        assert!(
+            text.lines().any(|line| line == SETUP_URL),
+            "{locale}: the link is still there"
+        );
+        // Before the deadline, the usual note.
+        let on_time = rendered(&email(locale, EmailKind::Resend))
+            .body_text(0)
+            .unwrap()
+            .replace("\r\n", "\n");
+        assert!(
+            on_time.contains(ahead) && !on_time.contains(closed),
+            "{locale}:\n{on_time}"
+        );
+    }
+}
