@@ -126,7 +126,7 @@ impl App {
             .store
             .create_api_key(user.id, &secrets::hash_api_key(&key), self.clock.now())
             .await?;
-        tracing::info!(user = %user.id, key = %id, "API key created");
+        tracing::info!(user = %user.id, key_id = %id, "API key created");
         Ok(CreatedKey { id, key, user })
     }
 
