@@ -75,7 +75,7 @@ impl App {
         }
     }
 
-    /// Runs one decision on a line and maps the result; wakes the scheduler when mail was queued.
+    /// Runs one decision on a line and maps the result; wakes delivery when mail was queued.
     pub(super) async fn decide(
         &self,
         sub_ref: &SubRef,
@@ -106,7 +106,7 @@ impl App {
         match decided {
             Decided::Applied { line, email } => {
                 if email.is_some() {
-                    self.wake.notify_one();
+                    self.deliver.notify_one();
                 }
                 Ok((line, email))
             }

@@ -27,8 +27,10 @@ pub struct App {
     pub store: Arc<dyn Store>,
     pub clock: Clock,
     pub config: Arc<Config>,
-    /// Wakes the scheduler: mail was queued or the test clock moved.
+    /// Wakes the scheduler's planner: an order arrived or the test clock moved.
     pub wake: Arc<Notify>,
+    /// Wakes delivery: an action queued mail.
+    pub deliver: Arc<Notify>,
     /// HTTP requests being served now; background delivery gives way while there are any.
     pub requests_in_flight: Arc<AtomicUsize>,
 }
@@ -40,6 +42,7 @@ impl App {
             clock,
             config: Arc::new(config),
             wake: Arc::new(Notify::new()),
+            deliver: Arc::new(Notify::new()),
             requests_in_flight: Arc::new(AtomicUsize::new(0)),
         }
     }

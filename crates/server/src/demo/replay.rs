@@ -56,6 +56,7 @@ impl Replay {
         let app = App {
             clock: Clock::test_at(end - ago),
             wake: Arc::new(Notify::new()),
+            deliver: Arc::new(Notify::new()),
             ..server.clone()
         };
         let transport = Arc::new(FileTransport::new(app.config.data_dir().join("mail")));

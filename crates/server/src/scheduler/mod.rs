@@ -51,7 +51,7 @@ pub fn start(
 ) -> JoinHandle<()> {
     tracing::info!("mail goes to {}", transport.describe());
     let delivery = Delivery::new(app.clone(), transport);
-    let deliver = Arc::new(Notify::new());
+    let deliver = Arc::clone(&app.deliver);
     let planner = tokio::spawn(plan(app, Arc::clone(&deliver), stop.clone()));
     tokio::spawn(async move {
         deliver_loop(delivery, deliver, stop).await;
@@ -71,9 +71,6 @@ async fn idle(wake: &Notify, stop: &mut watch::Receiver<bool>) {
 async fn plan(app: App, deliver: Arc<Notify>, mut stop: watch::Receiver<bool>) {
     let mut last_purge: Option<Timestamp> = None;
     while !*stop.borrow() {
-        // Whatever woke us (mail queued by an action, the clock moved, an order arrived),
-        // delivery looks at once.
-        deliver.notify_one();
         let busy = match tick(&app, &mut last_purge).await {
             Ok(busy) => busy,
             Err(e) => {
@@ -85,7 +82,7 @@ async fn plan(app: App, deliver: Arc<Notify>, mut stop: watch::Receiver<bool>) {
         if busy {
             continue;
         }
-        // Wakes come with every resend; planning more often than this gains nothing.
+        // Wakes may come in bursts (orders); planning more often than this gains nothing.
         tokio::time::sleep(MIN_PLAN_GAP).await;
         idle(&app.wake, &mut stop).await;
     }
