@@ -76,3 +76,19 @@ pub async fn measure(
     sorted.sort();
     Ok(Latencies { sorted })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_are_nearest_rank() {
+        let sorted: Vec<Duration> = (1..=100).map(Duration::from_millis).collect();
+        let l = Latencies { sorted };
+        assert_eq!(l.percentile(50.0), Duration::from_millis(50));
+        assert_eq!(l.percentile(99.0), Duration::from_millis(99));
+        assert_eq!(l.percentile(100.0), Duration::from_millis(100));
+        let empty = Latencies { sorted: vec![] };
+        assert_eq!(empty.percentile(99.0), Duration::ZERO);
+    }
+}

@@ -161,12 +161,7 @@ async fn follow_counters(mut out: ChildStdout, accepted: Arc<AtomicUsize>) {
         }
         for &b in &buf[..n] {
             if b == b'\r' || b == b'\n' {
-                let text = String::from_utf8_lossy(&line);
-                if let Some(m) = text
-                    .split_whitespace()
-                    .find_map(|f| f.strip_prefix("mesg="))
-                    .and_then(|m| m.parse::<usize>().ok())
-                {
+                if let Some(m) = messages_in(&String::from_utf8_lossy(&line)) {
                     accepted.store(m, Ordering::Release);
                 }
                 line.clear();
@@ -175,6 +170,14 @@ async fn follow_counters(mut out: ChildStdout, accepted: Arc<AtomicUsize>) {
             }
         }
     }
+}
+
+/// The `mesg=N` of one counter line.
+fn messages_in(counters: &str) -> Option<usize> {
+    counters
+        .split_whitespace()
+        .find_map(|f| f.strip_prefix("mesg="))
+        .and_then(|m| m.parse().ok())
 }
 
 impl Sink {
@@ -209,4 +212,14 @@ impl Sink {
 pub fn free_port() -> anyhow::Result<u16> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").context("binding port 0")?;
     Ok(listener.local_addr()?.port())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn counter_lines_give_the_messages_accepted() {
+        assert_eq!(super::messages_in("sess=2 quit=1 mesg=7"), Some(7));
+        assert_eq!(super::messages_in("sess=0 quit=0"), None);
+        assert_eq!(super::messages_in(""), None);
+    }
 }
