@@ -203,7 +203,9 @@ async fn five_resends_an_hour_then_429_with_retry_after() {
     assert_eq!(resends(t, &w.bo, &sub).await.len(), 6);
 }
 
-#[tokio::test]
+// Multi-threaded, so the concurrent requests really share group transactions (store-sqlite's
+// group commit): each must still see the resends written before it in the same group.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn twenty_concurrent_resends_of_one_line_send_exactly_five() {
     let w = World::new().await;
     let t = &w.t;
@@ -303,7 +305,7 @@ async fn a_double_click_sends_once() {
     assert_eq!(resends(t, &w.bo, &sub).await.len(), 3);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn twenty_concurrent_clicks_without_a_key_send_once() {
     let w = World::new().await;
     let t = &w.t;
