@@ -5,11 +5,10 @@ use provisio_domain::policy::window_of;
 use provisio_domain::{Actor, CompanyId, CompanyKind, ContactEmail, OfferSku, Role, UserId};
 use provisio_store::{Company, NewCompany, NewUser, PolicyChange, StoreError, StoreResult, User};
 use serde_json::json;
-use sqlx::{Row, SqlitePool};
+use sqlx::SqlitePool;
 
 use crate::lines::{line_columns, line_from, lines_from};
-use crate::writer::rq;
-use crate::{Columns, Named, SqliteStore, db, opt_ts, stored, ts, unique_as, uuid};
+use crate::{SqliteStore, db, opt_ts, rows, stored, ts, unique_as, uuid};
 
 pub(crate) fn company_from(row: &impl crate::Cols, prefix: &str) -> StoreResult<Company> {
     let get = |c: &str| row.text(&format!("{prefix}{c}"));
@@ -146,16 +145,12 @@ pub(crate) fn actor_by_api_key(
         user_select!(),
         " JOIN api_keys k ON k.user_id = u.id WHERE k.key_hash = ? AND k.revoked_at IS NULL"
     );
-    let mut st = conn.prepare_cached(SQL).map_err(rq)?;
-    let columns = Columns::of(&st);
-    let mut rows = st.query([key_hash]).map_err(rq)?;
-    let Some(row) = rows.next().map_err(rq)? else {
+    let Some(u) = rows(conn, SQL, [key_hash], |r| user_from(r))?
+        .into_iter()
+        .next()
+    else {
         return Ok(None);
     };
-    let u = user_from(&Named {
-        row,
-        columns: &columns,
-    })?;
     Ok(Some(Actor {
         user_id: u.id,
         name: u.name,
@@ -174,16 +169,15 @@ pub(crate) async fn offer_policies<'e>(
         .fetch_all(ex)
         .await
         .map_err(db)?;
-    rows.iter()
-        .map(|r| {
-            let offer: String = r.try_get("offer").map_err(db)?;
-            let days: i64 = r.try_get("window_days").map_err(db)?;
-            Ok((
-                stored("offer", OfferSku::parse(&offer))?,
-                stored("window", u32::try_from(days))?,
-            ))
-        })
-        .collect()
+    rows.iter().map(policy_entry).collect()
+}
+
+/// One stored offer policy: columns `offer` and `window_days`.
+pub(crate) fn policy_entry(row: &impl crate::Cols) -> StoreResult<(OfferSku, u32)> {
+    Ok((
+        stored("offer", OfferSku::parse(&row.text("offer")?))?,
+        stored("window", u32::try_from(row.int("window_days")?))?,
+    ))
 }
 
 /// Sets the window and moves the deadline of every line of that offer whose window runs.

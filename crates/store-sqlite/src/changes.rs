@@ -14,7 +14,7 @@ use sqlx::{Row, SqlitePool};
 
 use crate::lines::{context_from, email_from, line_context_select, opt_text, text};
 use crate::writer::{Tx, rq};
-use crate::{Cols, Columns, Named, db, idempotency, opt_ts, stored, ts, uuid};
+use crate::{Cols, db, idempotency, opt_ts, rows, stored, ts, uuid};
 
 /// The ids a change needs besides the domain values.
 pub(crate) struct LineIds {
@@ -23,21 +23,11 @@ pub(crate) struct LineIds {
 }
 
 pub(crate) fn context_tx(tx: &Tx, sub_ref: &SubRef) -> StoreResult<Option<(LineContext, LineIds)>> {
-    let mut st = tx
-        .prepare_cached(concat!(line_context_select!(), "WHERE l.sub_ref = ?"))
-        .map_err(rq)?;
-    let columns = Columns::of(&st);
-    let mut rows = st.query([sub_ref.as_str()]).map_err(rq)?;
-    match rows.next().map_err(rq)? {
-        Some(row) => {
-            let r = Named {
-                row,
-                columns: &columns,
-            };
-            Ok(Some((context_from(&r)?, ids_of(&r)?)))
-        }
-        None => Ok(None),
-    }
+    let sql = concat!(line_context_select!(), "WHERE l.sub_ref = ?");
+    let found = rows(tx, sql, [sub_ref.as_str()], |r| {
+        Ok((context_from(r)?, ids_of(r)?))
+    })?;
+    Ok(found.into_iter().next())
 }
 
 /// Several lines by reference in one query, keyed by reference.
@@ -46,27 +36,18 @@ pub(crate) fn contexts_tx<'r>(
     sub_refs: impl IntoIterator<Item = &'r str>,
 ) -> StoreResult<HashMap<String, (LineContext, LineIds)>> {
     let refs: Vec<&str> = sub_refs.into_iter().collect();
-    let mut out = HashMap::with_capacity(refs.len());
     if refs.is_empty() {
-        return Ok(out);
+        return Ok(HashMap::new());
     }
-    let mut st = tx
-        .prepare_cached(concat!(
-            line_context_select!(),
-            "WHERE l.sub_ref IN (SELECT value FROM json_each(?))"
-        ))
-        .map_err(rq)?;
+    let sql = concat!(
+        line_context_select!(),
+        "WHERE l.sub_ref IN (SELECT value FROM json_each(?))"
+    );
     let json = serde_json::to_string(&refs).map_err(StoreError::backend)?;
-    let columns = Columns::of(&st);
-    let mut rows = st.query([json]).map_err(rq)?;
-    while let Some(row) = rows.next().map_err(rq)? {
-        let r = Named {
-            row,
-            columns: &columns,
-        };
-        out.insert(text(&r, "sub_ref")?, (context_from(&r)?, ids_of(&r)?));
-    }
-    Ok(out)
+    let found = rows(tx, sql, [json], |r| {
+        Ok((text(r, "sub_ref")?, (context_from(r)?, ids_of(r)?)))
+    })?;
+    Ok(found.into_iter().collect())
 }
 
 pub(crate) fn ids_of(row: &impl Cols) -> StoreResult<LineIds> {
@@ -87,53 +68,28 @@ macro_rules! email_columns {
 pub(crate) use email_columns;
 
 fn email_by_id(tx: &Tx, id: &str) -> StoreResult<EmailRecord> {
-    let mut st = tx
-        .prepare_cached(concat!(
-            "SELECT ",
-            email_columns!(),
-            " FROM emails e WHERE e.id = ?"
-        ))
-        .map_err(rq)?;
-    let columns = Columns::of(&st);
-    let mut rows = st.query([id]).map_err(rq)?;
-    let row = rows
+    let sql = concat!("SELECT ", email_columns!(), " FROM emails e WHERE e.id = ?");
+    rows(tx, sql, [id], |r| email_from(r, "e_"))?
+        .into_iter()
         .next()
-        .map_err(rq)?
-        .ok_or(StoreError::NotFound { what: "email" })?;
-    email_from(
-        &Named {
-            row,
-            columns: &columns,
-        },
-        "e_",
-    )
+        .ok_or(StoreError::NotFound { what: "email" })
 }
 
 fn recent_resends(tx: &Tx, line_id: &str, since: Timestamp) -> StoreResult<Vec<ResendRecord>> {
-    let mut st = tx
-        .prepare_cached(concat!(
-            "SELECT ",
-            email_columns!(),
-            ", e.requested_by FROM emails e
-             WHERE e.line_id = ? AND e.kind = 'resend' AND e.queued_at >= ? ORDER BY e.seq"
-        ))
-        .map_err(rq)?;
-    let columns = Columns::of(&st);
-    let mut rows = st.query(params![line_id, ts(since)]).map_err(rq)?;
-    let mut out = Vec::new();
-    while let Some(row) = rows.next().map_err(rq)? {
-        let r = Named {
-            row,
-            columns: &columns,
-        };
-        out.push(ResendRecord {
-            email: email_from(&r, "e_")?,
-            requested_by: opt_text(&r, "requested_by")?
+    let sql = concat!(
+        "SELECT ",
+        email_columns!(),
+        ", e.requested_by FROM emails e
+         WHERE e.line_id = ? AND e.kind = 'resend' AND e.queued_at >= ? ORDER BY e.seq"
+    );
+    rows(tx, sql, params![line_id, ts(since)], |r| {
+        Ok(ResendRecord {
+            email: email_from(r, "e_")?,
+            requested_by: opt_text(r, "requested_by")?
                 .map(|id| uuid(&id).map(UserId::from_uuid))
                 .transpose()?,
-        });
-    }
-    Ok(out)
+        })
+    })
 }
 
 pub(crate) fn update_line(

@@ -51,6 +51,26 @@ impl Columns {
     }
 }
 
+/// Runs a cached statement on a direct connection and maps every row, read by column name.
+pub(crate) fn rows<T>(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    mut map: impl FnMut(&Named<'_, '_>) -> StoreResult<T>,
+) -> StoreResult<Vec<T>> {
+    let mut st = conn.prepare_cached(sql).map_err(StoreError::backend)?;
+    let columns = Columns::of(&st);
+    let mut rows = st.query(params).map_err(StoreError::backend)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(StoreError::backend)? {
+        out.push(map(&Named {
+            row,
+            columns: &columns,
+        })?);
+    }
+    Ok(out)
+}
+
 impl Named<'_, '_> {
     fn get<T: rusqlite::types::FromSql>(&self, col: &str) -> StoreResult<T> {
         let i = self

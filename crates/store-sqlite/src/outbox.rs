@@ -18,7 +18,7 @@ use serde_json::json;
 use crate::changes::{LineIds, contexts_tx, email_columns, ids_of, write_change, write_events};
 use crate::lines::{context_from, email_from, line_context_select, opt_text, state_from, text};
 use crate::writer::{Tx, rq};
-use crate::{Columns, Named, SqliteStore, db, stored, ts};
+use crate::{SqliteStore, db, rows, stored, ts};
 
 /// Applies `apply` to each candidate row in one transaction; returns how many changed.
 fn apply_each(
@@ -28,18 +28,9 @@ fn apply_each(
     limit: u32,
     apply: LineRule<'_>,
 ) -> StoreResult<usize> {
-    let mut st = tx.prepare_cached(sql).map_err(rq)?;
-    let columns = Columns::of(&st);
-    let mut rows = st.query(params![ts(now), i64::from(limit)]).map_err(rq)?;
-    let mut candidates = Vec::new();
-    while let Some(row) = rows.next().map_err(rq)? {
-        let r = Named {
-            row,
-            columns: &columns,
-        };
-        candidates.push((context_from(&r)?, ids_of(&r)?));
-    }
-    drop(rows);
+    let candidates = rows(tx, sql, params![ts(now), i64::from(limit)], |r| {
+        Ok((context_from(r)?, ids_of(r)?))
+    })?;
     let mut changed = 0;
     for (line, ids) in candidates {
         if let Some(change) = apply(&line) {
@@ -108,24 +99,15 @@ const DUE_NOW: &str = concat!(
 );
 
 fn select_due(tx: &Tx, sql: &'static str, before: &str, limit: i64) -> StoreResult<Vec<Due>> {
-    let mut st = tx.prepare_cached(sql).map_err(rq)?;
-    let columns = Columns::of(&st);
-    let mut rows = st.query(params![before, limit]).map_err(rq)?;
-    let mut due = Vec::new();
-    while let Some(row) = rows.next().map_err(rq)? {
-        let r = Named {
-            row,
-            columns: &columns,
-        };
-        due.push(Due {
-            email: email_from(&r, "e_")?,
-            to_name: opt_text(&r, "recipient_name")?,
-            locale: stored("locale", Locale::parse(&text(&r, "e_locale")?))?,
-            message_id: text(&r, "message_id")?,
-            sub_ref: text(&r, "sub_ref")?,
-        });
-    }
-    Ok(due)
+    rows(tx, sql, params![before, limit], |r| {
+        Ok(Due {
+            email: email_from(r, "e_")?,
+            to_name: opt_text(r, "recipient_name")?,
+            locale: stored("locale", Locale::parse(&text(r, "e_locale")?))?,
+            message_id: text(r, "message_id")?,
+            sub_ref: text(r, "sub_ref")?,
+        })
+    })
 }
 
 pub(crate) fn claim(tx: &Tx, claim: &ClaimRequest) -> StoreResult<Vec<ClaimedEmail>> {
@@ -216,18 +198,8 @@ fn cancel_overtaken(
 }
 
 fn offer_policies(tx: &Tx) -> StoreResult<OfferPolicies> {
-    let mut st = tx
-        .prepare_cached("SELECT offer, window_days FROM offer_policies ORDER BY offer")
-        .map_err(rq)?;
-    let mut rows = st.query([]).map_err(rq)?;
-    let mut entries = Vec::new();
-    while let Some(r) = rows.next().map_err(rq)? {
-        let (offer, days): (String, i64) = (r.get(0).map_err(rq)?, r.get(1).map_err(rq)?);
-        entries.push((
-            stored("offer", OfferSku::parse(&offer))?,
-            stored("window", u32::try_from(days))?,
-        ));
-    }
+    let sql = "SELECT offer, window_days FROM offer_policies ORDER BY offer";
+    let entries = rows(tx, sql, [], |r| crate::admin::policy_entry(r))?;
     Ok(OfferPolicies::from_entries(entries))
 }
 
@@ -342,33 +314,22 @@ fn states_tx<'r>(
     sub_refs: impl IntoIterator<Item = &'r str>,
 ) -> StoreResult<HashMap<String, LineNow>> {
     let refs: Vec<&str> = sub_refs.into_iter().collect();
-    let mut out = HashMap::with_capacity(refs.len());
     if refs.is_empty() {
-        return Ok(out);
+        return Ok(HashMap::new());
     }
-    let mut st = tx
-        .prepare_cached(
-            "SELECT l.id, l.order_id, l.sub_ref, l.offer, l.stage, l.status, l.closed_reason,
-                 l.closed_at, l.rsd_start_at, l.first_sent_at, l.closes_at
-             FROM lines l WHERE l.sub_ref IN (SELECT value FROM json_each(?))",
-        )
-        .map_err(rq)?;
-    let columns = Columns::of(&st);
+    let sql = "SELECT l.id, l.order_id, l.sub_ref, l.offer, l.stage, l.status, l.closed_reason,
+                   l.closed_at, l.rsd_start_at, l.first_sent_at, l.closes_at
+               FROM lines l WHERE l.sub_ref IN (SELECT value FROM json_each(?))";
     let json = serde_json::to_string(&refs).map_err(StoreError::backend)?;
-    let mut rows = st.query([json]).map_err(rq)?;
-    while let Some(row) = rows.next().map_err(rq)? {
-        let r = Named {
-            row,
-            columns: &columns,
-        };
+    let found = rows(tx, sql, [json], |r| {
         let line = LineNow {
-            state: state_from(&r)?,
-            offer: stored("offer", OfferSku::parse(&text(&r, "offer")?))?,
-            ids: ids_of(&r)?,
+            state: state_from(r)?,
+            offer: stored("offer", OfferSku::parse(&text(r, "offer")?))?,
+            ids: ids_of(r)?,
         };
-        out.insert(text(&r, "sub_ref")?, line);
-    }
-    Ok(out)
+        Ok((text(r, "sub_ref")?, line))
+    })?;
+    Ok(found.into_iter().collect())
 }
 
 pub(crate) async fn release(s: &SqliteStore, owner: Option<&str>) -> StoreResult<u64> {
