@@ -19,7 +19,7 @@ use tokio::task::{JoinHandle, JoinSet};
 use crate::app::App;
 use crate::app::secrets::new_setup_token;
 
-/// Emails claimed at a time.
+/// Emails claimed at a time (at most).
 const CLAIM: usize = 128;
 /// Claimed emails with their setup tokens.
 type Claimed = Vec<(ClaimedEmail, String)>;
@@ -61,7 +61,7 @@ impl Delivery {
         let mut more = true;
         // The next claim and the recording of results run beside the sends, so connections
         // never idle while the database works.
-        let mut claiming: Option<JoinHandle<anyhow::Result<Claimed>>> = None;
+        let mut claiming: Option<JoinHandle<anyhow::Result<(Claimed, usize)>>> = None;
         let mut recording: JoinSet<anyhow::Result<()>> = JoinSet::new();
         let mut running = JoinSet::new();
         let mut results = Vec::with_capacity(RECORD);
@@ -80,14 +80,19 @@ impl Delivery {
             let claim_done = claiming.as_ref().is_some_and(JoinHandle::is_finished)
                 || (claiming.is_some() && waiting.is_empty() && running.is_empty());
             if claim_done && let Some(handle) = claiming.take() {
-                let claimed = handle.await??;
+                let (claimed, asked) = handle.await??;
                 // A short batch took everything due; what is queued meanwhile wakes us again.
-                more = claimed.len() == CLAIM;
+                more = claimed.len() == asked;
                 waiting.extend(claimed);
             }
             if more && claiming.is_none() && waiting.len() < 2 * concurrency {
+                // Each claimed email needs a freshly minted token: while giving way, claim
+                // only what the single send can use soon.
+                let asked = if busy { 2 * GIVE_WAY } else { CLAIM };
                 let this = self.clone();
-                claiming = Some(tokio::spawn(async move { this.claim().await }));
+                claiming = Some(tokio::spawn(async move {
+                    Ok((this.claim(asked).await?, asked))
+                }));
             }
             while running.len() < concurrency {
                 let Some((c, token)) = waiting.pop_front() else {
@@ -139,9 +144,9 @@ impl Delivery {
         Ok(attempted)
     }
 
-    /// Claims up to [`CLAIM`] due emails, each with a fresh setup token.
-    async fn claim(&self) -> anyhow::Result<Claimed> {
-        let mut tokens: Vec<(String, String)> = (0..CLAIM).map(|_| new_setup_token()).collect();
+    /// Claims up to `limit` due emails, each with a fresh setup token.
+    async fn claim(&self, limit: usize) -> anyhow::Result<Claimed> {
+        let mut tokens: Vec<(String, String)> = (0..limit).map(|_| new_setup_token()).collect();
         let real_now = self.app.clock.real_now();
         let lease = SignedDuration::from_secs(i64::try_from(self.app.config.lease_secs)?);
         let claimed = self
