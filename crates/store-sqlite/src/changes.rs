@@ -13,7 +13,7 @@ use rusqlite::params;
 use sqlx::{Row, SqlitePool};
 
 use crate::lines::{context_from, email_from, line_context_select, opt_text, text};
-use crate::writer::{Tx, rq};
+use crate::writer::Tx;
 use crate::{Cols, db, idempotency, opt_ts, rows, stored, ts, uuid};
 
 /// The ids a change needs besides the domain values.
@@ -152,7 +152,7 @@ pub(crate) fn write_events(
         .prepare_cached(
             "INSERT INTO events (order_id, line_id, type, at, actor_id, data) VALUES (?, ?, ?, ?, ?, ?)",
         )
-        .map_err(rq)?;
+        .map_err(db)?;
     let (at, actor) = (ts(now), actor.map(|a| a.to_string()));
     for event in events {
         st.execute(params![
@@ -163,7 +163,7 @@ pub(crate) fn write_events(
             actor,
             event.data.to_string()
         ])
-        .map_err(rq)?;
+        .map_err(db)?;
     }
     Ok(())
 }
@@ -208,7 +208,7 @@ fn write_state(tx: &Tx, ids: &LineIds, st: &LineState) -> StoreResult<()> {
             ids.line_id
         ])
     })
-    .map_err(rq)?;
+    .map_err(db)?;
     Ok(())
 }
 
@@ -226,19 +226,19 @@ fn write_details(tx: &Tx, ids: &LineIds, change: &LineChange) -> StoreResult<()>
                 ids.line_id
             ])
         })
-        .map_err(rq)?;
+        .map_err(db)?;
     }
     if let Some(org) = &change.organization {
         tx.prepare_cached(
             "UPDATE lines SET organization_id = ?, organization_name = ? WHERE id = ?",
         )
         .and_then(|mut q| q.execute(params![org.id, org.name, ids.line_id]))
-        .map_err(rq)?;
+        .map_err(db)?;
     }
     if let Some(link) = change.links {
         tx.prepare_cached("UPDATE emails SET link = ? WHERE line_id = ? AND link = 'live'")
             .and_then(|mut q| q.execute(params![link.as_str(), ids.line_id]))
-            .map_err(rq)?;
+            .map_err(db)?;
     }
     if change.cancel_pending {
         tx.prepare_cached(
@@ -246,7 +246,7 @@ fn write_details(tx: &Tx, ids: &LineIds, change: &LineChange) -> StoreResult<()>
              WHERE line_id = ? AND state IN ('queued', 'retrying')",
         )
         .and_then(|mut q| q.execute([&ids.line_id]))
-        .map_err(rq)?;
+        .map_err(db)?;
     }
     Ok(())
 }
@@ -272,7 +272,7 @@ fn insert_email(tx: &Tx, ids: &LineIds, email: &NewEmail, now: Timestamp) -> Sto
             ts(now)
         ])
     })
-    .map_err(rq)?;
+    .map_err(db)?;
     Ok(id)
 }
 

@@ -11,7 +11,8 @@ use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use provisio_store::{StoreError, StoreResult};
 use rusqlite::{Connection, TransactionBehavior};
 
-use crate::writer::{Tx, lock, rq};
+use crate::db;
+use crate::writer::{Tx, lock};
 
 /// A request's part of a group: runs inside the group's transaction and returns what to tell
 /// its caller once the commit is known.
@@ -122,7 +123,7 @@ fn run(shared: &Shared, conn: &Mutex<Connection>) {
                         done.ok()
                     })
                     .collect();
-                let committed = tx.commit().map_err(rq);
+                let committed = tx.commit().map_err(db);
                 for reply in replies {
                     reply(committed.as_ref().err());
                 }
@@ -135,14 +136,14 @@ fn run(shared: &Shared, conn: &Mutex<Connection>) {
 
 /// Runs `f` inside a savepoint: released when it succeeds, rolled back when it fails.
 fn in_savepoint<R>(tx: &Tx<'_>, f: impl FnOnce(&Tx<'_>) -> StoreResult<R>) -> StoreResult<R> {
-    tx.execute_batch("SAVEPOINT request").map_err(rq)?;
+    tx.execute_batch("SAVEPOINT request").map_err(db)?;
     let result = f(tx);
     let end = if result.is_ok() {
         "RELEASE request"
     } else {
         "ROLLBACK TO request; RELEASE request"
     };
-    tx.execute_batch(end).map_err(rq)?;
+    tx.execute_batch(end).map_err(db)?;
     result
 }
 
@@ -165,7 +166,7 @@ mod tests {
     fn insert(n: i64) -> impl FnOnce(&Tx<'_>) -> StoreResult<i64> + Send + 'static {
         move |tx| {
             tx.execute("INSERT INTO t (n) VALUES (?)", [n])
-                .map_err(rq)?;
+                .map_err(db)?;
             Ok(n)
         }
     }

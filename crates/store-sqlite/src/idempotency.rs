@@ -4,7 +4,7 @@ use jiff::Timestamp;
 use provisio_store::{IdempotencyKey, StoreError, StoreResult};
 use rusqlite::{OptionalExtension, params};
 
-use crate::writer::{Tx, rq};
+use crate::writer::Tx;
 use crate::{SqliteStore, db, parse_ts, ts};
 
 /// Looks up an idempotency key inside the transaction: the id of what it created, or a
@@ -21,7 +21,7 @@ pub(crate) fn replay(tx: &Tx, key: &IdempotencyKey) -> StoreResult<Option<String
             })
             .optional()
         })
-        .map_err(rq)?;
+        .map_err(db)?;
     let Some((request_hash, resource_id, created)) = row else {
         return Ok(None);
     };
@@ -29,7 +29,7 @@ pub(crate) fn replay(tx: &Tx, key: &IdempotencyKey) -> StoreResult<Option<String
         // Expired: forget it and treat the request as new.
         tx.prepare_cached("DELETE FROM idempotency_keys WHERE user_id = ? AND key = ?")
             .and_then(|mut q| q.execute(params![user, key.key]))
-            .map_err(rq)?;
+            .map_err(db)?;
         return Ok(None);
     }
     if request_hash != key.request_hash {
@@ -59,7 +59,7 @@ pub(crate) fn remember(
             ts(now)
         ])
     })
-    .map_err(rq)?;
+    .map_err(db)?;
     Ok(())
 }
 

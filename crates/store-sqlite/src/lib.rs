@@ -119,7 +119,7 @@ impl SqliteStore {
 }
 
 /// Maps a database error, naming what a unique violation was about.
-pub(crate) fn db(e: sqlx::Error) -> StoreError {
+pub(crate) fn db(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
     StoreError::backend(e)
 }
 

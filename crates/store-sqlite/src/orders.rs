@@ -13,7 +13,7 @@ use sqlx::{Row, SqlitePool};
 use crate::admin::company_from;
 use crate::idempotency;
 use crate::lines::{like_pattern, line_columns, line_from, lines_from, scope_binds, split_page};
-use crate::writer::{Constraint, Tx, constraint, rq};
+use crate::writer::{Constraint, Tx, constraint};
 use crate::{SqliteStore, db, parse_ts, stored, ts, uuid};
 
 /// Reserves `n` consecutive numbers of a sequence; returns the first.
@@ -21,7 +21,7 @@ fn reserve(tx: &Tx, name: &str, n: i64) -> StoreResult<i64> {
     let last: i64 = tx
         .prepare_cached("UPDATE sequences SET value = value + ? WHERE name = ? RETURNING value")
         .and_then(|mut q| q.query_row(params![n, name], |r| r.get(0)))
-        .map_err(rq)?;
+        .map_err(db)?;
     Ok(last - n + 1)
 }
 
@@ -29,7 +29,7 @@ fn web_order_id_taken(tx: &Tx, id: &str) -> StoreResult<bool> {
     let n: i64 = tx
         .prepare_cached("SELECT count(*) FROM orders WHERE web_order_id = ?")
         .and_then(|mut q| q.query_row([id], |r| r.get(0)))
-        .map_err(rq)?;
+        .map_err(db)?;
     Ok(n > 0)
 }
 
@@ -101,7 +101,7 @@ fn write(tx: &Tx, new: &NewOrderRecord) -> StoreResult<Written> {
         Some(Constraint::Unique) => StoreError::AlreadyExists {
             what: "an order with this web_order_id",
         },
-        None => rq(e),
+        None => db(e),
     })?;
     let first_ref = reserve(tx, "sub_ref", new.lines.len() as i64)?;
     let mut insert = tx
@@ -110,7 +110,7 @@ fn write(tx: &Tx, new: &NewOrderRecord) -> StoreResult<Written> {
                 rsd_start_at, contact_email, contact_name, locale, stage, status)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
-        .map_err(rq)?;
+        .map_err(db)?;
     for (i, l) in new.lines.iter().enumerate() {
         let state = LineState::new(l.rsd_start);
         insert
@@ -133,7 +133,7 @@ fn write(tx: &Tx, new: &NewOrderRecord) -> StoreResult<Written> {
                 Some(Constraint::Unique) => StoreError::AlreadyExists {
                     what: "a line with this subscription reference",
                 },
-                _ => rq(e),
+                _ => db(e),
             })?;
     }
     tx.prepare_cached(
@@ -148,7 +148,7 @@ fn write(tx: &Tx, new: &NewOrderRecord) -> StoreResult<Written> {
             new.event.data.to_string()
         ])
     })
-    .map_err(rq)?;
+    .map_err(db)?;
     if let Some(key) = &new.idempotency {
         idempotency::remember(tx, key, "order", web_order_id.as_str(), new.placed_at)?;
     }

@@ -17,7 +17,7 @@ use serde_json::json;
 
 use crate::changes::{LineIds, contexts_tx, email_columns, ids_of, write_change, write_events};
 use crate::lines::{context_from, email_from, line_context_select, opt_text, state_from, text};
-use crate::writer::{Tx, rq};
+use crate::writer::Tx;
 use crate::{SqliteStore, db, rows, stored, ts};
 
 /// Applies `apply` to each candidate row in one transaction; returns how many changed.
@@ -130,7 +130,7 @@ pub(crate) fn claim(tx: &Tx, claim: &ClaimRequest) -> StoreResult<Vec<ClaimedEma
                  lease_until = ?, token_hash = ?
              WHERE id = ?",
         )
-        .map_err(rq)?;
+        .map_err(db)?;
     let lease_until = ts(claim.lease_until);
     let mut claimed = Vec::with_capacity(due.len());
     for d in due {
@@ -149,7 +149,7 @@ pub(crate) fn claim(tx: &Tx, claim: &ClaimRequest) -> StoreResult<Vec<ClaimedEma
             claim.token_hashes[token],
             email_id
         ])
-        .map_err(rq)?;
+        .map_err(db)?;
         claimed.push(ClaimedEmail {
             to_name: d.to_name,
             locale: d.locale,
@@ -189,7 +189,7 @@ fn cancel_overtaken(
          WHERE id = ?",
     )
     .and_then(|mut q| q.execute([email_id]))
-    .map_err(rq)?;
+    .map_err(db)?;
     let event = Event::new(
         EventType::EmailCancelled,
         json!({ "email_id": email_id, "reason": reason }),
@@ -217,7 +217,7 @@ pub(crate) fn finish(tx: &Tx, finished: Vec<Finished>) -> StoreResult<()> {
              RETURNING kind, recipient, attempts,
                  (SELECT sub_ref FROM lines WHERE lines.id = emails.line_id) AS sub_ref",
         )
-        .map_err(rq)?;
+        .map_err(db)?;
     let mut recorded = Vec::with_capacity(finished.len());
     for f in finished {
         let (state, sent_at, next_at) = match &f.outcome {
@@ -245,7 +245,7 @@ pub(crate) fn finish(tx: &Tx, finished: Vec<Finished>) -> StoreResult<()> {
                 },
             )
             .optional()
-            .map_err(rq)?;
+            .map_err(db)?;
         // Lost the lease (we were too slow and someone else took over): their result counts.
         let Some((kind, to, attempts, sub_ref)) = row else {
             continue;

@@ -11,7 +11,7 @@ use std::time::Duration;
 use provisio_store::StoreResult;
 use rusqlite::{Connection, OpenFlags};
 
-use crate::writer::rq;
+use crate::db;
 
 pub(crate) struct Readers {
     conns: Vec<Mutex<Connection>>,
@@ -26,8 +26,8 @@ impl Readers {
                     path,
                     OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
                 )
-                .map_err(rq)?;
-                conn.busy_timeout(busy_timeout).map_err(rq)?;
+                .map_err(db)?;
+                conn.busy_timeout(busy_timeout).map_err(db)?;
                 Ok(Mutex::new(conn))
             })
             .collect::<StoreResult<_>>()?;

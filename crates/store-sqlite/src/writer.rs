@@ -23,6 +23,7 @@ use std::time::Duration;
 use provisio_store::{StoreError, StoreResult};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
+use crate::db;
 use crate::group::Group;
 
 /// A transaction on the write connection.
@@ -49,16 +50,16 @@ impl Writer {
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
-        .map_err(rq)?;
-        conn.busy_timeout(busy_timeout).map_err(rq)?;
+        .map_err(db)?;
+        conn.busy_timeout(busy_timeout).map_err(db)?;
         conn.execute_batch(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
              PRAGMA wal_autocheckpoint = 0;",
         )
-        .map_err(rq)?;
+        .map_err(db)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         let checkpointer =
-            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(rq)?;
+            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(db)?;
         let (stop, stopped) = mpsc::channel::<()>();
         std::thread::Builder::new()
             .name("sqlite-checkpoint".into())
@@ -82,9 +83,9 @@ impl Writer {
             let mut conn = self.connection();
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(rq)?;
+                .map_err(db)?;
             let result = f(&tx)?;
-            tx.commit().map_err(rq)?;
+            tx.commit().map_err(db)?;
             Ok(result)
         })
     }
@@ -135,11 +136,6 @@ fn checkpoints(conn: Connection, stop: mpsc::Receiver<()>) {
             Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
         }
     }
-}
-
-/// Maps a rusqlite error.
-pub(crate) fn rq(e: rusqlite::Error) -> StoreError {
-    StoreError::backend(e)
 }
 
 /// The constraint a failed statement broke, if it broke one we answer specifically.
