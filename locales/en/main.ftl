@@ -14,3 +14,5 @@ closed_reason-provisioned = Provisioned
 closed_reason-cancelled = Cancelled
 
 provisioning-still-in-progress = Provisioning is still in progress.
+
+page-error-title = Something is not right

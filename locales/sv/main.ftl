@@ -14,3 +14,5 @@ closed_reason-provisioned = Etablerad
 closed_reason-cancelled = Avbruten
 
 provisioning-still-in-progress = Etableringen pågår fortfarande.
+
+page-error-title = Något är fel

@@ -1,6 +1,13 @@
-//! Delivery of provisioning emails (SPEC §4, §9): what a transport's answer means for the email.
+//! Delivery of outbound email (SPEC §4, §9): what a transport's answer means for the email
+//! and its line, and when a waiting email must not go out any more. A store backend loads
+//! the facts, calls these, and writes what they return.
 
 use jiff::{SignedDuration, Timestamp};
+
+use crate::event::{Attempt, Event, Overtaken};
+use crate::lifecycle::LineState;
+use crate::state::Stage;
+use crate::values::ContactEmail;
 
 /// Waits between attempts: 8 attempts in all over about a day, no jitter (SPEC §9).
 pub const RETRY_WAITS: [SignedDuration; 7] = [
@@ -67,9 +74,72 @@ pub fn outcome(result: AttemptResult, attempt: u32, now: Timestamp) -> Outcome {
     }
 }
 
+/// SPEC §9: a provisioning email waiting to go out is overtaken by its line when the line was
+/// cancelled, passed the point of no return, or was re-addressed to someone else.
+pub fn overtaken(line: &LineState, contact: &ContactEmail, to: &ContactEmail) -> Option<Overtaken> {
+    if line.stage == Stage::Cancelled {
+        Some(Overtaken::LineCancelled)
+    } else if line.stage.past_point_of_no_return() {
+        Some(Overtaken::PastPointOfNoReturn)
+    } else if contact != to {
+        Some(Overtaken::ContactChanged)
+    } else {
+        None
+    }
+}
+
+/// What recording an attempt changes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recorded {
+    /// The line's new state, when the first hand-off moved it (R1).
+    pub line: Option<LineState>,
+    /// `email.sent` or `email.failed`; none while a retry is pending.
+    pub event: Option<Event>,
+}
+
+/// Records the end of an attempt at a line's email: a first successful hand-off starts the
+/// line's window under `window` (R1), its event telling how the stage moved; later hand-offs
+/// and failures only write their event.
+pub fn record_attempt(
+    line: &LineState,
+    attempt: Attempt,
+    outcome: &Outcome,
+    window: SignedDuration,
+    at: Timestamp,
+) -> Recorded {
+    match outcome {
+        Outcome::Sent { .. } => match line.record_handoff(at, window) {
+            Some(handoff) => Recorded {
+                line: Some(handoff.line),
+                event: Some(Event::EmailSent {
+                    attempt,
+                    stage: Some(handoff.stage),
+                }),
+            },
+            None => Recorded {
+                line: None,
+                event: Some(Event::EmailSent {
+                    attempt,
+                    stage: None,
+                }),
+            },
+        },
+        Outcome::Failed { .. } => Recorded {
+            line: None,
+            event: Some(Event::EmailFailed(attempt)),
+        },
+        Outcome::RetryAt { .. } => Recorded {
+            line: None,
+            event: None,
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::StageChange;
+    use crate::state::EmailKind;
 
     fn transient() -> AttemptResult {
         AttemptResult::Transient {
@@ -104,6 +174,79 @@ mod tests {
             outcome(r, 1, now),
             Outcome::Failed {
                 reply: "550 5.1.1 no such user".into()
+            }
+        );
+    }
+
+    fn kim() -> ContactEmail {
+        ContactEmail::parse("kim@kund.test").unwrap()
+    }
+
+    #[test]
+    fn waiting_email_is_overtaken_by_cancel_ponr_and_readdressing() {
+        let now: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
+        let mut line = LineState::new(now);
+        let new = ContactEmail::parse("new@kund.test").unwrap();
+        assert_eq!(overtaken(&line, &kim(), &kim()), None);
+        assert_eq!(
+            overtaken(&line, &new, &kim()),
+            Some(Overtaken::ContactChanged)
+        );
+        line.stage = Stage::Onboarded;
+        assert_eq!(
+            overtaken(&line, &kim(), &kim()),
+            Some(Overtaken::PastPointOfNoReturn)
+        );
+        line.stage = Stage::Cancelled;
+        assert_eq!(
+            overtaken(&line, &kim(), &kim()),
+            Some(Overtaken::LineCancelled)
+        );
+    }
+
+    #[test]
+    fn the_first_handoff_moves_the_line_and_says_how() {
+        let now: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
+        let line = LineState::new(now);
+        let attempt = Attempt {
+            email_id: uuid::Uuid::from_u128(1),
+            kind: EmailKind::Initial,
+            to: kim(),
+            attempts: 1,
+            reply: "250 ok".into(),
+        };
+        let sent = Outcome::Sent {
+            reply: "250 ok".into(),
+        };
+        let window = SignedDuration::from_hours(24 * 7);
+        let first = record_attempt(&line, attempt.clone(), &sent, window, now);
+        let moved = first.line.expect("the line moves");
+        assert_eq!(moved.stage, Stage::AwaitingProvisioning);
+        assert_eq!(
+            first.event,
+            Some(Event::EmailSent {
+                attempt: attempt.clone(),
+                stage: Some(StageChange {
+                    from: Stage::Scheduled,
+                    to: Stage::AwaitingProvisioning
+                })
+            })
+        );
+        let again = record_attempt(&moved, attempt.clone(), &sent, window, now);
+        assert_eq!(again.line, None);
+        assert!(matches!(
+            again.event,
+            Some(Event::EmailSent { stage: None, .. })
+        ));
+        let retry = Outcome::RetryAt {
+            at: now,
+            reply: "451".into(),
+        };
+        assert_eq!(
+            record_attempt(&line, attempt, &retry, window, now),
+            Recorded {
+                line: None,
+                event: None
             }
         );
     }

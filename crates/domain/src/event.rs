@@ -1,8 +1,15 @@
 //! Audit events (R11): every action and state change writes one, with actor and time.
+//!
+//! An event is a typed value made by the rules (or the app layer); a store backend persists
+//! its [`Event::kind`] and its [`Event::data`] (the variant's fields as JSON) and never builds
+//! one itself, so every backend writes exactly the same records.
 
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
+use uuid::Uuid;
 
-use crate::state::{ClosedReason, Stage};
+use crate::state::{ClosedReason, EmailKind, Stage};
+use crate::values::{ContactEmail, OfferSku};
 
 /// The event types of SPEC §3 (R11). The spelling is stable: clients filter on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -42,23 +49,211 @@ impl EventType {
     }
 }
 
-/// One audit record before it is stored; the store adds the line, actor and time.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Event {
-    pub kind: EventType,
-    pub data: Value,
+/// How a line's stage moved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct StageChange {
+    pub from: Stage,
+    pub to: Stage,
+}
+
+/// One attempt at an email, as its `email.sent` / `email.failed` event tells it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Attempt {
+    pub email_id: Uuid,
+    pub kind: EmailKind,
+    pub to: ContactEmail,
+    /// Attempts so far, this one included.
+    pub attempts: u32,
+    /// The SMTP reply (or what went wrong on the way).
+    pub reply: String,
+}
+
+/// Why a waiting email was not sent after all (SPEC §9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Overtaken {
+    LineCancelled,
+    PastPointOfNoReturn,
+    ContactChanged,
+}
+
+/// The action a `resend.refused` event is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefusedAction {
+    Resend,
+    ChangeContact,
+}
+
+/// Where an onboarding was reported from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnboardedVia {
+    /// An integration, support agent or admin by API.
+    Api,
+    /// The provisioning contact on the setup page.
+    SetupLink,
+}
+
+/// One audit record before it is stored; the store adds the order, line, actor and time.
+/// Serialized (untagged) it is the event's `data`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Event {
+    OrderCreated {
+        lines: usize,
+    },
+    EmailQueued {
+        email_id: Uuid,
+        kind: EmailKind,
+        to: ContactEmail,
+    },
+    /// A hand-off; the first one of a line also tells how its stage moved (R1).
+    EmailSent {
+        #[serde(flatten)]
+        attempt: Attempt,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        stage: Option<StageChange>,
+    },
+    EmailFailed(Attempt),
+    EmailCancelled {
+        email_id: Uuid,
+        reason: Overtaken,
+    },
+    ResendRequested {
+        email_id: Uuid,
+        to: ContactEmail,
+        /// Before the RSD a resend is the first send (R2).
+        first_send: bool,
+    },
+    /// A refusal the actor may learn about (SPEC §9); `code` is the problem code.
+    ResendRefused {
+        action: RefusedAction,
+        code: &'static str,
+    },
+    ContactChanged {
+        from: ContactEmail,
+        to: ContactEmail,
+        send_now: bool,
+    },
+    LineOnboarded {
+        #[serde(flatten)]
+        stage: StageChange,
+        organization: String,
+        organization_id: String,
+        via: OnboardedVia,
+    },
+    LineProvisioned(StageChange),
+    LineClosed {
+        reason: ClosedReason,
+    },
+    LineCancelled(StageChange),
+    PolicyChanged {
+        offer: OfferSku,
+        window_days: u32,
+    },
 }
 
 impl Event {
-    pub fn new(kind: EventType, data: Value) -> Self {
-        Self { kind, data }
+    pub fn kind(&self) -> EventType {
+        match self {
+            Event::OrderCreated { .. } => EventType::OrderCreated,
+            Event::EmailQueued { .. } => EventType::EmailQueued,
+            Event::EmailSent { .. } => EventType::EmailSent,
+            Event::EmailFailed(_) => EventType::EmailFailed,
+            Event::EmailCancelled { .. } => EventType::EmailCancelled,
+            Event::ResendRequested { .. } => EventType::ResendRequested,
+            Event::ResendRefused { .. } => EventType::ResendRefused,
+            Event::ContactChanged { .. } => EventType::ContactChanged,
+            Event::LineOnboarded { .. } => EventType::LineOnboarded,
+            Event::LineProvisioned(_) => EventType::LineProvisioned,
+            Event::LineClosed { .. } => EventType::LineClosed,
+            Event::LineCancelled(_) => EventType::LineCancelled,
+            Event::PolicyChanged { .. } => EventType::PolicyChanged,
+        }
     }
 
-    pub fn stage_changed(kind: EventType, from: Stage, to: Stage) -> Self {
-        Self::new(kind, json!({ "from": from.as_str(), "to": to.as_str() }))
+    /// The event's fields as stored and shown (`data` of SPEC §7's event shape).
+    pub fn data(&self) -> Value {
+        // Every field is a string, number, bool or a struct of those: this cannot fail.
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn email(s: &str) -> ContactEmail {
+        ContactEmail::parse(s).unwrap()
     }
 
-    pub fn closed(reason: ClosedReason) -> Self {
-        Self::new(EventType::LineClosed, json!({ "reason": reason.as_str() }))
+    #[test]
+    fn data_keeps_the_published_shapes() {
+        let id = Uuid::from_u128(7);
+        let attempt = Attempt {
+            email_id: id,
+            kind: EmailKind::Initial,
+            to: email("kim@kund.test"),
+            attempts: 1,
+            reply: "250 ok".into(),
+        };
+        let first = Event::EmailSent {
+            attempt: attempt.clone(),
+            stage: Some(StageChange {
+                from: Stage::Scheduled,
+                to: Stage::AwaitingProvisioning,
+            }),
+        };
+        assert_eq!(first.kind().as_str(), "email.sent");
+        assert_eq!(
+            first.data(),
+            json!({"email_id": id.to_string(), "kind": "initial", "to": "kim@kund.test",
+                   "attempts": 1, "reply": "250 ok",
+                   "stage": {"from": "scheduled", "to": "awaiting_provisioning"}})
+        );
+        let later = Event::EmailSent {
+            attempt,
+            stage: None,
+        };
+        assert!(later.data().get("stage").is_none());
+        let onboarded = Event::LineOnboarded {
+            stage: StageChange {
+                from: Stage::AwaitingProvisioning,
+                to: Stage::Onboarded,
+            },
+            organization: "Kund AB".into(),
+            organization_id: "org_1".into(),
+            via: OnboardedVia::SetupLink,
+        };
+        assert_eq!(
+            onboarded.data(),
+            json!({"from": "awaiting_provisioning", "to": "onboarded", "organization": "Kund AB",
+                   "organization_id": "org_1", "via": "setup_link"})
+        );
+        assert_eq!(
+            Event::LineClosed {
+                reason: ClosedReason::ProvisioningWindowLapsed
+            }
+            .data(),
+            json!({"reason": "provisioning_window_lapsed"})
+        );
+        assert_eq!(
+            Event::ResendRefused {
+                action: RefusedAction::ChangeContact,
+                code: "permission_denied"
+            }
+            .data(),
+            json!({"action": "change_contact", "code": "permission_denied"})
+        );
+        assert_eq!(
+            Event::EmailCancelled {
+                email_id: id,
+                reason: Overtaken::PastPointOfNoReturn
+            }
+            .data(),
+            json!({"email_id": id.to_string(), "reason": "past_point_of_no_return"})
+        );
     }
 }

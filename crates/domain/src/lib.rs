@@ -7,9 +7,11 @@
 
 pub mod delivery;
 pub mod event;
+pub mod field;
 pub mod ids;
 pub mod lifecycle;
 pub mod order;
+pub mod organization;
 pub mod permission;
 pub mod policy;
 pub mod rate_limit;
@@ -18,10 +20,12 @@ pub mod state;
 pub mod values;
 
 pub use event::{Event, EventType};
+pub use field::{FieldError, FieldPath};
 pub use ids::{CompanyId, UserId};
 pub use lifecycle::LineState;
 pub use order::{NewLine, NewOrder, OrderError};
-pub use permission::{Actor, CancelPermit, LinePermit, OrderParties, ReportPermit};
+pub use organization::Organization;
+pub use permission::{Actor, CancelPermit, LinePermit, OrderParties, OrderPermit, ReportPermit};
 pub use policy::OfferPolicies;
 pub use refusal::Refusal;
 pub use state::{

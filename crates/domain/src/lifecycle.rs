@@ -2,13 +2,13 @@
 //! `now`. Each returns the next state with the events to record, or a typed refusal.
 
 use jiff::{SignedDuration, Timestamp};
-use serde_json::json;
 
-use crate::event::{Event, EventType};
+use crate::event::{Event, OnboardedVia, StageChange};
+use crate::organization::Organization;
 use crate::permission::{CancelPermit, LinePermit, ReportPermit};
 use crate::policy::closes_at;
 use crate::rate_limit::ResendLimit;
-use crate::refusal::Refusal;
+use crate::refusal::{LineAction, Refusal};
 use crate::state::{ClosedReason, LineStatus, Stage};
 use crate::values::ContactEmail;
 
@@ -32,6 +32,13 @@ pub struct LineState {
 pub struct Transition {
     pub line: LineState,
     pub events: Vec<Event>,
+}
+
+/// A first successful hand-off: the line's new state and how its stage moved (R1).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Handoff {
+    pub line: LineState,
+    pub stage: StageChange,
 }
 
 /// What an allowed resend does (R2).
@@ -83,7 +90,7 @@ impl LineState {
     /// window (and moves a scheduled line on); later ones neither extend it nor reopen a closed
     /// line. An email already in flight when the line was onboarded still counts as the first
     /// send, so the onboarded line's window runs too (R6); a cancelled line's does not.
-    pub fn record_handoff(&self, now: Timestamp, window: SignedDuration) -> Option<Transition> {
+    pub fn record_handoff(&self, now: Timestamp, window: SignedDuration) -> Option<Handoff> {
         if self.first_sent_at.is_some() || self.stage == Stage::Cancelled {
             return None;
         }
@@ -95,11 +102,11 @@ impl LineState {
         if line.status == LineStatus::Open && line.provisioning_in_progress() {
             line.closes_at = Some(closes_at(now, window));
         }
-        let event = Event::stage_changed(EventType::EmailSent, self.stage, line.stage);
-        Some(Transition {
-            line,
-            events: vec![event],
-        })
+        let stage = StageChange {
+            from: self.stage,
+            to: line.stage,
+        };
+        Some(Handoff { line, stage })
     }
 
     /// R6: an open line that is neither provisioned nor cancelled closes when its window,
@@ -157,27 +164,38 @@ impl LineState {
     ) -> Result<ContactChangePlan, Refusal> {
         self.ensure_before_ponr()?;
         let send_now = self.first_sent_at.is_some() || now >= self.rsd_start;
-        let event = Event::new(
-            EventType::ContactChanged,
-            json!({ "from": old.as_str(), "to": new.as_str(), "send_now": send_now }),
-        );
+        let event = Event::ContactChanged {
+            from: old.clone(),
+            to: new.clone(),
+            send_now,
+        };
         Ok(ContactChangePlan { send_now, event })
     }
 
     /// R7: the customer's organization is onboarded: the point of no return.
     pub fn onboard(
         &self,
-        _permit: &ReportPermit,
-        organization: &str,
+        permit: &ReportPermit,
+        organization: &Organization,
     ) -> Result<Transition, Refusal> {
         match self.stage {
             Stage::Cancelled => Err(Refusal::LineCancelled),
             Stage::Scheduled | Stage::AwaitingProvisioning => {
                 let mut line = self.clone();
                 line.stage = Stage::Onboarded;
-                let mut event =
-                    Event::stage_changed(EventType::LineOnboarded, self.stage, line.stage);
-                event.data["organization"] = json!(organization);
+                let event = Event::LineOnboarded {
+                    stage: StageChange {
+                        from: self.stage,
+                        to: line.stage,
+                    },
+                    organization: organization.name.clone(),
+                    organization_id: organization.id.clone(),
+                    via: if permit.by_link() {
+                        OnboardedVia::SetupLink
+                    } else {
+                        OnboardedVia::Api
+                    },
+                };
                 Ok(Transition {
                     line,
                     events: vec![event],
@@ -185,7 +203,7 @@ impl LineState {
             }
             from => Err(Refusal::InvalidTransition {
                 from,
-                action: "onboard",
+                action: LineAction::Onboard,
             }),
         }
     }
@@ -200,14 +218,16 @@ impl LineState {
             Stage::Onboarded => {
                 let mut next = self.clone();
                 next.stage = Stage::Provisioned;
-                let event =
-                    Event::stage_changed(EventType::LineProvisioned, self.stage, next.stage);
+                let event = Event::LineProvisioned(StageChange {
+                    from: self.stage,
+                    to: next.stage,
+                });
                 Ok(next.closed(ClosedReason::Provisioned, now, vec![event]))
             }
             Stage::Cancelled => Err(Refusal::LineCancelled),
             from => Err(Refusal::InvalidTransition {
                 from,
-                action: "mark as provisioned",
+                action: LineAction::MarkProvisioned,
             }),
         }
     }
@@ -217,13 +237,16 @@ impl LineState {
         match self.stage {
             Stage::Cancelled => Err(Refusal::InvalidTransition {
                 from: Stage::Cancelled,
-                action: "cancel",
+                action: LineAction::Cancel,
             }),
             s if s.past_point_of_no_return() => Err(Refusal::PastPointOfNoReturn),
             _ => {
                 let mut next = self.clone();
                 next.stage = Stage::Cancelled;
-                let event = Event::stage_changed(EventType::LineCancelled, self.stage, next.stage);
+                let event = Event::LineCancelled(StageChange {
+                    from: self.stage,
+                    to: next.stage,
+                });
                 Ok(next.closed(ClosedReason::Cancelled, now, vec![event]))
             }
         }
@@ -236,7 +259,7 @@ impl LineState {
         line.closed_reason = Some(reason);
         if self.status == LineStatus::Open {
             line.closed_at = Some(now);
-            events.push(Event::closed(reason));
+            events.push(Event::LineClosed { reason });
         }
         Transition { line, events }
     }

@@ -4,6 +4,7 @@
 
 use jiff::civil::Date;
 
+use crate::field::{FieldError, FieldPath};
 use crate::values::{ContactEmail, Locale, OfferSku, PersonName, ValueError, WebOrderId};
 
 pub const MAX_LINES: usize = 1000;
@@ -45,17 +46,9 @@ pub struct NewLine {
     pub locale: Locale,
 }
 
-/// One problem with one field, e.g. `lines[3].quantity`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldError {
-    pub path: String,
-    pub code: &'static str,
-    pub message: String,
-}
-
 /// Every problem found in an order.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}", .errors.iter().map(|e| format!("{}: {}", e.path, e.message)).collect::<Vec<_>>().join("; "))]
+#[error("{} problems in the order", .errors.len())]
 pub struct OrderError {
     pub errors: Vec<FieldError>,
 }
@@ -63,7 +56,7 @@ pub struct OrderError {
 impl OrderError {
     /// `invalid_email` when every problem is an address, else `invalid_request`.
     pub fn code(&self) -> &'static str {
-        if !self.errors.is_empty() && self.errors.iter().all(|e| e.code == "invalid_email") {
+        if !self.errors.is_empty() && self.errors.iter().all(|e| e.error.code == "invalid_email") {
             "invalid_email"
         } else {
             "invalid_request"
@@ -75,22 +68,11 @@ impl OrderError {
 struct Collector(Vec<FieldError>);
 
 impl Collector {
-    fn take<T>(&mut self, path: impl FnOnce() -> String, r: Result<T, ValueError>) -> Option<T> {
-        r.map_err(|e| {
-            self.0.push(FieldError {
-                path: path(),
-                code: e.code,
-                message: e.message,
-            })
-        })
-        .ok()
+    fn take<T>(&mut self, path: impl FnOnce() -> FieldPath, r: Result<T, ValueError>) -> Option<T> {
+        r.map_err(|e| self.0.push(FieldError::new(path(), e))).ok()
     }
-    fn push(&mut self, path: String, message: String) {
-        self.0.push(FieldError {
-            path,
-            code: "invalid_request",
-            message,
-        });
+    fn push(&mut self, path: FieldPath, error: ValueError) {
+        self.0.push(FieldError::new(path, error));
     }
 }
 
@@ -99,10 +81,10 @@ fn parse_date(raw: &str) -> Result<Date, ValueError> {
     let shaped = raw.len() == 10 && raw.as_bytes()[4] == b'-' && raw.as_bytes()[7] == b'-';
     match raw.parse::<Date>() {
         Ok(d) if shaped => Ok(d),
-        _ => Err(ValueError {
-            code: "invalid_request",
-            message: format!("'{raw}' is not a calendar date (YYYY-MM-DD)"),
-        }),
+        _ => Err(ValueError::invalid(
+            "value-date",
+            vec![("value", raw.to_owned())],
+        )),
     }
 }
 
@@ -111,43 +93,52 @@ impl NewOrder {
         let mut c = Collector::default();
         let web_order_id = match &raw.web_order_id {
             Some(id) => c
-                .take(|| "web_order_id".into(), WebOrderId::parse(id))
+                .take(|| FieldPath::name("web_order_id"), WebOrderId::parse(id))
                 .map(Some),
             None => Some(None),
         };
         let end_customer = c.take(
-            || "end_customer.name".into(),
+            || FieldPath::name("end_customer").then("name"),
             PersonName::parse(&raw.end_customer_name),
         );
         let locale = match &raw.locale {
-            Some(l) => c.take(|| "locale".into(), Locale::parse(l)),
+            Some(l) => c.take(|| FieldPath::name("locale"), Locale::parse(l)),
             None => Some(Locale::default()),
         };
         if raw.lines.is_empty() {
-            c.push("lines".into(), "an order needs at least one line".into());
+            c.push(
+                FieldPath::name("lines"),
+                ValueError::invalid("order-no-lines", vec![]),
+            );
         }
         if raw.lines.len() > MAX_LINES {
             c.push(
-                "lines".into(),
-                format!(
-                    "an order has at most {MAX_LINES} lines, not {}",
-                    raw.lines.len()
+                FieldPath::name("lines"),
+                ValueError::invalid(
+                    "order-too-many-lines",
+                    vec![
+                        ("max", MAX_LINES.to_string()),
+                        ("count", raw.lines.len().to_string()),
+                    ],
                 ),
             );
         }
         let mut lines = Vec::with_capacity(raw.lines.len().min(MAX_LINES));
         for (i, l) in raw.lines.iter().enumerate().take(MAX_LINES) {
-            let p = |f: &str| format!("lines[{i}].{f}");
+            let p = |f: &'static str| FieldPath::name("lines").at(i).then(f);
+            let contact = |f: &'static str| p("provisioning_contact").then(f);
             let offer = c.take(|| p("offer"), OfferSku::parse(&l.offer));
             let quantity = match u32::try_from(l.quantity) {
                 Ok(q) if q >= 1 => Some(q),
                 _ => {
                     c.push(
                         p("quantity"),
-                        format!(
-                            "quantity must be a whole number from 1 to {}, not {}",
-                            u32::MAX,
-                            l.quantity
+                        ValueError::invalid(
+                            "order-quantity",
+                            vec![
+                                ("max", u32::MAX.to_string()),
+                                ("value", l.quantity.to_string()),
+                            ],
                         ),
                     );
                     None
@@ -157,14 +148,9 @@ impl NewOrder {
                 || p("requested_start_date"),
                 parse_date(&l.requested_start_date),
             );
-            let email = c.take(
-                || p("provisioning_contact.email"),
-                ContactEmail::parse(&l.contact_email),
-            );
+            let email = c.take(|| contact("email"), ContactEmail::parse(&l.contact_email));
             let name = match &l.contact_name {
-                Some(n) => c
-                    .take(|| p("provisioning_contact.name"), PersonName::parse(n))
-                    .map(Some),
+                Some(n) => c.take(|| contact("name"), PersonName::parse(n)).map(Some),
                 None => Some(None),
             };
             let line_locale = match &l.locale {
@@ -222,7 +208,11 @@ mod tests {
         }
     }
     fn paths(r: Result<NewOrder, OrderError>) -> Vec<String> {
-        r.unwrap_err().errors.into_iter().map(|e| e.path).collect()
+        r.unwrap_err()
+            .errors
+            .into_iter()
+            .map(|e| e.path.to_string())
+            .collect()
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //! mutation requires, so an unchecked resend or cancel does not compile (STYLE habit 4).
 
 use crate::ids::{CompanyId, UserId};
-use crate::refusal::{OrderingContact, Refusal};
-use crate::state::{CompanyKind, Role};
+use crate::refusal::{Denial, OrderingContact, Refusal};
+use crate::state::{CompanyKind, LinkState, Role};
+use crate::values::ContactEmail;
 
 /// The authenticated caller, as loaded for each request (never cached: a CLI change takes
 /// effect at once).
@@ -59,40 +60,90 @@ pub fn ensure_visible(actor: &Actor, order: &OrderParties) -> Result<(), Refusal
     }
 }
 
-/// Permission to resend a line's provisioning email or change its contact (R5).
+/// Permission to resend a line's provisioning email or change its contact (R5). Only this
+/// module mints permits (their fields are private), so an unchecked action does not compile.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinePermit {
-    pub actor: UserId,
+    actor: UserId,
+}
+
+impl LinePermit {
+    pub fn actor(&self) -> UserId {
+        self.actor
+    }
 }
 
 /// Permission to cancel a line (R9).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CancelPermit {
-    pub actor: UserId,
+    actor: UserId,
+}
+
+impl CancelPermit {
+    pub fn actor(&self) -> UserId {
+        self.actor
+    }
 }
 
 /// Permission to report onboarding or completed service configuration (R7, R8).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportPermit {
-    pub actor: Option<UserId>,
+    /// None: the provisioning contact through a live setup link.
+    actor: Option<UserId>,
 }
 
 impl ReportPermit {
-    /// The provisioning contact onboarding through a live setup link: the link is the
-    /// credential, so the setup page (and only it) mints this permit.
-    pub fn by_setup_link() -> Self {
-        Self { actor: None }
+    pub fn actor(&self) -> Option<UserId> {
+        self.actor
+    }
+
+    /// Whether the provisioning contact reports through their setup link.
+    pub fn by_link(&self) -> bool {
+        self.actor.is_none()
     }
 }
 
-fn denied(actor: &Actor, order: &OrderParties, why: &'static str) -> Refusal {
+/// Permission to place an order with these parties.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderPermit {
+    actor: UserId,
+    partner: CompanyId,
+    distributor: Option<CompanyId>,
+    placed_by: UserId,
+}
+
+impl OrderPermit {
+    /// Who placed it (the events' actor); may differ from the ordering contact.
+    pub fn actor(&self) -> UserId {
+        self.actor
+    }
+    pub fn partner(&self) -> CompanyId {
+        self.partner
+    }
+    pub fn distributor(&self) -> Option<CompanyId> {
+        self.distributor
+    }
+    /// The ordering contact.
+    pub fn placed_by(&self) -> UserId {
+        self.placed_by
+    }
+}
+
+fn denied(actor: &Actor, order: &OrderParties, reason: Denial) -> Refusal {
     if can_see(actor, order) {
         Refusal::PermissionDenied {
-            reason: why,
+            reason,
             ordering_contact: Some(order.ordering_contact.clone()),
         }
     } else {
         Refusal::NotFound
+    }
+}
+
+fn denied_outright(reason: Denial) -> Refusal {
+    Refusal::PermissionDenied {
+        reason,
+        ordering_contact: None,
     }
 }
 
@@ -108,11 +159,7 @@ pub fn authorize_line_action(actor: &Actor, order: &OrderParties) -> Result<Line
             actor: actor.user_id,
         })
     } else {
-        Err(denied(
-            actor,
-            order,
-            "you may not resend provisioning emails or change provisioning contacts on this order; ask the ordering contact",
-        ))
+        Err(denied(actor, order, Denial::LineAction))
     }
 }
 
@@ -123,11 +170,7 @@ pub fn authorize_cancel(actor: &Actor, order: &OrderParties) -> Result<CancelPer
             actor: actor.user_id,
         })
     } else {
-        Err(denied(
-            actor,
-            order,
-            "only the ordering contact or an admin may cancel a line",
-        ))
+        Err(denied(actor, order, Denial::Cancel))
     }
 }
 
@@ -146,12 +189,99 @@ pub fn authorize_report(actor: &Actor, order: &OrderParties) -> Result<ReportPer
             actor: Some(actor.user_id),
         })
     } else {
-        Err(denied(
-            actor,
-            order,
-            "only an integration, a support agent or an admin may report onboarding or service configuration",
-        ))
+        Err(denied(actor, order, Denial::Report))
     }
+}
+
+/// R7 from the setup page: the link is the credential. It must still be live, and the line's
+/// contact (read where the change is written) must be the one the link was sent to: a contact
+/// change committed since has revoked it.
+pub fn authorize_by_link(
+    link: LinkState,
+    sent_to: &ContactEmail,
+    contact_now: &ContactEmail,
+) -> Result<ReportPermit, Refusal> {
+    if link == LinkState::Live && sent_to == contact_now {
+        Ok(ReportPermit { actor: None })
+    } else {
+        Err(Refusal::NotFound)
+    }
+}
+
+/// Support agents help with orders; they do not place them. Checked before anything else
+/// about an order is looked at.
+pub fn ensure_may_order(actor: &Actor) -> Result<(), Refusal> {
+    if actor.role == Role::SupportAgent {
+        Err(denied_outright(Denial::SupportAgentOrders))
+    } else {
+        Ok(())
+    }
+}
+
+/// Only an admin or an integration names someone else as an order's ordering contact.
+pub fn ensure_may_order_on_behalf(actor: &Actor) -> Result<(), Refusal> {
+    if actor.is_admin() || actor.role == Role::Integration {
+        Ok(())
+    } else {
+        Err(denied_outright(Denial::OnBehalf))
+    }
+}
+
+/// The ordering contact an order names, as looked up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlacedBy {
+    /// The caller (no `placed_by`, or the caller's own address).
+    Caller,
+    /// Another user, of this company.
+    User { id: UserId, company: CompanyId },
+}
+
+/// Why an order may not be placed with these parties.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrderRefusal {
+    Denied(Refusal),
+    /// The named ordering contact is not a user of the order's partner company.
+    PlacedByOutsidePartner,
+}
+
+/// Who may place an order for whom: admins and operator integrations for any partner;
+/// everyone else only orders that name their own company as partner or distributor. Only an
+/// admin or an integration names someone else as the ordering contact, who must be a user of
+/// the partner.
+pub fn authorize_order(
+    actor: &Actor,
+    partner: CompanyId,
+    distributor: Option<CompanyId>,
+    placed_by: PlacedBy,
+) -> Result<OrderPermit, OrderRefusal> {
+    ensure_may_order(actor).map_err(OrderRefusal::Denied)?;
+    let for_anyone = actor.is_admin() || actor.company_kind == CompanyKind::Operator;
+    let own = match actor.company_kind {
+        CompanyKind::Partner => partner == actor.company_id,
+        CompanyKind::Distributor => distributor == Some(actor.company_id),
+        CompanyKind::Operator => true,
+    };
+    if !(for_anyone || own) {
+        return Err(OrderRefusal::Denied(denied_outright(
+            Denial::OwnCompanyOrders,
+        )));
+    }
+    let placed_by = match placed_by {
+        PlacedBy::Caller => actor.user_id,
+        PlacedBy::User { id, company } => {
+            ensure_may_order_on_behalf(actor).map_err(OrderRefusal::Denied)?;
+            if company != partner {
+                return Err(OrderRefusal::PlacedByOutsidePartner);
+            }
+            id
+        }
+    };
+    Ok(OrderPermit {
+        actor: actor.user_id,
+        partner,
+        distributor,
+        placed_by,
+    })
 }
 
 /// Managing companies, users, API keys and offer policies is for admins.
@@ -159,10 +289,23 @@ pub fn ensure_admin(actor: &Actor) -> Result<(), Refusal> {
     if actor.is_admin() {
         Ok(())
     } else {
-        Err(Refusal::PermissionDenied {
-            reason: "this requires the admin role",
-            ordering_contact: None,
-        })
+        Err(denied_outright(Denial::AdminOnly))
+    }
+}
+
+/// Permits for the domain's own tests, which exercise the rules behind the checks.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+
+    pub fn line(actor: UserId) -> LinePermit {
+        LinePermit { actor }
+    }
+    pub fn cancel(actor: UserId) -> CancelPermit {
+        CancelPermit { actor }
+    }
+    pub fn by_link() -> ReportPermit {
+        ReportPermit { actor: None }
     }
 }
 
@@ -230,8 +373,8 @@ mod tests {
         ];
         for a in &may {
             assert_eq!(
-                authorize_line_action(a, &o),
-                Ok(LinePermit { actor: a.user_id }),
+                authorize_line_action(a, &o).map(|p| p.actor()),
+                Ok(a.user_id),
                 "{a:?}"
             );
         }
@@ -367,5 +510,95 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn orders_name_the_callers_own_company_unless_staff() {
+        let pia = actor(10, PARTNER, CompanyKind::Partner, Role::Member, false);
+        let permit = authorize_order(&pia, company(PARTNER), None, PlacedBy::Caller).unwrap();
+        assert_eq!(
+            (permit.actor(), permit.placed_by(), permit.partner()),
+            (pia.user_id, pia.user_id, company(PARTNER))
+        );
+        assert!(matches!(
+            authorize_order(&pia, company(OTHER), None, PlacedBy::Caller),
+            Err(OrderRefusal::Denied(Refusal::PermissionDenied {
+                reason: Denial::OwnCompanyOrders,
+                ..
+            }))
+        ));
+        let dana = actor(
+            12,
+            DISTRIBUTOR,
+            CompanyKind::Distributor,
+            Role::Member,
+            true,
+        );
+        assert!(
+            authorize_order(
+                &dana,
+                company(PARTNER),
+                Some(company(DISTRIBUTOR)),
+                PlacedBy::Caller
+            )
+            .is_ok()
+        );
+        let agent = actor(
+            13,
+            OPERATOR,
+            CompanyKind::Operator,
+            Role::SupportAgent,
+            false,
+        );
+        assert_eq!(
+            ensure_may_order(&agent).map_err(|r| r.key()),
+            Err("denied-support-agent-orders")
+        );
+        let admin = actor(14, OPERATOR, CompanyKind::Operator, Role::Admin, false);
+        assert!(authorize_order(&admin, company(OTHER), None, PlacedBy::Caller).is_ok());
+    }
+
+    #[test]
+    fn only_admins_and_integrations_order_on_behalf_of_a_partner_user() {
+        let olle = PlacedBy::User {
+            id: user(10),
+            company: company(PARTNER),
+        };
+        let admin = actor(14, OPERATOR, CompanyKind::Operator, Role::Admin, false);
+        let permit = authorize_order(&admin, company(PARTNER), None, olle).unwrap();
+        assert_eq!((permit.actor(), permit.placed_by()), (user(14), user(10)));
+        assert_eq!(
+            authorize_order(&admin, company(OTHER), None, olle),
+            Err(OrderRefusal::PlacedByOutsidePartner)
+        );
+        let bo = actor(11, PARTNER, CompanyKind::Partner, Role::Member, true);
+        assert!(matches!(
+            authorize_order(&bo, company(PARTNER), None, olle),
+            Err(OrderRefusal::Denied(Refusal::PermissionDenied {
+                reason: Denial::OnBehalf,
+                ..
+            }))
+        ));
+        let erp = actor(31, PARTNER, CompanyKind::Partner, Role::Integration, false);
+        assert!(authorize_order(&erp, company(PARTNER), None, olle).is_ok());
+    }
+
+    #[test]
+    fn a_setup_link_permits_while_live_and_addressed_to_the_contact() {
+        let kim = ContactEmail::parse("kim@kund.test").unwrap();
+        let new = ContactEmail::parse("new@kund.test").unwrap();
+        assert!(
+            authorize_by_link(LinkState::Live, &kim, &kim)
+                .unwrap()
+                .by_link()
+        );
+        assert_eq!(
+            authorize_by_link(LinkState::Live, &kim, &new),
+            Err(Refusal::NotFound)
+        );
+        assert_eq!(
+            authorize_by_link(LinkState::Spent, &kim, &kim),
+            Err(Refusal::NotFound)
+        );
     }
 }

@@ -6,7 +6,7 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 
-use crate::values::OfferSku;
+use crate::values::{OfferSku, ValueError};
 
 /// Window for any offer without its own policy (SPEC §2).
 pub const DEFAULT_WINDOW_DAYS: u32 = 30;
@@ -63,11 +63,15 @@ pub fn window_of(days: u32) -> SignedDuration {
 }
 
 /// Validates a window an admin sets.
-pub fn parse_window_days(days: i64) -> Result<u32, String> {
+pub fn parse_window_days(days: i64) -> Result<u32, ValueError> {
     match u32::try_from(days) {
         Ok(d) if (1..=MAX_WINDOW_DAYS).contains(&d) => Ok(d),
-        _ => Err(format!(
-            "window_days must be between 1 and {MAX_WINDOW_DAYS}, not {days}"
+        _ => Err(ValueError::invalid(
+            "value-window-days",
+            vec![
+                ("max", MAX_WINDOW_DAYS.to_string()),
+                ("value", days.to_string()),
+            ],
         )),
     }
 }

@@ -14,6 +14,19 @@ pub struct UnknownVariant {
     pub allowed: String,
 }
 
+impl From<UnknownVariant> for crate::values::ValueError {
+    fn from(e: UnknownVariant) -> Self {
+        crate::values::ValueError::invalid(
+            "value-unknown-variant",
+            vec![
+                ("value", e.value),
+                ("what", e.what.to_owned()),
+                ("allowed", e.allowed),
+            ],
+        )
+    }
+}
+
 macro_rules! text_enum {
     ($(#[$doc:meta])* $name:ident, $what:literal { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$doc])*

@@ -5,28 +5,44 @@ use std::fmt;
 
 use serde::{Serialize, Serializer};
 
-/// Why a raw value was rejected; the message is shown to API users as is.
+/// Why a raw value was rejected: a translation key (`locales/*/errors.ftl`) with its
+/// arguments, which each edge renders in its own words and language.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
+#[error("{key} {args:?}")]
 pub struct ValueError {
     /// `invalid_email` for addresses, `invalid_request` for everything else.
     pub code: &'static str,
-    pub message: String,
+    pub key: &'static str,
+    pub args: Vec<(&'static str, String)>,
 }
 
 impl ValueError {
-    fn invalid(message: impl Into<String>) -> Self {
+    /// An `invalid_request` value error.
+    pub fn invalid(key: &'static str, args: Vec<(&'static str, String)>) -> Self {
         Self {
             code: "invalid_request",
-            message: message.into(),
+            key,
+            args,
         }
     }
-    fn email(message: impl Into<String>) -> Self {
+    fn email(key: &'static str, args: Vec<(&'static str, String)>) -> Self {
         Self {
             code: "invalid_email",
-            message: message.into(),
+            key,
+            args,
         }
     }
+    /// The value of argument `name`, if given.
+    pub fn arg(&self, name: &str) -> Option<&str> {
+        self.args
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+fn value(raw: &str) -> Vec<(&'static str, String)> {
+    vec![("value", raw.to_owned())]
 }
 
 macro_rules! string_value {
@@ -65,24 +81,23 @@ impl ContactEmail {
     pub fn parse(raw: &str) -> Result<Self, ValueError> {
         let trimmed = raw.trim();
         if trimmed.is_empty() {
-            return Err(ValueError::email("the email address is empty"));
+            return Err(ValueError::email("value-email-empty", vec![]));
         }
         if trimmed.chars().count() > 254 {
-            return Err(ValueError::email(
-                "the email address is longer than 254 characters",
-            ));
+            return Err(ValueError::email("value-email-too-long", vec![]));
         }
         if trimmed.contains(['<', '>']) || trimmed.chars().any(char::is_whitespace) {
-            return Err(ValueError::email(format!(
-                "'{trimmed}' is not a bare email address (no display names or spaces)"
-            )));
+            return Err(ValueError::email("value-email-not-bare", value(trimmed)));
         }
         let options = email_address::Options::default()
             .with_required_tld()
             .without_domain_literal()
             .without_display_text();
         email_address::EmailAddress::parse_with_options(trimmed, options).map_err(|e| {
-            ValueError::email(format!("'{trimmed}' is not a valid email address: {e}"))
+            ValueError::email(
+                "value-email-invalid",
+                vec![("value", trimmed.to_owned()), ("reason", e.to_string())],
+            )
         })?;
         Ok(Self(trimmed.to_lowercase()))
     }
@@ -120,9 +135,7 @@ impl SubRef {
             {
                 Ok(Self(raw.to_owned()))
             }
-            _ => Err(ValueError::invalid(format!(
-                "'{raw}' is not a subscription reference (Sub followed by digits)"
-            ))),
+            _ => Err(ValueError::invalid("value-sub-ref", value(raw))),
         }
     }
 
@@ -147,9 +160,7 @@ impl WebOrderId {
         if ok {
             Ok(Self(raw.to_owned()))
         } else {
-            Err(ValueError::invalid(format!(
-                "'{raw}' is not a web order id (1–64 letters, digits, '-', '_' or '.')"
-            )))
+            Err(ValueError::invalid("value-web-order-id", value(raw)))
         }
     }
 
@@ -173,9 +184,7 @@ impl OfferSku {
         if ok {
             Ok(Self(raw.to_ascii_uppercase()))
         } else {
-            Err(ValueError::invalid(format!(
-                "'{raw}' is not an offer SKU (1–40 letters, digits and '-')"
-            )))
+            Err(ValueError::invalid("value-offer", value(raw)))
         }
     }
 }
@@ -189,15 +198,13 @@ impl PersonName {
     pub fn parse(raw: &str) -> Result<Self, ValueError> {
         let name = raw.trim();
         if name.is_empty() {
-            return Err(ValueError::invalid("the name is empty"));
+            return Err(ValueError::invalid("value-name-empty", vec![]));
         }
         if name.chars().count() > 200 {
-            return Err(ValueError::invalid(
-                "the name is longer than 200 characters",
-            ));
+            return Err(ValueError::invalid("value-name-too-long", vec![]));
         }
         if name.chars().any(char::is_control) {
-            return Err(ValueError::invalid("the name contains control characters"));
+            return Err(ValueError::invalid("value-name-control", vec![]));
         }
         Ok(Self(name.to_owned()))
     }
@@ -218,9 +225,7 @@ impl Locale {
         match raw {
             "en" => Ok(Self::En),
             "sv" => Ok(Self::Sv),
-            other => Err(ValueError::invalid(format!(
-                "'{other}' is not a supported locale (en, sv)"
-            ))),
+            other => Err(ValueError::invalid("value-locale", value(other))),
         }
     }
 

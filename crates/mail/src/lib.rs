@@ -1,15 +1,23 @@
-//! provisio's outbound email: the typed provisioning email rendered per locale
-//! ([`render`]), and the transports that hand it over ([`FileTransport`], [`SmtpTransport`]).
-//! The scheduler decides when to send and what to record; nothing here reads the clock.
+//! provisio's outbound email: typed mail ([`Outbound`]: provisioning emails now, case
+//! notifications next), one composer per kind rendering it per locale ([`render`]), and the
+//! transports that hand it over ([`FileTransport`], [`SmtpTransport`]). The scheduler decides
+//! when to send and what to record; nothing here reads the clock.
+//!
+//! The modules depend one way: `outbound` (the values) ← `compose` (the words of each kind) ←
+//! `mime` (headers and parts).
 
-mod body;
+mod compose;
 mod dkim;
+mod error;
 pub mod i18n;
-mod message;
+mod mime;
+mod outbound;
 pub mod transport;
 
 pub use dkim::{Dkim, DkimError};
-pub use message::{Mailbox, ProvisioningEmail, RenderError, render};
+pub use error::RenderError;
+pub use mime::render;
+pub use outbound::{Envelope, Mailbox, Outbound, ProvisioningEmail};
 pub use transport::{
     Accepted, ConfigError, FileTransport, MemoryTransport, SendError, SmtpTransport, Transport,
 };

@@ -1,16 +1,14 @@
-//! One error type for the whole service, mapped to RFC 9457 problem+json in one table
-//! ([`Code`]). The web pages (later) render the same error as a page; 5xx bodies are opaque
-//! and the cause is logged once, here.
+//! One error type for the whole service. An [`AppError`] carries the typed cause (a domain
+//! refusal, value errors with their field and arguments, what was not found) and never prose:
+//! its words come from a translation key ([`AppError::message`], `locales/*/errors.ftl`), and
+//! each edge renders it its own way: problem+json in `api/problem.rs` (English), a page in the
+//! user's language in `web/`, plain text (or the problem as JSON) in the CLI. The one status
+//! table is [`Code::describe`]; 5xx causes are logged once by the edge and never shown.
 
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use provisio_domain::ValueError;
-use provisio_domain::order::{FieldError, OrderError};
-use provisio_domain::refusal::{OrderingContact, Refusal};
-use provisio_store::StoreError;
-use serde_json::{Value, json};
-
-pub const PROBLEM_JSON: &str = "application/problem+json";
+use axum::http::StatusCode;
+use provisio_domain::refusal::Refusal;
+use provisio_domain::{FieldError, FieldPath, OrderError, ValueError};
+use provisio_store::{Entity, StoreError};
 
 /// The stable problem codes of SPEC §6, with their HTTP status and title.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,6 +113,11 @@ impl Code {
         self.describe().1
     }
 
+    /// The wire code, e.g. `permission_denied`.
+    pub fn as_str(self) -> &'static str {
+        self.describe().0
+    }
+
     /// The code a bare error status stands for (routing and layer errors).
     pub fn for_status(status: StatusCode) -> Code {
         match status.as_u16() {
@@ -134,19 +137,127 @@ impl Code {
     }
 }
 
+/// What could not be found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Thing {
+    Line,
+    Order,
+    User,
+    Company,
+    Email,
+    /// No such route (API) or page.
+    Route,
+    /// Anything else an id in a path names.
+    Resource,
+}
+
+impl Thing {
+    fn key(self) -> &'static str {
+        match self {
+            Thing::Line => "not-found-line",
+            Thing::Order => "not-found-order",
+            Thing::User => "not-found-user",
+            Thing::Company => "not-found-company",
+            Thing::Email => "not-found-email",
+            Thing::Route => "not-found-route",
+            Thing::Resource => "not-found-resource",
+        }
+    }
+}
+
+/// Why the caller is not authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthFailure {
+    Missing,
+    Malformed,
+    UnknownKey,
+}
+
+/// A translation key with its arguments: the words of an error, before an edge picks the
+/// language (`crate::i18n::render`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub key: &'static str,
+    pub args: Vec<(&'static str, Arg)>,
+}
+
+/// An argument: a value as is, or a message rendered in the same language first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Arg {
+    Text(String),
+    Message(Message),
+}
+
+impl Message {
+    pub fn new(key: &'static str) -> Self {
+        Self { key, args: vec![] }
+    }
+
+    pub fn with(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.args.push((name, Arg::Text(value.into())));
+        self
+    }
+
+    pub fn with_message(mut self, name: &'static str, message: Message) -> Self {
+        self.args.push((name, Arg::Message(message)));
+        self
+    }
+
+    /// The value of a plain argument.
+    pub fn arg(&self, name: &str) -> Option<&str> {
+        self.args.iter().find_map(|(n, a)| match a {
+            Arg::Text(t) if *n == name => Some(t.as_str()),
+            _ => None,
+        })
+    }
+}
+
+impl From<&ValueError> for Message {
+    fn from(e: &ValueError) -> Self {
+        e.args
+            .iter()
+            .fold(Message::new(e.key), |m, (n, v)| m.with(n, v.clone()))
+    }
+}
+
+/// The words of one field error: "`field`: what is wrong", the field named as `name` says.
+pub fn field_message(e: &FieldError, name: impl FnOnce(&FieldPath) -> String) -> Message {
+    Message::new("error-field")
+        .with("field", name(&e.path))
+        .with_message("message", Message::from(&e.error))
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    #[error("{detail}")]
-    Problem {
-        code: Code,
-        detail: String,
-        errors: Vec<FieldError>,
-        extra: Option<Value>,
-    },
-    #[error("the line is past the point of no return")]
+    /// A rule refused (R2–R10); `not_found` refusals become [`AppError::NotFound`].
+    #[error("refused: {0}")]
+    Refused(Refusal),
+    /// R3, with where setup is finished (the configured admin portal, if any).
+    #[error("past the point of no return")]
     PastPointOfNoReturn { admin_portal_url: Option<String> },
-    #[error("rate limited")]
-    RateLimited { limit: u32, retry_after_secs: u64 },
+    /// Well-formed input that breaks a rule, each problem with its field (422).
+    #[error("invalid input: {0:?}")]
+    Invalid(Vec<FieldError>),
+    /// Input that could not be read at all (400), said by the edge that read it.
+    #[error("unreadable input: {0:?}")]
+    Unreadable(Message),
+    #[error("{0:?} not found")]
+    NotFound(Thing),
+    #[error("this {} already exists", .0.as_str())]
+    AlreadyExists(Entity),
+    #[error("not authenticated: {0:?}")]
+    Unauthenticated(AuthFailure),
+    #[error("the Idempotency-Key was already used for a different request")]
+    IdempotencyConflict,
+    #[error("the body is larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("unsupported media type {content_type}")]
+    UnsupportedMediaType { content_type: String },
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// A dependency (the database) is not answering; said by `/readyz`.
+    #[error("unavailable")]
+    Unavailable,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -154,210 +265,171 @@ pub enum AppError {
 pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
-    pub fn new(code: Code, detail: impl Into<String>) -> Self {
-        AppError::Problem {
-            code,
-            detail: detail.into(),
-            errors: vec![],
-            extra: None,
-        }
+    pub fn not_found(thing: Thing) -> Self {
+        AppError::NotFound(thing)
     }
 
-    pub fn not_found(what: &str) -> Self {
-        Self::new(Code::NotFound, format!("{what} not found"))
+    /// 422 for one field.
+    pub fn invalid(path: FieldPath, e: ValueError) -> Self {
+        AppError::Invalid(vec![FieldError::new(path, e)])
     }
 
-    pub fn unauthenticated(detail: impl Into<String>) -> Self {
-        Self::new(Code::Unauthenticated, detail)
-    }
-
-    pub fn permission_denied(detail: impl Into<String>) -> Self {
-        Self::new(Code::PermissionDenied, detail)
+    /// 422 for one field, with the words of `key`.
+    pub fn invalid_value(
+        field: &'static str,
+        key: &'static str,
+        args: Vec<(&'static str, String)>,
+    ) -> Self {
+        Self::invalid(FieldPath::name(field), ValueError::invalid(key, args))
     }
 
     /// 400: the body or a parameter could not be read at all.
-    pub fn bad_request(detail: impl Into<String>) -> Self {
-        Self::new(Code::InvalidRequest, detail)
-    }
-
-    /// 422 for one field, with its path.
-    pub fn invalid_field(path: &str, e: ValueError) -> Self {
-        let code = if e.code == "invalid_email" {
-            Code::InvalidEmail
-        } else {
-            Code::Unprocessable
-        };
-        let field = FieldError {
-            path: path.to_owned(),
-            code: e.code,
-            message: e.message.clone(),
-        };
-        AppError::Problem {
-            code,
-            detail: format!("{path}: {}", e.message),
-            errors: vec![field],
-            extra: None,
-        }
-    }
-
-    pub fn invalid(path: &str, message: impl Into<String>) -> Self {
-        let message = message.into();
-        Self::invalid_field(
-            path,
-            ValueError {
-                code: "invalid_request",
-                message,
-            },
-        )
+    pub fn unreadable(message: Message) -> Self {
+        AppError::Unreadable(message)
     }
 
     pub fn code(&self) -> Code {
         match self {
-            AppError::Problem { code, .. } => *code,
+            AppError::Refused(r) => match r {
+                Refusal::NotFound => Code::NotFound,
+                Refusal::PermissionDenied { .. } => Code::PermissionDenied,
+                Refusal::PastPointOfNoReturn => Code::PastPointOfNoReturn,
+                Refusal::LineCancelled => Code::LineCancelled,
+                Refusal::RateLimited { .. } => Code::ResendRateLimited,
+                Refusal::InvalidTransition { .. } => Code::InvalidTransition,
+            },
             AppError::PastPointOfNoReturn { .. } => Code::PastPointOfNoReturn,
-            AppError::RateLimited { .. } => Code::ResendRateLimited,
+            AppError::Invalid(errors) => {
+                if !errors.is_empty() && errors.iter().all(|e| e.error.code == "invalid_email") {
+                    Code::InvalidEmail
+                } else {
+                    Code::Unprocessable
+                }
+            }
+            AppError::Unreadable(_) => Code::InvalidRequest,
+            AppError::NotFound(_) => Code::NotFound,
+            AppError::AlreadyExists(_) => Code::AlreadyExists,
+            AppError::Unauthenticated(_) => Code::Unauthenticated,
+            AppError::IdempotencyConflict => Code::IdempotencyConflict,
+            AppError::PayloadTooLarge { .. } => Code::PayloadTooLarge,
+            AppError::UnsupportedMediaType { .. } => Code::UnsupportedMediaType,
+            AppError::MethodNotAllowed => Code::MethodNotAllowed,
+            AppError::Unavailable => Code::Unavailable,
             AppError::Internal(_) => Code::Internal,
         }
     }
 
-    /// The problem document (RFC 9457) with our `code` and any extension members.
-    pub fn problem(&self) -> Value {
-        let (code, status, title) = self.code().describe();
-        let detail = match self {
-            AppError::Internal(_) => "Something went wrong on our side; it has been logged.".to_owned(),
-            AppError::PastPointOfNoReturn { admin_portal_url: Some(url) } => format!(
-                "The customer's organization is already onboarded, so the provisioning email can no longer be \
-                 resent or re-addressed. The provisioning contact or an administrator can finish setup by \
-                 signing in at the admin portal: {url}"
-            ),
-            AppError::PastPointOfNoReturn { admin_portal_url: None } => "The customer's organization is already \
-                onboarded, so the provisioning email can no longer be resent or re-addressed. The provisioning \
-                contact or an administrator can finish setup in the admin portal; contact your partner for its address."
-                .to_owned(),
-            AppError::RateLimited { limit, retry_after_secs } => format!(
-                "At most {limit} resends per line per hour; try again in {retry_after_secs} seconds."
-            ),
-            AppError::Problem { detail, .. } => detail.clone(),
-        };
-        let mut body = json!({
-            "type": format!("/problems/{code}"),
-            "title": title,
-            "status": status.as_u16(),
-            "detail": detail,
-            "code": code,
-        });
+    /// The field errors of a 422, each with its path.
+    pub fn field_errors(&self) -> &[FieldError] {
         match self {
-            AppError::Problem { errors, extra, .. } => {
-                if !errors.is_empty() {
-                    body["errors"] = errors
-                        .iter()
-                        .map(|e| json!({ "path": e.path, "code": e.code, "message": e.message }))
-                        .collect();
-                }
-                if let (Some(Value::Object(extra)), Value::Object(map)) = (extra, &mut body) {
-                    map.extend(extra.clone());
-                }
-            }
-            AppError::PastPointOfNoReturn { admin_portal_url } => {
-                body["admin_portal_url"] = json!(admin_portal_url);
-            }
-            AppError::RateLimited {
-                retry_after_secs, ..
-            } => {
-                body["retry_after"] = json!(retry_after_secs);
-            }
-            AppError::Internal(_) => {}
+            AppError::Invalid(errors) => errors,
+            _ => &[],
         }
-        body
+    }
+
+    /// The words of the error as a whole. For field errors it names the first field with
+    /// the path as the domain names it; edges that name fields otherwise (the CLI's flags)
+    /// build their own from [`AppError::field_errors`].
+    pub fn message(&self) -> Message {
+        match self {
+            AppError::Refused(r) => refusal_message(r),
+            AppError::PastPointOfNoReturn {
+                admin_portal_url: Some(url),
+            } => Message::new("refused-past-point-of-no-return").with("url", url),
+            AppError::PastPointOfNoReturn {
+                admin_portal_url: None,
+            } => Message::new("refused-past-point-of-no-return-no-portal"),
+            AppError::Invalid(errors) => match errors.first() {
+                Some(first) => field_message(first, ToString::to_string),
+                None => Message::new("error-invalid"),
+            },
+            AppError::Unreadable(m) => m.clone(),
+            AppError::NotFound(thing) => Message::new(thing.key()),
+            AppError::AlreadyExists(what) => Message::new(exists_key(*what)),
+            AppError::Unauthenticated(f) => Message::new(match f {
+                AuthFailure::Missing => "auth-missing",
+                AuthFailure::Malformed => "auth-malformed",
+                AuthFailure::UnknownKey => "auth-unknown-key",
+            }),
+            AppError::IdempotencyConflict => Message::new("error-idempotency-conflict"),
+            AppError::PayloadTooLarge { limit } => {
+                Message::new("error-payload-too-large").with("limit", limit.to_string())
+            }
+            AppError::UnsupportedMediaType { content_type } => {
+                Message::new("error-unsupported-media-type").with("type", content_type)
+            }
+            AppError::MethodNotAllowed => Message::new("error-method-not-allowed"),
+            AppError::Unavailable => Message::new("error-unavailable"),
+            AppError::Internal(_) => Message::new("error-internal"),
+        }
+    }
+}
+
+fn refusal_message(r: &Refusal) -> Message {
+    let m = Message::new(r.key());
+    match r {
+        Refusal::PermissionDenied {
+            ordering_contact: Some(c),
+            reason,
+        } => Message::new("denied-ask-ordering-contact")
+            .with_message("reason", Message::new(reason.key()))
+            .with("name", &c.name)
+            .with("email", &c.email),
+        Refusal::RateLimited {
+            limit,
+            retry_after_secs,
+        } => m
+            .with("limit", limit.to_string())
+            .with("seconds", retry_after_secs.to_string()),
+        Refusal::InvalidTransition { from, .. } => m.with("stage", from.as_str()),
+        _ => m,
+    }
+}
+
+fn exists_key(what: Entity) -> &'static str {
+    match what {
+        Entity::Company => "exists-company",
+        Entity::User => "exists-user",
+        Entity::ApiKey => "exists-api-key",
+        Entity::Order => "exists-order",
+        Entity::Line => "exists-line",
+        Entity::Email | Entity::OrderParty => "exists-other",
     }
 }
 
 impl From<Refusal> for AppError {
     fn from(r: Refusal) -> Self {
         match r {
-            Refusal::NotFound => AppError::not_found("the resource"),
-            Refusal::PermissionDenied {
-                reason,
-                ordering_contact,
-            } => AppError::Problem {
-                code: Code::PermissionDenied,
-                detail: match &ordering_contact {
-                    Some(c) => format!("{reason}: {} <{}>", c.name, c.email),
-                    None => reason.to_owned(),
-                },
-                errors: vec![],
-                extra: ordering_contact.map(|c: OrderingContact| json!({ "ordering_contact": c })),
-            },
+            Refusal::NotFound => AppError::NotFound(Thing::Resource),
             Refusal::PastPointOfNoReturn => AppError::PastPointOfNoReturn {
                 admin_portal_url: None,
             },
-            Refusal::LineCancelled => AppError::new(Code::LineCancelled, "the line is cancelled"),
-            Refusal::RateLimited {
-                limit,
-                retry_after_secs,
-            } => AppError::RateLimited {
-                limit,
-                retry_after_secs,
-            },
-            r @ Refusal::InvalidTransition { .. } => {
-                AppError::new(Code::InvalidTransition, r.to_string())
-            }
+            other => AppError::Refused(other),
         }
     }
 }
 
 impl From<OrderError> for AppError {
     fn from(e: OrderError) -> Self {
-        let code = if e.code() == "invalid_email" {
-            Code::InvalidEmail
-        } else {
-            Code::Unprocessable
-        };
-        AppError::Problem {
-            code,
-            detail: e.to_string(),
-            errors: e.errors,
-            extra: None,
-        }
+        AppError::Invalid(e.errors)
     }
 }
 
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::AlreadyExists { what } => {
-                AppError::new(Code::AlreadyExists, format!("{what} already exists"))
-            }
-            StoreError::IdempotencyConflict => {
-                AppError::new(Code::IdempotencyConflict, e.to_string())
-            }
-            StoreError::NotFound { what } => AppError::not_found(what),
+            StoreError::AlreadyExists { what } => AppError::AlreadyExists(what),
+            StoreError::IdempotencyConflict => AppError::IdempotencyConflict,
+            StoreError::NotFound { what } => AppError::NotFound(match what {
+                Entity::Company => Thing::Company,
+                Entity::User => Thing::User,
+                Entity::Order => Thing::Order,
+                Entity::Line => Thing::Line,
+                Entity::Email => Thing::Email,
+                Entity::ApiKey | Entity::OrderParty => Thing::Resource,
+            }),
             other => AppError::Internal(anyhow::Error::new(other)),
         }
-    }
-}
-
-impl IntoResponse for AppError {
-    fn into_response(self) -> Response {
-        let code = self.code();
-        if let AppError::Internal(e) = &self {
-            tracing::error!(error = format!("{e:#}"), "internal error");
-        }
-        let mut response = (code.status(), self.problem().to_string()).into_response();
-        let headers = response.headers_mut();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
-        match &self {
-            AppError::RateLimited {
-                retry_after_secs, ..
-            } => {
-                headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
-            }
-            _ if code == Code::Unauthenticated => {
-                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-            }
-            _ => {}
-        }
-        response
     }
 }
 
@@ -391,26 +463,36 @@ mod tests {
     }
 
     #[test]
-    fn internal_errors_are_opaque() {
-        let e = AppError::Internal(anyhow::anyhow!("password=hunter2 at db.internal"));
-        let body = e.problem().to_string();
-        assert!(
-            !body.contains("hunter2") && !body.contains("db.internal"),
-            "{body}"
+    fn refusals_keep_their_code_and_typed_cause() {
+        let e = AppError::from(Refusal::RateLimited {
+            limit: 5,
+            retry_after_secs: 60,
+        });
+        assert_eq!(e.code(), Code::ResendRateLimited);
+        let m = e.message();
+        assert_eq!(m.key, "refused-rate-limited");
+        assert_eq!(m.arg("seconds"), Some("60"));
+        assert_eq!(
+            AppError::from(Refusal::NotFound).code(),
+            Code::NotFound,
+            "a refusal that hides the thing is not_found"
         );
     }
 
     #[test]
-    fn permission_denied_names_the_ordering_contact() {
-        let e = AppError::from(Refusal::PermissionDenied {
-            reason: "ask",
-            ordering_contact: Some(OrderingContact {
-                name: "Olle".into(),
-                email: "olle@p.test".into(),
-            }),
-        });
-        let p = e.problem();
-        assert_eq!(p["ordering_contact"]["email"], "olle@p.test");
-        assert_eq!(p["status"], 403);
+    fn only_address_problems_are_invalid_email() {
+        let email = ValueError {
+            code: "invalid_email",
+            key: "value-email-empty",
+            args: vec![],
+        };
+        let other = ValueError::invalid("value-name-empty", vec![]);
+        let one = AppError::invalid(FieldPath::name("email"), email.clone());
+        assert_eq!(one.code(), Code::InvalidEmail);
+        let both = AppError::Invalid(vec![
+            FieldError::new(FieldPath::name("email"), email),
+            FieldError::new(FieldPath::name("name"), other),
+        ]);
+        assert_eq!(both.code(), Code::Unprocessable);
     }
 }

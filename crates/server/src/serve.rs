@@ -102,17 +102,15 @@ pub async fn serve(mut config: Config, test_clock: bool, demo: bool) -> anyhow::
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
-    // One server per SQLite file: leases left by a previous run are abandoned.
-    let released = store.release_leases(None).await?;
-    if released > 0 {
-        tracing::info!(count = released, "released leases left by the previous run");
+    let app = App::new(store, clock, config);
+    // Leases that can no longer be live (the store decides which: on SQLite, every one left
+    // by the previous run) are taken over; another live instance's never are.
+    let taken = app.take_over_leases().await?;
+    if taken > 0 {
+        tracing::info!(count = taken, "took over leases left by an earlier run");
     }
-    if clock.is_test_clock() {
-        // Business time continues where the test clock was left (SPEC §9).
-        let offset = store.clock_offset().await?;
-        clock.set_offset(jiff::SignedDuration::from_micros(offset));
-    }
-    let app = App::new(Arc::clone(&store), clock, config);
+    // Business time continues where the test clock was left (SPEC §9).
+    app.sync_test_clock().await?;
     if demo {
         demo::start(&app).await.context("preparing the demo")?;
     }
@@ -122,8 +120,8 @@ pub async fn serve(mut config: Config, test_clock: bool, demo: bool) -> anyhow::
         app.config.public_url,
         app.config.data_dir().display()
     );
-    run(listener, app, shutdown_signal()).await?;
-    store.close().await;
+    run(listener, app.clone(), shutdown_signal()).await?;
+    app.close().await;
     tracing::info!("stopped");
     Ok(())
 }

@@ -1,16 +1,16 @@
 //! The write path of every line action: read the line inside a `BEGIN IMMEDIATE` transaction,
-//! let the domain decide, write state + events + outbox row together.
+//! let the domain decide, write state + events + outbox row together. Also the reads of a
+//! line's emails, setup links and organizations.
 
 use jiff::Timestamp;
 use provisio_domain::{ContactEmail, Event, LineState, LinkState, SubRef, UserId};
 use provisio_store::{
-    Decide, Decided, Decision, EmailRecord, LineChange, LineContext, LineSnapshot, NewEmail,
+    Decided, Decision, EmailRecord, Entity, LineChange, LineContext, LineSnapshot, NewEmail,
     Organization, ResendRecord, SetupLink, StoreError, StoreResult, UpdateRequest,
 };
 use std::collections::HashMap;
 
-use rusqlite::params;
-use sqlx::{Row, SqlitePool};
+use rusqlite::{Connection, params};
 
 use crate::lines::{context_from, email_from, line_context_select, opt_text, text};
 use crate::writer::Tx;
@@ -22,7 +22,26 @@ pub(crate) struct LineIds {
     pub order_id: String,
 }
 
-pub(crate) fn context_tx(tx: &Tx, sub_ref: &SubRef) -> StoreResult<Option<(LineContext, LineIds)>> {
+/// What an event is about: an order and line, or neither (a policy change).
+#[derive(Default, Clone, Copy)]
+pub(crate) struct EventScope<'a> {
+    pub order_id: Option<&'a str>,
+    pub line_id: Option<&'a str>,
+}
+
+impl<'a> From<&'a LineIds> for EventScope<'a> {
+    fn from(ids: &'a LineIds) -> Self {
+        Self {
+            order_id: Some(&ids.order_id),
+            line_id: Some(&ids.line_id),
+        }
+    }
+}
+
+pub(crate) fn context_tx(
+    tx: &Connection,
+    sub_ref: &SubRef,
+) -> StoreResult<Option<(LineContext, LineIds)>> {
     let sql = concat!(line_context_select!(), "WHERE l.sub_ref = ?");
     let found = rows(tx, sql, [sub_ref.as_str()], |r| {
         Ok((context_from(r)?, ids_of(r)?))
@@ -72,7 +91,9 @@ fn email_by_id(tx: &Tx, id: &str) -> StoreResult<EmailRecord> {
     rows(tx, sql, [id], |r| email_from(r, "e_"))?
         .into_iter()
         .next()
-        .ok_or(StoreError::NotFound { what: "email" })
+        .ok_or(StoreError::NotFound {
+            what: Entity::Email,
+        })
 }
 
 fn recent_resends(tx: &Tx, line_id: &str, since: Timestamp) -> StoreResult<Vec<ResendRecord>> {
@@ -95,8 +116,8 @@ fn recent_resends(tx: &Tx, line_id: &str, since: Timestamp) -> StoreResult<Vec<R
 pub(crate) fn update_line(
     tx: &Tx,
     sub_ref: &SubRef,
-    request: UpdateRequest,
-    decide: Decide,
+    request: &UpdateRequest,
+    decide: &(dyn Fn(&LineSnapshot) -> Decision + Send + Sync),
 ) -> StoreResult<Option<Decided>> {
     let Some((line, ids)) = context_tx(tx, sub_ref)? else {
         return Ok(None);
@@ -126,7 +147,7 @@ pub(crate) fn update_line(
                 None => None,
             };
             let (line, _) =
-                context_tx(tx, sub_ref)?.ok_or(StoreError::NotFound { what: "line" })?;
+                context_tx(tx, sub_ref)?.ok_or(StoreError::NotFound { what: Entity::Line })?;
             Decided::Applied { line, email }
         }
         Decision::Refuse { refusal, events } => {
@@ -141,9 +162,21 @@ pub(crate) fn update_line(
     Ok(Some(decided))
 }
 
+/// Writes a line's events.
 pub(crate) fn write_events(
     tx: &Tx,
     ids: &LineIds,
+    events: &[Event],
+    actor: Option<UserId>,
+    now: Timestamp,
+) -> StoreResult<()> {
+    insert_events(tx, ids.into(), events, actor, now)
+}
+
+/// Appends audit events: the domain's typed event, serialized, never built here.
+pub(crate) fn insert_events(
+    tx: &Tx,
+    scope: EventScope<'_>,
     events: &[Event],
     actor: Option<UserId>,
     now: Timestamp,
@@ -156,12 +189,12 @@ pub(crate) fn write_events(
     let (at, actor) = (ts(now), actor.map(|a| a.to_string()));
     for event in events {
         st.execute(params![
-            ids.order_id,
-            ids.line_id,
-            event.kind.as_str(),
+            scope.order_id,
+            scope.line_id,
+            event.kind().as_str(),
             at,
             actor,
-            event.data.to_string()
+            event.data().to_string()
         ])
         .map_err(db)?;
     }
@@ -236,7 +269,7 @@ fn write_details(tx: &Tx, ids: &LineIds, change: &LineChange) -> StoreResult<()>
         .map_err(db)?;
     }
     if let Some(link) = change.links {
-        tx.prepare_cached("UPDATE emails SET link = ? WHERE line_id = ? AND link = 'live'")
+        tx.prepare_cached("UPDATE setup_links SET state = ? WHERE line_id = ? AND state = 'live'")
             .and_then(|mut q| q.execute(params![link.as_str(), ids.line_id]))
             .map_err(db)?;
     }
@@ -254,15 +287,15 @@ fn write_details(tx: &Tx, ids: &LineIds, change: &LineChange) -> StoreResult<()>
 fn insert_email(tx: &Tx, ids: &LineIds, email: &NewEmail, now: Timestamp) -> StoreResult<String> {
     let id = email.id.to_string();
     tx.prepare_cached(
-        "INSERT INTO emails (id, line_id, kind, recipient, recipient_name, locale, requested_by,
-                 message_id, state, queued_at, next_attempt_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)",
+        "INSERT INTO emails (id, kind, subject, line_id, recipient, recipient_name, locale,
+                 requested_by, message_id, state, queued_at, next_attempt_at)
+             VALUES (?, ?, 'line', ?, ?, ?, ?, ?, ?, 'queued', ?, ?)",
     )
     .and_then(|mut q| {
         q.execute(params![
             id,
-            ids.line_id,
             email.kind.as_str(),
+            ids.line_id,
             email.to.as_str(),
             email.to_name,
             email.locale.as_str(),
@@ -276,64 +309,50 @@ fn insert_email(tx: &Tx, ids: &LineIds, email: &NewEmail, now: Timestamp) -> Sto
     Ok(id)
 }
 
-pub(crate) async fn line_emails(
-    pool: &SqlitePool,
-    sub_ref: &SubRef,
-) -> StoreResult<Vec<EmailRecord>> {
-    let rows = sqlx::query(concat!(
+pub(crate) fn line_emails(conn: &Connection, sub_ref: &SubRef) -> StoreResult<Vec<EmailRecord>> {
+    const SQL: &str = concat!(
         "SELECT ",
         email_columns!(),
         " FROM emails e JOIN lines l ON l.id = e.line_id WHERE l.sub_ref = ? ORDER BY e.seq DESC"
-    ))
-    .bind(sub_ref.as_str())
-    .fetch_all(pool)
-    .await
-    .map_err(db)?;
-    rows.iter().map(|r| email_from(r, "e_")).collect()
+    );
+    rows(conn, SQL, [sub_ref.as_str()], |r| email_from(r, "e_"))
 }
 
-pub(crate) async fn setup_link(
-    pool: &SqlitePool,
-    token_hash: &str,
-) -> StoreResult<Option<SetupLink>> {
-    let row = sqlx::query(
-        "SELECT e.id, e.link, l.sub_ref FROM emails e JOIN lines l ON l.id = e.line_id
-         WHERE e.token_hash = ?",
-    )
-    .bind(token_hash)
-    .fetch_optional(pool)
-    .await
-    .map_err(db)?;
-    let Some(row) = row else { return Ok(None) };
-    let sub_ref = stored("sub_ref", SubRef::parse(&text(&row, "sub_ref")?))?;
-    let line = crate::lines::by_ref(pool, &sub_ref)
-        .await?
-        .ok_or(StoreError::NotFound { what: "line" })?;
+pub(crate) fn setup_link(conn: &Connection, token_hash: &str) -> StoreResult<Option<SetupLink>> {
+    let sql = "SELECT s.email_id, s.state, e.recipient, l.sub_ref
+               FROM setup_links s JOIN emails e ON e.id = s.email_id JOIN lines l ON l.id = s.line_id
+               WHERE s.token_hash = ?";
+    let found = rows(conn, sql, [token_hash], |r| {
+        Ok((
+            uuid(&text(r, "email_id")?)?,
+            stored("link state", LinkState::parse(&text(r, "state")?))?,
+            stored("recipient", ContactEmail::parse(&text(r, "recipient")?))?,
+            stored("sub_ref", SubRef::parse(&text(r, "sub_ref")?))?,
+        ))
+    })?;
+    let Some((email_id, link, sent_to, sub_ref)) = found.into_iter().next() else {
+        return Ok(None);
+    };
+    let (line, _) =
+        context_tx(conn, &sub_ref)?.ok_or(StoreError::NotFound { what: Entity::Line })?;
     Ok(Some(SetupLink {
-        email_id: uuid(&text(&row, "id")?)?,
-        link: stored("link state", LinkState::parse(&text(&row, "link")?))?,
+        email_id,
+        sent_to,
+        link,
         line,
     }))
 }
 
-pub(crate) async fn organizations_of(
-    pool: &SqlitePool,
+pub(crate) fn organizations_of(
+    conn: &Connection,
     contact: &ContactEmail,
 ) -> StoreResult<Vec<Organization>> {
-    let rows = sqlx::query(
-        "SELECT DISTINCT organization_id, organization_name FROM lines
-         WHERE contact_email = ? AND organization_id IS NOT NULL ORDER BY organization_name",
-    )
-    .bind(contact.as_str())
-    .fetch_all(pool)
-    .await
-    .map_err(db)?;
-    rows.iter()
-        .map(|r| {
-            Ok(Organization {
-                id: r.try_get("organization_id").map_err(db)?,
-                name: r.try_get("organization_name").map_err(db)?,
-            })
+    let sql = "SELECT DISTINCT organization_id, organization_name FROM lines
+               WHERE contact_email = ? AND organization_id IS NOT NULL ORDER BY organization_name";
+    rows(conn, sql, [contact.as_str()], |r| {
+        Ok(Organization {
+            id: text(r, "organization_id")?,
+            name: text(r, "organization_name")?,
         })
-        .collect()
+    })
 }

@@ -1,29 +1,26 @@
-//! Mapping between SQLite text columns and domain values.
+//! Mapping between SQLite rows and domain values, and the one mapping of driver errors.
 
 use std::collections::HashMap;
 
 use jiff::Timestamp;
 use provisio_store::{StoreError, StoreResult};
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 
-/// A result row read by column name, from sqlx (pooled reads) or rusqlite (the writer), so
-/// one mapping serves both.
+/// A result row read by column name.
 pub(crate) trait Cols {
     fn text(&self, col: &str) -> StoreResult<String>;
     fn opt_text(&self, col: &str) -> StoreResult<Option<String>>;
     fn int(&self, col: &str) -> StoreResult<i64>;
 }
 
-impl Cols for SqliteRow {
-    fn text(&self, col: &str) -> StoreResult<String> {
-        self.try_get(col).map_err(StoreError::backend)
-    }
-    fn opt_text(&self, col: &str) -> StoreResult<Option<String>> {
-        self.try_get(col).map_err(StoreError::backend)
-    }
-    fn int(&self, col: &str) -> StoreResult<i64> {
-        self.try_get(col).map_err(StoreError::backend)
+/// Maps a driver error: a database held busy or locked by another connection for longer
+/// than the busy timeout is retryable (nothing was written); everything else is a backend
+/// error.
+pub(crate) fn db(e: rusqlite::Error) -> StoreError {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+            StoreError::Retryable(e.to_string())
+        }
+        _ => StoreError::backend(e),
     }
 }
 
@@ -58,11 +55,11 @@ pub(crate) fn rows<T>(
     params: impl rusqlite::Params,
     mut map: impl FnMut(&Named<'_, '_>) -> StoreResult<T>,
 ) -> StoreResult<Vec<T>> {
-    let mut st = conn.prepare_cached(sql).map_err(StoreError::backend)?;
+    let mut st = conn.prepare_cached(sql).map_err(db)?;
     let columns = Columns::of(&st);
-    let mut rows = st.query(params).map_err(StoreError::backend)?;
+    let mut rows = st.query(params).map_err(db)?;
     let mut out = Vec::new();
-    while let Some(row) = rows.next().map_err(StoreError::backend)? {
+    while let Some(row) = rows.next().map_err(db)? {
         out.push(map(&Named {
             row,
             columns: &columns,
@@ -78,7 +75,7 @@ impl Named<'_, '_> {
             .0
             .get(col)
             .ok_or_else(|| StoreError::corrupt(format!("no column {col}")))?;
-        self.row.get(*i).map_err(StoreError::backend)
+        self.row.get(*i).map_err(db)
     }
 }
 

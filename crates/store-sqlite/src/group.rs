@@ -193,7 +193,9 @@ mod tests {
                     group
                         .submit(move |tx| {
                             insert(n + 1000)(tx)?;
-                            Err::<i64, _>(StoreError::NotFound { what: "test" })
+                            Err::<i64, _>(StoreError::NotFound {
+                                what: provisio_store::Entity::Line,
+                            })
                         })
                         .await
                 } else {

@@ -5,7 +5,7 @@ use provisio_store::{IdempotencyKey, StoreError, StoreResult};
 use rusqlite::{OptionalExtension, params};
 
 use crate::writer::Tx;
-use crate::{SqliteStore, db, parse_ts, ts};
+use crate::{db, parse_ts, ts};
 
 /// Looks up an idempotency key inside the transaction: the id of what it created, or a
 /// conflict when the key was used for another request.
@@ -63,11 +63,10 @@ pub(crate) fn remember(
     Ok(())
 }
 
-pub(crate) async fn purge(s: &SqliteStore, before: Timestamp) -> StoreResult<u64> {
-    let done = sqlx::query("DELETE FROM idempotency_keys WHERE created_at < ?")
-        .bind(ts(before))
-        .execute(&s.writer)
-        .await
+pub(crate) fn purge(tx: &Tx, before: Timestamp) -> StoreResult<u64> {
+    let done = tx
+        .prepare_cached("DELETE FROM idempotency_keys WHERE created_at < ?")
+        .and_then(|mut q| q.execute([ts(before)]))
         .map_err(db)?;
-    Ok(done.rows_affected())
+    Ok(done as u64)
 }

@@ -3,14 +3,20 @@
 //! transaction starts with `BEGIN IMMEDIATE`, so read-decide-write transactions never deadlock,
 //! also against a CLI process on the same file.
 //!
-//! Two paths: the hot ones (line actions with group commit, orders, first sends, closure, the
-//! outbox, API-key lookups) run on direct rusqlite connections (`writer.rs`, `group.rs`,
-//! `reader.rs`: whole transactions without a thread switch per statement); everything else
-//! (admin writes, listings, migrations) goes through sqlx pools.
+//! One way in: every statement runs on rusqlite connections: all writes on the one write
+//! connection (`writer.rs`; line actions of concurrent requests share a transaction through
+//! group commit, `group.rs`), reads on a few read-only connections (`reader.rs`). A whole
+//! transaction runs on the calling thread with cached prepared statements. sqlx is used only
+//! to apply the embedded migrations (`migrations/`), with a connection opened for that alone.
+//!
+//! Modules by responsibility: `directory` (companies, users, API keys), `orders` and `lines`
+//! (placing and reading), `changes` (the read-decide-write of line actions), `outbox` (first
+//! sends, closure, claims, results, leases), `settings` (offer policies, the test clock),
+//! `idempotency`; `codec` maps rows to domain values.
 
-mod admin;
 mod changes;
 mod codec;
+mod directory;
 mod group;
 mod idempotency;
 mod lines;
@@ -20,7 +26,7 @@ mod reader;
 mod settings;
 mod writer;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,13 +35,13 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use provisio_domain::{Actor, CompanyId, ContactEmail, OfferSku, SubRef, UserId, WebOrderId};
 use provisio_store::{
-    ClaimRequest, ClaimedEmail, Company, Created, Decide, Decided, EmailRecord, EventRecord,
-    Finished, LineContext, LineQuery, LineRule, NewCompany, NewOrderRecord, NewUser, Order,
-    OrderQuery, Organization, Page, PolicyChange, SetupLink, Store, StoreError, StoreResult,
-    UpdateRequest, User,
+    ClaimRequest, ClaimedEmail, Company, Created, Decide, Decided, Directory, EmailRecord, Entity,
+    EventRecord, Finished, LineActions, LineContext, LineQuery, LineRule, LocalSignals,
+    Maintenance, NewCompany, NewOrderRecord, NewUser, Order, OrderQuery, Orders, Organization,
+    Outbox, Page, PolicyChange, Settings, SetupLink, Signals, StoreError, StoreResult,
+    UpdateRequest, User, Wake,
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqlitePool, Transaction};
 
 pub(crate) use codec::*;
 
@@ -43,129 +49,112 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// How long a writer waits for another process's transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// Read-only connections.
+const READERS: usize = 4;
 
 #[derive(Clone)]
 pub struct SqliteStore {
-    /// Writes that are not on a hot path (admin, settings, purges) and migrations.
-    writer: SqlitePool,
-    reader: SqlitePool,
-    /// The hot write paths: line actions, orders, first sends, closure, the outbox.
-    direct: Arc<writer::Writer>,
-    /// The hot read path: API keys.
+    path: PathBuf,
+    /// Every write: line actions (grouped), orders, the outbox, administration, settings.
+    writer: Arc<writer::Writer>,
+    /// Every read.
     readers: Arc<reader::Readers>,
+    /// One server per file (SPEC §9), so wake-ups stay in this process.
+    signals: Arc<LocalSignals>,
 }
 
 impl SqliteStore {
     /// Opens (creating if missing) the database file. Does not migrate.
     pub async fn open(path: &Path) -> StoreResult<Self> {
-        Self::with_options(SqliteConnectOptions::new().filename(path)).await
-    }
-
-    /// Opens a `sqlite:` URL (as given in `DATABASE_URL`).
-    pub async fn open_url(url: &str) -> StoreResult<Self> {
-        Self::with_options(SqliteConnectOptions::from_str(url).map_err(StoreError::backend)?).await
-    }
-
-    /// Every connection: created if missing, WAL, `synchronous=NORMAL`, foreign keys on.
-    async fn with_options(options: SqliteConnectOptions) -> StoreResult<Self> {
-        let name = options.get_filename().to_string_lossy().into_owned();
+        let name = path.to_string_lossy();
         // sqlx names its in-memory databases `file:sqlx-in-memory-N`.
         if name.is_empty() || name.contains(":memory:") || name.contains("sqlx-in-memory") {
-            // Several connections (sqlx pools, the direct writer and readers) share the data:
-            // an in-memory database would be a different one for each.
+            // The writer and its readers share the data: an in-memory database would be a
+            // different one for each connection.
             return Err(StoreError::backend(std::io::Error::other(
                 "an in-memory SQLite database is not supported: give a file (sqlite:path/to/file.sqlite)",
             )));
         }
-        let options = options
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(BUSY_TIMEOUT);
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .acquire_timeout(Duration::from_secs(30))
-            .connect_with(options.clone())
-            .await
-            .map_err(StoreError::backend)?;
-        let filename = options.get_filename().to_owned();
-        let reader = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options)
-            .await
-            .map_err(StoreError::backend)?;
-        let direct = Arc::new(writer::Writer::open(&filename, BUSY_TIMEOUT)?);
-        let readers = Arc::new(reader::Readers::open(&filename, 4, BUSY_TIMEOUT)?);
+        let writer = Arc::new(writer::Writer::open(path, BUSY_TIMEOUT)?);
+        let readers = Arc::new(reader::Readers::open(path, READERS, BUSY_TIMEOUT)?);
         Ok(Self {
+            path: path.to_owned(),
             writer,
-            reader,
-            direct,
             readers,
+            signals: Arc::new(LocalSignals::default()),
         })
     }
 
-    /// Runs `f` in a `BEGIN IMMEDIATE` transaction on the hot-path write connection.
-    pub(crate) fn writer_tx<R>(
-        &self,
-        f: impl FnOnce(&writer::Tx<'_>) -> StoreResult<R>,
-    ) -> StoreResult<R> {
-        self.direct.transaction(f)
+    /// Opens a `sqlite:` URL (as given in `DATABASE_URL`).
+    pub async fn open_url(url: &str) -> StoreResult<Self> {
+        let options = SqliteConnectOptions::from_str(url).map_err(StoreError::backend)?;
+        Self::open(options.get_filename()).await
     }
 
-    pub(crate) async fn begin(&self) -> StoreResult<Transaction<'static, Sqlite>> {
-        self.writer.begin_with("BEGIN IMMEDIATE").await.map_err(db)
-    }
-}
-
-/// Maps a database error, naming what a unique violation was about.
-pub(crate) fn db(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
-    StoreError::backend(e)
-}
-
-pub(crate) fn unique_as(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
-    move |e| match &e {
-        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::AlreadyExists { what },
-        _ => StoreError::backend(e),
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 }
 
 #[async_trait]
-impl Store for SqliteStore {
+impl Maintenance for SqliteStore {
     async fn migrate(&self) -> StoreResult<()> {
-        MIGRATOR
-            .run(&self.writer)
+        // A connection of its own for the migrator; the file is WAL already (the writer
+        // made it so), so readers and the writer go on meanwhile.
+        let options = SqliteConnectOptions::new()
+            .filename(&self.path)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
             .await
-            .map_err(StoreError::backend)
+            .map_err(StoreError::backend)?;
+        let done = MIGRATOR.run(&pool).await.map_err(StoreError::backend);
+        pool.close().await;
+        done
     }
 
     async fn close(&self) {
-        self.reader.close().await;
-        self.writer.close().await;
+        self.writer.checkpoint();
     }
 
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1")
-            .execute(&self.reader)
-            .await
-            .map_err(db)?;
-        Ok(())
+        self.readers
+            .read(|conn| conn.query_row("SELECT 1", [], |_| Ok(())).map_err(db))
     }
 
+    async fn purge_idempotency_keys(&self, before: Timestamp) -> StoreResult<u64> {
+        self.writer.transaction(|tx| idempotency::purge(tx, before))
+    }
+}
+
+#[async_trait]
+impl Directory for SqliteStore {
     async fn create_company(&self, new: NewCompany) -> StoreResult<Company> {
-        admin::create_company(self, new).await
+        self.writer
+            .transaction(|tx| directory::create_company(tx, &new))
     }
     async fn company(&self, id: CompanyId) -> StoreResult<Option<Company>> {
-        admin::company(&self.reader, "id", &id.to_string()).await
+        self.readers
+            .read(|c| directory::company_by_id(c, &id.to_string()))
     }
     async fn company_by_name(&self, name: &str) -> StoreResult<Option<Company>> {
-        admin::company(&self.reader, "name", name).await
+        self.readers.read(|c| directory::company_by_name(c, name))
     }
     async fn create_user(&self, new: NewUser) -> StoreResult<User> {
-        admin::create_user(self, new).await
+        self.writer
+            .transaction(|tx| directory::create_user(tx, &new))
     }
     async fn user_by_email(&self, email: &ContactEmail) -> StoreResult<Option<User>> {
-        admin::user_by_email(&self.reader, email).await
+        self.readers.read(|c| directory::user_by_email(c, email))
+    }
+    async fn set_password_hash(&self, user: UserId, hash: Option<&str>) -> StoreResult<()> {
+        self.writer
+            .transaction(|tx| directory::set_password_hash(tx, user, hash))
     }
     async fn create_api_key(
         &self,
@@ -173,47 +162,51 @@ impl Store for SqliteStore {
         key_hash: &str,
         now: Timestamp,
     ) -> StoreResult<uuid::Uuid> {
-        admin::create_api_key(self, user, key_hash, now).await
+        self.writer
+            .transaction(|tx| directory::create_api_key(tx, user, key_hash, now))
     }
     async fn actor_by_api_key(&self, key_hash: &str) -> StoreResult<Option<Actor>> {
         self.readers
-            .read(|conn| admin::actor_by_api_key(conn, key_hash))
+            .read(|conn| directory::actor_by_api_key(conn, key_hash))
     }
+}
 
+#[async_trait]
+impl Orders for SqliteStore {
     async fn create_order(&self, new: NewOrderRecord) -> StoreResult<Created<Order>> {
-        orders::create(self, new).await
+        let written = self.writer.transaction(|tx| orders::write(tx, &new))?;
+        let (id, replayed) = written;
+        let order =
+            self.readers
+                .read(|c| orders::by_web_id(c, &id))?
+                .ok_or(StoreError::NotFound {
+                    what: Entity::Order,
+                })?;
+        Ok(if replayed {
+            Created::Replayed(order)
+        } else {
+            Created::New(order)
+        })
     }
     async fn order(&self, web_order_id: &WebOrderId) -> StoreResult<Option<Order>> {
-        orders::by_web_id(&self.reader, web_order_id).await
+        self.readers.read(|c| orders::by_web_id(c, web_order_id))
     }
     async fn list_orders(&self, query: &OrderQuery) -> StoreResult<Page<Order>> {
-        orders::list(&self.reader, query).await
+        self.readers.read(|c| orders::list(c, query))
     }
-
     async fn line(&self, sub_ref: &SubRef) -> StoreResult<Option<LineContext>> {
-        lines::by_ref(&self.reader, sub_ref).await
+        self.readers.read(|c| lines::by_ref(c, sub_ref))
     }
     async fn list_lines(&self, query: &LineQuery) -> StoreResult<Page<LineContext>> {
-        lines::list(&self.reader, query).await
+        self.readers.read(|c| lines::list(c, query))
     }
     async fn line_events(&self, sub_ref: &SubRef) -> StoreResult<Vec<EventRecord>> {
-        lines::events(&self.reader, sub_ref).await
+        self.readers.read(|c| lines::events(c, sub_ref))
     }
+}
 
-    async fn offer_policies(&self) -> StoreResult<Vec<(OfferSku, u32)>> {
-        admin::offer_policies(&self.reader).await
-    }
-    async fn set_offer_policy(&self, change: PolicyChange) -> StoreResult<()> {
-        admin::set_offer_policy(self, change).await
-    }
-
-    async fn clock_offset(&self) -> StoreResult<i64> {
-        settings::clock_offset(&self.reader).await
-    }
-    async fn advance_clock_offset(&self, micros: i64) -> StoreResult<i64> {
-        settings::advance_clock_offset(self, micros).await
-    }
-
+#[async_trait]
+impl LineActions for SqliteStore {
     async fn update_line(
         &self,
         sub_ref: &SubRef,
@@ -221,27 +214,31 @@ impl Store for SqliteStore {
         decide: Decide,
     ) -> StoreResult<Option<Decided>> {
         let sub_ref = sub_ref.clone();
-        self.direct
-            .grouped(move |tx| changes::update_line(tx, &sub_ref, request, decide))
+        self.writer
+            .grouped(move |tx| changes::update_line(tx, &sub_ref, &request, decide.as_ref()))
             .await
     }
     async fn line_emails(&self, sub_ref: &SubRef) -> StoreResult<Vec<EmailRecord>> {
-        changes::line_emails(&self.reader, sub_ref).await
+        self.readers.read(|c| changes::line_emails(c, sub_ref))
     }
     async fn setup_link(&self, token_hash: &str) -> StoreResult<Option<SetupLink>> {
-        changes::setup_link(&self.reader, token_hash).await
+        self.readers.read(|c| changes::setup_link(c, token_hash))
     }
     async fn organizations_of(&self, contact: &ContactEmail) -> StoreResult<Vec<Organization>> {
-        changes::organizations_of(&self.reader, contact).await
+        self.readers.read(|c| changes::organizations_of(c, contact))
     }
+}
 
+#[async_trait]
+impl Outbox for SqliteStore {
     async fn queue_first_sends(
         &self,
         now: Timestamp,
         limit: u32,
         due: LineRule<'_>,
     ) -> StoreResult<usize> {
-        self.writer_tx(|tx| outbox::queue_first_sends(tx, now, limit, due))
+        self.writer
+            .transaction(|tx| outbox::queue_first_sends(tx, now, limit, due))
     }
     async fn close_lapsed(
         &self,
@@ -249,21 +246,50 @@ impl Store for SqliteStore {
         limit: u32,
         close: LineRule<'_>,
     ) -> StoreResult<usize> {
-        self.writer_tx(|tx| outbox::close_lapsed(tx, now, limit, close))
+        self.writer
+            .transaction(|tx| outbox::close_lapsed(tx, now, limit, close))
     }
     async fn claim_emails(&self, claim: ClaimRequest) -> StoreResult<Vec<ClaimedEmail>> {
-        self.writer_tx(|tx| outbox::claim(tx, &claim))
+        self.writer.transaction(|tx| outbox::claim(tx, &claim))
     }
     async fn finish_emails(&self, finished: Vec<Finished>) -> StoreResult<()> {
-        self.writer_tx(|tx| outbox::finish(tx, finished))
+        self.writer.transaction(|tx| outbox::finish(tx, finished))
     }
-    async fn release_leases(&self, owner: Option<&str>) -> StoreResult<u64> {
-        outbox::release(self, owner).await
+    async fn release_leases(&self, owner: &str) -> StoreResult<u64> {
+        self.writer
+            .transaction(|tx| outbox::release(tx, Some(owner)))
     }
-    async fn purge_idempotency_keys(&self, before: Timestamp) -> StoreResult<u64> {
-        idempotency::purge(self, before).await
+    /// A SQLite file admits one server (its lock), so at a start every lease is a previous
+    /// run's: all of them are taken over, whatever their time.
+    async fn take_over_leases(&self, _real_now: Timestamp) -> StoreResult<u64> {
+        self.writer.transaction(|tx| outbox::release(tx, None))
     }
-    async fn set_password_hash(&self, user: UserId, hash: Option<&str>) -> StoreResult<()> {
-        admin::set_password_hash(self, user, hash).await
+}
+
+#[async_trait]
+impl Settings for SqliteStore {
+    async fn offer_policies(&self) -> StoreResult<Vec<(OfferSku, u32)>> {
+        self.readers.read(settings::offer_policies)
+    }
+    async fn set_offer_policy(&self, change: PolicyChange) -> StoreResult<()> {
+        self.writer
+            .transaction(|tx| settings::set_offer_policy(tx, &change))
+    }
+    async fn clock_offset(&self) -> StoreResult<i64> {
+        self.readers.read(settings::clock_offset)
+    }
+    async fn advance_clock_offset(&self, micros: i64) -> StoreResult<i64> {
+        self.writer
+            .transaction(|tx| settings::advance_clock_offset(tx, micros))
+    }
+}
+
+#[async_trait]
+impl Signals for SqliteStore {
+    fn wake(&self, what: Wake) {
+        self.signals.wake(what);
+    }
+    async fn woken(&self, what: Wake) {
+        self.signals.woken(what).await;
     }
 }

@@ -9,11 +9,10 @@ use provisio_store::{
     EmailRecord, EventRecord, Line, LineContext, LineQuery, Organization, Page, Person, Scope,
     StoreResult,
 };
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqlitePool};
+use rusqlite::{Connection, params};
 
-use crate::admin::company_from;
-use crate::{Cols, db, parse_opt_ts, parse_ts, stored, uuid};
+use crate::directory::company_from;
+use crate::{Cols, parse_opt_ts, parse_ts, rows, stored, uuid};
 
 /// The columns [`line_from`] reads, from [`lines_from!`].
 macro_rules! line_columns {
@@ -148,16 +147,11 @@ pub(crate) fn context_from(row: &impl Cols) -> StoreResult<LineContext> {
     })
 }
 
-pub(crate) async fn by_ref(
-    pool: &SqlitePool,
-    sub_ref: &SubRef,
-) -> StoreResult<Option<LineContext>> {
-    let row = sqlx::query(concat!(line_context_select!(), "WHERE l.sub_ref = ?"))
-        .bind(sub_ref.as_str())
-        .fetch_optional(pool)
-        .await
-        .map_err(db)?;
-    row.map(|r| context_from(&r)).transpose()
+pub(crate) fn by_ref(conn: &Connection, sub_ref: &SubRef) -> StoreResult<Option<LineContext>> {
+    const SQL: &str = concat!(line_context_select!(), "WHERE l.sub_ref = ?");
+    Ok(rows(conn, SQL, [sub_ref.as_str()], |r| context_from(r))?
+        .into_iter()
+        .next())
 }
 
 /// `%q%` with LIKE's wildcards escaped, or None.
@@ -185,10 +179,10 @@ pub(crate) fn scope_binds(scope: &Scope) -> (bool, String, String) {
     }
 }
 
-pub(crate) async fn list(pool: &SqlitePool, query: &LineQuery) -> StoreResult<Page<LineContext>> {
+pub(crate) fn list(conn: &Connection, query: &LineQuery) -> StoreResult<Page<LineContext>> {
     let (everything, company, user) = scope_binds(&query.scope);
     let limit = i64::from(query.page.limit);
-    let rows = sqlx::query(concat!(
+    const SQL: &str = concat!(
         line_context_select!(),
         "WHERE (?1 OR o.partner_id = ?2 OR o.distributor_id = ?2 OR o.placed_by = ?3)
            AND (?4 IS NULL OR l.seq < ?4)
@@ -196,56 +190,50 @@ pub(crate) async fn list(pool: &SqlitePool, query: &LineQuery) -> StoreResult<Pa
            AND (?6 IS NULL OR l.sub_ref LIKE ?6 ESCAPE '\\' OR l.contact_email LIKE ?6 ESCAPE '\\'
                 OR o.web_order_id LIKE ?6 ESCAPE '\\' OR o.end_customer_name LIKE ?6 ESCAPE '\\')
          ORDER BY l.seq DESC LIMIT ?7"
-    ))
-    .bind(everything)
-    .bind(company)
-    .bind(user)
-    .bind(query.page.after)
-    .bind(query.incomplete_only)
-    .bind(like_pattern(&query.q))
-    .bind(limit + 1)
-    .fetch_all(pool)
-    .await
-    .map_err(db)?;
-    let (rows, next) = split_page(rows, query.page.limit)?;
-    let items = rows.iter().map(context_from).collect::<StoreResult<_>>()?;
-    Ok(Page { items, next })
+    );
+    let found = rows(
+        conn,
+        SQL,
+        params![
+            everything,
+            company,
+            user,
+            query.page.after,
+            query.incomplete_only,
+            like_pattern(&query.q),
+            limit + 1
+        ],
+        |r| Ok((r.int("seq")?, context_from(r)?)),
+    )?;
+    Ok(page(found, query.page.limit))
 }
 
-/// Keeps the first `limit` of `limit + 1` fetched rows; the cursor is the last kept row's
-/// `seq` when a further row shows there is another page.
-pub(crate) fn split_page(
-    mut rows: Vec<SqliteRow>,
-    limit: u32,
-) -> StoreResult<(Vec<SqliteRow>, Option<i64>)> {
-    let more = rows.len() > limit as usize;
-    rows.truncate(limit as usize);
-    let next = match rows.last() {
-        Some(row) if more => Some(row.try_get::<i64, _>("seq").map_err(db)?),
+/// Keeps the first `limit` of `limit + 1` fetched `(seq, item)`s; the cursor is the last kept
+/// item's `seq` when a further one shows there is another page.
+pub(crate) fn page<T>(mut found: Vec<(i64, T)>, limit: u32) -> Page<T> {
+    let more = found.len() > limit as usize;
+    found.truncate(limit as usize);
+    let next = match found.last() {
+        Some((seq, _)) if more => Some(*seq),
         _ => None,
     };
-    Ok((rows, next))
+    Page {
+        items: found.into_iter().map(|(_, item)| item).collect(),
+        next,
+    }
 }
 
-pub(crate) async fn events(pool: &SqlitePool, sub_ref: &SubRef) -> StoreResult<Vec<EventRecord>> {
-    let rows = sqlx::query(
-        "SELECT e.type, e.at, e.data, u.email AS actor_email
+pub(crate) fn events(conn: &Connection, sub_ref: &SubRef) -> StoreResult<Vec<EventRecord>> {
+    let sql = "SELECT e.type, e.at, e.data, u.email AS actor_email
          FROM lines l JOIN events e ON e.order_id = l.order_id AND (e.line_id IS NULL OR e.line_id = l.id)
          LEFT JOIN users u ON u.id = e.actor_id
-         WHERE l.sub_ref = ? ORDER BY e.seq",
-    )
-    .bind(sub_ref.as_str())
-    .fetch_all(pool)
-    .await
-    .map_err(db)?;
-    rows.iter()
-        .map(|r| {
-            Ok(EventRecord {
-                kind: text(r, "type")?,
-                at: parse_ts(&text(r, "at")?)?,
-                actor_email: opt_text(r, "actor_email")?,
-                data: stored("event data", serde_json::from_str(&text(r, "data")?))?,
-            })
+         WHERE l.sub_ref = ? ORDER BY e.seq";
+    rows(conn, sql, [sub_ref.as_str()], |r| {
+        Ok(EventRecord {
+            kind: text(r, "type")?,
+            at: parse_ts(&text(r, "at")?)?,
+            actor_email: opt_text(r, "actor_email")?,
+            data: stored("event data", serde_json::from_str(&text(r, "data")?))?,
         })
-        .collect()
+    })
 }

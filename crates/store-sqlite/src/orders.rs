@@ -4,17 +4,16 @@ use std::collections::HashMap;
 
 use provisio_domain::{LineState, Locale, SubRef, UserId, WebOrderId};
 use provisio_store::{
-    Created, NewOrderRecord, Order, OrderQuery, Page, Person, StoreError, StoreResult,
+    Entity, NewOrderRecord, Order, OrderQuery, Page, Person, StoreError, StoreResult,
 };
-use rusqlite::params;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqlitePool};
+use rusqlite::{Connection, params};
 
-use crate::admin::company_from;
+use crate::changes::{EventScope, insert_events};
+use crate::directory::company_from;
 use crate::idempotency;
-use crate::lines::{like_pattern, line_columns, line_from, lines_from, scope_binds, split_page};
+use crate::lines::{like_pattern, line_columns, line_from, lines_from, page, scope_binds};
 use crate::writer::{Constraint, Tx, constraint};
-use crate::{SqliteStore, db, parse_ts, stored, ts, uuid};
+use crate::{Cols, db, parse_ts, rows, stored, ts, uuid};
 
 /// Reserves `n` consecutive numbers of a sequence; returns the first.
 fn reserve(tx: &Tx, name: &str, n: i64) -> StoreResult<i64> {
@@ -33,38 +32,19 @@ fn web_order_id_taken(tx: &Tx, id: &str) -> StoreResult<bool> {
     Ok(n > 0)
 }
 
-pub(crate) async fn create(s: &SqliteStore, new: NewOrderRecord) -> StoreResult<Created<Order>> {
-    let written = s.writer_tx(|tx| write(tx, &new))?;
-    let (web_order_id, replayed) = match written {
-        Written::New(id) => (id, false),
-        Written::Replayed(id) => (id, true),
-    };
-    let order = by_web_id(&s.reader, &web_order_id)
-        .await?
-        .ok_or(StoreError::NotFound { what: "order" })?;
-    Ok(if replayed {
-        Created::Replayed(order)
-    } else {
-        Created::New(order)
-    })
-}
-
-enum Written {
-    New(WebOrderId),
-    Replayed(WebOrderId),
-}
-
-fn write(tx: &Tx, new: &NewOrderRecord) -> StoreResult<Written> {
+/// Writes a new order with its lines and event; returns its web order id and whether an
+/// earlier request with the same idempotency key had made it (nothing written then).
+pub(crate) fn write(tx: &Tx, new: &NewOrderRecord) -> StoreResult<(WebOrderId, bool)> {
     if let Some(key) = &new.idempotency
         && let Some(web_id) = idempotency::replay(tx, key)?
     {
         let id = stored("web order id", WebOrderId::parse(&web_id))?;
-        return Ok(Written::Replayed(id));
+        return Ok((id, true));
     }
     let web_order_id = match &new.web_order_id {
         Some(id) if web_order_id_taken(tx, id.as_str())? => {
             return Err(StoreError::AlreadyExists {
-                what: "an order with this web_order_id",
+                what: Entity::Order,
             });
         }
         Some(id) => id.clone(),
@@ -86,20 +66,20 @@ fn write(tx: &Tx, new: &NewOrderRecord) -> StoreResult<Written> {
         q.execute(params![
             order_id,
             web_order_id.as_str(),
-            new.partner_id.to_string(),
-            new.distributor_id.map(|d| d.to_string()),
+            new.permit.partner().to_string(),
+            new.permit.distributor().map(|d| d.to_string()),
             new.end_customer.as_str(),
             new.locale.as_str(),
-            new.placed_by.to_string(),
+            new.permit.placed_by().to_string(),
             ts(new.placed_at)
         ])
     })
     .map_err(|e| match constraint(&e) {
         Some(Constraint::ForeignKey) => StoreError::NotFound {
-            what: "company or user",
+            what: Entity::OrderParty,
         },
         Some(Constraint::Unique) => StoreError::AlreadyExists {
-            what: "an order with this web_order_id",
+            what: Entity::Order,
         },
         None => db(e),
     })?;
@@ -130,112 +110,120 @@ fn write(tx: &Tx, new: &NewOrderRecord) -> StoreResult<Written> {
                 state.status.as_str()
             ])
             .map_err(|e| match constraint(&e) {
-                Some(Constraint::Unique) => StoreError::AlreadyExists {
-                    what: "a line with this subscription reference",
-                },
+                Some(Constraint::Unique) => StoreError::AlreadyExists { what: Entity::Line },
                 _ => db(e),
             })?;
     }
-    tx.prepare_cached(
-        "INSERT INTO events (order_id, type, at, actor_id, data) VALUES (?, ?, ?, ?, ?)",
-    )
-    .and_then(|mut q| {
-        q.execute(params![
-            order_id,
-            new.event.kind.as_str(),
-            ts(new.placed_at),
-            new.actor.to_string(),
-            new.event.data.to_string()
-        ])
-    })
-    .map_err(db)?;
+    let scope = EventScope {
+        order_id: Some(&order_id),
+        line_id: None,
+    };
+    insert_events(
+        tx,
+        scope,
+        std::slice::from_ref(&new.event),
+        Some(new.permit.actor()),
+        new.placed_at,
+    )?;
     if let Some(key) = &new.idempotency {
         idempotency::remember(tx, key, "order", web_order_id.as_str(), new.placed_at)?;
     }
-    Ok(Written::New(web_order_id))
+    Ok((web_order_id, false))
 }
 
-const ORDER_SELECT: &str =
-    "SELECT o.seq, o.id, o.web_order_id, o.end_customer_name, o.locale, o.placed_at,
-        o.placed_by, pu.name AS pu_name, pu.email AS pu_email,
-        p.id AS p_id, p.name AS p_name, p.kind AS p_kind,
-        d.id AS d_id, d.name AS d_name, d.kind AS d_kind
-    FROM orders o
-    JOIN users pu ON pu.id = o.placed_by
-    JOIN companies p ON p.id = o.partner_id
-    LEFT JOIN companies d ON d.id = o.distributor_id ";
+macro_rules! order_select {
+    () => {
+        "SELECT o.seq, o.id, o.web_order_id, o.end_customer_name, o.locale, o.placed_at,
+            o.placed_by, pu.name AS pu_name, pu.email AS pu_email,
+            p.id AS p_id, p.name AS p_name, p.kind AS p_kind,
+            d.id AS d_id, d.name AS d_name, d.kind AS d_kind
+        FROM orders o
+        JOIN users pu ON pu.id = o.placed_by
+        JOIN companies p ON p.id = o.partner_id
+        LEFT JOIN companies d ON d.id = o.distributor_id "
+    };
+}
 
-fn order_from(row: &SqliteRow) -> StoreResult<Order> {
-    let text = |c: &str| row.try_get::<String, _>(c).map_err(db);
-    let distributor = match row.try_get::<Option<String>, _>("d_id").map_err(db)? {
+fn order_from(row: &impl Cols) -> StoreResult<Order> {
+    let distributor = match row.opt_text("d_id")? {
         Some(_) => Some(company_from(row, "d_")?),
         None => None,
     };
     Ok(Order {
-        web_order_id: stored("web order id", WebOrderId::parse(&text("web_order_id")?))?,
+        web_order_id: stored(
+            "web order id",
+            WebOrderId::parse(&row.text("web_order_id")?),
+        )?,
         partner: company_from(row, "p_")?,
         distributor,
-        end_customer: text("end_customer_name")?,
+        end_customer: row.text("end_customer_name")?,
         placed_by: Person {
-            id: UserId::from_uuid(uuid(&text("placed_by")?)?),
-            name: text("pu_name")?,
-            email: text("pu_email")?,
+            id: UserId::from_uuid(uuid(&row.text("placed_by")?)?),
+            name: row.text("pu_name")?,
+            email: row.text("pu_email")?,
         },
-        placed_at: parse_ts(&text("placed_at")?)?,
-        locale: stored("locale", Locale::parse(&text("locale")?))?,
+        placed_at: parse_ts(&row.text("placed_at")?)?,
+        locale: stored("locale", Locale::parse(&row.text("locale")?))?,
         lines: Vec::new(),
     })
 }
 
-/// Loads orders from rows and attaches their lines in one more query.
-async fn with_lines(pool: &SqlitePool, rows: &[SqliteRow]) -> StoreResult<Vec<Order>> {
-    let mut orders = Vec::with_capacity(rows.len());
-    let mut index = HashMap::with_capacity(rows.len());
-    let mut ids = Vec::with_capacity(rows.len());
-    for (i, row) in rows.iter().enumerate() {
-        let id: String = row.try_get("id").map_err(db)?;
-        index.insert(id.clone(), i);
-        ids.push(id);
-        orders.push(order_from(row)?);
+/// An order read with its row's `id` (to attach its lines).
+struct Found {
+    id: String,
+    order: Order,
+}
+
+fn found(row: &impl Cols) -> StoreResult<Found> {
+    Ok(Found {
+        id: row.text("id")?,
+        order: order_from(row)?,
+    })
+}
+
+/// Attaches their lines to orders in one more query.
+fn with_lines(conn: &Connection, found: Vec<Found>) -> StoreResult<Vec<Order>> {
+    let mut index = HashMap::with_capacity(found.len());
+    let mut ids = Vec::with_capacity(found.len());
+    let mut orders = Vec::with_capacity(found.len());
+    for (i, f) in found.into_iter().enumerate() {
+        index.insert(f.id.clone(), i);
+        ids.push(f.id);
+        orders.push(f.order);
     }
     if ids.is_empty() {
         return Ok(orders);
     }
-    let line_rows = sqlx::query(concat!(
+    const SQL: &str = concat!(
         "SELECT ",
         line_columns!(),
         lines_from!(),
         "WHERE l.order_id IN (SELECT value FROM json_each(?)) ORDER BY l.order_id, l.line_number"
-    ))
-    .bind(serde_json::to_string(&ids).map_err(StoreError::backend)?)
-    .fetch_all(pool)
-    .await
-    .map_err(db)?;
-    for row in &line_rows {
-        let order_id: String = row.try_get("order_id").map_err(db)?;
+    );
+    let json = serde_json::to_string(&ids).map_err(StoreError::backend)?;
+    let lines = rows(conn, SQL, [json], |r| {
+        Ok((r.text("order_id")?, line_from(r)?))
+    })?;
+    for (order_id, line) in lines {
         if let Some(&i) = index.get(&order_id) {
-            orders[i].lines.push(line_from(row)?);
+            orders[i].lines.push(line);
         }
     }
     Ok(orders)
 }
 
-pub(crate) async fn by_web_id(pool: &SqlitePool, id: &WebOrderId) -> StoreResult<Option<Order>> {
-    let sql = sqlx::AssertSqlSafe(format!("{ORDER_SELECT} WHERE o.web_order_id = ?"));
-    let rows = sqlx::query(sql)
-        .bind(id.as_str())
-        .fetch_all(pool)
-        .await
-        .map_err(db)?;
-    Ok(with_lines(pool, &rows).await?.into_iter().next())
+pub(crate) fn by_web_id(conn: &Connection, id: &WebOrderId) -> StoreResult<Option<Order>> {
+    const SQL: &str = concat!(order_select!(), " WHERE o.web_order_id = ?");
+    let found = rows(conn, SQL, [id.as_str()], |r| found(r))?;
+    Ok(with_lines(conn, found)?.into_iter().next())
 }
 
-pub(crate) async fn list(pool: &SqlitePool, query: &OrderQuery) -> StoreResult<Page<Order>> {
+pub(crate) fn list(conn: &Connection, query: &OrderQuery) -> StoreResult<Page<Order>> {
     let (everything, company, user) = scope_binds(&query.scope);
     let limit = i64::from(query.page.limit);
-    let sql = sqlx::AssertSqlSafe(format!(
-        "{ORDER_SELECT}
-         WHERE (?1 OR o.partner_id = ?2 OR o.distributor_id = ?2 OR o.placed_by = ?3)
+    const SQL: &str = concat!(
+        order_select!(),
+        "WHERE (?1 OR o.partner_id = ?2 OR o.distributor_id = ?2 OR o.placed_by = ?3)
            AND (?4 IS NULL OR o.seq < ?4)
            AND (?5 IS NULL OR EXISTS (SELECT 1 FROM lines l WHERE l.order_id = o.id AND l.status = ?5))
            AND (?6 IS NULL OR EXISTS (SELECT 1 FROM lines l WHERE l.order_id = o.id AND l.stage = ?6))
@@ -243,22 +231,25 @@ pub(crate) async fn list(pool: &SqlitePool, query: &OrderQuery) -> StoreResult<P
                 OR EXISTS (SELECT 1 FROM lines l WHERE l.order_id = o.id
                            AND (l.sub_ref LIKE ?7 ESCAPE '\\' OR l.contact_email LIKE ?7 ESCAPE '\\')))
          ORDER BY o.seq DESC LIMIT ?8"
-    ));
-    let rows = sqlx::query(sql)
-        .bind(everything)
-        .bind(company)
-        .bind(user)
-        .bind(query.page.after)
-        .bind(query.status.map(|s| s.as_str()))
-        .bind(query.stage.map(|s| s.as_str()))
-        .bind(like_pattern(&query.q))
-        .bind(limit + 1)
-        .fetch_all(pool)
-        .await
-        .map_err(db)?;
-    let (page, next) = split_page(rows, query.page.limit)?;
+    );
+    let found = rows(
+        conn,
+        SQL,
+        params![
+            everything,
+            company,
+            user,
+            query.page.after,
+            query.status.map(|s| s.as_str()),
+            query.stage.map(|s| s.as_str()),
+            like_pattern(&query.q),
+            limit + 1
+        ],
+        |r| Ok((r.int("seq")?, found(r)?)),
+    )?;
+    let Page { items, next } = page(found, query.page.limit);
     Ok(Page {
-        items: with_lines(pool, &page).await?,
+        items: with_lines(conn, items)?,
         next,
     })
 }

@@ -1,24 +1,25 @@
 //! The scheduler's side of the store: due first sends (R1), closure by policy (R6), and the
-//! outbox: claims with real-time leases, attempt results, lease release.
+//! outbox: claims with real-time leases and setup links, attempt results, lease release.
+//! What to do with each email and line is the domain's decision
+//! (`provisio_domain::delivery`); this module loads the facts and writes the outcome.
 
-use jiff::Timestamp;
-use provisio_domain::delivery::Outcome;
-use provisio_domain::{ContactEmail, Event, EventType, Locale, OfferPolicies, OfferSku};
-use provisio_store::{
-    ClaimRequest, ClaimedEmail, EmailRecord, Finished, LineChange, LineContext, LineRule,
-    StoreResult,
-};
 use std::collections::HashMap;
 
-use provisio_domain::LineState;
-use provisio_store::StoreError;
+use jiff::Timestamp;
+use provisio_domain::delivery::{Outcome, overtaken, record_attempt};
+use provisio_domain::event::{Attempt, Overtaken};
+use provisio_domain::{ContactEmail, EmailKind, Event, LineState, Locale, OfferSku};
+use provisio_store::{
+    ClaimRequest, ClaimedEmail, EmailRecord, Finished, LineChange, LineRule, MailSubject,
+    StoreError, StoreResult,
+};
 use rusqlite::{OptionalExtension, params};
-use serde_json::json;
 
 use crate::changes::{LineIds, contexts_tx, email_columns, ids_of, write_change, write_events};
 use crate::lines::{context_from, email_from, line_context_select, opt_text, state_from, text};
+use crate::settings::policies;
 use crate::writer::Tx;
-use crate::{SqliteStore, db, rows, stored, ts};
+use crate::{db, rows, stored, ts};
 
 /// Applies `apply` to each candidate row in one transaction; returns how many changed.
 fn apply_each(
@@ -71,12 +72,13 @@ pub(crate) fn close_lapsed(
     apply_each(tx, SQL, now, limit, close)
 }
 
-/// A due email as claimed, before its line is attached.
+/// A due email as claimed, before its subject is attached.
 struct Due {
     email: EmailRecord,
     to_name: Option<String>,
     locale: Locale,
     message_id: String,
+    /// The line it is about (every kind of mail is about a line for now).
     sub_ref: String,
 }
 
@@ -110,8 +112,20 @@ fn select_due(tx: &Tx, sql: &'static str, before: &str, limit: i64) -> StoreResu
     })
 }
 
+/// Whether an email of this kind carries a setup link (every provisioning email does).
+fn carries_setup_link(kind: EmailKind) -> bool {
+    match kind {
+        EmailKind::Initial
+        | EmailKind::Resend
+        | EmailKind::ContactChanged
+        | EmailKind::Reminder => true,
+    }
+}
+
 pub(crate) fn claim(tx: &Tx, claim: &ClaimRequest) -> StoreResult<Vec<ClaimedEmail>> {
-    let limit = i64::try_from(claim.token_hashes.len()).unwrap_or(i64::MAX);
+    // Every kind carries a setup link for now, so the hashes bound the claim too.
+    let limit = claim.limit.min(claim.token_hashes.len());
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     if limit == 0 {
         return Ok(vec![]);
     }
@@ -127,87 +141,87 @@ pub(crate) fn claim(tx: &Tx, claim: &ClaimRequest) -> StoreResult<Vec<ClaimedEma
     let mut take = tx
         .prepare_cached(
             "UPDATE emails SET state = 'sending', next_attempt_at = NULL, lease_owner = ?,
-                 lease_until = ?, token_hash = ?
+                 lease_until = ?
              WHERE id = ?",
         )
         .map_err(db)?;
-    let lease_until = ts(claim.lease_until);
+    // The link of this attempt replaces that of an earlier failed attempt (SPEC §9).
+    let mut link = tx
+        .prepare_cached(
+            "INSERT INTO setup_links (token_hash, email_id, line_id, state, created_at)
+             VALUES (?, ?, ?, 'live', ?)
+             ON CONFLICT (email_id) DO UPDATE SET token_hash = excluded.token_hash,
+                 created_at = excluded.created_at",
+        )
+        .map_err(db)?;
+    let (lease_until, at) = (ts(claim.lease_until), ts(claim.now));
     let mut claimed = Vec::with_capacity(due.len());
+    let mut tokens = 0;
     for d in due {
         let Some((line, ids)) = lines.get(&d.sub_ref) else {
             continue;
         };
         let email_id = d.email.id.to_string();
-        if let Some(reason) = overtaken(line, &d.email.to) {
-            cancel_overtaken(tx, ids, &email_id, reason, claim.now)?;
+        let current = &line.line;
+        if let Some(reason) = overtaken(&current.state, &current.contact_email, &d.email.to) {
+            cancel_overtaken(tx, ids, d.email.id, reason, claim.now)?;
             continue;
         }
-        let token = claimed.len();
-        take.execute(params![
-            claim.owner,
-            lease_until,
-            claim.token_hashes[token],
-            email_id
-        ])
-        .map_err(db)?;
+        let token = if carries_setup_link(d.email.kind) {
+            let Some(hash) = claim.token_hashes.get(tokens) else {
+                break;
+            };
+            link.execute(params![hash, email_id, ids.line_id, at])
+                .map_err(db)?;
+            tokens += 1;
+            Some(tokens - 1)
+        } else {
+            None
+        };
+        take.execute(params![claim.owner, lease_until, email_id])
+            .map_err(db)?;
         claimed.push(ClaimedEmail {
             to_name: d.to_name,
             locale: d.locale,
             message_id: d.message_id,
             token,
             email: d.email,
-            line: line.clone(),
+            subject: MailSubject::Line(Box::new(line.clone())),
         });
     }
     Ok(claimed)
 }
 
-/// Why a waiting email must not go out any more (SPEC §9), if it must not.
-fn overtaken(line: &LineContext, to: &ContactEmail) -> Option<&'static str> {
-    let stage = line.line.state.stage;
-    if stage == provisio_domain::Stage::Cancelled {
-        Some("line_cancelled")
-    } else if stage.past_point_of_no_return() {
-        Some("past_point_of_no_return")
-    } else if &line.line.contact_email != to {
-        Some("contact_changed")
-    } else {
-        None
-    }
-}
-
+/// An email the domain found overtaken: cancelled, its link revoked, the event written.
 fn cancel_overtaken(
     tx: &Tx,
     ids: &LineIds,
-    email_id: &str,
-    reason: &str,
+    email_id: uuid::Uuid,
+    reason: Overtaken,
     now: Timestamp,
 ) -> StoreResult<()> {
+    let id = email_id.to_string();
     tx.prepare_cached(
         "UPDATE emails SET state = 'cancelled', next_attempt_at = NULL, lease_owner = NULL,
-             lease_until = NULL, link = CASE link WHEN 'live' THEN 'revoked' ELSE link END
+             lease_until = NULL
          WHERE id = ?",
     )
-    .and_then(|mut q| q.execute([email_id]))
+    .and_then(|mut q| q.execute([&id]))
     .map_err(db)?;
-    let event = Event::new(
-        EventType::EmailCancelled,
-        json!({ "email_id": email_id, "reason": reason }),
-    );
+    tx.prepare_cached(
+        "UPDATE setup_links SET state = 'revoked' WHERE email_id = ? AND state = 'live'",
+    )
+    .and_then(|mut q| q.execute([&id]))
+    .map_err(db)?;
+    let event = Event::EmailCancelled { email_id, reason };
     write_events(tx, ids, &[event], None, now)
-}
-
-fn offer_policies(tx: &Tx) -> StoreResult<OfferPolicies> {
-    let sql = "SELECT offer, window_days FROM offer_policies ORDER BY offer";
-    let entries = rows(tx, sql, [], |r| crate::admin::policy_entry(r))?;
-    Ok(OfferPolicies::from_entries(entries))
 }
 
 pub(crate) fn finish(tx: &Tx, finished: Vec<Finished>) -> StoreResult<()> {
     if finished.is_empty() {
         return Ok(());
     }
-    let policies = offer_policies(tx)?;
+    let policies = policies(tx)?;
     // Record every attempt first, then load the lines they touched in one query.
     let mut record = tx
         .prepare_cached(
@@ -250,51 +264,32 @@ pub(crate) fn finish(tx: &Tx, finished: Vec<Finished>) -> StoreResult<()> {
         let Some((kind, to, attempts, sub_ref)) = row else {
             continue;
         };
-        let data = json!({
-            "email_id": f.email_id.to_string(),
-            "kind": kind,
-            "to": to,
-            "attempts": attempts,
-            "reply": f.outcome.reply(),
-        });
-        recorded.push((sub_ref, data, f));
+        let attempt = Attempt {
+            email_id: f.email_id,
+            kind: stored("email kind", EmailKind::parse(&kind))?,
+            to: stored("recipient", ContactEmail::parse(&to))?,
+            attempts: stored("attempts", u32::try_from(attempts))?,
+            reply: f.outcome.reply().to_owned(),
+        };
+        recorded.push((sub_ref, attempt, f));
     }
     let mut lines = states_tx(tx, recorded.iter().map(|(r, _, _)| r.as_str()))?;
-    for (sub_ref, mut data, f) in recorded {
+    for (sub_ref, attempt, f) in recorded {
         let Some(line) = lines.get_mut(&sub_ref) else {
             continue;
         };
-        let ids = &line.ids;
-        match &f.outcome {
-            Outcome::Sent { .. } => {
-                let window = policies.window(&line.offer);
-                match line.state.record_handoff(f.at, window) {
-                    Some(t) => {
-                        // The first hand-off's event also tells how the stage moved; the
-                        // recipient keeps the "to" key of every email event.
-                        let mut events = t.events;
-                        for e in &mut events {
-                            let stage = std::mem::take(&mut e.data);
-                            e.data = data.clone();
-                            e.data["stage"] = stage;
-                        }
-                        // Later results in this batch for the same line see the new state.
-                        line.state = t.line.clone();
-                        let mut change = LineChange::new(t.line);
-                        change.events = events;
-                        write_change(tx, ids, None, change, None, f.at)?;
-                    }
-                    None => {
-                        let event = Event::new(EventType::EmailSent, data.take());
-                        write_events(tx, ids, &[event], None, f.at)?;
-                    }
-                }
+        let window = policies.window(&line.offer);
+        let done = record_attempt(&line.state, attempt, &f.outcome, window, f.at);
+        let events: Vec<Event> = done.event.into_iter().collect();
+        match done.line {
+            Some(state) => {
+                // Later results in this batch for the same line see the new state.
+                line.state = state.clone();
+                let mut change = LineChange::new(state);
+                change.events = events;
+                write_change(tx, &line.ids, None, change, None, f.at)?;
             }
-            Outcome::Failed { .. } => {
-                let event = Event::new(EventType::EmailFailed, data.take());
-                write_events(tx, ids, &[event], None, f.at)?;
-            }
-            Outcome::RetryAt { .. } => {}
+            None => write_events(tx, &line.ids, &events, None, f.at)?,
         }
     }
     Ok(())
@@ -332,15 +327,15 @@ fn states_tx<'r>(
     Ok(found.into_iter().collect())
 }
 
-pub(crate) async fn release(s: &SqliteStore, owner: Option<&str>) -> StoreResult<u64> {
-    let done = sqlx::query(
-        "UPDATE emails SET state = CASE WHEN attempts = 0 THEN 'queued' ELSE 'retrying' END,
-             next_attempt_at = queued_at, lease_owner = NULL, lease_until = NULL
-         WHERE state = 'sending' AND (?1 IS NULL OR lease_owner = ?1)",
-    )
-    .bind(owner)
-    .execute(&s.writer)
-    .await
-    .map_err(db)?;
-    Ok(done.rows_affected())
+/// Gives leases up: of `owner`, or (`None`) every one. Their emails are due again at once.
+pub(crate) fn release(tx: &Tx, owner: Option<&str>) -> StoreResult<u64> {
+    let done = tx
+        .prepare_cached(
+            "UPDATE emails SET state = CASE WHEN attempts = 0 THEN 'queued' ELSE 'retrying' END,
+                 next_attempt_at = queued_at, lease_owner = NULL, lease_until = NULL
+             WHERE state = 'sending' AND (?1 IS NULL OR lease_owner = ?1)",
+        )
+        .and_then(|mut q| q.execute([owner]))
+        .map_err(db)?;
+    Ok(done as u64)
 }

@@ -1,7 +1,8 @@
-//! Direct read connections (rusqlite) for reads on every request: the API-key lookup. Same
-//! reason as the writer (see `writer.rs`): one statement through sqlx costs two thread
-//! switches, more than the read itself. A read takes microseconds, so it runs on the calling
-//! thread; with all connections busy it waits for one.
+//! Read-only connections (rusqlite) for every read. Same reason as the writer (see
+//! `writer.rs`): one statement through sqlx costs two thread switches, more than most reads
+//! themselves. A read runs on the calling thread (inside `block_in_place` on a multi-threaded
+//! runtime, as a list of orders takes milliseconds); with all connections busy it waits for
+//! one.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -12,6 +13,7 @@ use provisio_store::StoreResult;
 use rusqlite::{Connection, OpenFlags};
 
 use crate::db;
+use crate::writer::{STATEMENT_CACHE, blocking};
 
 pub(crate) struct Readers {
     conns: Vec<Mutex<Connection>>,
@@ -28,6 +30,7 @@ impl Readers {
                 )
                 .map_err(db)?;
                 conn.busy_timeout(busy_timeout).map_err(db)?;
+                conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
                 Ok(Mutex::new(conn))
             })
             .collect::<StoreResult<_>>()?;
@@ -43,12 +46,14 @@ impl Readers {
         let start = self.next.fetch_add(1, Ordering::Relaxed);
         for i in 0..n {
             if let Ok(conn) = self.conns[(start + i) % n].try_lock() {
-                return f(&conn);
+                return blocking(|| f(&conn));
             }
         }
-        let conn = self.conns[start % n]
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        f(&conn)
+        blocking(|| {
+            let conn = self.conns[start % n]
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            f(&conn)
+        })
     }
 }

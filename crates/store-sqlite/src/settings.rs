@@ -1,29 +1,91 @@
-//! Settings kept in the database: the test clock's offset (SPEC §9), shared by the CLI, a
-//! restarted server and other instances.
+//! Settings kept in the database: offer policies (with the deadlines they move) and the test
+//! clock's offset (SPEC §9), shared by the CLI, a restarted server and other instances.
 
-use provisio_store::StoreResult;
-use sqlx::SqlitePool;
+use provisio_domain::policy::window_of;
+use provisio_domain::{OfferPolicies, OfferSku};
+use provisio_store::{PolicyChange, StoreResult};
+use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::{SqliteStore, db, stored};
+use crate::changes::{EventScope, ids_of, insert_events};
+use crate::lines::state_from;
+use crate::writer::Tx;
+use crate::{Cols, db, opt_ts, rows, stored, ts};
 
-pub(crate) async fn clock_offset(pool: &SqlitePool) -> StoreResult<i64> {
-    let value: Option<String> =
-        sqlx::query_scalar("SELECT value FROM settings WHERE name = 'clock_offset_micros'")
-            .fetch_optional(pool)
-            .await
+/// One stored offer policy: columns `offer` and `window_days`.
+fn policy_entry(row: &impl Cols) -> StoreResult<(OfferSku, u32)> {
+    Ok((
+        stored("offer", OfferSku::parse(&row.text("offer")?))?,
+        stored("window", u32::try_from(row.int("window_days")?))?,
+    ))
+}
+
+pub(crate) fn offer_policies(conn: &Connection) -> StoreResult<Vec<(OfferSku, u32)>> {
+    let sql = "SELECT offer, window_days FROM offer_policies ORDER BY offer";
+    rows(conn, sql, [], |r| policy_entry(r))
+}
+
+/// The policies as the rules use them.
+pub(crate) fn policies(conn: &Connection) -> StoreResult<OfferPolicies> {
+    Ok(OfferPolicies::from_entries(offer_policies(conn)?))
+}
+
+/// Sets the window and moves the deadline of every line of that offer whose window runs, as
+/// the domain decides for each ([`provisio_domain::LineState::deadline_under`]).
+pub(crate) fn set_offer_policy(tx: &Tx, change: &PolicyChange) -> StoreResult<()> {
+    tx.prepare_cached(
+        "INSERT INTO offer_policies (offer, window_days, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT (offer) DO UPDATE SET window_days = excluded.window_days,
+             updated_at = excluded.updated_at",
+    )
+    .and_then(|mut q| {
+        q.execute(params![
+            change.offer.as_str(),
+            i64::from(change.window_days),
+            ts(change.now)
+        ])
+    })
+    .map_err(db)?;
+    let sql = "SELECT l.id, l.order_id, l.stage, l.status, l.closed_reason, l.closed_at,
+                   l.rsd_start_at, l.first_sent_at, l.closes_at
+               FROM lines l
+               WHERE l.offer = ? AND l.status = 'open' AND l.first_sent_at IS NOT NULL";
+    let running = rows(tx, sql, [change.offer.as_str()], |r| {
+        Ok((ids_of(r)?, state_from(r)?))
+    })?;
+    let window = window_of(change.window_days);
+    let mut move_deadline = tx
+        .prepare_cached("UPDATE lines SET closes_at = ? WHERE id = ?")
+        .map_err(db)?;
+    for (ids, state) in &running {
+        move_deadline
+            .execute(params![opt_ts(state.deadline_under(window)), ids.line_id])
             .map_err(db)?;
+    }
+    insert_events(
+        tx,
+        EventScope::default(),
+        &[change.event()],
+        Some(change.actor),
+        change.now,
+    )
+}
+
+pub(crate) fn clock_offset(conn: &Connection) -> StoreResult<i64> {
+    let value: Option<String> = conn
+        .prepare_cached("SELECT value FROM settings WHERE name = 'clock_offset_micros'")
+        .and_then(|mut q| q.query_row([], |r| r.get(0)).optional())
+        .map_err(db)?;
     value.map_or(Ok(0), |v| stored("clock offset", v.parse::<i64>()))
 }
 
-pub(crate) async fn advance_clock_offset(s: &SqliteStore, micros: i64) -> StoreResult<i64> {
-    let value: String = sqlx::query_scalar(
-        "INSERT INTO settings (name, value) VALUES ('clock_offset_micros', ?1)
-         ON CONFLICT (name) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + ?1 AS TEXT)
-         RETURNING value",
-    )
-    .bind(micros)
-    .fetch_one(&s.writer)
-    .await
-    .map_err(db)?;
+pub(crate) fn advance_clock_offset(tx: &Tx, micros: i64) -> StoreResult<i64> {
+    let value: String = tx
+        .prepare_cached(
+            "INSERT INTO settings (name, value) VALUES ('clock_offset_micros', ?1)
+             ON CONFLICT (name) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + ?1 AS TEXT)
+             RETURNING value",
+        )
+        .and_then(|mut q| q.query_row([micros], |r| r.get(0)))
+        .map_err(db)?;
     stored("clock offset", value.parse::<i64>())
 }

@@ -1,7 +1,9 @@
-//! The write connection of the hot paths (line actions, first sends, closure, outbox claims
-//! and results): rusqlite, called directly under a mutex, with cached prepared statements.
+//! The one write connection: every write of the store (line actions, orders, first sends,
+//! closure, outbox claims and results, administration, settings) runs on it, rusqlite called
+//! directly under a mutex, with cached prepared statements. One writer means no two writers
+//! of this process ever contend through the busy timeout.
 //!
-//! Why not sqlx here: sqlx's SQLite driver runs each connection on its own thread and hands
+//! Why not sqlx: sqlx's SQLite driver runs each connection on its own thread and hands
 //! every statement (and every row) across a channel, two thread switches per statement. A
 //! resend is about ten statements, so under 32 concurrent clients the single writer spent
 //! most of its time switching threads (measured: resend p50 14.7 ms, see README
@@ -30,7 +32,7 @@ use crate::group::Group;
 pub(crate) type Tx<'c> = rusqlite::Transaction<'c>;
 
 /// Prepared statements kept per connection (the hot paths use about 25).
-const STATEMENT_CACHE: usize = 64;
+pub(crate) const STATEMENT_CACHE: usize = 64;
 
 /// How often the background thread checkpoints the WAL.
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
@@ -44,11 +46,14 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
-    /// Opens the database file that sqlx has already created (WAL is a property of the file).
+    /// Opens the database file, creating it if missing, in WAL mode (a property of the file:
+    /// every later connection uses it).
     pub(crate) fn open(path: &Path, busy_timeout: Duration) -> StoreResult<Self> {
         let conn = Connection::open_with_flags(
             path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(db)?;
         conn.busy_timeout(busy_timeout).map_err(db)?;
@@ -102,6 +107,17 @@ impl Writer {
     fn connection(&self) -> std::sync::MutexGuard<'_, Connection> {
         lock(&self.conn)
     }
+
+    /// Folds the WAL into the database file (at close), so the file alone is a backup.
+    pub(crate) fn checkpoint(&self) {
+        let done = blocking(|| {
+            self.connection()
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        });
+        if let Err(e) = done {
+            tracing::warn!("WAL checkpoint at close: {e}");
+        }
+    }
 }
 
 /// Locks the connection. A panic inside an earlier transaction rolled it back when it
@@ -113,7 +129,7 @@ pub(crate) fn lock(conn: &Mutex<Connection>) -> std::sync::MutexGuard<'_, Connec
 /// Runs blocking work: inside `block_in_place` on a multi-threaded runtime, so the worker's
 /// other tasks move to another thread meanwhile; directly otherwise (tests' current-thread
 /// runtime, where nothing else could run anyway).
-fn blocking<R>(f: impl FnOnce() -> R) -> R {
+pub(crate) fn blocking<R>(f: impl FnOnce() -> R) -> R {
     let multi_thread = tokio::runtime::Handle::try_current()
         .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
     if multi_thread {

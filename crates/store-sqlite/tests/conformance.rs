@@ -1,21 +1,31 @@
-//! The store conformance story on a fresh SQLite file.
+//! The store conformance story on a fresh SQLite file, and what is SQLite's own.
+// Test code: a failed unwrap is a failed test, with its location.
+#![allow(clippy::unwrap_used)]
 
-use provisio_store::Store;
+use std::sync::Arc;
+
+use provisio_store::{Maintenance, Outbox};
 use provisio_store_sqlite::SqliteStore;
 
-#[tokio::test]
-async fn sqlite_passes_the_store_story() {
+async fn fresh() -> (tempfile::TempDir, SqliteStore) {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(&dir.path().join("provisio.sqlite"))
         .await
         .unwrap();
     store.migrate().await.unwrap();
-    provisio_store::conformance::story(&store).await;
+    (dir, store)
+}
+
+// Multi-threaded: the concurrency chapter's tasks really run at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_passes_the_store_story() {
+    let (_dir, store) = fresh().await;
+    provisio_store::conformance::story(Arc::new(store)).await;
 }
 
 #[tokio::test]
 async fn an_in_memory_database_is_refused_with_a_clear_message() {
-    // The direct writer, its readers and the sqlx pools must all see one database.
+    // The writer and its readers must all see one database.
     for url in ["sqlite::memory:", "sqlite://:memory:"] {
         let err = SqliteStore::open_url(url)
             .await
@@ -27,4 +37,137 @@ async fn an_in_memory_database_is_refused_with_a_clear_message() {
             "{err}"
         );
     }
+}
+
+/// One server per file: at a start, every lease left in it is a previous run's, however
+/// recent, and is taken over.
+#[tokio::test]
+async fn a_starting_server_takes_over_every_lease_of_the_file() {
+    let (dir, store) = fresh().await;
+    let conn = rusqlite::Connection::open(dir.path().join("provisio.sqlite")).unwrap();
+    let leased =
+        "UPDATE emails SET state = 'sending', next_attempt_at = NULL, lease_owner = 'gone',
+                      lease_until = '2999-01-01T00:00:00.000000Z'";
+    // No emails yet: nothing to take over.
+    assert_eq!(
+        store
+            .take_over_leases(jiff::Timestamp::UNIX_EPOCH)
+            .await
+            .unwrap(),
+        0
+    );
+    seed_one_email(&conn);
+    conn.execute(leased, []).unwrap();
+    let taken = store
+        .take_over_leases(jiff::Timestamp::UNIX_EPOCH)
+        .await
+        .unwrap();
+    assert_eq!(
+        taken, 1,
+        "a lease still running in real time is taken over too"
+    );
+    let state: String = conn
+        .query_row("SELECT state FROM emails", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(state, "queued");
+}
+
+/// Upgrading keeps every setup link: 0004 moves them out of the outbox rows into their own
+/// table with their state, and every row gets its subject.
+#[test]
+fn upgrading_moves_setup_links_into_their_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let conn = rusqlite::Connection::open(dir.path().join("old.sqlite")).unwrap();
+    for sql in [
+        include_str!("../migrations/0001_core.sql"),
+        include_str!("../migrations/0002_outbox.sql"),
+        include_str!("../migrations/0003_drop_line_version.sql"),
+    ] {
+        conn.execute_batch(sql).unwrap();
+    }
+    seed_old_schema(&conn);
+    conn.execute_batch(include_str!(
+        "../migrations/0004_outbox_subjects_setup_links.sql"
+    ))
+    .unwrap();
+    let links: Vec<(String, String, String)> = conn
+        .prepare("SELECT token_hash, email_id, state FROM setup_links ORDER BY token_hash")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        links,
+        [
+            ("hash-1".into(), "e1".into(), "spent".into()),
+            ("hash-2".into(), "e2".into(), "live".into())
+        ]
+    );
+    let subjects: Vec<(String, String)> = conn
+        .prepare("SELECT id, subject FROM emails ORDER BY seq")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        subjects,
+        [
+            ("e1".into(), "line".into()),
+            ("e2".into(), "line".into()),
+            ("e3".into(), "line".into())
+        ]
+    );
+    conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+    let broken: i64 = conn
+        .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(broken, 0, "every reference still holds");
+}
+
+/// A company, user, order and line, shared by both schemas.
+fn seed_line(conn: &rusqlite::Connection) {
+    conn.execute_batch(
+        "INSERT INTO companies VALUES ('c', 'Acme', 'partner', '2026-01-01T00:00:00.000000Z');
+         INSERT INTO users VALUES ('u', 'c', 'pia@acme.test', 'Pia', 'member', 0, NULL,
+             '2026-01-01T00:00:00.000000Z');
+         INSERT INTO orders (id, web_order_id, partner_id, end_customer_name, locale, placed_by,
+             placed_at) VALUES ('o', 'W1', 'c', 'Kund AB', 'en', 'u', '2026-01-01T00:00:00.000000Z');
+         INSERT INTO lines (id, order_id, line_number, sub_ref, offer, quantity,
+             requested_start_date, rsd_start_at, contact_email, locale, stage, status)
+             VALUES ('l', 'o', 1, 'Sub1', 'A-FLEX', 1, '2026-01-01', '2026-01-01T00:00:00.000000Z',
+             'kim@kund.test', 'en', 'scheduled', 'open');",
+    )
+    .unwrap();
+}
+
+fn seed_one_email(conn: &rusqlite::Connection) {
+    seed_line(conn);
+    conn.execute_batch(
+        "INSERT INTO emails (id, kind, subject, line_id, recipient, locale, message_id, state,
+             queued_at, next_attempt_at)
+         VALUES ('e1', 'initial', 'line', 'l', 'kim@kund.test', 'en', 'm1@x', 'queued',
+             '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z');",
+    )
+    .unwrap();
+}
+
+fn seed_old_schema(conn: &rusqlite::Connection) {
+    seed_line(conn);
+    conn.execute_batch(
+        "INSERT INTO emails (id, line_id, kind, recipient, locale, message_id, state, attempts,
+             queued_at, sent_at, token_hash, link)
+         VALUES ('e1', 'l', 'initial', 'kim@kund.test', 'en', 'm1@x', 'sent', 1,
+             '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:01.000000Z', 'hash-1', 'spent'),
+                ('e2', 'l', 'resend', 'kim@kund.test', 'en', 'm2@x', 'sent', 1,
+             '2026-01-02T00:00:00.000000Z', '2026-01-02T00:00:01.000000Z', 'hash-2', 'live');
+         INSERT INTO emails (id, line_id, kind, recipient, locale, message_id, state, queued_at,
+             next_attempt_at)
+         VALUES ('e3', 'l', 'resend', 'kim@kund.test', 'en', 'm3@x', 'queued',
+             '2026-01-03T00:00:00.000000Z', '2026-01-03T00:00:00.000000Z');",
+    )
+    .unwrap();
 }

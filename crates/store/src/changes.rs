@@ -1,5 +1,7 @@
-//! Records for changing a line: the read-decide-write of every action (R2–R9) and the outbox
-//! rows and setup links those actions create.
+//! Records for changing a line: the read-decide-write of every action (R2–R9), and the
+//! outbox: rows of typed outbound mail with their subject, claims, results and setup links.
+
+use std::sync::Arc;
 
 use jiff::Timestamp;
 use provisio_domain::delivery::Outcome;
@@ -35,8 +37,10 @@ pub struct UpdateRequest {
     pub idempotency: Option<IdempotencyKey>,
 }
 
-/// The decision, made by pure domain code on a [`LineSnapshot`].
-pub type Decide = Box<dyn FnOnce(&LineSnapshot) -> Decision + Send>;
+/// The decision, made by pure domain code on a [`LineSnapshot`]. It may run more than once
+/// (a backend retries a transaction that failed to serialize), so it only decides: every
+/// effect is in the [`Decision`] it returns.
+pub type Decide = Arc<dyn Fn(&LineSnapshot) -> Decision + Send + Sync>;
 
 /// A scheduler rule applied to each candidate line (R1 first sends, R6 closure).
 pub type LineRule<'a> = &'a (dyn Fn(&LineContext) -> Option<LineChange> + Sync + 'a);
@@ -100,7 +104,8 @@ impl ContactUpdate {
     }
 }
 
-/// An outbox row: the typed message, not rendered text (SPEC §9).
+/// An outbox row: the typed message, not rendered text (SPEC §9). Its subject (a line here)
+/// is the thing the change that queues it is about.
 #[derive(Debug, Clone)]
 pub struct NewEmail {
     pub id: uuid::Uuid,
@@ -128,10 +133,13 @@ pub enum Decided {
     },
 }
 
-/// A setup link's email and line, found by the token's hash.
+/// A setup link (its own record, SPEC §9), found by its token's hash: the email that carried
+/// it, its state, and the line as it is now.
 #[derive(Debug, Clone)]
 pub struct SetupLink {
     pub email_id: uuid::Uuid,
+    /// The address the email carrying the link was sent to.
+    pub sent_to: ContactEmail,
     pub link: LinkState,
     pub line: LineContext,
 }
@@ -145,9 +153,19 @@ pub struct ClaimRequest {
     /// Real time: leases that ended before this are abandoned and may be claimed again.
     pub real_now: Timestamp,
     pub lease_until: Timestamp,
-    /// Hashes of freshly minted setup tokens; at most this many emails are claimed, the i-th
-    /// gets the i-th hash (replacing that of an earlier failed attempt).
+    /// At most this many emails.
+    pub limit: usize,
+    /// Hashes of freshly minted setup tokens. Each claimed email whose kind carries a setup
+    /// link takes the next one (replacing the link of an earlier failed attempt of the same
+    /// email); when they run out, no more such emails are claimed.
     pub token_hashes: Vec<String>,
+}
+
+/// What an outbox row is about, with what composing its message needs.
+#[derive(Debug, Clone)]
+pub enum MailSubject {
+    /// A provisioning email of a line.
+    Line(Box<LineContext>),
 }
 
 /// A claimed email with what rendering needs.
@@ -157,9 +175,9 @@ pub struct ClaimedEmail {
     pub to_name: Option<String>,
     pub locale: Locale,
     pub message_id: String,
-    /// Index into `ClaimRequest::token_hashes` of this email's token.
-    pub token: usize,
-    pub line: LineContext,
+    /// Index into `ClaimRequest::token_hashes` of this email's setup token, if it has one.
+    pub token: Option<usize>,
+    pub subject: MailSubject,
 }
 
 /// The end of one attempt, recorded if the lease is still ours.

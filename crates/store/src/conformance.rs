@@ -3,19 +3,24 @@
 //! behaviour that differs, naming it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::sync::Arc;
+
 use jiff::{SignedDuration, Timestamp};
-use provisio_domain::event::{Event, EventType};
+use provisio_domain::event::Event;
 use provisio_domain::order::{NewOrder, RawLine, RawOrder};
+use provisio_domain::permission::{PlacedBy, authorize_order};
 use provisio_domain::{
-    CompanyKind, ContactEmail, LineStatus, OfferSku, PersonName, Role, Stage, SubRef, WebOrderId,
+    Actor, CompanyKind, ContactEmail, LineStatus, OfferSku, PersonName, Role, Stage, SubRef,
+    WebOrderId,
 };
-use serde_json::json;
 
 use crate::{
     Company, Created, IdempotencyKey, LineQuery, NewCompany, NewLineRecord, NewOrderRecord,
     NewUser, OrderQuery, PageRequest, PolicyChange, Scope, Store, StoreError, User,
 };
 
+#[path = "conformance_concurrency.rs"]
+mod concurrency;
 #[path = "conformance_outbox.rs"]
 mod outbox;
 
@@ -69,14 +74,21 @@ fn new_order(
         lines,
     };
     let order = NewOrder::parse(&raw).unwrap();
+    let actor = Actor {
+        user_id: by.id,
+        name: by.name.clone(),
+        email: by.email.to_string(),
+        role: by.role,
+        company_id: by.company.id,
+        company_kind: by.company.kind,
+        can_resend: by.can_resend,
+    };
+    let permit = authorize_order(&actor, partner.id, None, PlacedBy::Caller).unwrap();
     NewOrderRecord {
         web_order_id: order.web_order_id,
-        partner_id: partner.id,
-        distributor_id: None,
+        permit,
         end_customer: order.end_customer,
         locale: order.locale,
-        placed_by: by.id,
-        actor: by.id,
         placed_at: now(),
         lines: order
             .lines
@@ -86,7 +98,7 @@ fn new_order(
                 line,
             })
             .collect(),
-        event: Event::new(EventType::OrderCreated, json!({ "lines": 1 })),
+        event: Event::OrderCreated { lines: 1 },
         idempotency: None,
     }
 }
@@ -95,15 +107,18 @@ fn page(limit: u32) -> PageRequest {
     PageRequest { after: None, limit }
 }
 
-/// Runs the whole story against an empty, migrated store.
-pub async fn story(store: &dyn Store) {
-    store.migrate().await.expect("migrating twice is harmless");
-    store.ping().await.unwrap();
-    companies_and_users(store).await;
-    passwords(store).await;
-    orders(store).await;
-    policies(store).await;
-    outbox::story(store).await;
+/// Runs the whole story against an empty, migrated store. The concurrency chapter spawns
+/// tasks: run it on a multi-threaded runtime, so they really run at once.
+pub async fn story(store: Arc<dyn Store>) {
+    let s = store.as_ref();
+    s.migrate().await.expect("migrating twice is harmless");
+    s.ping().await.unwrap();
+    companies_and_users(s).await;
+    passwords(s).await;
+    orders(s).await;
+    policies(s).await;
+    outbox::story(s).await;
+    concurrency::story(store).await;
 }
 
 async fn companies_and_users(store: &dyn Store) {

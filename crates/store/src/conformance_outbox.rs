@@ -10,16 +10,19 @@ use provisio_domain::{
 };
 
 use super::{company, new_order, now, raw_line, user};
+use std::sync::Arc;
+
 use crate::{
-    ClaimRequest, ClaimedEmail, ContactUpdate, Decided, Decision, Finished, IdempotencyKey,
-    LineChange, LineContext, NewEmail, PolicyChange, Store, StoreError, UpdateRequest,
+    ClaimRequest, ClaimedEmail, ContactUpdate, Decide, Decided, Decision, Finished, IdempotencyKey,
+    LineChange, LineContext, MailSubject, NewEmail, PolicyChange, Store, StoreError, UpdateRequest,
+    Wake,
 };
 
 fn at(s: &str) -> Timestamp {
     s.parse().unwrap()
 }
 
-fn email_for(line: &LineContext, kind: EmailKind) -> NewEmail {
+pub(super) fn email_for(line: &LineContext, kind: EmailKind) -> NewEmail {
     let id = uuid::Uuid::now_v7();
     NewEmail {
         id,
@@ -32,7 +35,7 @@ fn email_for(line: &LineContext, kind: EmailKind) -> NewEmail {
     }
 }
 
-async fn claim(
+pub(super) async fn claim(
     store: &dyn Store,
     owner: &str,
     now: Timestamp,
@@ -45,6 +48,7 @@ async fn claim(
             now,
             real_now: real,
             lease_until: real + SignedDuration::from_secs(60),
+            limit: n,
             token_hashes: (0..n).map(|i| format!("{owner}-{now}-{i}")).collect(),
         })
         .await
@@ -65,7 +69,14 @@ async fn line(store: &dyn Store, r: &SubRef) -> LineContext {
     store.line(r).await.unwrap().unwrap()
 }
 
-fn request(now: Timestamp) -> UpdateRequest {
+/// The line a claimed provisioning email is about.
+pub(super) fn line_of(c: &ClaimedEmail) -> &LineContext {
+    match &c.subject {
+        MailSubject::Line(line) => line,
+    }
+}
+
+pub(super) fn request(now: Timestamp) -> UpdateRequest {
     UpdateRequest {
         actor: None,
         now,
@@ -122,18 +133,20 @@ pub async fn story(store: &dyn Store) {
     let b = claim(store, "b", rsd, real, 5).await;
     assert_eq!((a.len(), b.len()), (1, 1), "each email goes to one claimer");
     assert!(claim(store, "c", rsd, real, 5).await.is_empty());
-    let (first, second) = if a[0].line.line.sub_ref == r1 {
+    let a_first = line_of(&a[0]).line.sub_ref == r1;
+    let (first, second) = if a_first {
         (&a[0], &b[0])
     } else {
         (&b[0], &a[0])
     };
-    let first_owner = if a[0].line.line.sub_ref == r1 {
-        "a"
-    } else {
-        "b"
-    };
+    let first_owner = if a_first { "a" } else { "b" };
     let second_owner = if first_owner == "a" { "b" } else { "a" };
-    assert_eq!(first.line.line.sub_ref, r1);
+    assert_eq!(line_of(first).line.sub_ref, r1);
+    assert_eq!(
+        first.token,
+        Some(0),
+        "a provisioning email takes a setup token"
+    );
 
     // A successful hand-off starts the window (A-FLEX is 10 days after the policy story).
     let sent_at = rsd + SignedDuration::from_mins(1);
@@ -171,7 +184,7 @@ pub async fn story(store: &dyn Store) {
     );
     // Released leases (a stopping instance) make the email claimable again; an abandoned
     // lease is claimable once its real time has passed.
-    assert_eq!(store.release_leases(Some(second_owner)).await.unwrap(), 1);
+    assert_eq!(store.release_leases(second_owner).await.unwrap(), 1);
     let again = claim(store, "d", rsd, real, 5).await;
     assert_eq!(again.len(), 1);
     assert!(
@@ -214,10 +227,10 @@ pub async fn story(store: &dyn Store) {
         .update_line(
             &r2,
             request(rsd),
-            Box::new(move |snap| {
+            Arc::new(move |snap| {
                 let mut change = LineChange::new(snap.line.line.state.clone());
                 change.contact = Some(ContactUpdate {
-                    email: new_contact,
+                    email: new_contact.clone(),
                     name: None,
                     locale: Locale::En,
                 });
@@ -252,12 +265,13 @@ pub async fn story(store: &dyn Store) {
         (link.link, link.line.line.sub_ref.clone()),
         (LinkState::Live, r1.clone())
     );
+    assert_eq!(link.sent_to.as_str(), "a@kund.test");
     assert!(store.setup_link("no-such-hash").await.unwrap().is_none());
     store
         .update_line(
             &r1,
             request(sent_at),
-            Box::new(|snap| {
+            Arc::new(|snap| {
                 let mut change = LineChange::new(snap.line.line.state.clone());
                 change.links = Some(LinkState::Spent);
                 Decision::Apply(Box::new(change))
@@ -322,13 +336,13 @@ pub async fn story(store: &dyn Store) {
         req.idempotency = Some(key);
         req
     };
-    let queue: fn(&crate::LineSnapshot) -> Decision = |snap| {
+    let queue: Decide = Arc::new(|snap| {
         let mut change = LineChange::new(snap.line.line.state.clone());
         change.email = Some(email_for(&snap.line, EmailKind::Resend));
         Decision::Apply(Box::new(change))
-    };
+    });
     let first = store
-        .update_line(&r1, resend(key("h")), Box::new(queue))
+        .update_line(&r1, resend(key("h")), queue.clone())
         .await
         .unwrap();
     let Some(Decided::Applied {
@@ -338,16 +352,14 @@ pub async fn story(store: &dyn Store) {
         panic!("{first:?}")
     };
     let replay = store
-        .update_line(&r1, resend(key("h")), Box::new(queue))
+        .update_line(&r1, resend(key("h")), queue.clone())
         .await
         .unwrap();
     let Some(Decided::Replayed { email: e2, .. }) = replay else {
         panic!("{replay:?}")
     };
     assert_eq!(e1.id, e2.id, "the same key answers with the first email");
-    let conflict = store
-        .update_line(&r1, resend(key("other")), Box::new(queue))
-        .await;
+    let conflict = store.update_line(&r1, resend(key("other")), queue).await;
     assert!(
         matches!(conflict, Err(StoreError::IdempotencyConflict)),
         "{conflict:?}"
@@ -375,4 +387,13 @@ pub async fn story(store: &dyn Store) {
         "advances add up"
     );
     assert_eq!(store.clock_offset().await.unwrap(), 86_400_000_001);
+
+    // A wake-up sent with nobody waiting is there for the next wait.
+    store.wake(Wake::Delivery);
+    tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        store.woken(Wake::Delivery),
+    )
+    .await
+    .expect("the wake-up reaches the waiter");
 }

@@ -1,20 +1,55 @@
 use std::error::Error as StdError;
 
+/// What a store error is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entity {
+    /// Unique by name.
+    Company,
+    /// Unique by email.
+    User,
+    /// Unique by hash.
+    ApiKey,
+    /// Unique by web order id.
+    Order,
+    /// Unique by subscription reference.
+    Line,
+    Email,
+    /// The partner, distributor or ordering contact an order names.
+    OrderParty,
+}
+
+impl Entity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Entity::Company => "company",
+            Entity::User => "user",
+            Entity::ApiKey => "api_key",
+            Entity::Order => "order",
+            Entity::Line => "line",
+            Entity::Email => "email",
+            Entity::OrderParty => "order_party",
+        }
+    }
+}
+
 /// What can go wrong in a store, independent of the backend.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// A unique name or id is taken (`already_exists`).
-    #[error("{what} already exists")]
-    AlreadyExists { what: &'static str },
+    #[error("this {} already exists", .what.as_str())]
+    AlreadyExists { what: Entity },
     /// An idempotency key was reused for a different request.
     #[error("the Idempotency-Key was already used for a different request")]
     IdempotencyConflict,
     /// A referenced row does not exist.
-    #[error("{what} not found")]
-    NotFound { what: &'static str },
-    /// A row changed between read and write; the caller re-reads and decides again.
-    #[error("the record changed concurrently")]
-    Conflict,
+    #[error("{} not found", .what.as_str())]
+    NotFound { what: Entity },
+    /// The transaction could not complete now (a serialization failure on a shared database,
+    /// a lock held too long by another process); nothing was written and running it again
+    /// may succeed. Decisions are re-runnable ([`crate::Decide`] is `Fn`), so a backend may
+    /// retry by itself; [`retrying`](crate::retrying) does it for callers.
+    #[error("the database was busy; nothing was written ({0})")]
+    Retryable(String),
     /// Stored data that does not parse (a bug or manual tampering); never the caller's fault.
     #[error("corrupt stored data: {0}")]
     Corrupt(String),
@@ -28,5 +63,8 @@ impl StoreError {
     }
     pub fn corrupt(what: impl std::fmt::Display) -> Self {
         Self::Corrupt(what.to_string())
+    }
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, StoreError::Retryable(_))
     }
 }

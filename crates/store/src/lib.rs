@@ -1,38 +1,59 @@
-//! The storage boundary. Every backend (SQLite now, PostgreSQL later) implements [`Store`];
-//! each method is one transaction, so a state change, its audit events and (later) its outbox
-//! rows commit together or not at all. [`conformance::story`] is the one behaviour story every
-//! backend must pass.
+//! The storage boundary. Every backend (SQLite now, PostgreSQL later) implements [`Store`], the
+//! sum of one trait per capability: [`Maintenance`], [`Directory`] (companies, users, keys),
+//! [`Orders`], [`LineActions`], [`Outbox`], [`Settings`] and [`Signals`]. Each method is one
+//! transaction, so a state change, its audit events and its outbox rows commit together or not
+//! at all. Backends only persist: every decision is made by `provisio_domain` (passed in as a
+//! [`Decide`] or [`LineRule`], or called by the backend on the facts it loaded), and every
+//! event is a typed [`provisio_domain::Event`] the backend serializes.
+//!
+//! [`conformance::story`] is the one behaviour story every backend must pass, concurrency
+//! included.
 
 mod changes;
 pub mod conformance;
 mod error;
 mod records;
+mod signals;
+
+use std::future::Future;
 
 use async_trait::async_trait;
 use jiff::Timestamp;
 use provisio_domain::{Actor, CompanyId, ContactEmail, OfferSku, SubRef, UserId, WebOrderId};
 
 pub use changes::*;
-pub use error::StoreError;
+pub use error::{Entity, StoreError};
 pub use records::*;
+pub use signals::{LocalSignals, Wake};
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// Opening, migrating and looking after the database.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Maintenance {
     /// Applies pending migrations.
     async fn migrate(&self) -> StoreResult<()>;
     /// Closes connections (checkpointing where the backend does); the store is unusable after.
     async fn close(&self);
     /// A cheap round trip for `/readyz`.
     async fn ping(&self) -> StoreResult<()>;
+    /// Forgets idempotency keys created before `before`.
+    async fn purge_idempotency_keys(&self, before: Timestamp) -> StoreResult<u64>;
+}
 
+/// Companies, users, API keys and sign-in passwords.
+#[async_trait]
+pub trait Directory {
     async fn create_company(&self, new: NewCompany) -> StoreResult<Company>;
     async fn company(&self, id: CompanyId) -> StoreResult<Option<Company>>;
     async fn company_by_name(&self, name: &str) -> StoreResult<Option<Company>>;
 
     async fn create_user(&self, new: NewUser) -> StoreResult<User>;
     async fn user_by_email(&self, email: &ContactEmail) -> StoreResult<Option<User>>;
+    /// Replaces (or, with `None`, removes) a user's web sign-in password hash (an Argon2 PHC
+    /// string). `NotFound` when there is no such user.
+    async fn set_password_hash(&self, user: UserId, hash: Option<&str>) -> StoreResult<()>;
+
     /// Stores the hash of a new API key for the user.
     async fn create_api_key(
         &self,
@@ -42,7 +63,11 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<uuid::Uuid>;
     /// The user behind an API key (by hash), loaded afresh on every call.
     async fn actor_by_api_key(&self, key_hash: &str) -> StoreResult<Option<Actor>>;
+}
 
+/// Orders and their lines, as placed and as they stand.
+#[async_trait]
+pub trait Orders {
     /// Creates an order with its lines and its `order.created` event. With an idempotency key
     /// already used by the same user for the same request, returns the first order instead.
     async fn create_order(&self, new: NewOrderRecord) -> StoreResult<Created<Order>>;
@@ -53,19 +78,14 @@ pub trait Store: Send + Sync + 'static {
     async fn list_lines(&self, query: &LineQuery) -> StoreResult<Page<LineContext>>;
     /// The line's events and its order's, oldest first.
     async fn line_events(&self, sub_ref: &SubRef) -> StoreResult<Vec<EventRecord>>;
+}
 
-    /// Every stored offer policy (built-ins are seeded by the first migration).
-    async fn offer_policies(&self) -> StoreResult<Vec<(OfferSku, u32)>>;
-    /// Sets a policy and moves the deadline of every line whose window is still running.
-    async fn set_offer_policy(&self, change: PolicyChange) -> StoreResult<()>;
-
-    /// The test clock's offset from real time, in microseconds (0 when never set).
-    async fn clock_offset(&self) -> StoreResult<i64>;
-    /// Adds to the offset atomically (concurrent advances all count); returns the new offset.
-    async fn advance_clock_offset(&self, micros: i64) -> StoreResult<i64>;
-
+/// The actions on a line (R2–R9): read, decide, write, in one transaction.
+#[async_trait]
+pub trait LineActions {
     /// Reads the line inside a writing transaction, lets `decide` choose, and commits the
-    /// change with its events and outbox row. `Ok(None)`: no such line.
+    /// change with its events and outbox row. `Ok(None)`: no such line. `decide` may run more
+    /// than once when the backend retries a transaction that could not serialize.
     async fn update_line(
         &self,
         sub_ref: &SubRef,
@@ -77,7 +97,11 @@ pub trait Store: Send + Sync + 'static {
     async fn setup_link(&self, token_hash: &str) -> StoreResult<Option<SetupLink>>;
     /// Organizations onboarded earlier by lines with this provisioning contact.
     async fn organizations_of(&self, contact: &ContactEmail) -> StoreResult<Vec<Organization>>;
+}
 
+/// The scheduler's side: due first sends, closure by policy, and the outbox.
+#[async_trait]
+pub trait Outbox {
     /// R1: queues the initial email of up to `limit` lines for which `due` says so, in one
     /// transaction; returns how many were queued. Candidates are scheduled lines whose RSD has
     /// started and that have no email that is not cancelled.
@@ -94,18 +118,82 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
         close: LineRule<'_>,
     ) -> StoreResult<usize>;
-    /// Claims due emails for delivery. Emails overtaken by their line (cancelled, past PONR,
-    /// re-addressed) become `cancelled` instead.
+    /// Claims due emails for delivery, each exactly once while its lease lasts, also under
+    /// concurrent claims. Emails the domain finds overtaken by their line
+    /// ([`provisio_domain::delivery::overtaken`]) become `cancelled` instead.
     async fn claim_emails(&self, claim: ClaimRequest) -> StoreResult<Vec<ClaimedEmail>>;
-    /// Records attempts; a first successful hand-off moves the line (R1) using the offer
-    /// policies stored with it. Attempts whose lease was lost are ignored.
+    /// Records attempts as [`provisio_domain::delivery::record_attempt`] says, with the offer
+    /// policies stored with the line. Attempts whose lease was lost are ignored.
     async fn finish_emails(&self, finished: Vec<Finished>) -> StoreResult<()>;
-    /// Gives up leases: of one owner, or every lease (a single instance starting).
-    async fn release_leases(&self, owner: Option<&str>) -> StoreResult<u64>;
-    /// Forgets idempotency keys created before `before`.
-    async fn purge_idempotency_keys(&self, before: Timestamp) -> StoreResult<u64>;
+    /// Gives up the leases of `owner` (an instance stopping): its emails are due again.
+    async fn release_leases(&self, owner: &str) -> StoreResult<u64>;
+    /// At the start of an instance: takes over the leases that can no longer be live. The
+    /// backend decides which: on SQLite, whose file admits a single server, every one; on a
+    /// shared database, only those that ended before `real_now` (SPEC §9). Never another
+    /// live instance's.
+    async fn take_over_leases(&self, real_now: Timestamp) -> StoreResult<u64>;
+}
 
-    /// Replaces (or, with `None`, removes) a user's web sign-in password hash (an Argon2 PHC
-    /// string). `NotFound` when there is no such user.
-    async fn set_password_hash(&self, user: UserId, hash: Option<&str>) -> StoreResult<()>;
+/// Offer policies and the test clock's offset.
+#[async_trait]
+pub trait Settings {
+    /// Every stored offer policy (built-ins are seeded by the first migration).
+    async fn offer_policies(&self) -> StoreResult<Vec<(OfferSku, u32)>>;
+    /// Sets a policy and moves the deadline of every line whose window is still running.
+    async fn set_offer_policy(&self, change: PolicyChange) -> StoreResult<()>;
+
+    /// The test clock's offset from real time, in microseconds (0 when never set).
+    async fn clock_offset(&self) -> StoreResult<i64>;
+    /// Adds to the offset atomically (concurrent advances all count); returns the new offset.
+    async fn advance_clock_offset(&self, micros: i64) -> StoreResult<i64>;
+}
+
+/// Wake-ups between the instances that share the store: mail was queued, an order arrived,
+/// the clock moved. In-process on SQLite ([`LocalSignals`]); a shared database carries them
+/// between instances (PostgreSQL: LISTEN/NOTIFY). A wake-up is a hint to look now; the
+/// scheduler also looks every second, so a lost one only delays.
+#[async_trait]
+pub trait Signals {
+    fn wake(&self, what: Wake);
+    /// Resolves at the next wake-up of `what` (or at once for one sent since the last wait).
+    async fn woken(&self, what: Wake);
+}
+
+/// A whole backend.
+pub trait Store:
+    Maintenance + Directory + Orders + LineActions + Outbox + Settings + Signals + Send + Sync + 'static
+{
+}
+
+impl<T> Store for T where
+    T: Maintenance
+        + Directory
+        + Orders
+        + LineActions
+        + Outbox
+        + Settings
+        + Signals
+        + Send
+        + Sync
+        + 'static
+{
+}
+
+/// Attempts a transaction before giving up on a [`StoreError::Retryable`] error.
+pub const ATTEMPTS: usize = 3;
+
+/// Runs `f` until it succeeds or fails for another reason than a retryable one, at most
+/// [`ATTEMPTS`] times.
+pub async fn retrying<T, F, Fut>(mut f: F) -> StoreResult<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = StoreResult<T>>,
+{
+    let mut attempt = 1;
+    loop {
+        match f().await {
+            Err(e) if e.is_retryable() && attempt < ATTEMPTS => attempt += 1,
+            done => return done,
+        }
+    }
 }

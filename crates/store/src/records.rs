@@ -5,9 +5,11 @@ use jiff::civil::Date;
 use provisio_domain::refusal::OrderingContact;
 use provisio_domain::{
     CompanyId, CompanyKind, ContactEmail, EmailKind, EmailState, LineState, Locale, NewLine,
-    OfferSku, OrderParties, PersonName, Role, Stage, SubRef, UserId, WebOrderId,
+    OfferSku, OrderParties, OrderPermit, PersonName, Role, Stage, SubRef, UserId, WebOrderId,
 };
 use provisio_domain::{Event, LineStatus};
+
+pub use provisio_domain::Organization;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Company {
@@ -68,13 +70,11 @@ pub struct NewLineRecord {
 pub struct NewOrderRecord {
     /// Assigned by the store (`W` + digits) when absent.
     pub web_order_id: Option<WebOrderId>,
-    pub partner_id: CompanyId,
-    pub distributor_id: Option<CompanyId>,
+    /// The parties (partner, distributor, ordering contact) as authorized, and who placed it
+    /// (recorded as the event's actor; may differ from the ordering contact).
+    pub permit: OrderPermit,
     pub end_customer: PersonName,
     pub locale: Locale,
-    pub placed_by: UserId,
-    /// Who called (recorded as the event's actor); may differ from `placed_by`.
-    pub actor: UserId,
     pub placed_at: Timestamp,
     pub lines: Vec<NewLineRecord>,
     pub event: Event,
@@ -132,12 +132,6 @@ fn parties(partner: &Company, distributor: Option<&Company>, placed_by: &Person)
             email: placed_by.email.clone(),
         },
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Organization {
-    pub id: String,
-    pub name: String,
 }
 
 /// A provisioning email as its history shows it.
@@ -244,4 +238,14 @@ pub struct PolicyChange {
     pub window_days: u32,
     pub actor: UserId,
     pub now: Timestamp,
+}
+
+impl PolicyChange {
+    /// The audit event every backend writes for the change.
+    pub fn event(&self) -> Event {
+        Event::PolicyChanged {
+            offer: self.offer.clone(),
+            window_days: self.window_days,
+        }
+    }
 }

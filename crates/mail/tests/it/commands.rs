@@ -5,12 +5,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use provisio_domain::{EmailKind, Locale};
-use provisio_mail::{SmtpTransport, Transport, render};
+use provisio_mail::{SmtpTransport, Transport};
 use secrecy::SecretString;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
-use crate::email;
+use crate::{email, render};
 
 /// Accepts connections and records each command's verb (upper case), answering like a
 /// permissive server.

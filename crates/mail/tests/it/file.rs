@@ -1,7 +1,7 @@
 use provisio_domain::{EmailKind, Locale};
-use provisio_mail::{FileTransport, Transport, render};
+use provisio_mail::{FileTransport, Transport};
 
-use crate::{email, parse};
+use crate::{email, parse, render};
 
 #[tokio::test]
 async fn files_are_written_whole_under_sortable_names() {
@@ -36,8 +36,8 @@ async fn files_are_written_whole_under_sortable_names() {
 
     // A second email sorts after the first.
     let mut later = email(Locale::En, EmailKind::Resend);
-    later.date = "2025-03-15T10:00:00Z".parse().unwrap();
-    later.message_id = "0190f3a1-0000-7000-8000-000000000002@provisio".to_owned();
+    later.envelope.date = "2025-03-15T10:00:00Z".parse().unwrap();
+    later.envelope.message_id = "0190f3a1-0000-7000-8000-000000000002@provisio".to_owned();
     transport.send(&render(&later).unwrap()).await.unwrap();
     let mut names: Vec<_> = std::fs::read_dir(&mail_dir)
         .unwrap()

@@ -11,23 +11,25 @@ mod smtp;
 
 use jiff::{civil::date, tz::TimeZone};
 use provisio_domain::{EmailKind, Locale};
-use provisio_mail::{Mailbox, ProvisioningEmail};
+use provisio_mail::{Envelope, Mailbox, Outbound, ProvisioningEmail, RenderError};
 
 pub const SETUP_URL: &str = "https://provisio.example/setup/AbC123xyz_-";
 
 /// A typical email: order W123, Sub1000042 for Kund AB, ordered by Partner AB.
 pub fn email(locale: Locale, kind: EmailKind) -> ProvisioningEmail {
     ProvisioningEmail {
+        envelope: Envelope {
+            locale,
+            message_id: "0190f3a1-7c2e-7000-8000-000000000001@provisio".to_owned(),
+            date: "2025-03-14T08:00:05Z".parse().unwrap(),
+            from: Mailbox::new(Some("Provisio".to_owned()), "provisio@provisio.example"),
+            reply_to: Some(Mailbox::new(
+                Some("Olle Ordersson".to_owned()),
+                "olle@partner.example",
+            )),
+            to: Mailbox::new(Some("Kim Kundsson".to_owned()), "kim@kund.example"),
+        },
         kind,
-        locale,
-        message_id: "0190f3a1-7c2e-7000-8000-000000000001@provisio".to_owned(),
-        date: "2025-03-14T08:00:05Z".parse().unwrap(),
-        from: Mailbox::new(Some("Provisio".to_owned()), "provisio@provisio.example"),
-        reply_to: Some(Mailbox::new(
-            Some("Olle Ordersson".to_owned()),
-            "olle@partner.example",
-        )),
-        to: Mailbox::new(Some("Kim Kundsson".to_owned()), "kim@kund.example"),
         web_order_id: "W123".to_owned(),
         subscription_ref: "Sub1000042".to_owned(),
         end_customer: "Kund AB".to_owned(),
@@ -41,6 +43,11 @@ pub fn email(locale: Locale, kind: EmailKind) -> ProvisioningEmail {
         admin_portal_url: Some("https://admin.example.com".to_owned()),
         help_contact: Mailbox::new(Some("Olle Ordersson".to_owned()), "olle@partner.example"),
     }
+}
+
+/// Renders a provisioning email as delivery does: as one kind of [`Outbound`] mail.
+pub fn render(email: &ProvisioningEmail) -> Result<lettre::Message, RenderError> {
+    provisio_mail::render(&Outbound::from(email.clone()))
 }
 
 pub fn parse(bytes: &[u8]) -> mail_parser::Message<'static> {

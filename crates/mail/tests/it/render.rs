@@ -1,7 +1,7 @@
 use provisio_domain::{EmailKind, Locale};
-use provisio_mail::{Mailbox, RenderError, render};
+use provisio_mail::{Mailbox, RenderError};
 
-use crate::{SETUP_URL, email, parse};
+use crate::{SETUP_URL, email, parse, render};
 
 fn rendered(email: &provisio_mail::ProvisioningEmail) -> mail_parser::Message<'static> {
     parse(&render(email).unwrap().formatted())
@@ -128,7 +128,7 @@ fn the_html_part_has_the_button_and_escapes_every_value() {
     let mut hostile = email(Locale::En, EmailKind::Resend);
     hostile.end_customer = "Kund <AB> & Co".to_owned();
     hostile.partner = "Partner \"P\" AB".to_owned();
-    hostile.to.name = Some("<script>alert(1)</script>".to_owned());
+    hostile.envelope.to.name = Some("<script>alert(1)</script>".to_owned());
     let message = rendered(&hostile);
     let html = message.body_html(0).unwrap();
     assert!(
@@ -152,9 +152,9 @@ fn the_html_part_has_the_button_and_escapes_every_value() {
 #[test]
 fn optional_parts_may_be_missing() {
     let mut bare = email(Locale::En, EmailKind::ContactChanged);
-    bare.reply_to = None;
+    bare.envelope.reply_to = None;
     bare.admin_portal_url = None;
-    bare.to = Mailbox::new(None, "kim@kund.example");
+    bare.envelope.to = Mailbox::new(None, "kim@kund.example");
     let message = rendered(&bare);
     assert!(message.reply_to().is_none());
     let text = message.body_text(0).unwrap().replace("\r\n", "\n");
@@ -166,13 +166,13 @@ fn optional_parts_may_be_missing() {
 #[test]
 fn bad_addresses_and_message_ids_are_refused_without_showing_the_address() {
     let mut bad = email(Locale::En, EmailKind::Initial);
-    bad.to.address = "kim-at-kund.example".to_owned();
+    bad.envelope.to.address = "kim-at-kund.example".to_owned();
     let error = render(&bad).unwrap_err();
     assert!(matches!(error, RenderError::Address { header: "To" }));
     assert!(!error.to_string().contains("kim"));
 
     let mut bad = email(Locale::En, EmailKind::Initial);
-    bad.message_id = "<x@provisio>".to_owned();
+    bad.envelope.message_id = "<x@provisio>".to_owned();
     assert!(matches!(render(&bad), Err(RenderError::MessageId)));
 }
 
@@ -180,7 +180,7 @@ fn bad_addresses_and_message_ids_are_refused_without_showing_the_address() {
 fn after_the_deadline_the_email_says_the_line_closed_yet_setup_still_works() {
     for locale in Locale::ALL {
         let mut late = email(locale, EmailKind::Resend);
-        late.date = "2025-03-22T10:00:00Z".parse().unwrap();
+        late.envelope.date = "2025-03-22T10:00:00Z".parse().unwrap();
         let text = rendered(&late).body_text(0).unwrap().replace("\r\n", "\n");
         let (closed, ahead) = match locale {
             Locale::Sv => (

@@ -2,7 +2,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use provisio_domain::{EmailKind, Locale};
-use provisio_mail::{SmtpTransport, Transport, render};
+use provisio_mail::{SmtpTransport, Transport};
 use secrecy::SecretString;
 use tokio_rustls::rustls::{
     self,
@@ -10,7 +10,7 @@ use tokio_rustls::rustls::{
 };
 
 use crate::peer::{Peer, ca_pem};
-use crate::{email, parse};
+use crate::{email, parse, render};
 
 fn transport(url: &str) -> SmtpTransport {
     SmtpTransport::from_url(&SecretString::from(url.to_owned()), 2)
@@ -20,7 +20,7 @@ fn transport(url: &str) -> SmtpTransport {
 
 fn message_to(address: &str) -> lettre::Message {
     let mut email = email(Locale::En, EmailKind::Initial);
-    email.to.address = address.to_owned();
+    email.envelope.to.address = address.to_owned();
     render(&email).unwrap()
 }
 

@@ -144,7 +144,7 @@ async fn bulk_resend(
                 subscription_ref,
                 status: e.code().status().as_u16(),
                 email: None,
-                error: Some(e.problem()),
+                error: Some(super::problem::problem(&e)),
             },
         })
         .collect();

@@ -16,7 +16,8 @@ use sha2::{Digest, Sha256};
 
 use crate::app::orders::Idempotency;
 use crate::app::{App, secrets};
-use crate::error::{AppError, Code};
+use crate::error::{AppError, AuthFailure, Message, Thing};
+use provisio_domain::FieldPath;
 
 /// The caller, authenticated by `Authorization: Bearer <api key>`.
 pub struct Auth(pub Actor);
@@ -28,7 +29,7 @@ impl FromRequestParts<App> for Auth {
         let header = parts
             .headers
             .get(header::AUTHORIZATION)
-            .ok_or_else(|| AppError::unauthenticated("send Authorization: Bearer <api key>"))?;
+            .ok_or(AppError::Unauthenticated(AuthFailure::Missing))?;
         let key = header
             .to_str()
             .ok()
@@ -38,14 +39,8 @@ impl FromRequestParts<App> for Auth {
             })
             .map(str::trim)
             .filter(|k| !k.is_empty())
-            .ok_or_else(|| {
-                AppError::unauthenticated("the Authorization header must be Bearer <api key>")
-            })?;
-        let actor = app
-            .store
-            .actor_by_api_key(&secrets::hash_api_key(key))
-            .await?
-            .ok_or_else(|| AppError::unauthenticated("the API key is not valid"))?;
+            .ok_or(AppError::Unauthenticated(AuthFailure::Malformed))?;
+        let actor = app.authenticate(key).await?;
         tracing::Span::current().record("user", tracing::field::display(actor.user_id));
         Ok(Auth(actor))
     }
@@ -73,23 +68,20 @@ fn is_json(content_type: Option<&str>) -> bool {
 async fn body_bytes(req: Request, app: &App) -> Result<Bytes, AppError> {
     Bytes::from_request(req, app).await.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            AppError::new(
-                Code::PayloadTooLarge,
-                format!(
-                    "the request body is larger than {} bytes",
-                    app.config.body_limit_bytes
-                ),
-            )
+            AppError::PayloadTooLarge {
+                limit: app.config.body_limit_bytes,
+            }
         } else {
-            AppError::bad_request(format!("the request body could not be read: {rejection}"))
+            AppError::unreadable(
+                Message::new("request-body-unreadable").with("reason", rejection.to_string()),
+            )
         }
     })
 }
 
 /// Parses JSON text into `T`, naming the path of a wrong type or unknown field.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<(T, String), AppError> {
-    let value: Value = serde_json::from_slice(bytes)
-        .map_err(|e| AppError::bad_request(format!("the body is not valid JSON: {e}")))?;
+    let value: Value = serde_json::from_slice(bytes).map_err(not_json)?;
     let canonical = value.to_string();
     let parsed = serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
@@ -105,14 +97,21 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<(T, String), AppE
             } else {
                 format!("{path}.{field}")
             };
-            return AppError::invalid(&full, format!("{full} is required"));
+            return AppError::invalid(
+                FieldPath::edge(full.clone()),
+                provisio_domain::ValueError::invalid("value-required", vec![("field", full)]),
+            );
         }
         if path == "." {
-            AppError::bad_request(format!(
-                "the body does not have the expected shape: {inner}"
-            ))
+            AppError::unreadable(
+                Message::new("request-json-shape").with("reason", inner.to_string()),
+            )
         } else {
-            AppError::bad_request(format!("{path}: {inner}"))
+            AppError::unreadable(
+                Message::new("request-json-field")
+                    .with("field", path)
+                    .with("reason", inner.to_string()),
+            )
         }
     })?;
     Ok((parsed, canonical))
@@ -127,13 +126,9 @@ impl<T: DeserializeOwned> FromRequest<App> for ApiJson<T> {
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok());
         if !is_json(content_type) {
-            return Err(AppError::new(
-                Code::UnsupportedMediaType,
-                format!(
-                    "send the body as Content-Type: application/json, not {}",
-                    content_type.unwrap_or("")
-                ),
-            ));
+            return Err(AppError::UnsupportedMediaType {
+                content_type: content_type.unwrap_or("").to_owned(),
+            });
         }
         let bytes = body_bytes(req, app).await?;
         let (value, canonical) = parse_json(&bytes)?;
@@ -154,12 +149,8 @@ impl FromRequest<App> for NoBody {
         }
         match serde_json::from_slice::<Value>(&bytes) {
             Ok(Value::Object(m)) if m.is_empty() => Ok(NoBody),
-            Ok(_) => Err(AppError::bad_request(
-                "this action takes no body (send nothing or {})",
-            )),
-            Err(e) => Err(AppError::bad_request(format!(
-                "the body is not valid JSON: {e}"
-            ))),
+            Ok(_) => Err(AppError::unreadable(Message::new("request-body-not-empty"))),
+            Err(e) => Err(not_json(e)),
         }
     }
 }
@@ -174,7 +165,7 @@ impl FromRequestParts<App> for PathId {
         axum::extract::Path::<String>::from_request_parts(parts, app)
             .await
             .map(|p| PathId(p.0))
-            .map_err(|_| AppError::not_found("the resource"))
+            .map_err(|_| AppError::not_found(Thing::Resource))
     }
 }
 
@@ -192,9 +183,7 @@ pub fn idempotency(
         .ok()
         .map(str::trim)
         .filter(|k| !k.is_empty() && k.len() <= 255 && k.bytes().all(|b| b.is_ascii_graphic()))
-        .ok_or_else(|| {
-            AppError::bad_request("Idempotency-Key must be 1–255 visible ASCII characters")
-        })?;
+        .ok_or_else(|| AppError::unreadable(Message::new("request-idempotency-key")))?;
     let request_hash = secrets::hex(&Sha256::digest(
         format!("{method_path}\n{canonical}").as_bytes(),
     ));
@@ -209,13 +198,18 @@ pub fn page_request(limit: Option<&str>, cursor: Option<&str>) -> Result<PageReq
     let limit = match limit {
         None | Some("") => 50,
         Some(raw) => {
-            let n: i64 = raw
-                .parse()
-                .map_err(|_| AppError::bad_request(format!("limit: '{raw}' is not a number")))?;
+            let n: i64 = raw.parse().map_err(|_| {
+                AppError::unreadable(
+                    Message::new("request-query-number")
+                        .with("field", "limit")
+                        .with("value", raw),
+                )
+            })?;
             if n < 1 {
-                return Err(AppError::invalid(
+                return Err(AppError::invalid_value(
                     "limit",
-                    format!("limit must be at least 1, not {n}"),
+                    "value-limit",
+                    vec![("value", n.to_string())],
                 ));
             }
             n.min(200) as u32
@@ -225,10 +219,14 @@ pub fn page_request(limit: Option<&str>, cursor: Option<&str>) -> Result<PageReq
         None | Some("") => None,
         Some(raw) => Some(
             decode_cursor(raw)
-                .ok_or_else(|| AppError::bad_request("cursor: not a cursor this service issued"))?,
+                .ok_or_else(|| AppError::unreadable(Message::new("request-cursor")))?,
         ),
     };
     Ok(PageRequest { after, limit })
+}
+
+fn not_json(e: serde_json::Error) -> AppError {
+    AppError::unreadable(Message::new("request-json-invalid").with("reason", e.to_string()))
 }
 
 pub fn encode_cursor(position: i64) -> String {
@@ -247,6 +245,7 @@ fn decode_cursor(raw: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Code;
 
     #[test]
     fn cursors_round_trip_and_junk_is_rejected() {

@@ -68,9 +68,14 @@ async fn subscriptions(
         None | Some("") | Some("all") => false,
         Some("incomplete") => true,
         Some(other) => {
-            return Err(AppError::invalid(
+            return Err(AppError::invalid_value(
                 "provisioning",
-                format!("'{other}' is not a filter (incomplete, all)"),
+                "value-unknown-variant",
+                vec![
+                    ("value", other.to_owned()),
+                    ("what", "filter".to_owned()),
+                    ("allowed", "incomplete, all".to_owned()),
+                ],
             ));
         }
     };

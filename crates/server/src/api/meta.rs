@@ -10,7 +10,7 @@ use utoipa_axum::routes;
 
 use super::dto::{Problem, Senders};
 use crate::app::App;
-use crate::error::{AppError, AppResult, Code};
+use crate::error::AppResult;
 use crate::telemetry;
 
 pub fn router() -> OpenApiRouter<App> {
@@ -31,12 +31,7 @@ async fn healthz() -> Json<Value> {
 #[utoipa::path(get, path = "/readyz", tag = "operations",
     responses((status = 200, description = "ready"), (status = 503, body = Problem, content_type = "application/problem+json")))]
 async fn readyz(State(app): State<App>) -> AppResult<Json<Value>> {
-    app.store.ping().await.map_err(|e| {
-        AppError::new(
-            Code::Unavailable,
-            format!("the database is not reachable: {e}"),
-        )
-    })?;
+    app.ready().await?;
     Ok(Json(json!({ "status": "ready" })))
 }
 

@@ -10,6 +10,7 @@ pub mod extract;
 mod lines;
 mod meta;
 mod orders;
+pub mod problem;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,8 +33,9 @@ use utoipa_axum::router::OpenApiRouter;
 use provisio_domain::values::mask_email;
 
 use crate::app::App;
-use crate::error::{AppError, Code, PROBLEM_JSON};
+use crate::error::{AppError, Thing};
 use crate::telemetry;
+use problem::PROBLEM_JSON;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -89,8 +91,8 @@ pub fn router(app: App) -> Router {
         }),
     )
     .merge(crate::web::router())
-    .fallback(|| async { AppError::new(Code::NotFound, "no such route") })
-    .method_not_allowed_fallback(|| async { AppError::new(Code::MethodNotAllowed, "this route does not take that method") })
+    .fallback(|| async { AppError::not_found(Thing::Route) })
+    .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
     .layer(middleware::from_fn(problem_for_bare_errors))
     .layer(DefaultBodyLimit::max(body_limit))
     .layer(middleware::from_fn(telemetry::track_http))
@@ -154,10 +156,7 @@ async fn problem_for_bare_errors(req: Request, next: Next) -> Response {
         return response;
     }
     let (mut parts, _) = response.into_parts();
-    let code = Code::for_status(status);
-    let detail = status.canonical_reason().unwrap_or("error").to_owned();
-    let mut body = AppError::new(code, detail).problem();
-    body["status"] = status.as_u16().into();
+    let body = problem::for_status(status);
     parts
         .headers
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));

@@ -46,7 +46,7 @@ async fn create_order(
 }
 
 fn parse_enum<T>(
-    key: &str,
+    key: &'static str,
     raw: Option<&String>,
     parse: impl Fn(&str) -> Result<T, provisio_domain::state::UnknownVariant>,
 ) -> AppResult<Option<T>> {
@@ -54,7 +54,7 @@ fn parse_enum<T>(
         None | Some("") => Ok(None),
         Some(s) => parse(s)
             .map(Some)
-            .map_err(|e| AppError::invalid(key, e.to_string())),
+            .map_err(|e| AppError::invalid(provisio_domain::FieldPath::name(key), e.into())),
     }
 }
 

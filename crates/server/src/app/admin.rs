@@ -1,11 +1,14 @@
 //! Companies, users, API keys and offer policies: the admin's (and operator CLI's) work.
 
 use provisio_domain::policy::{DEFAULT_WINDOW_DAYS, parse_window_days};
-use provisio_domain::{CompanyId, CompanyKind, ContactEmail, OfferSku, PersonName, Role};
+use provisio_domain::refusal::{Denial, Refusal};
+use provisio_domain::{
+    CompanyId, CompanyKind, ContactEmail, FieldPath, OfferSku, PersonName, Role, ValueError,
+};
 use provisio_store::{Company, NewCompany, NewUser, PolicyChange, User};
 
 use super::{App, Caller, secrets};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Thing};
 
 /// A user to create, fields still raw.
 #[derive(Debug, Clone, Default)]
@@ -34,9 +37,10 @@ impl App {
         kind: &str,
     ) -> AppResult<Company> {
         caller.ensure_admin()?;
-        let name = PersonName::parse(name).map_err(|e| AppError::invalid_field("name", e))?;
-        let kind =
-            CompanyKind::parse(kind).map_err(|e| AppError::invalid("kind", e.to_string()))?;
+        let name =
+            PersonName::parse(name).map_err(|e| AppError::invalid(FieldPath::name("name"), e))?;
+        let kind = CompanyKind::parse(kind)
+            .map_err(|e| AppError::invalid(FieldPath::name("kind"), e.into()))?;
         let company = self
             .store
             .create_company(NewCompany {
@@ -62,40 +66,38 @@ impl App {
 
     pub async fn create_user(&self, caller: &Caller, input: UserInput) -> AppResult<User> {
         caller.ensure_admin()?;
+        // The operator at the command line names companies; API clients give their id.
         let allow_name = matches!(caller, Caller::Operator);
-        let (company_path, what) = if allow_name {
-            ("company", "company")
-        } else {
-            ("company_id", "company id")
-        };
-        let email =
-            ContactEmail::parse(&input.email).map_err(|e| AppError::invalid_field("email", e))?;
-        let name =
-            PersonName::parse(&input.name).map_err(|e| AppError::invalid_field("name", e))?;
-        let role =
-            Role::parse(&input.role).map_err(|e| AppError::invalid("role", e.to_string()))?;
+        let email = ContactEmail::parse(&input.email)
+            .map_err(|e| AppError::invalid(FieldPath::name("email"), e))?;
+        let name = PersonName::parse(&input.name)
+            .map_err(|e| AppError::invalid(FieldPath::name("name"), e))?;
+        let role = Role::parse(&input.role)
+            .map_err(|e| AppError::invalid(FieldPath::name("role"), e.into()))?;
         let company = self
             .find_company(&input.company, allow_name)
             .await?
             .ok_or_else(|| {
-                AppError::invalid(
-                    company_path,
-                    format!("no {what} '{}' exists", input.company),
-                )
+                let key = if allow_name {
+                    "value-no-company"
+                } else {
+                    "value-no-company-id"
+                };
+                AppError::invalid_value("company_id", key, vec![("value", input.company.clone())])
             })?;
         if !role.allowed_in(company.kind) {
-            return Err(AppError::invalid(
+            return Err(AppError::invalid_value(
                 "role",
-                format!(
-                    "the {role} role exists only in operator companies; {} is a {}",
-                    company.name, company.kind
-                ),
+                "value-role-in-company",
+                vec![
+                    ("role", role.to_string()),
+                    ("company", company.name.clone()),
+                    ("kind", company.kind.to_string()),
+                ],
             ));
         }
         let password_hash = match input.password.as_deref() {
-            Some(p) => {
-                Some(secrets::hash_password(p).map_err(|m| AppError::invalid("password", m))?)
-            }
+            Some(p) => Some(password_hash(p)?),
             None => None,
         };
         let user = self
@@ -120,7 +122,7 @@ impl App {
             Ok(email) => self.store.user_by_email(&email).await?,
             Err(_) => None,
         }
-        .ok_or_else(|| AppError::not_found("user"))?;
+        .ok_or(AppError::not_found(Thing::User))?;
         let key = secrets::new_api_key();
         let id = self
             .store
@@ -143,9 +145,8 @@ impl App {
             Ok(email) => self.store.user_by_email(&email).await?,
             Err(_) => None,
         }
-        .ok_or_else(|| AppError::not_found("user"))?;
-        let hash =
-            secrets::hash_password(password).map_err(|m| AppError::invalid("password", m))?;
+        .ok_or(AppError::not_found(Thing::User))?;
+        let hash = password_hash(password)?;
         self.store.set_password_hash(user.id, Some(&hash)).await?;
         tracing::info!(user = %user.id, email = %user.email.masked(), "password set");
         Ok(User {
@@ -166,15 +167,18 @@ impl App {
         window_days: i64,
     ) -> AppResult<(OfferSku, u32)> {
         caller.ensure_admin()?;
-        let offer = OfferSku::parse(offer).map_err(|e| AppError::invalid_field("offer", e))?;
-        let days =
-            parse_window_days(window_days).map_err(|m| AppError::invalid("window_days", m))?;
+        let offer =
+            OfferSku::parse(offer).map_err(|e| AppError::invalid(FieldPath::name("offer"), e))?;
+        let days = parse_window_days(window_days)
+            .map_err(|e| AppError::invalid(FieldPath::name("window_days"), e))?;
         let actor = match caller {
             Caller::User(a) => a.user_id,
             Caller::Operator => {
-                return Err(AppError::permission_denied(
-                    "policies are changed through the API by an admin",
-                ));
+                return Err(Refusal::PermissionDenied {
+                    reason: Denial::PolicyByApi,
+                    ordering_contact: None,
+                }
+                .into());
             }
         };
         self.store
@@ -188,4 +192,17 @@ impl App {
         tracing::info!(offer = %offer, window_days = days, "offer policy set");
         Ok((offer, days))
     }
+}
+
+/// A password checked and hashed for the web sign-in, or the field error saying why not.
+fn password_hash(password: &str) -> AppResult<String> {
+    secrets::hash_password(password).map_err(|e| {
+        let key = match e {
+            secrets::PasswordError::TooShort => "value-password-too-short",
+            secrets::PasswordError::TooLong => "value-password-too-long",
+            secrets::PasswordError::Unhashable => "value-password-unhashable",
+        };
+        let args = vec![("min", secrets::MIN_PASSWORD_CHARS.to_string())];
+        AppError::invalid(FieldPath::name("password"), ValueError::invalid(key, args))
+    })
 }

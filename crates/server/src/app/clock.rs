@@ -3,6 +3,8 @@
 
 use jiff::{SignedDuration, Timestamp};
 
+use provisio_store::Wake;
+
 use super::{App, Caller};
 use crate::error::{AppError, AppResult};
 
@@ -20,9 +22,13 @@ impl App {
     pub async fn advance_clock(&self, caller: &Caller, seconds: f64) -> AppResult<Timestamp> {
         caller.ensure_admin()?;
         if !(seconds.is_finite() && (0.0..=MAX_ADVANCE_SECS as f64).contains(&seconds)) {
-            return Err(AppError::invalid(
+            return Err(AppError::invalid_value(
                 "seconds",
-                format!("must be between 0 and {MAX_ADVANCE_SECS} (ten years), not {seconds}"),
+                "value-clock-seconds",
+                vec![
+                    ("max", MAX_ADVANCE_SECS.to_string()),
+                    ("value", seconds.to_string()),
+                ],
             ));
         }
         // One atomic addition in the store: concurrent advances (other instances) all count.
@@ -32,8 +38,27 @@ impl App {
             .advance_clock_offset((seconds * 1e6).round() as i64)
             .await?;
         self.clock.set_offset(SignedDuration::from_micros(micros));
-        self.wake.notify_one();
+        self.wake(Wake::Planner);
         tracing::info!(seconds, "test clock advanced");
         Ok(self.clock.now())
+    }
+}
+
+impl App {
+    /// Business time continues where the test clock was left (SPEC §9): loads the stored
+    /// offset into a test clock (a system clock ignores it).
+    pub async fn sync_test_clock(&self) -> AppResult<()> {
+        if self.clock.is_test_clock() {
+            let micros = self.store.clock_offset().await?;
+            self.clock.set_offset(SignedDuration::from_micros(micros));
+        }
+        Ok(())
+    }
+
+    /// The stored test-clock offset (0 when no test clock ever moved).
+    pub async fn stored_clock_offset(&self) -> AppResult<SignedDuration> {
+        Ok(SignedDuration::from_micros(
+            self.store.clock_offset().await?,
+        ))
     }
 }

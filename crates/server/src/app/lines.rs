@@ -2,22 +2,24 @@
 //! inside the store's writing transaction, lets the domain decide, and commits state, events
 //! and outbox row together.
 
-use provisio_domain::event::{Event, EventType};
+use std::sync::Arc;
+
+use provisio_domain::event::{Event, RefusedAction};
 use provisio_domain::lifecycle::Transition;
 use provisio_domain::permission::{authorize_cancel, authorize_line_action, authorize_report};
 use provisio_domain::rate_limit::WINDOW;
 use provisio_domain::{
-    Actor, ContactEmail, EmailKind, LinkState, Locale, PersonName, Refusal, SubRef,
+    Actor, ContactEmail, EmailKind, FieldPath, LinkState, Locale, Organization, PersonName,
+    Refusal, SubRef,
 };
 use provisio_store::{
     ContactUpdate, Decide, Decided, Decision, EmailRecord, IdempotencyKey, LineChange, LineContext,
-    LineSnapshot, NewEmail, Organization, UpdateRequest,
+    LineSnapshot, NewEmail, UpdateRequest, Wake, retrying,
 };
-use serde_json::json;
 
 use super::App;
 use super::orders::{IDEMPOTENCY_TTL, Idempotency};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Thing};
 
 /// R4's input, fields still raw.
 #[derive(Debug, Clone, Default)]
@@ -36,16 +38,16 @@ pub struct OnboardingInput {
 
 impl App {
     pub(super) fn sub_ref(raw: &str) -> AppResult<SubRef> {
-        SubRef::parse(raw).map_err(|_| AppError::not_found("subscription line"))
+        SubRef::parse(raw).map_err(|_| AppError::not_found(Thing::Line))
     }
 
-    /// A refusal as the client sees it; PONR names the configured admin portal.
+    /// A refusal as the edges see it; PONR names the configured admin portal.
     pub fn refused(&self, refusal: Refusal) -> AppError {
         match refusal {
             Refusal::PastPointOfNoReturn => AppError::PastPointOfNoReturn {
                 admin_portal_url: self.admin_portal(),
             },
-            Refusal::NotFound => AppError::not_found("subscription line"),
+            Refusal::NotFound => AppError::not_found(Thing::Line),
             other => other.into(),
         }
     }
@@ -76,6 +78,7 @@ impl App {
     }
 
     /// Runs one decision on a line and maps the result; wakes delivery when mail was queued.
+    /// A transaction the store could not complete now is run again (the decision with it).
     pub(super) async fn decide(
         &self,
         sub_ref: &SubRef,
@@ -98,15 +101,16 @@ impl App {
                 _ => None,
             },
         };
-        let decided = self
-            .store
-            .update_line(sub_ref, request, decide)
-            .await?
-            .ok_or_else(|| AppError::not_found("subscription line"))?;
+        let decided = retrying(|| {
+            self.store
+                .update_line(sub_ref, request.clone(), Arc::clone(&decide))
+        })
+        .await?
+        .ok_or(AppError::not_found(Thing::Line))?;
         match decided {
             Decided::Applied { line, email } => {
                 if email.is_some() {
-                    self.deliver.notify_one();
+                    self.wake(Wake::Delivery);
                 }
                 Ok((line, email))
             }
@@ -126,8 +130,8 @@ impl App {
         let sub_ref = Self::sub_ref(raw_ref)?;
         // Visibility first: a stranger learns nothing, not even that the address was bad.
         self.line(actor, raw_ref).await?;
-        let email =
-            ContactEmail::parse(&input.email).map_err(|e| AppError::invalid_field("email", e))?;
+        let email = ContactEmail::parse(&input.email)
+            .map_err(|e| AppError::invalid(FieldPath::name("email"), e))?;
         let name = input
             .name
             .as_deref()
@@ -135,21 +139,21 @@ impl App {
             .filter(|n| !n.is_empty())
             .map(PersonName::parse)
             .transpose()
-            .map_err(|e| AppError::invalid_field("name", e))?;
+            .map_err(|e| AppError::invalid(FieldPath::name("name"), e))?;
         let locale = input
             .locale
             .as_deref()
             .map(Locale::parse)
             .transpose()
-            .map_err(|e| AppError::invalid_field("locale", e))?;
+            .map_err(|e| AppError::invalid(FieldPath::name("locale"), e))?;
         let now = self.clock.now();
         let this = self.clone();
         let who = actor.clone();
-        let decide: Decide = Box::new(move |snap: &LineSnapshot| {
+        let decide: Decide = Arc::new(move |snap: &LineSnapshot| {
             let line = &snap.line;
             let permit = match authorize_line_action(&who, &line.parties()) {
                 Ok(p) => p,
-                Err(r) => return refuse("change_contact", r),
+                Err(r) => return refuse(RefusedAction::ChangeContact, r),
             };
             let old = &line.line.contact_email;
             match line
@@ -157,11 +161,11 @@ impl App {
                 .state
                 .decide_contact_change(&permit, old, &email, now)
             {
-                Err(r) => refuse("change_contact", r),
+                Err(r) => refuse(RefusedAction::ChangeContact, r),
                 Ok(plan) => {
                     let contact = ContactUpdate {
-                        email,
-                        name: name.map(|n| n.as_str().to_owned()),
+                        email: email.clone(),
+                        name: name.as_ref().map(|n| n.as_str().to_owned()),
                         locale: locale.unwrap_or(line.line.locale),
                     };
                     let mut change = LineChange::new(line.line.state.clone());
@@ -190,13 +194,14 @@ impl App {
     ) -> AppResult<LineContext> {
         let sub_ref = Self::sub_ref(raw_ref)?;
         self.line(actor, raw_ref).await?;
-        let organization = organization(input.organization_id, &input.organization_name)?;
+        let organization =
+            reported_organization(input.organization_id.as_deref(), &input.organization_name)?;
         let who = actor.clone();
-        let decide: Decide = Box::new(move |snap: &LineSnapshot| {
+        let decide: Decide = Arc::new(move |snap: &LineSnapshot| {
             let line = &snap.line;
             let result = authorize_report(&who, &line.parties())
-                .and_then(|permit| line.line.state.onboard(&permit, &organization.name));
-            onboarded(result, organization, "api")
+                .and_then(|permit| line.line.state.onboard(&permit, &organization));
+            onboarded(result, &organization)
         });
         Ok(self.decide(&sub_ref, Some(actor), None, decide).await?.0)
     }
@@ -207,7 +212,7 @@ impl App {
         let sub_ref = Self::sub_ref(raw_ref)?;
         let now = self.clock.now();
         let who = actor.clone();
-        let decide: Decide = Box::new(move |snap: &LineSnapshot| {
+        let decide: Decide = Arc::new(move |snap: &LineSnapshot| {
             let state = &snap.line.line.state;
             let result = authorize_report(&who, &snap.line.parties())
                 .and_then(|permit| state.mark_provisioned(&permit, now));
@@ -221,7 +226,7 @@ impl App {
         let sub_ref = Self::sub_ref(raw_ref)?;
         let now = self.clock.now();
         let who = actor.clone();
-        let decide: Decide = Box::new(move |snap: &LineSnapshot| {
+        let decide: Decide = Arc::new(move |snap: &LineSnapshot| {
             let state = &snap.line.line.state;
             let result = authorize_cancel(&who, &snap.line.parties())
                 .and_then(|permit| state.cancel(&permit, now));
@@ -240,61 +245,26 @@ impl App {
         let line = self.line(actor, raw_ref).await?;
         Ok(self.store.line_emails(&line.line.sub_ref).await?)
     }
-
-    /// R7 from the setup link: the provisioning contact onboards (no user account).
-    /// `contact` is the line's contact when the link was checked: a contact change committed
-    /// since then has revoked the link, and the decision (inside the writing transaction)
-    /// refuses.
-    pub(crate) async fn onboard_by_link(
-        &self,
-        sub_ref: &SubRef,
-        contact: ContactEmail,
-        organization: Organization,
-    ) -> AppResult<LineContext> {
-        let decide: Decide = Box::new(move |snap: &LineSnapshot| {
-            if snap.line.line.contact_email != contact {
-                return apply_or_refuse(Err(Refusal::NotFound));
-            }
-            let permit = provisio_domain::ReportPermit::by_setup_link();
-            let result = snap.line.line.state.onboard(&permit, &organization.name);
-            onboarded(result, organization, "setup_link")
-        });
-        Ok(self.decide(sub_ref, None, None, decide).await?.0)
-    }
 }
 
 /// The `email.queued` event of a new outbox row.
 pub fn queued_event(email: &NewEmail) -> Event {
-    Event::new(
-        EventType::EmailQueued,
-        json!({ "email_id": email.id, "kind": email.kind.as_str(), "to": email.to.as_str() }),
-    )
+    Event::EmailQueued {
+        email_id: email.id,
+        kind: email.kind,
+        to: email.to.clone(),
+    }
 }
 
-/// A refusal; those the actor may learn about are audited as `resend.refused` (SPEC §9).
-pub(super) fn refuse(action: &str, refusal: Refusal) -> Decision {
-    let code = match &refusal {
-        Refusal::PermissionDenied { .. } => Some("permission_denied"),
-        Refusal::PastPointOfNoReturn => Some("past_point_of_no_return"),
-        Refusal::LineCancelled => Some("line_cancelled"),
-        Refusal::RateLimited { .. } => Some("resend_rate_limited"),
-        Refusal::NotFound | Refusal::InvalidTransition { .. } => None,
-    };
-    let events = code
-        .map(|code| {
-            Event::new(
-                EventType::ResendRefused,
-                json!({ "action": action, "code": code }),
-            )
-        })
-        .into_iter()
-        .collect();
+/// A refusal, audited as the domain says (SPEC §9: those the actor may learn about).
+pub(super) fn refuse(action: RefusedAction, refusal: Refusal) -> Decision {
+    let events = refusal.audit(action).into_iter().collect();
     Decision::Refuse { refusal, events }
 }
 
 /// A domain result as a decision; these refusals are not audited (only resend and contact
 /// change refusals are, see [`refuse`]).
-fn apply_or_refuse(result: Result<LineChange, Refusal>) -> Decision {
+pub(super) fn apply_or_refuse(result: Result<LineChange, Refusal>) -> Decision {
     match result {
         Ok(change) => Decision::Apply(Box::new(change)),
         Err(refusal) => Decision::Refuse {
@@ -311,40 +281,31 @@ fn transition(t: Transition) -> LineChange {
 }
 
 /// R7: the organization is recorded, every link of the line is spent, waiting mail cancelled.
-fn onboarded(
+pub(super) fn onboarded(
     result: Result<Transition, Refusal>,
-    organization: Organization,
-    via: &str,
+    organization: &Organization,
 ) -> Decision {
     apply_or_refuse(result.map(|t| {
         let mut change = transition(t);
-        for e in &mut change.events {
-            e.data["organization_id"] = json!(organization.id);
-            e.data["via"] = json!(via);
-        }
-        change.organization = Some(organization);
+        change.organization = Some(organization.clone());
         change.links = Some(LinkState::Spent);
         change.cancel_pending = true;
         change
     }))
 }
 
-/// The organization to record: the given id, or a new one.
-pub fn organization(id: Option<String>, name: &str) -> AppResult<Organization> {
-    let name =
-        PersonName::parse(name).map_err(|e| AppError::invalid_field("organization_name", e))?;
-    let id = match id.map(|i| i.trim().to_owned()).filter(|i| !i.is_empty()) {
-        Some(id) if id.len() <= 200 && !id.chars().any(char::is_control) => id,
-        Some(_) => {
-            return Err(AppError::invalid(
-                "organization_id",
-                "must be at most 200 characters without control characters",
-            ));
+/// A new organization id (none was reported).
+pub(super) fn new_organization_id() -> String {
+    format!("org_{}", uuid::Uuid::now_v7().simple())
+}
+
+/// The organization an onboarding report names, as the domain accepts it.
+fn reported_organization(id: Option<&str>, name: &str) -> AppResult<Organization> {
+    use provisio_domain::organization::OrganizationError;
+    Organization::reported(id, name, new_organization_id).map_err(|e| match e {
+        OrganizationError::Name(e) => AppError::invalid(FieldPath::name("organization_name"), e),
+        OrganizationError::Id | OrganizationError::NotYours => {
+            AppError::invalid_value("organization_id", "value-organization-id", vec![])
         }
-        None => format!("org_{}", uuid::Uuid::now_v7().simple()),
-    };
-    Ok(Organization {
-        id,
-        name: name.as_str().to_owned(),
     })
 }

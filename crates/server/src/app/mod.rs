@@ -1,10 +1,18 @@
-//! The application core: each use case parses its input into domain values, asks the domain
-//! for a decision, and has the store commit it. Used by the HTTP API and the CLI alike.
+//! The application core and the only way in: every edge (HTTP API, pages, CLI, scheduler,
+//! demo) calls a use case here. Each parses its input into domain values, asks the domain for
+//! a decision (permissions are permits only `provisio_domain::permission` mints), and has the
+//! store commit it. The store is private to this module: no edge reads or writes it directly.
+//!
+//! Use cases by responsibility: `orders` (placing, finding, listing), `lines` (contact change,
+//! onboarding, provisioned, cancel), `resend`, `setup` (the setup link and its page),
+//! `admin` (companies, users, keys, policies), `clock` (the test clock), `outbox` (what the
+//! scheduler asks: first sends, closure, claims, results, leases, the message of an attempt).
 
 pub mod admin;
 pub mod clock;
 pub mod lines;
 pub mod orders;
+pub mod outbox;
 pub mod resend;
 pub mod secrets;
 pub mod setup;
@@ -12,25 +20,19 @@ pub mod setup;
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 
-use tokio::sync::Notify;
-
 use provisio_domain::Actor;
 use provisio_domain::permission::ensure_admin;
-use provisio_store::{Scope, Store};
+use provisio_store::{Scope, Store, Wake};
 
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult, AuthFailure};
 
 #[derive(Clone)]
 pub struct App {
-    pub store: Arc<dyn Store>,
+    store: Arc<dyn Store>,
     pub clock: Clock,
     pub config: Arc<Config>,
-    /// Wakes the scheduler's planner: an order arrived or the test clock moved.
-    pub wake: Arc<Notify>,
-    /// Wakes delivery: an action queued mail.
-    pub deliver: Arc<Notify>,
     /// HTTP requests being served now; background delivery gives way while there are any.
     pub requests_in_flight: Arc<AtomicUsize>,
 }
@@ -41,10 +43,47 @@ impl App {
             store,
             clock,
             config: Arc::new(config),
-            wake: Arc::new(Notify::new()),
-            deliver: Arc::new(Notify::new()),
             requests_in_flight: Arc::new(AtomicUsize::new(0)),
         }
+    }
+
+    /// The same service on another clock (the demo replays its history on one in the past).
+    pub fn with_clock(&self, clock: Clock) -> Self {
+        Self {
+            clock,
+            ..self.clone()
+        }
+    }
+
+    /// Tells the scheduler (of every instance sharing the store) to look now.
+    pub fn wake(&self, what: Wake) {
+        self.store.wake(what);
+    }
+
+    /// Resolves at the next wake-up of `what`.
+    pub async fn woken(&self, what: Wake) {
+        self.store.woken(what).await;
+    }
+
+    /// Readiness: the database answers.
+    pub async fn ready(&self) -> AppResult<()> {
+        self.store.ping().await.map_err(|e| {
+            tracing::warn!("the database is not reachable: {e}");
+            AppError::Unavailable
+        })
+    }
+
+    /// The user behind an API key, loaded afresh (a CLI change takes effect at once).
+    pub async fn authenticate(&self, api_key: &str) -> AppResult<Actor> {
+        self.store
+            .actor_by_api_key(&secrets::hash_api_key(api_key))
+            .await?
+            .ok_or(AppError::Unauthenticated(AuthFailure::UnknownKey))
+    }
+
+    /// Closes the store (checkpointing where the backend does); the app is unusable after.
+    pub async fn close(&self) {
+        self.store.close().await;
     }
 }
 

@@ -1,21 +1,24 @@
 //! Placing, finding and listing orders and their lines.
 
 use jiff::SignedDuration;
-use provisio_domain::event::{Event, EventType};
+use provisio_domain::event::Event;
 use provisio_domain::order::{NewOrder, RawOrder};
-use provisio_domain::permission::{can_see, ensure_visible};
+use provisio_domain::permission::{
+    OrderRefusal, PlacedBy, authorize_order, can_see, ensure_may_order, ensure_may_order_on_behalf,
+    ensure_visible,
+};
 use provisio_domain::policy::rsd_start;
 use provisio_domain::{
-    Actor, CompanyId, CompanyKind, ContactEmail, LineStatus, Role, Stage, SubRef, WebOrderId,
+    Actor, CompanyId, CompanyKind, ContactEmail, FieldPath, LineStatus, OrderPermit, Stage, SubRef,
+    WebOrderId,
 };
 use provisio_store::{
     Company, Created, EventRecord, IdempotencyKey, LineContext, LineQuery, NewLineRecord,
-    NewOrderRecord, Order, OrderQuery, Page, PageRequest,
+    NewOrderRecord, Order, OrderQuery, Page, PageRequest, Wake,
 };
-use serde_json::json;
 
 use super::{App, scope_of};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Thing};
 
 /// How long an `Idempotency-Key` is remembered.
 pub const IDEMPOTENCY_TTL: SignedDuration = SignedDuration::from_hours(24);
@@ -47,36 +50,36 @@ pub struct OrderFilter {
 impl App {
     async fn company_of_kind(
         &self,
-        path: &str,
+        field: &'static str,
         raw: &str,
         kind: CompanyKind,
     ) -> AppResult<Company> {
+        let value = || vec![("value", raw.to_owned())];
         let id: CompanyId = raw
             .parse()
-            .map_err(|_| AppError::invalid(path, format!("'{raw}' is not a company id")))?;
+            .map_err(|_| AppError::invalid_value(field, "value-company-id", value()))?;
         match self.store.company(id).await? {
             Some(c) if c.kind == kind => Ok(c),
-            Some(c) => Err(AppError::invalid(
-                path,
-                format!("{} is a {}, not a {kind}", c.name, c.kind),
+            Some(c) => Err(AppError::invalid_value(
+                field,
+                "value-company-kind",
+                vec![
+                    ("name", c.name),
+                    ("kind", c.kind.to_string()),
+                    ("expected", kind.to_string()),
+                ],
             )),
-            None => Err(AppError::invalid(path, format!("no company with id {raw}"))),
+            None => Err(AppError::invalid_value(
+                field,
+                "value-no-company-id",
+                value(),
+            )),
         }
     }
 
-    /// Decides partner, distributor and ordering contact for an order placed by `actor`.
-    async fn parties(
-        &self,
-        actor: &Actor,
-        input: &OrderInput,
-    ) -> AppResult<(CompanyId, Option<CompanyId>, provisio_domain::UserId)> {
-        if actor.role == Role::SupportAgent {
-            return Err(AppError::permission_denied(
-                "support agents do not place orders",
-            ));
-        }
-        // Admins and operator integrations place orders for any partner.
-        let for_anyone = actor.is_admin() || actor.company_kind == CompanyKind::Operator;
+    /// Looks up the parties an order names and has the domain authorize them.
+    async fn order_permit(&self, actor: &Actor, input: &OrderInput) -> AppResult<OrderPermit> {
+        ensure_may_order(actor)?;
         let partner = match &input.partner_id {
             Some(raw) => {
                 self.company_of_kind("partner_id", raw, CompanyKind::Partner)
@@ -85,9 +88,10 @@ impl App {
             }
             None if actor.company_kind == CompanyKind::Partner => actor.company_id,
             None => {
-                return Err(AppError::invalid(
+                return Err(AppError::invalid_value(
                     "partner_id",
-                    "partner_id is required when your company is not a partner",
+                    "value-partner-required",
+                    vec![],
                 ));
             }
         };
@@ -100,44 +104,40 @@ impl App {
             None if actor.company_kind == CompanyKind::Distributor => Some(actor.company_id),
             None => None,
         };
-        if !for_anyone {
-            let own = match actor.company_kind {
-                CompanyKind::Partner => partner == actor.company_id,
-                CompanyKind::Distributor => distributor == Some(actor.company_id),
-                CompanyKind::Operator => true,
-            };
-            if !own {
-                return Err(AppError::permission_denied(
-                    "you may only place orders in which your company is the partner or distributor",
-                ));
-            }
-        }
         let placed_by = match &input.placed_by {
-            None => actor.user_id,
+            None => PlacedBy::Caller,
             Some(raw) => {
                 let email = ContactEmail::parse(raw)
-                    .map_err(|e| AppError::invalid_field("placed_by", e))?;
+                    .map_err(|e| AppError::invalid(FieldPath::name("placed_by"), e))?;
                 if email.as_str() == actor.email {
-                    actor.user_id
-                } else if !(actor.is_admin() || actor.role == Role::Integration) {
-                    return Err(AppError::permission_denied(
-                        "only an admin or an integration may place an order on someone's behalf",
-                    ));
+                    PlacedBy::Caller
                 } else {
-                    let user = self.store.user_by_email(&email).await?.ok_or_else(|| {
-                        AppError::invalid("placed_by", format!("no user {email}"))
-                    })?;
-                    if user.company.id != partner {
-                        return Err(AppError::invalid(
+                    // Whether the caller may name someone else at all is asked before
+                    // looking them up: the answer must not depend on who exists.
+                    ensure_may_order_on_behalf(actor)?;
+                    let user = self.store.user_by_email(&email).await?;
+                    let user = user.ok_or_else(|| {
+                        AppError::invalid_value(
                             "placed_by",
-                            format!("{email} is not a user of the order's partner company"),
-                        ));
+                            "value-no-user",
+                            vec![("value", email.to_string())],
+                        )
+                    })?;
+                    PlacedBy::User {
+                        id: user.id,
+                        company: user.company.id,
                     }
-                    user.id
                 }
             }
         };
-        Ok((partner, distributor, placed_by))
+        authorize_order(actor, partner, distributor, placed_by).map_err(|r| match r {
+            OrderRefusal::Denied(r) => r.into(),
+            OrderRefusal::PlacedByOutsidePartner => AppError::invalid_value(
+                "placed_by",
+                "value-placed-by-outside-partner",
+                vec![("value", input.placed_by.clone().unwrap_or_default())],
+            ),
+        })
     }
 
     /// Places an order: all of it, or nothing (R1 sends come from the scheduler).
@@ -148,7 +148,7 @@ impl App {
         idempotency: Option<Idempotency>,
     ) -> AppResult<Created<Order>> {
         let order = NewOrder::parse(&input.order)?;
-        let (partner_id, distributor_id, placed_by) = self.parties(actor, &input).await?;
+        let permit = self.order_permit(actor, &input).await?;
         let now = self.clock.now();
         let zone = &self.config.time_zone;
         let lines: Vec<NewLineRecord> = order
@@ -159,17 +159,14 @@ impl App {
                 line,
             })
             .collect();
-        let event = Event::new(EventType::OrderCreated, json!({ "lines": lines.len() }));
+        let event = Event::OrderCreated { lines: lines.len() };
         let created = self
             .store
             .create_order(NewOrderRecord {
                 web_order_id: order.web_order_id,
-                partner_id,
-                distributor_id,
+                permit,
                 end_customer: order.end_customer,
                 locale: order.locale,
-                placed_by,
-                actor: actor.user_id,
                 placed_at: now,
                 lines,
                 event,
@@ -184,14 +181,14 @@ impl App {
         if let Created::New(o) = &created {
             tracing::info!(order = %o.web_order_id, lines = o.lines.len(), "order created");
             // Lines with an RSD today or earlier are emailed at once (R1).
-            self.wake.notify_one();
+            self.wake(Wake::Planner);
         }
         Ok(created)
     }
 
     pub async fn order(&self, actor: &Actor, raw_id: &str) -> AppResult<Order> {
         let order = self.order_for_operator(raw_id).await?;
-        ensure_visible(actor, &order.parties()).map_err(|_| AppError::not_found("order"))?;
+        ensure_visible(actor, &order.parties()).map_err(|_| AppError::not_found(Thing::Order))?;
         Ok(order)
     }
 
@@ -208,15 +205,9 @@ impl App {
 
     /// A line the actor may see; anything else is `not_found`.
     pub async fn line(&self, actor: &Actor, raw_ref: &str) -> AppResult<LineContext> {
-        let sub_ref =
-            SubRef::parse(raw_ref).map_err(|_| AppError::not_found("subscription line"))?;
-        let line = self
-            .store
-            .line(&sub_ref)
-            .await?
-            .ok_or_else(|| AppError::not_found("subscription line"))?;
+        let line = self.line_for_operator(raw_ref).await?;
         if !can_see(actor, &line.parties()) {
-            return Err(AppError::not_found("subscription line"));
+            return Err(AppError::not_found(Thing::Line));
         }
         Ok(line)
     }
@@ -244,14 +235,19 @@ impl App {
 }
 
 impl App {
-    /// The user named by `--as` at the command line, acting with their own rights.
+    /// The user named as the acting user at the command line (`--as`), with their own rights.
     pub async fn actor_by_email(&self, raw: &str) -> AppResult<Actor> {
-        let email = ContactEmail::parse(raw).map_err(|e| AppError::invalid_field("--as", e))?;
-        let user = self
-            .store
-            .user_by_email(&email)
-            .await?
-            .ok_or_else(|| AppError::invalid("--as", format!("no user {email}")))?;
+        let field = || FieldPath::name("acting_user");
+        let email = ContactEmail::parse(raw).map_err(|e| AppError::invalid(field(), e))?;
+        let user = self.store.user_by_email(&email).await?.ok_or_else(|| {
+            AppError::invalid(
+                field(),
+                provisio_domain::ValueError::invalid(
+                    "value-no-user",
+                    vec![("value", email.to_string())],
+                ),
+            )
+        })?;
         Ok(Actor {
             user_id: user.id,
             name: user.name,
@@ -266,10 +262,27 @@ impl App {
     /// Any order, for the operator at the command line (and, checked, for users); a malformed
     /// id is simply not found.
     pub async fn order_for_operator(&self, raw_id: &str) -> AppResult<Order> {
-        let id = WebOrderId::parse(raw_id).map_err(|_| AppError::not_found("order"))?;
-        self.store
-            .order(&id)
+        self.find_order(raw_id)
             .await?
-            .ok_or_else(|| AppError::not_found("order"))
+            .ok_or(AppError::not_found(Thing::Order))
+    }
+
+    /// An order by its web order id, if there is one (any spelling that is not a web order id
+    /// is none).
+    pub async fn find_order(&self, raw_id: &str) -> AppResult<Option<Order>> {
+        match WebOrderId::parse(raw_id) {
+            Ok(id) => Ok(self.store.order(&id).await?),
+            Err(_) => Ok(None),
+        }
+    }
+
+    /// Any line, for the operator (and, checked, for users); a malformed reference is simply
+    /// not found.
+    pub async fn line_for_operator(&self, raw_ref: &str) -> AppResult<LineContext> {
+        let sub_ref = SubRef::parse(raw_ref).map_err(|_| AppError::not_found(Thing::Line))?;
+        self.store
+            .line(&sub_ref)
+            .await?
+            .ok_or(AppError::not_found(Thing::Line))
     }
 }

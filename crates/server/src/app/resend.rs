@@ -1,19 +1,20 @@
 //! R2 / R10: resending the provisioning email, for one line or several lines of an order.
 
+use std::sync::Arc;
+
 use jiff::Timestamp;
-use provisio_domain::event::{Event, EventType};
+use provisio_domain::event::{Event, RefusedAction};
 use provisio_domain::permission::authorize_line_action;
 use provisio_domain::rate_limit::{ResendLimit, is_double_click};
 use provisio_domain::{Actor, EmailKind};
 use provisio_store::{
     ContactUpdate, Decide, Decision, EmailRecord, LineChange, LineContext, LineSnapshot,
 };
-use serde_json::json;
 
 use super::App;
 use super::lines::{queued_event, refuse};
 use super::orders::Idempotency;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Thing};
 
 /// A resend's answer: the queued email (202), also when replayed.
 #[derive(Debug, Clone)]
@@ -38,11 +39,11 @@ impl App {
         let keyed = idempotency.is_some();
         let this = self.clone();
         let who = actor.clone();
-        let decide: Decide = Box::new(move |snap: &LineSnapshot| {
+        let decide: Decide = Arc::new(move |snap: &LineSnapshot| {
             let line = &snap.line;
             let permit = match authorize_line_action(&who, &line.parties()) {
                 Ok(p) => p,
-                Err(r) => return refuse("resend", r),
+                Err(r) => return refuse(RefusedAction::Resend, r),
             };
             // A double click (no key, same user, within 5 s) answers with the first email;
             // not after a change of contact in between: that resend is another request.
@@ -63,17 +64,17 @@ impl App {
                 .map(|r| r.email.queued_at)
                 .collect();
             match line.line.state.decide_resend(&permit, &limit, &times, now) {
-                Err(r) => refuse("resend", r),
+                Err(r) => refuse(RefusedAction::Resend, r),
                 Ok(plan) => {
                     let to = ContactUpdate::current(&line.line);
                     let email = this.new_email(EmailKind::Resend, &to, Some(&who));
                     let mut change = LineChange::new(line.line.state.clone());
                     change.events = vec![
-                        Event::new(
-                            EventType::ResendRequested,
-                            json!({ "email_id": email.id, "to": email.to.as_str(),
-                                    "first_send": plan.is_first_send }),
-                        ),
+                        Event::ResendRequested {
+                            email_id: email.id,
+                            to: email.to.clone(),
+                            first_send: plan.is_first_send,
+                        },
                         queued_event(&email),
                     ];
                     change.email = Some(email);
@@ -99,15 +100,17 @@ impl App {
     ) -> AppResult<Vec<(String, AppResult<Resent>)>> {
         let order = self.order(actor, raw_order).await?;
         if lines.is_empty() {
-            return Err(AppError::invalid(
+            return Err(AppError::invalid_value(
                 "lines",
-                "name at least one subscription reference",
+                "value-bulk-no-lines",
+                vec![],
             ));
         }
         if lines.len() > 1000 {
-            return Err(AppError::invalid(
+            return Err(AppError::invalid_value(
                 "lines",
-                "at most 1000 references per request",
+                "value-bulk-too-many",
+                vec![],
             ));
         }
         let mut seen = std::collections::HashSet::new();
@@ -123,7 +126,7 @@ impl App {
                     Err(e) => Err(e),
                 }
             } else {
-                Err(AppError::not_found("subscription line"))
+                Err(AppError::not_found(Thing::Line))
             };
             results.push((raw.clone(), result));
         }

@@ -39,21 +39,30 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Why a password was not taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordError {
+    TooShort,
+    TooLong,
+    Unhashable,
+}
+
 /// Validates and hashes a password for the web sign-in.
-pub fn hash_password(password: &str) -> Result<String, String> {
+pub fn hash_password(password: &str) -> Result<String, PasswordError> {
     let chars = password.chars().count();
     if chars < MIN_PASSWORD_CHARS {
-        return Err(format!(
-            "a password needs at least {MIN_PASSWORD_CHARS} characters"
-        ));
+        return Err(PasswordError::TooShort);
     }
     if chars > 1024 {
-        return Err("a password has at most 1024 characters".into());
+        return Err(PasswordError::TooLong);
     }
     Argon2::default()
         .hash_password(password.as_bytes())
         .map(|h| h.to_string())
-        .map_err(|e| format!("could not hash the password: {e}"))
+        .map_err(|e| {
+            tracing::error!("hashing a password: {e}");
+            PasswordError::Unhashable
+        })
 }
 
 /// A fresh sign-in password: four groups of four characters from an alphabet without look-alikes

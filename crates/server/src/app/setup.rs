@@ -1,22 +1,44 @@
-//! The setup link as the provisioning contact meets it (R7, SPEC §8).
+//! The setup link as the provisioning contact meets it (R7, SPEC §8): what a link shows, and
+//! onboarding through it with the contact's choice of organization. The link is the
+//! credential: the domain mints the permit from a live link sent to the line's contact.
 
-use provisio_domain::{LinkState, Stage};
-use provisio_store::SetupLink;
+use std::sync::Arc;
+
+use provisio_domain::organization::{OrganizationError, SetupChoice};
+use provisio_domain::permission::authorize_by_link;
+use provisio_domain::{FieldPath, LinkState, Organization, Stage};
+use provisio_store::{Decide, LineContext, LineSnapshot, SetupLink};
 
 use super::App;
+use super::lines::{apply_or_refuse, new_organization_id, onboarded};
 use super::secrets::hash_setup_token;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 
 /// What a setup link shows.
 #[derive(Debug)]
 pub enum LinkView {
-    /// Open the form.
-    Live(SetupLink),
+    /// Open the form, with the organizations the contact may pick.
+    Live {
+        link: SetupLink,
+        organizations: Vec<Organization>,
+    },
     /// The organization is onboarded: continue in the admin portal.
     Spent(SetupLink),
     /// Re-addressed or cancelled: ask the partner.
     Revoked(SetupLink),
     Unknown,
+}
+
+/// How onboarding through a link ended.
+#[derive(Debug)]
+pub enum SetupOutcome {
+    Onboarded {
+        line: Box<LineContext>,
+        organization: Organization,
+    },
+    /// The link was no longer live (used, revoked, or re-addressed meanwhile): what it shows
+    /// now.
+    NotLive(Box<LinkView>),
 }
 
 impl App {
@@ -36,12 +58,76 @@ impl App {
         Ok(
             if stage.past_point_of_no_return() || link.link == LinkState::Spent {
                 LinkView::Spent(link)
-            } else if stage == Stage::Cancelled || link.link == LinkState::Revoked {
+            } else if stage == Stage::Cancelled
+                || link.link == LinkState::Revoked
+                || link.sent_to != link.line.line.contact_email
+            {
                 LinkView::Revoked(link)
             } else {
-                LinkView::Live(link)
+                let organizations = self
+                    .store
+                    .organizations_of(&link.line.line.contact_email)
+                    .await?;
+                LinkView::Live {
+                    link,
+                    organizations,
+                }
             },
         )
+    }
+
+    /// R7 from the setup page: the provisioning contact onboards (no user account) with the
+    /// organization they chose: a new one by name, or one onboarded earlier with their
+    /// address. Input problems are field errors (`organization_name`, `organization_id`).
+    pub async fn onboard_by_link(
+        &self,
+        token: &str,
+        choice: SetupChoice,
+    ) -> AppResult<SetupOutcome> {
+        let (link, organizations) = match self.setup_link(token).await? {
+            LinkView::Live {
+                link,
+                organizations,
+            } => (link, organizations),
+            other => return Ok(SetupOutcome::NotLive(Box::new(other))),
+        };
+        let organization = choice
+            .resolve(&organizations, new_organization_id)
+            .map_err(|e| match e {
+                OrganizationError::Name(e) => {
+                    AppError::invalid(FieldPath::name("organization_name"), e)
+                }
+                OrganizationError::Id | OrganizationError::NotYours => AppError::invalid_value(
+                    "organization_id",
+                    "value-organization-not-yours",
+                    vec![],
+                ),
+            })?;
+        let (state, sent_to) = (link.link, link.sent_to.clone());
+        let org = organization.clone();
+        // The contact is read again where the change is written: a contact change committed
+        // since the link was checked has revoked it, and the domain refuses.
+        let decide: Decide = Arc::new(move |snap: &LineSnapshot| {
+            match authorize_by_link(state, &sent_to, &snap.line.line.contact_email) {
+                Ok(permit) => onboarded(snap.line.line.state.onboard(&permit, &org), &org),
+                Err(r) => apply_or_refuse(Err(r)),
+            }
+        });
+        match self
+            .decide(&link.line.line.sub_ref, None, None, decide)
+            .await
+        {
+            Ok((line, _)) => Ok(SetupOutcome::Onboarded {
+                line: Box::new(line),
+                organization,
+            }),
+            // Onboarded, cancelled or re-addressed meanwhile: show what the link is now.
+            Err(AppError::Refused(_) | AppError::PastPointOfNoReturn { .. })
+            | Err(AppError::NotFound(_)) => Ok(SetupOutcome::NotLive(Box::new(
+                self.setup_link(token).await?,
+            ))),
+            Err(other) => Err(other),
+        }
     }
 
     /// The admin portal's address as configured, without a trailing slash on a bare host.

@@ -37,22 +37,7 @@ struct CsvRow {
 }
 
 fn problem_text(e: &AppError) -> String {
-    let p = e.problem();
-    let mut text = p["detail"].as_str().unwrap_or("invalid").to_owned();
-    if let Some(errors) = p["errors"].as_array().filter(|e| e.len() > 1) {
-        let listed: Vec<String> = errors
-            .iter()
-            .map(|e| {
-                format!(
-                    "{}: {}",
-                    e["path"].as_str().unwrap_or(""),
-                    e["message"].as_str().unwrap_or("")
-                )
-            })
-            .collect();
-        text = listed.join("; ");
-    }
-    text
+    crate::cli::text(e)
 }
 
 fn parse_json_file(bytes: &[u8]) -> anyhow::Result<Vec<Parsed>> {
@@ -198,10 +183,10 @@ pub async fn run(app: &App, file: &Path, as_user: &str) -> Result<(), Failure> {
     progress.finish_and_clear();
     println!("{created} order(s) imported, {failed} failed");
     if failed > 0 {
-        return Err(Failure {
-            code: 1,
-            error: anyhow::anyhow!("{failed} order(s) were not imported"),
-        });
+        return Err(Failure::new(
+            1,
+            anyhow::anyhow!("{failed} order(s) were not imported"),
+        ));
     }
     Ok(())
 }

@@ -16,8 +16,9 @@ use crate::app::admin::UserInput;
 use crate::app::{App, Caller};
 use crate::clock::Clock;
 use crate::config::{Config, Overrides};
-use crate::error::{AppError, Code};
-use crate::{serve, telemetry};
+use crate::error::{AppError, Code, field_message};
+use crate::{i18n, serve, telemetry};
+use provisio_domain::{FieldPath, Locale};
 
 #[derive(Parser)]
 #[command(
@@ -173,34 +174,84 @@ enum OrderCommand {
     },
 }
 
-/// A CLI failure with its exit code.
+/// A CLI failure with its exit code; with `--json`, the problem document for stdout.
 pub struct Failure {
     pub code: u8,
     pub error: anyhow::Error,
+    pub problem: Option<serde_json::Value>,
+}
+
+impl Failure {
+    pub fn new(code: u8, error: anyhow::Error) -> Self {
+        Failure {
+            code,
+            error,
+            problem: None,
+        }
+    }
+
+    /// With `--json`, the problem document (the API's shape) goes to stdout too.
+    pub fn with_problem(mut self, e: &AppError, json: bool) -> Self {
+        if json && e.code() != Code::Internal {
+            self.problem = Some(crate::api::problem::problem(e));
+        }
+        self
+    }
 }
 
 impl From<anyhow::Error> for Failure {
     fn from(error: anyhow::Error) -> Self {
-        Failure { code: 1, error }
+        Failure::new(1, error)
     }
 }
 
 impl From<AppError> for Failure {
     fn from(e: AppError) -> Self {
-        // The API hides internal causes from clients; the operator at the console needs them.
-        let e = match e {
-            AppError::Internal(error) => return Failure { code: 1, error },
-            e => e,
-        };
+        match e {
+            // The API hides internal causes from clients; the operator at the console needs
+            // them, with their whole chain.
+            AppError::Internal(error) => Failure::new(1, error),
+            e => Failure::of(&e),
+        }
+    }
+}
+
+impl Failure {
+    /// Exit 2 for input the service rejects (usage), 1 for everything else.
+    pub fn of(e: &AppError) -> Self {
         let usage = matches!(
             e.code(),
             Code::InvalidRequest | Code::Unprocessable | Code::InvalidEmail
         );
-        let detail = e.problem()["detail"].as_str().unwrap_or("error").to_owned();
-        Failure {
-            code: if usage { 2 } else { 1 },
-            error: anyhow::anyhow!(detail),
-        }
+        let message = match e {
+            AppError::Internal(error) => format!("{error:#}"),
+            e => text(e),
+        };
+        Failure::new(if usage { 2 } else { 1 }, anyhow::anyhow!(message))
+    }
+}
+
+/// The words of an error at the console: English, every field problem, each field named as
+/// the command line names it.
+pub fn text(e: &AppError) -> String {
+    let errors = e.field_errors();
+    if errors.is_empty() {
+        return i18n::render(Locale::En, &e.message());
+    }
+    errors
+        .iter()
+        .map(|f| i18n::render(Locale::En, &field_message(f, flag)))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// A use case's input as the commands take it: the acting user is `--as`, a user's company
+/// `--company`; paths inside an imported file keep the file's (the API's) names.
+fn flag(path: &FieldPath) -> String {
+    match path.to_string().as_str() {
+        "acting_user" => "--as".to_owned(),
+        "company_id" => "--company".to_owned(),
+        other => other.to_owned(),
     }
 }
 
@@ -219,6 +270,9 @@ pub fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
+            if let Some(problem) = &f.problem {
+                println!("{problem:#}");
+            }
             eprintln!("error: {:#}", f.error);
             ExitCode::from(f.code)
         }
@@ -234,12 +288,12 @@ pub async fn open_app(config: Config, clock: Clock) -> anyhow::Result<App> {
 /// The CLI's clock: the test clock's stored offset, if a `--test-clock` server has moved it,
 /// so commands and the server agree on business time (SPEC §9).
 async fn cli_clock(app: &App) -> anyhow::Result<Clock> {
-    let offset = app.store.clock_offset().await?;
-    if offset == 0 {
+    let offset = app.stored_clock_offset().await?;
+    if offset.is_zero() {
         return Ok(Clock::system());
     }
     let clock = Clock::test();
-    clock.set_offset(jiff::SignedDuration::from_micros(offset));
+    clock.set_offset(offset);
     Ok(clock)
 }
 
@@ -260,7 +314,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     let mut app = open_app(config, Clock::system()).await?;
     app.clock = cli_clock(&app).await?;
     let result = command(&app, cli.command).await;
-    app.store.close().await;
+    app.close().await;
     result
 }
 

@@ -6,32 +6,33 @@ use anyhow::anyhow;
 use jiff::SignedDuration;
 use provisio_domain::ContactEmail;
 
+use provisio_domain::refusal::Refusal;
+
 use crate::api::dto::{self, EmailDto};
 use crate::app::App;
-use crate::cli::Failure;
+use crate::cli::{Failure, text};
 use crate::error::{AppError, Code};
 
 pub async fn run(app: &App, sub_ref: &str, as_user: &str, json: bool) -> Result<(), Failure> {
     // A malformed address is a usage error (2); a well-formed one nobody has is not (1).
-    ContactEmail::parse(as_user).map_err(|e| Failure {
-        code: 2,
-        error: anyhow!("--as: {e}"),
-    })?;
-    let actor = app
-        .actor_by_email(as_user)
-        .await
-        .map_err(|e| match e.code() {
+    if let Err(e) = ContactEmail::parse(as_user) {
+        let e = AppError::invalid(provisio_domain::FieldPath::name("acting_user"), e);
+        return Err(Failure::of(&e).with_problem(&e, json));
+    }
+    let actor = app.actor_by_email(as_user).await.map_err(|e| {
+        let failure = match e.code() {
             // The address parsed above, so the only invalid input left is "no such user".
-            Code::Unprocessable => Failure {
-                code: 1,
-                error: anyhow!("--as {as_user}: no user has this email"),
-            },
-            _ => Failure::from(e),
-        })?;
+            Code::Unprocessable => {
+                Failure::new(1, anyhow!("--as {as_user}: no user has this email"))
+            }
+            _ => Failure::of(&e),
+        };
+        failure.with_problem(&e, json)
+    })?;
     let resent = app
         .resend(&actor, sub_ref, None)
         .await
-        .map_err(|e| refused(app, sub_ref, as_user, e))?;
+        .map_err(|e| refused(app, sub_ref, as_user, &e).with_problem(&e, json))?;
     let email = &resent.email;
     if json {
         let dto = EmailDto::from(email);
@@ -64,14 +65,14 @@ pub async fn run(app: &App, sub_ref: &str, as_user: &str, json: bool) -> Result<
 
 /// A refusal with the problem's own words: permission_denied names the ordering contact,
 /// past_point_of_no_return the admin portal, resend_rate_limited when to try again.
-fn refused(app: &App, sub_ref: &str, as_user: &str, e: AppError) -> Failure {
+fn refused(app: &App, sub_ref: &str, as_user: &str, e: &AppError) -> Failure {
     let why = match e.code() {
-        Code::Internal => return Failure::from(e),
+        Code::Internal => return Failure::of(e),
         Code::NotFound => {
-            return Failure {
-                code: 1,
-                error: anyhow!("{sub_ref}: no such subscription line, or {as_user} may not see it"),
-            };
+            return Failure::new(
+                1,
+                anyhow!("{sub_ref}: no such subscription line, or {as_user} may not see it"),
+            );
         }
         Code::PermissionDenied => ", permission denied",
         Code::PastPointOfNoReturn => ", past the point of no return",
@@ -79,15 +80,12 @@ fn refused(app: &App, sub_ref: &str, as_user: &str, e: AppError) -> Failure {
         // The detail says it all ("the line is cancelled").
         _ => "",
     };
-    let detail = e.problem()["detail"]
-        .as_str()
-        .unwrap_or("refused")
-        .to_owned();
+    let detail = text(e);
     let retry = match e {
-        AppError::RateLimited {
+        AppError::Refused(Refusal::RateLimited {
             retry_after_secs, ..
-        } => {
-            let secs = i64::try_from(retry_after_secs).unwrap_or(i64::MAX);
+        }) => {
+            let secs = i64::try_from(*retry_after_secs).unwrap_or(i64::MAX);
             app.clock
                 .now()
                 .saturating_add(SignedDuration::from_secs(secs))
@@ -96,8 +94,8 @@ fn refused(app: &App, sub_ref: &str, as_user: &str, e: AppError) -> Failure {
         }
         _ => String::new(),
     };
-    Failure {
-        code: 1,
-        error: anyhow!("cannot resend {sub_ref} as {as_user}{why}: {detail}{retry}"),
-    }
+    Failure::new(
+        1,
+        anyhow!("cannot resend {sub_ref} as {as_user}{why}: {detail}{retry}"),
+    )
 }

@@ -5,7 +5,10 @@ use crate::app::App;
 use crate::cli::Failure;
 
 pub async fn run(app: &App, order_id: &str, json: bool) -> Result<(), Failure> {
-    let order = app.order_for_operator(order_id).await?;
+    let order = app
+        .order_for_operator(order_id)
+        .await
+        .map_err(|e| Failure::of(&e).with_problem(&e, json))?;
     if json {
         let dto = OrderDto::from(&order);
         println!(

@@ -10,7 +10,6 @@ mod replay;
 use std::fmt::Write as _;
 
 use anyhow::{Context, bail};
-use provisio_domain::WebOrderId;
 
 use crate::app::{App, Caller, secrets};
 use crate::config::Config;
@@ -90,18 +89,16 @@ pub async fn prepare(app: &App) -> anyhow::Result<Started> {
 }
 
 async fn has_operator(app: &App) -> anyhow::Result<bool> {
-    Ok(app.store.company_by_name(OPERATOR).await?.is_some())
+    Ok(app.find_company(OPERATOR, true).await?.is_some())
 }
 
 async fn has_last_order(app: &App) -> anyhow::Result<bool> {
-    let id = WebOrderId::parse(LAST_ORDER)?;
-    Ok(app.store.order(&id).await?.is_some())
+    Ok(app.find_order(LAST_ORDER).await?.is_some())
 }
 
 /// The first line of the hint order: closed by policy, still resendable.
 async fn hint_line(app: &App) -> anyhow::Result<Option<String>> {
-    let id = WebOrderId::parse(data::HINT_ORDER)?;
-    let order = app.store.order(&id).await?;
+    let order = app.find_order(data::HINT_ORDER).await?;
     Ok(order.and_then(|o| o.lines.first().map(|l| l.sub_ref.to_string())))
 }
 

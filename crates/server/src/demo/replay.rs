@@ -12,7 +12,7 @@ use jiff::{SignedDuration, Timestamp, ToSpan};
 use provisio_domain::order::{RawLine, RawOrder};
 use provisio_domain::{Actor, LineStatus, SubRef};
 use provisio_mail::FileTransport;
-use tokio::sync::{Notify, watch};
+use tokio::sync::watch;
 
 use crate::app::App;
 use crate::app::orders::OrderInput;
@@ -53,12 +53,7 @@ impl Replay {
     /// A replay starting `ago` before the server's business now.
     pub fn new(server: &App, ago: SignedDuration) -> Self {
         let end = server.clock.offset();
-        let app = App {
-            clock: Clock::test_at(end - ago),
-            wake: Arc::new(Notify::new()),
-            deliver: Arc::new(Notify::new()),
-            ..server.clone()
-        };
+        let app = server.with_clock(Clock::test_at(end - ago));
         let transport = Arc::new(FileTransport::new(app.config.data_dir().join("mail")));
         let delivery = Delivery::new(app.clone(), transport);
         Self {
@@ -100,9 +95,7 @@ impl Replay {
         let now = self.now();
         let mut next: Option<Timestamp> = None;
         for sub_ref in &self.lines {
-            let Some(line) = self.app.store.line(sub_ref).await? else {
-                continue;
-            };
+            let line = self.app.line_for_operator(sub_ref.as_str()).await?;
             let state = &line.line.state;
             if let (LineStatus::Open, Some(at)) = (state.status, state.closes_at)
                 && at + CLOSE_DELAY < until

@@ -7,22 +7,21 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use jiff::SignedDuration;
+use provisio_domain::OfferPolicies;
 use provisio_domain::delivery::{AttemptResult, Outcome, outcome};
 use provisio_domain::values::mask_email;
-use provisio_domain::{OfferPolicies, policy};
-use provisio_mail::{Mailbox, ProvisioningEmail, Transport, render};
-use provisio_store::{ClaimRequest, ClaimedEmail, Finished};
+use provisio_mail::{Transport, render};
+use provisio_store::Finished;
 use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
 
 use crate::app::App;
-use crate::app::secrets::new_setup_token;
+use crate::app::outbox::Claimed;
 
 /// Emails claimed at a time (at most).
 const CLAIM: usize = 128;
-/// Claimed emails with their setup tokens.
-type Claimed = Vec<(ClaimedEmail, String)>;
+/// What a claim brought, and how many it asked for.
+type ClaimRound = (Vec<Claimed>, usize);
 
 /// Sends in flight while HTTP requests are being served.
 const GIVE_WAY: usize = 1;
@@ -49,19 +48,21 @@ impl Delivery {
         }
     }
 
+    pub fn app(&self) -> &App {
+        &self.app
+    }
+
     /// Delivers everything due now: keeps up to `smtp_connections` sends in flight, claims the
     /// next emails while they run and records results in batches. Returns how many emails
     /// were attempted.
     pub async fn run_once(&self, stop: &watch::Receiver<bool>) -> anyhow::Result<usize> {
-        let policies = Arc::new(OfferPolicies::from_entries(
-            self.app.store.offer_policies().await?,
-        ));
+        let policies = Arc::new(self.app.policies().await?);
         let full = self.app.config.smtp_connections;
-        let mut waiting: VecDeque<(ClaimedEmail, String)> = VecDeque::new();
+        let mut waiting: VecDeque<Claimed> = VecDeque::new();
         let mut more = true;
         // The next claim and the recording of results run beside the sends, so connections
         // never idle while the database works.
-        let mut claiming: Option<JoinHandle<anyhow::Result<(Claimed, usize)>>> = None;
+        let mut claiming: Option<JoinHandle<anyhow::Result<ClaimRound>>> = None;
         let mut recording: JoinSet<anyhow::Result<()>> = JoinSet::new();
         let mut running = JoinSet::new();
         let mut results = Vec::with_capacity(RECORD);
@@ -91,16 +92,16 @@ impl Delivery {
                 let asked = if busy { 2 * GIVE_WAY } else { CLAIM };
                 let this = self.clone();
                 claiming = Some(tokio::spawn(async move {
-                    Ok((this.claim(asked).await?, asked))
+                    Ok((this.app.claim_emails(&this.owner, asked).await?, asked))
                 }));
             }
             while running.len() < concurrency {
-                let Some((c, token)) = waiting.pop_front() else {
+                let Some(claimed) = waiting.pop_front() else {
                     break;
                 };
                 attempted += 1;
                 let (this, policies) = (self.clone(), Arc::clone(&policies));
-                running.spawn(async move { this.attempt(c, token, &policies).await });
+                running.spawn(async move { this.attempt(claimed, &policies).await });
             }
             if running.is_empty() {
                 if claiming.is_some() {
@@ -118,8 +119,8 @@ impl Delivery {
                     };
                     results.push(f);
                     if results.len() >= RECORD {
-                        let (store, batch) = (Arc::clone(&self.app.store), std::mem::take(&mut results));
-                        recording.spawn(async move { Ok(store.finish_emails(batch).await?) });
+                        let (app, batch) = (self.app.clone(), std::mem::take(&mut results));
+                        recording.spawn(async move { Ok(app.finish_emails(batch).await?) });
                     }
                 }
                 _ = &mut stopping => {
@@ -134,7 +135,7 @@ impl Delivery {
         if let Some(handle) = claiming {
             handle.await??;
         }
-        self.app.store.finish_emails(results).await?;
+        self.app.finish_emails(results).await?;
         while let Some(done) = recording.join_next().await {
             done??;
         }
@@ -144,34 +145,10 @@ impl Delivery {
         Ok(attempted)
     }
 
-    /// Claims up to `limit` due emails, each with a fresh setup token.
-    async fn claim(&self, limit: usize) -> anyhow::Result<Claimed> {
-        let mut tokens: Vec<(String, String)> = (0..limit).map(|_| new_setup_token()).collect();
-        let real_now = self.app.clock.real_now();
-        let lease = SignedDuration::from_secs(i64::try_from(self.app.config.lease_secs)?);
-        let claimed = self
-            .app
-            .store
-            .claim_emails(ClaimRequest {
-                owner: self.owner.clone(),
-                now: self.app.clock.now(),
-                real_now,
-                lease_until: real_now + lease,
-                token_hashes: tokens.iter().map(|(_, h)| h.clone()).collect(),
-            })
-            .await?;
-        Ok(claimed
-            .into_iter()
-            .map(|c| {
-                let token = std::mem::take(&mut tokens[c.token].0);
-                (c, token)
-            })
-            .collect())
-    }
-
-    async fn attempt(&self, c: ClaimedEmail, token: String, policies: &OfferPolicies) -> Finished {
+    async fn attempt(&self, claimed: Claimed, policies: &OfferPolicies) -> Finished {
+        let c = &claimed.email;
         let attempt = c.email.attempts + 1;
-        let result = match self.message(&c, &token, policies) {
+        let result = match self.message(&claimed, policies) {
             Ok(message) => match self.transport.send(&message).await {
                 Ok(accepted) => AttemptResult::Accepted {
                     reply: accepted.reply,
@@ -214,55 +191,14 @@ impl Delivery {
         }
     }
 
-    /// The typed email of this attempt: the deadline as it stands now, a fresh setup link.
+    /// The message of this attempt, composed by its kind's composer, DKIM-signed if configured.
     fn message(
         &self,
-        c: &ClaimedEmail,
-        token: &str,
+        claimed: &Claimed,
         policies: &OfferPolicies,
     ) -> Result<lettre::Message, provisio_mail::RenderError> {
-        let config = &self.app.config;
-        let line = &c.line;
-        let now = self.app.clock.now();
-        let deadline = line.line.state.closes_at.unwrap_or_else(|| {
-            policy::closes_at(
-                line.line.state.first_sent_at.unwrap_or(now),
-                policies.window(&line.line.offer),
-            )
-        });
-        let ordering = Mailbox::new(
-            Some(line.placed_by.name.clone()),
-            line.placed_by.email.clone(),
-        );
-        let email = ProvisioningEmail {
-            kind: c.email.kind,
-            locale: c.locale,
-            message_id: c.message_id.clone(),
-            date: now,
-            from: Mailbox::new(
-                config.mail_from.name.clone(),
-                config.mail_from.address.clone(),
-            ),
-            reply_to: Some(ordering.clone()),
-            to: Mailbox::new(c.to_name.clone(), c.email.to.as_str()),
-            web_order_id: line.web_order_id.to_string(),
-            subscription_ref: line.line.sub_ref.to_string(),
-            end_customer: line.end_customer.clone(),
-            partner: line.partner.name.clone(),
-            offer: line.line.offer.to_string(),
-            quantity: line.line.quantity,
-            requested_start_date: line.line.requested_start_date,
-            deadline,
-            time_zone: config.time_zone.clone(),
-            setup_url: format!(
-                "{}/setup/{token}",
-                config.public_url.as_str().trim_end_matches('/')
-            ),
-            admin_portal_url: self.app.admin_portal(),
-            help_contact: ordering,
-        };
-        let mut message = render(&email)?;
-        if let Some(dkim) = &config.dkim {
+        let mut message = render(&self.app.outbound(claimed, policies))?;
+        if let Some(dkim) = &self.app.config.dkim {
             dkim.sign(&mut message);
         }
         Ok(message)
@@ -272,7 +208,7 @@ impl Delivery {
     /// and says goodbye to the SMTP server (briefly: the process must end within 5 s).
     pub async fn shutdown(&self) {
         let _ = tokio::time::timeout(Duration::from_secs(1), self.transport.close()).await;
-        match self.app.store.release_leases(Some(&self.owner)).await {
+        match self.app.release_leases(&self.owner).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(count = n, "released leases of emails in flight"),
             Err(e) => tracing::error!("releasing leases: {e}"),

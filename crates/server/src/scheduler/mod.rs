@@ -1,6 +1,8 @@
 //! The scheduler: due first sends (R1), closure by offer policy (R6), and delivery of the
-//! outbox with retries. It runs beside the HTTP server, wakes when mail is queued or the test
-//! clock moves, and otherwise looks for due work every second.
+//! outbox with retries. It runs beside the HTTP server, wakes when the store signals (mail
+//! queued, an order placed, the test clock moved; from any instance sharing the store), and
+//! otherwise looks for due work every second. Every step is a use case of the app layer
+//! (`app/outbox.rs`); this module owns the loops, the concurrency and the transport.
 
 mod delivery;
 
@@ -8,15 +10,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
-use provisio_domain::{EmailKind, OfferPolicies};
 use provisio_mail::{FileTransport, SmtpTransport, Transport};
-use provisio_store::{ContactUpdate, LineChange, LineContext};
-use tokio::sync::{Notify, watch};
+use provisio_store::Wake;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::app::App;
-use crate::app::lines::queued_event;
-use crate::app::orders::IDEMPOTENCY_TTL;
 
 pub use delivery::Delivery;
 
@@ -51,24 +50,23 @@ pub fn start(
 ) -> JoinHandle<()> {
     tracing::info!("mail goes to {}", transport.describe());
     let delivery = Delivery::new(app.clone(), transport);
-    let deliver = Arc::clone(&app.deliver);
-    let planner = tokio::spawn(plan(app, Arc::clone(&deliver), stop.clone()));
+    let planner = tokio::spawn(plan(app, stop.clone()));
     tokio::spawn(async move {
-        deliver_loop(delivery, deliver, stop).await;
+        deliver_loop(delivery, stop).await;
         let _ = planner.await;
     })
 }
 
 /// Waits until woken, the poll interval passes, or stop.
-async fn idle(wake: &Notify, stop: &mut watch::Receiver<bool>) {
+async fn idle(app: &App, what: Wake, stop: &mut watch::Receiver<bool>) {
     tokio::select! {
-        _ = wake.notified() => {}
+        _ = app.woken(what) => {}
         _ = tokio::time::sleep(POLL) => {}
         _ = stop.wait_for(|s| *s) => {}
     }
 }
 
-async fn plan(app: App, deliver: Arc<Notify>, mut stop: watch::Receiver<bool>) {
+async fn plan(app: App, mut stop: watch::Receiver<bool>) {
     let mut last_purge: Option<Timestamp> = None;
     while !*stop.borrow() {
         let busy = match tick(&app, &mut last_purge).await {
@@ -78,17 +76,17 @@ async fn plan(app: App, deliver: Arc<Notify>, mut stop: watch::Receiver<bool>) {
                 false
             }
         };
-        deliver.notify_one();
+        app.wake(Wake::Delivery);
         if busy {
             continue;
         }
         // Wakes may come in bursts (orders); planning more often than this gains nothing.
         tokio::time::sleep(MIN_PLAN_GAP).await;
-        idle(&app.wake, &mut stop).await;
+        idle(&app, Wake::Planner, &mut stop).await;
     }
 }
 
-async fn deliver_loop(delivery: Delivery, wake: Arc<Notify>, mut stop: watch::Receiver<bool>) {
+async fn deliver_loop(delivery: Delivery, mut stop: watch::Receiver<bool>) {
     while !*stop.borrow() {
         match delivery.run_once(&stop).await {
             // Something was sent: look again at once (more may have become due meanwhile).
@@ -96,25 +94,19 @@ async fn deliver_loop(delivery: Delivery, wake: Arc<Notify>, mut stop: watch::Re
             Ok(_) => {}
             Err(e) => tracing::error!("delivery: {e:#}"),
         }
-        idle(&wake, &mut stop).await;
+        idle(delivery.app(), Wake::Delivery, &mut stop).await;
     }
     delivery.shutdown().await;
 }
 
 /// One planning round; true when there may be more due work right away.
 async fn tick(app: &App, last_purge: &mut Option<Timestamp>) -> anyhow::Result<bool> {
-    if app.clock.is_test_clock() {
-        let micros = app.store.clock_offset().await?;
-        app.clock
-            .set_offset(jiff::SignedDuration::from_micros(micros));
-    }
+    app.sync_test_clock().await?;
     let now = app.clock.now();
     let queued = queue_first_sends(app, now).await?;
     let closed = close_lapsed(app, now).await?;
     if last_purge.is_none_or(|t| now.duration_since(t).as_secs() > 600) {
-        app.store
-            .purge_idempotency_keys(now - IDEMPOTENCY_TTL)
-            .await?;
+        app.purge_idempotency_keys(now).await?;
         *last_purge = Some(now);
     }
     Ok(queued == BATCH as usize || closed == BATCH as usize)
@@ -122,18 +114,7 @@ async fn tick(app: &App, last_purge: &mut Option<Timestamp>) -> anyhow::Result<b
 
 /// R1: the initial email of every line whose RSD has started.
 pub async fn queue_first_sends(app: &App, now: Timestamp) -> anyhow::Result<usize> {
-    let rule = |line: &LineContext| -> Option<LineChange> {
-        if !line.line.state.first_send_due(now, false) {
-            return None;
-        }
-        let to = ContactUpdate::current(&line.line);
-        let email = app.new_email(EmailKind::Initial, &to, None);
-        let mut change = LineChange::new(line.line.state.clone());
-        change.events.push(queued_event(&email));
-        change.email = Some(email);
-        Some(change)
-    };
-    let n = app.store.queue_first_sends(now, BATCH, &rule).await?;
+    let n = app.queue_first_sends(now, BATCH).await?;
     if n > 0 {
         tracing::info!(count = n, "queued first provisioning emails");
         metrics::counter!("provisio_emails_queued_total", "kind" => "initial").increment(n as u64);
@@ -143,15 +124,7 @@ pub async fn queue_first_sends(app: &App, now: Timestamp) -> anyhow::Result<usiz
 
 /// R6: close open lines whose provisioning window has lapsed.
 pub async fn close_lapsed(app: &App, now: Timestamp) -> anyhow::Result<usize> {
-    let policies = OfferPolicies::from_entries(app.store.offer_policies().await?);
-    let rule = |line: &LineContext| -> Option<LineChange> {
-        let window = policies.window(&line.line.offer);
-        let t = line.line.state.close_if_lapsed(now, window)?;
-        let mut change = LineChange::new(t.line);
-        change.events = t.events;
-        Some(change)
-    };
-    let n = app.store.close_lapsed(now, BATCH, &rule).await?;
+    let n = app.close_lapsed(now, BATCH).await?;
     if n > 0 {
         tracing::info!(count = n, "closed lines whose provisioning window lapsed");
         metrics::counter!("provisio_lines_closed_total").increment(n as u64);

@@ -1,6 +1,8 @@
 //! Server-rendered pages. For now the provisioning contact's public setup page (R7); the web
-//! workspace comes with its own issue.
+//! workspace comes with its own issue. Errors from the app layer become pages or messages in
+//! the visitor's language (`error.rs`), never JSON.
 
+pub mod error;
 mod setup;
 
 use axum::Router;

@@ -11,12 +11,14 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Form, Router};
-use provisio_domain::Locale;
-use provisio_store::{LineContext, Organization, SetupLink};
+use provisio_domain::organization::SetupChoice;
+use provisio_domain::{Locale, Organization};
+use provisio_store::{LineContext, SetupLink};
 
+use super::error::{self, browser_locale};
 use crate::app::App;
-use crate::app::lines::organization;
-use crate::app::setup::LinkView;
+use crate::app::setup::{LinkView, SetupOutcome};
+use crate::error::AppError;
 use crate::i18n::{text, text_with};
 
 pub fn router() -> Router<App> {
@@ -46,8 +48,8 @@ struct SetupForm {
 
 async fn show(State(app): State<App>, Path(token): Path<String>, headers: HeaderMap) -> Response {
     match app.setup_link(&token).await {
-        Ok(view) => render_view(&app, view, None, String::new(), &headers).await,
-        Err(e) => internal(e),
+        Ok(view) => render_view(&app, view, None, String::new(), &headers),
+        Err(e) => error::page(browser_locale(&headers), &e),
     }
 }
 
@@ -58,56 +60,45 @@ async fn submit(
     form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> Response {
     let fields = form.map(|f| f.0).unwrap_or_default();
-    let view = match app.setup_link(&token).await {
-        Ok(v) => v,
-        Err(e) => return internal(e),
-    };
-    let LinkView::Live(link) = view else {
-        return render_view(&app, view, None, String::new(), &headers).await;
-    };
-    let locale = link.line.line.locale;
     let name = fields.get("organization_name").cloned().unwrap_or_default();
-    let chosen = fields
+    let choice = match fields
         .get("organization_id")
         .map(|s| s.trim().to_owned())
-        .filter(|s| !s.is_empty());
-    let org = match chosen {
-        Some(id) => match app
-            .store
-            .organizations_of(&link.line.line.contact_email)
-            .await
-        {
-            Ok(orgs) => match orgs.into_iter().find(|o| o.id == id) {
-                Some(o) => Ok(o),
-                None => Err(text(locale, "setup-unknown-organization")),
-            },
-            Err(e) => return internal(e.into()),
-        },
-        None => organization(None, &name).map_err(|_| text(locale, "setup-name-missing")),
-    };
-    let org = match org {
-        Ok(o) => o,
-        Err(message) => {
-            let view = LinkView::Live(link);
-            let mut response = render_view(&app, view, Some(message), name, &headers).await;
-            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            return response;
-        }
-    };
-    match app
-        .onboard_by_link(
-            &link.line.line.sub_ref,
-            link.line.line.contact_email.clone(),
-            org.clone(),
-        )
-        .await
+        .filter(|s| !s.is_empty())
     {
-        Ok(line) => done(&app, &line, &org),
-        // Onboarded or cancelled meanwhile: show what the link is now.
-        Err(_) => match app.setup_link(&token).await {
-            Ok(view) => render_view(&app, view, None, String::new(), &headers).await,
-            Err(e) => internal(e),
+        Some(id) => SetupChoice::Existing { id },
+        None => SetupChoice::Create { name: name.clone() },
+    };
+    match app.onboard_by_link(&token, choice).await {
+        Ok(SetupOutcome::Onboarded { line, organization }) => done(&app, &line, &organization),
+        Ok(SetupOutcome::NotLive(view)) => render_view(&app, *view, None, String::new(), &headers),
+        // The contact's input: the form again, with what is wrong in the line's language.
+        Err(e @ AppError::Invalid(_)) => match app.setup_link(&token).await {
+            Ok(view @ LinkView::Live { .. }) => {
+                let locale = match &view {
+                    LinkView::Live { link, .. } => link.line.line.locale,
+                    _ => browser_locale(&headers),
+                };
+                let message = form_error(locale, &e);
+                let mut response = render_view(&app, view, Some(message), name, &headers);
+                *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+                response
+            }
+            Ok(view) => render_view(&app, view, None, String::new(), &headers),
+            Err(e) => error::page(browser_locale(&headers), &e),
         },
+        Err(e) => error::page(browser_locale(&headers), &e),
+    }
+}
+
+/// A missing name reads better as what to do; everything else says what is wrong.
+fn form_error(locale: Locale, e: &AppError) -> String {
+    match e.field_errors().first() {
+        Some(f) if f.error.key == "value-name-empty" => text(locale, "setup-name-missing"),
+        Some(f) if f.path.root() == Some("organization_id") => {
+            text(locale, "setup-unknown-organization")
+        }
+        _ => error::message(locale, e),
     }
 }
 
@@ -115,20 +106,7 @@ fn lang(locale: Locale) -> &'static str {
     locale.as_str()
 }
 
-/// The visitor's language for a link we cannot place: Swedish if the browser prefers it.
-fn browser_locale(headers: &HeaderMap) -> Locale {
-    let accept = headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if accept.trim_start().to_ascii_lowercase().starts_with("sv") {
-        Locale::Sv
-    } else {
-        Locale::En
-    }
-}
-
-async fn render_view(
+fn render_view(
     app: &App,
     view: LinkView,
     error: Option<String>,
@@ -189,17 +167,10 @@ async fn render_view(
                 },
             )
         }
-        LinkView::Live(link) => {
-            let organizations = match app
-                .store
-                .organizations_of(&link.line.line.contact_email)
-                .await
-            {
-                Ok(orgs) => orgs,
-                Err(e) => return internal(e.into()),
-            };
-            live(app, &link, organizations, error, name_value)
-        }
+        LinkView::Live {
+            link,
+            organizations,
+        } => live(app, &link, organizations, error, name_value),
     }
 }
 
@@ -314,19 +285,9 @@ fn page(status: StatusCode, page: Page) -> Response {
             );
             response
         }
-        Err(e) => internal(anyhow::anyhow!("rendering the setup page: {e}").into()),
+        Err(e) => {
+            let e = AppError::Internal(anyhow::anyhow!("rendering the setup page: {e}"));
+            error::page(Locale::parse(page.lang).unwrap_or_default(), &e)
+        }
     }
-}
-
-/// A plain page for a failure on our side; the cause goes to the log only.
-fn internal(e: crate::error::AppError) -> Response {
-    tracing::error!("setup page: {e:#}");
-    let body = "<!doctype html><meta charset=utf-8><title>Temporarily unavailable</title>\
-        <h1>Temporarily unavailable</h1><p>Please try again in a few minutes.</p>";
-    (
-        StatusCode::SERVICE_UNAVAILABLE,
-        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-        body,
-    )
-        .into_response()
 }

@@ -109,8 +109,7 @@ async fn only_admins_administer() {
     }
     assert!(
         t.app
-            .store
-            .company_by_name("X member")
+            .find_company("X member", true)
             .await
             .unwrap()
             .is_none(),

@@ -90,7 +90,7 @@ async fn serve_fails_fast_on_a_bad_time_zone() {
 /// time as the `--test-clock` server that moved it.
 #[tokio::test]
 async fn the_cli_follows_the_stored_test_clock() {
-    use provisio_store::Store;
+    use provisio_store::{Maintenance, Settings};
 
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();

@@ -9,7 +9,7 @@ use std::time::Duration;
 use jiff::{SignedDuration, Timestamp};
 use provisio::app::secrets::verify_password;
 use provisio_domain::ContactEmail;
-use provisio_store::Store;
+use provisio_store::{Directory, Maintenance};
 use provisio_store_sqlite::SqliteStore;
 use serde_json::{Value, json};
 use tokio::process::Child;

@@ -8,8 +8,31 @@ use provisio::app::admin::UserInput;
 use provisio::app::{App, Caller};
 use provisio::clock::Clock;
 use provisio::config::Config;
-use provisio_store::Store;
+use provisio_store::{Maintenance, Store};
 use provisio_store_sqlite::SqliteStore;
+
+/// The store a [`TestApp`] runs on. Every test runs on SQLite today; a backend added later
+/// (PostgreSQL) is one more variant, and the same tests run on it.
+#[derive(Debug, Clone, Copy, Default)]
+pub enum Backend {
+    #[default]
+    Sqlite,
+}
+
+impl Backend {
+    /// A fresh, migrated, empty store of this backend, its files (if any) in `dir`.
+    pub async fn open(self, dir: &std::path::Path) -> Arc<dyn Store> {
+        match self {
+            Backend::Sqlite => {
+                let store = SqliteStore::open(&dir.join("provisio.sqlite"))
+                    .await
+                    .unwrap();
+                store.migrate().await.unwrap();
+                Arc::new(store)
+            }
+        }
+    }
+}
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tempfile::TempDir;
@@ -20,6 +43,9 @@ pub struct TestApp {
     pub base: String,
     pub http: reqwest::Client,
     pub app: App,
+    /// The store under the app, for checks of what was (not) stored; the server itself only
+    /// reaches it through `app`.
+    pub store: Arc<dyn Store>,
     pub dir: TempDir,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     /// An admin of the operator company.
@@ -83,17 +109,23 @@ impl TestApp {
 
     /// A server on this clock: `Clock::system()` is `serve` without `--test-clock`.
     pub async fn spawn_on(clock: Clock, tweak: impl FnOnce(&mut Config)) -> TestApp {
+        Self::spawn_full(Backend::default(), clock, tweak).await
+    }
+
+    /// A server on this backend and clock.
+    pub async fn spawn_full(
+        backend: Backend,
+        clock: Clock,
+        tweak: impl FnOnce(&mut Config),
+    ) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config::defaults(dir.path().to_path_buf()).unwrap();
         tweak(&mut config);
-        let store = SqliteStore::open(&dir.path().join("provisio.sqlite"))
-            .await
-            .unwrap();
-        store.migrate().await.unwrap();
+        let store = backend.open(dir.path()).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         config.public_url = base.parse().unwrap();
-        let app = App::new(Arc::new(store), clock, config);
+        let app = App::new(Arc::clone(&store), clock, config);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let server_app = app.clone();
         tokio::spawn(async move {
@@ -107,6 +139,7 @@ impl TestApp {
             base,
             http: reqwest::Client::new(),
             app,
+            store,
             dir,
             stop: Some(tx),
             admin: String::new(),
@@ -220,7 +253,7 @@ impl TestApp {
                 limit: 200,
             },
         };
-        self.app.store.list_orders(&q).await.unwrap().items.len()
+        self.store.list_orders(&q).await.unwrap().items.len()
     }
 
     pub async fn line_count(&self) -> usize {
@@ -233,7 +266,7 @@ impl TestApp {
                 limit: 200,
             },
         };
-        self.app.store.list_lines(&q).await.unwrap().items.len()
+        self.store.list_lines(&q).await.unwrap().items.len()
     }
 }
 
@@ -296,8 +329,7 @@ impl World {
     async fn build(t: TestApp) -> World {
         let op = t
             .app
-            .store
-            .company_by_name("Operator")
+            .find_company("Operator", true)
             .await
             .unwrap()
             .unwrap()

@@ -1,11 +1,22 @@
-//! The words of a provisioning email, taken from `locales/*/email.ftl`, laid out twice: as
-//! plain text and as HTML (askama, which escapes every value).
+//! The composer of provisioning emails: the words, taken from `locales/*/email.ftl`, laid out
+//! twice: as plain text and as HTML (askama, which escapes every value).
 
 use askama::Template;
 use provisio_domain::{EmailKind, Locale};
 
-use crate::i18n;
-use crate::message::{ProvisioningEmail, RenderError};
+use super::{Composed, Texts};
+use crate::error::RenderError;
+use crate::outbound::ProvisioningEmail;
+
+/// Composes the subject, text and HTML of a provisioning email in its locale.
+pub(crate) fn compose(email: &ProvisioningEmail) -> Result<Composed, RenderError> {
+    let body = Body::new(email)?;
+    Ok(Composed {
+        text: body.text(),
+        html: body.html()?,
+        subject: body.subject,
+    })
+}
 
 /// The translated texts of one email, values already filled in (not yet escaped).
 pub(crate) struct Body {
@@ -25,33 +36,22 @@ pub(crate) struct Body {
     pub(crate) footer: String,
 }
 
-/// Looks texts up in one locale, failing on a missing key rather than sending a placeholder.
-struct Texts(Locale);
-
-impl Texts {
-    fn get(&self, key: &str, args: &[(&str, &str)]) -> Result<String, RenderError> {
-        i18n::try_text_with(self.0, key, args).ok_or_else(|| RenderError::MissingText {
-            locale: self.0,
-            key: key.to_owned(),
-        })
-    }
-}
-
 impl Body {
     pub(crate) fn new(email: &ProvisioningEmail) -> Result<Self, RenderError> {
-        let t = Texts(email.locale);
+        let locale = email.envelope.locale;
+        let t = Texts(locale);
         let kind = kind_key(email.kind);
         let deadline = deadline_text(email);
         // A resend or contact change after the window lapsed: the line is closed, yet setup
         // still works (R6), so the email must not read as a deadline still ahead.
-        let passed = email.date >= email.deadline;
+        let passed = email.envelope.date >= email.deadline;
         let order = [
             ("order", email.web_order_id.as_str()),
             ("sub", email.subscription_ref.as_str()),
             ("customer", email.end_customer.as_str()),
             ("partner", email.partner.as_str()),
         ];
-        let greeting = match &email.to.name {
+        let greeting = match &email.envelope.to.name {
             Some(name) => t.get("email-greeting-named", &[("name", name)])?,
             None => t.get("email-greeting", &[])?,
         };
@@ -92,7 +92,7 @@ impl Body {
             None => None,
         };
         Ok(Self {
-            locale: email.locale,
+            locale,
             subject: t.get(&format!("email-subject-{kind}"), &order)?,
             greeting,
             intro: t.get(&format!("email-intro-{kind}"), &order)?,
@@ -122,7 +122,7 @@ impl Body {
 
     /// The text part. The setup link stands alone on its own line, so every mail client
     /// makes it clickable and nobody copies a trailing word with it.
-    pub(crate) fn text(&self) -> String {
+    fn text(&self) -> String {
         let width = self
             .facts
             .iter()
@@ -145,7 +145,7 @@ impl Body {
         out
     }
 
-    pub(crate) fn html(&self) -> Result<String, RenderError> {
+    fn html(&self) -> Result<String, RenderError> {
         Ok(HtmlBody { body: self }.render()?)
     }
 }

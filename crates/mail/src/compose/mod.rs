@@ -1,0 +1,36 @@
+//! One composer per kind of mail: it turns the typed value into the words of the message
+//! (subject, plain text, HTML), taken from `locales/*/email.ftl`. Headers are `mime.rs`'s.
+
+mod provisioning;
+
+use provisio_domain::Locale;
+
+use crate::error::RenderError;
+use crate::i18n;
+use crate::outbound::Outbound;
+
+/// A message's words, ready for the MIME builder.
+pub(crate) struct Composed {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// Picks the composer of the mail's kind.
+pub(crate) fn compose(mail: &Outbound) -> Result<Composed, RenderError> {
+    match mail {
+        Outbound::Provisioning(p) => provisioning::compose(p),
+    }
+}
+
+/// Looks texts up in one locale, failing on a missing key rather than sending a placeholder.
+pub(crate) struct Texts(pub Locale);
+
+impl Texts {
+    pub(crate) fn get(&self, key: &str, args: &[(&str, &str)]) -> Result<String, RenderError> {
+        i18n::try_text_with(self.0, key, args).ok_or_else(|| RenderError::MissingText {
+            locale: self.0,
+            key: key.to_owned(),
+        })
+    }
+}

@@ -1,0 +1,84 @@
+//! What provisio sends, as typed values (STYLE habit 8): one variant of [`Outbound`] per kind
+//! of mail, each with its composer in `compose/`. Provisioning emails now; support-case
+//! notifications come next. The outbox stores what to say (kind, subject, recipient, locale);
+//! delivery fills the value at each attempt, so the deadline and the setup link are those of
+//! that attempt, while the `Message-ID` stays the one fixed when queued.
+
+use provisio_domain::{EmailKind, Locale};
+
+/// A person or role with an address, as shown in a header or in the body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mailbox {
+    pub name: Option<String>,
+    pub address: String,
+}
+
+impl Mailbox {
+    pub fn new(name: Option<String>, address: impl Into<String>) -> Self {
+        Self {
+            name,
+            address: address.into(),
+        }
+    }
+
+    /// The name when there is one, else the address.
+    pub fn display_name(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.address)
+    }
+}
+
+/// The headers every kind of mail has.
+#[derive(Debug, Clone)]
+pub struct Envelope {
+    /// E.g. `0190f3…@provisio`, without angle brackets; fixed when queued, reused on retries.
+    pub message_id: String,
+    /// The attempt time from the service clock.
+    pub date: jiff::Timestamp,
+    pub from: Mailbox,
+    pub reply_to: Option<Mailbox>,
+    pub to: Mailbox,
+    /// The language of the whole message.
+    pub locale: Locale,
+}
+
+/// Everything one provisioning email says (SPEC §4).
+#[derive(Debug, Clone)]
+pub struct ProvisioningEmail {
+    /// Reply-To is the ordering contact; To the provisioning contact.
+    pub envelope: Envelope,
+    pub kind: EmailKind,
+    pub web_order_id: String,
+    pub subscription_ref: String,
+    pub end_customer: String,
+    pub partner: String,
+    pub offer: String,
+    pub quantity: u32,
+    pub requested_start_date: jiff::civil::Date,
+    /// When the line closes by policy; shown as a date and time in `time_zone`.
+    pub deadline: jiff::Timestamp,
+    pub time_zone: jiff::tz::TimeZone,
+    pub setup_url: String,
+    pub admin_portal_url: Option<String>,
+    /// Whom to contact with questions: the ordering contact (partner side).
+    pub help_contact: Mailbox,
+}
+
+/// Outbound mail of every kind.
+#[derive(Debug, Clone)]
+pub enum Outbound {
+    Provisioning(ProvisioningEmail),
+}
+
+impl Outbound {
+    pub fn envelope(&self) -> &Envelope {
+        match self {
+            Outbound::Provisioning(p) => &p.envelope,
+        }
+    }
+}
+
+impl From<ProvisioningEmail> for Outbound {
+    fn from(p: ProvisioningEmail) -> Self {
+        Outbound::Provisioning(p)
+    }
+}

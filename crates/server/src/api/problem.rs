@@ -1,0 +1,170 @@
+//! The API's rendering of an [`AppError`]: an RFC 9457 problem document (English, SPEC §9),
+//! `application/problem+json`, with the status of the one table and the members clients
+//! script against (`code`, `errors` per field, `ordering_contact`, `admin_portal_url`,
+//! `retry_after`). 5xx bodies are opaque; the cause is logged once, here.
+
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use provisio_domain::Locale;
+use provisio_domain::refusal::Refusal;
+use serde_json::{Value, json};
+
+use crate::error::{AppError, Code, Message, field_message};
+use crate::i18n;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// The problem document of `e`.
+pub fn problem(e: &AppError) -> Value {
+    let code = e.code();
+    let (wire, status, title) = code.describe();
+    let mut body = json!({
+        "type": format!("/problems/{wire}"),
+        "title": title,
+        "status": status.as_u16(),
+        "detail": text(&e.message()),
+        "code": wire,
+    });
+    let errors = e.field_errors();
+    if !errors.is_empty() {
+        body["errors"] = errors
+            .iter()
+            .map(|f| {
+                json!({
+                    "path": f.path.to_string(),
+                    "code": f.error.code,
+                    "message": text(&Message::from(&f.error)),
+                })
+            })
+            .collect();
+        if errors.len() > 1 {
+            // Every problem at once, so a client can fix all of them.
+            let all: Vec<String> = errors
+                .iter()
+                .map(|f| text(&field_message(f, ToString::to_string)))
+                .collect();
+            body["detail"] = json!(all.join("; "));
+        }
+    }
+    match e {
+        AppError::Refused(Refusal::PermissionDenied {
+            ordering_contact: Some(c),
+            ..
+        }) => body["ordering_contact"] = json!(c),
+        AppError::PastPointOfNoReturn { admin_portal_url } => {
+            body["admin_portal_url"] = json!(admin_portal_url);
+        }
+        AppError::Refused(Refusal::RateLimited {
+            retry_after_secs, ..
+        }) => body["retry_after"] = json!(retry_after_secs),
+        _ => {}
+    }
+    body
+}
+
+fn text(m: &Message) -> String {
+    i18n::render(Locale::En, m)
+}
+
+/// A problem for a bare status (from a layer or axum itself), keeping the status.
+pub fn for_status(status: axum::http::StatusCode) -> Value {
+    let code = Code::for_status(status);
+    let (wire, _, title) = code.describe();
+    json!({
+        "type": format!("/problems/{wire}"),
+        "title": title,
+        "status": status.as_u16(),
+        "detail": status.canonical_reason().unwrap_or("error"),
+        "code": wire,
+    })
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let code = self.code();
+        if let AppError::Internal(e) = &self {
+            tracing::error!(error = format!("{e:#}"), "internal error");
+        }
+        let mut response = (code.status(), problem(&self).to_string()).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        match &self {
+            AppError::Refused(Refusal::RateLimited {
+                retry_after_secs, ..
+            }) => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+            }
+            AppError::Unauthenticated(_) => {
+                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            _ => {}
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use provisio_domain::refusal::{Denial, OrderingContact};
+    use provisio_domain::{FieldError, FieldPath, ValueError};
+
+    #[test]
+    fn internal_errors_are_opaque() {
+        let e = AppError::Internal(anyhow::anyhow!("password=hunter2 at db.internal"));
+        let body = problem(&e).to_string();
+        assert!(
+            !body.contains("hunter2") && !body.contains("db.internal"),
+            "{body}"
+        );
+    }
+
+    #[test]
+    fn permission_denied_names_the_ordering_contact() {
+        let e = AppError::from(Refusal::PermissionDenied {
+            reason: Denial::LineAction,
+            ordering_contact: Some(OrderingContact {
+                name: "Olle".into(),
+                email: "olle@p.test".into(),
+            }),
+        });
+        let p = problem(&e);
+        assert_eq!(p["ordering_contact"]["email"], "olle@p.test");
+        assert_eq!(p["status"], 403);
+        let detail = p["detail"].as_str().unwrap();
+        assert!(
+            detail.starts_with("you may not resend") && detail.ends_with("Olle <olle@p.test>"),
+            "{detail}"
+        );
+    }
+
+    #[test]
+    fn field_errors_name_their_paths_in_detail_and_errors() {
+        let e = AppError::Invalid(vec![
+            FieldError::new(
+                FieldPath::name("lines").at(1).then("quantity"),
+                ValueError::invalid(
+                    "order-quantity",
+                    vec![("max", "9".into()), ("value", "0".into())],
+                ),
+            ),
+            FieldError::new(
+                FieldPath::name("locale"),
+                ValueError::invalid("value-locale", vec![("value", "de".into())]),
+            ),
+        ]);
+        let p = problem(&e);
+        assert_eq!(p["status"], 422);
+        assert_eq!(p["errors"][0]["path"], "lines[1].quantity");
+        assert_eq!(
+            p["errors"][1]["message"],
+            "'de' is not a supported locale (en, sv)"
+        );
+        let detail = p["detail"].as_str().unwrap();
+        assert!(
+            detail.contains("lines[1].quantity: quantity must be")
+                && detail.contains("locale: 'de'"),
+            "{detail}"
+        );
+    }
+}

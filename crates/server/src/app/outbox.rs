@@ -1,0 +1,162 @@
+//! What the scheduler asks of the application: due first sends (R1), closure by policy (R6),
+//! forgetting old idempotency keys, and the outbox: claims with fresh setup tokens, the
+//! message of each attempt (built from the claimed email's subject), results and leases.
+//! The scheduler owns the loop, the concurrency and the transport; the rules are here and in
+//! the domain.
+
+use jiff::{SignedDuration, Timestamp};
+use provisio_domain::{EmailKind, OfferPolicies, policy};
+use provisio_mail::{Envelope, Mailbox, Outbound, ProvisioningEmail};
+use provisio_store::{
+    ClaimRequest, ClaimedEmail, ContactUpdate, Finished, LineChange, LineContext, MailSubject,
+};
+
+use super::App;
+use super::lines::queued_event;
+use super::orders::IDEMPOTENCY_TTL;
+use super::secrets::new_setup_token;
+use crate::error::AppResult;
+
+/// A claimed email with the setup token of this attempt (if its kind carries a link).
+pub struct Claimed {
+    pub email: ClaimedEmail,
+    pub token: Option<String>,
+}
+
+impl App {
+    /// R1: queues the initial email of up to `limit` lines whose RSD has started.
+    pub async fn queue_first_sends(&self, now: Timestamp, limit: u32) -> AppResult<usize> {
+        let rule = |line: &LineContext| -> Option<LineChange> {
+            if !line.line.state.first_send_due(now, false) {
+                return None;
+            }
+            let to = ContactUpdate::current(&line.line);
+            let email = self.new_email(EmailKind::Initial, &to, None);
+            let mut change = LineChange::new(line.line.state.clone());
+            change.events.push(queued_event(&email));
+            change.email = Some(email);
+            Some(change)
+        };
+        Ok(self.store.queue_first_sends(now, limit, &rule).await?)
+    }
+
+    /// R6: closes up to `limit` open lines whose provisioning window has lapsed.
+    pub async fn close_lapsed(&self, now: Timestamp, limit: u32) -> AppResult<usize> {
+        let policies = self.policies().await?;
+        let rule = |line: &LineContext| -> Option<LineChange> {
+            let window = policies.window(&line.line.offer);
+            let t = line.line.state.close_if_lapsed(now, window)?;
+            let mut change = LineChange::new(t.line);
+            change.events = t.events;
+            Some(change)
+        };
+        Ok(self.store.close_lapsed(now, limit, &rule).await?)
+    }
+
+    /// Forgets idempotency keys older than they are kept.
+    pub async fn purge_idempotency_keys(&self, now: Timestamp) -> AppResult<u64> {
+        Ok(self
+            .store
+            .purge_idempotency_keys(now - IDEMPOTENCY_TTL)
+            .await?)
+    }
+
+    pub async fn policies(&self) -> AppResult<OfferPolicies> {
+        Ok(OfferPolicies::from_entries(
+            self.store.offer_policies().await?,
+        ))
+    }
+
+    /// Claims up to `limit` due emails for `owner`, leased on real time, each that carries a
+    /// setup link with a freshly minted token (only its hash is stored).
+    pub async fn claim_emails(&self, owner: &str, limit: usize) -> AppResult<Vec<Claimed>> {
+        let mut tokens: Vec<(String, String)> = (0..limit).map(|_| new_setup_token()).collect();
+        let real_now = self.clock.real_now();
+        let lease = SignedDuration::from_secs(i64::try_from(self.config.lease_secs).unwrap_or(60));
+        let claimed = self
+            .store
+            .claim_emails(ClaimRequest {
+                owner: owner.to_owned(),
+                now: self.clock.now(),
+                real_now,
+                lease_until: real_now + lease,
+                limit,
+                token_hashes: tokens.iter().map(|(_, h)| h.clone()).collect(),
+            })
+            .await?;
+        Ok(claimed
+            .into_iter()
+            .map(|email| Claimed {
+                token: email.token.map(|i| std::mem::take(&mut tokens[i].0)),
+                email,
+            })
+            .collect())
+    }
+
+    /// Records the ends of attempts (a first hand-off moves its line, R1).
+    pub async fn finish_emails(&self, finished: Vec<Finished>) -> AppResult<()> {
+        Ok(self.store.finish_emails(finished).await?)
+    }
+
+    /// Gives up `owner`'s leases (an instance stopping); returns how many.
+    pub async fn release_leases(&self, owner: &str) -> AppResult<u64> {
+        Ok(self.store.release_leases(owner).await?)
+    }
+
+    /// At start: takes over the leases that can no longer be live (the store decides which).
+    pub async fn take_over_leases(&self) -> AppResult<u64> {
+        Ok(self.store.take_over_leases(self.clock.real_now()).await?)
+    }
+
+    /// The typed mail of this attempt, chosen by what the email is about: the deadline as it
+    /// stands now, the setup link of this attempt's token.
+    pub fn outbound(&self, claimed: &Claimed, policies: &OfferPolicies) -> Outbound {
+        let c = &claimed.email;
+        let config = &self.config;
+        let now = self.clock.now();
+        match &c.subject {
+            MailSubject::Line(line) => {
+                let deadline = line.line.state.closes_at.unwrap_or_else(|| {
+                    policy::closes_at(
+                        line.line.state.first_sent_at.unwrap_or(now),
+                        policies.window(&line.line.offer),
+                    )
+                });
+                let ordering = Mailbox::new(
+                    Some(line.placed_by.name.clone()),
+                    line.placed_by.email.clone(),
+                );
+                let token = claimed.token.as_deref().unwrap_or_default();
+                Outbound::Provisioning(ProvisioningEmail {
+                    envelope: Envelope {
+                        message_id: c.message_id.clone(),
+                        date: now,
+                        from: Mailbox::new(
+                            config.mail_from.name.clone(),
+                            config.mail_from.address.clone(),
+                        ),
+                        reply_to: Some(ordering.clone()),
+                        to: Mailbox::new(c.to_name.clone(), c.email.to.as_str()),
+                        locale: c.locale,
+                    },
+                    kind: c.email.kind,
+                    web_order_id: line.web_order_id.to_string(),
+                    subscription_ref: line.line.sub_ref.to_string(),
+                    end_customer: line.end_customer.clone(),
+                    partner: line.partner.name.clone(),
+                    offer: line.line.offer.to_string(),
+                    quantity: line.line.quantity,
+                    requested_start_date: line.line.requested_start_date,
+                    deadline,
+                    time_zone: config.time_zone.clone(),
+                    setup_url: format!(
+                        "{}/setup/{token}",
+                        config.public_url.as_str().trim_end_matches('/')
+                    ),
+                    admin_portal_url: self.admin_portal(),
+                    help_contact: ordering,
+                })
+            }
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! An [`AppError`] as pages show it: a message in the visitor's language, a status, and for
+//! failures on our side an opaque page (the cause goes to the log, once).
+
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use provisio_domain::Locale;
+
+use crate::error::{AppError, Code, Message};
+use crate::i18n;
+
+/// The visitor's language when nothing else tells it: Swedish if the browser prefers it.
+pub fn browser_locale(headers: &HeaderMap) -> Locale {
+    let accept = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if accept.trim_start().to_ascii_lowercase().starts_with("sv") {
+        Locale::Sv
+    } else {
+        Locale::En
+    }
+}
+
+/// The words of an error for a page or banner: for a field error, what is wrong with the
+/// field (the form shows which field), else the error's own message.
+pub fn message(locale: Locale, e: &AppError) -> String {
+    match e.field_errors().first() {
+        Some(first) => i18n::render(locale, &Message::from(&first.error)),
+        None => i18n::render(locale, &e.message()),
+    }
+}
+
+/// A whole page for an error that ends the visit (5xx: opaque and logged).
+pub fn page(locale: Locale, e: &AppError) -> Response {
+    let code = e.code();
+    if code == Code::Internal {
+        tracing::error!(error = format!("{e:#}"), "page: internal error");
+    }
+    let (status, text) = match code {
+        Code::Internal | Code::Unavailable => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            i18n::render(locale, &Message::new("error-unavailable")),
+        ),
+        other => (other.status(), message(locale, e)),
+    };
+    let title = i18n::text(locale, "page-error-title");
+    let body = format!(
+        "<!doctype html><html lang=\"{lang}\"><meta charset=utf-8>\
+         <meta name=viewport content=\"width=device-width, initial-scale=1\">\
+         <title>{title}</title><main><h1>{title}</h1><p>{text}</p></main></html>",
+        lang = locale.as_str(),
+        title = escape(&title),
+        text = escape(&text),
+    );
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use provisio_domain::refusal::Refusal;
+
+    #[test]
+    fn errors_read_in_the_visitors_language_and_internals_stay_hidden() {
+        let e = AppError::from(Refusal::LineCancelled);
+        assert_eq!(message(Locale::En, &e), "the line is cancelled");
+        assert_eq!(message(Locale::Sv, &e), "raden är avbruten");
+        let internal = AppError::Internal(anyhow::anyhow!("disk /var/secret full"));
+        let page = page(Locale::Sv, &internal);
+        assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
+    }
+}

@@ -1,0 +1,159 @@
+//! Companies, users and API keys.
+
+use jiff::Timestamp;
+use provisio_domain::{Actor, CompanyId, CompanyKind, ContactEmail, Role, UserId};
+use provisio_store::{Company, Entity, NewCompany, NewUser, StoreError, StoreResult, User};
+use rusqlite::{Connection, params};
+
+use crate::writer::{Constraint, Tx, constraint};
+use crate::{Cols, db, rows, stored, ts, uuid};
+
+pub(crate) fn company_from(row: &impl Cols, prefix: &str) -> StoreResult<Company> {
+    let get = |c: &str| row.text(&format!("{prefix}{c}"));
+    Ok(Company {
+        id: CompanyId::from_uuid(uuid(&get("id")?)?),
+        name: get("name")?,
+        kind: stored("company kind", CompanyKind::parse(&get("kind")?))?,
+    })
+}
+
+/// Maps a failed insert: a unique violation is `what` taken, a foreign key an unknown `parent`.
+fn insert_error(what: Entity, parent: Entity) -> impl Fn(rusqlite::Error) -> StoreError {
+    move |e| match constraint(&e) {
+        Some(Constraint::Unique) => StoreError::AlreadyExists { what },
+        Some(Constraint::ForeignKey) => StoreError::NotFound { what: parent },
+        None => db(e),
+    }
+}
+
+pub(crate) fn create_company(tx: &Tx, new: &NewCompany) -> StoreResult<Company> {
+    let id = CompanyId::from_uuid(uuid::Uuid::now_v7());
+    tx.prepare_cached("INSERT INTO companies (id, name, kind, created_at) VALUES (?, ?, ?, ?)")
+        .and_then(|mut q| {
+            q.execute(params![
+                id.to_string(),
+                new.name.as_str(),
+                new.kind.as_str(),
+                ts(new.now)
+            ])
+        })
+        .map_err(insert_error(Entity::Company, Entity::Company))?;
+    Ok(Company {
+        id,
+        name: new.name.as_str().to_owned(),
+        kind: new.kind,
+    })
+}
+
+pub(crate) fn company_by_id(conn: &Connection, id: &str) -> StoreResult<Option<Company>> {
+    let sql = "SELECT id, name, kind FROM companies WHERE id = ?";
+    Ok(rows(conn, sql, [id], |r| company_from(r, ""))?
+        .into_iter()
+        .next())
+}
+
+/// Names are compared case-insensitively.
+pub(crate) fn company_by_name(conn: &Connection, name: &str) -> StoreResult<Option<Company>> {
+    let sql = "SELECT id, name, kind FROM companies WHERE name = ? COLLATE NOCASE";
+    Ok(rows(conn, sql, [name], |r| company_from(r, ""))?
+        .into_iter()
+        .next())
+}
+
+macro_rules! user_select {
+    () => {
+        "SELECT u.id, u.email, u.name, u.role, u.can_resend, u.password_hash,
+            c.id AS c_id, c.name AS c_name, c.kind AS c_kind
+        FROM users u JOIN companies c ON c.id = u.company_id"
+    };
+}
+
+fn user_from(row: &impl Cols) -> StoreResult<User> {
+    Ok(User {
+        id: UserId::from_uuid(uuid(&row.text("id")?)?),
+        company: company_from(row, "c_")?,
+        email: stored("user email", ContactEmail::parse(&row.text("email")?))?,
+        name: row.text("name")?,
+        role: stored("role", Role::parse(&row.text("role")?))?,
+        can_resend: row.int("can_resend")? != 0,
+        password_hash: row.opt_text("password_hash")?,
+    })
+}
+
+pub(crate) fn create_user(tx: &Tx, new: &NewUser) -> StoreResult<User> {
+    let id = UserId::from_uuid(uuid::Uuid::now_v7());
+    tx.prepare_cached(
+        "INSERT INTO users (id, company_id, email, name, role, can_resend, password_hash, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .and_then(|mut q| {
+        q.execute(params![
+            id.to_string(),
+            new.company_id.to_string(),
+            new.email.as_str(),
+            new.name.as_str(),
+            new.role.as_str(),
+            new.can_resend,
+            new.password_hash,
+            ts(new.now)
+        ])
+    })
+    .map_err(insert_error(Entity::User, Entity::Company))?;
+    user_by_email(tx, &new.email)?.ok_or(StoreError::NotFound { what: Entity::User })
+}
+
+pub(crate) fn user_by_email(conn: &Connection, email: &ContactEmail) -> StoreResult<Option<User>> {
+    const SQL: &str = concat!(user_select!(), " WHERE u.email = ?");
+    Ok(rows(conn, SQL, [email.as_str()], |r| user_from(r))?
+        .into_iter()
+        .next())
+}
+
+pub(crate) fn set_password_hash(tx: &Tx, user: UserId, hash: Option<&str>) -> StoreResult<()> {
+    let changed = tx
+        .prepare_cached("UPDATE users SET password_hash = ? WHERE id = ?")
+        .and_then(|mut q| q.execute(params![hash, user.to_string()]))
+        .map_err(db)?;
+    if changed == 0 {
+        return Err(StoreError::NotFound { what: Entity::User });
+    }
+    Ok(())
+}
+
+pub(crate) fn create_api_key(
+    tx: &Tx,
+    user: UserId,
+    key_hash: &str,
+    now: Timestamp,
+) -> StoreResult<uuid::Uuid> {
+    let id = uuid::Uuid::now_v7();
+    tx.prepare_cached(
+        "INSERT INTO api_keys (id, user_id, key_hash, created_at) VALUES (?, ?, ?, ?)",
+    )
+    .and_then(|mut q| q.execute(params![id.to_string(), user.to_string(), key_hash, ts(now)]))
+    .map_err(insert_error(Entity::ApiKey, Entity::User))?;
+    Ok(id)
+}
+
+/// On the request path of every API call.
+pub(crate) fn actor_by_api_key(conn: &Connection, key_hash: &str) -> StoreResult<Option<Actor>> {
+    const SQL: &str = concat!(
+        user_select!(),
+        " JOIN api_keys k ON k.user_id = u.id WHERE k.key_hash = ? AND k.revoked_at IS NULL"
+    );
+    let Some(u) = rows(conn, SQL, [key_hash], |r| user_from(r))?
+        .into_iter()
+        .next()
+    else {
+        return Ok(None);
+    };
+    Ok(Some(Actor {
+        user_id: u.id,
+        name: u.name,
+        email: u.email.as_str().to_owned(),
+        role: u.role,
+        company_id: u.company.id,
+        company_kind: u.company.kind,
+        can_resend: u.can_resend,
+    }))
+}
