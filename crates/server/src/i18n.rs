@@ -28,6 +28,82 @@ pub fn render(locale: Locale, message: &Message) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
+
+    /// Every string literal in the crates' sources that names a translation key (by its
+    /// prefix) exists in both languages: a renamed or forgotten key fails here, not in front
+    /// of a user. (Keys built at run time, like `email-subject-{kind}`, are checked where
+    /// they are built.)
+    #[test]
+    fn every_key_the_code_names_exists_in_both_languages() {
+        const PREFIXES: &[&str] = &[
+            "value-",
+            "order-",
+            "denied-",
+            "refused-",
+            "error-",
+            "not-found-",
+            "exists-",
+            "auth-",
+            "request-",
+            "setup-",
+            "page-",
+        ];
+        let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut keys = std::collections::BTreeSet::new();
+        let mut dirs = vec![crates];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                if path.is_dir() && name != "target" && name != "tests" {
+                    dirs.push(path);
+                } else if name.ends_with(".rs") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    for literal in text.split('"').skip(1).step_by(2) {
+                        let is_key = PREFIXES.iter().any(|p| literal.starts_with(p))
+                            && !literal.ends_with('-')
+                            && literal
+                                .bytes()
+                                .all(|b| b.is_ascii_lowercase() || b == b'-' || b == b'_');
+                        if is_key {
+                            keys.insert(literal.to_owned());
+                        }
+                    }
+                }
+            }
+        }
+        assert!(keys.len() > 60, "the scan finds the keys: {keys:?}");
+        for locale in ["en", "sv"] {
+            let known = ftl_keys(
+                &Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("../../locales")
+                    .join(locale),
+            );
+            let missing: Vec<_> = keys.iter().filter(|k| !known.contains(*k)).collect();
+            assert!(
+                missing.is_empty(),
+                "{locale}: keys without a text: {missing:?}"
+            );
+        }
+    }
+
+    /// The keys an `.ftl` directory defines.
+    fn ftl_keys(dir: &Path) -> std::collections::BTreeSet<String> {
+        let mut keys = std::collections::BTreeSet::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            for line in text.lines() {
+                if let Some((key, _)) = line.split_once(" =")
+                    && !key.is_empty()
+                    && !key.starts_with(['#', ' ', '.'])
+                {
+                    keys.insert(key.trim().to_owned());
+                }
+            }
+        }
+        keys
+    }
 
     #[test]
     fn nested_messages_are_rendered_in_the_same_language() {

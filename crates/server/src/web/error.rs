@@ -75,13 +75,22 @@ mod tests {
     use super::*;
     use provisio_domain::refusal::Refusal;
 
-    #[test]
-    fn errors_read_in_the_visitors_language_and_internals_stay_hidden() {
+    #[tokio::test]
+    async fn errors_read_in_the_visitors_language_and_internals_stay_hidden() {
         let e = AppError::from(Refusal::LineCancelled);
         assert_eq!(message(Locale::En, &e), "the line is cancelled");
         assert_eq!(message(Locale::Sv, &e), "raden är avbruten");
         let internal = AppError::Internal(anyhow::anyhow!("disk /var/secret full"));
         let page = page(Locale::Sv, &internal);
         assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let body = axum::body::to_bytes(page.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        let body = String::from_utf8(body.to_vec()).unwrap();
+        assert!(
+            body.contains("lang=\"sv\"") && body.contains("försök igen"),
+            "{body}"
+        );
+        assert!(!body.contains("secret"), "{body}");
     }
 }

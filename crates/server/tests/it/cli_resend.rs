@@ -120,6 +120,27 @@ async fn resend_without_permission_names_the_ordering_contact() {
         .fails(1, "no such subscription line");
 }
 
+/// With `--json`, a refusal is the API's problem document on stdout (scripts read one shape),
+/// the words on stderr as always.
+#[tokio::test]
+async fn a_refused_resend_with_json_prints_the_problem_on_stdout() {
+    let w = World::new().await;
+    let sub = first_ref(&w.order("CR9", &["kim@kund.test"]).await);
+    let out = resend(&w, &sub, "cy@acme.test", &["--json"], &[]).await;
+    out.fails(1, "permission denied");
+    let problem: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert_eq!(problem["code"], "permission_denied");
+    assert_eq!(problem["status"], 403);
+    assert_eq!(problem["ordering_contact"]["email"], "pia@acme.test");
+    let unknown = resend(&w, "Sub999999999", "bo@acme.test", &["--json"], &[]).await;
+    unknown.fails(1, "no such subscription line");
+    let problem: Value = serde_json::from_str(&unknown.stdout).unwrap();
+    assert_eq!(problem["code"], "not_found");
+    // Without --json, stdout stays empty on failure.
+    let plain = resend(&w, &sub, "cy@acme.test", &[], &[]).await;
+    assert!(plain.stdout.trim().is_empty(), "{plain}");
+}
+
 #[tokio::test]
 async fn resend_of_an_unknown_user_or_line_fails_clearly_and_bad_usage_exits_2() {
     let w = World::new().await;

@@ -264,6 +264,28 @@ async fn an_empty_name_is_refused_with_the_form_and_nothing_changes() {
     html(&open(t, &link).await, 200);
 }
 
+/// A name the rules refuse gets the form back with what is wrong with it, in the line's
+/// language (the domain's value error, not a guess that the name was missing).
+#[tokio::test]
+async fn a_refused_name_is_explained_in_the_lines_language() {
+    let (w, _peer, sub, link) = emailed("W-P6", "sv", "kim@kund.test").await;
+    let t = &w.t;
+    let long = "x".repeat(201);
+    let page = submit(t, &link, &[("organization_name", &long)]).await;
+    has_all(
+        html(&page, 422),
+        &["role=\"alert\"", "längre än 200 tecken", "lang=\"sv\""],
+    );
+    assert!(
+        !html(&page, 422).contains("Ange"),
+        "not the empty-name text"
+    );
+    assert_eq!(
+        t.line_json(&w.pia, &sub).await["stage"],
+        "awaiting_provisioning"
+    );
+}
+
 #[tokio::test]
 async fn an_organization_onboarded_earlier_by_the_same_contact_can_be_picked() {
     let (w, peer, first_sub, first) = emailed("W-P6", "en", "kim@kund.test").await;
