@@ -3,7 +3,10 @@
 //! Everything here is pure: values are parsed once at the edge into the newtypes of [`values`],
 //! the lifecycle rules R1–R10 of SPEC §3 are functions of a line's state and `now` (a
 //! parameter; nothing in this crate reads the wall clock), and a mutation that needs
-//! permission takes the permit value only [`permission`] can mint.
+//! permission takes the permit value only [`permission`] can mint (its fields are private).
+//! What a rule decides comes back as data: a new state with typed [`Event`]s that a store
+//! serializes, the outcome of a delivery attempt ([`delivery`]), or a typed [`Refusal`] /
+//! [`ValueError`] that names its translation key and arguments, never prose.
 
 pub mod delivery;
 pub mod event;

@@ -8,35 +8,13 @@ use provisio::app::admin::UserInput;
 use provisio::app::{App, Caller};
 use provisio::clock::Clock;
 use provisio::config::Config;
-use provisio_store::{Maintenance, Store};
-use provisio_store_sqlite::SqliteStore;
+use provisio_store::Store;
 
-/// The store a [`TestApp`] runs on. Every test runs on SQLite today; a backend added later
-/// (PostgreSQL) is one more variant, and the same tests run on it.
-#[derive(Debug, Clone, Copy, Default)]
-pub enum Backend {
-    #[default]
-    Sqlite,
-}
-
-impl Backend {
-    /// A fresh, migrated, empty store of this backend, its files (if any) in `dir`.
-    pub async fn open(self, dir: &std::path::Path) -> Arc<dyn Store> {
-        match self {
-            Backend::Sqlite => {
-                let store = SqliteStore::open(&dir.join("provisio.sqlite"))
-                    .await
-                    .unwrap();
-                store.migrate().await.unwrap();
-                Arc::new(store)
-            }
-        }
-    }
-}
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
+pub use crate::backend::Backend;
 use crate::smtp::SmtpPeer;
 
 pub struct TestApp {

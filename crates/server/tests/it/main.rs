@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod admin;
+mod backend;
 mod bad_input;
 mod bad_requests;
 mod cli;

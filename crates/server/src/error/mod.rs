@@ -5,137 +5,15 @@
 //! user's language in `web/`, plain text (or the problem as JSON) in the CLI. The one status
 //! table is [`Code::describe`]; 5xx causes are logged once by the edge and never shown.
 
-use axum::http::StatusCode;
+mod code;
+mod message;
+
 use provisio_domain::refusal::Refusal;
 use provisio_domain::{FieldError, FieldPath, OrderError, ValueError};
 use provisio_store::{Entity, StoreError};
 
-/// The stable problem codes of SPEC §6, with their HTTP status and title.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Code {
-    InvalidRequest,
-    Unprocessable,
-    Unauthenticated,
-    NotFound,
-    PermissionDenied,
-    PastPointOfNoReturn,
-    LineCancelled,
-    ResendRateLimited,
-    InvalidEmail,
-    IdempotencyConflict,
-    PayloadTooLarge,
-    AlreadyExists,
-    InvalidTransition,
-    MethodNotAllowed,
-    UnsupportedMediaType,
-    Unavailable,
-    Internal,
-}
-
-impl Code {
-    /// The one table: code → (wire code, status, title).
-    pub fn describe(self) -> (&'static str, StatusCode, &'static str) {
-        use StatusCode as S;
-        match self {
-            Code::InvalidRequest => (
-                "invalid_request",
-                S::BAD_REQUEST,
-                "The request could not be read",
-            ),
-            Code::Unprocessable => (
-                "invalid_request",
-                S::UNPROCESSABLE_ENTITY,
-                "The request is not valid",
-            ),
-            Code::Unauthenticated => (
-                "unauthenticated",
-                S::UNAUTHORIZED,
-                "Authentication is required",
-            ),
-            Code::NotFound => ("not_found", S::NOT_FOUND, "Not found"),
-            Code::PermissionDenied => ("permission_denied", S::FORBIDDEN, "Permission denied"),
-            Code::PastPointOfNoReturn => (
-                "past_point_of_no_return",
-                S::CONFLICT,
-                "The organization is already onboarded",
-            ),
-            Code::LineCancelled => ("line_cancelled", S::CONFLICT, "The line is cancelled"),
-            Code::ResendRateLimited => (
-                "resend_rate_limited",
-                S::TOO_MANY_REQUESTS,
-                "Too many resends",
-            ),
-            Code::InvalidEmail => (
-                "invalid_email",
-                S::UNPROCESSABLE_ENTITY,
-                "Invalid email address",
-            ),
-            Code::IdempotencyConflict => (
-                "idempotency_conflict",
-                S::CONFLICT,
-                "Idempotency key reused for another request",
-            ),
-            Code::PayloadTooLarge => (
-                "payload_too_large",
-                S::PAYLOAD_TOO_LARGE,
-                "The request body is too large",
-            ),
-            Code::AlreadyExists => ("already_exists", S::CONFLICT, "Already exists"),
-            Code::InvalidTransition => (
-                "invalid_transition",
-                S::CONFLICT,
-                "Not possible in the current state",
-            ),
-            Code::MethodNotAllowed => (
-                "method_not_allowed",
-                S::METHOD_NOT_ALLOWED,
-                "Method not allowed",
-            ),
-            Code::UnsupportedMediaType => (
-                "unsupported_media_type",
-                S::UNSUPPORTED_MEDIA_TYPE,
-                "Unsupported media type",
-            ),
-            Code::Unavailable => (
-                "unavailable",
-                S::SERVICE_UNAVAILABLE,
-                "Temporarily unavailable",
-            ),
-            Code::Internal => (
-                "internal_error",
-                S::INTERNAL_SERVER_ERROR,
-                "Internal server error",
-            ),
-        }
-    }
-
-    pub fn status(self) -> StatusCode {
-        self.describe().1
-    }
-
-    /// The wire code, e.g. `permission_denied`.
-    pub fn as_str(self) -> &'static str {
-        self.describe().0
-    }
-
-    /// The code a bare error status stands for (routing and layer errors).
-    pub fn for_status(status: StatusCode) -> Code {
-        match status.as_u16() {
-            400 => Code::InvalidRequest,
-            401 => Code::Unauthenticated,
-            403 => Code::PermissionDenied,
-            404 => Code::NotFound,
-            405 => Code::MethodNotAllowed,
-            409 => Code::AlreadyExists,
-            413 => Code::PayloadTooLarge,
-            415 => Code::UnsupportedMediaType,
-            422 => Code::Unprocessable,
-            429 => Code::ResendRateLimited,
-            503 => Code::Unavailable,
-            _ => Code::Internal,
-        }
-    }
-}
+pub use code::Code;
+pub use message::{Arg, Message, field_message};
 
 /// What could not be found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,60 +49,6 @@ pub enum AuthFailure {
     Missing,
     Malformed,
     UnknownKey,
-}
-
-/// A translation key with its arguments: the words of an error, before an edge picks the
-/// language (`crate::i18n::render`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Message {
-    pub key: &'static str,
-    pub args: Vec<(&'static str, Arg)>,
-}
-
-/// An argument: a value as is, or a message rendered in the same language first.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Arg {
-    Text(String),
-    Message(Message),
-}
-
-impl Message {
-    pub fn new(key: &'static str) -> Self {
-        Self { key, args: vec![] }
-    }
-
-    pub fn with(mut self, name: &'static str, value: impl Into<String>) -> Self {
-        self.args.push((name, Arg::Text(value.into())));
-        self
-    }
-
-    pub fn with_message(mut self, name: &'static str, message: Message) -> Self {
-        self.args.push((name, Arg::Message(message)));
-        self
-    }
-
-    /// The value of a plain argument.
-    pub fn arg(&self, name: &str) -> Option<&str> {
-        self.args.iter().find_map(|(n, a)| match a {
-            Arg::Text(t) if *n == name => Some(t.as_str()),
-            _ => None,
-        })
-    }
-}
-
-impl From<&ValueError> for Message {
-    fn from(e: &ValueError) -> Self {
-        e.args
-            .iter()
-            .fold(Message::new(e.key), |m, (n, v)| m.with(n, v.clone()))
-    }
-}
-
-/// The words of one field error: "`field`: what is wrong", the field named as `name` says.
-pub fn field_message(e: &FieldError, name: impl FnOnce(&FieldPath) -> String) -> Message {
-    Message::new("error-field")
-        .with("field", name(&e.path))
-        .with_message("message", Message::from(&e.error))
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -1,0 +1,290 @@
+use super::*;
+use uuid::Uuid;
+
+fn company(n: u128) -> CompanyId {
+    CompanyId::from_uuid(Uuid::from_u128(n))
+}
+fn user(n: u128) -> UserId {
+    UserId::from_uuid(Uuid::from_u128(n))
+}
+const PARTNER: u128 = 1;
+const DISTRIBUTOR: u128 = 2;
+const OTHER: u128 = 3;
+const OPERATOR: u128 = 4;
+
+fn actor(id: u128, company_n: u128, kind: CompanyKind, role: Role, can_resend: bool) -> Actor {
+    Actor {
+        user_id: user(id),
+        name: format!("user {id}"),
+        email: format!("u{id}@x.test"),
+        role,
+        company_id: company(company_n),
+        company_kind: kind,
+        can_resend,
+    }
+}
+
+fn order() -> OrderParties {
+    OrderParties {
+        partner_id: company(PARTNER),
+        distributor_id: Some(company(DISTRIBUTOR)),
+        placed_by: user(10),
+        ordering_contact: OrderingContact {
+            name: "Olle".into(),
+            email: "olle@p.test".into(),
+        },
+    }
+}
+
+#[test]
+fn r5_who_may_resend() {
+    let o = order();
+    let may = [
+        actor(10, PARTNER, CompanyKind::Partner, Role::Member, false), // ordering contact
+        actor(11, PARTNER, CompanyKind::Partner, Role::Member, true),
+        actor(
+            12,
+            DISTRIBUTOR,
+            CompanyKind::Distributor,
+            Role::Member,
+            true,
+        ),
+        actor(
+            13,
+            OPERATOR,
+            CompanyKind::Operator,
+            Role::SupportAgent,
+            false,
+        ),
+        actor(14, OPERATOR, CompanyKind::Operator, Role::Admin, false),
+    ];
+    for a in &may {
+        assert_eq!(
+            authorize_line_action(a, &o).map(|p| p.actor()),
+            Ok(a.user_id),
+            "{a:?}"
+        );
+    }
+}
+
+#[test]
+fn r5_without_can_resend_names_the_ordering_contact() {
+    let o = order();
+    for a in [
+        actor(11, PARTNER, CompanyKind::Partner, Role::Member, false),
+        actor(
+            12,
+            DISTRIBUTOR,
+            CompanyKind::Distributor,
+            Role::Member,
+            false,
+        ),
+    ] {
+        match authorize_line_action(&a, &o) {
+            Err(Refusal::PermissionDenied {
+                ordering_contact: Some(c),
+                ..
+            }) => {
+                assert_eq!(c.email, "olle@p.test");
+                assert_eq!(c.name, "Olle");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+#[test]
+fn r5_other_companies_get_not_found_even_with_can_resend() {
+    let a = actor(20, OTHER, CompanyKind::Partner, Role::Member, true);
+    assert_eq!(authorize_line_action(&a, &order()), Err(Refusal::NotFound));
+    assert_eq!(authorize_cancel(&a, &order()), Err(Refusal::NotFound));
+    assert!(!can_see(&a, &order()));
+    let integration = actor(21, OTHER, CompanyKind::Partner, Role::Integration, false);
+    assert_eq!(
+        authorize_report(&integration, &order()),
+        Err(Refusal::NotFound)
+    );
+}
+
+#[test]
+fn r9_cancel_is_for_admins_and_the_ordering_contact() {
+    let o = order();
+    assert!(
+        authorize_cancel(
+            &actor(10, PARTNER, CompanyKind::Partner, Role::Member, false),
+            &o
+        )
+        .is_ok()
+    );
+    assert!(
+        authorize_cancel(
+            &actor(14, OPERATOR, CompanyKind::Operator, Role::Admin, false),
+            &o
+        )
+        .is_ok()
+    );
+    let refused = authorize_cancel(
+        &actor(11, PARTNER, CompanyKind::Partner, Role::Member, true),
+        &o,
+    );
+    assert!(matches!(refused, Err(Refusal::PermissionDenied { .. })));
+    let agent = authorize_cancel(
+        &actor(
+            13,
+            OPERATOR,
+            CompanyKind::Operator,
+            Role::SupportAgent,
+            false,
+        ),
+        &o,
+    );
+    assert!(matches!(agent, Err(Refusal::PermissionDenied { .. })));
+}
+
+#[test]
+fn reports_come_from_integrations_and_staff() {
+    let o = order();
+    for a in [
+        actor(
+            30,
+            OPERATOR,
+            CompanyKind::Operator,
+            Role::Integration,
+            false,
+        ),
+        actor(31, PARTNER, CompanyKind::Partner, Role::Integration, false),
+        actor(
+            13,
+            OPERATOR,
+            CompanyKind::Operator,
+            Role::SupportAgent,
+            false,
+        ),
+        actor(14, OPERATOR, CompanyKind::Operator, Role::Admin, false),
+    ] {
+        assert!(authorize_report(&a, &o).is_ok(), "{a:?}");
+    }
+    let member = actor(10, PARTNER, CompanyKind::Partner, Role::Member, true);
+    assert!(matches!(
+        authorize_report(&member, &o),
+        Err(Refusal::PermissionDenied { .. })
+    ));
+}
+
+#[test]
+fn only_admins_administer() {
+    assert!(
+        ensure_admin(&actor(
+            14,
+            OPERATOR,
+            CompanyKind::Operator,
+            Role::Admin,
+            false
+        ))
+        .is_ok()
+    );
+    let agent = actor(
+        13,
+        OPERATOR,
+        CompanyKind::Operator,
+        Role::SupportAgent,
+        true,
+    );
+    assert!(matches!(
+        ensure_admin(&agent),
+        Err(Refusal::PermissionDenied {
+            ordering_contact: None,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn orders_name_the_callers_own_company_unless_staff() {
+    let pia = actor(10, PARTNER, CompanyKind::Partner, Role::Member, false);
+    let permit = authorize_order(&pia, company(PARTNER), None, PlacedBy::Caller).unwrap();
+    assert_eq!(
+        (permit.actor(), permit.placed_by(), permit.partner()),
+        (pia.user_id, pia.user_id, company(PARTNER))
+    );
+    assert!(matches!(
+        authorize_order(&pia, company(OTHER), None, PlacedBy::Caller),
+        Err(OrderRefusal::Denied(Refusal::PermissionDenied {
+            reason: Denial::OwnCompanyOrders,
+            ..
+        }))
+    ));
+    let dana = actor(
+        12,
+        DISTRIBUTOR,
+        CompanyKind::Distributor,
+        Role::Member,
+        true,
+    );
+    assert!(
+        authorize_order(
+            &dana,
+            company(PARTNER),
+            Some(company(DISTRIBUTOR)),
+            PlacedBy::Caller
+        )
+        .is_ok()
+    );
+    let agent = actor(
+        13,
+        OPERATOR,
+        CompanyKind::Operator,
+        Role::SupportAgent,
+        false,
+    );
+    assert_eq!(
+        ensure_may_order(&agent).map_err(|r| r.key()),
+        Err("denied-support-agent-orders")
+    );
+    let admin = actor(14, OPERATOR, CompanyKind::Operator, Role::Admin, false);
+    assert!(authorize_order(&admin, company(OTHER), None, PlacedBy::Caller).is_ok());
+}
+
+#[test]
+fn only_admins_and_integrations_order_on_behalf_of_a_partner_user() {
+    let olle = PlacedBy::User {
+        id: user(10),
+        company: company(PARTNER),
+    };
+    let admin = actor(14, OPERATOR, CompanyKind::Operator, Role::Admin, false);
+    let permit = authorize_order(&admin, company(PARTNER), None, olle).unwrap();
+    assert_eq!((permit.actor(), permit.placed_by()), (user(14), user(10)));
+    assert_eq!(
+        authorize_order(&admin, company(OTHER), None, olle),
+        Err(OrderRefusal::PlacedByOutsidePartner)
+    );
+    let bo = actor(11, PARTNER, CompanyKind::Partner, Role::Member, true);
+    assert!(matches!(
+        authorize_order(&bo, company(PARTNER), None, olle),
+        Err(OrderRefusal::Denied(Refusal::PermissionDenied {
+            reason: Denial::OnBehalf,
+            ..
+        }))
+    ));
+    let erp = actor(31, PARTNER, CompanyKind::Partner, Role::Integration, false);
+    assert!(authorize_order(&erp, company(PARTNER), None, olle).is_ok());
+}
+
+#[test]
+fn a_setup_link_permits_while_live_and_addressed_to_the_contact() {
+    let kim = ContactEmail::parse("kim@kund.test").unwrap();
+    let new = ContactEmail::parse("new@kund.test").unwrap();
+    assert!(
+        authorize_by_link(LinkState::Live, &kim, &kim)
+            .unwrap()
+            .by_link()
+    );
+    assert_eq!(
+        authorize_by_link(LinkState::Live, &kim, &new),
+        Err(Refusal::NotFound)
+    );
+    assert_eq!(
+        authorize_by_link(LinkState::Spent, &kim, &kim),
+        Err(Refusal::NotFound)
+    );
+}
