@@ -192,16 +192,16 @@ impl Orders for SqliteStore {
         self.readers.read(|c| orders::by_web_id(c, web_order_id))
     }
     async fn list_orders(&self, query: &OrderQuery) -> StoreResult<Page<Order>> {
-        self.readers.read(|c| orders::list(c, query))
+        self.readers.scan(|c| orders::list(c, query))
     }
     async fn line(&self, sub_ref: &SubRef) -> StoreResult<Option<LineContext>> {
         self.readers.read(|c| lines::by_ref(c, sub_ref))
     }
     async fn list_lines(&self, query: &LineQuery) -> StoreResult<Page<LineContext>> {
-        self.readers.read(|c| lines::list(c, query))
+        self.readers.scan(|c| lines::list(c, query))
     }
     async fn line_events(&self, sub_ref: &SubRef) -> StoreResult<Vec<EventRecord>> {
-        self.readers.read(|c| lines::events(c, sub_ref))
+        self.readers.scan(|c| lines::events(c, sub_ref))
     }
 }
 
