@@ -32,6 +32,7 @@ pub use permission::{Actor, CancelPermit, LinePermit, OrderParties, OrderPermit,
 pub use policy::OfferPolicies;
 pub use refusal::Refusal;
 pub use state::{
-    ClosedReason, CompanyKind, EmailKind, EmailState, LineStatus, LinkState, Role, Stage,
+    ClosedReason, CompanyKind, EmailKind, EmailState, LineStatus, LinkState, MailSubjectKind, Role,
+    Stage,
 };
 pub use values::{ContactEmail, Locale, OfferSku, PersonName, SubRef, ValueError, WebOrderId};

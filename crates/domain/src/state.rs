@@ -146,6 +146,36 @@ text_enum!(
 );
 
 text_enum!(
+    /// What an outbox row is about: a line now; a support case next.
+    MailSubjectKind, "mail subject" {
+        Line => "line",
+    }
+);
+
+impl EmailKind {
+    /// What an email of this kind is about (each kind has one subject).
+    pub fn subject(self) -> MailSubjectKind {
+        match self {
+            EmailKind::Initial
+            | EmailKind::Resend
+            | EmailKind::ContactChanged
+            | EmailKind::Reminder => MailSubjectKind::Line,
+        }
+    }
+
+    /// Whether an email of this kind carries a setup link: every provisioning email does, so
+    /// each of its attempts mints a token (SPEC §9).
+    pub fn carries_setup_link(self) -> bool {
+        match self {
+            EmailKind::Initial
+            | EmailKind::Resend
+            | EmailKind::ContactChanged
+            | EmailKind::Reminder => true,
+        }
+    }
+}
+
+text_enum!(
     /// Where a provisioning email is on its way out.
     EmailState, "email state" {
         Queued => "queued",

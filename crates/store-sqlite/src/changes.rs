@@ -289,12 +289,13 @@ fn insert_email(tx: &Tx, ids: &LineIds, email: &NewEmail, now: Timestamp) -> Sto
     tx.prepare_cached(
         "INSERT INTO emails (id, kind, subject, line_id, recipient, recipient_name, locale,
                  requested_by, message_id, state, queued_at, next_attempt_at)
-             VALUES (?, ?, 'line', ?, ?, ?, ?, ?, ?, 'queued', ?, ?)",
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)",
     )
     .and_then(|mut q| {
         q.execute(params![
             id,
             email.kind.as_str(),
+            email.kind.subject().as_str(),
             ids.line_id,
             email.to.as_str(),
             email.to_name,

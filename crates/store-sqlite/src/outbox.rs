@@ -112,16 +112,6 @@ fn select_due(tx: &Tx, sql: &'static str, before: &str, limit: i64) -> StoreResu
     })
 }
 
-/// Whether an email of this kind carries a setup link (every provisioning email does).
-fn carries_setup_link(kind: EmailKind) -> bool {
-    match kind {
-        EmailKind::Initial
-        | EmailKind::Resend
-        | EmailKind::ContactChanged
-        | EmailKind::Reminder => true,
-    }
-}
-
 pub(crate) fn claim(tx: &Tx, claim: &ClaimRequest) -> StoreResult<Vec<ClaimedEmail>> {
     // Every kind carries a setup link for now, so the hashes bound the claim too.
     let limit = claim.limit.min(claim.token_hashes.len());
@@ -167,7 +157,7 @@ pub(crate) fn claim(tx: &Tx, claim: &ClaimRequest) -> StoreResult<Vec<ClaimedEma
             cancel_overtaken(tx, ids, d.email.id, reason, claim.now)?;
             continue;
         }
-        let token = if carries_setup_link(d.email.kind) {
+        let token = if d.email.kind.carries_setup_link() {
             let Some(hash) = claim.token_hashes.get(tokens) else {
                 break;
             };

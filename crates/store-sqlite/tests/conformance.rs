@@ -171,3 +171,23 @@ fn seed_old_schema(conn: &rusqlite::Connection) {
     )
     .unwrap();
 }
+
+/// The kinds of mail the schema admits are exactly the domain's, each with its subject.
+#[tokio::test]
+async fn the_schema_knows_every_kind_of_mail_with_its_subject() {
+    let (dir, _store) = fresh().await;
+    let conn = rusqlite::Connection::open(dir.path().join("provisio.sqlite")).unwrap();
+    let stored: Vec<(String, String)> = conn
+        .prepare("SELECT kind, subject FROM email_kinds ORDER BY kind")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut domain: Vec<(String, String)> = provisio_domain::EmailKind::ALL
+        .iter()
+        .map(|k| (k.as_str().to_owned(), k.subject().as_str().to_owned()))
+        .collect();
+    domain.sort();
+    assert_eq!(stored, domain);
+}

@@ -197,3 +197,48 @@ where
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[tokio::test]
+    async fn retrying_runs_again_only_what_may_be_retried() {
+        let calls = AtomicUsize::new(0);
+        let busy = retrying(|| async {
+            calls.fetch_add(1, Ordering::SeqCst);
+            Err::<(), _>(StoreError::Retryable("locked".into()))
+        })
+        .await;
+        assert!(busy.is_err_and(|e| e.is_retryable()));
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            ATTEMPTS,
+            "gives up after ATTEMPTS"
+        );
+
+        calls.store(0, Ordering::SeqCst);
+        let second = retrying(|| async {
+            match calls.fetch_add(1, Ordering::SeqCst) {
+                0 => Err(StoreError::Retryable("locked".into())),
+                _ => Ok(7),
+            }
+        })
+        .await;
+        assert_eq!(second.unwrap(), 7);
+
+        calls.store(0, Ordering::SeqCst);
+        let other = retrying(|| async {
+            calls.fetch_add(1, Ordering::SeqCst);
+            Err::<(), _>(StoreError::IdempotencyConflict)
+        })
+        .await;
+        assert!(other.is_err());
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            1,
+            "other errors are not retried"
+        );
+    }
+}

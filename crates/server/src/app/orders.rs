@@ -14,7 +14,7 @@ use provisio_domain::{
 };
 use provisio_store::{
     Company, Created, EventRecord, IdempotencyKey, LineContext, LineQuery, NewLineRecord,
-    NewOrderRecord, Order, OrderQuery, Page, PageRequest, Wake,
+    NewOrderRecord, Order, OrderQuery, Page, PageRequest, Wake, retrying,
 };
 
 use super::{App, scope_of};
@@ -160,24 +160,23 @@ impl App {
             })
             .collect();
         let event = Event::OrderCreated { lines: lines.len() };
-        let created = self
-            .store
-            .create_order(NewOrderRecord {
-                web_order_id: order.web_order_id,
-                permit,
-                end_customer: order.end_customer,
-                locale: order.locale,
-                placed_at: now,
-                lines,
-                event,
-                idempotency: idempotency.map(|i| IdempotencyKey {
-                    user_id: actor.user_id,
-                    key: i.key,
-                    request_hash: i.request_hash,
-                    not_before: now - IDEMPOTENCY_TTL,
-                }),
-            })
-            .await?;
+        let record = NewOrderRecord {
+            web_order_id: order.web_order_id,
+            permit,
+            end_customer: order.end_customer,
+            locale: order.locale,
+            placed_at: now,
+            lines,
+            event,
+            idempotency: idempotency.map(|i| IdempotencyKey {
+                user_id: actor.user_id,
+                key: i.key,
+                request_hash: i.request_hash,
+                not_before: now - IDEMPOTENCY_TTL,
+            }),
+        };
+        // Nothing is written when the store was busy: placing it again is safe.
+        let created = retrying(|| self.store.create_order(record.clone())).await?;
         if let Created::New(o) = &created {
             tracing::info!(order = %o.web_order_id, lines = o.lines.len(), "order created");
             // Lines with an RSD today or earlier are emailed at once (R1).

@@ -252,6 +252,11 @@ impl From<StoreError> for AppError {
                 Entity::Email => Thing::Email,
                 Entity::ApiKey | Entity::OrderParty => Thing::Resource,
             }),
+            // Still busy after the retries: a moment's unavailability, not a fault.
+            StoreError::Retryable(why) => {
+                tracing::warn!("the database stayed busy: {why}");
+                AppError::Unavailable
+            }
             other => AppError::Internal(anyhow::Error::new(other)),
         }
     }
@@ -301,6 +306,13 @@ mod tests {
             Code::NotFound,
             "a refusal that hides the thing is not_found"
         );
+    }
+
+    #[test]
+    fn a_database_that_stays_busy_is_unavailable_not_a_fault() {
+        let busy = AppError::from(StoreError::Retryable("database is locked".into()));
+        assert_eq!(busy.code(), Code::Unavailable);
+        assert_eq!(busy.code().status().as_u16(), 503);
     }
 
     #[test]
