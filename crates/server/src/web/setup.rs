@@ -74,12 +74,15 @@ async fn submit(
         Ok(SetupOutcome::NotLive(view)) => render_view(&app, *view, None, String::new(), &headers),
         // The contact's input: the form again, with what is wrong in the line's language.
         Err(e @ AppError::Invalid(_)) => match app.setup_link(&token).await {
-            Ok(view @ LinkView::Live { .. }) => {
-                let locale = match &view {
-                    LinkView::Live { link, .. } => link.line.line.locale,
-                    _ => browser_locale(&headers),
+            Ok(LinkView::Live {
+                link,
+                organizations,
+            }) => {
+                let message = form_error(link.line.line.locale, &e);
+                let view = LinkView::Live {
+                    link,
+                    organizations,
                 };
-                let message = form_error(locale, &e);
                 let mut response = render_view(&app, view, Some(message), name, &headers);
                 *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
                 response
