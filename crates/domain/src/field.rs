@@ -8,7 +8,7 @@ use std::fmt;
 use crate::values::ValueError;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Segment {
+enum Segment {
     Name(Cow<'static, str>),
     Index(usize),
 }
@@ -36,10 +36,6 @@ impl FieldPath {
     pub fn then(mut self, name: &'static str) -> Self {
         self.0.push(Segment::Name(Cow::Borrowed(name)));
         self
-    }
-
-    pub fn segments(&self) -> &[Segment] {
-        &self.0
     }
 
     /// The first name of the path (`lines` of `lines[3].quantity`).

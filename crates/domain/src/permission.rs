@@ -93,10 +93,6 @@ pub struct ReportPermit {
 }
 
 impl ReportPermit {
-    pub fn actor(&self) -> Option<UserId> {
-        self.actor
-    }
-
     /// Whether the provisioning contact reports through their setup link.
     pub fn by_link(&self) -> bool {
         self.actor.is_none()

@@ -32,13 +32,6 @@ impl ValueError {
             args,
         }
     }
-    /// The value of argument `name`, if given.
-    pub fn arg(&self, name: &str) -> Option<&str> {
-        self.args
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.as_str())
-    }
 }
 
 fn value(raw: &str) -> Vec<(&'static str, String)> {

@@ -91,10 +91,6 @@ impl SqliteStore {
         Self::open(options.get_filename()).await
     }
 
-    /// The database file.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
 }
 
 #[async_trait]

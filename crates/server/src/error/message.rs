@@ -34,6 +34,7 @@ impl Message {
     }
 
     /// The value of a plain argument.
+    #[cfg(test)]
     pub fn arg(&self, name: &str) -> Option<&str> {
         self.args.iter().find_map(|(n, a)| match a {
             Arg::Text(t) if *n == name => Some(t.as_str()),
