@@ -14,7 +14,7 @@ use rusqlite::{Connection, params};
 
 use crate::lines::{context_from, email_from, line_context_select, opt_text, text};
 use crate::writer::Tx;
-use crate::{Cols, db, idempotency, opt_ts, rows, stored, ts, uuid};
+use crate::{Named, db, idempotency, opt_ts, rows, stored, ts, uuid};
 
 /// The ids a change needs besides the domain values.
 pub(crate) struct LineIds {
@@ -69,7 +69,7 @@ pub(crate) fn contexts_tx<'r>(
     Ok(found.into_iter().collect())
 }
 
-pub(crate) fn ids_of(row: &impl Cols) -> StoreResult<LineIds> {
+pub(crate) fn ids_of(row: &Named<'_, '_>) -> StoreResult<LineIds> {
     Ok(LineIds {
         line_id: text(row, "id")?,
         order_id: text(row, "order_id")?,

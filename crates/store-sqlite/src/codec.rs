@@ -5,13 +5,6 @@ use std::collections::HashMap;
 use jiff::Timestamp;
 use provisio_store::{StoreError, StoreResult};
 
-/// A result row read by column name.
-pub(crate) trait Cols {
-    fn text(&self, col: &str) -> StoreResult<String>;
-    fn opt_text(&self, col: &str) -> StoreResult<Option<String>>;
-    fn int(&self, col: &str) -> StoreResult<i64>;
-}
-
 /// Maps a driver error: a database held busy or locked by another connection for longer
 /// than the busy timeout is retryable (nothing was written); everything else is a backend
 /// error.
@@ -77,16 +70,14 @@ impl Named<'_, '_> {
             .ok_or_else(|| StoreError::corrupt(format!("no column {col}")))?;
         self.row.get(*i).map_err(db)
     }
-}
 
-impl Cols for Named<'_, '_> {
-    fn text(&self, col: &str) -> StoreResult<String> {
+    pub(crate) fn text(&self, col: &str) -> StoreResult<String> {
         self.get(col)
     }
-    fn opt_text(&self, col: &str) -> StoreResult<Option<String>> {
+    pub(crate) fn opt_text(&self, col: &str) -> StoreResult<Option<String>> {
         self.get(col)
     }
-    fn int(&self, col: &str) -> StoreResult<i64> {
+    pub(crate) fn int(&self, col: &str) -> StoreResult<i64> {
         self.get(col)
     }
 }

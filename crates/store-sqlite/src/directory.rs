@@ -6,9 +6,9 @@ use provisio_store::{Company, Entity, NewCompany, NewUser, StoreError, StoreResu
 use rusqlite::{Connection, params};
 
 use crate::writer::{Constraint, Tx, constraint};
-use crate::{Cols, db, rows, stored, ts, uuid};
+use crate::{Named, db, rows, stored, ts, uuid};
 
-pub(crate) fn company_from(row: &impl Cols, prefix: &str) -> StoreResult<Company> {
+pub(crate) fn company_from(row: &Named<'_, '_>, prefix: &str) -> StoreResult<Company> {
     let get = |c: &str| row.text(&format!("{prefix}{c}"));
     Ok(Company {
         id: CompanyId::from_uuid(uuid(&get("id")?)?),
@@ -68,7 +68,7 @@ macro_rules! user_select {
     };
 }
 
-fn user_from(row: &impl Cols) -> StoreResult<User> {
+fn user_from(row: &Named<'_, '_>) -> StoreResult<User> {
     Ok(User {
         id: UserId::from_uuid(uuid(&row.text("id")?)?),
         company: company_from(row, "c_")?,
@@ -104,7 +104,7 @@ pub(crate) fn create_user(tx: &Tx, new: &NewUser) -> StoreResult<User> {
 
 pub(crate) fn user_by_email(conn: &Connection, email: &ContactEmail) -> StoreResult<Option<User>> {
     const SQL: &str = concat!(user_select!(), " WHERE u.email = ?");
-    Ok(rows(conn, SQL, [email.as_str()], |r| user_from(r))?
+    Ok(rows(conn, SQL, [email.as_str()], user_from)?
         .into_iter()
         .next())
 }
@@ -141,10 +141,7 @@ pub(crate) fn actor_by_api_key(conn: &Connection, key_hash: &str) -> StoreResult
         user_select!(),
         " JOIN api_keys k ON k.user_id = u.id WHERE k.key_hash = ? AND k.revoked_at IS NULL"
     );
-    let Some(u) = rows(conn, SQL, [key_hash], |r| user_from(r))?
-        .into_iter()
-        .next()
-    else {
+    let Some(u) = rows(conn, SQL, [key_hash], user_from)?.into_iter().next() else {
         return Ok(None);
     };
     Ok(Some(Actor {

@@ -90,7 +90,6 @@ impl SqliteStore {
         let options = SqliteConnectOptions::from_str(url).map_err(StoreError::backend)?;
         Self::open(options.get_filename()).await
     }
-
 }
 
 #[async_trait]

@@ -12,7 +12,7 @@ use provisio_store::{
 use rusqlite::{Connection, params};
 
 use crate::directory::company_from;
-use crate::{Cols, parse_opt_ts, parse_ts, rows, stored, uuid};
+use crate::{Named, parse_opt_ts, parse_ts, rows, stored, uuid};
 
 /// The columns [`line_from`] reads, from [`lines_from!`].
 macro_rules! line_columns {
@@ -57,15 +57,15 @@ macro_rules! line_context_select {
 }
 pub(crate) use line_context_select;
 
-pub(crate) fn text(row: &impl Cols, col: &str) -> StoreResult<String> {
+pub(crate) fn text(row: &Named<'_, '_>, col: &str) -> StoreResult<String> {
     row.text(col)
 }
 
-pub(crate) fn opt_text(row: &impl Cols, col: &str) -> StoreResult<Option<String>> {
+pub(crate) fn opt_text(row: &Named<'_, '_>, col: &str) -> StoreResult<Option<String>> {
     row.opt_text(col)
 }
 
-pub(crate) fn line_from(row: &impl Cols) -> StoreResult<Line> {
+pub(crate) fn line_from(row: &Named<'_, '_>) -> StoreResult<Line> {
     let organization = match (
         opt_text(row, "organization_id")?,
         opt_text(row, "organization_name")?,
@@ -93,7 +93,7 @@ pub(crate) fn line_from(row: &impl Cols) -> StoreResult<Line> {
 
 /// A line's state from its columns `stage`, `status`, `closed_reason`, `closed_at`,
 /// `rsd_start_at`, `first_sent_at`, `closes_at`.
-pub(crate) fn state_from(row: &impl Cols) -> StoreResult<LineState> {
+pub(crate) fn state_from(row: &Named<'_, '_>) -> StoreResult<LineState> {
     Ok(LineState {
         stage: stored("stage", Stage::parse(&text(row, "stage")?))?,
         status: stored("status", LineStatus::parse(&text(row, "status")?))?,
@@ -108,7 +108,7 @@ pub(crate) fn state_from(row: &impl Cols) -> StoreResult<LineState> {
 }
 
 /// An email from columns named `{prefix}id`, `{prefix}kind`, ….
-pub(crate) fn email_from(row: &impl Cols, prefix: &str) -> StoreResult<EmailRecord> {
+pub(crate) fn email_from(row: &Named<'_, '_>, prefix: &str) -> StoreResult<EmailRecord> {
     let col = |c: &str| format!("{prefix}{c}");
     Ok(EmailRecord {
         id: uuid(&text(row, &col("id"))?)?,
@@ -125,7 +125,7 @@ pub(crate) fn email_from(row: &impl Cols, prefix: &str) -> StoreResult<EmailReco
     })
 }
 
-pub(crate) fn context_from(row: &impl Cols) -> StoreResult<LineContext> {
+pub(crate) fn context_from(row: &Named<'_, '_>) -> StoreResult<LineContext> {
     let distributor = match opt_text(row, "d_id")? {
         Some(_) => Some(company_from(row, "d_")?),
         None => None,
@@ -149,7 +149,7 @@ pub(crate) fn context_from(row: &impl Cols) -> StoreResult<LineContext> {
 
 pub(crate) fn by_ref(conn: &Connection, sub_ref: &SubRef) -> StoreResult<Option<LineContext>> {
     const SQL: &str = concat!(line_context_select!(), "WHERE l.sub_ref = ?");
-    Ok(rows(conn, SQL, [sub_ref.as_str()], |r| context_from(r))?
+    Ok(rows(conn, SQL, [sub_ref.as_str()], context_from)?
         .into_iter()
         .next())
 }

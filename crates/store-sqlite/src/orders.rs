@@ -13,7 +13,7 @@ use crate::directory::company_from;
 use crate::idempotency;
 use crate::lines::{like_pattern, line_columns, line_from, lines_from, page, scope_binds};
 use crate::writer::{Constraint, Tx, constraint};
-use crate::{Cols, db, parse_ts, rows, stored, ts, uuid};
+use crate::{Named, db, parse_ts, rows, stored, ts, uuid};
 
 /// Reserves `n` consecutive numbers of a sequence; returns the first.
 fn reserve(tx: &Tx, name: &str, n: i64) -> StoreResult<i64> {
@@ -144,7 +144,7 @@ macro_rules! order_select {
     };
 }
 
-fn order_from(row: &impl Cols) -> StoreResult<Order> {
+fn order_from(row: &Named<'_, '_>) -> StoreResult<Order> {
     let distributor = match row.opt_text("d_id")? {
         Some(_) => Some(company_from(row, "d_")?),
         None => None,
@@ -174,7 +174,7 @@ struct Found {
     order: Order,
 }
 
-fn found(row: &impl Cols) -> StoreResult<Found> {
+fn found(row: &Named<'_, '_>) -> StoreResult<Found> {
     Ok(Found {
         id: row.text("id")?,
         order: order_from(row)?,
@@ -214,7 +214,7 @@ fn with_lines(conn: &Connection, found: Vec<Found>) -> StoreResult<Vec<Order>> {
 
 pub(crate) fn by_web_id(conn: &Connection, id: &WebOrderId) -> StoreResult<Option<Order>> {
     const SQL: &str = concat!(order_select!(), " WHERE o.web_order_id = ?");
-    let found = rows(conn, SQL, [id.as_str()], |r| found(r))?;
+    let found = rows(conn, SQL, [id.as_str()], found)?;
     Ok(with_lines(conn, found)?.into_iter().next())
 }
 

@@ -9,10 +9,10 @@ use rusqlite::{Connection, OptionalExtension, params};
 use crate::changes::{EventScope, ids_of, insert_events};
 use crate::lines::state_from;
 use crate::writer::Tx;
-use crate::{Cols, db, opt_ts, rows, stored, ts};
+use crate::{Named, db, opt_ts, rows, stored, ts};
 
 /// One stored offer policy: columns `offer` and `window_days`.
-fn policy_entry(row: &impl Cols) -> StoreResult<(OfferSku, u32)> {
+fn policy_entry(row: &Named<'_, '_>) -> StoreResult<(OfferSku, u32)> {
     Ok((
         stored("offer", OfferSku::parse(&row.text("offer")?))?,
         stored("window", u32::try_from(row.int("window_days")?))?,
@@ -21,7 +21,7 @@ fn policy_entry(row: &impl Cols) -> StoreResult<(OfferSku, u32)> {
 
 pub(crate) fn offer_policies(conn: &Connection) -> StoreResult<Vec<(OfferSku, u32)>> {
     let sql = "SELECT offer, window_days FROM offer_policies ORDER BY offer";
-    rows(conn, sql, [], |r| policy_entry(r))
+    rows(conn, sql, [], policy_entry)
 }
 
 /// The policies as the rules use them.
