@@ -108,11 +108,13 @@ impl Writer {
         lock(&self.conn)
     }
 
-    /// Folds the WAL into the database file (at close), so the file alone is a backup.
+    /// Folds what it can of the WAL into the database file (at close) without waiting for
+    /// other connections: a CLI command closing while a server writes must not stall. The
+    /// last connection to close folds the rest (SQLite does that itself).
     pub(crate) fn checkpoint(&self) {
         let done = blocking(|| {
             self.connection()
-                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+                .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
         });
         if let Err(e) = done {
             tracing::warn!("WAL checkpoint at close: {e}");

@@ -153,11 +153,9 @@ pub struct ClaimRequest {
     /// Real time: leases that ended before this are abandoned and may be claimed again.
     pub real_now: Timestamp,
     pub lease_until: Timestamp,
-    /// At most this many emails.
-    pub limit: usize,
-    /// Hashes of freshly minted setup tokens. Each claimed email whose kind carries a setup
-    /// link takes the next one (replacing the link of an earlier failed attempt of the same
-    /// email); when they run out, no more such emails are claimed.
+    /// Hashes of freshly minted setup tokens: at most this many emails are claimed, and each
+    /// whose kind carries a setup link takes the next one (replacing the link of an earlier
+    /// failed attempt of the same email).
     pub token_hashes: Vec<String>,
 }
 

@@ -48,7 +48,6 @@ pub(super) async fn claim(
             now,
             real_now: real,
             lease_until: real + SignedDuration::from_secs(60),
-            limit: n,
             token_hashes: (0..n).map(|i| format!("{owner}-{now}-{i}")).collect(),
         })
         .await

@@ -80,7 +80,6 @@ impl App {
                 now: self.clock.now(),
                 real_now,
                 lease_until: real_now + lease,
-                limit,
                 token_hashes: tokens.iter().map(|(_, h)| h.clone()).collect(),
             })
             .await?;
