@@ -74,6 +74,16 @@ impl FieldError {
     }
 }
 
+/// The problem code of a set of field errors: `invalid_email` when every problem is an
+/// address, else `invalid_request`.
+pub fn code_of(errors: &[FieldError]) -> &'static str {
+    if !errors.is_empty() && errors.iter().all(|e| e.error.code == "invalid_email") {
+        "invalid_email"
+    } else {
+        "invalid_request"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -56,11 +56,7 @@ pub struct OrderError {
 impl OrderError {
     /// `invalid_email` when every problem is an address, else `invalid_request`.
     pub fn code(&self) -> &'static str {
-        if !self.errors.is_empty() && self.errors.iter().all(|e| e.error.code == "invalid_email") {
-            "invalid_email"
-        } else {
-            "invalid_request"
-        }
+        crate::field::code_of(&self.errors)
     }
 }
 

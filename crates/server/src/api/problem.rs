@@ -3,13 +3,13 @@
 //! script against (`code`, `errors` per field, `ordering_contact`, `admin_portal_url`,
 //! `retry_after`). 5xx bodies are opaque; the cause is logged once, here.
 
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use provisio_domain::Locale;
 use provisio_domain::refusal::Refusal;
 use serde_json::{Value, json};
 
-use crate::error::{AppError, Code, Message, field_message};
+use crate::error::{AppError, Code, Message};
 use crate::i18n;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -17,14 +17,14 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 /// The problem document of `e`.
 pub fn problem(e: &AppError) -> Value {
     let code = e.code();
-    let (wire, status, title) = code.describe();
-    let mut body = json!({
-        "type": format!("/problems/{wire}"),
-        "title": title,
-        "status": status.as_u16(),
-        "detail": text(&e.message()),
-        "code": wire,
-    });
+    // Every field problem at once, so a client can fix all of them.
+    let detail = e
+        .messages(ToString::to_string)
+        .iter()
+        .map(text)
+        .collect::<Vec<_>>()
+        .join("; ");
+    let mut body = document(code, code.status(), &detail);
     let errors = e.field_errors();
     if !errors.is_empty() {
         body["errors"] = errors
@@ -37,14 +37,6 @@ pub fn problem(e: &AppError) -> Value {
                 })
             })
             .collect();
-        if errors.len() > 1 {
-            // Every problem at once, so a client can fix all of them.
-            let all: Vec<String> = errors
-                .iter()
-                .map(|f| text(&field_message(f, ToString::to_string)))
-                .collect();
-            body["detail"] = json!(all.join("; "));
-        }
     }
     match e {
         AppError::Refused(Refusal::PermissionDenied {
@@ -67,14 +59,19 @@ fn text(m: &Message) -> String {
 }
 
 /// A problem for a bare status (from a layer or axum itself), keeping the status.
-pub fn for_status(status: axum::http::StatusCode) -> Value {
-    let code = Code::for_status(status);
+pub fn for_status(status: StatusCode) -> Value {
+    let detail = status.canonical_reason().unwrap_or("error");
+    document(Code::for_status(status), status, detail)
+}
+
+/// The members every problem has.
+fn document(code: Code, status: StatusCode, detail: &str) -> Value {
     let (wire, _, title) = code.describe();
     json!({
         "type": format!("/problems/{wire}"),
         "title": title,
         "status": status.as_u16(),
-        "detail": status.canonical_reason().unwrap_or("error"),
+        "detail": detail,
         "code": wire,
     })
 }

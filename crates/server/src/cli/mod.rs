@@ -16,7 +16,7 @@ use crate::app::admin::UserInput;
 use crate::app::{App, Caller};
 use crate::clock::Clock;
 use crate::config::{Config, Overrides};
-use crate::error::{AppError, Code, field_message};
+use crate::error::{AppError, Code};
 use crate::{i18n, serve, telemetry};
 use provisio_domain::{FieldPath, Locale};
 
@@ -234,13 +234,9 @@ impl Failure {
 /// The words of an error at the console: English, every field problem, each field named as
 /// the command line names it.
 pub fn text(e: &AppError) -> String {
-    let errors = e.field_errors();
-    if errors.is_empty() {
-        return i18n::render(Locale::En, &e.message());
-    }
-    errors
+    e.messages(flag)
         .iter()
-        .map(|f| i18n::render(Locale::En, &field_message(f, flag)))
+        .map(|m| i18n::render(Locale::En, m))
         .collect::<Vec<_>>()
         .join("; ")
 }

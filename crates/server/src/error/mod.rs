@@ -8,6 +8,7 @@
 mod code;
 mod message;
 
+use provisio_domain::field;
 use provisio_domain::refusal::Refusal;
 use provisio_domain::{FieldError, FieldPath, OrderError, ValueError};
 use provisio_store::{Entity, StoreError};
@@ -123,13 +124,10 @@ impl AppError {
                 Refusal::InvalidTransition { .. } => Code::InvalidTransition,
             },
             AppError::PastPointOfNoReturn { .. } => Code::PastPointOfNoReturn,
-            AppError::Invalid(errors) => {
-                if !errors.is_empty() && errors.iter().all(|e| e.error.code == "invalid_email") {
-                    Code::InvalidEmail
-                } else {
-                    Code::Unprocessable
-                }
-            }
+            AppError::Invalid(errors) => match field::code_of(errors) {
+                "invalid_email" => Code::InvalidEmail,
+                _ => Code::Unprocessable,
+            },
             AppError::Unreadable(_) => Code::InvalidRequest,
             AppError::NotFound(_) => Code::NotFound,
             AppError::AlreadyExists(_) => Code::AlreadyExists,
@@ -148,6 +146,15 @@ impl AppError {
         match self {
             AppError::Invalid(errors) => errors,
             _ => &[],
+        }
+    }
+
+    /// The words of the error: one message per field problem, each field named as `name`
+    /// says (the API by its JSON path, the CLI by its flags), or the error's own message.
+    pub fn messages(&self, name: impl Fn(&FieldPath) -> String) -> Vec<Message> {
+        match self.field_errors() {
+            [] => vec![self.message()],
+            errors => errors.iter().map(|f| field_message(f, &name)).collect(),
         }
     }
 
