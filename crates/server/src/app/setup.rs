@@ -39,6 +39,13 @@ pub enum SetupOutcome {
     /// The link was no longer live (used, revoked, or re-addressed meanwhile): what it shows
     /// now.
     NotLive(Box<LinkView>),
+    /// The choice was refused (`organization_name` or `organization_id` field errors); the
+    /// link is still live.
+    Invalid {
+        link: Box<SetupLink>,
+        organizations: Vec<Organization>,
+        error: AppError,
+    },
 }
 
 impl App {
@@ -78,7 +85,7 @@ impl App {
 
     /// R7 from the setup page: the provisioning contact onboards (no user account) with the
     /// organization they chose: a new one by name, or one onboarded earlier with their
-    /// address. Input problems are field errors (`organization_name`, `organization_id`).
+    /// address. Input problems come back as [`SetupOutcome::Invalid`] with the live link.
     pub async fn onboard_by_link(
         &self,
         token: &str,
@@ -91,18 +98,26 @@ impl App {
             } => (link, organizations),
             other => return Ok(SetupOutcome::NotLive(Box::new(other))),
         };
-        let organization = choice
-            .resolve(&organizations, new_organization_id)
-            .map_err(|e| match e {
-                OrganizationError::Name(e) => {
-                    AppError::invalid(FieldPath::name("organization_name"), e)
-                }
-                OrganizationError::Id | OrganizationError::NotYours => AppError::invalid_value(
-                    "organization_id",
-                    "value-organization-not-yours",
-                    vec![],
-                ),
-            })?;
+        let organization = match choice.resolve(&organizations, new_organization_id) {
+            Ok(organization) => organization,
+            Err(e) => {
+                let error = match e {
+                    OrganizationError::Name(e) => {
+                        AppError::invalid(FieldPath::name("organization_name"), e)
+                    }
+                    OrganizationError::Id | OrganizationError::NotYours => AppError::invalid_value(
+                        "organization_id",
+                        "value-organization-not-yours",
+                        vec![],
+                    ),
+                };
+                return Ok(SetupOutcome::Invalid {
+                    link: Box::new(link),
+                    organizations,
+                    error,
+                });
+            }
+        };
         let (state, sent_to) = (link.link, link.sent_to.clone());
         let org = organization.clone();
         // The contact is read again where the change is written: a contact change committed

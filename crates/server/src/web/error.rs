@@ -1,6 +1,7 @@
 //! An [`AppError`] as pages show it: a message in the visitor's language, a status, and for
 //! failures on our side an opaque page (the cause goes to the log, once).
 
+use askama::Template;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use provisio_domain::Locale;
@@ -43,15 +44,15 @@ pub fn page(locale: Locale, e: &AppError) -> Response {
         ),
         other => (other.status(), message(locale, e)),
     };
-    let title = i18n::text(locale, "page-error-title");
-    let body = format!(
-        "<!doctype html><html lang=\"{lang}\"><meta charset=utf-8>\
-         <meta name=viewport content=\"width=device-width, initial-scale=1\">\
-         <title>{title}</title><main><h1>{title}</h1><p>{text}</p></main></html>",
-        lang = locale.as_str(),
-        title = escape(&title),
-        text = escape(&text),
-    );
+    let page = ErrorPage {
+        lang: locale.as_str(),
+        title: i18n::text(locale, "page-error-title"),
+        text,
+    };
+    // Rendering these strings cannot fail in practice; if it did, the status still tells.
+    let body = page
+        .render()
+        .unwrap_or_else(|_| "<!doctype html><title>Error</title>".to_owned());
     (
         status,
         [
@@ -63,11 +64,12 @@ pub fn page(locale: Locale, e: &AppError) -> Response {
         .into_response()
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    lang: &'static str,
+    title: String,
+    text: String,
 }
 
 #[cfg(test)]

@@ -73,23 +73,16 @@ async fn submit(
         Ok(SetupOutcome::Onboarded { line, organization }) => done(&app, &line, &organization),
         Ok(SetupOutcome::NotLive(view)) => render_view(&app, *view, None, String::new(), &headers),
         // The contact's input: the form again, with what is wrong in the line's language.
-        Err(e @ AppError::Invalid(_)) => match app.setup_link(&token).await {
-            Ok(LinkView::Live {
-                link,
-                organizations,
-            }) => {
-                let message = form_error(link.line.line.locale, &e);
-                let view = LinkView::Live {
-                    link,
-                    organizations,
-                };
-                let mut response = render_view(&app, view, Some(message), name, &headers);
-                *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-                response
-            }
-            Ok(view) => render_view(&app, view, None, String::new(), &headers),
-            Err(e) => error::page(browser_locale(&headers), &e),
-        },
+        Ok(SetupOutcome::Invalid {
+            link,
+            organizations,
+            error,
+        }) => {
+            let message = form_error(link.line.line.locale, &error);
+            let mut response = live(&app, &link, organizations, Some(message), name);
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            response
+        }
         Err(e) => error::page(browser_locale(&headers), &e),
     }
 }
