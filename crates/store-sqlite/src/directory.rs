@@ -141,16 +141,6 @@ pub(crate) fn actor_by_api_key(conn: &Connection, key_hash: &str) -> StoreResult
         user_select!(),
         " JOIN api_keys k ON k.user_id = u.id WHERE k.key_hash = ? AND k.revoked_at IS NULL"
     );
-    let Some(u) = rows(conn, SQL, [key_hash], user_from)?.into_iter().next() else {
-        return Ok(None);
-    };
-    Ok(Some(Actor {
-        user_id: u.id,
-        name: u.name,
-        email: u.email.as_str().to_owned(),
-        role: u.role,
-        company_id: u.company.id,
-        company_kind: u.company.kind,
-        can_resend: u.can_resend,
-    }))
+    let user = rows(conn, SQL, [key_hash], user_from)?.into_iter().next();
+    Ok(user.map(|u| u.actor()))
 }

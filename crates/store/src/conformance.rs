@@ -10,8 +10,7 @@ use provisio_domain::event::Event;
 use provisio_domain::order::{NewOrder, RawLine, RawOrder};
 use provisio_domain::permission::{PlacedBy, authorize_order};
 use provisio_domain::{
-    Actor, CompanyKind, ContactEmail, LineStatus, OfferSku, PersonName, Role, Stage, SubRef,
-    WebOrderId,
+    CompanyKind, ContactEmail, LineStatus, OfferSku, PersonName, Role, Stage, SubRef, WebOrderId,
 };
 
 use crate::{
@@ -74,16 +73,7 @@ fn new_order(
         lines,
     };
     let order = NewOrder::parse(&raw).unwrap();
-    let actor = Actor {
-        user_id: by.id,
-        name: by.name.clone(),
-        email: by.email.to_string(),
-        role: by.role,
-        company_id: by.company.id,
-        company_kind: by.company.kind,
-        can_resend: by.can_resend,
-    };
-    let permit = authorize_order(&actor, partner.id, None, PlacedBy::Caller).unwrap();
+    let permit = authorize_order(&by.actor(), partner.id, None, PlacedBy::Caller).unwrap();
     NewOrderRecord {
         web_order_id: order.web_order_id,
         permit,

@@ -4,7 +4,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use provisio_domain::refusal::OrderingContact;
 use provisio_domain::{
-    CompanyId, CompanyKind, ContactEmail, EmailKind, EmailState, LineState, Locale, NewLine,
+    Actor, CompanyId, CompanyKind, ContactEmail, EmailKind, EmailState, LineState, Locale, NewLine,
     OfferSku, OrderParties, OrderPermit, PersonName, Role, Stage, SubRef, UserId, WebOrderId,
 };
 use provisio_domain::{Event, LineStatus};
@@ -35,6 +35,21 @@ pub struct User {
     pub can_resend: bool,
     /// Argon2 PHC string, for the web sign-in.
     pub password_hash: Option<String>,
+}
+
+impl User {
+    /// The user as the rules see a caller.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user_id: self.id,
+            name: self.name.clone(),
+            email: self.email.as_str().to_owned(),
+            role: self.role,
+            company_id: self.company.id,
+            company_kind: self.company.kind,
+            can_resend: self.can_resend,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -49,8 +49,7 @@ impl App {
     /// offset into a test clock (a system clock ignores it).
     pub async fn sync_test_clock(&self) -> AppResult<()> {
         if self.clock.is_test_clock() {
-            let micros = self.store.clock_offset().await?;
-            self.clock.set_offset(SignedDuration::from_micros(micros));
+            self.clock.set_offset(self.stored_clock_offset().await?);
         }
         Ok(())
     }

@@ -247,15 +247,7 @@ impl App {
                 ),
             )
         })?;
-        Ok(Actor {
-            user_id: user.id,
-            name: user.name,
-            email: user.email.to_string(),
-            role: user.role,
-            company_id: user.company.id,
-            company_kind: user.company.kind,
-            can_resend: user.can_resend,
-        })
+        Ok(user.actor())
     }
 
     /// Any order, for the operator at the command line (and, checked, for users); a malformed
