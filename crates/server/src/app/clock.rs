@@ -38,7 +38,9 @@ impl App {
             .advance_clock_offset((seconds * 1e6).round() as i64)
             .await?;
         self.clock.set_offset(SignedDuration::from_micros(micros));
+        // Work became due: first sends and closures (the planner), retries (delivery).
         self.wake(Wake::Planner);
+        self.wake(Wake::Delivery);
         tracing::info!(seconds, "test clock advanced");
         Ok(self.clock.now())
     }

@@ -69,14 +69,17 @@ async fn idle(app: &App, what: Wake, stop: &mut watch::Receiver<bool>) {
 async fn plan(app: App, mut stop: watch::Receiver<bool>) {
     let mut last_purge: Option<Timestamp> = None;
     while !*stop.borrow() {
-        let busy = match tick(&app, &mut last_purge).await {
-            Ok(busy) => busy,
+        let (queued, busy) = match tick(&app, &mut last_purge).await {
+            Ok(round) => round,
             Err(e) => {
                 tracing::error!("scheduler: {e:#}");
-                false
+                (0, false)
             }
         };
-        app.wake(Wake::Delivery);
+        // A wake-up reaches every instance sharing the store: only when there is new mail.
+        if queued > 0 {
+            app.wake(Wake::Delivery);
+        }
         if busy {
             continue;
         }
@@ -99,8 +102,9 @@ async fn deliver_loop(delivery: Delivery, mut stop: watch::Receiver<bool>) {
     delivery.shutdown().await;
 }
 
-/// One planning round; true when there may be more due work right away.
-async fn tick(app: &App, last_purge: &mut Option<Timestamp>) -> anyhow::Result<bool> {
+/// One planning round: how many first sends it queued, and whether there may be more due work
+/// right away.
+async fn tick(app: &App, last_purge: &mut Option<Timestamp>) -> anyhow::Result<(usize, bool)> {
     app.sync_test_clock().await?;
     let now = app.clock.now();
     let queued = queue_first_sends(app, now).await?;
@@ -109,7 +113,7 @@ async fn tick(app: &App, last_purge: &mut Option<Timestamp>) -> anyhow::Result<b
         app.purge_idempotency_keys(now).await?;
         *last_purge = Some(now);
     }
-    Ok(queued == BATCH as usize || closed == BATCH as usize)
+    Ok((queued, queued == BATCH as usize || closed == BATCH as usize))
 }
 
 /// R1: the initial email of every line whose RSD has started.
