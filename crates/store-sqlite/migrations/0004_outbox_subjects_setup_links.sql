@@ -49,14 +49,15 @@ INSERT INTO emails_new (seq, id, kind, subject, line_id, recipient, recipient_na
 -- A setup link: the SHA-256 (hex) of the token in one email (the token itself is never
 -- stored). Each attempt of an email mints a new token, replacing the hash of the attempt
 -- before (SPEC §9), so an email has at most one link. `spent` once the organization is
--- onboarded, `revoked` after a contact change or cancellation.
+-- onboarded, `revoked` after a contact change or cancellation. WITHOUT ROWID: the hash is the
+-- key, so a new link is one b-tree insert fewer on every claim.
 CREATE TABLE setup_links (
     token_hash  TEXT PRIMARY KEY,
     email_id    TEXT NOT NULL UNIQUE REFERENCES emails_new (id),
     line_id     TEXT NOT NULL REFERENCES lines (id),
     state       TEXT NOT NULL CHECK (state IN ('live', 'spent', 'revoked')),
     created_at  TEXT NOT NULL
-);
+) WITHOUT ROWID;
 INSERT INTO setup_links (token_hash, email_id, line_id, state, created_at)
     SELECT token_hash, id, line_id, link, queued_at FROM emails WHERE token_hash IS NOT NULL;
 

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use jiff::Timestamp;
 use provisio_domain::delivery::{Outcome, overtaken, record_attempt};
 use provisio_domain::event::{Attempt, Overtaken};
-use provisio_domain::{ContactEmail, EmailKind, Event, LineState, Locale, OfferSku};
+use provisio_domain::{Event, LineState, Locale, OfferSku};
 use provisio_store::{
     ClaimRequest, ClaimedEmail, EmailRecord, Finished, LineChange, LineRule, MailSubject,
     StoreError, StoreResult,
@@ -209,14 +209,14 @@ pub(crate) fn finish(tx: &Tx, finished: Vec<Finished>) -> StoreResult<()> {
         return Ok(());
     }
     let policies = policies(tx)?;
-    // Record every attempt first, then load the lines they touched in one query.
+    // Record every attempt first, then load the lines they touched in one query. (What the
+    // attempt's event tells comes with `Finished`, as claimed: nothing to read back.)
     let mut record = tx
         .prepare_cached(
             "UPDATE emails SET state = ?, attempts = attempts + 1, sent_at = ?, next_attempt_at = ?,
                  last_reply = ?, lease_owner = NULL, lease_until = NULL
              WHERE id = ? AND lease_owner = ? AND state = 'sending'
-             RETURNING kind, recipient, attempts,
-                 (SELECT sub_ref FROM lines WHERE lines.id = emails.line_id) AS sub_ref",
+             RETURNING (SELECT sub_ref FROM lines WHERE lines.id = emails.line_id)",
         )
         .map_err(db)?;
     let mut recorded = Vec::with_capacity(finished.len());
@@ -236,26 +236,19 @@ pub(crate) fn finish(tx: &Tx, finished: Vec<Finished>) -> StoreResult<()> {
                     f.email_id.to_string(),
                     f.owner
                 ],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, i64>(2)?,
-                        r.get::<_, String>(3)?,
-                    ))
-                },
+                |r| r.get::<_, String>(0),
             )
             .optional()
             .map_err(db)?;
         // Lost the lease (we were too slow and someone else took over): their result counts.
-        let Some((kind, to, attempts, sub_ref)) = row else {
+        let Some(sub_ref) = row else {
             continue;
         };
         let attempt = Attempt {
             email_id: f.email_id,
-            kind: stored("email kind", EmailKind::parse(&kind))?,
-            to: stored("recipient", ContactEmail::parse(&to))?,
-            attempts: stored("attempts", u32::try_from(attempts))?,
+            kind: f.kind,
+            to: f.to.clone(),
+            attempts: f.attempt,
             reply: f.outcome.reply().to_owned(),
         };
         recorded.push((sub_ref, attempt, f));

@@ -182,6 +182,11 @@ pub struct ClaimedEmail {
 #[derive(Debug, Clone)]
 pub struct Finished {
     pub email_id: uuid::Uuid,
+    /// The email's kind and recipient, as claimed (for the attempt's event).
+    pub kind: EmailKind,
+    pub to: ContactEmail,
+    /// The number of this attempt, counting from 1.
+    pub attempt: u32,
     pub owner: String,
     pub at: Timestamp,
     pub outcome: Outcome,

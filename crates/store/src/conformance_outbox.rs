@@ -57,6 +57,9 @@ pub(super) async fn claim(
 async fn finish(store: &dyn Store, c: &ClaimedEmail, owner: &str, at: Timestamp, outcome: Outcome) {
     let f = Finished {
         email_id: c.email.id,
+        kind: c.email.kind,
+        to: c.email.to.clone(),
+        attempt: c.email.attempts + 1,
         owner: owner.into(),
         at,
         outcome,

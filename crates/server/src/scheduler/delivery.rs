@@ -185,6 +185,9 @@ impl Delivery {
         }
         Finished {
             email_id: c.email.id,
+            kind: c.email.kind,
+            to: c.email.to.clone(),
+            attempt,
             owner: self.owner.clone(),
             at,
             outcome,
