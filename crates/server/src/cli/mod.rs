@@ -70,7 +70,8 @@ enum Command {
         /// The user who asks (their email); their rights decide.
         #[arg(long = "as", value_name = "EMAIL")]
         as_user: String,
-        /// Print the queued email as JSON (the API's Email shape).
+        /// Print the queued email as JSON (the API's Email shape); a refusal as the API's
+        /// problem document.
         #[arg(long)]
         json: bool,
     },
@@ -168,7 +169,7 @@ enum OrderCommand {
     /// Show an order with its lines: each line's stage, status, deadline and last email.
     Show {
         order_id: String,
-        /// Print the order as JSON (the API's shape).
+        /// Print the order as JSON (the API's shape); a failure as the API's problem document.
         #[arg(long)]
         json: bool,
     },

@@ -136,6 +136,10 @@ async fn a_refused_resend_with_json_prints_the_problem_on_stdout() {
     unknown.fails(1, "no such subscription line");
     let problem: Value = serde_json::from_str(&unknown.stdout).unwrap();
     assert_eq!(problem["code"], "not_found");
+    let shown = cli(&w.t.data_dir(), "order show W-NOPE --json").await;
+    shown.fails(1, "order not found");
+    let problem: Value = serde_json::from_str(&shown.stdout).unwrap();
+    assert_eq!(problem["code"], "not_found");
     // Without --json, stdout stays empty on failure.
     let plain = resend(&w, &sub, "cy@acme.test", &[], &[]).await;
     assert!(plain.stdout.trim().is_empty(), "{plain}");
