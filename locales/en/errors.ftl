@@ -8,6 +8,7 @@ error-internal = Something went wrong on our side; it has been logged.
 error-unavailable = The service is temporarily unavailable; please try again in a few minutes.
 error-idempotency-conflict = the Idempotency-Key was already used for a different request
 error-payload-too-large = the request body is larger than { $limit } bytes
+error-request-timeout = the request body stalled: no data arrived for { $seconds } seconds
 error-unsupported-media-type = send the body as Content-Type: application/json, not { $type }
 error-method-not-allowed = this route does not take that method
 

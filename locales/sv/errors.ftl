@@ -7,6 +7,7 @@ error-internal = Något gick fel hos oss; det har loggats.
 error-unavailable = Tjänsten är tillfälligt otillgänglig; försök igen om några minuter.
 error-idempotency-conflict = Idempotency-Key har redan använts för en annan förfrågan
 error-payload-too-large = förfrågan är större än { $limit } byte
+error-request-timeout = begärans innehåll stannade av: inga data kom på { $seconds } sekunder
 error-unsupported-media-type = skicka innehållet som Content-Type: application/json, inte { $type }
 error-method-not-allowed = den här adressen tar inte emot den metoden
 

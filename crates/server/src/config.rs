@@ -5,6 +5,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use figment::Figment;
@@ -40,6 +41,9 @@ struct RawConfig {
     smtp_connections: usize,
     resend_limit_per_hour: u32,
     body_limit_bytes: usize,
+    header_read_timeout_secs: u64,
+    request_body_timeout_secs: u64,
+    max_connections: usize,
     log_format: LogFormat,
 }
 
@@ -60,6 +64,9 @@ impl Default for RawConfig {
             smtp_connections: 20,
             resend_limit_per_hour: provisio_domain::rate_limit::DEFAULT_PER_HOUR,
             body_limit_bytes: 2 * 1024 * 1024,
+            header_read_timeout_secs: 30,
+            request_body_timeout_secs: 20,
+            max_connections: 4096,
             log_format: LogFormat::Text,
         }
     }
@@ -135,6 +142,13 @@ pub struct Config {
     pub smtp_connections: usize,
     pub resend_limit_per_hour: u32,
     pub body_limit_bytes: usize,
+    /// A connection that has not sent a whole request head in this time is closed (also an
+    /// idle keep-alive connection).
+    pub header_read_timeout: Duration,
+    /// A request whose body stalls for this long is answered `408`.
+    pub request_body_timeout: Duration,
+    /// Open HTTP connections at most (further ones are answered `503` and closed).
+    pub max_connections: usize,
     pub log_format: LogFormat,
 }
 
@@ -159,6 +173,9 @@ const ENV_KEYS: &[&str] = &[
     "SMTP_CONNECTIONS",
     "RESEND_LIMIT_PER_HOUR",
     "BODY_LIMIT_BYTES",
+    "HEADER_READ_TIMEOUT_SECS",
+    "REQUEST_BODY_TIMEOUT_SECS",
+    "MAX_CONNECTIONS",
     "LOG_FORMAT",
 ];
 
@@ -242,6 +259,15 @@ impl Config {
         if raw.body_limit_bytes < 1024 {
             bail!("body_limit_bytes: must be at least 1024");
         }
+        if raw.header_read_timeout_secs == 0 || raw.header_read_timeout_secs > 60 {
+            bail!("header_read_timeout_secs: must be between 1 and 60");
+        }
+        if raw.request_body_timeout_secs == 0 || raw.request_body_timeout_secs > 300 {
+            bail!("request_body_timeout_secs: must be between 1 and 300");
+        }
+        if raw.max_connections < 16 {
+            bail!("max_connections: must be at least 16");
+        }
         Ok(Self {
             listen,
             data_dir,
@@ -263,6 +289,9 @@ impl Config {
             smtp_connections: raw.smtp_connections,
             resend_limit_per_hour: raw.resend_limit_per_hour,
             body_limit_bytes: raw.body_limit_bytes,
+            header_read_timeout: Duration::from_secs(raw.header_read_timeout_secs),
+            request_body_timeout: Duration::from_secs(raw.request_body_timeout_secs),
+            max_connections: raw.max_connections,
             log_format: raw.log_format,
         })
     }
@@ -359,6 +388,9 @@ impl std::fmt::Debug for Config {
             .field("smtp_connections", &self.smtp_connections)
             .field("resend_limit_per_hour", &self.resend_limit_per_hour)
             .field("body_limit_bytes", &self.body_limit_bytes)
+            .field("header_read_timeout", &self.header_read_timeout)
+            .field("request_body_timeout", &self.request_body_timeout)
+            .field("max_connections", &self.max_connections)
             .finish()
     }
 }

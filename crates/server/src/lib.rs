@@ -7,6 +7,7 @@ pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod http_server;
 pub mod i18n;
 pub mod scheduler;
 pub mod serve;

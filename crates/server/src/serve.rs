@@ -11,6 +11,7 @@ use provisio_store_sqlite::SqliteStore;
 use crate::app::App;
 use crate::clock::Clock;
 use crate::config::{Config, redact_url};
+use crate::http_server::{self, Limits};
 use crate::{api, demo, scheduler};
 
 /// How long in-flight requests may take to finish after a shutdown signal.
@@ -136,14 +137,19 @@ pub async fn run(
     let (tx, rx) = tokio::sync::watch::channel(false);
     let transport = scheduler::transport(&app)?;
     let scheduler = scheduler::start(app.clone(), transport, rx.clone());
+    let limits = Limits {
+        header_read_timeout: app.config.header_read_timeout,
+        max_connections: app.config.max_connections,
+    }
+    .fitted();
     let router = api::router(app);
-    let server = axum::serve(listener, router).with_graceful_shutdown(async move {
+    let server = http_server::serve(listener, router, limits, async move {
         shutdown.await;
         let _ = tx.send(true);
     });
     let mut rx2 = rx.clone();
     tokio::select! {
-        r = server => r.context("the HTTP server failed")?,
+        () = server => {}
         _ = async move {
             let _ = rx2.wait_for(|stop| *stop).await;
             tokio::time::sleep(SHUTDOWN_GRACE).await;

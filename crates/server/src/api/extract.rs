@@ -72,9 +72,7 @@ async fn body_bytes(req: Request, app: &App) -> Result<Bytes, AppError> {
                 limit: app.config.body_limit_bytes,
             }
         } else {
-            AppError::unreadable(
-                Message::new("request-body-unreadable").with("reason", rejection.to_string()),
-            )
+            AppError::body_unreadable(&rejection, &app.config)
         }
     })
 }

@@ -7,6 +7,8 @@ mod admin;
 mod clock;
 pub mod dto;
 pub mod extract;
+mod layers;
+pub use layers::method_label;
 mod lines;
 mod meta;
 mod orders;
@@ -17,25 +19,22 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::http::{StatusCode, header};
+use axum::middleware;
+use axum::response::IntoResponse;
 use axum::routing::get;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
-use provisio_domain::values::mask_email;
-
 use crate::app::App;
 use crate::error::{AppError, Thing};
 use crate::telemetry;
-use problem::PROBLEM_JSON;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -83,6 +82,7 @@ pub fn router(app: App) -> Router {
     let (api, doc) = routes(app.clock.is_test_clock()).split_for_parts();
     let doc = Arc::new(doc.to_json().unwrap_or_else(|_| "{}".into()));
     let body_limit = app.config.body_limit_bytes;
+    let body_timeout = app.config.request_body_timeout;
     api.route(
         "/api/openapi.json",
         get(move || {
@@ -93,8 +93,12 @@ pub fn router(app: App) -> Router {
     .merge(crate::web::router())
     .fallback(|| async { AppError::not_found(Thing::Route) })
     .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
-    .layer(middleware::from_fn(problem_for_bare_errors))
+    // From the handler outwards: the body's limits, metrics, the request's deadline, panics,
+    // then problem+json for every bare error any of those (or axum) produced, the headers
+    // every answer carries, the log span, and the request id (a client's only when safe).
     .layer(DefaultBodyLimit::max(body_limit))
+    .layer(RequestBodyTimeoutLayer::new(body_timeout))
+    .layer(middleware::from_fn_with_state(app.clone(), layers::refuse_declared_oversize))
     .layer(middleware::from_fn(telemetry::track_http))
     .layer(middleware::from_fn_with_state(
         Arc::clone(&app.requests_in_flight),
@@ -104,90 +108,18 @@ pub fn router(app: App) -> Router {
     .layer(CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| {
         AppError::Internal(anyhow::anyhow!("a request handler panicked")).into_response()
     }))
+    .layer(middleware::from_fn(layers::problem_for_bare_errors))
+    .layer(middleware::from_fn(layers::security_headers))
     .layer(
         TraceLayer::new_for_http().make_span_with(|req: &Request| {
-            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
-            let path = masked_path(req.uri().path());
-            tracing::info_span!("http", method = %req.method(), path = %path, request_id = %id, user = tracing::field::Empty)
+            let id = req.headers().get(layers::REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+            let path = layers::masked_path(req.uri().path());
+            tracing::info_span!("http", method = layers::method_label(req.method()), path = %path, request_id = %id, user = tracing::field::Empty)
         })
         .on_response(DefaultOnResponse::new().level(Level::INFO)),
     )
     .layer(PropagateRequestIdLayer::x_request_id())
     .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+    .layer(middleware::from_fn(layers::sanitize_request_id))
     .with_state(app)
-}
-
-/// The request path for logs, with email addresses in it (e.g. `/users/{email}/api-keys`)
-/// masked: they are personal data.
-/// The request path as logs may show it: email addresses masked, and a setup link's token
-/// replaced (whoever reads the log must not be able to open or use the link).
-fn masked_path(path: &str) -> String {
-    let mut previous = "";
-    path.split('/')
-        .map(|segment| {
-            let after_setup = std::mem::replace(&mut previous, segment) == "setup";
-            let decoded = segment.replace("%40", "@");
-            if after_setup && !segment.is_empty() {
-                "[token]".to_owned()
-            } else if decoded.contains('@') {
-                mask_email(&decoded)
-            } else {
-                segment.to_owned()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
-/// Any error response that is not problem+json yet (from a layer or axum itself) becomes one,
-/// keeping its status and headers (e.g. `Allow` on 405).
-async fn problem_for_bare_errors(req: Request, next: Next) -> Response {
-    let response = next.run(req).await;
-    let status = response.status();
-    let is_problem = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|ct| {
-            ct.as_bytes().starts_with(PROBLEM_JSON.as_bytes())
-                || ct.as_bytes().starts_with(b"text/html")
-        });
-    // Pages (the setup page's 404 / 410) keep their HTML.
-    if !(status.is_client_error() || status.is_server_error()) || is_problem {
-        return response;
-    }
-    let (mut parts, _) = response.into_parts();
-    let body = problem::for_status(status);
-    parts
-        .headers
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
-    parts.headers.remove(header::CONTENT_LENGTH);
-    Response::from_parts(parts, body.to_string().into())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::masked_path;
-
-    #[test]
-    fn emails_in_paths_are_masked_for_logs() {
-        assert_eq!(
-            masked_path("/api/v1/users/pia@acme.test/api-keys"),
-            "/api/v1/users/p***@acme.test/api-keys"
-        );
-        assert_eq!(
-            masked_path("/api/v1/users/pia%40acme.test/api-keys"),
-            "/api/v1/users/p***@acme.test/api-keys"
-        );
-        assert_eq!(
-            masked_path("/api/v1/lines/Sub1000001"),
-            "/api/v1/lines/Sub1000001"
-        );
-    }
-
-    #[test]
-    fn setup_tokens_never_reach_the_log() {
-        let token = "q3ZkT0c5bWx1dGF0aW9uLXRva2VuLWV4YW1wbGUtMTIz";
-        assert_eq!(masked_path(&format!("/setup/{token}")), "/setup/[token]");
-        assert_eq!(masked_path("/setup/"), "/setup/");
-    }
 }

@@ -109,7 +109,9 @@ impl App {
         .ok_or(AppError::not_found(Thing::Line))?;
         match decided {
             Decided::Applied { line, email } => {
-                if email.is_some() {
+                if let Some(e) = &email {
+                    metrics::counter!("provisio_emails_queued_total", "kind" => e.kind.as_str())
+                        .increment(1);
                     self.wake(Wake::Delivery);
                 }
                 Ok((line, email))

@@ -16,6 +16,7 @@ pub enum Code {
     InvalidEmail,
     IdempotencyConflict,
     PayloadTooLarge,
+    RequestTimeout,
     AlreadyExists,
     InvalidTransition,
     MethodNotAllowed,
@@ -72,6 +73,11 @@ impl Code {
                 S::PAYLOAD_TOO_LARGE,
                 "The request body is too large",
             ),
+            Code::RequestTimeout => (
+                "request_timeout",
+                S::REQUEST_TIMEOUT,
+                "The request body did not arrive in time",
+            ),
             Code::AlreadyExists => ("already_exists", S::CONFLICT, "Already exists"),
             Code::InvalidTransition => (
                 "invalid_transition",
@@ -118,6 +124,7 @@ impl Code {
             403 => Code::PermissionDenied,
             404 => Code::NotFound,
             405 => Code::MethodNotAllowed,
+            408 => Code::RequestTimeout,
             409 => Code::AlreadyExists,
             413 => Code::PayloadTooLarge,
             415 => Code::UnsupportedMediaType,

@@ -76,6 +76,9 @@ pub enum AppError {
     IdempotencyConflict,
     #[error("the body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
+    /// The body stalled (no data for `secs` seconds).
+    #[error("the request body stalled")]
+    BodyTimeout { secs: u64 },
     #[error("unsupported media type {content_type}")]
     UnsupportedMediaType { content_type: String },
     #[error("method not allowed")]
@@ -113,6 +116,23 @@ impl AppError {
         AppError::Unreadable(message)
     }
 
+    /// The error of a body that could not be read (other than too large): stalled, or broken.
+    pub fn body_unreadable(
+        e: &(dyn std::error::Error + 'static),
+        config: &crate::config::Config,
+    ) -> Self {
+        let mut cause = Some(e);
+        while let Some(c) = cause {
+            if c.is::<tower_http::timeout::TimeoutError>() {
+                return AppError::BodyTimeout {
+                    secs: config.request_body_timeout.as_secs(),
+                };
+            }
+            cause = c.source();
+        }
+        AppError::unreadable(Message::new("request-body-unreadable").with("reason", e.to_string()))
+    }
+
     pub fn code(&self) -> Code {
         match self {
             AppError::Refused(r) => match r {
@@ -134,6 +154,7 @@ impl AppError {
             AppError::Unauthenticated(_) => Code::Unauthenticated,
             AppError::IdempotencyConflict => Code::IdempotencyConflict,
             AppError::PayloadTooLarge { .. } => Code::PayloadTooLarge,
+            AppError::BodyTimeout { .. } => Code::RequestTimeout,
             AppError::UnsupportedMediaType { .. } => Code::UnsupportedMediaType,
             AppError::MethodNotAllowed => Code::MethodNotAllowed,
             AppError::Unavailable => Code::Unavailable,
@@ -185,6 +206,9 @@ impl AppError {
             AppError::IdempotencyConflict => Message::new("error-idempotency-conflict"),
             AppError::PayloadTooLarge { limit } => {
                 Message::new("error-payload-too-large").with("limit", limit.to_string())
+            }
+            AppError::BodyTimeout { secs } => {
+                Message::new("error-request-timeout").with("seconds", secs.to_string())
             }
             AppError::UnsupportedMediaType { content_type } => {
                 Message::new("error-unsupported-media-type").with("type", content_type)

@@ -14,6 +14,7 @@ mod contact;
 mod delivery;
 mod demo;
 mod dkim;
+mod edges;
 mod helpers;
 mod lifecycle;
 mod lifecycle_clock;
