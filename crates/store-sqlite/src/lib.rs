@@ -37,9 +37,9 @@ use provisio_domain::{Actor, CompanyId, ContactEmail, OfferSku, SubRef, UserId, 
 use provisio_store::{
     ClaimRequest, ClaimedEmail, Company, Created, Decide, Decided, Directory, EmailRecord, Entity,
     EventRecord, Finished, LineActions, LineContext, LineQuery, LineRule, LocalSignals,
-    Maintenance, NewCompany, NewOrderRecord, NewUser, Order, OrderQuery, Orders, Organization,
-    Outbox, Page, PolicyChange, Settings, SetupLink, Signals, StoreError, StoreResult,
-    UpdateRequest, User, Wake,
+    Maintenance, NewCompany, NewOrderRecord, NewUser, Order, OrderQuery, OrderSummary, Orders,
+    Organization, Outbox, Page, PolicyChange, Settings, SetupLink, Signals, StoreError,
+    StoreResult, UpdateRequest, User, Wake,
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
@@ -186,7 +186,7 @@ impl Orders for SqliteStore {
     async fn order(&self, web_order_id: &WebOrderId) -> StoreResult<Option<Order>> {
         self.readers.read(|c| orders::by_web_id(c, web_order_id))
     }
-    async fn list_orders(&self, query: &OrderQuery) -> StoreResult<Page<Order>> {
+    async fn list_orders(&self, query: &OrderQuery) -> StoreResult<Page<OrderSummary>> {
         self.readers.scan(|c| orders::list(c, query))
     }
     async fn line(&self, sub_ref: &SubRef) -> StoreResult<Option<LineContext>> {

@@ -2,9 +2,9 @@
 
 use std::collections::HashMap;
 
-use provisio_domain::{LineState, Locale, SubRef, UserId, WebOrderId};
+use provisio_domain::{LineState, LineStatus, Locale, Stage, SubRef, UserId, WebOrderId};
 use provisio_store::{
-    Entity, NewOrderRecord, Order, OrderQuery, Page, Person, StoreError, StoreResult,
+    Entity, NewOrderRecord, Order, OrderQuery, OrderSummary, Page, Person, StoreError, StoreResult,
 };
 use rusqlite::{Connection, params};
 
@@ -218,7 +218,7 @@ pub(crate) fn by_web_id(conn: &Connection, id: &WebOrderId) -> StoreResult<Optio
     Ok(with_lines(conn, found)?.into_iter().next())
 }
 
-pub(crate) fn list(conn: &Connection, query: &OrderQuery) -> StoreResult<Page<Order>> {
+pub(crate) fn list(conn: &Connection, query: &OrderQuery) -> StoreResult<Page<OrderSummary>> {
     let (everything, company, user) = scope_binds(&query.scope);
     let limit = i64::from(query.page.limit);
     const SQL: &str = concat!(
@@ -249,7 +249,56 @@ pub(crate) fn list(conn: &Connection, query: &OrderQuery) -> StoreResult<Page<Or
     )?;
     let Page { items, next } = page(found, query.page.limit);
     Ok(Page {
-        items: with_lines(conn, items)?,
+        items: summarized(conn, items)?,
         next,
     })
+}
+
+/// Orders with their line counts by stage and status, in one more query.
+fn summarized(conn: &Connection, found: Vec<Found>) -> StoreResult<Vec<OrderSummary>> {
+    let mut index = HashMap::with_capacity(found.len());
+    let mut ids = Vec::with_capacity(found.len());
+    let mut summaries = Vec::with_capacity(found.len());
+    for (i, f) in found.into_iter().enumerate() {
+        index.insert(f.id.clone(), i);
+        ids.push(f.id);
+        summaries.push(OrderSummary {
+            order: f.order,
+            line_count: 0,
+            lines_by_stage: Vec::new(),
+            lines_by_status: Vec::new(),
+        });
+    }
+    if ids.is_empty() {
+        return Ok(summaries);
+    }
+    const SQL: &str = "SELECT order_id, stage, status, COUNT(*) AS n FROM lines
+                       WHERE order_id IN (SELECT value FROM json_each(?))
+                       GROUP BY order_id, stage, status ORDER BY order_id, stage, status";
+    let json = serde_json::to_string(&ids).map_err(StoreError::backend)?;
+    let counts = rows(conn, SQL, [json], |r| {
+        Ok((
+            r.text("order_id")?,
+            stored("stage", Stage::parse(&r.text("stage")?))?,
+            stored("status", LineStatus::parse(&r.text("status")?))?,
+            u32::try_from(r.int("n")?).map_err(StoreError::backend)?,
+        ))
+    })?;
+    for (order_id, stage, status, n) in counts {
+        let Some(&i) = index.get(&order_id) else {
+            continue;
+        };
+        let s = &mut summaries[i];
+        s.line_count += n;
+        add_count(&mut s.lines_by_stage, stage, n);
+        add_count(&mut s.lines_by_status, status, n);
+    }
+    Ok(summaries)
+}
+
+fn add_count<K: PartialEq>(counts: &mut Vec<(K, u32)>, key: K, n: u32) {
+    match counts.iter_mut().find(|(k, _)| *k == key) {
+        Some((_, c)) => *c += n,
+        None => counts.push((key, n)),
+    }
 }

@@ -319,7 +319,25 @@ async fn orders(store: &dyn Store) {
     };
     let all = store.list_orders(&everything).await.unwrap();
     assert_eq!(all.items.len(), 4);
-    assert_eq!(all.items[3].web_order_id.as_str(), "W123", "newest first");
+    assert_eq!(
+        all.items[3].order.web_order_id.as_str(),
+        "W123",
+        "newest first"
+    );
+    for summary in &all.items {
+        assert!(summary.order.lines.is_empty(), "lists carry no lines");
+        let by_stage: u32 = summary.lines_by_stage.iter().map(|(_, n)| n).sum();
+        let by_status: u32 = summary.lines_by_status.iter().map(|(_, n)| n).sum();
+        assert!(summary.line_count > 0);
+        assert_eq!(by_stage, summary.line_count);
+        assert_eq!(by_status, summary.line_count);
+        let full = store
+            .order(&summary.order.web_order_id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(full.lines.len() as u32, summary.line_count);
+    }
     assert_eq!(all.next, None);
 
     let mut q = everything.clone();
@@ -341,7 +359,7 @@ async fn orders(store: &dyn Store) {
         let mut q = everything.clone();
         q.page = PageRequest { after, limit: 1 };
         let p = store.list_orders(&q).await.unwrap();
-        seen.extend(p.items.into_iter().map(|o| o.web_order_id));
+        seen.extend(p.items.into_iter().map(|o| o.order.web_order_id));
         match p.next {
             Some(n) => after = Some(n),
             None => break,

@@ -72,7 +72,7 @@ pub trait Orders {
     /// already used by the same user for the same request, returns the first order instead.
     async fn create_order(&self, new: NewOrderRecord) -> StoreResult<Created<Order>>;
     async fn order(&self, web_order_id: &WebOrderId) -> StoreResult<Option<Order>>;
-    async fn list_orders(&self, query: &OrderQuery) -> StoreResult<Page<Order>>;
+    async fn list_orders(&self, query: &OrderQuery) -> StoreResult<Page<OrderSummary>>;
 
     async fn line(&self, sub_ref: &SubRef) -> StoreResult<Option<LineContext>>;
     async fn list_lines(&self, query: &LineQuery) -> StoreResult<Page<LineContext>>;

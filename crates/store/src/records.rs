@@ -130,6 +130,18 @@ pub struct Order {
     pub lines: Vec<Line>,
 }
 
+/// An order as lists show it: without its lines, with how many it has in each stage and
+/// status (a list of large orders stays small).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderSummary {
+    /// The order, its `lines` left empty.
+    pub order: Order,
+    pub line_count: u32,
+    /// Only the stages and statuses that occur, each once.
+    pub lines_by_stage: Vec<(Stage, u32)>,
+    pub lines_by_status: Vec<(LineStatus, u32)>,
+}
+
 impl Order {
     pub fn parties(&self) -> OrderParties {
         parties(&self.partner, self.distributor.as_ref(), &self.placed_by)

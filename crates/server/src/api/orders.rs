@@ -9,7 +9,7 @@ use provisio_domain::{LineStatus, Stage};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::dto::{NewOrderBody, OrderDto, OrderList, Problem};
+use super::dto::{NewOrderBody, OrderDto, OrderList, OrderSummaryDto, Problem};
 use super::extract::{ApiJson, Auth, PathId, encode_cursor, idempotency, page_request};
 use crate::app::App;
 use crate::app::orders::OrderFilter;
@@ -85,7 +85,7 @@ async fn list_orders(
     };
     let page = app.list_orders(&actor, filter).await?;
     Ok(Json(OrderList {
-        items: page.items.iter().map(OrderDto::from).collect(),
+        items: page.items.iter().map(OrderSummaryDto::from).collect(),
         next_cursor: page.next.map(encode_cursor),
     }))
 }

@@ -14,7 +14,7 @@ use provisio_domain::{
 };
 use provisio_store::{
     Company, Created, EventRecord, IdempotencyKey, LineContext, LineQuery, NewLineRecord,
-    NewOrderRecord, Order, OrderQuery, Page, PageRequest, Wake, retrying,
+    NewOrderRecord, Order, OrderQuery, OrderSummary, Page, PageRequest, Wake, retrying,
 };
 
 use super::{App, scope_of};
@@ -191,7 +191,11 @@ impl App {
         Ok(order)
     }
 
-    pub async fn list_orders(&self, actor: &Actor, f: OrderFilter) -> AppResult<Page<Order>> {
+    pub async fn list_orders(
+        &self,
+        actor: &Actor,
+        f: OrderFilter,
+    ) -> AppResult<Page<OrderSummary>> {
         let query = OrderQuery {
             scope: scope_of(actor),
             q: f.q,

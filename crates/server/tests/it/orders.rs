@@ -311,3 +311,32 @@ async fn events_record_the_order_with_its_actor() {
             == 401
     );
 }
+
+#[tokio::test]
+async fn lists_carry_order_summaries_and_the_order_its_lines() {
+    let w = World::new().await;
+    let order = w
+        .order("W-SUM-1", &["a@kund.test", "b@kund.test", "c@kund.test"])
+        .await;
+    let refs = refs(&order);
+    w.t.post(
+        &format!("/api/v1/lines/{}/cancel", refs[2]),
+        &w.pia,
+        json!({}),
+    )
+    .await
+    .ok(200);
+    let list = w.t.get("/api/v1/orders", &w.pia).await;
+    let summary = &list.ok(200)["items"][0];
+    assert_eq!(summary["order_id"], "W-SUM-1");
+    assert!(summary.get("lines").is_none(), "{summary}");
+    assert_eq!(summary["line_count"], 3);
+    assert_eq!(
+        summary["lines_by_stage"],
+        json!({"scheduled": 2, "cancelled": 1})
+    );
+    assert_eq!(summary["lines_by_status"], json!({"open": 2, "closed": 1}));
+    assert_eq!(summary["partner"]["id"], order["partner"]["id"]);
+    let full = w.t.get("/api/v1/orders/W-SUM-1", &w.pia).await;
+    assert_eq!(full.ok(200)["lines"].as_array().unwrap().len(), 3);
+}
