@@ -182,7 +182,27 @@ impl OfferSku {
     }
 }
 
-/// A person's or company's display name: trimmed, 1–200 characters, no control characters.
+/// The first character a name must not contain, if any: control characters (C0, C1, DEL),
+/// invisible format characters (bidirectional overrides and isolates such as U+202E, zero
+/// width space, byte-order mark, …) and line or paragraph separators. They could reorder or
+/// hide what a page, a Subject or a log shows. Zero-width (non-)joiners stay: some scripts
+/// and emoji need them.
+pub fn forbidden_in_name(text: &str) -> Option<char> {
+    use unicode_properties::{GeneralCategory as G, UnicodeGeneralCategory};
+    text.chars().find(|&c| {
+        !matches!(c, '\u{200C}' | '\u{200D}')
+            && matches!(
+                c.general_category(),
+                G::Control | G::Format | G::LineSeparator | G::ParagraphSeparator
+            )
+    })
+}
+
+/// The longest name, in characters.
+pub const NAME_MAX_CHARS: usize = 200;
+
+/// A person's or company's display name: trimmed, 1–200 characters, none of the characters
+/// [`forbidden_in_name`] names.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PersonName(String);
 string_value!(PersonName);
@@ -193,11 +213,21 @@ impl PersonName {
         if name.is_empty() {
             return Err(ValueError::invalid("value-name-empty", vec![]));
         }
-        if name.chars().count() > 200 {
-            return Err(ValueError::invalid("value-name-too-long", vec![]));
+        let length = name.chars().count();
+        if length > NAME_MAX_CHARS {
+            return Err(ValueError::invalid(
+                "value-name-too-long",
+                vec![
+                    ("max", NAME_MAX_CHARS.to_string()),
+                    ("length", length.to_string()),
+                ],
+            ));
         }
-        if name.chars().any(char::is_control) {
-            return Err(ValueError::invalid("value-name-control", vec![]));
+        if let Some(c) = forbidden_in_name(name) {
+            return Err(ValueError::invalid(
+                "value-name-control",
+                vec![("char", format!("U+{:04X}", u32::from(c)))],
+            ));
         }
         Ok(Self(name.to_owned()))
     }
@@ -309,6 +339,30 @@ mod tests {
         assert_eq!(PersonName::parse("  Kund AB ").unwrap().as_str(), "Kund AB");
         assert!(PersonName::parse("   ").is_err());
         assert!(PersonName::parse("a\u{0}b").is_err());
+        for bad in [
+            "Kund\u{202E}BA",
+            "a\u{200B}b",
+            "\u{FEFF}Kund",
+            "a\u{2028}b",
+            "a\u{85}b",
+            "a\u{2066}b",
+        ] {
+            let e = PersonName::parse(bad).unwrap_err();
+            assert_eq!(e.key, "value-name-control", "{bad:?}");
+        }
+        let e = PersonName::parse("Kund\u{202E}BA").unwrap_err();
+        assert_eq!(e.args, vec![("char", "U+202E".to_owned())]);
+        for good in [
+            "Kund AB",
+            "Åsa Öberg",
+            "می\u{200C}خواهم",
+            "👩\u{200D}💻 Dev",
+            "東京株式会社",
+        ] {
+            assert!(PersonName::parse(good).is_ok(), "{good:?}");
+        }
+        let e = PersonName::parse(&"x".repeat(201)).unwrap_err();
+        assert_eq!(e.key, "value-name-too-long");
         assert!(WebOrderId::parse("W 1").is_err());
         assert!(Locale::parse("de").is_err());
         assert_eq!(Locale::parse("sv").unwrap(), Locale::Sv);

@@ -3,6 +3,7 @@
 //! the visitor's language (`error.rs`), never JSON.
 
 pub mod error;
+mod form;
 mod setup;
 
 use axum::Router;

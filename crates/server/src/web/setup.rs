@@ -2,20 +2,18 @@
 //! GET never changes anything (mail scanners open links); POST onboards the organization.
 //! Live link 200, used or revoked 410, unknown 404: always a plain page, never an error dump.
 
-use std::collections::HashMap;
-
 use askama::Template;
-use axum::extract::rejection::FormRejection;
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Form, Router};
 use provisio_domain::organization::SetupChoice;
 use provisio_domain::{Locale, Organization};
 use provisio_store::{LineContext, SetupLink};
 
 use super::error::{self, browser_locale};
+use super::form::StrictForm;
 use crate::app::App;
 use crate::app::setup::{LinkView, SetupOutcome};
 use crate::error::AppError;
@@ -57,9 +55,12 @@ async fn submit(
     State(app): State<App>,
     Path(token): Path<String>,
     headers: HeaderMap,
-    form: Result<Form<HashMap<String, String>>, FormRejection>,
+    form: Result<StrictForm, AppError>,
 ) -> Response {
-    let fields = form.map(|f| f.0).unwrap_or_default();
+    let fields = match form {
+        Ok(StrictForm(fields)) => fields,
+        Err(e) => return error::page(browser_locale(&headers), &e),
+    };
     let name = fields.get("organization_name").cloned().unwrap_or_default();
     let choice = match fields
         .get("organization_id")

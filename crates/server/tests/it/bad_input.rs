@@ -356,3 +356,33 @@ pub(crate) async fn idempotency_keys_replay_or_conflict_but_never_store_twice() 
     );
     assert_eq!(stored().await, (1, 1), "a replay stores nothing");
 }
+
+#[tokio::test]
+async fn names_with_control_or_bidi_characters_are_refused_everywhere() {
+    let w = World::new().await;
+    let t = &w.t;
+    let evil = "Kund\u{202E}BA";
+    let mut body = order_body();
+    body["end_customer"]["name"] = json!(evil);
+    let r = t.post(ORDERS, &w.pia, body).await;
+    let p = r.problem(422, "invalid_request");
+    assert!(
+        p["detail"].as_str().unwrap().contains("end_customer.name"),
+        "{p}"
+    );
+    assert!(p["detail"].as_str().unwrap().contains("U+202E"), "{p}");
+    let mut body = order_body();
+    body["lines"][0]["provisioning_contact"]["name"] = json!("Kim\u{2066}Lund");
+    t.post(ORDERS, &w.pia, body)
+        .await
+        .problem(422, "invalid_request");
+    assert_eq!(t.order_count().await, 0);
+    let r = t
+        .post(
+            "/api/v1/companies",
+            &t.admin,
+            json!({"name": "Evil\u{202E}Co", "kind": "partner"}),
+        )
+        .await;
+    r.problem(422, "invalid_request");
+}

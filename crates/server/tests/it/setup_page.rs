@@ -274,7 +274,7 @@ async fn a_refused_name_is_explained_in_the_lines_language() {
     let page = submit(t, &link, &[("organization_name", &long)]).await;
     has_all(
         html(&page, 422),
-        &["role=\"alert\"", "längre än 200 tecken", "lang=\"sv\""],
+        &["role=\"alert\"", "201 tecken", "högst 200", "lang=\"sv\""],
     );
     assert!(
         !html(&page, 422).contains("Ange"),
@@ -400,4 +400,38 @@ async fn a_line_closed_by_policy_can_still_be_set_up() {
         (&line["stage"], &line["status"]),
         (&json!("onboarded"), &json!("closed"))
     );
+}
+
+#[tokio::test]
+async fn names_with_hidden_characters_or_broken_text_are_refused() {
+    let (w, _peer, sub, link) = emailed("W-P9", "en", "kim@kund.test").await;
+    let t = &w.t;
+    let long = "x".repeat(201);
+    let page = submit(t, &link, &[("organization_name", &long)]).await;
+    has_all(html(&page, 422), &["201 characters", "at most 200"]);
+    assert!(!html(&page, 422).contains("Enter your organization"));
+    for name in ["Kund\u{202E}BA cod.exe", "Kund\u{200B}AB", "Kund\u{7}AB"] {
+        let page = submit(t, &link, &[("organization_name", name)]).await;
+        has_all(
+            html(&page, 422),
+            &["role=\"alert\"", "invisible or control character"],
+        );
+    }
+    // Bytes that are not UTF-8 once decoded are refused, not stored as "\u{FFFD}".
+    for body in ["organization_name=%FF%FE", "organization_name=Kund%C3"] {
+        let r = TestApp::reply(
+            t.http
+                .post(&link)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body),
+        )
+        .await;
+        assert_eq!(r.status, 400, "{body}: {}", r.text);
+        assert!(r.text.contains("not valid UTF-8"), "{}", r.text);
+    }
+    assert_eq!(
+        t.line_json(&w.pia, &sub).await["stage"],
+        "awaiting_provisioning"
+    );
+    html(&open(t, &link).await, 200);
 }
