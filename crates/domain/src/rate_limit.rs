@@ -50,9 +50,11 @@ impl ResendLimit {
 }
 
 /// Whether a resend by the same user of the same line at `previous` makes this one a double
-/// click (returns the first result, sends nothing).
+/// click (returns the first result, sends nothing). Simultaneous clicks read the clock before
+/// they take their turn in the store, so the one that went first may carry a time a moment
+/// *later* than this one's `now`: that is a double click too.
 pub fn is_double_click(previous: Option<Timestamp>, now: Timestamp) -> bool {
-    previous.is_some_and(|p| p <= now && now.duration_since(p) < DOUBLE_CLICK)
+    previous.is_some_and(|p| now.duration_since(p).abs() < DOUBLE_CLICK)
 }
 
 #[cfg(test)]
@@ -107,6 +109,11 @@ mod tests {
             now
         ));
         assert!(!is_double_click(None, now));
+        // The click that took its turn first read the clock a moment after this one.
+        assert!(is_double_click(
+            Some(now + SignedDuration::from_millis(3)),
+            now
+        ));
     }
 
     proptest! {

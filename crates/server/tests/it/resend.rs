@@ -315,3 +315,44 @@ async fn twenty_concurrent_clicks_without_a_key_send_once() {
     assert_eq!(ids.len(), 1, "every click answers with the first email");
     assert_eq!(resends(t, &w.bo, &sub).await.len(), 1);
 }
+
+// The outside probe's case: on each of 20 lines the same user clicks twice at once, all 40
+// requests together; each line must send exactly one email, however the requests' clocks
+// and their turns in the store interleave.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn simultaneous_double_clicks_on_many_lines_send_one_email_each() {
+    let w = World::new().await;
+    let t = &w.t;
+    let contacts: Vec<String> = (0..20).map(|i| format!("c{i}@kund.test")).collect();
+    let order = w
+        .order(
+            "W110",
+            &contacts.iter().map(String::as_str).collect::<Vec<_>>(),
+        )
+        .await;
+    let subs: Vec<String> = order["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["subscription_ref"].as_str().unwrap().to_owned())
+        .collect();
+    for round in 0..3 {
+        let replies = futures::future::join_all(
+            subs.iter()
+                .flat_map(|s| [s, s])
+                .map(|s| resend(t, &w.bo, s, None)),
+        )
+        .await;
+        for pair in replies.chunks(2) {
+            assert_eq!(id(pair[0].ok(202)), id(pair[1].ok(202)), "round {round}");
+        }
+        for s in &subs {
+            assert_eq!(
+                resends(t, &w.bo, s).await.len(),
+                round + 1,
+                "{s} in round {round}"
+            );
+        }
+        t.advance(6).await;
+    }
+}
