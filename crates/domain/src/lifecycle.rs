@@ -54,6 +54,9 @@ pub struct ContactChangePlan {
     /// Email the new contact now; otherwise the first send on the RSD goes to them.
     pub send_now: bool,
     pub event: Event,
+    /// The "new" address is the line's address already (addresses are compared lower-cased):
+    /// nothing changes, no email goes out and no link is revoked.
+    pub same_address: bool,
 }
 
 impl LineState {
@@ -163,13 +166,18 @@ impl LineState {
         now: Timestamp,
     ) -> Result<ContactChangePlan, Refusal> {
         self.ensure_before_ponr()?;
-        let send_now = self.first_sent_at.is_some() || now >= self.rsd_start;
+        let same_address = old == new;
+        let send_now = !same_address && (self.first_sent_at.is_some() || now >= self.rsd_start);
         let event = Event::ContactChanged {
             from: old.clone(),
             to: new.clone(),
             send_now,
         };
-        Ok(ContactChangePlan { send_now, event })
+        Ok(ContactChangePlan {
+            send_now,
+            event,
+            same_address,
+        })
     }
 
     /// R7: the customer's organization is onboarded: the point of no return.

@@ -170,6 +170,12 @@ fn r4_contact_change_sends_now_once_due_else_on_the_rsd() {
         .decide_contact_change(&permit(), &a, &b, t(RSD))
         .unwrap();
     assert!(sent.send_now);
+    assert!(!sent.same_address);
+    let same = sent_at(RSD)
+        .decide_contact_change(&permit(), &a, &email("OLD@Kund.test"), t(RSD))
+        .unwrap();
+    assert!(same.same_address, "the same address in another case");
+    assert!(!same.send_now, "the same address gets no email");
     assert_eq!(sent.event.kind(), EventType::ContactChanged);
     assert_eq!(sent.event.data()["from"], "old@kund.test");
     assert_eq!(sent.event.data()["to"], "new@kund.test");

@@ -164,6 +164,20 @@ impl App {
                 .decide_contact_change(&permit, old, &email, now)
             {
                 Err(r) => refuse(RefusedAction::ChangeContact, r),
+                // The line's own address again: a no-op (no email, links stay valid); only a
+                // name or language given with it is taken.
+                Ok(plan) if plan.same_address => {
+                    let mut change = LineChange::new(line.line.state.clone());
+                    change.contact = Some(ContactUpdate {
+                        email: old.clone(),
+                        name: name
+                            .as_ref()
+                            .map(|n| n.as_str().to_owned())
+                            .or_else(|| line.line.contact_name.clone()),
+                        locale: locale.unwrap_or(line.line.locale),
+                    });
+                    Decision::Apply(Box::new(change))
+                }
                 Ok(plan) => {
                     let contact = ContactUpdate {
                         email: email.clone(),

@@ -287,3 +287,25 @@ async fn a_contact_change_is_validated_and_permitted() {
         [json!("permission_denied"), json!("past_point_of_no_return")]
     );
 }
+
+#[tokio::test]
+async fn the_same_address_in_another_case_changes_nothing() {
+    let (w, peer) = World::with_smtp().await;
+    let t = &w.t;
+    let sub = w.line_due_today("W209", "kim@kund.test").await;
+    t.email_in_state(&w.bo, &sub, "sent").await;
+    let link = peer.wait_for(1).await[0].setup_link();
+    let events_before = t.event_types(&w.bo, &sub).await;
+
+    let line = change(t, &w.bo, &sub, json!({"email": "Kim@KUND.test"}))
+        .await
+        .ok(200)
+        .clone();
+    assert_eq!(line["provisioning_contact"]["email"], "kim@kund.test");
+    assert_eq!(open_link(t, &link).await, 200, "the link still works");
+    assert_eq!(t.emails(&w.bo, &sub).await.len(), 1, "no email");
+    assert_eq!(t.event_types(&w.bo, &sub).await, events_before);
+    // A real change afterwards still works as before.
+    change(t, &w.bo, &sub, new_contact()).await.ok(200);
+    assert_eq!(open_link(t, &link).await, 410);
+}
