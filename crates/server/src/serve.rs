@@ -1,7 +1,8 @@
 //! `provisio serve`: open the store, migrate, listen, and stop cleanly on SIGTERM / Ctrl-C.
 
 use std::fs::File;
-use std::sync::Arc;
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -54,23 +55,49 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     Ok(store)
 }
 
-/// One `serve` per SQLite file: a second one refuses to start (SPEC §9). The lock is released
-/// by the OS when the process ends, however it ends.
-fn lock_single_instance(config: &Config) -> anyhow::Result<Option<File>> {
-    if config
-        .database_url()
-        .is_some_and(|u| u.starts_with("postgres"))
-    {
-        return Ok(None);
+/// The SQLite file this configuration uses (`None` for PostgreSQL).
+fn sqlite_file(config: &Config) -> anyhow::Result<Option<PathBuf>> {
+    match config.database_url() {
+        Some(url) if url.starts_with("postgres") => Ok(None),
+        Some(url) => Ok(Some(
+            SqliteStore::file_of_url(url)
+                .with_context(|| format!("reading {}", redact_url(url)))?,
+        )),
+        None => Ok(Some(config.sqlite_path())),
     }
-    let path = config.data_dir().join("provisio.lock");
-    let file = File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+}
+
+/// The lock on the database file, held until the process ends. It is never closed earlier:
+/// closing any descriptor of the file would also drop SQLite's own locks on it.
+static SERVE_LOCK: OnceLock<File> = OnceLock::new();
+
+/// One `serve` per SQLite file (SPEC §9), however the file is named (data directory or
+/// `DATABASE_URL`): an exclusive `flock` on the database file itself, which SQLite's own
+/// (POSIX record) locks and the CLI's connections do not see. A second server refuses to
+/// start; the OS releases the lock when the process ends, however it ends.
+fn lock_single_instance(config: &Config) -> anyhow::Result<()> {
+    let Some(path) = sqlite_file(config)? else {
+        return Ok(());
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
     match file.try_lock() {
-        Ok(()) => Ok(Some(file)),
+        Ok(()) => {
+            let _ = SERVE_LOCK.set(file);
+            Ok(())
+        }
         Err(std::fs::TryLockError::WouldBlock) => bail!(
             "another provisio serve is already running on {}; one server per SQLite database \
              (use PostgreSQL via DATABASE_URL to run several)",
-            config.data_dir().display()
+            path.display()
         ),
         Err(std::fs::TryLockError::Error(e)) => {
             Err(e).with_context(|| format!("locking {}", path.display()))
@@ -90,7 +117,7 @@ pub async fn serve(mut config: Config, test_clock: bool, demo: bool) -> anyhow::
             config.data_dir().display()
         )
     })?;
-    let _lock = lock_single_instance(&config)?;
+    lock_single_instance(&config)?;
     let clock = if test_clock {
         Clock::test()
     } else {

@@ -87,8 +87,13 @@ impl SqliteStore {
 
     /// Opens a `sqlite:` URL (as given in `DATABASE_URL`).
     pub async fn open_url(url: &str) -> StoreResult<Self> {
+        Self::open(&Self::file_of_url(url)?).await
+    }
+
+    /// The database file a `sqlite:` URL names.
+    pub fn file_of_url(url: &str) -> StoreResult<PathBuf> {
         let options = SqliteConnectOptions::from_str(url).map_err(StoreError::backend)?;
-        Self::open(options.get_filename()).await
+        Ok(options.get_filename().to_owned())
     }
 }
 

@@ -51,6 +51,19 @@ async fn serve_is_alone_on_its_database_and_stops_cleanly_on_sigterm() {
     let second = tokio::time::timeout(Duration::from_secs(10), cli(d, &args)).await;
     let second = second.expect("a second serve on the same data dir exits within 10 s");
     second.fails(1, "already running");
+    // Another data directory naming the same database file is refused too: the lock is on
+    // the file, not the directory.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let mut cmd = provisio(elsewhere.path());
+    cmd.env(
+        "DATABASE_URL",
+        format!("sqlite:{}", d.join("provisio.sqlite").display()),
+    )
+    .args(["serve", "--listen", &free_addr()]);
+    let third = tokio::time::timeout(Duration::from_secs(10), finish(cmd, None)).await;
+    third
+        .expect("a second serve on the same database exits within 10 s")
+        .fails(1, "already running");
 
     let pid = child.id().expect("serve is still running").to_string();
     let kill = std::process::Command::new("kill")
