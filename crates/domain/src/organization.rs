@@ -1,6 +1,7 @@
 //! The customer's organization (tenancy in the admin portal) that a line is onboarded to
 //! (R7), and the rule for which one the provisioning contact may pick on the setup page.
 
+use crate::CompanyId;
 use crate::values::{PersonName, ValueError};
 
 /// Longest organization id a report may name.
@@ -33,6 +34,12 @@ impl Organization {
             name: name.as_str().to_owned(),
         })
     }
+}
+
+/// Organization ids belong to the tenant (partner) whose line onboarded them (SPEC §10):
+/// whether an id used by `tenants` is another tenant's for a line of `partner`.
+pub fn belongs_to_another_tenant(tenants: &[CompanyId], partner: CompanyId) -> bool {
+    tenants.iter().any(|t| *t != partner)
 }
 
 /// What the provisioning contact chose on the setup page (R7).

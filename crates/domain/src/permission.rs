@@ -238,16 +238,20 @@ pub enum OrderRefusal {
     Denied(Refusal),
     /// The named ordering contact is not a user of the order's partner company.
     PlacedByOutsidePartner,
+    /// A distributor ordered for a partner it does not serve (SPEC §10).
+    PartnerNotServed,
 }
 
 /// Who may place an order for whom: admins and operator integrations for any partner;
-/// everyone else only orders that name their own company as partner or distributor. Only an
-/// admin or an integration names someone else as the ordering contact, who must be a user of
-/// the partner.
+/// everyone else only orders that name their own company as partner or distributor, and a
+/// distributor only for a partner it serves (`distributor_serves_partner`, as looked up; a
+/// partner may name any distributor). Only an admin or an integration names someone else as
+/// the ordering contact, who must be a user of the partner.
 pub fn authorize_order(
     actor: &Actor,
     partner: CompanyId,
     distributor: Option<CompanyId>,
+    distributor_serves_partner: bool,
     placed_by: PlacedBy,
 ) -> Result<OrderPermit, OrderRefusal> {
     ensure_may_order(actor).map_err(OrderRefusal::Denied)?;
@@ -261,6 +265,10 @@ pub fn authorize_order(
         return Err(OrderRefusal::Denied(denied_outright(
             Denial::OwnCompanyOrders,
         )));
+    }
+    if !for_anyone && actor.company_kind == CompanyKind::Distributor && !distributor_serves_partner
+    {
+        return Err(OrderRefusal::PartnerNotServed);
     }
     let placed_by = match placed_by {
         PlacedBy::Caller => actor.user_id,

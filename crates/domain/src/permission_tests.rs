@@ -202,13 +202,13 @@ fn only_admins_administer() {
 #[test]
 fn orders_name_the_callers_own_company_unless_staff() {
     let pia = actor(10, PARTNER, CompanyKind::Partner, Role::Member, false);
-    let permit = authorize_order(&pia, company(PARTNER), None, PlacedBy::Caller).unwrap();
+    let permit = authorize_order(&pia, company(PARTNER), None, false, PlacedBy::Caller).unwrap();
     assert_eq!(
         (permit.actor(), permit.placed_by(), permit.partner()),
         (pia.user_id, pia.user_id, company(PARTNER))
     );
     assert!(matches!(
-        authorize_order(&pia, company(OTHER), None, PlacedBy::Caller),
+        authorize_order(&pia, company(OTHER), None, false, PlacedBy::Caller),
         Err(OrderRefusal::Denied(Refusal::PermissionDenied {
             reason: Denial::OwnCompanyOrders,
             ..
@@ -226,6 +226,30 @@ fn orders_name_the_callers_own_company_unless_staff() {
             &dana,
             company(PARTNER),
             Some(company(DISTRIBUTOR)),
+            true,
+            PlacedBy::Caller
+        )
+        .is_ok()
+    );
+    // Only for a partner the distributor serves.
+    assert_eq!(
+        authorize_order(
+            &dana,
+            company(PARTNER),
+            Some(company(DISTRIBUTOR)),
+            false,
+            PlacedBy::Caller
+        )
+        .map(|_| ()),
+        Err(OrderRefusal::PartnerNotServed)
+    );
+    // A partner names any distributor for its own order.
+    assert!(
+        authorize_order(
+            &pia,
+            company(PARTNER),
+            Some(company(DISTRIBUTOR)),
+            false,
             PlacedBy::Caller
         )
         .is_ok()
@@ -242,7 +266,7 @@ fn orders_name_the_callers_own_company_unless_staff() {
         Err("denied-support-agent-orders")
     );
     let admin = actor(14, OPERATOR, CompanyKind::Operator, Role::Admin, false);
-    assert!(authorize_order(&admin, company(OTHER), None, PlacedBy::Caller).is_ok());
+    assert!(authorize_order(&admin, company(OTHER), None, false, PlacedBy::Caller).is_ok());
 }
 
 #[test]
@@ -252,22 +276,22 @@ fn only_admins_and_integrations_order_on_behalf_of_a_partner_user() {
         company: company(PARTNER),
     };
     let admin = actor(14, OPERATOR, CompanyKind::Operator, Role::Admin, false);
-    let permit = authorize_order(&admin, company(PARTNER), None, olle).unwrap();
+    let permit = authorize_order(&admin, company(PARTNER), None, false, olle).unwrap();
     assert_eq!((permit.actor(), permit.placed_by()), (user(14), user(10)));
     assert_eq!(
-        authorize_order(&admin, company(OTHER), None, olle),
+        authorize_order(&admin, company(OTHER), None, false, olle),
         Err(OrderRefusal::PlacedByOutsidePartner)
     );
     let bo = actor(11, PARTNER, CompanyKind::Partner, Role::Member, true);
     assert!(matches!(
-        authorize_order(&bo, company(PARTNER), None, olle),
+        authorize_order(&bo, company(PARTNER), None, false, olle),
         Err(OrderRefusal::Denied(Refusal::PermissionDenied {
             reason: Denial::OnBehalf,
             ..
         }))
     ));
     let erp = actor(31, PARTNER, CompanyKind::Partner, Role::Integration, false);
-    assert!(authorize_order(&erp, company(PARTNER), None, olle).is_ok());
+    assert!(authorize_order(&erp, company(PARTNER), None, false, olle).is_ok());
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //! line's emails, setup links and organizations.
 
 use jiff::Timestamp;
-use provisio_domain::{ContactEmail, Event, LineState, LinkState, SubRef, UserId};
+use provisio_domain::{CompanyId, ContactEmail, Event, LineState, LinkState, SubRef, UserId};
 use provisio_store::{
     Decided, Decision, EmailRecord, Entity, LineChange, LineContext, LineSnapshot, NewEmail,
     Organization, ResendRecord, SetupLink, StoreError, StoreResult, UpdateRequest,
@@ -347,13 +347,32 @@ pub(crate) fn setup_link(conn: &Connection, token_hash: &str) -> StoreResult<Opt
 pub(crate) fn organizations_of(
     conn: &Connection,
     contact: &ContactEmail,
+    partner: CompanyId,
 ) -> StoreResult<Vec<Organization>> {
-    let sql = "SELECT DISTINCT organization_id, organization_name FROM lines
-               WHERE contact_email = ? AND organization_id IS NOT NULL ORDER BY organization_name";
-    rows(conn, sql, [contact.as_str()], |r| {
-        Ok(Organization {
-            id: text(r, "organization_id")?,
-            name: text(r, "organization_name")?,
-        })
+    let sql = "SELECT DISTINCT l.organization_id, l.organization_name
+               FROM lines l JOIN orders o ON o.id = l.order_id
+               WHERE l.contact_email = ? AND l.organization_id IS NOT NULL AND o.partner_id = ?
+               ORDER BY l.organization_name";
+    rows(
+        conn,
+        sql,
+        params![contact.as_str(), partner.to_string()],
+        |r| {
+            Ok(Organization {
+                id: text(r, "organization_id")?,
+                name: text(r, "organization_name")?,
+            })
+        },
+    )
+}
+
+pub(crate) fn organization_tenants(
+    conn: &Connection,
+    organization_id: &str,
+) -> StoreResult<Vec<CompanyId>> {
+    let sql = "SELECT DISTINCT o.partner_id FROM lines l JOIN orders o ON o.id = l.order_id
+               WHERE l.organization_id = ?";
+    rows(conn, sql, [organization_id], |r| {
+        Ok(CompanyId::from_uuid(uuid(&text(r, "partner_id")?)?))
     })
 }

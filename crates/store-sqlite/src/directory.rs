@@ -2,7 +2,9 @@
 
 use jiff::Timestamp;
 use provisio_domain::{Actor, CompanyId, CompanyKind, ContactEmail, Role, UserId};
-use provisio_store::{Company, Entity, NewCompany, NewUser, StoreError, StoreResult, User};
+use provisio_store::{
+    Company, Entity, NewCompany, NewUser, Page, PageRequest, StoreError, StoreResult, User,
+};
 use rusqlite::{Connection, params};
 
 use crate::writer::{Constraint, Tx, constraint};
@@ -60,11 +62,20 @@ pub(crate) fn company_by_name(conn: &Connection, name: &str) -> StoreResult<Opti
         .next())
 }
 
+macro_rules! user_columns {
+    () => {
+        "u.id, u.email, u.name, u.role, u.can_resend, u.password_hash,
+            c.id AS c_id, c.name AS c_name, c.kind AS c_kind"
+    };
+}
+
 macro_rules! user_select {
     () => {
-        "SELECT u.id, u.email, u.name, u.role, u.can_resend, u.password_hash,
-            c.id AS c_id, c.name AS c_name, c.kind AS c_kind
-        FROM users u JOIN companies c ON c.id = u.company_id"
+        concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM users u JOIN companies c ON c.id = u.company_id"
+        )
     };
 }
 
@@ -143,4 +154,107 @@ pub(crate) fn actor_by_api_key(conn: &Connection, key_hash: &str) -> StoreResult
     );
     let user = rows(conn, SQL, [key_hash], user_from)?.into_iter().next();
     Ok(user.map(|u| u.actor()))
+}
+
+/// Companies newest first, all or only `only`.
+pub(crate) fn list_companies(
+    conn: &Connection,
+    only: Option<CompanyId>,
+    kind: Option<CompanyKind>,
+    page: &PageRequest,
+) -> StoreResult<Page<Company>> {
+    let sql = "SELECT rowid AS seq, id, name, kind FROM companies
+               WHERE (?1 IS NULL OR id = ?1) AND (?2 IS NULL OR rowid < ?2)
+                 AND (?4 IS NULL OR kind = ?4)
+               ORDER BY rowid DESC LIMIT ?3";
+    let found = rows(
+        conn,
+        sql,
+        params![
+            only.map(|c| c.to_string()),
+            page.after,
+            i64::from(page.limit) + 1,
+            kind.map(CompanyKind::as_str)
+        ],
+        |r| Ok((r.int("seq")?, company_from(r, "")?)),
+    )?;
+    Ok(crate::lines::page(found, page.limit))
+}
+
+/// Users newest first, all or of one company.
+pub(crate) fn list_users(
+    conn: &Connection,
+    company: Option<CompanyId>,
+    page: &PageRequest,
+) -> StoreResult<Page<User>> {
+    const SQL: &str = concat!(
+        "SELECT u.rowid AS seq, ",
+        user_columns!(),
+        " FROM users u JOIN companies c ON c.id = u.company_id
+          WHERE (?1 IS NULL OR u.company_id = ?1) AND (?2 IS NULL OR u.rowid < ?2)
+          ORDER BY u.rowid DESC LIMIT ?3"
+    );
+    let found = rows(
+        conn,
+        SQL,
+        params![
+            company.map(|c| c.to_string()),
+            page.after,
+            i64::from(page.limit) + 1
+        ],
+        |r| Ok((r.int("seq")?, user_from(r)?)),
+    )?;
+    Ok(crate::lines::page(found, page.limit))
+}
+
+/// Links (or unlinks) a distributor and a partner it serves; linking twice is fine.
+pub(crate) fn set_distributor_link(
+    tx: &Tx,
+    distributor: CompanyId,
+    partner: CompanyId,
+    linked: bool,
+    now: Timestamp,
+) -> StoreResult<()> {
+    let (d, p) = (distributor.to_string(), partner.to_string());
+    if linked {
+        tx.prepare_cached(
+            "INSERT INTO distributor_partners (distributor_id, partner_id, created_at)
+             VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+        )
+        .and_then(|mut q| q.execute(params![d, p, ts(now)]))
+        .map_err(insert_error(Entity::OrderParty, Entity::Company))?;
+    } else {
+        tx.prepare_cached(
+            "DELETE FROM distributor_partners WHERE distributor_id = ? AND partner_id = ?",
+        )
+        .and_then(|mut q| q.execute(params![d, p]))
+        .map_err(db)?;
+    }
+    Ok(())
+}
+
+pub(crate) fn serves(
+    conn: &Connection,
+    distributor: CompanyId,
+    partner: CompanyId,
+) -> StoreResult<bool> {
+    let sql =
+        "SELECT 1 AS one FROM distributor_partners WHERE distributor_id = ? AND partner_id = ?";
+    let found = rows(
+        conn,
+        sql,
+        params![distributor.to_string(), partner.to_string()],
+        |r| r.int("one"),
+    )?;
+    Ok(!found.is_empty())
+}
+
+/// The partners a distributor serves, by name.
+pub(crate) fn partners_of(conn: &Connection, distributor: CompanyId) -> StoreResult<Vec<Company>> {
+    let sql = "SELECT c.id, c.name, c.kind FROM distributor_partners d
+               JOIN companies c ON c.id = d.partner_id
+               WHERE d.distributor_id = ? ORDER BY c.name";
+    rows(conn, sql, [distributor.to_string()], |r| {
+        company_from(r, "")
+    })
 }

@@ -33,13 +33,15 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use jiff::Timestamp;
-use provisio_domain::{Actor, CompanyId, ContactEmail, OfferSku, SubRef, UserId, WebOrderId};
+use provisio_domain::{
+    Actor, CompanyId, CompanyKind, ContactEmail, OfferSku, SubRef, UserId, WebOrderId,
+};
 use provisio_store::{
     ClaimRequest, ClaimedEmail, Company, Created, Decide, Decided, Directory, EmailRecord, Entity,
     EventRecord, Finished, LineActions, LineContext, LineQuery, LineRule, LocalSignals,
     Maintenance, NewCompany, NewOrderRecord, NewUser, Order, OrderQuery, OrderSummary, Orders,
-    Organization, Outbox, Page, PolicyChange, Settings, SetupLink, Signals, StoreError,
-    StoreResult, UpdateRequest, User, Wake,
+    Organization, Outbox, Page, PageRequest, PolicyChange, Settings, SetupLink, Signals,
+    StoreError, StoreResult, UpdateRequest, User, Wake,
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
@@ -169,6 +171,42 @@ impl Directory for SqliteStore {
         self.readers
             .read(|conn| directory::actor_by_api_key(conn, key_hash))
     }
+    async fn list_companies(
+        &self,
+        only: Option<CompanyId>,
+        kind: Option<CompanyKind>,
+        page: PageRequest,
+    ) -> StoreResult<Page<Company>> {
+        self.readers
+            .scan(|c| directory::list_companies(c, only, kind, &page))
+    }
+    async fn list_users(
+        &self,
+        company: Option<CompanyId>,
+        page: PageRequest,
+    ) -> StoreResult<Page<User>> {
+        self.readers
+            .scan(|c| directory::list_users(c, company, &page))
+    }
+    async fn set_distributor_link(
+        &self,
+        distributor: CompanyId,
+        partner: CompanyId,
+        linked: bool,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        self.writer.transaction(|tx| {
+            directory::set_distributor_link(tx, distributor, partner, linked, now)
+        })
+    }
+    async fn serves(&self, distributor: CompanyId, partner: CompanyId) -> StoreResult<bool> {
+        self.readers
+            .read(|c| directory::serves(c, distributor, partner))
+    }
+    async fn partners_of(&self, distributor: CompanyId) -> StoreResult<Vec<Company>> {
+        self.readers
+            .read(|c| directory::partners_of(c, distributor))
+    }
 }
 
 #[async_trait]
@@ -224,8 +262,17 @@ impl LineActions for SqliteStore {
     async fn setup_link(&self, token_hash: &str) -> StoreResult<Option<SetupLink>> {
         self.readers.read(|c| changes::setup_link(c, token_hash))
     }
-    async fn organizations_of(&self, contact: &ContactEmail) -> StoreResult<Vec<Organization>> {
-        self.readers.read(|c| changes::organizations_of(c, contact))
+    async fn organizations_of(
+        &self,
+        contact: &ContactEmail,
+        partner: CompanyId,
+    ) -> StoreResult<Vec<Organization>> {
+        self.readers
+            .read(|c| changes::organizations_of(c, contact, partner))
+    }
+    async fn organization_tenants(&self, organization_id: &str) -> StoreResult<Vec<CompanyId>> {
+        self.readers
+            .read(|c| changes::organization_tenants(c, organization_id))
     }
 }
 

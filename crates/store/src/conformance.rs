@@ -20,6 +20,8 @@ use crate::{
 
 #[path = "conformance_concurrency.rs"]
 mod concurrency;
+#[path = "conformance_directory.rs"]
+mod directory;
 #[path = "conformance_outbox.rs"]
 mod outbox;
 
@@ -73,7 +75,7 @@ fn new_order(
         lines,
     };
     let order = NewOrder::parse(&raw).unwrap();
-    let permit = authorize_order(&by.actor(), partner.id, None, PlacedBy::Caller).unwrap();
+    let permit = authorize_order(&by.actor(), partner.id, None, false, PlacedBy::Caller).unwrap();
     NewOrderRecord {
         web_order_id: order.web_order_id,
         permit,
@@ -105,6 +107,7 @@ pub async fn story(store: Arc<dyn Store>) {
     s.ping().await.unwrap();
     companies_and_users(s).await;
     passwords(s).await;
+    directory::story(s).await;
     orders(s).await;
     policies(s).await;
     outbox::story(s).await;

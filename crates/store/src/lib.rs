@@ -19,7 +19,9 @@ use std::future::Future;
 
 use async_trait::async_trait;
 use jiff::Timestamp;
-use provisio_domain::{Actor, CompanyId, ContactEmail, OfferSku, SubRef, UserId, WebOrderId};
+use provisio_domain::{
+    Actor, CompanyId, CompanyKind, ContactEmail, OfferSku, SubRef, UserId, WebOrderId,
+};
 
 pub use changes::*;
 pub use error::{Entity, StoreError};
@@ -63,6 +65,32 @@ pub trait Directory {
     ) -> StoreResult<uuid::Uuid>;
     /// The user behind an API key (by hash), loaded afresh on every call.
     async fn actor_by_api_key(&self, key_hash: &str) -> StoreResult<Option<Actor>>;
+
+    /// Companies newest first: all, or only `only`; of one kind, or of any.
+    async fn list_companies(
+        &self,
+        only: Option<CompanyId>,
+        kind: Option<CompanyKind>,
+        page: PageRequest,
+    ) -> StoreResult<Page<Company>>;
+    /// Users newest first: all, or those of one company.
+    async fn list_users(
+        &self,
+        company: Option<CompanyId>,
+        page: PageRequest,
+    ) -> StoreResult<Page<User>>;
+    /// Records (`linked`) or forgets that a distributor serves a partner; both idempotent.
+    async fn set_distributor_link(
+        &self,
+        distributor: CompanyId,
+        partner: CompanyId,
+        linked: bool,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    /// Whether the distributor serves the partner.
+    async fn serves(&self, distributor: CompanyId, partner: CompanyId) -> StoreResult<bool>;
+    /// The partners a distributor serves, by name.
+    async fn partners_of(&self, distributor: CompanyId) -> StoreResult<Vec<Company>>;
 }
 
 /// Orders and their lines, as placed and as they stand.
@@ -95,8 +123,16 @@ pub trait LineActions {
     /// The line's emails, newest first.
     async fn line_emails(&self, sub_ref: &SubRef) -> StoreResult<Vec<EmailRecord>>;
     async fn setup_link(&self, token_hash: &str) -> StoreResult<Option<SetupLink>>;
-    /// Organizations onboarded earlier by lines with this provisioning contact.
-    async fn organizations_of(&self, contact: &ContactEmail) -> StoreResult<Vec<Organization>>;
+    /// Organizations onboarded earlier by lines with this provisioning contact, in orders of
+    /// this partner.
+    async fn organizations_of(
+        &self,
+        contact: &ContactEmail,
+        partner: CompanyId,
+    ) -> StoreResult<Vec<Organization>>;
+    /// The partners whose lines were onboarded to this organization id (its tenant: one,
+    /// or none for an id not used yet).
+    async fn organization_tenants(&self, organization_id: &str) -> StoreResult<Vec<CompanyId>>;
 }
 
 /// The scheduler's side: due first sends, closure by policy, and the outbox.

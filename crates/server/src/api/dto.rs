@@ -385,6 +385,27 @@ pub struct OrderList {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+pub struct CompanyList {
+    pub items: Vec<CompanyDto>,
+    pub next_cursor: Option<String>,
+}
+
+/// A company; a distributor also with the partners it serves.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CompanyDetailDto {
+    #[serde(flatten)]
+    pub company: CompanyDto,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partners: Option<Vec<CompanyDto>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserList {
+    pub items: Vec<UserDto>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
 pub struct LineList {
     pub items: Vec<LineDto>,
     pub next_cursor: Option<String>,

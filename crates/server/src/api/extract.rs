@@ -240,6 +240,20 @@ fn decode_cursor(raw: &str) -> Option<i64> {
         .ok()
 }
 
+/// An optional enum query parameter, `None` when absent or empty.
+pub fn parse_enum<T>(
+    key: &'static str,
+    raw: Option<&String>,
+    parse: impl Fn(&str) -> Result<T, provisio_domain::state::UnknownVariant>,
+) -> Result<Option<T>, AppError> {
+    match raw.map(String::as_str) {
+        None | Some("") => Ok(None),
+        Some(s) => parse(s)
+            .map(Some)
+            .map_err(|e| AppError::invalid(provisio_domain::FieldPath::name(key), e.into())),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

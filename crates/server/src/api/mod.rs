@@ -5,6 +5,7 @@
 mod actions;
 mod admin;
 mod clock;
+mod directory;
 pub mod dto;
 pub mod extract;
 mod layers;
@@ -63,6 +64,7 @@ impl Modify for BearerAuth {
 fn routes(test_clock: bool) -> OpenApiRouter<App> {
     let routes = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(admin::router())
+        .merge(directory::router())
         .merge(orders::router())
         .merge(lines::router())
         .merge(actions::router())

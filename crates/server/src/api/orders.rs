@@ -10,10 +10,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::dto::{NewOrderBody, OrderDto, OrderList, OrderSummaryDto, Problem};
-use super::extract::{ApiJson, Auth, PathId, encode_cursor, idempotency, page_request};
+use super::extract::{ApiJson, Auth, PathId, encode_cursor, idempotency, page_request, parse_enum};
 use crate::app::App;
 use crate::app::orders::OrderFilter;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 
 pub fn router() -> OpenApiRouter<App> {
     OpenApiRouter::new()
@@ -43,19 +43,6 @@ async fn create_order(
     let key = idempotency(&headers, "POST /api/v1/orders", &body.canonical)?;
     let created = app.create_order(&actor, body.value.into(), key).await?;
     Ok((StatusCode::CREATED, Json((&created.into_inner()).into())))
-}
-
-fn parse_enum<T>(
-    key: &'static str,
-    raw: Option<&String>,
-    parse: impl Fn(&str) -> Result<T, provisio_domain::state::UnknownVariant>,
-) -> AppResult<Option<T>> {
-    match raw.map(String::as_str) {
-        None | Some("") => Ok(None),
-        Some(s) => parse(s)
-            .map(Some)
-            .map_err(|e| AppError::invalid(provisio_domain::FieldPath::name(key), e.into())),
-    }
 }
 
 /// List and search orders, newest first, keyset-paginated.

@@ -10,6 +10,7 @@
 
 pub mod admin;
 pub mod clock;
+pub mod directory;
 pub mod lines;
 pub mod orders;
 pub mod outbox;

@@ -130,8 +130,19 @@ impl App {
                 }
             }
         };
-        authorize_order(actor, partner, distributor, placed_by).map_err(|r| match r {
+        let serves = match distributor {
+            Some(d) if actor.company_kind == CompanyKind::Distributor => {
+                self.store.serves(d, partner).await?
+            }
+            _ => false,
+        };
+        authorize_order(actor, partner, distributor, serves, placed_by).map_err(|r| match r {
             OrderRefusal::Denied(r) => r.into(),
+            OrderRefusal::PartnerNotServed => AppError::invalid_value(
+                "partner_id",
+                "value-partner-not-served",
+                vec![("value", partner.to_string())],
+            ),
             OrderRefusal::PlacedByOutsidePartner => AppError::invalid_value(
                 "placed_by",
                 "value-placed-by-outside-partner",

@@ -73,7 +73,7 @@ impl App {
             } else {
                 let organizations = self
                     .store
-                    .organizations_of(&link.line.line.contact_email)
+                    .organizations_of(&link.line.line.contact_email, link.line.partner.id)
                     .await?;
                 LinkView::Live {
                     link,

@@ -104,6 +104,22 @@ enum CompanyCommand {
         #[arg(long, value_enum)]
         kind: KindArg,
     },
+    /// Record that a distributor serves a partner (it may then order for that partner).
+    Link {
+        /// The distributor's name (or id).
+        #[arg(long)]
+        distributor: String,
+        /// The partner's name (or id).
+        #[arg(long)]
+        partner: String,
+    },
+    /// Forget that a distributor serves a partner.
+    Unlink {
+        #[arg(long)]
+        distributor: String,
+        #[arg(long)]
+        partner: String,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -329,6 +345,27 @@ async fn command(app: &App, command: Command) -> Result<(), Failure> {
             };
             let c = app.create_company(&Caller::Operator, &name, kind).await?;
             println!("created company {} ({}) {}", c.name, c.kind, c.id);
+        }
+        Command::Company(CompanyCommand::Link {
+            distributor,
+            partner,
+        }) => {
+            let (d, p) = app
+                .link_distributor(&Caller::Operator, &distributor, &partner, true)
+                .await?;
+            println!("linked: distributor {} serves partner {}", d.name, p.name);
+        }
+        Command::Company(CompanyCommand::Unlink {
+            distributor,
+            partner,
+        }) => {
+            let (d, p) = app
+                .link_distributor(&Caller::Operator, &distributor, &partner, false)
+                .await?;
+            println!(
+                "unlinked: distributor {} no longer serves partner {}",
+                d.name, p.name
+            );
         }
         Command::User(UserCommand::Create {
             company,

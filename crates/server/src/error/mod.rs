@@ -24,6 +24,8 @@ pub enum Thing {
     User,
     Company,
     Email,
+    /// An organization id (of another tenant, or none at all).
+    Organization,
     /// No such route (API) or page.
     Route,
     /// Anything else an id in a path names.
@@ -38,6 +40,7 @@ impl Thing {
             Thing::User => "not-found-user",
             Thing::Company => "not-found-company",
             Thing::Email => "not-found-email",
+            Thing::Organization => "not-found-organization",
             Thing::Route => "not-found-route",
             Thing::Resource => "not-found-resource",
         }

@@ -316,6 +316,11 @@ impl World {
         let acme = t.company("Acme", "partner").await;
         let dist = t.company("Dist", "distributor").await;
         let other = t.company("Other", "partner").await;
+        // Dist serves Acme (not Other).
+        t.app
+            .link_distributor(&Caller::Operator, &dist, &acme, true)
+            .await
+            .unwrap();
         let pia = t
             .user_key(&acme, "pia@acme.test", "Pia Partner", "member", false)
             .await;

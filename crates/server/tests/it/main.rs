@@ -13,6 +13,7 @@ mod cli_serve;
 mod contact;
 mod delivery;
 mod demo;
+mod directory;
 mod dkim;
 mod edges;
 mod helpers;
