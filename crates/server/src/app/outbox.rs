@@ -252,3 +252,15 @@ pub fn pause_backoff(failures: u32) -> SignedDuration {
     let secs = 1_i64 << failures.saturating_sub(1).min(6);
     SignedDuration::from_secs(secs.min(60))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_paused_delivery_backs_off_doubling_up_to_a_minute() {
+        let waits: Vec<i64> = (1..=9).map(|n| pause_backoff(n).as_secs()).collect();
+        assert_eq!(waits, [1, 2, 4, 8, 16, 32, 60, 60, 60]);
+        assert_eq!(pause_backoff(u32::MAX).as_secs(), 60);
+    }
+}

@@ -6,7 +6,9 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use crate::cli_serve::{free_addr, serve};
 use crate::helpers::*;
+use crate::restart::{all_delivered, order_due_today};
 use crate::smtp::SmtpPeer;
 
 /// A server sending through `url`, Acme and pia; pia orders `contacts.len()` lines due today.
@@ -205,4 +207,40 @@ async fn every_hand_off_is_recorded_as_it_ends_so_a_crash_repeats_at_most_the_se
     assert_eq!(peer.received().len(), ACCEPTED);
     let leased = emails.iter().filter(|(s, _)| s == "sending").count();
     assert_eq!(leased, 10, "{emails:?}");
+}
+
+#[tokio::test]
+async fn a_pause_and_its_end_are_one_log_line_each_not_one_per_email() {
+    let (dir, logs) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let peer = SmtpPeer::start_with_auth();
+    order_due_today(dir.path()).await;
+    let addr = free_addr();
+    let url = format!("smtp://relay:wrong@{}", peer.addr());
+    let mut server = serve(dir.path(), &addr, &url, logs.path()).await;
+    let http = reqwest::Client::new();
+    until("delivery paused", || async {
+        let r = http
+            .get(format!("http://{addr}/readyz"))
+            .send()
+            .await
+            .ok()?;
+        let body: Value = r.json().await.ok()?;
+        (body["delivery"]["state"] == "paused").then_some(())
+    })
+    .await;
+    peer.accept_passwords();
+    all_delivered(&peer).await;
+
+    let pid = server.id().unwrap().to_string();
+    let stopped = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status();
+    assert!(stopped.unwrap().success());
+    server.wait().await.unwrap();
+    let log = std::fs::read_to_string(logs.path().join("err")).unwrap();
+    assert_eq!(log.matches("delivery paused").count(), 1, "{log}");
+    assert_eq!(log.matches("delivery resumed").count(), 1, "{log}");
+    assert!(log.contains("535"), "the reason is logged: {log}");
+    assert!(!log.contains("provisioning email failed"), "{log}");
+    assert!(!log.contains("wrong"), "no password in the log: {log}");
 }
