@@ -1,6 +1,6 @@
 # Provisioning emails (crates/mail). Plain text only: the HTML part escapes every text.
 # Arguments: $order (web order id), $sub (subscription reference), $customer (end customer),
-# $partner, $deadline, $url (admin portal), $name / $email (a person).
+# $partner, $deadline, $name / $email (a person).
 
 email-subject-initial = Provisioning information required for order { $order } ({ $sub }, { $customer })
 email-subject-resend = Resent: Provisioning information required for order { $order } ({ $sub }, { $customer })
@@ -29,6 +29,6 @@ email-setup-lead = Set up the service here:
 email-setup-button = Set up the service
 email-deadline-note = If setup is not done by { $deadline }, the order line is closed; { $partner } can still send this email again.
 email-deadline-passed-note = The order line was closed on { $deadline } because setup was not finished in time, but provisioning is still in progress: you can still set up your service with the link above.
-email-admin-portal = Once your organization is onboarded (the point of no return), you or an administrator can complete the service configuration by signing in at { $url }.
+email-admin-portal = Once your organization is onboarded (the point of no return), you or an administrator can complete the service configuration by signing in to the admin portal:
 email-help = Questions? Contact { $name } ({ $email }), who placed the order, or reply to this email.
 email-footer = Sent by provisio on behalf of { $partner }. If you were not expecting this email, contact { $partner }.

@@ -55,6 +55,7 @@ value-email-empty = the email address is empty
 value-email-too-long = the email address is longer than 254 characters
 value-email-not-bare = '{ $value }' is not a bare email address (no display names or spaces)
 value-email-invalid = '{ $value }' is not a valid email address: { $reason }
+value-email-non-ascii-local = '{ $value }' has letters outside ASCII before the @, which provisio cannot send (it does not use SMTPUTF8); letters like å or ü are fine in the domain
 value-sub-ref = '{ $value }' is not a subscription reference (Sub followed by digits)
 value-web-order-id = '{ $value }' is not a web order id (1–64 letters, digits, '-', '_' or '.')
 value-offer = '{ $value }' is not an offer SKU (1–40 letters, digits and '-')

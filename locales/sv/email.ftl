@@ -29,6 +29,6 @@ email-setup-lead = Slutför etableringen här:
 email-setup-button = Slutför etableringen
 email-deadline-note = Om etableringen inte är slutförd senast { $deadline } stängs orderraden; { $partner } kan fortfarande skicka etableringsmeddelandet igen.
 email-deadline-passed-note = Orderraden stängdes { $deadline } eftersom etableringen inte slutfördes i tid, men etableringen pågår fortfarande: du kan fortfarande konfigurera din tjänst via länken ovan.
-email-admin-portal = När organisationen har registrerats (Point of No Return) kan etableringskontakten eller en administratör slutföra tjänstekonfigurationen genom att logga in på { $url }.
+email-admin-portal = När organisationen har registrerats (Point of No Return) kan etableringskontakten eller en administratör slutföra tjänstekonfigurationen genom att logga in på administrationsportalen:
 email-help = Frågor? Kontakta { $name } ({ $email }), som gjorde beställningen, eller svara på det här meddelandet.
 email-footer = Skickat av provisio på uppdrag av { $partner }. Om du inte väntade dig det här meddelandet, kontakta { $partner }.

@@ -54,6 +54,7 @@ value-email-empty = e-postadressen är tom
 value-email-too-long = e-postadressen är längre än 254 tecken
 value-email-not-bare = '{ $value }' är inte en ren e-postadress (inga visningsnamn eller mellanslag)
 value-email-invalid = '{ $value }' är inte en giltig e-postadress: { $reason }
+value-email-non-ascii-local = '{ $value }' har tecken utanför ASCII före @, vilket provisio inte kan skicka till (SMTPUTF8 används inte); tecken som å eller ü går bra i domänen
 value-sub-ref = '{ $value }' är inte en prenumerationsreferens (Sub följt av siffror)
 value-web-order-id = '{ $value }' är inte ett webbordernummer (1–64 bokstäver, siffror, '-', '_' eller '.')
 value-offer = '{ $value }' är inte en erbjudandekod (1–40 bokstäver, siffror och '-')

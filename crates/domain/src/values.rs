@@ -82,6 +82,17 @@ impl ContactEmail {
         if trimmed.contains(['<', '>']) || trimmed.chars().any(char::is_whitespace) {
             return Err(ValueError::email("value-email-not-bare", value(trimmed)));
         }
+        // provisio sends without SMTPUTF8 (a relay without it refuses such mail), and a local
+        // part has no ASCII form. An internationalized domain is fine: it is sent as A-labels.
+        if trimmed
+            .rsplit_once('@')
+            .is_some_and(|(local, _)| !local.is_ascii())
+        {
+            return Err(ValueError::email(
+                "value-email-non-ascii-local",
+                value(trimmed),
+            ));
+        }
         let options = email_address::Options::default()
             .with_required_tld()
             .without_domain_literal()
@@ -299,6 +310,19 @@ mod tests {
         }
         let long = format!("{}@kund.test", "a".repeat(250));
         assert!(ContactEmail::parse(&long).is_err());
+    }
+
+    #[test]
+    fn an_internationalized_domain_is_accepted_a_non_ascii_local_part_not() {
+        assert_eq!(
+            ContactEmail::parse("kim@bücher.example").unwrap().as_str(),
+            "kim@bücher.example"
+        );
+        let err = ContactEmail::parse("kär@kund.example").unwrap_err();
+        assert_eq!(
+            (err.code, err.key),
+            ("invalid_email", "value-email-non-ascii-local")
+        );
     }
 
     #[test]

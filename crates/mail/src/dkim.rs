@@ -20,8 +20,27 @@ pub struct Dkim {
     domain: String,
 }
 
-/// Headers the signature covers: what a receiver shows and what identifies the message.
-const SIGNED: [&str; 6] = ["From", "To", "Subject", "Date", "Message-ID", "Reply-To"];
+/// Headers the signature covers: what a receiver shows, what identifies the message, and
+/// how its body is to be read (MIME-Version, Content-Type: else a relay could re-label the
+/// parts). From is listed twice, "over-signed" (RFC 6376 §5.4.2): the second, unmatched
+/// entry signs the *absence* of a second From, so nobody can add one above ours and have the
+/// reader shown theirs while the signature still verifies.
+///
+/// lettre's signer takes the list as given and hashes each header found once (a name listed
+/// again finds the same header and replaces it in its list, at its first place), which is
+/// exactly what a verifier computes for an over-signed name: the header, then nothing. The
+/// verification test in `tests/it/dkim.rs` checks it against an independent verifier.
+const SIGNED: [&str; 9] = [
+    "From",
+    "To",
+    "Subject",
+    "Date",
+    "Message-ID",
+    "Reply-To",
+    "MIME-Version",
+    "Content-Type",
+    "From",
+];
 
 impl Dkim {
     /// `key` is an RSA private key in PKCS#1 PEM (`-----BEGIN RSA PRIVATE KEY-----`) or the
@@ -137,9 +156,19 @@ mod tests {
             .split(';')
             .next()
             .unwrap();
-        assert!(
-            h.to_ascii_lowercase().contains("from")
-                && h.to_ascii_lowercase().contains("message-id"),
+        assert_eq!(
+            h.split(':').map(str::trim).collect::<Vec<_>>(),
+            [
+                "from",
+                "to",
+                "subject",
+                "date",
+                "message-id",
+                "reply-to",
+                "mime-version",
+                "content-type",
+                "from"
+            ],
             "{h}"
         );
     }

@@ -13,6 +13,8 @@ pub enum RenderError {
     MissingText { locale: Locale, key: String },
     #[error("the HTML template failed: {0}")]
     Template(#[from] askama::Error),
+    #[error("the multipart body could not be laid out")]
+    Mime,
     #[error("the message could not be built: {0}")]
     Build(#[from] lettre::error::Error),
 }

@@ -19,5 +19,6 @@ pub use error::RenderError;
 pub use mime::render;
 pub use outbound::{Envelope, Mailbox, Outbound, ProvisioningEmail};
 pub use transport::{
-    Accepted, ConfigError, FileTransport, MemoryTransport, SendError, SmtpTransport, Transport,
+    Accepted, ConfigError, Fault, FileTransport, MemoryTransport, SendError, SmtpTransport,
+    Transport,
 };

@@ -1,9 +1,15 @@
 //! The MIME message around a composed mail: `Message-ID`, `Date`, `From`, `Reply-To`, `To`,
 //! the subject, and a multipart/alternative of the text and HTML parts (SPEC §4).
+//!
+//! Addresses go out in ASCII: an internationalized domain as its A-labels (`bücher.example`
+//! → `xn--bcher-kva.example`), in the headers and so in the envelope, because provisio does
+//! not use SMTPUTF8 and a relay without it would refuse the message. A non-ASCII local part
+//! has no ASCII form; input refuses it (`ContactEmail`), and one that is stored anyway fails
+//! to render here (permanently) instead of being retried against every relay.
 
 use lettre::message::{
-    MultiPart,
-    header::{HeaderName, HeaderValue},
+    Body, MultiPart,
+    header::{self, ContentTransferEncoding, HeaderName, HeaderValue},
 };
 
 use crate::compose::{self, Composed};
@@ -34,8 +40,30 @@ fn build(envelope: &Envelope, composed: Composed) -> Result<lettre::Message, Ren
         builder = builder.reply_to(mailbox(reply_to, "Reply-To")?);
     }
     let parts = MultiPart::alternative_plain_html(composed.text, composed.html);
-    Ok(builder.multipart(parts)?)
+    // lettre writes a multipart's Content-Type with its body, outside the message's headers,
+    // where its DKIM signer cannot see it. The same bytes as a raw body with Content-Type
+    // and MIME-Version among the headers make one identical message that DKIM can cover.
+    let content_type = parts
+        .headers()
+        .get_raw("Content-Type")
+        .ok_or(RenderError::Mime)?
+        .to_owned();
+    let formatted = parts.formatted();
+    let body = formatted
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|at| formatted[at + 4..].to_vec())
+        .ok_or(RenderError::Mime)?;
+    // lettre encoded each part as 7bit, quoted-printable or base64 (its lines up to 76
+    // characters, which lettre's own 7bit check counts as too long): the whole is 7-bit.
+    let body = Body::dangerous_pre_encoded(body, ContentTransferEncoding::SevenBit);
+    Ok(builder
+        .header(header::MIME_VERSION_1_0)
+        .raw_header(raw(CONTENT_TYPE, &content_type))
+        .body(body)?)
 }
+
+const CONTENT_TYPE: HeaderName = HeaderName::new_from_ascii_str("Content-Type");
 
 const CONTENT_LANGUAGE: HeaderName = HeaderName::new_from_ascii_str("Content-Language");
 const AUTO_SUBMITTED: HeaderName = HeaderName::new_from_ascii_str("Auto-Submitted");
@@ -48,11 +76,24 @@ fn mailbox(
     mailbox: &Mailbox,
     header: &'static str,
 ) -> Result<lettre::message::Mailbox, RenderError> {
-    let address = mailbox
-        .address
-        .parse::<lettre::Address>()
-        .map_err(|_| RenderError::Address { header })?;
+    let address = ascii_address(&mailbox.address)
+        .and_then(|a| a.parse::<lettre::Address>().ok())
+        .ok_or(RenderError::Address { header })?;
     Ok(lettre::message::Mailbox::new(mailbox.name.clone(), address))
+}
+
+/// The address with its domain as A-labels; `None` when the local part is not ASCII or the
+/// domain is not a valid internationalized name.
+fn ascii_address(address: &str) -> Option<String> {
+    let (local, domain) = address.rsplit_once('@')?;
+    if !local.is_ascii() {
+        return None;
+    }
+    if domain.is_ascii() {
+        return Some(address.to_owned());
+    }
+    let domain = idna::domain_to_ascii(domain).ok()?;
+    Some(format!("{local}@{domain}"))
 }
 
 fn checked_message_id(id: &str) -> Result<&str, RenderError> {
@@ -72,6 +113,20 @@ fn checked_message_id(id: &str) -> Result<&str, RenderError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn domains_go_out_as_a_labels_and_non_ascii_local_parts_not_at_all() {
+        assert_eq!(
+            ascii_address("kim@bücher.example").as_deref(),
+            Some("kim@xn--bcher-kva.example")
+        );
+        assert_eq!(
+            ascii_address("kim@kund.example").as_deref(),
+            Some("kim@kund.example")
+        );
+        assert_eq!(ascii_address("kär@kund.example"), None);
+        assert_eq!(ascii_address("no-at"), None);
+    }
 
     #[test]
     fn message_ids_are_bare_local_at_domain() {

@@ -32,6 +32,7 @@ struct RawConfig {
     public_url: Option<String>,
     admin_portal_url: Option<String>,
     smtp_url: Option<String>,
+    smtp_helo_name: Option<String>,
     mail_from: String,
     dkim_key_file: Option<String>,
     dkim_selector: Option<String>,
@@ -55,6 +56,7 @@ impl Default for RawConfig {
             public_url: None,
             admin_portal_url: None,
             smtp_url: None,
+            smtp_helo_name: None,
             mail_from: "provisio@localhost".into(),
             dkim_key_file: None,
             dkim_selector: None,
@@ -132,6 +134,8 @@ pub struct Config {
     pub public_url: Url,
     pub admin_portal_url: Option<Url>,
     pub smtp_url: Option<SecretString>,
+    /// The name provisio gives itself in SMTP's EHLO (relays check it).
+    pub smtp_helo_name: String,
     pub mail_from: Sender,
     /// Signs outgoing mail when a key is configured (loaded and checked at start).
     pub dkim: Option<Arc<Dkim>>,
@@ -164,6 +168,7 @@ const ENV_KEYS: &[&str] = &[
     "PUBLIC_URL",
     "ADMIN_PORTAL_URL",
     "SMTP_URL",
+    "SMTP_HELO_NAME",
     "MAIL_FROM",
     "DKIM_KEY_FILE",
     "DKIM_SELECTOR",
@@ -244,6 +249,12 @@ impl Config {
             bail!("DATABASE_URL: expected sqlite:… or postgres://…, not {scheme}:…");
         }
         let mail_from = Sender::parse(&raw.mail_from).context("mail_from")?;
+        let smtp_helo_name = match raw.smtp_helo_name.as_deref().filter(|n| !n.is_empty()) {
+            Some(name) => helo_name(name).with_context(|| {
+                format!("smtp_helo_name: '{name}' is not a domain name like mail.example.com")
+            })?,
+            None => default_helo_name(gethostname::gethostname().to_str(), &mail_from),
+        };
         let dkim = dkim(&raw, &mail_from)?;
         let time_zone = TimeZone::get(&raw.time_zone)
             .with_context(|| format!("time_zone: '{}' is not an IANA time zone", raw.time_zone))?;
@@ -281,6 +292,7 @@ impl Config {
                 .smtp_url
                 .filter(|u| !u.is_empty())
                 .map(SecretString::from),
+            smtp_helo_name,
             mail_from,
             dkim,
             time_zone,
@@ -337,6 +349,32 @@ pub fn redact_url(raw: &str) -> String {
 }
 
 /// The DKIM signer: a key file needs a selector; the domain defaults to the sender's.
+/// The EHLO name when none is configured: the machine's name when it is fully qualified
+/// (has a dot), else the domain of `mail_from` (the name relays expect of a sender of it).
+fn default_helo_name(host: Option<&str>, from: &Sender) -> String {
+    host.filter(|h| h.contains('.'))
+        .and_then(helo_name)
+        .or_else(|| {
+            from.address
+                .rsplit_once('@')
+                .and_then(|(_, d)| helo_name(d))
+        })
+        .unwrap_or_else(|| "localhost".to_owned())
+}
+
+/// A domain name for EHLO in ASCII (an internationalized one as A-labels), or `None`.
+fn helo_name(name: &str) -> Option<String> {
+    let ascii = idna::domain_to_ascii(name.trim().trim_end_matches('.')).ok()?;
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    };
+    (ascii.len() <= 253 && ascii.split('.').all(label_ok)).then_some(ascii)
+}
+
 fn dkim(raw: &RawConfig, from: &Sender) -> anyhow::Result<Option<Arc<Dkim>>> {
     let Some(path) = raw.dkim_key_file.as_deref().filter(|p| !p.is_empty()) else {
         if raw.dkim_selector.as_deref().is_some_and(|s| !s.is_empty()) {
@@ -381,6 +419,7 @@ impl std::fmt::Debug for Config {
                     .as_ref()
                     .map(|s| redact_url(s.expose_secret())),
             )
+            .field("smtp_helo_name", &self.smtp_helo_name)
             .field("mail_from", &mask_email(&self.mail_from.address))
             .field("dkim", &self.dkim.as_ref().map(|d| d.dns_name()))
             .field("time_zone", &self.time_zone_name)
@@ -514,6 +553,28 @@ mod tests {
             missing.contains("cannot read /nonexistent/dkim.key"),
             "{missing}"
         );
+    }
+
+    #[test]
+    fn the_ehlo_name_is_configured_or_the_fqdn_or_the_senders_domain() {
+        let c = with(|r| r.smtp_helo_name = Some("Mail.Provisio.Example".into())).unwrap();
+        assert_eq!(c.smtp_helo_name, "mail.provisio.example");
+        let c = with(|r| r.smtp_helo_name = Some("post.bücher.example".into())).unwrap();
+        assert_eq!(c.smtp_helo_name, "post.xn--bcher-kva.example");
+        for bad in ["[127.0.0.1]", "two words", "-x.example", "a..b"] {
+            let e = with(|r| r.smtp_helo_name = Some(bad.into())).unwrap_err();
+            assert!(format!("{e:#}").contains("smtp_helo_name"), "{bad}: {e:#}");
+        }
+        let from = Sender::parse("Provisio <noreply@sender.example>").unwrap();
+        let default = |host| default_helo_name(host, &from);
+        assert_eq!(default(Some("app1.dc.example")), "app1.dc.example");
+        assert_eq!(
+            default(Some("app1")),
+            "sender.example",
+            "not fully qualified"
+        );
+        assert_eq!(default(None), "sender.example", "no name");
+        assert_eq!(default(Some("bad_name.example")), "sender.example");
     }
 
     #[test]

@@ -299,8 +299,12 @@ impl Outbox for SqliteStore {
     async fn claim_emails(&self, claim: ClaimRequest) -> StoreResult<Vec<ClaimedEmail>> {
         self.writer.transaction(|tx| outbox::claim(tx, &claim))
     }
+    /// Grouped: delivery records each hand-off as it ends, so concurrent sends' results
+    /// share a commit.
     async fn finish_emails(&self, finished: Vec<Finished>) -> StoreResult<()> {
-        self.writer.transaction(|tx| outbox::finish(tx, finished))
+        self.writer
+            .grouped(move |tx| outbox::finish(tx, finished))
+            .await
     }
     async fn release_leases(&self, owner: &str) -> StoreResult<u64> {
         self.writer

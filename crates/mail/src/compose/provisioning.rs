@@ -31,7 +31,10 @@ pub(crate) struct Body {
     pub(crate) setup_button: String,
     pub(crate) setup_url: String,
     pub(crate) deadline_note: String,
-    pub(crate) admin_portal: Option<String>,
+    /// The sentence about the admin portal, then its address: the address stands on its own
+    /// (a line of the text part, a link in the HTML), never followed by a full stop a mail
+    /// client would take into the link.
+    pub(crate) admin_portal: Option<(String, String)>,
     pub(crate) help: String,
     pub(crate) footer: String,
 }
@@ -88,7 +91,7 @@ impl Body {
             ),
         ];
         let admin_portal = match &email.admin_portal_url {
-            Some(url) => Some(t.get("email-admin-portal", &[("url", url)])?),
+            Some(url) => Some((t.get("email-admin-portal", &[])?, url.clone())),
             None => None,
         };
         Ok(Self {
@@ -138,8 +141,8 @@ impl Body {
             "\n{}\n{}\n\n{}\n\n",
             self.setup_lead, self.setup_url, self.deadline_note
         ));
-        if let Some(admin_portal) = &self.admin_portal {
-            out.push_str(&format!("{admin_portal}\n\n"));
+        if let Some((lead, url)) = &self.admin_portal {
+            out.push_str(&format!("{lead}\n{url}\n\n"));
         }
         out.push_str(&format!("{}\n\n-- \n{}\n", self.help, self.footer));
         out

@@ -48,13 +48,15 @@ impl Transport for FileTransport {
             tokio::task::spawn_blocking(move || write_atomically(&dir, &temp, &target, &bytes))
                 .await
                 .map_err(|e| SendError::transient(format!("writing the message failed: {e}")))?;
+        // A directory that cannot be written (missing rights, a full disk) fails every
+        // message alike: a fault of the transport, not of this message.
         match written {
             // The file name only: replies are shown to API users, the directory is not theirs
             // to know (the start-up log names it).
             Ok(()) => Ok(Accepted {
                 reply: format!("written to {name}"),
             }),
-            Err(e) => Err(SendError::transient(format!(
+            Err(e) => Err(SendError::transport(format!(
                 "could not write {name} to the mail directory: {e}"
             ))),
         }

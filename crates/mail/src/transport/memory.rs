@@ -76,8 +76,8 @@ mod tests {
             .unwrap();
         let error = transport.send(&message).await.unwrap_err();
         assert_eq!(
-            (error.permanent, error.reply.as_str()),
-            (false, "451 4.3.0 try later")
+            (error.fault, error.reply.as_str()),
+            (crate::Fault::Transient, "451 4.3.0 try later")
         );
         transport.send(&message).await.unwrap();
         assert_eq!(memory.sent().len(), 1);

@@ -36,25 +36,52 @@ pub struct Accepted {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{reply}")]
 pub struct SendError {
-    /// A 5xx reply: retrying will not help. Everything else (4xx, connection, TLS,
-    /// timeouts, disk) is transient and worth retrying.
-    pub permanent: bool,
+    /// Whose fault it was, which decides what happens to the email.
+    pub fault: Fault,
     /// The SMTP reply ("451 4.3.0 try later") or what went wrong on the way.
     pub reply: String,
 }
 
+/// Whose fault a failed hand-off was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// This message, for now: a 4xx reply to the mail transaction, a connection lost or a
+    /// timeout in the middle of it. Worth retrying this email later.
+    Transient,
+    /// This message, for good: a 5xx reply to MAIL, RCPT or DATA. Retrying will not help.
+    Permanent,
+    /// Not the message's: the transport cannot send anything (the relay refuses our
+    /// credentials or needs them, TLS fails, it cannot be reached, the mail directory cannot
+    /// be written). Every other email would fail the same way, so delivery pauses and the
+    /// email is not charged an attempt.
+    Transport,
+}
+
 impl SendError {
     pub fn transient(reply: impl Into<String>) -> Self {
+        Self::new(Fault::Transient, reply)
+    }
+
+    pub fn permanent(reply: impl Into<String>) -> Self {
+        Self::new(Fault::Permanent, reply)
+    }
+
+    pub fn transport(reply: impl Into<String>) -> Self {
+        Self::new(Fault::Transport, reply)
+    }
+
+    fn new(fault: Fault, reply: impl Into<String>) -> Self {
         Self {
-            permanent: false,
+            fault,
             reply: reply.into(),
         }
     }
 
-    pub fn permanent(reply: impl Into<String>) -> Self {
+    /// The same error, blamed on the transport.
+    pub fn of_transport(self) -> Self {
         Self {
-            permanent: true,
-            reply: reply.into(),
+            fault: Fault::Transport,
+            ..self
         }
     }
 }

@@ -1,5 +1,5 @@
 use provisio_domain::{EmailKind, Locale};
-use provisio_mail::{FileTransport, Transport};
+use provisio_mail::{Fault, FileTransport, Transport};
 
 use crate::{email, parse, render};
 
@@ -48,14 +48,14 @@ async fn files_are_written_whole_under_sortable_names() {
 }
 
 #[tokio::test]
-async fn an_unwritable_directory_is_a_transient_failure() {
+async fn an_unwritable_directory_is_a_fault_of_the_transport() {
     let dir = tempfile::tempdir().unwrap();
     let blocker = dir.path().join("not-a-dir");
     std::fs::write(&blocker, b"x").unwrap();
     let transport = FileTransport::new(blocker.join("mail"));
     let message = render(&email(Locale::En, EmailKind::Initial)).unwrap();
     let error = transport.send(&message).await.unwrap_err();
-    assert!(!error.permanent);
+    assert_eq!(error.fault, Fault::Transport);
     assert!(
         error.reply.starts_with("could not write"),
         "{}",

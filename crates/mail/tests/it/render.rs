@@ -105,13 +105,13 @@ fn the_text_part_has_every_fact_and_the_link_alone_on_its_line() {
 #[test]
 fn the_swedish_text_uses_the_articles_words() {
     let message = rendered(&email(Locale::Sv, EmailKind::Initial));
-    let text = message.body_text(0).unwrap();
+    let text = message.body_text(0).unwrap().replace("\r\n", "\n");
     for word in [
         "etableringskontakt",
         "Begärt startdatum: 2025-03-14",
         "Slutför etableringen",
         "Point of No Return",
-        "genom att logga in på https://admin.example.com",
+        "genom att logga in på administrationsportalen:\nhttps://admin.example.com\n",
         "Beställning:",
         "Slutkund:",
     ] {
@@ -210,5 +210,72 @@ fn after_the_deadline_the_email_says_the_line_closed_yet_setup_still_works() {
             on_time.contains(ahead) && !on_time.contains(closed),
             "{locale}:\n{on_time}"
         );
+    }
+}
+
+/// The style attribute of the first element in `html` that contains `inner`.
+fn style_around(html: &str, inner: &str) -> String {
+    let at = html
+        .find(inner)
+        .unwrap_or_else(|| panic!("no {inner:?} in {html}"));
+    let open = html[..at].rfind('<').unwrap();
+    let tag = &html[open..at];
+    let style = tag
+        .split("style=\"")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no style in {tag}"));
+    style[..style.find('"').unwrap()].to_owned()
+}
+
+#[test]
+fn on_a_narrow_screen_the_links_wrap_instead_of_scrolling_sideways() {
+    for locale in Locale::ALL {
+        let message = rendered(&email(locale, EmailKind::Initial));
+        let html = message.body_html(0).unwrap();
+        // The setup link under the button and the admin-portal address: long unbroken
+        // words, which only wrap when told to (inline: some clients drop <style>).
+        for url in [SETUP_URL, "https://admin.example.com"] {
+            let shown = format!(">{url}</a>");
+            let style = style_around(&html, &shown);
+            for rule in ["overflow-wrap:anywhere", "word-break:break-all"] {
+                assert!(style.contains(rule), "{locale} {url}: {rule} in {style:?}");
+            }
+            assert!(
+                html.contains(&format!("<a href=\"{url}\"")),
+                "{locale}: {url} is a link"
+            );
+        }
+        let card = style_around(&html, "<p>");
+        assert!(
+            card.contains("max-width:600px") && card.contains("width:100%"),
+            "{card}"
+        );
+        for table in html.split("<table").skip(1) {
+            let tag = &table[..table.find('>').unwrap()];
+            assert!(
+                tag.contains("width:100%"),
+                "{locale}: a table without width 100%: {tag}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_admin_portal_address_stands_alone_without_a_full_stop() {
+    for locale in Locale::ALL {
+        let message = rendered(&email(locale, EmailKind::Initial));
+        let text = message.body_text(0).unwrap().replace("\r\n", "\n");
+        assert!(
+            text.lines().any(|line| line == "https://admin.example.com"),
+            "{locale}: the address alone on its line:\n{text}"
+        );
+        let html = message.body_html(0).unwrap().into_owned();
+        for part in [&text, &html] {
+            assert!(
+                !part.contains("https://admin.example.com.")
+                    && !part.contains("admin.example.com</a>."),
+                "{locale}: no full stop after the address:\n{part}"
+            );
+        }
     }
 }

@@ -2,7 +2,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use provisio_domain::{EmailKind, Locale};
-use provisio_mail::{SmtpTransport, Transport};
+use provisio_mail::{Fault, SmtpTransport, Transport};
 use secrecy::SecretString;
 use tokio_rustls::rustls::{
     self,
@@ -63,14 +63,14 @@ async fn a_4xx_reply_is_transient_and_a_5xx_reply_permanent() {
         .send(&message_to("busy@kund.example"))
         .await
         .unwrap_err();
-    assert!(!busy.permanent);
+    assert_eq!(busy.fault, Fault::Transient);
     assert_eq!(busy.reply, "451 4.3.0 try later");
 
     let nobody = smtp
         .send(&message_to("nobody@kund.example"))
         .await
         .unwrap_err();
-    assert!(nobody.permanent);
+    assert_eq!(nobody.fault, Fault::Permanent);
     assert_eq!(nobody.reply, "550 5.1.1 no such user");
 
     // lettre closes a connection after a negative reply: each failure cost one.
@@ -80,7 +80,7 @@ async fn a_4xx_reply_is_transient_and_a_5xx_reply_permanent() {
 }
 
 #[tokio::test]
-async fn a_refused_connection_is_transient() {
+async fn a_refused_connection_is_a_fault_of_the_transport() {
     let port = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap().port()
@@ -90,7 +90,7 @@ async fn a_refused_connection_is_transient() {
         .send(&message_to("kim@kund.example"))
         .await
         .unwrap_err();
-    assert!(!error.permanent);
+    assert_eq!(error.fault, Fault::Transport);
     assert!(
         error
             .reply
@@ -101,7 +101,7 @@ async fn a_refused_connection_is_transient() {
 }
 
 #[tokio::test]
-async fn a_silent_server_times_out_transiently() {
+async fn a_silent_server_is_a_fault_of_the_transport() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let silent = tokio::spawn(async move {
@@ -114,7 +114,7 @@ async fn a_silent_server_times_out_transiently() {
         .send(&message_to("kim@kund.example"))
         .await
         .unwrap_err();
-    assert!(!error.permanent);
+    assert_eq!(error.fault, Fault::Transport);
     assert!(
         error.reply.contains("greeting") && error.reply.contains("timed out"),
         "{}",
@@ -146,7 +146,7 @@ async fn starttls_and_auth_with_percent_encoded_credentials() {
 }
 
 #[tokio::test]
-async fn wrong_credentials_are_permanent_and_an_untrusted_certificate_transient() {
+async fn wrong_credentials_and_an_untrusted_certificate_are_faults_of_the_transport() {
     let peer = Peer::start_tls();
     let wrong = transport(&format!(
         "smtp://relay:wrong@localhost:{}?tls=required",
@@ -158,7 +158,7 @@ async fn wrong_credentials_are_permanent_and_an_untrusted_certificate_transient(
         .send(&message_to("kim@kund.example"))
         .await
         .unwrap_err();
-    assert!(error.permanent, "{error:?}");
+    assert_eq!(error.fault, Fault::Transport, "{error:?}");
     assert!(error.reply.starts_with("535 "), "{}", error.reply);
 
     let untrusted = transport(&format!(
@@ -169,7 +169,7 @@ async fn wrong_credentials_are_permanent_and_an_untrusted_certificate_transient(
         .send(&message_to("kim@kund.example"))
         .await
         .unwrap_err();
-    assert!(!error.permanent);
+    assert_eq!(error.fault, Fault::Transport);
     assert!(!error.reply.contains("s3cret"));
 }
 
@@ -181,7 +181,7 @@ async fn starttls_required_refuses_a_server_without_it() {
         .send(&message_to("kim@kund.example"))
         .await
         .unwrap_err();
-    assert!(!error.permanent);
+    assert_eq!(error.fault, Fault::Transport);
     assert!(error.reply.contains("STARTTLS"), "{}", error.reply);
     assert!(peer.seen().messages.is_empty());
 }

@@ -31,8 +31,20 @@ async fn healthz() -> Json<Value> {
 #[utoipa::path(get, path = "/readyz", tag = "operations",
     responses((status = 200, description = "ready"), (status = 503, body = Problem, content_type = "application/problem+json")))]
 async fn readyz(State(app): State<App>) -> AppResult<Json<Value>> {
-    app.ready().await?;
-    Ok(Json(json!({ "status": "ready" })))
+    // 200 either way once the database answers: the HTTP service works while delivery waits
+    // for its transport (a load balancer must not take the API away for a mail relay).
+    Ok(Json(match app.ready().await? {
+        None => json!({ "status": "ready", "delivery": { "state": "running" } }),
+        Some(p) => json!({
+            "status": "degraded",
+            "delivery": {
+                "state": "paused",
+                "reason": p.reason,
+                "since": p.since.to_string(),
+                "retry_at": p.retry_at.to_string(),
+            },
+        }),
+    }))
 }
 
 /// Prometheus metrics.

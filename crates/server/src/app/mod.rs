@@ -36,6 +36,8 @@ pub struct App {
     pub config: Arc<Config>,
     /// HTTP requests being served now; background delivery gives way while there are any.
     pub requests_in_flight: Arc<AtomicUsize>,
+    /// Whether delivery runs or is paused by a broken transport.
+    delivery: Arc<outbox::DeliveryStatus>,
 }
 
 impl App {
@@ -45,6 +47,7 @@ impl App {
             clock,
             config: Arc::new(config),
             requests_in_flight: Arc::new(AtomicUsize::new(0)),
+            delivery: Arc::default(),
         }
     }
 
@@ -66,12 +69,15 @@ impl App {
         self.store.woken(what).await;
     }
 
-    /// Readiness: the database answers.
-    pub async fn ready(&self) -> AppResult<()> {
+    /// Readiness: the database answers (else `Unavailable`); delivery's pause, if any, is
+    /// told beside. A paused delivery does not make the service unready: requests are served
+    /// and mail is queued, and it goes out once the transport works again.
+    pub async fn ready(&self) -> AppResult<Option<outbox::Pause>> {
         self.store.ping().await.map_err(|e| {
             tracing::warn!("the database is not reachable: {e}");
             AppError::Unavailable
-        })
+        })?;
+        Ok(self.delivery_paused())
     }
 
     /// The user behind an API key, loaded afresh (a CLI change takes effect at once).

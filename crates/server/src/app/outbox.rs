@@ -2,7 +2,9 @@
 //! forgetting old idempotency keys, and the outbox: claims with fresh setup tokens, the
 //! message of each attempt (built from the claimed email's subject), results and leases.
 //! The scheduler owns the loop, the concurrency and the transport; the rules are here and in
-//! the domain.
+//! the domain. [`DeliveryStatus`] is whether delivery runs or waits for a broken transport.
+
+use std::sync::{Mutex, PoisonError};
 
 use jiff::{SignedDuration, Timestamp};
 use provisio_domain::{EmailKind, OfferPolicies, policy};
@@ -97,6 +99,63 @@ impl App {
         Ok(self.store.finish_emails(finished).await?)
     }
 
+    /// Delivery's state (shown by `/readyz`): `None` while it runs.
+    pub fn delivery_paused(&self) -> Option<Pause> {
+        self.delivery.get()
+    }
+
+    /// The transport failed as a whole (`reason`, the reply or error, without credentials):
+    /// delivery pauses, trying again with one email after a backoff. Logged once, when it
+    /// pauses; failed probes only at debug.
+    pub fn pause_delivery(&self, reason: &str) -> Pause {
+        let now = self.clock.now();
+        let mut paused = self.delivery.lock();
+        let pause = match paused.take() {
+            Some(p) => {
+                let failures = p.failures + 1;
+                tracing::debug!(failures, reason, "delivery is still paused");
+                Pause {
+                    reason: reason.to_owned(),
+                    retry_at: now + pause_backoff(failures),
+                    failures,
+                    ..p
+                }
+            }
+            None => {
+                let retry = pause_backoff(1);
+                tracing::warn!(
+                    reason,
+                    retry_in_secs = retry.as_secs(),
+                    "delivery paused: the mail transport fails for every email; they stay \
+                     queued and are not charged an attempt"
+                );
+                metrics::gauge!("provisio_delivery_paused").set(1.0);
+                Pause {
+                    reason: reason.to_owned(),
+                    since: now,
+                    retry_at: now + retry,
+                    failures: 1,
+                }
+            }
+        };
+        *paused = Some(pause.clone());
+        pause
+    }
+
+    /// The transport answered again: delivery runs at full speed. Logged once, if it was
+    /// paused.
+    pub fn resume_delivery(&self) {
+        let Some(pause) = self.delivery.lock().take() else {
+            return;
+        };
+        let paused_secs = self.clock.now().duration_since(pause.since).as_secs();
+        tracing::info!(
+            paused_secs,
+            "delivery resumed: the mail transport works again"
+        );
+        metrics::gauge!("provisio_delivery_paused").set(0.0);
+    }
+
     /// Gives up `owner`'s leases (an instance stopping); returns how many.
     pub async fn release_leases(&self, owner: &str) -> AppResult<u64> {
         Ok(self.store.release_leases(owner).await?)
@@ -157,5 +216,51 @@ impl App {
                 })
             }
         }
+    }
+}
+
+/// Whether delivery runs; shared by the scheduler (which pauses and resumes it) and `/readyz`.
+#[derive(Debug, Default)]
+pub struct DeliveryStatus(Mutex<Option<Pause>>);
+
+impl DeliveryStatus {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Pause>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn get(&self) -> Option<Pause> {
+        self.lock().clone()
+    }
+}
+
+/// Delivery waits because the transport failed as a whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pause {
+    /// The last failure: "535 5.7.8 Authentication credentials invalid", "cannot connect …".
+    pub reason: String,
+    /// When it paused (service clock).
+    pub since: Timestamp,
+    /// When one email tries the transport again (service clock: advancing the test clock
+    /// brings it forward).
+    pub retry_at: Timestamp,
+    /// Tries that failed in a row, the first included.
+    pub failures: u32,
+}
+
+/// The wait after the `failures`-th failure in a row: 1 s, 2 s, 4 s … at most a minute.
+pub fn pause_backoff(failures: u32) -> SignedDuration {
+    let secs = 1_i64 << failures.saturating_sub(1).min(6);
+    SignedDuration::from_secs(secs.min(60))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_paused_delivery_backs_off_doubling_up_to_a_minute() {
+        let waits: Vec<i64> = (1..=9).map(|n| pause_backoff(n).as_secs()).collect();
+        assert_eq!(waits, [1, 2, 4, 8, 16, 32, 60, 60, 60]);
+        assert_eq!(pause_backoff(u32::MAX).as_secs(), 60);
     }
 }

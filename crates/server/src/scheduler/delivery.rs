@@ -1,6 +1,18 @@
 //! Delivery of the outbox: claim due emails with a real-time lease, render each with a fresh
-//! setup token, hand them to the transport concurrently, and record the results in one
-//! transaction per batch.
+//! setup token, hand them to the transport concurrently, and record each result as soon as
+//! its hand-off ends.
+//!
+//! Recording per hand-off bounds the duplicates a crash can cause (SPEC §9: delivery is at
+//! least once): a send's slot is freed only once its result is committed, so at any moment
+//! at most `smtp_connections` emails have been handed over without being recorded. (Results
+//! used to be recorded in batches of 64; a `kill -9` then sent up to 91 emails twice.) The
+//! records of concurrent sends still share commits: the SQLite store group-commits them.
+//!
+//! A fault of the transport itself (the relay refuses our credentials, TLS fails, it cannot
+//! be reached, the mail directory cannot be written) is not the email's: the round stops
+//! sending, the emails it claimed go back to the queue uncharged, and delivery pauses
+//! (`App::pause_delivery`); after the backoff one email probes the transport, and the first
+//! hand-off the transport answers resumes full speed.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -10,7 +22,7 @@ use std::time::Duration;
 use provisio_domain::OfferPolicies;
 use provisio_domain::delivery::{AttemptResult, Outcome, outcome};
 use provisio_domain::values::mask_email;
-use provisio_mail::{Transport, render};
+use provisio_mail::{Fault, Transport, render};
 use provisio_store::Finished;
 use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
@@ -23,12 +35,20 @@ const CLAIM: usize = 128;
 /// What a claim brought, and how many it asked for.
 type ClaimRound = (Vec<Claimed>, usize);
 
-/// Sends in flight while HTTP requests are being served.
+/// Sends in flight while HTTP requests are being served, and while a paused delivery probes.
 const GIVE_WAY: usize = 1;
-/// Attempt results recorded per transaction.
-const RECORD: usize = 64;
 /// After a stop signal, how long sends in flight may take before their leases are released.
 const STOP_GRACE: Duration = Duration::from_secs(2);
+
+/// How one hand-off ended for the round.
+enum Handed {
+    /// Its result is recorded. `answered`: the transport took part (accepted or refused the
+    /// message), which proves it works.
+    Recorded { answered: bool },
+    /// The transport failed as a whole; nothing was recorded, the email's lease is released
+    /// with the round's.
+    TransportFault(String),
+}
 
 /// Cheap to clone: each send runs as its own task, so rendering and SMTP work spread over the
 /// runtime's threads.
@@ -41,6 +61,8 @@ pub struct Delivery {
 
 impl Delivery {
     pub fn new(app: App, transport: Arc<dyn Transport>) -> Self {
+        // Exported from the start, so a dashboard sees 0 rather than nothing.
+        metrics::gauge!("provisio_delivery_paused").set(0.0);
         Self {
             app,
             transport,
@@ -52,21 +74,24 @@ impl Delivery {
         &self.app
     }
 
-    /// Delivers everything due now: keeps up to `smtp_connections` sends in flight, claims the
-    /// next emails while they run and records results in batches. Returns how many emails
-    /// were attempted.
+    /// Delivers everything due now: keeps up to `smtp_connections` sends in flight (one
+    /// while delivery is paused: a probe), claims the next emails while they run, and each
+    /// send records its result before its slot is freed. Returns how many emails were
+    /// attempted. A transport fault ends the round and pauses delivery.
     pub async fn run_once(&self, stop: &watch::Receiver<bool>) -> anyhow::Result<usize> {
         let policies = Arc::new(self.app.policies().await?);
         let full = self.app.config.smtp_connections;
         let mut waiting: VecDeque<Claimed> = VecDeque::new();
         let mut more = true;
-        // The next claim and the recording of results run beside the sends, so connections
-        // never idle while the database works.
+        // The next claim runs beside the sends, so connections never idle while the
+        // database works.
         let mut claiming: Option<JoinHandle<anyhow::Result<ClaimRound>>> = None;
-        let mut recording: JoinSet<anyhow::Result<()>> = JoinSet::new();
-        let mut running = JoinSet::new();
-        let mut results = Vec::with_capacity(RECORD);
+        let mut running: JoinSet<anyhow::Result<Handed>> = JoinSet::new();
         let mut attempted = 0;
+        // Once set, nothing more is sent this round: the transport is broken (`fault`) or
+        // the store failed to record (`failed`).
+        let mut fault: Option<String> = None;
+        let mut failed: Option<anyhow::Error> = None;
         let mut stop = stop.clone();
         let stopping = async {
             let _ = stop.wait_for(|s| *s).await;
@@ -74,10 +99,13 @@ impl Delivery {
         };
         tokio::pin!(stopping);
         loop {
+            let halted = fault.is_some() || failed.is_some();
             // Background work gives way to people waiting for an answer: while HTTP requests
             // are being served, one send at a time (so mail still moves), all of them otherwise.
+            // A paused delivery probes with one email until the transport answers.
             let busy = self.app.requests_in_flight.load(Ordering::Relaxed) > 0;
-            let concurrency = if busy { GIVE_WAY } else { full };
+            let probing = self.app.delivery_paused().is_some();
+            let concurrency = if busy || probing { GIVE_WAY } else { full };
             let claim_done = claiming.as_ref().is_some_and(JoinHandle::is_finished)
                 || (claiming.is_some() && waiting.is_empty() && running.is_empty());
             if claim_done && let Some(handle) = claiming.take() {
@@ -86,43 +114,46 @@ impl Delivery {
                 more = claimed.len() == asked;
                 waiting.extend(claimed);
             }
-            if more && claiming.is_none() && waiting.len() < 2 * concurrency {
+            if !halted && more && claiming.is_none() && waiting.len() < 2 * concurrency {
                 // Each claimed email needs a freshly minted token: while giving way, claim
                 // only what the single send can use soon.
-                let asked = if busy { 2 * GIVE_WAY } else { CLAIM };
+                let asked = if busy || probing { 2 * GIVE_WAY } else { CLAIM };
                 let this = self.clone();
                 claiming = Some(tokio::spawn(async move {
                     Ok((this.app.claim_emails(&this.owner, asked).await?, asked))
                 }));
             }
-            while running.len() < concurrency {
+            while !halted && running.len() < concurrency {
                 let Some(claimed) = waiting.pop_front() else {
                     break;
                 };
                 attempted += 1;
                 let (this, policies) = (self.clone(), Arc::clone(&policies));
-                running.spawn(async move { this.attempt(claimed, &policies).await });
+                running.spawn(async move { this.hand_off(claimed, &policies).await });
             }
             if running.is_empty() {
-                if claiming.is_some() {
+                if claiming.is_some() && !halted {
                     continue;
                 }
                 break;
             }
             tokio::select! {
-                Some(joined) = running.join_next() => {
+                Some(joined) = running.join_next() => match joined {
                     // A send task only ends early by panicking; its lease then runs out and
                     // the email is attempted again.
-                    let Ok(f) = joined else {
-                        tracing::error!("a send task failed: {joined:?}");
-                        continue;
-                    };
-                    results.push(f);
-                    if results.len() >= RECORD {
-                        let (app, batch) = (self.app.clone(), std::mem::take(&mut results));
-                        recording.spawn(async move { Ok(app.finish_emails(batch).await?) });
+                    Err(e) => tracing::error!("a send task failed: {e:?}"),
+                    Ok(Err(e)) => {
+                        failed.get_or_insert(e);
                     }
-                }
+                    Ok(Ok(Handed::Recorded { answered })) => {
+                        if answered && probing {
+                            self.app.resume_delivery();
+                        }
+                    }
+                    Ok(Ok(Handed::TransportFault(reason))) => {
+                        fault.get_or_insert(reason);
+                    }
+                },
                 _ = &mut stopping => {
                     tracing::warn!(in_flight = running.len(), "stopping: releasing sends still in flight");
                     break;
@@ -131,13 +162,20 @@ impl Delivery {
         }
         // Aborts the sends still running (only when stopping).
         drop(running);
-        // Claimed but not sent (only when stopping): their leases are released at shutdown.
+        // Claimed but not sent (when stopping or halted): their leases are released below
+        // or at shutdown.
         if let Some(handle) = claiming {
             handle.await??;
         }
-        self.app.finish_emails(results).await?;
-        while let Some(done) = recording.join_next().await {
-            done??;
+        if let Some(reason) = fault {
+            // Every send of the round has ended and recorded what it did: what is still
+            // leased was not handed over. It goes back to the queue, due at once, uncharged.
+            let released = self.app.release_leases(&self.owner).await?;
+            let pause = self.app.pause_delivery(&reason);
+            tracing::debug!(released, retry_at = %pause.retry_at, "emails back in the queue");
+        }
+        if let Some(e) = failed {
+            return Err(e);
         }
         if attempted > 0 {
             tracing::info!(attempted, "delivered a round of provisioning emails");
@@ -145,21 +183,41 @@ impl Delivery {
         Ok(attempted)
     }
 
-    async fn attempt(&self, claimed: Claimed, policies: &OfferPolicies) -> Finished {
-        let c = &claimed.email;
-        let attempt = c.email.attempts + 1;
-        let result = match self.message(&claimed, policies) {
-            Ok(message) => match self.transport.send(&message).await {
-                Ok(accepted) => AttemptResult::Accepted {
-                    reply: accepted.reply,
-                },
-                Err(e) if e.permanent => AttemptResult::Permanent { reply: e.reply },
-                Err(e) => AttemptResult::Transient { reply: e.reply },
+    /// Hands one email over and records the result (a transport fault records nothing).
+    async fn hand_off(&self, claimed: Claimed, policies: &OfferPolicies) -> anyhow::Result<Handed> {
+        let message = match self.message(&claimed, policies) {
+            Ok(message) => message,
+            Err(e) => {
+                let reply = format!("could not render the message: {e}");
+                let finished = self.finished(&claimed, AttemptResult::Permanent { reply });
+                self.app.finish_emails(vec![finished]).await?;
+                return Ok(Handed::Recorded { answered: false });
+            }
+        };
+        let result = match self.transport.send(&message).await {
+            Ok(accepted) => AttemptResult::Accepted {
+                reply: accepted.reply,
             },
-            Err(e) => AttemptResult::Permanent {
-                reply: format!("could not render the message: {e}"),
+            Err(e) => match e.fault {
+                Fault::Transport => {
+                    metrics::counter!("provisio_email_attempts_total", "result" => "transport_fault")
+                        .increment(1);
+                    tracing::debug!(email = %claimed.email.email.id, reply = e.reply, "the transport failed; the email stays queued");
+                    return Ok(Handed::TransportFault(e.reply));
+                }
+                Fault::Permanent => AttemptResult::Permanent { reply: e.reply },
+                Fault::Transient => AttemptResult::Transient { reply: e.reply },
             },
         };
+        let finished = self.finished(&claimed, result);
+        self.app.finish_emails(vec![finished]).await?;
+        Ok(Handed::Recorded { answered: true })
+    }
+
+    /// The attempt's outcome, counted and logged.
+    fn finished(&self, claimed: &Claimed, result: AttemptResult) -> Finished {
+        let c = &claimed.email;
+        let attempt = c.email.attempts + 1;
         let at = self.app.clock.now();
         let outcome = outcome(result, attempt, at);
         let (label, level_error) = match &outcome {

@@ -32,7 +32,8 @@ pub fn transport(app: &App) -> anyhow::Result<Arc<dyn Transport>> {
     Ok(match &app.config.smtp_url {
         Some(url) => Arc::new(
             SmtpTransport::from_url(url, app.config.smtp_connections)
-                .map_err(|e| anyhow::anyhow!("PROVISIO_SMTP_URL: {e}"))?,
+                .map_err(|e| anyhow::anyhow!("PROVISIO_SMTP_URL: {e}"))?
+                .with_hello_name(app.config.smtp_helo_name.clone()),
         ),
         None => Arc::new(FileTransport::new(app.config.data_dir().join("mail"))),
     })
@@ -41,8 +42,9 @@ pub fn transport(app: &App) -> anyhow::Result<Arc<dyn Transport>> {
 /// Starts the scheduler; it stops (finishing or releasing in-flight sends) when `stop` turns true.
 ///
 /// Two tasks: the planner (due first sends, closure, purges) and delivery, which keeps up to
-/// its concurrency of sends in flight while it claims the next emails and records results
-/// in batches, so sending never waits for planning or bookkeeping.
+/// its concurrency of sends in flight while it claims the next emails, each send recording
+/// its own result, so sending never waits for planning. A broken transport pauses delivery
+/// (with backoff) instead of charging the emails attempts.
 pub fn start(
     app: App,
     transport: Arc<dyn Transport>,
@@ -91,6 +93,20 @@ async fn plan(app: App, mut stop: watch::Receiver<bool>) {
 
 async fn deliver_loop(delivery: Delivery, mut stop: watch::Receiver<bool>) {
     while !*stop.borrow() {
+        if let Some(pause) = delivery.app().delivery_paused() {
+            // Paused by a broken transport: wait out the backoff on the service clock (a
+            // wake-up, e.g. the test clock moving, makes it look again), then probe.
+            let left = pause.retry_at.duration_since(delivery.app().clock.now());
+            if left.is_positive() {
+                let left = Duration::try_from(left).unwrap_or(POLL);
+                tokio::select! {
+                    _ = delivery.app().woken(Wake::Delivery) => {}
+                    _ = tokio::time::sleep(left) => {}
+                    _ = stop.wait_for(|s| *s) => {}
+                }
+                continue;
+            }
+        }
         match delivery.run_once(&stop).await {
             // Something was sent: look again at once (more may have become due meanwhile).
             Ok(n) if n > 0 => continue,

@@ -1,7 +1,7 @@
 //! Delivery over a real SMTP peer (SPEC §4, §9): what the provisioning email says in English
 //! and Swedish, its headers and setup link; 4xx retried on the service clock, 5xx failed at
-//! once, giving up after 8 attempts, connection errors, `.eml` files without SMTP, and emails
-//! overtaken while they wait.
+//! once, giving up after 8 attempts, a relay that cannot be reached, `.eml` files without
+//! SMTP, and emails overtaken while they wait.
 
 use jiff::{SignedDuration, Timestamp};
 use provisio::config::{Config, Sender};
@@ -282,15 +282,27 @@ async fn bare_app(tweak: impl FnOnce(&mut Config), customer: &str) -> (TestApp, 
 }
 
 #[tokio::test]
-async fn a_refused_connection_is_retried() {
+async fn a_refused_connection_pauses_delivery_and_charges_the_email_nothing() {
     let (t, pia, sub) = bare_app(
         |c| c.smtp_url = Some("smtp://127.0.0.1:1".into()),
         "Kund AB",
     )
     .await;
-    let email = t.email_in_state(&pia, &sub, "retrying").await;
-    assert_eq!(email["attempts"], 1);
-    assert!(!reply(&email).trim().is_empty(), "{email}");
+    let ready = t
+        .until("delivery paused", || async {
+            let r = t.send(Method::GET, "/readyz", None, None).await;
+            (r.ok(200)["delivery"]["state"] == "paused").then(|| r.body.clone())
+        })
+        .await;
+    assert_eq!(ready["status"], "degraded", "{ready}");
+    let reason = ready["delivery"]["reason"].as_str().unwrap();
+    assert!(reason.contains("cannot connect to 127.0.0.1:1"), "{ready}");
+    let email = t.emails(&pia, &sub).await.remove(0);
+    assert_eq!(
+        (&email["state"], &email["attempts"]),
+        (&json!("queued"), &json!(0)),
+        "{email}"
+    );
     assert_eq!(t.line_json(&pia, &sub).await["stage"], "scheduled");
 }
 

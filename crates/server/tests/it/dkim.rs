@@ -23,6 +23,26 @@ async fn emails_are_dkim_signed_when_a_key_is_configured() {
     for part in ["d=sender.test", "s=mail2026", "a=ed25519-sha256"] {
         assert!(signature.contains(part), "{part} in {signature}");
     }
+    // What is signed (provisio-mail's tests verify the signature itself): the MIME headers
+    // too, and From over-signed.
+    let compact: String = signature.split_whitespace().collect();
+    let h = compact
+        .split("h=")
+        .nth(1)
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap();
+    assert_eq!(
+        h,
+        "from:to:subject:date:message-id:reply-to:mime-version:content-type:from"
+    );
+    let raw = received[0].raw_text();
+    let head = &raw[..raw.find("\r\n\r\n").unwrap()];
+    assert!(
+        head.contains("\r\nContent-Type: multipart/alternative"),
+        "Content-Type among the signed headers:\n{head}"
+    );
 }
 
 #[tokio::test]

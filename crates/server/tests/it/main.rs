@@ -12,6 +12,7 @@ mod cli_resend;
 mod cli_serve;
 mod contact;
 mod delivery;
+mod delivery_transport;
 mod demo;
 mod directory;
 mod dkim;

@@ -35,7 +35,7 @@ async fn silent_smtp() -> (String, Arc<AtomicUsize>) {
 }
 
 /// Acme, pia, and an order of `LINES` lines due today, imported through the CLI.
-async fn order_due_today(dir: &Path) {
+pub(crate) async fn order_due_today(dir: &Path) {
     partner_with_member(dir).await;
     // The server runs on real time here (no test clock).
     #[allow(clippy::disallowed_methods)]
@@ -55,7 +55,7 @@ async fn order_due_today(dir: &Path) {
 }
 
 /// Every line's email reaches the peer (at least once; each Message-ID counted once).
-async fn all_delivered(peer: &SmtpPeer) {
+pub(crate) async fn all_delivered(peer: &SmtpPeer) {
     let received = peer.wait_for(LINES).await;
     let recipients: HashSet<_> = received.iter().flat_map(|r| r.to.clone()).collect();
     assert_eq!(recipients.len(), LINES, "one email per line's contact");

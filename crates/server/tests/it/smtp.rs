@@ -1,7 +1,10 @@
 //! A real SMTP server for the tests: [`SmtpPeer`] listens on 127.0.0.1 (a free port), speaks
 //! SMTP through the `mailin` state machine on its own threads (so it answers whatever runtime,
 //! or blocking client, talks to it), answers RCPT TO per recipient with 250, 451 or 550, and
-//! keeps every accepted message as a [`Received`] to look at with `mail-parser`.
+//! keeps every accepted message as a [`Received`] to look at with `mail-parser`. It offers no
+//! extensions (no SMTPUTF8, no STARTTLS); [`SmtpPeer::start_with_auth`] makes one that wants
+//! AUTH PLAIN and refuses every password (535) until told otherwise. It records the EHLO
+//! names, and [`SmtpPeer::stall_after`] makes it hold back its reply to further messages.
 //!
 //! It is stopped on drop: the port is closed and open sessions are cut.
 // Not every test uses every helper yet.
@@ -154,9 +157,22 @@ pub struct SmtpPeer {
 impl SmtpPeer {
     /// Starts a peer on a free port that accepts every recipient.
     pub fn start() -> SmtpPeer {
+        Self::start_with(false)
+    }
+
+    /// A peer that requires AUTH PLAIN (offered without TLS) and answers every attempt with
+    /// `535 Invalid credentials` until [`Self::accept_passwords`].
+    pub fn start_with_auth() -> SmtpPeer {
+        Self::start_with(true)
+    }
+
+    fn start_with(auth: bool) -> SmtpPeer {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind the SMTP peer");
         let addr = listener.local_addr().expect("the SMTP peer's address");
-        let shared = Arc::new(Shared::default());
+        let shared = Arc::new(Shared {
+            auth,
+            ..Shared::default()
+        });
         let acceptor = std::thread::Builder::new()
             .name("smtp-peer".to_owned())
             .spawn({
@@ -254,6 +270,27 @@ impl SmtpPeer {
         }
     }
 
+    /// From now on AUTH succeeds (the relay's password was fixed).
+    pub fn accept_passwords(&self) {
+        self.shared.lock().passwords_accepted = true;
+    }
+
+    /// AUTH attempts so far.
+    pub fn auth_attempts(&self) -> usize {
+        self.shared.lock().auth_attempts
+    }
+
+    /// The names clients gave in EHLO/HELO, one per session.
+    pub fn hellos(&self) -> Vec<String> {
+        self.shared.lock().hellos.clone()
+    }
+
+    /// Accepts `count` messages in all; the final `.` of any later one gets no reply until the
+    /// peer is dropped (sends hang in flight, as with a crash mid-delivery).
+    pub fn stall_after(&self, count: usize) {
+        self.shared.lock().stall_after = Some(count);
+    }
+
     /// TCP sessions accepted so far.
     pub fn connections(&self) -> usize {
         self.shared.lock().connections
@@ -297,6 +334,8 @@ struct Shared {
     state: Mutex<State>,
     arrived: Notify,
     stopping: AtomicBool,
+    /// Sessions offer AUTH PLAIN and require it.
+    auth: bool,
 }
 
 #[derive(Default)]
@@ -305,6 +344,10 @@ struct State {
     attempts: HashMap<String, usize>,
     received: Vec<Received>,
     connections: usize,
+    hellos: Vec<String>,
+    auth_attempts: usize,
+    passwords_accepted: bool,
+    stall_after: Option<usize>,
     /// Open sessions, to cut on drop.
     open: HashMap<usize, TcpStream>,
 }
@@ -377,7 +420,13 @@ fn serve(stream: TcpStream, shared: &Arc<Shared>) -> io::Result<()> {
         to: Vec::new(),
         data: Vec::new(),
     };
-    let mut session = SessionBuilder::new(NAME).build(remote, handler);
+    let mut builder = SessionBuilder::new(NAME);
+    if shared.auth {
+        builder
+            .enable_auth(mailin::AuthMechanism::Plain)
+            .insecure_enable_plaintext_auth();
+    }
+    let mut session = builder.build(remote, handler);
     // One write per reply (write_to writes it piecewise, which Nagle would delay).
     writer.write_all(&session.greeting().buffer()?)?;
     let mut line = Vec::with_capacity(128);
@@ -408,6 +457,21 @@ struct Session {
 }
 
 impl Handler for Session {
+    fn helo(&mut self, _ip: IpAddr, domain: &str) -> Response {
+        self.shared.lock().hellos.push(domain.to_owned());
+        mailin::response::OK
+    }
+
+    fn auth_plain(&mut self, _authz: &str, _user: &str, _password: &str) -> Response {
+        let mut state = self.shared.lock();
+        state.auth_attempts += 1;
+        if state.passwords_accepted {
+            mailin::response::AUTH_OK
+        } else {
+            mailin::response::INVALID_CREDENTIALS
+        }
+    }
+
     fn mail(&mut self, _ip: IpAddr, _domain: &str, _from: &str) -> Response {
         Response::custom(250, "2.1.0 Ok".to_owned())
     }
@@ -430,6 +494,14 @@ impl Handler for Session {
     }
 
     fn data_end(&mut self) -> Response {
+        // Stalled: hold the reply (this session's thread) until the peer stops.
+        let stalled = || {
+            let state = self.shared.lock();
+            state.stall_after.is_some_and(|n| state.received.len() >= n)
+        };
+        while stalled() && !self.shared.stopping.load(Ordering::SeqCst) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let message = Received {
             from: std::mem::take(&mut self.from),
             to: std::mem::take(&mut self.to),

@@ -94,7 +94,9 @@ impl SmtpTransport {
         self
     }
 
-    /// The name sent with EHLO (default: the address literal `[127.0.0.1]`).
+    /// The name sent with EHLO: this machine's fully qualified domain name, which relays
+    /// check (some refuse or score down a bare address literal). Default: the address
+    /// literal `[127.0.0.1]`, lettre's; the server always sets one (`smtp_helo_name`).
     pub fn with_hello_name(mut self, name: impl Into<String>) -> Self {
         self.hello = ClientId::Domain(name.into());
         self
@@ -208,8 +210,10 @@ impl Transport for SmtpTransport {
             .slots
             .acquire()
             .await
-            .map_err(|_| SendError::transient("the SMTP transport is shut down"))?;
-        let mut connection = self.checkout().await?;
+            .map_err(|_| SendError::transport("the SMTP transport is shut down"))?;
+        // Whatever fails before the mail transaction (connect, TLS, greeting, EHLO,
+        // STARTTLS, AUTH) fails for every message alike: the transport's fault.
+        let mut connection = self.checkout().await.map_err(SendError::of_transport)?;
         let bytes = message.formatted();
         // After any error the connection is dropped: lettre has already aborted it after a
         // negative reply, and after a timeout its state is unknown.
@@ -238,8 +242,16 @@ fn reply_text(response: &Response) -> String {
     format!("{} {}", response.code(), lines.join(" "))
 }
 
-/// A 5xx reply is permanent; a 4xx reply and everything else (network, TLS, a server
-/// without STARTTLS or a common AUTH mechanism) is transient.
+/// Replies to the mail transaction that speak of the connection or the session, not of the
+/// message: 421 the service is closing, 454 TLS or authentication temporarily unavailable,
+/// 530 authentication required, 534 mechanism too weak, 535 credentials invalid, 538
+/// encryption required. Every message would get them.
+const TRANSPORT_REPLIES: [u16; 6] = [421, 454, 530, 534, 535, 538];
+
+/// A reply about the session ([`TRANSPORT_REPLIES`]) is the transport's fault; any other 5xx
+/// is permanent and any other 4xx transient. Without a reply: our client refusing this
+/// message (e.g. an address it cannot send) is permanent; a network error or a lost
+/// connection in the middle of the transaction is transient.
 fn smtp_error(error: lettre::transport::smtp::Error) -> SendError {
     match error.status() {
         Some(code) => {
@@ -247,12 +259,16 @@ fn smtp_error(error: lettre::transport::smtp::Error) -> SendError {
                 .map(ToString::to_string)
                 .unwrap_or_default();
             let reply = format!("{code} {text}").trim_end().to_owned();
-            if error.is_permanent() {
+            let number = u16::from(code);
+            if TRANSPORT_REPLIES.contains(&number) {
+                SendError::transport(reply)
+            } else if error.is_permanent() {
                 SendError::permanent(reply)
             } else {
                 SendError::transient(reply)
             }
         }
+        None if error.is_client() => SendError::permanent(error.to_string()),
         None => SendError::transient(error.to_string()),
     }
 }
