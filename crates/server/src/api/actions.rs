@@ -160,7 +160,7 @@ async fn bulk_resend(
         (status = 200, body = LineDto),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "past_point_of_no_return (with admin_portal_url) or line_cancelled", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "invalid_email or invalid_request", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn change_contact(

@@ -470,10 +470,7 @@ pub struct Problem {
     pub title: String,
     pub status: u16,
     pub detail: String,
-    /// One of invalid_request, unauthenticated, not_found, permission_denied,
-    /// past_point_of_no_return, line_cancelled, resend_rate_limited, invalid_email,
-    /// idempotency_conflict, payload_too_large, already_exists, invalid_transition,
-    /// method_not_allowed, unsupported_media_type.
+    /// The stable problem code (the OpenAPI document lists them from the one table).
     pub code: String,
     /// Per-field problems of a 422.
     pub errors: Option<Vec<FieldProblem>>,
@@ -481,6 +478,8 @@ pub struct Problem {
     pub ordering_contact: Option<PersonDto>,
     /// With past_point_of_no_return.
     pub admin_portal_url: Option<String>,
+    /// With resend_rate_limited: seconds until a resend is allowed (as `Retry-After`).
+    pub retry_after: Option<u64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

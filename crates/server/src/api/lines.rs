@@ -55,7 +55,7 @@ async fn line_events(
         ("provisioning" = Option<String>, Query, description = "`incomplete` for lines whose provisioning is in progress; `all` (default)"),
         ("q" = Option<String>, Query, description = "part of a subscription reference, contact email, web order id or end customer"),
         ("cursor" = Option<String>, Query),
-        ("limit" = Option<u32>, Query, description = "1–200, default 50"),
+        ("limit" = Option<u32>, Query, minimum = 1, description = "1–200, default 50"),
     ),
     security(("api_key" = [])),
     responses((status = 200, body = LineList), (status = 422, body = Problem, content_type = "application/problem+json")))]

@@ -22,14 +22,16 @@ pub fn router() -> OpenApiRouter<App> {
 }
 
 /// Liveness: the process answers.
-#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "alive")))]
+#[utoipa::path(get, path = "/healthz", tag = "operations", security(()),
+    responses((status = 200, description = "alive")))]
 async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
 /// Readiness: the database answers.
-#[utoipa::path(get, path = "/readyz", tag = "operations",
-    responses((status = 200, description = "ready"), (status = 503, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/readyz", tag = "operations", security(()),
+    responses((status = 200, description = "ready"),
+        (status = 503, description = "`unavailable`: the database does not answer", body = Problem, content_type = "application/problem+json")))]
 async fn readyz(State(app): State<App>) -> AppResult<Json<Value>> {
     // 200 either way once the database answers: the HTTP service works while delivery waits
     // for its transport (a load balancer must not take the API away for a mail relay).
@@ -48,7 +50,7 @@ async fn readyz(State(app): State<App>) -> AppResult<Json<Value>> {
 }
 
 /// Prometheus metrics.
-#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
+#[utoipa::path(get, path = "/metrics", tag = "operations", security(()), responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
 async fn metrics() -> impl IntoResponse {
     let body = telemetry::metrics_handle()
         .map(|h| h.render())
@@ -57,7 +59,8 @@ async fn metrics() -> impl IntoResponse {
 }
 
 /// The addresses provisioning email comes from, for customers' IT admins to allowlist. Public.
-#[utoipa::path(get, path = "/api/v1/sender-addresses", tag = "email", responses((status = 200, body = Senders)))]
+#[utoipa::path(get, path = "/api/v1/sender-addresses", tag = "email", security(()),
+    responses((status = 200, description = "the sender addresses", body = Senders)))]
 async fn sender_addresses(State(app): State<App>) -> Json<Senders> {
     Json(Senders {
         addresses: app.config.sender_addresses(),

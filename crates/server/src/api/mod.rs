@@ -12,6 +12,7 @@ mod layers;
 pub use layers::method_label;
 mod lines;
 mod meta;
+mod openapi;
 mod orders;
 pub mod problem;
 
@@ -20,7 +21,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::middleware;
 use axum::response::IntoResponse;
 use axum::routing::get;
@@ -29,40 +30,16 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::app::App;
 use crate::error::{AppError, Thing};
 use crate::telemetry;
 
-#[derive(OpenApi)]
-#[openapi(
-    info(title = "provisio", description = "The provisioning-email lifecycle of subscription orders."),
-    modifiers(&BearerAuth),
-    tags(
-        (name = "orders"), (name = "lines"), (name = "policies"), (name = "admin"), (name = "email"),
-        (name = "operations"),
-    )
-)]
-struct ApiDoc;
-
-struct BearerAuth;
-
-impl Modify for BearerAuth {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "api_key",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-        );
-    }
-}
-
 /// Every API route with its OpenAPI description (generated from the handlers).
 fn routes(test_clock: bool) -> OpenApiRouter<App> {
-    let routes = OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let routes = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .merge(admin::router())
         .merge(directory::router())
         .merge(orders::router())
@@ -81,16 +58,14 @@ fn routes(test_clock: bool) -> OpenApiRouter<App> {
 pub fn router(app: App) -> Router {
     // Install the recorder before the first request is counted.
     let _ = telemetry::metrics_handle();
-    let (api, doc) = routes(app.clock.is_test_clock()).split_for_parts();
+    let (api, mut doc) = routes(app.clock.is_test_clock()).split_for_parts();
+    openapi::complete(&mut doc);
     let doc = Arc::new(doc.to_json().unwrap_or_else(|_| "{}".into()));
     let body_limit = app.config.body_limit_bytes;
     let body_timeout = app.config.request_body_timeout;
     api.route(
         "/api/openapi.json",
-        get(move || {
-            let doc = Arc::clone(&doc);
-            async move { ([(header::CONTENT_TYPE, "application/json")], doc.as_str().to_owned()) }
-        }),
+        get(openapi::openapi_json).with_state(doc),
     )
     .merge(crate::web::router())
     .fallback(|| async { AppError::not_found(Thing::Route) })

@@ -52,7 +52,7 @@ async fn create_order(
         ("status" = Option<String>, Query, description = "orders with a line in this status (open, closed)"),
         ("stage" = Option<String>, Query, description = "orders with a line in this stage"),
         ("cursor" = Option<String>, Query, description = "next_cursor of the previous page"),
-        ("limit" = Option<u32>, Query, description = "1–200, default 50; larger values are clamped"),
+        ("limit" = Option<u32>, Query, minimum = 1, description = "1–200, default 50; larger values are clamped"),
     ),
     security(("api_key" = [])),
     responses((status = 200, body = OrderList), (status = 422, body = Problem, content_type = "application/problem+json")))]

@@ -26,6 +26,71 @@ pub enum Code {
 }
 
 impl Code {
+    /// Every code, in the table's order: for what lists them all (the OpenAPI document, the
+    /// `/problems/{code}` pages). `index` keeps it complete: a new variant does not compile
+    /// until it has a place there, and the check below the impl until it is listed here.
+    pub const ALL: [Code; 18] = [
+        Code::InvalidRequest,
+        Code::Unprocessable,
+        Code::Unauthenticated,
+        Code::NotFound,
+        Code::PermissionDenied,
+        Code::PastPointOfNoReturn,
+        Code::LineCancelled,
+        Code::ResendRateLimited,
+        Code::InvalidEmail,
+        Code::IdempotencyConflict,
+        Code::PayloadTooLarge,
+        Code::RequestTimeout,
+        Code::AlreadyExists,
+        Code::InvalidTransition,
+        Code::MethodNotAllowed,
+        Code::UnsupportedMediaType,
+        Code::Unavailable,
+        Code::Internal,
+    ];
+
+    /// The code's place in [`Code::ALL`] (an exhaustive match, so `ALL` cannot miss one).
+    const fn index(self) -> usize {
+        match self {
+            Code::InvalidRequest => 0,
+            Code::Unprocessable => 1,
+            Code::Unauthenticated => 2,
+            Code::NotFound => 3,
+            Code::PermissionDenied => 4,
+            Code::PastPointOfNoReturn => 5,
+            Code::LineCancelled => 6,
+            Code::ResendRateLimited => 7,
+            Code::InvalidEmail => 8,
+            Code::IdempotencyConflict => 9,
+            Code::PayloadTooLarge => 10,
+            Code::RequestTimeout => 11,
+            Code::AlreadyExists => 12,
+            Code::InvalidTransition => 13,
+            Code::MethodNotAllowed => 14,
+            Code::UnsupportedMediaType => 15,
+            Code::Unavailable => 16,
+            Code::Internal => 17,
+        }
+    }
+
+    /// The codes with this wire code (`invalid_request` is both 400 and 422), in table order;
+    /// empty for an unknown wire code.
+    pub fn with_wire(wire: &str) -> impl Iterator<Item = Code> + '_ {
+        Code::ALL.into_iter().filter(move |c| c.as_str() == wire)
+    }
+
+    /// The distinct wire codes, in table order.
+    pub fn wires() -> Vec<&'static str> {
+        let mut wires: Vec<&'static str> = Vec::new();
+        for code in Code::ALL {
+            if !wires.contains(&code.as_str()) {
+                wires.push(code.as_str());
+            }
+        }
+        wires
+    }
+
     /// The one table: code → (wire code, status, title).
     pub fn describe(self) -> (&'static str, StatusCode, &'static str) {
         use StatusCode as S;
@@ -133,5 +198,33 @@ impl Code {
             503 => Code::Unavailable,
             _ => Code::Internal,
         }
+    }
+}
+
+// Every code is in `Code::ALL`, at its index: checked when compiling.
+const _: () = {
+    let mut i = 0;
+    while i < Code::ALL.len() {
+        assert!(
+            Code::ALL[i].index() == i,
+            "Code::ALL is out of step with Code::index"
+        );
+        i += 1;
+    }
+};
+
+#[cfg(test)]
+mod tests {
+    use super::Code;
+
+    #[test]
+    fn wire_codes_are_distinct() {
+        assert_eq!(Code::with_wire("invalid_request").count(), 2);
+        assert_eq!(Code::with_wire("nonsense").count(), 0);
+        assert_eq!(
+            Code::wires().len(),
+            Code::ALL.len() - 1,
+            "invalid_request is 400 and 422"
+        );
     }
 }

@@ -21,6 +21,7 @@ mod helpers;
 mod lifecycle;
 mod lifecycle_clock;
 mod lifecycle_ponr;
+mod openapi;
 mod orders;
 mod resend;
 mod restart;
