@@ -5,6 +5,7 @@
 
 mod exit;
 mod import;
+mod import_csv;
 mod resend;
 mod show;
 
