@@ -162,9 +162,12 @@ enum ApiKeyCommand {
 #[derive(Subcommand)]
 enum OrderCommand {
     /// Import orders from a JSON file (one order or an array, in the POST /api/v1/orders shape)
-    /// or a CSV file (web_order_id,partner,end_customer,offer,quantity,requested_start_date,
-    /// contact_email,contact_name,locale; rows with the same web_order_id form one order).
-    /// Each order is imported whole or not at all; exits 1 if any failed.
+    /// or a CSV file with a header naming the columns
+    /// web_order_id,partner,end_customer,offer,quantity,requested_start_date,contact_email,contact_name,locale
+    /// (the last two optional; rows with the same web_order_id form one order). A file of the wrong shape (empty, no
+    /// rows, not comma-separated, an unknown column, a row without web_order_id) is refused
+    /// whole with the line that is wrong. Otherwise each order is imported whole or not at all
+    /// and reported in one line; exits 1 if any failed.
     Import {
         file: PathBuf,
         /// The user placing the orders (the ordering contact).
