@@ -82,6 +82,7 @@ value-password-too-short = a password needs at least { $min } characters
 value-password-too-long = a password has at most 1024 characters
 value-password-unhashable = could not hash the password
 value-clock-seconds = must be between 0 and { $max } (ten years), not { $value }
+value-clock-past-end = moving the clock { $value } seconds would take it past { $latest }, the latest time the service keeps; it is { $now }, so it can move at most { $room } more seconds
 value-bulk-no-lines = name at least one subscription reference
 value-bulk-too-many = at most 1000 references per request
 value-limit = limit must be between 1 and 200, not { $value }

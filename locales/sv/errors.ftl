@@ -81,6 +81,7 @@ value-password-too-short = ett lösenord behöver minst { $min } tecken
 value-password-too-long = ett lösenord får ha högst 1024 tecken
 value-password-unhashable = lösenordet kunde inte hashas
 value-clock-seconds = måste vara mellan 0 och { $max } (tio år), inte { $value }
+value-clock-past-end = att flytta klockan { $value } sekunder skulle ta den förbi { $latest }, den senaste tid tjänsten kan hålla; den är { $now }, så den kan flyttas högst { $room } sekunder till
 value-bulk-no-lines = ange minst en prenumerationsreferens
 value-bulk-too-many = högst 1000 referenser per förfrågan
 value-limit = limit måste vara mellan 1 och 200, inte { $value }

@@ -28,7 +28,8 @@ pub struct ClockDto {
 #[serde(deny_unknown_fields)]
 pub struct AdvanceBody {
     /// How far to move the clock forward, 0 to ten years; fractions of a second are kept to
-    /// the microsecond.
+    /// the microsecond. An advance that would take the clock past the latest time the service
+    /// keeps (9999-12-30T22:00:00.999999Z) is refused (422 on `seconds`) and moves nothing.
     pub seconds: f64,
 }
 

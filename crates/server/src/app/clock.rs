@@ -11,6 +11,14 @@ use crate::error::{AppError, AppResult};
 /// The furthest one request may move the clock (ten years).
 const MAX_ADVANCE_SECS: i64 = 10 * 366 * 24 * 3600;
 
+/// The latest business time the service keeps: the last microsecond of the time type
+/// (9999-12-30T22:00:00.999999Z; later instants cannot be written or compared).
+fn latest() -> Timestamp {
+    let max = Timestamp::MAX;
+    // The type's own last second with fewer nanoseconds is within its range.
+    Timestamp::new(max.as_second(), 999_999_000).unwrap_or(max)
+}
+
 impl App {
     pub async fn clock_now(&self, caller: &Caller) -> AppResult<Timestamp> {
         caller.ensure_admin()?;
@@ -31,11 +39,30 @@ impl App {
                 ],
             ));
         }
+        // Business time would run into the end of the time type and stop there, silently:
+        // refuse instead, with how far it may still go. (The check reads the stored offset
+        // first, so another instance's advance counts.)
+        self.sync_test_clock().await?;
+        let now = self.clock.now();
+        let step = SignedDuration::from_micros((seconds * 1e6).round() as i64);
+        let room = now.duration_until(latest());
+        if step > room {
+            return Err(AppError::invalid_value(
+                "seconds",
+                "value-clock-past-end",
+                vec![
+                    ("value", seconds.to_string()),
+                    ("latest", latest().to_string()),
+                    ("now", now.to_string()),
+                    ("room", room.as_secs().max(0).to_string()),
+                ],
+            ));
+        }
         // One atomic addition in the store: concurrent advances (other instances) all count.
         let micros = self
             .store
             // In range (checked above), so the product fits an i64.
-            .advance_clock_offset((seconds * 1e6).round() as i64)
+            .advance_clock_offset(step.as_micros() as i64)
             .await?;
         self.clock.set_offset(SignedDuration::from_micros(micros));
         // Work became due: first sends and closures (the planner), retries (delivery).

@@ -1,24 +1,29 @@
-//! The operator CLI (SPEC §7). Exit codes: 0 ok, 1 runtime error, 2 usage (including values
-//! the service rejects, such as an invalid email address).
+//! The operator CLI (SPEC §7). Exit codes follow one rule ([`EXIT_CODES`], printed under every
+//! `--help`): 2 when the command line itself is wrong, which clap decides before anything runs
+//! (flag values that cannot be what the flag asks for are parsed here, at the edge); 1 for
+//! everything the service refused or could not do once the command was understood.
 
+mod exit;
 mod import;
+mod import_csv;
 mod resend;
 mod show;
+
+pub use exit::{EXIT_CODES, Failure, text};
+use exit::{email_arg, flag, name_arg, with_exit_codes};
 
 use std::io::BufRead;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::app::admin::UserInput;
 use crate::app::{App, Caller};
 use crate::clock::Clock;
 use crate::config::{Config, Overrides};
-use crate::error::{AppError, Code};
-use crate::{i18n, serve, telemetry};
-use provisio_domain::{FieldPath, Locale};
+use crate::{serve, telemetry};
 
 #[derive(Parser)]
 #[command(
@@ -68,7 +73,7 @@ enum Command {
         #[arg(value_name = "SUB_REF")]
         sub_ref: String,
         /// The user who asks (their email); their rights decide.
-        #[arg(long = "as", value_name = "EMAIL")]
+        #[arg(long = "as", value_name = "EMAIL", value_parser = email_arg)]
         as_user: String,
         /// Print the queued email as JSON (the API's Email shape); a refusal as the API's
         /// problem document.
@@ -99,7 +104,7 @@ pub struct ServeArgs {
 enum CompanyCommand {
     /// Create a company.
     Create {
-        #[arg(long)]
+        #[arg(long, value_parser = name_arg)]
         name: String,
         #[arg(long, value_enum)]
         kind: KindArg,
@@ -145,9 +150,9 @@ enum UserCommand {
         /// The company's name (or id).
         #[arg(long)]
         company: String,
-        #[arg(long)]
+        #[arg(long, value_parser = email_arg)]
         email: String,
-        #[arg(long)]
+        #[arg(long, value_parser = name_arg)]
         name: String,
         #[arg(long, value_enum)]
         role: RoleArg,
@@ -165,7 +170,7 @@ enum ApiKeyCommand {
     /// Create an API key for a user; the key is printed alone on the last line, once.
     Create {
         /// The user's email.
-        #[arg(long, value_name = "EMAIL")]
+        #[arg(long, value_name = "EMAIL", value_parser = email_arg)]
         user: String,
     },
 }
@@ -173,13 +178,16 @@ enum ApiKeyCommand {
 #[derive(Subcommand)]
 enum OrderCommand {
     /// Import orders from a JSON file (one order or an array, in the POST /api/v1/orders shape)
-    /// or a CSV file (web_order_id,partner,end_customer,offer,quantity,requested_start_date,
-    /// contact_email,contact_name,locale; rows with the same web_order_id form one order).
-    /// Each order is imported whole or not at all; exits 1 if any failed.
+    /// or a CSV file with a header naming the columns
+    /// web_order_id,partner,end_customer,offer,quantity,requested_start_date,contact_email,contact_name,locale
+    /// (the last two optional; rows with the same web_order_id form one order). A file of the wrong shape (empty, no
+    /// rows, not comma-separated, an unknown column, a row without web_order_id) is refused
+    /// whole with the line that is wrong. Otherwise each order is imported whole or not at all
+    /// and reported in one line; exits 1 if any failed.
     Import {
         file: PathBuf,
         /// The user placing the orders (the ordering contact).
-        #[arg(long = "as", value_name = "EMAIL")]
+        #[arg(long = "as", value_name = "EMAIL", value_parser = email_arg)]
         as_user: String,
     },
     /// Show an order with its lines: each line's stage, status, deadline and last email.
@@ -191,85 +199,12 @@ enum OrderCommand {
     },
 }
 
-/// A CLI failure with its exit code; with `--json`, the problem document for stdout.
-pub struct Failure {
-    pub code: u8,
-    pub error: anyhow::Error,
-    pub problem: Option<serde_json::Value>,
-}
-
-impl Failure {
-    pub fn new(code: u8, error: anyhow::Error) -> Self {
-        Failure {
-            code,
-            error,
-            problem: None,
-        }
-    }
-
-    /// With `--json`, the problem document (the API's shape) goes to stdout too.
-    pub fn with_problem(mut self, e: &AppError, json: bool) -> Self {
-        if json && e.code() != Code::Internal {
-            self.problem = Some(crate::api::problem::problem(e));
-        }
-        self
-    }
-}
-
-impl From<anyhow::Error> for Failure {
-    fn from(error: anyhow::Error) -> Self {
-        Failure::new(1, error)
-    }
-}
-
-impl From<AppError> for Failure {
-    fn from(e: AppError) -> Self {
-        match e {
-            // The API hides internal causes from clients; the operator at the console needs
-            // them, with their whole chain.
-            AppError::Internal(error) => Failure::new(1, error),
-            e => Failure::of(&e),
-        }
-    }
-}
-
-impl Failure {
-    /// Exit 2 for input the service rejects (usage), 1 for everything else.
-    pub fn of(e: &AppError) -> Self {
-        let usage = matches!(
-            e.code(),
-            Code::InvalidRequest | Code::Unprocessable | Code::InvalidEmail
-        );
-        let message = match e {
-            AppError::Internal(error) => format!("{error:#}"),
-            e => text(e),
-        };
-        Failure::new(if usage { 2 } else { 1 }, anyhow::anyhow!(message))
-    }
-}
-
-/// The words of an error at the console: English, every field problem, each field named as
-/// the command line names it.
-pub fn text(e: &AppError) -> String {
-    e.messages(flag)
-        .iter()
-        .map(|m| i18n::render(Locale::En, m))
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
-/// A use case's input as the commands take it: the acting user is `--as`, a user's company
-/// `--company`; paths inside an imported file keep the file's (the API's) names.
-fn flag(path: &FieldPath) -> String {
-    match path.to_string().as_str() {
-        "acting_user" => "--as".to_owned(),
-        "company_id" => "--company".to_owned(),
-        other => other.to_owned(),
-    }
-}
-
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = with_exit_codes(Cli::command()).get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

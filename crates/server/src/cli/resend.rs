@@ -4,8 +4,6 @@
 
 use anyhow::anyhow;
 use jiff::SignedDuration;
-use provisio_domain::ContactEmail;
-
 use provisio_domain::refusal::Refusal;
 
 use crate::api::dto::{self, EmailDto};
@@ -14,14 +12,10 @@ use crate::cli::{Failure, text};
 use crate::error::{AppError, Code};
 
 pub async fn run(app: &App, sub_ref: &str, as_user: &str, json: bool) -> Result<(), Failure> {
-    // A malformed address is a usage error (2); a well-formed one nobody has is not (1).
-    if let Err(e) = ContactEmail::parse(as_user) {
-        let e = AppError::invalid(provisio_domain::FieldPath::name("acting_user"), e);
-        return Err(Failure::of(&e).with_problem(&e, json));
-    }
+    // `--as` is an address (clap checked its form), so the only invalid input left is "no
+    // such user".
     let actor = app.actor_by_email(as_user).await.map_err(|e| {
         let failure = match e.code() {
-            // The address parsed above, so the only invalid input left is "no such user".
             Code::Unprocessable => {
                 Failure::new(1, anyhow!("--as {as_user}: no user has this email"))
             }

@@ -174,6 +174,18 @@ pub(crate) async fn help_everywhere_and_usage_errors_exit_2() {
     for cmd in std::iter::once("").chain(commands.split(',')) {
         let out = cli(d, &format!("{cmd} --help")).await;
         assert!(out.ok().contains("Usage"), "provisio {cmd} --help: {out}");
+        // The one exit-code rule, under every help.
+        let rule = [
+            "Exit codes:",
+            "1  the command was understood",
+            "2  the command line is wrong",
+        ];
+        for words in rule {
+            assert!(
+                out.stdout.contains(words),
+                "provisio {cmd} --help lacks {words:?}: {out}"
+            );
+        }
     }
     let top = cli(d, "--help").await;
     for cmd in [
@@ -200,6 +212,73 @@ pub(crate) async fn help_everywhere_and_usage_errors_exit_2() {
     ] {
         cli(d, args).await.fails(2, says);
     }
+}
+
+/// One rule for every command (README, `--help`): 2 when the command line itself is wrong
+/// (clap's errors, a value that cannot be what its flag asks for), 1 for whatever the service
+/// refused or could not do: an unknown company is 1 like an unknown user.
+#[tokio::test]
+pub(crate) async fn every_command_follows_one_exit_code_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    partner_with_member(d).await;
+    let usage = [
+        (
+            "user create --company Acme --email not-an-email --name Bo --role member",
+            "not-an-email",
+        ),
+        ("api-key create --user not-an-email", "not-an-email"),
+        ("resend Sub1000010 --as not-an-email", "not-an-email"),
+        ("order import x.csv --as not-an-email", "not-an-email"),
+        (
+            "user create --company Acme --email bo@acme.test --name Bo --role boss",
+            "boss",
+        ),
+        ("order show", "ORDER_ID"),
+    ];
+    for (args, says) in usage {
+        cli(d, args).await.fails(2, says);
+    }
+    let empty_name = ["company", "create", "--name", "", "--kind", "partner"];
+    let mut cmd = provisio(d);
+    cmd.args(empty_name);
+    finish(cmd, None).await.fails(2, "--name");
+
+    let refused = [
+        (
+            "user create --company Nope --email bo@acme.test --name Bo --role member",
+            "Nope",
+        ),
+        ("api-key create --user nobody@acme.test", "not found"),
+        (
+            "resend Sub1000010 --as nobody@acme.test",
+            "nobody@acme.test",
+        ),
+        (
+            "order import x.csv --as nobody@acme.test",
+            "nobody@acme.test",
+        ),
+        ("order show W-NOPE", "not found"),
+        (
+            "company create --name Acme --kind partner",
+            "already exists",
+        ),
+        (
+            "user create --company Acme --email eve@acme.test --name Eve --role admin",
+            "operator compan",
+        ),
+        (
+            "user create --company Acme --email pia@acme.test --name Pia --role member",
+            "already exists",
+        ),
+    ];
+    for (args, says) in refused {
+        cli(d, args).await.fails(1, says);
+    }
+    // Nothing of the refused commands was done.
+    cli(d, "api-key create --user bo@acme.test")
+        .await
+        .fails(1, "not found");
 }
 
 #[tokio::test]
@@ -230,7 +309,7 @@ pub(crate) async fn an_operator_bootstraps_companies_users_and_keys() {
     .await;
     assert!(ada.ok().contains("ada@op.test"), "{ada}");
     let eve = "user create --company Acme --email eve@acme.test --name Eve --role admin";
-    cli(d, eve).await.fails(2, "operator compan");
+    cli(d, eve).await.fails(1, "operator compan");
     let bad = "user create --company Acme --email not-an-email --name Bad --role member";
     cli(d, bad).await.fails(2, "not-an-email");
 
@@ -261,11 +340,12 @@ pub(crate) async fn password_stdin_reads_one_line_and_checks_its_length() {
         )
     };
     run(d, &user("pia"), Some("twelve-chars\n")).await.ok();
+    // Standard input, like a file, is content the service refuses: exit 1.
     let short = run(d, &user("bo"), Some("short\n")).await;
-    short.fails(2, "at least 10 characters");
+    short.fails(1, "at least 10 characters");
     // Nine characters: the newline must not count as a tenth.
     let nine = run(d, &user("cy"), Some("ninechars\n")).await;
-    nine.fails(2, "at least 10 characters");
+    nine.fails(1, "at least 10 characters");
     cli(d, "api-key create --user cy@acme.test")
         .await
         .fails(1, "not found");
@@ -297,103 +377,6 @@ pub(crate) async fn the_cli_acts_on_a_running_servers_database_at_once() {
 
 pub(crate) fn order_json(web_order_id: &str, lines: Vec<Value>) -> Value {
     json!({"web_order_id": web_order_id, "end_customer": {"name": "Kund AB"}, "lines": lines})
-}
-
-#[tokio::test]
-pub(crate) async fn import_json_one_order_or_an_array_each_all_or_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    partner_with_member(d).await;
-    let (kim, lo) = (
-        line("kim@kund.test", "2030-01-15"),
-        line("lo@kund.test", "2030-02-01"),
-    );
-    let one = order_json("J1", vec![kim.clone(), lo]);
-    let out = import(d, "one.json", &one.to_string(), "pia@acme.test").await;
-    assert_eq!(out.code, 0, "{out}");
-    let printed = sub_refs(report(&out, "J1"));
-    assert_eq!(printed.len(), 2, "{out}");
-    assert_eq!(
-        printed,
-        line_refs(&show_json(d, "J1").await),
-        "stdout names the Sub refs"
-    );
-
-    let mut zero = kim.clone();
-    zero["quantity"] = json!(0);
-    let two = json!([
-        order_json("J2", vec![kim.clone()]),
-        order_json("J3", vec![kim, zero])
-    ]);
-    let out = import(d, "two.json", &two.to_string(), "pia@acme.test").await;
-    assert_eq!(out.code, 1, "{out}");
-    let good = report(&out, "J2");
-    assert!(
-        good.contains("created") && sub_refs(good).len() == 1,
-        "{out}"
-    );
-    let failed = report(&out, "J3");
-    assert!(
-        failed.contains("FAILED") && failed.contains("quantity"),
-        "{out}"
-    );
-    assert_eq!(line_refs(&show_json(d, "J2").await).len(), 1);
-    cli(d, "order show J3").await.fails(1, "not found");
-}
-
-pub(crate) const CSV_HEADER: &str = "web_order_id,partner,end_customer,offer,quantity,requested_start_date,\
-                          contact_email,contact_name,locale\n";
-
-#[tokio::test]
-pub(crate) async fn import_csv_groups_rows_by_web_order_id() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    partner_with_member(d).await;
-    let csv = format!(
-        "{CSV_HEADER}W1,Acme,Kund AB,A-FLEX,10,2030-01-15,kim@kund.test,Kim,sv\n\
-         W2,Acme,Other AB,A-FLEX,3,2030-03-01,ola@other.test,,\n\
-         W1,Acme,Kund AB,B-FIXED,2,2030-01-20,lo@kund.test,Lo,en\n"
-    );
-    let out = import(d, "orders.csv", &csv, "pia@acme.test").await;
-    assert_eq!(out.code, 0, "{out}");
-    assert_eq!(sub_refs(report(&out, "W1")).len(), 2, "{out}");
-    let w1 = show_json(d, "W1").await;
-    assert_eq!(w1["lines"].as_array().unwrap().len(), 2, "{w1}");
-    assert_eq!(w1["end_customer"]["name"], "Kund AB");
-    assert_eq!(w1["partner"]["name"], "Acme");
-    let w2 = show_json(d, "W2").await;
-    assert_eq!(w2["lines"].as_array().unwrap().len(), 1, "{w2}");
-    assert_eq!(w2["lines"][0]["quantity"], 3);
-
-    // One bad row keeps its whole order out; other orders still go in.
-    let csv = format!(
-        "{CSV_HEADER}W3,Acme,Kund AB,A-FLEX,10,2030-01-15,kim@kund.test,Kim,sv\n\
-         W3,Acme,Kund AB,A-FLEX,x,2030-01-15,lo@kund.test,Lo,sv\n\
-         W4,Acme,Kund AB,A-FLEX,1,2030-01-15,kim@kund.test,Kim,sv\n"
-    );
-    let out = import(d, "bad.csv", &csv, "pia@acme.test").await;
-    assert_eq!(out.code, 1, "{out}");
-    assert!(report(&out, "W3").contains("FAILED"), "{out}");
-    cli(d, "order show W3").await.fails(1, "not found");
-    assert_eq!(line_refs(&show_json(d, "W4").await).len(), 1);
-}
-
-#[tokio::test]
-pub(crate) async fn import_refuses_an_unknown_user_and_an_unreadable_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    partner_with_member(d).await;
-    let one = order_json("J9", vec![line("kim@kund.test", "2030-01-15")]);
-    let out = import(d, "one.json", &one.to_string(), "nobody@x.test").await;
-    out.fails(2, "nobody@x.test");
-    cli(d, "order show J9").await.fails(1, "not found");
-
-    let missing = d.join("no-such-file.json");
-    let args = format!("order import {} --as pia@acme.test", missing.display());
-    cli(d, &args).await.fails(1, "no-such-file.json");
-    let args = format!("order import {} --as pia@acme.test", d.display());
-    let out = cli(d, &args).await;
-    assert_eq!(out.code, 1, "a directory is not a readable file: {out}");
 }
 
 #[tokio::test]

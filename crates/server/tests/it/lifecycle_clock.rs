@@ -9,6 +9,8 @@ use serde_json::json;
 use crate::helpers::*;
 use crate::lifecycle::{DAY, at, day_after, line_when, refs};
 
+const DAY_SPAN: SignedDuration = SignedDuration::from_hours(24);
+
 #[tokio::test]
 async fn the_test_clock_is_for_admins_only() {
     let w = World::new().await;
@@ -137,4 +139,51 @@ async fn r2_a_resend_before_the_rsd_is_the_first_send() {
     let after = t.line_json(&w.pia, early).await;
     assert_eq!(after["first_sent_at"], l["first_sent_at"]);
     assert_eq!(after["closes_at"], l["closes_at"]);
+}
+
+/// Business time ends where its time type does: an advance that would pass that point is
+/// refused on `seconds`, saying how far the clock may still go, and moves nothing (it used to
+/// stop there silently, answering 200 with a clock that no longer moved).
+#[tokio::test]
+async fn the_test_clock_refuses_to_move_past_the_latest_time_it_keeps() {
+    let latest: jiff::Timestamp = "9999-12-30T22:00:00.999999Z".parse().unwrap();
+
+    let t = TestApp::spawn().await;
+    // Another instance (or the CLI) moved the stored clock to five days before the end.
+    let five_days_before = t.app.clock.real_now().duration_until(latest) - 5 * DAY_SPAN;
+    let micros = i64::try_from(five_days_before.as_micros()).unwrap();
+    t.store.advance_clock_offset(micros).await.unwrap();
+    t.advance(0).await;
+    let now = at(&t.get("/api/v1/clock", &t.admin).await.ok(200)["now"]);
+    assert!(now < latest - 4 * DAY_SPAN, "{now}");
+
+    let ten_days = t
+        .post(
+            "/api/v1/clock/advance",
+            &t.admin,
+            json!({"seconds": 10 * DAY}),
+        )
+        .await;
+    let problem = ten_days.problem(422, "invalid_request");
+    assert_eq!(problem["errors"][0]["path"], "seconds", "{problem}");
+    let detail = problem["detail"].as_str().unwrap();
+    for words in [
+        "past 9999-12-30T22:00:00.999999Z",
+        "the latest time the service keeps",
+        "at most",
+    ] {
+        assert!(detail.contains(words), "{words:?}: {detail}");
+    }
+    let after = at(&t.get("/api/v1/clock", &t.admin).await.ok(200)["now"]);
+    assert!(
+        after < now + SignedDuration::from_mins(1),
+        "the clock did not move: {now} → {after}"
+    );
+
+    // Within what is left, it moves as always.
+    let moved = at(&t
+        .post("/api/v1/clock/advance", &t.admin, json!({"seconds": DAY}))
+        .await
+        .ok(200)["now"]);
+    assert!(moved >= now + DAY_SPAN && moved < latest, "{now} → {moved}");
 }

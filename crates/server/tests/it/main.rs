@@ -8,6 +8,7 @@ mod backend;
 mod bad_input;
 mod bad_requests;
 mod cli;
+mod cli_import;
 mod cli_resend;
 mod cli_serve;
 mod contact;
