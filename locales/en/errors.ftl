@@ -44,6 +44,7 @@ denied-policy-by-api = policies are changed through the API by an admin
 
 refused-not-found = not found
 refused-past-point-of-no-return = The customer's organization is already onboarded, so the provisioning email can no longer be resent or re-addressed. The provisioning contact or an administrator can finish setup by signing in at the admin portal: { $url }
+refused-past-point-of-no-return-cancel = The customer's organization is already onboarded, so the line can no longer be cancelled.
 refused-past-point-of-no-return-no-portal = The customer's organization is already onboarded, so the provisioning email can no longer be resent or re-addressed. The provisioning contact or an administrator can finish setup in the admin portal; contact your partner for its address.
 refused-line-cancelled = the line is cancelled
 refused-rate-limited = At most { $limit } resends per line per hour; try again in { $seconds } seconds.

@@ -43,6 +43,7 @@ denied-policy-by-api = villkor ändras av en administratör via API:t
 
 refused-not-found = hittades inte
 refused-past-point-of-no-return = Kundens organisation är redan registrerad, så etableringsmeddelandet kan inte längre skickas igen eller till någon annan. Etableringskontakten eller en administratör kan slutföra konfigurationen genom att logga in på administrationsportalen: { $url }
+refused-past-point-of-no-return-cancel = Kundens organisation är redan registrerad, så raden kan inte längre avbrytas.
 refused-past-point-of-no-return-no-portal = Kundens organisation är redan registrerad, så etableringsmeddelandet kan inte längre skickas igen eller till någon annan. Etableringskontakten eller en administratör kan slutföra konfigurationen i administrationsportalen; kontakta din partner för adressen.
 refused-line-cancelled = raden är avbruten
 refused-rate-limited = Högst { $limit } utskick per rad och timme; försök igen om { $seconds } sekunder.

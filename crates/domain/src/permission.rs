@@ -126,13 +126,16 @@ impl OrderPermit {
 }
 
 fn denied(actor: &Actor, order: &OrderParties, reason: Denial) -> Refusal {
-    if can_see(actor, order) {
-        Refusal::PermissionDenied {
-            reason,
-            ordering_contact: Some(order.ordering_contact.clone()),
-        }
-    } else {
-        Refusal::NotFound
+    if !can_see(actor, order) {
+        return Refusal::NotFound;
+    }
+    // The ordering contact is named when they can help: never to themselves, and not for
+    // reports, which no member (the ordering contact included) may make.
+    let ordering_contact = (order.placed_by != actor.user_id && reason != Denial::Report)
+        .then(|| order.ordering_contact.clone());
+    Refusal::PermissionDenied {
+        reason,
+        ordering_contact,
     }
 }
 

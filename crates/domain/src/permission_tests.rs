@@ -165,9 +165,36 @@ fn reports_come_from_integrations_and_staff() {
         assert!(authorize_report(&a, &o).is_ok(), "{a:?}");
     }
     let member = actor(10, PARTNER, CompanyKind::Partner, Role::Member, true);
+    // The ordering contact is no help here (no member may report): nobody is named.
     assert!(matches!(
         authorize_report(&member, &o),
-        Err(Refusal::PermissionDenied { .. })
+        Err(Refusal::PermissionDenied {
+            reason: Denial::Report,
+            ordering_contact: None
+        })
+    ));
+}
+
+#[test]
+fn a_refusal_never_names_the_caller_as_whom_to_ask() {
+    let o = order();
+    // cy (no can_resend) is told whom to ask; pia placed the order, and is never told to
+    // ask herself.
+    let cy = actor(11, PARTNER, CompanyKind::Partner, Role::Member, false);
+    assert!(matches!(
+        authorize_line_action(&cy, &o),
+        Err(Refusal::PermissionDenied {
+            ordering_contact: Some(_),
+            ..
+        })
+    ));
+    let pia = actor(10, PARTNER, CompanyKind::Partner, Role::Member, false);
+    assert!(matches!(
+        authorize_report(&pia, &o),
+        Err(Refusal::PermissionDenied {
+            ordering_contact: None,
+            ..
+        })
     ));
 }
 

@@ -43,7 +43,9 @@ pub fn problem(e: &AppError) -> Value {
             ordering_contact: Some(c),
             ..
         }) => body["ordering_contact"] = json!(c),
-        AppError::PastPointOfNoReturn { admin_portal_url } => {
+        AppError::PastPointOfNoReturn {
+            admin_portal_url, ..
+        } => {
             body["admin_portal_url"] = json!(admin_portal_url);
         }
         AppError::Refused(Refusal::RateLimited {

@@ -20,7 +20,7 @@ use provisio_store::{
 
 use super::App;
 use super::orders::{IDEMPOTENCY_TTL, Idempotency};
-use crate::error::{AppError, AppResult, Thing};
+use crate::error::{AppError, AppResult, PonrAction, Thing};
 
 /// R4's input, fields still raw.
 #[derive(Debug, Clone, Default)]
@@ -47,6 +47,7 @@ impl App {
         match refusal {
             Refusal::PastPointOfNoReturn => AppError::PastPointOfNoReturn {
                 admin_portal_url: self.admin_portal(),
+                action: PonrAction::Mail,
             },
             Refusal::NotFound => AppError::not_found(Thing::Line),
             other => other.into(),
@@ -261,7 +262,16 @@ impl App {
                 change
             }))
         });
-        Ok(self.decide(&sub_ref, Some(actor), None, decide).await?.0)
+        match self.decide(&sub_ref, Some(actor), None, decide).await {
+            Ok((line, _)) => Ok(line),
+            Err(AppError::PastPointOfNoReturn {
+                admin_portal_url, ..
+            }) => Err(AppError::PastPointOfNoReturn {
+                admin_portal_url,
+                action: PonrAction::Cancel,
+            }),
+            Err(e) => Err(e),
+        }
     }
 
     /// The line's emails, newest first.

@@ -47,6 +47,14 @@ impl Thing {
     }
 }
 
+/// What the point of no return refused: the email (a resend or a contact change), or a
+/// cancellation. Each is explained in its own words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PonrAction {
+    Mail,
+    Cancel,
+}
+
 /// Why the caller is not authenticated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthFailure {
@@ -60,9 +68,13 @@ pub enum AppError {
     /// A rule refused (R2–R10); `not_found` refusals become [`AppError::NotFound`].
     #[error("refused: {0}")]
     Refused(Refusal),
-    /// R3, with where setup is finished (the configured admin portal, if any).
+    /// R3, with where setup is finished (the configured admin portal, if any), for the
+    /// action that was refused.
     #[error("past the point of no return")]
-    PastPointOfNoReturn { admin_portal_url: Option<String> },
+    PastPointOfNoReturn {
+        admin_portal_url: Option<String>,
+        action: PonrAction,
+    },
     /// Well-formed input that breaks a rule, each problem with its field (422).
     #[error("invalid input: {0:?}")]
     Invalid(Vec<FieldError>),
@@ -189,10 +201,16 @@ impl AppError {
         match self {
             AppError::Refused(r) => refusal_message(r),
             AppError::PastPointOfNoReturn {
+                action: PonrAction::Cancel,
+                ..
+            } => Message::new("refused-past-point-of-no-return-cancel"),
+            AppError::PastPointOfNoReturn {
                 admin_portal_url: Some(url),
+                ..
             } => Message::new("refused-past-point-of-no-return").with("url", url),
             AppError::PastPointOfNoReturn {
                 admin_portal_url: None,
+                ..
             } => Message::new("refused-past-point-of-no-return-no-portal"),
             AppError::Invalid(errors) => match errors.first() {
                 Some(first) => field_message(first, ToString::to_string),
@@ -261,6 +279,7 @@ impl From<Refusal> for AppError {
             Refusal::NotFound => AppError::NotFound(Thing::Resource),
             Refusal::PastPointOfNoReturn => AppError::PastPointOfNoReturn {
                 admin_portal_url: None,
+                action: PonrAction::Mail,
             },
             other => AppError::Refused(other),
         }

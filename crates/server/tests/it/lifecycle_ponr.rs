@@ -384,3 +384,38 @@ async fn r9_cancelling_stops_an_email_that_is_being_retried() {
     assert!(peer.received().iter().all(|r| r.to != ["busy@kund.test"]));
     assert_eq!(t.emails(&w.pia, &sub).await[0]["state"], "cancelled");
 }
+
+#[tokio::test]
+async fn refusals_say_what_happened_in_words_that_fit_the_action() {
+    let w = World::new().await;
+    let t = &w.t;
+    let sub = w.line_due_today("W-MSG-1", "kim@kund.test").await;
+    // Pia placed the order: she is not told to ask herself, and reports are not for members.
+    let r = t
+        .post(
+            &format!("/api/v1/lines/{sub}/provisioned"),
+            &w.pia,
+            json!({}),
+        )
+        .await;
+    let p = r.problem(403, "permission_denied");
+    assert!(p.get("ordering_contact").is_none(), "{p}");
+    let detail = p["detail"].as_str().unwrap();
+    assert!(!detail.contains("pia@acme.test"), "{detail}");
+    assert!(detail.contains("integration"), "{detail}");
+
+    let body = json!({"organization_name": "Kund AB"});
+    t.post(&format!("/api/v1/lines/{sub}/onboarding"), &w.erp, body)
+        .await
+        .ok(200);
+    let r = t
+        .post(&format!("/api/v1/lines/{sub}/cancel"), &w.pia, json!({}))
+        .await;
+    let detail = r.problem(409, "past_point_of_no_return")["detail"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(detail.contains("cancelled"), "{detail}");
+    assert!(!detail.contains("resent"), "{detail}");
+    assert_eq!(t.line_json(&w.pia, &sub).await["stage"], "onboarded");
+}
