@@ -77,7 +77,11 @@ impl SqliteStore {
                 "an in-memory SQLite database is not supported: give a file (sqlite:path/to/file.sqlite)",
             )));
         }
-        let writer = Arc::new(writer::Writer::open(path, BUSY_TIMEOUT)?);
+        let writer = Arc::new(writer::Writer::open(
+            path,
+            BUSY_TIMEOUT,
+            writer::WalBounds::default(),
+        )?);
         let readers = Arc::new(reader::Readers::open(path, READERS, BUSY_TIMEOUT)?);
         Ok(Self {
             path: path.to_owned(),

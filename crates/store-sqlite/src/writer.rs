@@ -15,7 +15,12 @@
 //!
 //! Checkpoints: the write connection never checkpoints the WAL itself (a checkpoint syncs the
 //! database file, which stalled commits); a background thread runs a passive checkpoint every
-//! second instead, which does not block writers.
+//! second instead, which does not block writers. A passive checkpoint cannot restart the WAL
+//! while readers keep using it, and under sustained writes some reader always does: the WAL
+//! then grows without end (530 MB seen). So once it is larger than its limit, the thread has
+//! the write connection run a truncating checkpoint between two transactions, which waits
+//! briefly for the readers of the moment, folds the rest and empties the file;
+//! `journal_size_limit` keeps what a restart leaves behind within the limit too.
 
 use std::path::Path;
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -37,6 +42,25 @@ pub(crate) const STATEMENT_CACHE: usize = 64;
 /// How often the background thread checkpoints the WAL.
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 
+/// The WAL's size limit: larger, it is emptied by a truncating checkpoint.
+pub(crate) const WAL_LIMIT_BYTES: u64 = 64 * 1024 * 1024;
+
+/// How the WAL is kept small.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct WalBounds {
+    pub(crate) limit_bytes: u64,
+    pub(crate) every: Duration,
+}
+
+impl Default for WalBounds {
+    fn default() -> Self {
+        Self {
+            limit_bytes: WAL_LIMIT_BYTES,
+            every: CHECKPOINT_EVERY,
+        }
+    }
+}
+
 pub(crate) struct Writer {
     conn: Arc<Mutex<Connection>>,
     /// Line actions of concurrent requests, written together.
@@ -48,7 +72,7 @@ pub(crate) struct Writer {
 impl Writer {
     /// Opens the database file, creating it if missing, in WAL mode (a property of the file:
     /// every later connection uses it).
-    pub(crate) fn open(path: &Path, busy_timeout: Duration) -> StoreResult<Self> {
+    pub(crate) fn open(path: &Path, busy_timeout: Duration, wal: WalBounds) -> StoreResult<Self> {
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -57,20 +81,26 @@ impl Writer {
         )
         .map_err(db)?;
         conn.busy_timeout(busy_timeout).map_err(db)?;
-        conn.execute_batch(
+        let size_limit = format!("PRAGMA journal_size_limit = {};", wal.limit_bytes);
+        conn.execute_batch(&format!(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
-             PRAGMA wal_autocheckpoint = 0;",
-        )
+             PRAGMA wal_autocheckpoint = 0; {size_limit}"
+        ))
         .map_err(db)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         let checkpointer =
             Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(db)?;
+        checkpointer.execute_batch(&size_limit).map_err(db)?;
+        let wal_path = wal_file(path);
+        let conn = Arc::new(Mutex::new(conn));
         let (stop, stopped) = mpsc::channel::<()>();
+        let writes = Arc::clone(&conn);
         std::thread::Builder::new()
             .name("sqlite-checkpoint".into())
-            .spawn(move || checkpoints(checkpointer, stopped))
+            .spawn(move || {
+                checkpoints(checkpointer, &writes, stopped, &wal_path, wal, busy_timeout)
+            })
             .map_err(StoreError::backend)?;
-        let conn = Arc::new(Mutex::new(conn));
         Ok(Self {
             group: Group::start(Arc::clone(&conn))?,
             conn,
@@ -141,14 +171,64 @@ pub(crate) fn blocking<R>(f: impl FnOnce() -> R) -> R {
     }
 }
 
-/// Checkpoints the WAL every [`CHECKPOINT_EVERY`] until the writer is dropped.
-fn checkpoints(conn: Connection, stop: mpsc::Receiver<()>) {
+/// Tries for a moment (at most ~100 ms) to fold the whole WAL into the database file and
+/// empty it, on the write connection between its transactions (this process's writes wait
+/// on the mutex meanwhile); readers of the moment are waited for in short steps. Whether it
+/// was emptied; if not, the next round tries again.
+fn empty_wal(writes: &Mutex<Connection>, busy_timeout: Duration) -> rusqlite::Result<bool> {
+    const TRIES: u32 = 50;
+    // On the write connection itself: when another connection emptied the WAL, the write
+    // connection was seen waiting out its whole busy timeout at its next transaction.
+    let conn = lock(writes);
+    conn.busy_timeout(Duration::ZERO)?;
+    let mut emptied = false;
+    for _ in 0..TRIES {
+        // (busy, frames in the WAL, frames checkpointed); busy = 1 while a reader or
+        // another process's writer still uses the WAL.
+        let busy: i64 = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
+        if busy == 0 {
+            emptied = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    conn.busy_timeout(busy_timeout)?;
+    Ok(emptied)
+}
+
+/// The WAL file of a database file.
+fn wal_file(path: &Path) -> std::path::PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push("-wal");
+    name.into()
+}
+
+/// Checkpoints the WAL every `wal.every` until the writer is dropped; empties it when it has
+/// grown past its limit. Emptying holds `writes` (the write connection) meanwhile: this
+/// process's writes wait on the mutex for those milliseconds instead of keeping SQLite's
+/// write lock busy forever under sustained load.
+fn checkpoints(
+    conn: Connection,
+    writes: &Mutex<Connection>,
+    stop: mpsc::Receiver<()>,
+    wal_path: &Path,
+    wal: WalBounds,
+    busy_timeout: Duration,
+) {
     loop {
-        match stop.recv_timeout(CHECKPOINT_EVERY) {
+        match stop.recv_timeout(wal.every) {
             Err(RecvTimeoutError::Timeout) => {
                 let done = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
                 if let Err(e) = done {
                     tracing::warn!("WAL checkpoint: {e}");
+                }
+                let size = std::fs::metadata(wal_path).map_or(0, |m| m.len());
+                if size > wal.limit_bytes {
+                    match empty_wal(writes, busy_timeout) {
+                        Ok(true) => tracing::debug!(bytes = size, "WAL emptied"),
+                        Ok(false) => tracing::debug!(bytes = size, "WAL busy; emptied next round"),
+                        Err(e) => tracing::warn!("WAL checkpoint (truncate): {e}"),
+                    }
                 }
             }
             Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
@@ -171,5 +251,92 @@ pub(crate) fn constraint(e: &rusqlite::Error) -> Option<Constraint> {
             _ => None,
         },
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod wal_tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use rusqlite::params;
+
+    use super::*;
+
+    /// Sustained writes while readers keep the WAL in use all the time: the WAL stays within
+    /// a few times its limit instead of growing with everything written.
+    #[test]
+    fn the_wal_stays_bounded_under_sustained_writes_and_readers() {
+        // In memory where the machine has it: the checkpoints' fsyncs would make this slow on
+        // a busy disk, and durability is not what is tested.
+        let shm = std::path::Path::new("/dev/shm");
+        let dir = if shm.is_dir() {
+            tempfile::tempdir_in(shm).unwrap()
+        } else {
+            tempfile::tempdir().unwrap()
+        };
+        let path = dir.path().join("w.sqlite");
+        let limit = 256 * 1024;
+        let bounds = WalBounds {
+            limit_bytes: limit,
+            every: Duration::from_millis(20),
+        };
+        let writer = Writer::open(&path, Duration::from_secs(5), bounds).unwrap();
+        writer
+            .transaction(|tx| {
+                tx.execute_batch("CREATE TABLE t (n INTEGER PRIMARY KEY, pad TEXT)")
+                    .map_err(db)
+            })
+            .unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        // Readers that always hold a snapshot, overlapping each other.
+        let readers: Vec<_> = (0..2)
+            .map(|_| {
+                let (path, stop) = (path.clone(), Arc::clone(&stop));
+                std::thread::spawn(move || {
+                    let mut conn =
+                        Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+                            .unwrap();
+                    while !stop.load(Ordering::Relaxed) {
+                        let tx = conn.transaction().unwrap();
+                        let _: i64 = tx
+                            .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+                            .unwrap();
+                        std::thread::sleep(Duration::from_millis(3));
+                        tx.commit().unwrap();
+                    }
+                })
+            })
+            .collect();
+        let pad = "x".repeat(2000);
+        let wal = wal_file(&path);
+        let mut largest = 0;
+        // About 16 MiB of pages through the WAL, 64 times its limit.
+        for batch in 0..800 {
+            writer
+                .transaction(|tx| {
+                    for i in 0..10 {
+                        tx.execute(
+                            "INSERT OR REPLACE INTO t (n, pad) VALUES (?, ?)",
+                            params![(batch * 10 + i) % 500, pad],
+                        )
+                        .map_err(db)?;
+                    }
+                    Ok(())
+                })
+                .unwrap();
+            largest = largest.max(std::fs::metadata(&wal).map_or(0, |m| m.len()));
+            // Sustained, not a burst: the checkpoint thread runs beside, as in a server.
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        stop.store(true, Ordering::Relaxed);
+        for r in readers {
+            r.join().unwrap();
+        }
+        assert!(
+            largest < 16 * limit,
+            "the WAL grew to {largest} bytes (limit {limit})"
+        );
     }
 }
