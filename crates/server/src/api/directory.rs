@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use provisio_domain::CompanyKind;
+use provisio_domain::{Actor, CompanyKind};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -106,12 +106,17 @@ async fn list_users(
     }))
 }
 
-/// The two ids of a distributor link.
-fn link_ids(
-    ids: Result<Path<(String, String)>, axum::extract::rejection::PathRejection>,
-) -> AppResult<(String, String)> {
-    ids.map(|p| p.0)
-        .map_err(|_| AppError::not_found(Thing::Company))
+/// The two ids of a distributor link in its path.
+type LinkIds = Result<Path<(String, String)>, axum::extract::rejection::PathRejection>;
+
+/// Links or unlinks the two companies the path names.
+async fn set_link(app: &App, actor: Actor, ids: LinkIds, linked: bool) -> AppResult<StatusCode> {
+    let (d, p) = ids
+        .map(|p| p.0)
+        .map_err(|_| AppError::not_found(Thing::Company))?;
+    app.link_distributor(&Caller::User(actor), &d, &p, linked)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Record that a distributor serves a partner (admin); it may then order for that partner.
@@ -126,13 +131,10 @@ fn link_ids(
 async fn link_partner(
     State(app): State<App>,
     Auth(actor): Auth,
-    ids: Result<Path<(String, String)>, axum::extract::rejection::PathRejection>,
+    ids: LinkIds,
     _body: NoBody,
 ) -> AppResult<StatusCode> {
-    let (d, p) = link_ids(ids)?;
-    app.link_distributor(&Caller::User(actor), &d, &p, true)
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+    set_link(&app, actor, ids, true).await
 }
 
 /// Forget that a distributor serves a partner (admin).
@@ -147,11 +149,8 @@ async fn link_partner(
 async fn unlink_partner(
     State(app): State<App>,
     Auth(actor): Auth,
-    ids: Result<Path<(String, String)>, axum::extract::rejection::PathRejection>,
+    ids: LinkIds,
     _body: NoBody,
 ) -> AppResult<StatusCode> {
-    let (d, p) = link_ids(ids)?;
-    app.link_distributor(&Caller::User(actor), &d, &p, false)
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+    set_link(&app, actor, ids, false).await
 }
