@@ -435,3 +435,31 @@ async fn names_with_hidden_characters_or_broken_text_are_refused() {
     );
     html(&open(t, &link).await, 200);
 }
+
+#[tokio::test]
+async fn another_partners_organization_is_not_offered_to_the_same_contact() {
+    let (w, peer, first_sub, first) = emailed("W-P10", "en", "kim@kund.test").await;
+    let t = &w.t;
+    submit(t, &first, &[("organization_name", "Kund AB Org")]).await;
+    let org = t.line_json(&w.pia, &first_sub).await["organization"].clone();
+    let org_id = org["id"].as_str().unwrap().to_owned();
+
+    // The same person is the contact of another partner's order.
+    let body = json!({"end_customer": {"name": "Kund AB"},
+                      "lines": [line("kim@kund.test", &w.t.today())]});
+    let other = t.post("/api/v1/orders", &w.olle, body).await;
+    let sub = other.ok(201)["lines"][0]["subscription_ref"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let link = link_of(&peer, 2).await;
+    t.email_in_state(&w.olle, &sub, "sent").await;
+    let page = open(t, &link).await;
+    assert!(!html(&page, 200).contains(&org_id), "{}", page.text);
+    let refused = submit(t, &link, &[("organization_id", &org_id)]).await;
+    html(&refused, 422);
+    assert_eq!(
+        t.line_json(&w.olle, &sub).await["stage"],
+        "awaiting_provisioning"
+    );
+}
