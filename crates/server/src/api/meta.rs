@@ -28,9 +28,10 @@ async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// Readiness: the database answers.
+/// Readiness: the database answers. The body also says whether delivery runs or is paused
+/// by a broken mail transport (still 200: the API works meanwhile).
 #[utoipa::path(get, path = "/readyz", tag = "operations", security(()),
-    responses((status = 200, description = "ready"),
+    responses((status = 200, description = "ready: `{\"status\": \"ready\", \"delivery\": {\"state\": \"running\"}}`, or `{\"status\": \"degraded\", \"delivery\": {\"state\": \"paused\", \"reason\", \"since\", \"retry_at\"}}` while a broken mail transport (e.g. SMTP authentication failing) pauses delivery"),
         (status = 503, description = "`unavailable`: the database does not answer", body = Problem, content_type = "application/problem+json")))]
 async fn readyz(State(app): State<App>) -> AppResult<Json<Value>> {
     // 200 either way once the database answers: the HTTP service works while delivery waits
