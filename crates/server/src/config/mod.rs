@@ -18,6 +18,10 @@ use url::Url;
 
 use provisio_mail::Dkim;
 
+mod mail;
+pub use mail::Sender;
+use mail::{default_helo_name, dkim, helo_name};
+
 pub const CONFIG_FILE: &str = "provisio.toml";
 pub const DEFAULT_DATA_DIR: &str = "data";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -79,51 +83,6 @@ impl Default for RawConfig {
 pub enum LogFormat {
     Text,
     Json,
-}
-
-/// The sender of provisioning email: `Name <address>` or a bare address.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Sender {
-    pub name: Option<String>,
-    /// A bare address; hosts without a dot (`provisio@localhost`) are fine for a sender.
-    pub address: String,
-}
-
-impl Sender {
-    pub fn parse(raw: &str) -> anyhow::Result<Self> {
-        let raw = raw.trim();
-        let (name, address) = match (raw.find('<'), raw.strip_suffix('>')) {
-            (Some(open), Some(rest)) => {
-                let name = rest[..open].trim().trim_matches('"').trim();
-                (
-                    Some(name.to_owned()).filter(|n| !n.is_empty()),
-                    &rest[open + 1..],
-                )
-            }
-            _ => (None, raw),
-        };
-        let address = address.trim();
-        let valid = match address.split_once('@') {
-            Some((local, host)) => {
-                !local.is_empty()
-                    && !host.is_empty()
-                    && !host.contains('@')
-                    && !address.chars().any(|c| {
-                        c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',')
-                    })
-            }
-            None => false,
-        };
-        if !valid {
-            bail!(
-                "'{raw}' is not an address like provisio@example.com or Name <provisio@example.com>"
-            );
-        }
-        Ok(Self {
-            name,
-            address: address.to_owned(),
-        })
-    }
 }
 
 #[derive(Clone)]
@@ -348,59 +307,6 @@ pub fn redact_url(raw: &str) -> String {
     }
 }
 
-/// The DKIM signer: a key file needs a selector; the domain defaults to the sender's.
-/// The EHLO name when none is configured: the machine's name when it is fully qualified
-/// (has a dot), else the domain of `mail_from` (the name relays expect of a sender of it).
-fn default_helo_name(host: Option<&str>, from: &Sender) -> String {
-    host.filter(|h| h.contains('.'))
-        .and_then(helo_name)
-        .or_else(|| {
-            from.address
-                .rsplit_once('@')
-                .and_then(|(_, d)| helo_name(d))
-        })
-        .unwrap_or_else(|| "localhost".to_owned())
-}
-
-/// A domain name for EHLO in ASCII (an internationalized one as A-labels), or `None`.
-fn helo_name(name: &str) -> Option<String> {
-    let ascii = idna::domain_to_ascii(name.trim().trim_end_matches('.')).ok()?;
-    let label_ok = |l: &str| {
-        !l.is_empty()
-            && l.len() <= 63
-            && !l.starts_with('-')
-            && !l.ends_with('-')
-            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-    };
-    (ascii.len() <= 253 && ascii.split('.').all(label_ok)).then_some(ascii)
-}
-
-fn dkim(raw: &RawConfig, from: &Sender) -> anyhow::Result<Option<Arc<Dkim>>> {
-    let Some(path) = raw.dkim_key_file.as_deref().filter(|p| !p.is_empty()) else {
-        if raw.dkim_selector.as_deref().is_some_and(|s| !s.is_empty()) {
-            bail!("dkim_selector is set but dkim_key_file is not");
-        }
-        return Ok(None);
-    };
-    let selector = raw
-        .dkim_selector
-        .as_deref()
-        .filter(|s| !s.is_empty())
-        .context("dkim_key_file is set: dkim_selector is needed too")?;
-    let domain = match raw.dkim_domain.as_deref().filter(|d| !d.is_empty()) {
-        Some(d) => d.to_owned(),
-        None => from
-            .address
-            .rsplit_once('@')
-            .map(|(_, d)| d.to_owned())
-            .context("dkim_domain: the sender address has no domain to default to")?,
-    };
-    let key = std::fs::read_to_string(path)
-        .with_context(|| format!("dkim_key_file: cannot read {path}"))?;
-    let dkim = Dkim::from_key(selector, &domain, &key).context("dkim_key_file")?;
-    Ok(Some(Arc::new(dkim)))
-}
-
 impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
@@ -435,174 +341,4 @@ impl std::fmt::Debug for Config {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn with(f: impl FnOnce(&mut RawConfig)) -> anyhow::Result<Config> {
-        let mut raw = RawConfig::default();
-        f(&mut raw);
-        Config::from_raw(raw, PathBuf::from("/tmp/x"))
-    }
-
-    #[test]
-    fn defaults_are_sensible() {
-        let c = with(|_| {}).unwrap();
-        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
-        assert_eq!(c.public_url.as_str(), "http://127.0.0.1:8080/");
-        assert_eq!(c.sender_addresses(), ["provisio@localhost"]);
-        assert_eq!(c.body_limit_bytes, 2 * 1024 * 1024);
-        assert!(c.admin_portal_url.is_none());
-    }
-
-    #[test]
-    fn bad_values_fail_fast_with_the_key() {
-        for (f, key) in [
-            (
-                Box::new(|r: &mut RawConfig| r.listen = "nope".into())
-                    as Box<dyn Fn(&mut RawConfig)>,
-                "listen",
-            ),
-            (
-                Box::new(|r: &mut RawConfig| r.time_zone = "Mars/Base".into()),
-                "time_zone",
-            ),
-            (
-                Box::new(|r: &mut RawConfig| r.smtp_url = Some("http://x".into())),
-                "smtp_url",
-            ),
-            (
-                Box::new(|r: &mut RawConfig| r.public_url = Some("ftp://x".into())),
-                "public_url",
-            ),
-            (
-                Box::new(|r: &mut RawConfig| r.mail_from = "not an address".into()),
-                "mail_from",
-            ),
-            (
-                Box::new(|r: &mut RawConfig| r.database_url = Some("mysql://x".into())),
-                "DATABASE_URL",
-            ),
-            (
-                Box::new(|r: &mut RawConfig| r.smtp_connections = 0),
-                "smtp_connections",
-            ),
-            (
-                Box::new(|r: &mut RawConfig| r.smtp_connections = 101),
-                "smtp_connections",
-            ),
-        ] {
-            let err = format!("{:#}", with(f).unwrap_err());
-            assert!(err.contains(key), "{err}");
-        }
-    }
-
-    #[test]
-    fn the_file_in_the_data_directory_is_read_and_typos_are_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        let overrides = Overrides {
-            data_dir: Some(dir.path().to_path_buf()),
-            listen: None,
-        };
-        std::fs::write(
-            dir.path().join(CONFIG_FILE),
-            "time_zone = \"Europe/Stockholm\"\nresend_limit_per_hour = 3\n",
-        )
-        .unwrap();
-        let c = Config::load(&overrides).unwrap();
-        assert_eq!(
-            (c.time_zone_name.as_str(), c.resend_limit_per_hour),
-            ("Europe/Stockholm", 3)
-        );
-        let with_flag = Overrides {
-            listen: Some("127.0.0.1:9999".into()),
-            ..overrides.clone()
-        };
-        assert_eq!(
-            Config::load(&with_flag).unwrap().listen.to_string(),
-            "127.0.0.1:9999",
-            "flags win"
-        );
-        std::fs::write(dir.path().join(CONFIG_FILE), "time_zon = \"UTC\"\n").unwrap();
-        let err = format!("{:#}", Config::load(&overrides).unwrap_err());
-        assert!(err.contains("time_zon"), "{err}");
-    }
-
-    #[test]
-    fn dkim_needs_a_readable_key_and_a_selector_and_defaults_to_the_senders_domain() {
-        let dir = tempfile::tempdir().unwrap();
-        let key = dir.path().join("dkim.key");
-        std::fs::write(&key, "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=\n").unwrap();
-        let key = key.display().to_string();
-        let c = with(|r| {
-            r.mail_from = "Provisioning <provisioning@sender.test>".into();
-            r.dkim_key_file = Some(key.clone());
-            r.dkim_selector = Some("mail2026".into());
-        })
-        .unwrap();
-        let dkim = c.dkim.as_ref().unwrap();
-        assert_eq!(dkim.dns_name(), "mail2026._domainkey.sender.test");
-        assert!(format!("{c:?}").contains("mail2026._domainkey.sender.test"));
-        let err = |f: &dyn Fn(&mut RawConfig)| format!("{:#}", with(f).unwrap_err());
-        assert!(err(&|r| r.dkim_key_file = Some(key.clone())).contains("dkim_selector"));
-        assert!(err(&|r| r.dkim_selector = Some("s".into())).contains("dkim_key_file"));
-        let missing = err(&|r| {
-            r.dkim_key_file = Some("/nonexistent/dkim.key".into());
-            r.dkim_selector = Some("s".into());
-        });
-        assert!(
-            missing.contains("cannot read /nonexistent/dkim.key"),
-            "{missing}"
-        );
-    }
-
-    #[test]
-    fn the_ehlo_name_is_configured_or_the_fqdn_or_the_senders_domain() {
-        let c = with(|r| r.smtp_helo_name = Some("Mail.Provisio.Example".into())).unwrap();
-        assert_eq!(c.smtp_helo_name, "mail.provisio.example");
-        let c = with(|r| r.smtp_helo_name = Some("post.bücher.example".into())).unwrap();
-        assert_eq!(c.smtp_helo_name, "post.xn--bcher-kva.example");
-        for bad in ["[127.0.0.1]", "two words", "-x.example", "a..b"] {
-            let e = with(|r| r.smtp_helo_name = Some(bad.into())).unwrap_err();
-            assert!(format!("{e:#}").contains("smtp_helo_name"), "{bad}: {e:#}");
-        }
-        let from = Sender::parse("Provisio <noreply@sender.example>").unwrap();
-        let default = |host| default_helo_name(host, &from);
-        assert_eq!(default(Some("app1.dc.example")), "app1.dc.example");
-        assert_eq!(
-            default(Some("app1")),
-            "sender.example",
-            "not fully qualified"
-        );
-        assert_eq!(default(None), "sender.example", "no name");
-        assert_eq!(default(Some("bad_name.example")), "sender.example");
-    }
-
-    #[test]
-    fn sender_with_display_name() {
-        let s = Sender::parse("Provisioning <provisioning@sender.test>").unwrap();
-        assert_eq!(s.name.as_deref(), Some("Provisioning"));
-        assert_eq!(s.address, "provisioning@sender.test");
-        assert_eq!(
-            Sender::parse("provisio@localhost").unwrap().address,
-            "provisio@localhost"
-        );
-        assert!(Sender::parse("a@b@c").is_err());
-        assert!(Sender::parse("Name <>").is_err());
-        assert_eq!(Sender::parse("a@b.test").unwrap().name, None);
-    }
-
-    #[test]
-    fn secrets_never_reach_debug_output() {
-        let c = with(|r| {
-            r.smtp_url = Some("smtp://user:hunter2@mail.test:587".into());
-            r.database_url = Some("postgres://app:s3cret@db.test/provisio".into());
-        })
-        .unwrap();
-        let shown = format!("{c:?}");
-        assert!(
-            !shown.contains("hunter2") && !shown.contains("s3cret"),
-            "{shown}"
-        );
-        assert!(shown.contains("smtp://user:***@mail.test:587"), "{shown}");
-    }
-}
+mod tests;
