@@ -1,12 +1,14 @@
 //! The customer's organization (tenancy in the admin portal) that a line is onboarded to
 //! (R7), and the rule for which one the provisioning contact may pick on the setup page.
 
-use crate::CompanyId;
 use crate::values::{PersonName, ValueError};
 
 /// Longest organization id a report may name.
 pub const MAX_ID_CHARS: usize = 200;
 
+/// An organization of the admin portal. Its id belongs to the partner (tenant) whose line it
+/// was first reported for (SPEC §10): the store keeps it unique to that partner, as it keeps
+/// company names unique, and another partner's line naming it finds no such organization.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Organization {
     pub id: String,
@@ -34,12 +36,6 @@ impl Organization {
             name: name.as_str().to_owned(),
         })
     }
-}
-
-/// Organization ids belong to the tenant (partner) whose line onboarded them (SPEC §10):
-/// whether an id used by `tenants` is another tenant's for a line of `partner`.
-pub fn belongs_to_another_tenant(tenants: &[CompanyId], partner: CompanyId) -> bool {
-    tenants.iter().any(|t| *t != partner)
 }
 
 /// What the provisioning contact chose on the setup page (R7).

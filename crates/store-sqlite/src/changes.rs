@@ -262,6 +262,23 @@ fn write_details(tx: &Tx, ids: &LineIds, change: &LineChange) -> StoreResult<()>
         .map_err(db)?;
     }
     if let Some(org) = &change.organization {
+        // An organization id belongs to the partner (tenant) whose line it was first
+        // reported for: another partner's line cannot take it (checked inside the write, so
+        // two tenants racing for one id cannot both get it).
+        let taken = tx
+            .prepare_cached(
+                "SELECT 1 FROM lines l JOIN orders o ON o.id = l.order_id
+                 WHERE l.organization_id = ?1
+                   AND o.partner_id <> (SELECT partner_id FROM orders WHERE id = ?2)
+                 LIMIT 1",
+            )
+            .and_then(|mut q| q.exists(params![org.id, ids.order_id]))
+            .map_err(db)?;
+        if taken {
+            return Err(StoreError::NotFound {
+                what: Entity::Organization,
+            });
+        }
         tx.prepare_cached(
             "UPDATE lines SET organization_id = ?, organization_name = ? WHERE id = ?",
         )
@@ -364,15 +381,4 @@ pub(crate) fn organizations_of(
             })
         },
     )
-}
-
-pub(crate) fn organization_tenants(
-    conn: &Connection,
-    organization_id: &str,
-) -> StoreResult<Vec<CompanyId>> {
-    let sql = "SELECT DISTINCT o.partner_id FROM lines l JOIN orders o ON o.id = l.order_id
-               WHERE l.organization_id = ?";
-    rows(conn, sql, [organization_id], |r| {
-        Ok(CompanyId::from_uuid(uuid(&text(r, "partner_id")?)?))
-    })
 }

@@ -274,10 +274,6 @@ impl LineActions for SqliteStore {
         self.readers
             .read(|c| changes::organizations_of(c, contact, partner))
     }
-    async fn organization_tenants(&self, organization_id: &str) -> StoreResult<Vec<CompanyId>> {
-        self.readers
-            .read(|c| changes::organization_tenants(c, organization_id))
-    }
 }
 
 #[async_trait]

@@ -107,10 +107,10 @@ pub async fn story(store: Arc<dyn Store>) {
     s.ping().await.unwrap();
     companies_and_users(s).await;
     passwords(s).await;
-    directory::story(s).await;
     orders(s).await;
     policies(s).await;
     outbox::story(s).await;
+    directory::story(s).await;
     concurrency::story(store).await;
 }
 

@@ -1,10 +1,13 @@
 //! The directory chapter: companies and users listed newest first, keyset-paginated and
 //! scoped; the partners a distributor serves.
 
-use provisio_domain::{CompanyKind, Role};
+use std::sync::Arc;
 
-use super::{company, user};
-use crate::{PageRequest, Store};
+use provisio_domain::{CompanyKind, ContactEmail, Organization, Role};
+
+use super::outbox::request;
+use super::{company, new_order, now, raw_line, user};
+use crate::{Decide, Decision, Entity, LineChange, PageRequest, Store, StoreError};
 
 fn page(limit: u32) -> PageRequest {
     PageRequest { after: None, limit }
@@ -86,4 +89,67 @@ pub(super) async fn story(store: &dyn Store) {
     }
     assert!(!store.serves(dist.id, one.id).await.unwrap());
     assert!(store.partners_of(dist.id).await.unwrap().is_empty());
+
+    organizations(store, &one, &two).await;
+}
+
+/// An organization id belongs to the partner whose line it was first reported for: another
+/// partner's line cannot take it; the same partner's can. Only the same partner's are offered
+/// to a contact.
+async fn organizations(store: &dyn Store, one: &crate::Company, two: &crate::Company) {
+    let by_one = user(store, one, "org-one@one.test", Role::Member).await;
+    let by_two = user(store, two, "org-two@two.test", Role::Member).await;
+    let contact = "kim@org.test";
+    let mut lines = Vec::new();
+    for (partner, by, web_id) in [
+        (one, &by_one, "W-ORG-1"),
+        (one, &by_one, "W-ORG-2"),
+        (two, &by_two, "W-ORG-3"),
+    ] {
+        let order = new_order(partner, by, Some(web_id), vec![raw_line(contact)]);
+        let order = store.create_order(order).await.unwrap().into_inner();
+        lines.push(order.lines[0].sub_ref.clone());
+    }
+    let org = Organization {
+        id: "org-shared-1".into(),
+        name: "Kund AB".into(),
+    };
+    let onboard = |org: Organization| -> Decide {
+        Arc::new(move |snap| {
+            let mut change = LineChange::new(snap.line.line.state.clone());
+            change.organization = Some(org.clone());
+            Decision::Apply(Box::new(change))
+        })
+    };
+    store
+        .update_line(&lines[0], request(now()), onboard(org.clone()))
+        .await
+        .unwrap();
+    match store
+        .update_line(&lines[2], request(now()), onboard(org.clone()))
+        .await
+    {
+        Err(StoreError::NotFound {
+            what: Entity::Organization,
+        }) => {}
+        other => panic!("another partner's line took the organization id: {other:?}"),
+    }
+    let line = store.line(&lines[2]).await.unwrap().unwrap();
+    assert_eq!(line.line.organization, None, "nothing written");
+    store
+        .update_line(&lines[1], request(now()), onboard(org.clone()))
+        .await
+        .unwrap();
+    let email = ContactEmail::parse(contact).unwrap();
+    assert_eq!(
+        store.organizations_of(&email, one.id).await.unwrap(),
+        vec![org]
+    );
+    assert!(
+        store
+            .organizations_of(&email, two.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

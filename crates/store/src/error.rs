@@ -16,6 +16,9 @@ pub enum Entity {
     Email,
     /// The partner, distributor or ordering contact an order names.
     OrderParty,
+    /// An organization id, which belongs to the partner (tenant) whose line it was first
+    /// reported for: another partner's line naming it finds no such organization.
+    Organization,
 }
 
 impl Entity {
@@ -28,6 +31,7 @@ impl Entity {
             Entity::Line => "line",
             Entity::Email => "email",
             Entity::OrderParty => "order_party",
+            Entity::Organization => "organization",
         }
     }
 }

@@ -130,9 +130,6 @@ pub trait LineActions {
         contact: &ContactEmail,
         partner: CompanyId,
     ) -> StoreResult<Vec<Organization>>;
-    /// The partners whose lines were onboarded to this organization id (its tenant: one,
-    /// or none for an id not used yet).
-    async fn organization_tenants(&self, organization_id: &str) -> StoreResult<Vec<CompanyId>>;
 }
 
 /// The scheduler's side: due first sends, closure by policy, and the outbox.

@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use provisio_domain::event::{Event, RefusedAction};
 use provisio_domain::lifecycle::Transition;
-use provisio_domain::organization::belongs_to_another_tenant;
 use provisio_domain::permission::{authorize_cancel, authorize_line_action, authorize_report};
 use provisio_domain::rate_limit::WINDOW;
 use provisio_domain::{
@@ -211,16 +210,10 @@ impl App {
         input: OnboardingInput,
     ) -> AppResult<LineContext> {
         let sub_ref = Self::sub_ref(raw_ref)?;
-        let seen = self.line(actor, raw_ref).await?;
+        self.line(actor, raw_ref).await?;
+        // (Another tenant's organization id is refused by the store, inside the write.)
         let organization =
             reported_organization(input.organization_id.as_deref(), &input.organization_name)?;
-        // Another tenant's organization id is one this caller cannot know of.
-        if input.organization_id.is_some() {
-            let tenants = self.store.organization_tenants(&organization.id).await?;
-            if belongs_to_another_tenant(&tenants, seen.partner.id) {
-                return Err(AppError::not_found(Thing::Organization));
-            }
-        }
         let who = actor.clone();
         let decide: Decide = Arc::new(move |snap: &LineSnapshot| {
             let line = &snap.line;

@@ -269,7 +269,7 @@ fn exists_key(what: Entity) -> &'static str {
         Entity::ApiKey => "exists-api-key",
         Entity::Order => "exists-order",
         Entity::Line => "exists-line",
-        Entity::Email | Entity::OrderParty => "exists-other",
+        Entity::Email | Entity::OrderParty | Entity::Organization => "exists-other",
     }
 }
 
@@ -303,6 +303,7 @@ impl From<StoreError> for AppError {
                 Entity::Order => Thing::Order,
                 Entity::Line => Thing::Line,
                 Entity::Email => Thing::Email,
+                Entity::Organization => Thing::Organization,
                 Entity::ApiKey | Entity::OrderParty => Thing::Resource,
             }),
             // Still busy after the retries: a moment's unavailability, not a fault.
