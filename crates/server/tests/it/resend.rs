@@ -356,3 +356,20 @@ async fn simultaneous_double_clicks_on_many_lines_send_one_email_each() {
         t.advance(6).await;
     }
 }
+
+// The double click of point 8, made deterministic: the click that takes its turn in the store
+// second read the clock a moment *before* the first one did (what simultaneous requests do).
+#[tokio::test]
+async fn a_click_that_read_the_clock_before_its_twin_is_still_a_double_click() {
+    let w = World::new().await;
+    let t = &w.t;
+    let sub = w.line_due_today("W111", "kim@kund.test").await;
+    let bo = t.app.actor_by_email("bo@acme.test").await.unwrap();
+    let ahead = t.app.with_clock(provisio::clock::Clock::test_at(
+        t.app.clock.offset() + jiff::SignedDuration::from_millis(300),
+    ));
+    let first = ahead.resend(&bo, &sub, None).await.unwrap();
+    let second = t.app.resend(&bo, &sub, None).await.unwrap();
+    assert_eq!(first.email.id, second.email.id, "one email for both clicks");
+    assert_eq!(resends(t, &w.bo, &sub).await.len(), 1);
+}
