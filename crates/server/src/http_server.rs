@@ -4,7 +4,8 @@
 //! - A connection that has not sent a whole request head within `header_read_timeout` (also
 //!   an idle keep-alive connection between requests) is closed.
 //! - At most `max_connections` are open at once; one over the cap is answered at once with a
-//!   `503` problem document and closed (a fast, honest answer instead of a silent backlog).
+//!   `503` problem document and closed (a fast, honest answer instead of a silent backlog),
+//!   or, while many are being refused at the same moment, closed unanswered.
 //!   The process's open-file limit is raised to its hard limit at start, and the cap is kept
 //!   below it, so the store, the SMTP pool and the mail files always find descriptors.
 //! - On shutdown, the listener closes and every connection finishes its request in progress.
@@ -24,6 +25,10 @@ use tokio::sync::Semaphore;
 
 /// Descriptors kept free for everything that is not an HTTP connection.
 const RESERVED_DESCRIPTORS: u64 = 256;
+
+/// Connections over the cap being answered at once, at most; more are closed unanswered (a
+/// flood must not hold descriptors through its refusals either).
+const REFUSING_AT_MOST: usize = 64;
 
 /// What one client may hold.
 #[derive(Debug, Clone, Copy)]
@@ -64,6 +69,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) {
     let open = Arc::new(Semaphore::new(limits.max_connections));
+    let refusing = Arc::new(Semaphore::new(REFUSING_AT_MOST));
     let graceful = GracefulShutdown::new();
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
@@ -86,7 +92,12 @@ pub async fn serve(
         };
         let Ok(permit) = Arc::clone(&open).try_acquire_owned() else {
             metrics::counter!("provisio_http_connections_refused_total").increment(1);
-            tokio::spawn(refuse(stream));
+            if let Ok(answering) = Arc::clone(&refusing).try_acquire_owned() {
+                tokio::spawn(async move {
+                    refuse(stream).await;
+                    drop(answering);
+                });
+            }
             continue;
         };
         let _ = stream.set_nodelay(true);
