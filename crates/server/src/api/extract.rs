@@ -65,7 +65,8 @@ fn is_json(content_type: Option<&str>) -> bool {
     mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
 }
 
-async fn body_bytes(req: Request, app: &App) -> Result<Bytes, AppError> {
+/// The whole body: too large is `413`, a stall `408` (every edge reads bodies through it).
+pub(crate) async fn body_bytes(req: Request, app: &App) -> Result<Bytes, AppError> {
     Bytes::from_request(req, app).await.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             AppError::PayloadTooLarge {

@@ -4,11 +4,11 @@
 
 use std::collections::HashMap;
 
-use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::header;
 use percent_encoding::percent_decode;
 
+use crate::api::extract::body_bytes;
 use crate::app::App;
 use crate::error::{AppError, Message};
 
@@ -33,15 +33,7 @@ impl FromRequest<App> for StrictForm {
         if let Some(ct) = content_type.filter(|ct| ct != "application/x-www-form-urlencoded") {
             return Err(AppError::UnsupportedMediaType { content_type: ct });
         }
-        let body = Bytes::from_request(req, app).await.map_err(|rejection| {
-            if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                AppError::PayloadTooLarge {
-                    limit: app.config.body_limit_bytes,
-                }
-            } else {
-                AppError::body_unreadable(&rejection, &app.config)
-            }
-        })?;
+        let body = body_bytes(req, app).await?;
         parse(&body)
             .map(StrictForm)
             .ok_or_else(|| AppError::unreadable(Message::new("form-not-utf8")))
