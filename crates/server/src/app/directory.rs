@@ -4,6 +4,7 @@
 use provisio_domain::{Actor, CompanyId, CompanyKind};
 use provisio_store::{Company, Page, PageRequest, User};
 
+use super::orders::of_kind;
 use super::{App, Caller};
 use crate::error::{AppError, AppResult, Thing};
 
@@ -106,24 +107,14 @@ impl App {
         kind: CompanyKind,
         by_name: bool,
     ) -> AppResult<Company> {
-        let company = self.find_company(raw, by_name).await?;
-        match company {
+        match self.find_company(raw, by_name).await? {
+            Some(c) => of_kind(field, c, kind),
             None if by_name => Err(AppError::invalid_value(
                 field,
                 "value-no-company",
                 vec![("value", raw.to_owned())],
             )),
             None => Err(AppError::not_found(Thing::Company)),
-            Some(c) if c.kind != kind => Err(AppError::invalid_value(
-                field,
-                "value-company-kind",
-                vec![
-                    ("name", c.name.clone()),
-                    ("kind", c.kind.to_string()),
-                    ("expected", kind.to_string()),
-                ],
-            )),
-            Some(c) => Ok(c),
         }
     }
 }

@@ -59,16 +59,7 @@ impl App {
             .parse()
             .map_err(|_| AppError::invalid_value(field, "value-company-id", value()))?;
         match self.store.company(id).await? {
-            Some(c) if c.kind == kind => Ok(c),
-            Some(c) => Err(AppError::invalid_value(
-                field,
-                "value-company-kind",
-                vec![
-                    ("name", c.name),
-                    ("kind", c.kind.to_string()),
-                    ("expected", kind.to_string()),
-                ],
-            )),
+            Some(c) => of_kind(field, c, kind),
             None => Err(AppError::invalid_value(
                 field,
                 "value-no-company-id",
@@ -291,4 +282,24 @@ impl App {
             .await?
             .ok_or(AppError::not_found(Thing::Line))
     }
+}
+
+/// `company` if it is of `kind`; otherwise the error on `field` that says what it is.
+pub(super) fn of_kind(
+    field: &'static str,
+    company: Company,
+    kind: CompanyKind,
+) -> AppResult<Company> {
+    if company.kind == kind {
+        return Ok(company);
+    }
+    Err(AppError::invalid_value(
+        field,
+        "value-company-kind",
+        vec![
+            ("name", company.name),
+            ("kind", company.kind.to_string()),
+            ("expected", kind.to_string()),
+        ],
+    ))
 }
