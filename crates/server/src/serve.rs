@@ -21,33 +21,25 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(4);
 /// Opens the store `DATABASE_URL` names (default: the SQLite file in the data directory) and
 /// applies pending migrations.
 pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
-    let store: Arc<dyn Store> = match config.database_url() {
-        Some(url) if url.starts_with("postgres") => {
-            bail!(
-                "DATABASE_URL {}: PostgreSQL is not supported by this version yet",
-                redact_url(url)
-            )
-        }
-        Some(url) => Arc::new(
-            SqliteStore::open_url(url)
-                .await
-                .with_context(|| format!("opening {url}"))?,
-        ),
-        None => {
-            std::fs::create_dir_all(config.data_dir()).with_context(|| {
-                format!(
-                    "creating the data directory {}",
-                    config.data_dir().display()
-                )
-            })?;
-            let path = config.sqlite_path();
-            Arc::new(
-                SqliteStore::open(&path)
-                    .await
-                    .with_context(|| format!("opening {}", path.display()))?,
-            )
-        }
+    let Some(path) = sqlite_file(config)? else {
+        bail!(
+            "DATABASE_URL {}: PostgreSQL is not supported by this version yet",
+            redact_url(config.database_url().unwrap_or_default())
+        )
     };
+    if config.database_url().is_none() {
+        std::fs::create_dir_all(config.data_dir()).with_context(|| {
+            format!(
+                "creating the data directory {}",
+                config.data_dir().display()
+            )
+        })?;
+    }
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(&path)
+            .await
+            .with_context(|| format!("opening {}", path.display()))?,
+    );
     store
         .migrate()
         .await
