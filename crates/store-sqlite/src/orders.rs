@@ -181,18 +181,43 @@ fn found(row: &Named<'_, '_>) -> StoreResult<Found> {
     })
 }
 
+/// Orders read, each made into a `T`, findable by their row id; the ids as the JSON array
+/// the follow-up query's `json_each` takes.
+struct ByRowId<T> {
+    items: Vec<T>,
+    index: HashMap<String, usize>,
+    ids_json: String,
+}
+
+impl<T> ByRowId<T> {
+    fn new(found: Vec<Found>, make: impl Fn(Order) -> T) -> StoreResult<Self> {
+        let mut index = HashMap::with_capacity(found.len());
+        let mut ids = Vec::with_capacity(found.len());
+        let mut items = Vec::with_capacity(found.len());
+        for (i, f) in found.into_iter().enumerate() {
+            index.insert(f.id.clone(), i);
+            ids.push(f.id);
+            items.push(make(f.order));
+        }
+        let ids_json = serde_json::to_string(&ids).map_err(StoreError::backend)?;
+        Ok(Self {
+            items,
+            index,
+            ids_json,
+        })
+    }
+
+    fn get_mut(&mut self, row_id: &str) -> Option<&mut T> {
+        let i = *self.index.get(row_id)?;
+        self.items.get_mut(i)
+    }
+}
+
 /// Attaches their lines to orders in one more query.
 fn with_lines(conn: &Connection, found: Vec<Found>) -> StoreResult<Vec<Order>> {
-    let mut index = HashMap::with_capacity(found.len());
-    let mut ids = Vec::with_capacity(found.len());
-    let mut orders = Vec::with_capacity(found.len());
-    for (i, f) in found.into_iter().enumerate() {
-        index.insert(f.id.clone(), i);
-        ids.push(f.id);
-        orders.push(f.order);
-    }
-    if ids.is_empty() {
-        return Ok(orders);
+    let mut orders = ByRowId::new(found, |o| o)?;
+    if orders.items.is_empty() {
+        return Ok(orders.items);
     }
     const SQL: &str = concat!(
         "SELECT ",
@@ -200,16 +225,15 @@ fn with_lines(conn: &Connection, found: Vec<Found>) -> StoreResult<Vec<Order>> {
         lines_from!(),
         "WHERE l.order_id IN (SELECT value FROM json_each(?)) ORDER BY l.order_id, l.line_number"
     );
-    let json = serde_json::to_string(&ids).map_err(StoreError::backend)?;
-    let lines = rows(conn, SQL, [json], |r| {
+    let lines = rows(conn, SQL, [&orders.ids_json], |r| {
         Ok((r.text("order_id")?, line_from(r)?))
     })?;
     for (order_id, line) in lines {
-        if let Some(&i) = index.get(&order_id) {
-            orders[i].lines.push(line);
+        if let Some(order) = orders.get_mut(&order_id) {
+            order.lines.push(line);
         }
     }
-    Ok(orders)
+    Ok(orders.items)
 }
 
 pub(crate) fn by_web_id(conn: &Connection, id: &WebOrderId) -> StoreResult<Option<Order>> {
@@ -256,27 +280,19 @@ pub(crate) fn list(conn: &Connection, query: &OrderQuery) -> StoreResult<Page<Or
 
 /// Orders with their line counts by stage and status, in one more query.
 fn summarized(conn: &Connection, found: Vec<Found>) -> StoreResult<Vec<OrderSummary>> {
-    let mut index = HashMap::with_capacity(found.len());
-    let mut ids = Vec::with_capacity(found.len());
-    let mut summaries = Vec::with_capacity(found.len());
-    for (i, f) in found.into_iter().enumerate() {
-        index.insert(f.id.clone(), i);
-        ids.push(f.id);
-        summaries.push(OrderSummary {
-            order: f.order,
-            line_count: 0,
-            lines_by_stage: Vec::new(),
-            lines_by_status: Vec::new(),
-        });
-    }
-    if ids.is_empty() {
-        return Ok(summaries);
+    let mut summaries = ByRowId::new(found, |order| OrderSummary {
+        order,
+        line_count: 0,
+        lines_by_stage: Vec::new(),
+        lines_by_status: Vec::new(),
+    })?;
+    if summaries.items.is_empty() {
+        return Ok(summaries.items);
     }
     const SQL: &str = "SELECT order_id, stage, status, COUNT(*) AS n FROM lines
                        WHERE order_id IN (SELECT value FROM json_each(?))
                        GROUP BY order_id, stage, status ORDER BY order_id, stage, status";
-    let json = serde_json::to_string(&ids).map_err(StoreError::backend)?;
-    let counts = rows(conn, SQL, [json], |r| {
+    let counts = rows(conn, SQL, [&summaries.ids_json], |r| {
         Ok((
             r.text("order_id")?,
             stored("stage", Stage::parse(&r.text("stage")?))?,
@@ -285,15 +301,14 @@ fn summarized(conn: &Connection, found: Vec<Found>) -> StoreResult<Vec<OrderSumm
         ))
     })?;
     for (order_id, stage, status, n) in counts {
-        let Some(&i) = index.get(&order_id) else {
+        let Some(s) = summaries.get_mut(&order_id) else {
             continue;
         };
-        let s = &mut summaries[i];
         s.line_count += n;
         add_count(&mut s.lines_by_stage, stage, n);
         add_count(&mut s.lines_by_status, status, n);
     }
-    Ok(summaries)
+    Ok(summaries.items)
 }
 
 fn add_count<K: PartialEq>(counts: &mut Vec<(K, u32)>, key: K, n: u32) {
