@@ -7,19 +7,14 @@ use provisio_store::OrderSummary;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{CompanyDto, EndCustomerDto, LineDto, OrderDto, PersonDto, UserDto};
+use super::{CompanyDto, LineDto, OrderHeadDto, UserDto};
 
 /// An order in a list: the order without its lines, with how many lines it has by stage and
 /// by status (`GET /api/v1/orders/{order_id}` carries the lines).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OrderSummaryDto {
-    pub order_id: String,
-    pub partner: CompanyDto,
-    pub distributor: Option<CompanyDto>,
-    pub end_customer: EndCustomerDto,
-    pub placed_by: PersonDto,
-    pub placed_at: String,
-    pub locale: String,
+    #[serde(flatten)]
+    pub head: OrderHeadDto,
     pub line_count: u32,
     /// Line counts by stage; stages without lines are left out.
     #[schema(value_type = BTreeMap<String, u32>)]
@@ -31,24 +26,8 @@ pub struct OrderSummaryDto {
 
 impl From<&OrderSummary> for OrderSummaryDto {
     fn from(s: &OrderSummary) -> Self {
-        let OrderDto {
-            order_id,
-            partner,
-            distributor,
-            end_customer,
-            placed_by,
-            placed_at,
-            locale,
-            lines: _,
-        } = OrderDto::from(&s.order);
         Self {
-            order_id,
-            partner,
-            distributor,
-            end_customer,
-            placed_by,
-            placed_at,
-            locale,
+            head: (&s.order).into(),
             line_count: s.line_count,
             lines_by_stage: s
                 .lines_by_stage

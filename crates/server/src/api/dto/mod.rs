@@ -288,8 +288,9 @@ pub struct EndCustomerDto {
     pub name: String,
 }
 
+/// What an order is, without its lines: shared by the order itself and its list summary.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct OrderDto {
+pub struct OrderHeadDto {
     pub order_id: String,
     pub partner: CompanyDto,
     pub distributor: Option<CompanyDto>,
@@ -297,14 +298,12 @@ pub struct OrderDto {
     pub placed_by: PersonDto,
     pub placed_at: String,
     pub locale: String,
-    pub lines: Vec<LineDto>,
 }
 
-impl From<&Order> for OrderDto {
+impl From<&Order> for OrderHeadDto {
     fn from(o: &Order) -> Self {
-        let id = o.web_order_id.as_str();
         Self {
-            order_id: id.to_owned(),
+            order_id: o.web_order_id.as_str().to_owned(),
             partner: (&o.partner).into(),
             distributor: o.distributor.as_ref().map(CompanyDto::from),
             end_customer: EndCustomerDto {
@@ -316,6 +315,22 @@ impl From<&Order> for OrderDto {
             },
             placed_at: time(o.placed_at),
             locale: o.locale.as_str().into(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderDto {
+    #[serde(flatten)]
+    pub head: OrderHeadDto,
+    pub lines: Vec<LineDto>,
+}
+
+impl From<&Order> for OrderDto {
+    fn from(o: &Order) -> Self {
+        let id = o.web_order_id.as_str();
+        Self {
+            head: o.into(),
             lines: o.lines.iter().map(|l| LineDto::new(id, l)).collect(),
         }
     }
