@@ -10,7 +10,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::dto::{CompanyDetailDto, CompanyDto, CompanyList, Problem, UserDto, UserList};
-use super::extract::{Auth, NoBody, PathId, encode_cursor, page_request, parse_enum};
+use super::extract::{Auth, NoBody, PathId, encode_cursor, page_of, parse_enum};
 use crate::app::{App, Caller};
 use crate::error::{AppError, AppResult, Thing};
 
@@ -20,13 +20,6 @@ pub fn router() -> OpenApiRouter<App> {
         .routes(routes!(get_company))
         .routes(routes!(list_users))
         .routes(routes!(link_partner, unlink_partner))
-}
-
-fn page_of(params: &HashMap<String, String>) -> AppResult<provisio_store::PageRequest> {
-    page_request(
-        params.get("limit").map(String::as_str),
-        params.get("cursor").map(String::as_str),
-    )
 }
 
 /// Companies, newest first: admins and support agents see all, others their own company.

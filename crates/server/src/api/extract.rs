@@ -2,6 +2,8 @@
 //! authentication, JSON bodies (400 unreadable / 415 wrong type / 413 too large), path ids
 //! (malformed means `not_found`), pagination and `Idempotency-Key`.
 
+use std::collections::HashMap;
+
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -193,6 +195,14 @@ pub fn idempotency(
 }
 
 /// `limit` and `cursor` of a list request (SPEC §8).
+/// The page a list's query asks for (`limit`, `cursor`).
+pub fn page_of(params: &HashMap<String, String>) -> Result<PageRequest, AppError> {
+    page_request(
+        params.get("limit").map(String::as_str),
+        params.get("cursor").map(String::as_str),
+    )
+}
+
 pub fn page_request(limit: Option<&str>, cursor: Option<&str>) -> Result<PageRequest, AppError> {
     let limit = match limit {
         None | Some("") => 50,

@@ -8,7 +8,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::dto::{EventDto, EventList, LineDto, LineList, Problem};
-use super::extract::{Auth, PathId, encode_cursor, page_request};
+use super::extract::{Auth, PathId, encode_cursor, page_of};
 use crate::app::App;
 use crate::error::{AppError, AppResult};
 
@@ -79,10 +79,7 @@ async fn subscriptions(
             ));
         }
     };
-    let page = page_request(
-        params.get("limit").map(String::as_str),
-        params.get("cursor").map(String::as_str),
-    )?;
+    let page = page_of(&params)?;
     let lines = app
         .list_lines(&actor, params.get("q").cloned(), incomplete, page)
         .await?;

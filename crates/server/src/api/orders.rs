@@ -10,7 +10,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::dto::{NewOrderBody, OrderDto, OrderList, OrderSummaryDto, Problem};
-use super::extract::{ApiJson, Auth, PathId, encode_cursor, idempotency, page_request, parse_enum};
+use super::extract::{ApiJson, Auth, PathId, encode_cursor, idempotency, page_of, parse_enum};
 use crate::app::App;
 use crate::app::orders::OrderFilter;
 use crate::error::AppResult;
@@ -65,10 +65,7 @@ async fn list_orders(
         q: params.get("q").cloned(),
         status: parse_enum("status", params.get("status"), LineStatus::parse)?,
         stage: parse_enum("stage", params.get("stage"), Stage::parse)?,
-        page: page_request(
-            params.get("limit").map(String::as_str),
-            params.get("cursor").map(String::as_str),
-        )?,
+        page: page_of(&params)?,
     };
     let page = app.list_orders(&actor, filter).await?;
     Ok(Json(OrderList {
