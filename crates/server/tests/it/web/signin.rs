@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 
 use super::{PASSWORD, Visitor, with_passwords};
-use crate::helpers::World;
+use crate::helpers::{TestApp, World};
 
 #[tokio::test]
 async fn signing_in_shows_the_orders_and_signing_out_ends_the_session() {
@@ -258,4 +258,21 @@ async fn pages_speak_the_browsers_language_or_the_users_choice() {
             .await
             .unwrap();
     assert_eq!(api.headers()["content-type"], "application/problem+json");
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_http_only_and_secure_behind_an_https_public_url() {
+    let plain = TestApp::spawn().await;
+    let https =
+        TestApp::spawn_with(|c| c.public_url = "https://provisio.example/".parse().unwrap()).await;
+    for (t, secure) in [(&plain, false), (&https, true)] {
+        let res = t.http.get(format!("{}/", t.base)).send().await.unwrap();
+        let cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+        assert!(cookie.starts_with("provisio_session="), "{cookie}");
+        assert!(
+            cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+            "{cookie}"
+        );
+        assert_eq!(cookie.contains("Secure"), secure, "{cookie}");
+    }
 }
