@@ -172,3 +172,17 @@ web-sent-html = HTML version
 web-back-to-line = Back to { $ref }
 
 web-not-found-title = Not found
+
+event-order-created = Order placed
+event-email-queued = Email queued
+event-email-sent = Email handed to the mail server
+event-email-failed = Email delivery failed
+event-email-cancelled = Email overtaken, not sent
+event-resend-requested = Resend requested
+event-resend-refused = Resend or contact change refused
+event-contact-changed = Provisioning contact changed
+event-line-onboarded = Organization onboarded
+event-line-provisioned = Service configured (provisioned)
+event-line-closed = Line closed
+event-line-cancelled = Line cancelled
+event-policy-changed = Offer policy changed

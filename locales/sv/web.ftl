@@ -171,3 +171,17 @@ web-sent-html = HTML-version
 web-back-to-line = Tillbaka till { $ref }
 
 web-not-found-title = Hittades inte
+
+event-order-created = Beställning lagd
+event-email-queued = E-post köad
+event-email-sent = E-post överlämnad till e-postservern
+event-email-failed = E-postleveransen misslyckades
+event-email-cancelled = E-post ersatt, inte skickad
+event-resend-requested = Omskick begärt
+event-resend-refused = Omskick eller kontaktändring nekades
+event-contact-changed = Etableringskontakten ändrades
+event-line-onboarded = Organisation registrerad
+event-line-provisioned = Tjänsten konfigurerad (etablerad)
+event-line-closed = Raden stängdes
+event-line-cancelled = Raden avbröts
+event-policy-changed = Erbjudandepolicy ändrades

@@ -8,6 +8,11 @@ use provisio_domain::Locale;
 
 use crate::error::{Arg, Message};
 
+/// The translation key of an event type's label: `line.closed` → `event-line-closed`.
+pub fn event_key(kind: &str) -> String {
+    format!("event-{}", kind.replace('.', "-"))
+}
+
 /// The message's words in `locale`, nested messages rendered first.
 pub fn render(locale: Locale, message: &Message) -> String {
     let args: Vec<(&str, String)> = message
@@ -109,6 +114,7 @@ mod tests {
     /// Keys the pages build at run time from a value's name.
     #[test]
     fn every_kind_state_and_status_has_a_label_in_both_languages() {
+        use provisio_domain::event::EventType;
         use provisio_domain::{EmailKind, EmailState, LineStatus};
         for locale in ["en", "sv"] {
             let known = ftl_keys(
@@ -128,6 +134,11 @@ mod tests {
                     LineStatus::ALL
                         .iter()
                         .map(|s| format!("status-{}", s.as_str())),
+                )
+                .chain(
+                    EventType::ALL
+                        .iter()
+                        .map(|e| crate::i18n::event_key(e.as_str())),
                 );
             for key in keys {
                 assert!(known.contains(&key), "{locale}: no text for {key}");

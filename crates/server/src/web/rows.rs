@@ -9,7 +9,7 @@ use super::page::{Chrome, when};
 use super::session::Note;
 use crate::app::App;
 use crate::app::workspace::{LineView, MailAction};
-use crate::i18n::stage_label;
+use crate::i18n::{event_key, stage_label, try_text_with};
 
 pub struct Row {
     pub sub_ref: String,
@@ -61,6 +61,7 @@ pub struct EmailRow {
 
 pub struct EventRow {
     pub when: String,
+    pub label: String,
     pub kind: String,
     pub who: String,
 }
@@ -193,6 +194,8 @@ pub fn row(app: &App, c: &Chrome, view: &LineView, notes: &[Note], now: Timestam
             .iter()
             .map(|e| EventRow {
                 when: when(app, e.at),
+                label: try_text_with(c.locale, &event_key(&e.kind), &[])
+                    .unwrap_or_else(|| e.kind.clone()),
                 kind: e.kind.clone(),
                 who: e.actor_email.clone().unwrap_or_else(|| c.t("web-system")),
             })
