@@ -35,6 +35,7 @@
         var innerBack = inner.querySelector("input[name=back]");
         if (back && innerBack) { innerBack.value = back.value; }
         delete inner.dataset.sent;
+        inner.querySelectorAll("input[type=checkbox]").forEach(function (b) { b.checked = false; });
         inner.querySelectorAll("button").forEach(function (b) { b.disabled = false; });
       }
       dialog.querySelectorAll("[data-slot]").forEach(function (slot) {
