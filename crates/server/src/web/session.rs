@@ -18,6 +18,7 @@ use provisio_store::User;
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
 use tower_sessions::cookie::SameSite;
+use tower_sessions::cookie::time::Duration;
 use tower_sessions::{Expiry, Session, SessionManagerLayer};
 
 use super::error;
@@ -197,6 +198,10 @@ impl Visitor {
     /// Signs `user` in: a new session id (so one fixed before sign-in is worthless).
     pub async fn sign_in(&self, user: &User, now: Timestamp) -> AppResult<()> {
         self.session.cycle_id().await.map_err(session_error)?;
+        // The store forgets it a while after the idle end (real time; the idle end itself
+        // runs on the service clock).
+        self.session
+            .set_expiry(Some(Expiry::OnInactivity(Duration::hours(IDLE.as_hours() + 1))));
         self.session
             .insert(USER, user.id)
             .await
