@@ -127,6 +127,9 @@ async fn visitor(parts: &mut Parts, app: &App) -> Result<Visitor, AppError> {
     let csrf = match session.get::<String>(CSRF).await.map_err(session_error)? {
         Some(token) => token,
         None => {
+            // A new visitor's session lives an hour unless they sign in, so visits that
+            // never sign in do not pile up in the store.
+            session.set_expiry(Some(Expiry::OnInactivity(Duration::hours(1))));
             let bytes: [u8; 32] = rand::rng().random();
             let token = URL_SAFE_NO_PAD.encode(bytes);
             session.insert(CSRF, &token).await.map_err(session_error)?;
@@ -201,7 +204,9 @@ impl Visitor {
         // The store forgets it a while after the idle end (real time; the idle end itself
         // runs on the service clock).
         self.session
-            .set_expiry(Some(Expiry::OnInactivity(Duration::hours(IDLE.as_hours() + 1))));
+            .set_expiry(Some(Expiry::OnInactivity(Duration::hours(
+                IDLE.as_hours() + 1,
+            ))));
         self.session
             .insert(USER, user.id)
             .await

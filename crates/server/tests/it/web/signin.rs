@@ -274,6 +274,9 @@ async fn the_session_cookie_is_http_only_and_secure_behind_an_https_public_url()
             "{cookie}"
         );
         assert_eq!(cookie.contains("Secure"), secure, "{cookie}");
-        assert!(cookie.contains("Max-Age=3600"), "a visit that never signs in: {cookie}");
+        assert!(
+            cookie.contains("Max-Age=3600"),
+            "a visit that never signs in: {cookie}"
+        );
     }
 }
