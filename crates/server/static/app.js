@@ -60,7 +60,7 @@
     });
   });
 
-  var status = document.getElementById("status");
+  var status = document.getElementById("page-status");
   var messages = Array.prototype.map.call(document.querySelectorAll("[data-announce]"), function (el) {
     return el.textContent;
   });
