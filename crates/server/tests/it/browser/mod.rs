@@ -15,6 +15,7 @@
 #![allow(dead_code)]
 
 mod harness;
+mod setup;
 
 use std::ffi::OsString;
 use std::io::{Read, Write};
