@@ -16,6 +16,7 @@
 
 mod harness;
 mod setup;
+mod workspace;
 
 use std::ffi::OsString;
 use std::io::{Read, Write};
