@@ -6,6 +6,7 @@ error-field = { $field }: { $message }
 error-invalid = The request is not valid.
 error-internal = Something went wrong on our side; it has been logged.
 error-unavailable = The service is temporarily unavailable; please try again in a few minutes.
+error-stale-form = This form has expired. Go back, reload the page and try again.
 error-idempotency-conflict = the Idempotency-Key was already used for a different request
 error-payload-too-large = the request body is larger than { $limit } bytes
 error-request-timeout = the request body stalled: no data arrived for { $seconds } seconds
@@ -31,6 +32,8 @@ exists-other = it already exists
 auth-missing = send Authorization: Bearer <api key>
 auth-malformed = the Authorization header must be Bearer <api key>
 auth-unknown-key = the API key is not valid
+auth-wrong-password = The email address or the password is not right.
+auth-throttled = Too many failed sign-ins for this account. Try again in { $minutes } minutes.
 
 denied-ask-ordering-contact = { $reason }: { $name } <{ $email }>
 denied-line-action = you may not resend provisioning emails or change provisioning contacts on this order; ask the ordering contact

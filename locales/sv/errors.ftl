@@ -5,6 +5,7 @@ error-field = { $field }: { $message }
 error-invalid = Förfrågan är inte giltig.
 error-internal = Något gick fel hos oss; det har loggats.
 error-unavailable = Tjänsten är tillfälligt otillgänglig; försök igen om några minuter.
+error-stale-form = Formuläret har gått ut. Gå tillbaka, ladda om sidan och försök igen.
 error-idempotency-conflict = Idempotency-Key har redan använts för en annan förfrågan
 error-payload-too-large = förfrågan är större än { $limit } byte
 error-request-timeout = begärans innehåll stannade av: inga data kom på { $seconds } sekunder
@@ -30,6 +31,8 @@ exists-other = det finns redan
 auth-missing = skicka Authorization: Bearer <api-nyckel>
 auth-malformed = Authorization-huvudet måste vara Bearer <api-nyckel>
 auth-unknown-key = API-nyckeln är inte giltig
+auth-wrong-password = E-postadressen eller lösenordet stämmer inte.
+auth-throttled = För många misslyckade inloggningar för det här kontot. Försök igen om { $minutes } minuter.
 
 denied-ask-ordering-contact = { $reason }: { $name } <{ $email }>
 denied-line-action = du får inte skicka etableringsmeddelandet igen eller byta etableringskontakt för den här beställningen; fråga beställningskontakten

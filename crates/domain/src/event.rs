@@ -30,6 +30,22 @@ pub enum EventType {
 }
 
 impl EventType {
+    pub const ALL: &'static [EventType] = &[
+        Self::OrderCreated,
+        Self::EmailQueued,
+        Self::EmailSent,
+        Self::EmailFailed,
+        Self::EmailCancelled,
+        Self::ResendRequested,
+        Self::ResendRefused,
+        Self::ContactChanged,
+        Self::LineOnboarded,
+        Self::LineProvisioned,
+        Self::LineClosed,
+        Self::LineCancelled,
+        Self::PolicyChanged,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::OrderCreated => "order.created",

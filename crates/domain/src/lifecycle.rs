@@ -134,7 +134,7 @@ impl LineState {
     }
 
     /// Refusals shared by every action that needs the line before PONR (R2, R3, R4, R9).
-    fn ensure_before_ponr(&self) -> Result<(), Refusal> {
+    pub fn ensure_before_ponr(&self) -> Result<(), Refusal> {
         match self.stage {
             Stage::Cancelled => Err(Refusal::LineCancelled),
             s if s.past_point_of_no_return() => Err(Refusal::PastPointOfNoReturn),

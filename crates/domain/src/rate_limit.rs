@@ -24,23 +24,43 @@ impl Default for ResendLimit {
     }
 }
 
+/// How much of the limit a line has used: "2 of 5 this hour", and when it is used up, the
+/// instant the next resend is possible.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResendBudget {
+    pub used: u32,
+    pub limit: u32,
+    pub next_at: Option<Timestamp>,
+}
+
 impl ResendLimit {
-    /// `recent` are the line's earlier resends (any order). Refuses with the seconds until the
-    /// oldest one in the window leaves it.
-    pub fn check(&self, recent: &[Timestamp], now: Timestamp) -> Result<(), Refusal> {
+    /// `recent` are the line's earlier resends (any order).
+    pub fn budget(&self, recent: &[Timestamp], now: Timestamp) -> ResendBudget {
         let since = now - WINDOW;
         let mut in_window: Vec<Timestamp> = recent
             .iter()
             .copied()
             .filter(|t| *t > since && *t <= now)
             .collect();
-        if in_window.len() < self.per_hour as usize {
-            return Ok(());
+        let used = u32::try_from(in_window.len()).unwrap_or(u32::MAX);
+        let next_at = (used >= self.per_hour).then(|| {
+            in_window.sort();
+            // Allowed again once enough old resends have left the window.
+            in_window[in_window.len() - self.per_hour as usize] + WINDOW
+        });
+        ResendBudget {
+            used,
+            limit: self.per_hour,
+            next_at,
         }
-        in_window.sort();
-        // The request is allowed again once enough old resends have left the window.
-        let freeing = in_window[in_window.len() - self.per_hour as usize];
-        let wait = (freeing + WINDOW).duration_since(now);
+    }
+
+    /// Refuses with the seconds until the oldest resend in the window leaves it.
+    pub fn check(&self, recent: &[Timestamp], now: Timestamp) -> Result<(), Refusal> {
+        let Some(next_at) = self.budget(recent, now).next_at else {
+            return Ok(());
+        };
+        let wait = next_at.duration_since(now);
         let secs = wait.as_secs() + i64::from(wait.subsec_nanos() > 0);
         Err(Refusal::RateLimited {
             limit: self.per_hour,

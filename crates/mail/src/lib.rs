@@ -14,6 +14,7 @@ mod mime;
 mod outbound;
 pub mod transport;
 
+pub use compose::{Composed, compose};
 pub use dkim::{Dkim, DkimError};
 pub use error::RenderError;
 pub use mime::render;

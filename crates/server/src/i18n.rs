@@ -8,6 +8,11 @@ use provisio_domain::Locale;
 
 use crate::error::{Arg, Message};
 
+/// The translation key of an event type's label: `line.closed` → `event-line-closed`.
+pub fn event_key(kind: &str) -> String {
+    format!("event-{}", kind.replace('.', "-"))
+}
+
 /// The message's words in `locale`, nested messages rendered first.
 pub fn render(locale: Locale, message: &Message) -> String {
     let args: Vec<(&str, String)> = message
@@ -30,8 +35,8 @@ mod tests {
     use super::*;
     use std::path::Path;
 
-    /// Every string literal in the crates' sources that names a translation key (by its
-    /// prefix) exists in both languages: a renamed or forgotten key fails here, not in front
+    /// Every string literal in the crates' sources and page templates that names a
+    /// translation key (by its prefix) exists in both languages: a renamed or forgotten key fails here, not in front
     /// of a user. (Keys built at run time, like `email-subject-{kind}`, are checked where
     /// they are built.)
     #[test]
@@ -48,6 +53,7 @@ mod tests {
             "request-",
             "setup-",
             "page-",
+            "web-",
         ];
         let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         let mut keys = std::collections::BTreeSet::new();
@@ -58,7 +64,7 @@ mod tests {
                 let name = path.file_name().unwrap().to_string_lossy().into_owned();
                 if path.is_dir() && name != "target" && name != "tests" {
                     dirs.push(path);
-                } else if name.ends_with(".rs") {
+                } else if name.ends_with(".rs") || name.ends_with(".html") {
                     let text = std::fs::read_to_string(&path).unwrap();
                     for literal in text.split('"').skip(1).step_by(2) {
                         let is_key = PREFIXES.iter().any(|p| literal.starts_with(p))
@@ -103,6 +109,41 @@ mod tests {
             }
         }
         keys
+    }
+
+    /// Keys the pages build at run time from a value's name.
+    #[test]
+    fn every_kind_state_and_status_has_a_label_in_both_languages() {
+        use provisio_domain::event::EventType;
+        use provisio_domain::{EmailKind, EmailState, LineStatus};
+        for locale in ["en", "sv"] {
+            let known = ftl_keys(
+                &Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("../../locales")
+                    .join(locale),
+            );
+            let keys = EmailKind::ALL
+                .iter()
+                .map(|k| format!("kind-{}", k.as_str()))
+                .chain(
+                    EmailState::ALL
+                        .iter()
+                        .map(|s| format!("email-state-{}", s.as_str())),
+                )
+                .chain(
+                    LineStatus::ALL
+                        .iter()
+                        .map(|s| format!("status-{}", s.as_str())),
+                )
+                .chain(
+                    EventType::ALL
+                        .iter()
+                        .map(|e| crate::i18n::event_key(e.as_str())),
+                );
+            for key in keys {
+                assert!(known.contains(&key), "{locale}: no text for {key}");
+            }
+        }
     }
 
     #[test]

@@ -81,7 +81,8 @@ macro_rules! email_columns {
     () => {
         "e.id AS e_id, e.kind AS e_kind, e.recipient AS e_recipient, e.state AS e_state,
          e.attempts AS e_attempts, e.queued_at AS e_queued_at, e.sent_at AS e_sent_at,
-         e.last_reply AS e_last_reply"
+         e.last_reply AS e_last_reply, e.recipient_name AS e_recipient_name,
+         e.locale AS e_locale"
     };
 }
 pub(crate) use email_columns;

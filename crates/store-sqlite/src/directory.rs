@@ -1,7 +1,7 @@
 //! Companies, users and API keys.
 
 use jiff::Timestamp;
-use provisio_domain::{Actor, CompanyId, CompanyKind, ContactEmail, Role, UserId};
+use provisio_domain::{Actor, CompanyId, CompanyKind, ContactEmail, Locale, Role, UserId};
 use provisio_store::{
     Company, Entity, NewCompany, NewUser, Page, PageRequest, StoreError, StoreResult, User,
 };
@@ -64,7 +64,7 @@ pub(crate) fn company_by_name(conn: &Connection, name: &str) -> StoreResult<Opti
 
 macro_rules! user_columns {
     () => {
-        "u.id, u.email, u.name, u.role, u.can_resend, u.password_hash,
+        "u.id, u.email, u.name, u.role, u.can_resend, u.password_hash, u.locale,
             c.id AS c_id, c.name AS c_name, c.kind AS c_kind"
     };
 }
@@ -88,6 +88,10 @@ fn user_from(row: &Named<'_, '_>) -> StoreResult<User> {
         role: stored("role", Role::parse(&row.text("role")?))?,
         can_resend: row.int("can_resend")? != 0,
         password_hash: row.opt_text("password_hash")?,
+        locale: match row.opt_text("locale")? {
+            Some(l) => Some(stored("user locale", Locale::parse(&l))?),
+            None => None,
+        },
     })
 }
 
@@ -118,6 +122,24 @@ pub(crate) fn user_by_email(conn: &Connection, email: &ContactEmail) -> StoreRes
     Ok(rows(conn, SQL, [email.as_str()], user_from)?
         .into_iter()
         .next())
+}
+
+pub(crate) fn user_by_id(conn: &Connection, id: UserId) -> StoreResult<Option<User>> {
+    const SQL: &str = concat!(user_select!(), " WHERE u.id = ?");
+    Ok(rows(conn, SQL, [id.to_string()], user_from)?
+        .into_iter()
+        .next())
+}
+
+pub(crate) fn set_locale(tx: &Tx, user: UserId, locale: Option<Locale>) -> StoreResult<()> {
+    let changed = tx
+        .prepare_cached("UPDATE users SET locale = ? WHERE id = ?")
+        .and_then(|mut q| q.execute(params![locale.map(Locale::as_str), user.to_string()]))
+        .map_err(db)?;
+    if changed == 0 {
+        return Err(StoreError::NotFound { what: Entity::User });
+    }
+    Ok(())
 }
 
 pub(crate) fn set_password_hash(tx: &Tx, user: UserId, hash: Option<&str>) -> StoreResult<()> {

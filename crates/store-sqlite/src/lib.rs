@@ -12,7 +12,8 @@
 //! Modules by responsibility: `directory` (companies, users, API keys), `orders` and `lines`
 //! (placing and reading), `changes` (the read-decide-write of line actions), `outbox` (first
 //! sends, closure, claims, results, leases), `settings` (offer policies, the test clock),
-//! `idempotency`; `codec` maps rows to domain values.
+//! `idempotency`, `sessions` (the web workspace's sign-in sessions); `codec` maps rows to
+//! domain values.
 
 mod changes;
 mod codec;
@@ -23,6 +24,7 @@ mod lines;
 mod orders;
 mod outbox;
 mod reader;
+mod sessions;
 mod settings;
 mod writer;
 
@@ -34,14 +36,14 @@ use std::time::Duration;
 use async_trait::async_trait;
 use jiff::Timestamp;
 use provisio_domain::{
-    Actor, CompanyId, CompanyKind, ContactEmail, OfferSku, SubRef, UserId, WebOrderId,
+    Actor, CompanyId, CompanyKind, ContactEmail, Locale, OfferSku, SubRef, UserId, WebOrderId,
 };
 use provisio_store::{
     ClaimRequest, ClaimedEmail, Company, Created, Decide, Decided, Directory, EmailRecord, Entity,
     EventRecord, Finished, LineActions, LineContext, LineQuery, LineRule, LocalSignals,
     Maintenance, NewCompany, NewOrderRecord, NewUser, Order, OrderQuery, OrderSummary, Orders,
-    Organization, Outbox, Page, PageRequest, PolicyChange, Settings, SetupLink, Signals,
-    StoreError, StoreResult, UpdateRequest, User, Wake,
+    Organization, Outbox, Page, PageRequest, PolicyChange, SessionRecord, Settings, SetupLink,
+    Signals, StoreError, StoreResult, UpdateRequest, User, Wake, WebSessions,
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
@@ -139,6 +141,49 @@ impl Maintenance for SqliteStore {
 }
 
 #[async_trait]
+impl WebSessions for SqliteStore {
+    async fn create_session(&self, id_hash: &str, session: &SessionRecord) -> StoreResult<bool> {
+        self.writer
+            .transaction(|tx| sessions::create(tx, id_hash, session))
+    }
+    async fn save_session(&self, id_hash: &str, session: &SessionRecord) -> StoreResult<()> {
+        self.writer
+            .transaction(|tx| sessions::save(tx, id_hash, session))
+    }
+    async fn load_session(
+        &self,
+        id_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<SessionRecord>> {
+        self.readers.read(|c| sessions::load(c, id_hash, now))
+    }
+    async fn delete_session(&self, id_hash: &str) -> StoreResult<()> {
+        self.writer.transaction(|tx| sessions::delete(tx, id_hash))
+    }
+    async fn record_sign_in_failure(&self, account: &str, at: Timestamp) -> StoreResult<()> {
+        self.writer
+            .transaction(|tx| sessions::record_failure(tx, account, at))
+    }
+    async fn sign_in_failures(
+        &self,
+        account: &str,
+        since: Timestamp,
+        limit: u32,
+    ) -> StoreResult<Vec<Timestamp>> {
+        self.readers
+            .read(|c| sessions::failures(c, account, since, limit))
+    }
+    async fn purge_web(
+        &self,
+        sessions_before: Timestamp,
+        failures_before: Timestamp,
+    ) -> StoreResult<u64> {
+        self.writer
+            .transaction(|tx| sessions::purge(tx, sessions_before, failures_before))
+    }
+}
+
+#[async_trait]
 impl Directory for SqliteStore {
     async fn create_company(&self, new: NewCompany) -> StoreResult<Company> {
         self.writer
@@ -157,6 +202,13 @@ impl Directory for SqliteStore {
     }
     async fn user_by_email(&self, email: &ContactEmail) -> StoreResult<Option<User>> {
         self.readers.read(|c| directory::user_by_email(c, email))
+    }
+    async fn user(&self, id: UserId) -> StoreResult<Option<User>> {
+        self.readers.read(|c| directory::user_by_id(c, id))
+    }
+    async fn set_user_locale(&self, user: UserId, locale: Option<Locale>) -> StoreResult<()> {
+        self.writer
+            .transaction(|tx| directory::set_locale(tx, user, locale))
     }
     async fn set_password_hash(&self, user: UserId, hash: Option<&str>) -> StoreResult<()> {
         self.writer

@@ -23,7 +23,8 @@ macro_rules! line_columns {
          l.organization_id, l.organization_name,
          le.id AS le_id, le.kind AS le_kind, le.recipient AS le_recipient, le.state AS le_state,
          le.attempts AS le_attempts, le.queued_at AS le_queued_at, le.sent_at AS le_sent_at,
-         le.last_reply AS le_last_reply"
+         le.last_reply AS le_last_reply, le.recipient_name AS le_recipient_name,
+         le.locale AS le_locale"
     };
 }
 pub(crate) use line_columns;
@@ -122,6 +123,8 @@ pub(crate) fn email_from(row: &Named<'_, '_>, prefix: &str) -> StoreResult<Email
         queued_at: parse_ts(&text(row, &col("queued_at"))?)?,
         sent_at: parse_opt_ts(opt_text(row, &col("sent_at"))?)?,
         last_reply: opt_text(row, &col("last_reply"))?,
+        to_name: opt_text(row, &col("recipient_name"))?,
+        locale: stored("email locale", Locale::parse(&text(row, &col("locale"))?))?,
     })
 }
 

@@ -24,6 +24,8 @@ mod concurrency;
 mod directory;
 #[path = "conformance_outbox.rs"]
 mod outbox;
+#[path = "conformance_sessions.rs"]
+mod sessions;
 
 fn now() -> Timestamp {
     "2026-05-04T08:00:00Z".parse().unwrap()
@@ -111,6 +113,7 @@ pub async fn story(store: Arc<dyn Store>) {
     policies(s).await;
     outbox::story(s).await;
     directory::story(s).await;
+    sessions::story(s).await;
     concurrency::story(store).await;
 }
 

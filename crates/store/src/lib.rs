@@ -1,6 +1,7 @@
 //! The storage boundary. Every backend (SQLite now, PostgreSQL later) implements [`Store`], the
 //! sum of one trait per capability: [`Maintenance`], [`Directory`] (companies, users, keys),
-//! [`Orders`], [`LineActions`], [`Outbox`], [`Settings`] and [`Signals`]. Each method is one
+//! [`Orders`], [`LineActions`], [`Outbox`], [`Settings`], [`WebSessions`] (sign-in sessions
+//! of the web workspace and failed sign-ins) and [`Signals`]. Each method is one
 //! transaction, so a state change, its audit events and its outbox rows commit together or not
 //! at all. Backends only persist: every decision is made by `provisio_domain` (passed in as a
 //! [`Decide`] or [`LineRule`], or called by the backend on the facts it loaded), and every
@@ -20,7 +21,7 @@ use std::future::Future;
 use async_trait::async_trait;
 use jiff::Timestamp;
 use provisio_domain::{
-    Actor, CompanyId, CompanyKind, ContactEmail, OfferSku, SubRef, UserId, WebOrderId,
+    Actor, CompanyId, CompanyKind, ContactEmail, Locale, OfferSku, SubRef, UserId, WebOrderId,
 };
 
 pub use changes::*;
@@ -52,6 +53,9 @@ pub trait Directory {
 
     async fn create_user(&self, new: NewUser) -> StoreResult<User>;
     async fn user_by_email(&self, email: &ContactEmail) -> StoreResult<Option<User>>;
+    async fn user(&self, id: UserId) -> StoreResult<Option<User>>;
+    /// Sets (or, with `None`, forgets) the language a user chose for the pages.
+    async fn set_user_locale(&self, user: UserId, locale: Option<Locale>) -> StoreResult<()>;
     /// Replaces (or, with `None`, removes) a user's web sign-in password hash (an Argon2 PHC
     /// string). `NotFound` when there is no such user.
     async fn set_password_hash(&self, user: UserId, hash: Option<&str>) -> StoreResult<()>;
@@ -181,6 +185,40 @@ pub trait Settings {
     async fn advance_clock_offset(&self, micros: i64) -> StoreResult<i64>;
 }
 
+/// The web workspace's sign-in sessions (stored by the hash of their id, never the id) and
+/// the failed sign-ins that throttle guessing (SPEC §8).
+#[async_trait]
+pub trait WebSessions {
+    /// Creates a session unless one with this id hash exists; `false` when one does.
+    async fn create_session(&self, id_hash: &str, session: &SessionRecord) -> StoreResult<bool>;
+    /// Creates or replaces a session.
+    async fn save_session(&self, id_hash: &str, session: &SessionRecord) -> StoreResult<()>;
+    /// The session, unless it expired before `now`.
+    async fn load_session(
+        &self,
+        id_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<SessionRecord>>;
+    /// Forgets a session (signing out); fine when there is none.
+    async fn delete_session(&self, id_hash: &str) -> StoreResult<()>;
+    /// Records one failed sign-in for `account` (a lowercased address, known or not).
+    async fn record_sign_in_failure(&self, account: &str, at: Timestamp) -> StoreResult<()>;
+    /// The account's failed sign-ins at or after `since`, newest first, at most `limit`.
+    async fn sign_in_failures(
+        &self,
+        account: &str,
+        since: Timestamp,
+        limit: u32,
+    ) -> StoreResult<Vec<Timestamp>>;
+    /// Forgets sessions that expired before `sessions_before` and failures older than
+    /// `failures_before`; returns how many rows went.
+    async fn purge_web(
+        &self,
+        sessions_before: Timestamp,
+        failures_before: Timestamp,
+    ) -> StoreResult<u64>;
+}
+
 /// Wake-ups between the instances that share the store: mail was queued, an order arrived,
 /// the clock moved. In-process on SQLite ([`LocalSignals`]); a shared database carries them
 /// between instances (PostgreSQL: LISTEN/NOTIFY). A wake-up is a hint to look now; the
@@ -194,7 +232,17 @@ pub trait Signals {
 
 /// A whole backend.
 pub trait Store:
-    Maintenance + Directory + Orders + LineActions + Outbox + Settings + Signals + Send + Sync + 'static
+    Maintenance
+    + Directory
+    + Orders
+    + LineActions
+    + Outbox
+    + Settings
+    + WebSessions
+    + Signals
+    + Send
+    + Sync
+    + 'static
 {
 }
 
@@ -205,6 +253,7 @@ impl<T> Store for T where
         + LineActions
         + Outbox
         + Settings
+        + WebSessions
         + Signals
         + Send
         + Sync

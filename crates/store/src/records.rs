@@ -35,6 +35,8 @@ pub struct User {
     pub can_resend: bool,
     /// Argon2 PHC string, for the web sign-in.
     pub password_hash: Option<String>,
+    /// The language the user chose for the pages; `None`: the browser's.
+    pub locale: Option<Locale>,
 }
 
 impl User {
@@ -61,6 +63,13 @@ pub struct NewUser {
     pub can_resend: bool,
     pub password_hash: Option<String>,
     pub now: Timestamp,
+}
+
+/// A web sign-in session: what the session layer keeps (serialized), until `expires_at`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub data: String,
+    pub expires_at: Timestamp,
 }
 
 /// Remembers which request an `Idempotency-Key` answered, for 24 hours.
@@ -172,6 +181,9 @@ pub struct EmailRecord {
     pub queued_at: Timestamp,
     pub sent_at: Option<Timestamp>,
     pub last_reply: Option<String>,
+    /// The recipient's name and the language the email was written in.
+    pub to_name: Option<String>,
+    pub locale: Locale,
 }
 
 #[derive(Debug, Clone, PartialEq)]

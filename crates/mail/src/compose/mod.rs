@@ -9,15 +9,17 @@ use crate::error::RenderError;
 use crate::i18n;
 use crate::outbound::Outbound;
 
-/// A message's words, ready for the MIME builder.
-pub(crate) struct Composed {
+/// A message's words, ready for the MIME builder (and for the page that shows an email as it
+/// was sent).
+#[derive(Debug, Clone)]
+pub struct Composed {
     pub subject: String,
     pub text: String,
     pub html: String,
 }
 
 /// Picks the composer of the mail's kind.
-pub(crate) fn compose(mail: &Outbound) -> Result<Composed, RenderError> {
+pub fn compose(mail: &Outbound) -> Result<Composed, RenderError> {
     match mail {
         Outbound::Provisioning(p) => provisioning::compose(p),
     }

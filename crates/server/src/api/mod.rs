@@ -34,7 +34,7 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::app::App;
-use crate::error::{AppError, Thing};
+use crate::error::AppError;
 use crate::telemetry;
 
 /// Every API route with its OpenAPI description (generated from the handlers).
@@ -67,8 +67,8 @@ pub fn router(app: App) -> Router {
         "/api/openapi.json",
         get(openapi::openapi_json).with_state(doc),
     )
-    .merge(crate::web::router())
-    .fallback(|| async { AppError::not_found(Thing::Route) })
+    .merge(crate::web::router(&app))
+    .fallback(crate::web::error::not_found)
     .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
     // From the handler outwards: the body's limits, metrics, the request's deadline, panics,
     // then problem+json for every bare error any of those (or axum) produced, the headers

@@ -6,7 +6,9 @@
 //! Use cases by responsibility: `orders` (placing, finding, listing), `lines` (contact change,
 //! onboarding, provisioned, cancel), `resend`, `setup` (the setup link and its page),
 //! `admin` (companies, users, keys, policies), `clock` (the test clock), `outbox` (what the
-//! scheduler asks: first sends, closure, claims, results, leases, the message of an attempt).
+//! scheduler asks: first sends, closure, claims, results, leases, the message of an attempt),
+//! `signin` (the web workspace's sign-in and sessions), `workspace` (what the pages show of
+//! a line: which actions the user may take, the resend budget, an email as it was sent).
 
 pub mod admin;
 pub mod clock;
@@ -17,6 +19,8 @@ pub mod outbox;
 pub mod resend;
 pub mod secrets;
 pub mod setup;
+pub mod signin;
+pub mod workspace;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;

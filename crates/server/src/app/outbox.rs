@@ -10,7 +10,8 @@ use jiff::{SignedDuration, Timestamp};
 use provisio_domain::{EmailKind, OfferPolicies, policy};
 use provisio_mail::{Envelope, Mailbox, Outbound, ProvisioningEmail};
 use provisio_store::{
-    ClaimRequest, ClaimedEmail, ContactUpdate, Finished, LineChange, LineContext, MailSubject,
+    ClaimRequest, ClaimedEmail, ContactUpdate, EmailRecord, Finished, LineChange, LineContext,
+    MailSubject,
 };
 
 use super::App;
@@ -170,53 +171,79 @@ impl App {
     /// stands now, the setup link of this attempt's token.
     pub fn outbound(&self, claimed: &Claimed, policies: &OfferPolicies) -> Outbound {
         let c = &claimed.email;
-        let config = &self.config;
-        let now = self.clock.now();
         match &c.subject {
-            MailSubject::Line(line) => {
-                let deadline = line.line.state.closes_at.unwrap_or_else(|| {
-                    policy::closes_at(
-                        line.line.state.first_sent_at.unwrap_or(now),
-                        policies.window(&line.line.offer),
-                    )
-                });
-                let ordering = Mailbox::new(
-                    Some(line.placed_by.name.clone()),
-                    line.placed_by.email.clone(),
-                );
-                let token = claimed.token.as_deref().unwrap_or_default();
-                Outbound::Provisioning(ProvisioningEmail {
-                    envelope: Envelope {
-                        message_id: c.message_id.clone(),
-                        date: now,
-                        from: Mailbox::new(
-                            config.mail_from.name.clone(),
-                            config.mail_from.address.clone(),
-                        ),
-                        reply_to: Some(ordering.clone()),
-                        to: Mailbox::new(c.to_name.clone(), c.email.to.as_str()),
-                        locale: c.locale,
-                    },
-                    kind: c.email.kind,
-                    web_order_id: line.web_order_id.to_string(),
-                    subscription_ref: line.line.sub_ref.to_string(),
-                    end_customer: line.end_customer.clone(),
-                    partner: line.partner.name.clone(),
-                    offer: line.line.offer.to_string(),
-                    quantity: line.line.quantity,
-                    requested_start_date: line.line.requested_start_date,
-                    deadline,
-                    time_zone: config.time_zone.clone(),
-                    setup_url: format!(
-                        "{}/setup/{token}",
-                        config.public_url.as_str().trim_end_matches('/')
-                    ),
-                    admin_portal_url: self.admin_portal(),
-                    help_contact: ordering,
-                })
-            }
+            MailSubject::Line(line) => self.provisioning_mail(
+                line,
+                MailOf {
+                    email: &c.email,
+                    message_id: &c.message_id,
+                    date: self.clock.now(),
+                    token: claimed.token.as_deref().unwrap_or_default(),
+                },
+                policies,
+            ),
         }
     }
+
+    /// The provisioning email of `line` as `mail` says: the one builder of what is sent and
+    /// of what the workspace shows of a sent email.
+    pub(super) fn provisioning_mail(
+        &self,
+        line: &LineContext,
+        mail: MailOf<'_>,
+        policies: &OfferPolicies,
+    ) -> Outbound {
+        let config = &self.config;
+        let now = self.clock.now();
+        let deadline = line.line.state.closes_at.unwrap_or_else(|| {
+            policy::closes_at(
+                line.line.state.first_sent_at.unwrap_or(now),
+                policies.window(&line.line.offer),
+            )
+        });
+        let ordering = Mailbox::new(
+            Some(line.placed_by.name.clone()),
+            line.placed_by.email.clone(),
+        );
+        Outbound::Provisioning(ProvisioningEmail {
+            envelope: Envelope {
+                message_id: mail.message_id.to_owned(),
+                date: mail.date,
+                from: Mailbox::new(
+                    config.mail_from.name.clone(),
+                    config.mail_from.address.clone(),
+                ),
+                reply_to: Some(ordering.clone()),
+                to: Mailbox::new(mail.email.to_name.clone(), mail.email.to.as_str()),
+                locale: mail.email.locale,
+            },
+            kind: mail.email.kind,
+            web_order_id: line.web_order_id.to_string(),
+            subscription_ref: line.line.sub_ref.to_string(),
+            end_customer: line.end_customer.clone(),
+            partner: line.partner.name.clone(),
+            offer: line.line.offer.to_string(),
+            quantity: line.line.quantity,
+            requested_start_date: line.line.requested_start_date,
+            deadline,
+            time_zone: config.time_zone.clone(),
+            setup_url: format!(
+                "{}/setup/{}",
+                config.public_url.as_str().trim_end_matches('/'),
+                mail.token
+            ),
+            admin_portal_url: self.admin_portal(),
+            help_contact: ordering,
+        })
+    }
+}
+
+/// Which email of a line to build, and with what date and setup token.
+pub(super) struct MailOf<'a> {
+    pub email: &'a EmailRecord,
+    pub message_id: &'a str,
+    pub date: Timestamp,
+    pub token: &'a str,
 }
 
 /// Whether delivery runs; shared by the scheduler (which pauses and resumes it) and `/readyz`.

@@ -118,7 +118,8 @@ pub fn banner(app: &App, started: &Started, hint_line: Option<&str>) -> String {
     let _ = writeln!(out, "\nprovisio demo: {what}.");
     let _ = writeln!(
         out,
-        "\nDemo users (new passwords at every start; only their hashes are stored):"
+        "\nDemo users: sign in at {url}/ with an email and its password (new at every start; only \
+         their hashes are stored):"
     );
     for (u, s) in USERS.iter().zip(&started.sign_ins) {
         let _ = writeln!(

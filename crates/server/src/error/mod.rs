@@ -61,6 +61,12 @@ pub enum AuthFailure {
     Missing,
     Malformed,
     UnknownKey,
+    /// The web sign-in: the address or the password is wrong (never saying which).
+    WrongPassword,
+    /// The web sign-in: too many failures; try again in `minutes`.
+    Throttled {
+        minutes: u32,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -101,6 +107,9 @@ pub enum AppError {
     /// A dependency (the database) is not answering; said by `/readyz`.
     #[error("unavailable")]
     Unavailable,
+    /// A page's form without this session's CSRF token.
+    #[error("the form's token does not match the session")]
+    StaleForm,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -173,6 +182,7 @@ impl AppError {
             AppError::UnsupportedMediaType { .. } => Code::UnsupportedMediaType,
             AppError::MethodNotAllowed => Code::MethodNotAllowed,
             AppError::Unavailable => Code::Unavailable,
+            AppError::StaleForm => Code::PermissionDenied,
             AppError::Internal(_) => Code::Internal,
         }
     }
@@ -219,11 +229,15 @@ impl AppError {
             AppError::Unreadable(m) => m.clone(),
             AppError::NotFound(thing) => Message::new(thing.key()),
             AppError::AlreadyExists(what) => Message::new(exists_key(*what)),
-            AppError::Unauthenticated(f) => Message::new(match f {
-                AuthFailure::Missing => "auth-missing",
-                AuthFailure::Malformed => "auth-malformed",
-                AuthFailure::UnknownKey => "auth-unknown-key",
-            }),
+            AppError::Unauthenticated(f) => match f {
+                AuthFailure::Missing => Message::new("auth-missing"),
+                AuthFailure::Malformed => Message::new("auth-malformed"),
+                AuthFailure::UnknownKey => Message::new("auth-unknown-key"),
+                AuthFailure::WrongPassword => Message::new("auth-wrong-password"),
+                AuthFailure::Throttled { minutes } => {
+                    Message::new("auth-throttled").with("minutes", minutes.to_string())
+                }
+            },
             AppError::IdempotencyConflict => Message::new("error-idempotency-conflict"),
             AppError::PayloadTooLarge { limit } => {
                 Message::new("error-payload-too-large").with("limit", limit.to_string())
@@ -236,6 +250,7 @@ impl AppError {
             }
             AppError::MethodNotAllowed => Message::new("error-method-not-allowed"),
             AppError::Unavailable => Message::new("error-unavailable"),
+            AppError::StaleForm => Message::new("error-stale-form"),
             AppError::Internal(_) => Message::new("error-internal"),
         }
     }

@@ -127,6 +127,7 @@ async fn tick(app: &App, last_purge: &mut Option<Timestamp>) -> anyhow::Result<(
     let closed = close_lapsed(app, now).await?;
     if last_purge.is_none_or(|t| now.duration_since(t).as_secs() > 600) {
         app.purge_idempotency_keys(now).await?;
+        app.purge_web_sessions().await?;
         *last_purge = Some(now);
     }
     Ok((queued, queued == BATCH as usize || closed == BATCH as usize))

@@ -9,17 +9,9 @@ use provisio_domain::Locale;
 use crate::error::{AppError, Code, Message};
 use crate::i18n;
 
-/// The visitor's language when nothing else tells it: Swedish if the browser prefers it.
+/// The visitor's language when nothing else tells it: the browser's preference.
 pub fn browser_locale(headers: &HeaderMap) -> Locale {
-    let accept = headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if accept.trim_start().to_ascii_lowercase().starts_with("sv") {
-        Locale::Sv
-    } else {
-        Locale::En
-    }
+    super::locale::preferred_locale(headers)
 }
 
 /// The words of an error for a page or banner: for a field error, what is wrong with the
@@ -28,6 +20,16 @@ pub fn message(locale: Locale, e: &AppError) -> String {
     match e.field_errors().first() {
         Some(first) => i18n::render(locale, &Message::from(&first.error)),
         None => i18n::render(locale, &e.message()),
+    }
+}
+
+/// No such route: problem+json under `/api/`, a page in the visitor's language elsewhere.
+pub async fn not_found(uri: axum::http::Uri, headers: HeaderMap) -> Response {
+    let e = AppError::not_found(crate::error::Thing::Route);
+    if uri.path().starts_with("/api/") {
+        e.into_response()
+    } else {
+        page(browser_locale(&headers), &e)
     }
 }
 

@@ -2,8 +2,6 @@
 //! decoded is refused, never turned into replacement characters ("��") that would then be
 //! stored as somebody's organization name.
 
-use std::collections::HashMap;
-
 use axum::extract::{FromRequest, Request};
 use axum::http::header;
 use percent_encoding::percent_decode;
@@ -12,8 +10,33 @@ use crate::api::extract::body_bytes;
 use crate::app::App;
 use crate::error::{AppError, Message};
 
-/// The fields of a posted form; a field posted twice keeps its first value.
-pub struct StrictForm(pub HashMap<String, String>);
+/// The fields of a posted form, in order.
+pub struct StrictForm(pub Fields);
+
+/// A form's fields: a field may be posted more than once (ticked checkboxes).
+#[derive(Debug, Default, Clone)]
+pub struct Fields(Vec<(String, String)>);
+
+impl Fields {
+    /// The first value of a field.
+    pub fn get(&self, name: &str) -> Option<&String> {
+        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+
+    /// The first value, trimmed, or "" when it is missing.
+    pub fn text(&self, name: &str) -> &str {
+        self.get(name).map_or("", |v| v.trim())
+    }
+
+    /// Every value of a field, in the order posted.
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+}
 
 impl FromRequest<App> for StrictForm {
     type Rejection = AppError;
@@ -41,8 +64,8 @@ impl FromRequest<App> for StrictForm {
 }
 
 /// The fields of `body`, or `None` when a name or value is not UTF-8 once decoded.
-pub fn parse(body: &[u8]) -> Option<HashMap<String, String>> {
-    let mut fields = HashMap::new();
+pub fn parse(body: &[u8]) -> Option<Fields> {
+    let mut fields = Vec::new();
     for pair in body.split(|&b| b == b'&').filter(|p| !p.is_empty()) {
         let (name, value) = match pair.iter().position(|&b| b == b'=') {
             Some(i) => (&pair[..i], &pair[i + 1..]),
@@ -50,9 +73,9 @@ pub fn parse(body: &[u8]) -> Option<HashMap<String, String>> {
         };
         let name = decode(name)?;
         let value = decode(value)?;
-        fields.entry(name).or_insert(value);
+        fields.push((name, value));
     }
-    Some(fields)
+    Some(Fields(fields))
 }
 
 fn decode(raw: &[u8]) -> Option<String> {
@@ -73,11 +96,13 @@ mod tests {
     #[test]
     fn fields_are_decoded() {
         let f = parse(b"organization_name=Kund+AB%20%C3%85s&x=1&x=2&flag").unwrap();
-        assert_eq!(f["organization_name"], "Kund AB Ås");
-        assert_eq!(f["x"], "1");
-        assert_eq!(f["flag"], "");
-        assert_eq!(parse(b"a=1%2B1").unwrap()["a"], "1+1");
-        assert!(parse(b"").unwrap().is_empty());
+        assert_eq!(f.text("organization_name"), "Kund AB Ås");
+        assert_eq!(f.text("x"), "1");
+        assert_eq!(f.all("x"), ["1", "2"]);
+        assert_eq!(f.get("flag").map(String::as_str), Some(""));
+        assert_eq!(f.get("missing"), None);
+        assert_eq!(parse(b"a=1%2B1").unwrap().text("a"), "1+1");
+        assert!(parse(b"").unwrap().all("a").is_empty());
     }
 
     #[test]

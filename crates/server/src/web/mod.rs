@@ -1,17 +1,46 @@
-//! Server-rendered pages. For now the provisioning contact's public setup page (R7) and the
-//! pages that explain each problem code (`/problems/{code}`, SPEC §10); the web
-//! workspace comes with its own issue. Errors from the app layer become pages or messages in
-//! the visitor's language (`error.rs`), never JSON.
+//! Server-rendered pages (askama templates in `templates/`, words in `locales/*/web.ftl`),
+//! on the same app layer as the API. They work without JavaScript; `static/app.js` adds
+//! dialogs and guards against double submits.
+//!
+//! The workspace (behind sign-in, SPEC §5): `signin` (`/`, sign-in and sign-out, language),
+//! `orders` (the list and the order page), `actions` (Resend, Resend selected, Edit
+//! contact), `subscriptions`, `emails` (an email as sent), `help` (Provisioning help, Open a
+//! case, the static files). Beside them: `rows` (a line as a row of a table), `page` (the
+//! chrome every page shares), `session` (who is looking, the form token, messages between
+//! pages), `locale` (the browser's language). Public pages without a session: the
+//! provisioning contact's setup page (`setup`) and the problem pages (`problems`). Errors
+//! from the app layer become pages or messages in the visitor's language (`error.rs`),
+//! never JSON.
 
+mod actions;
+mod emails;
 pub mod error;
 mod form;
+mod help;
+mod locale;
+mod orders;
+mod page;
 mod problems;
+mod rows;
+mod session;
 mod setup;
+mod signin;
+mod subscriptions;
 
 use axum::Router;
 
 use crate::app::App;
 
-pub fn router() -> Router<App> {
-    setup::router().merge(problems::router())
+pub fn router(app: &App) -> Router<App> {
+    let workspace = signin::router()
+        .merge(orders::router())
+        .merge(actions::router())
+        .merge(subscriptions::router())
+        .merge(emails::router())
+        .merge(help::router())
+        .layer(session::layer(app));
+    setup::router()
+        .merge(problems::router())
+        .merge(help::static_router())
+        .merge(workspace)
 }

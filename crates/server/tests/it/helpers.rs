@@ -98,11 +98,12 @@ impl TestApp {
     ) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config::defaults(dir.path().to_path_buf()).unwrap();
-        tweak(&mut config);
         let store = backend.open(dir.path()).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
+        // The server's own address, unless the test puts it behind another public URL.
         config.public_url = base.parse().unwrap();
+        tweak(&mut config);
         let app = App::new(Arc::clone(&store), clock, config);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let server_app = app.clone();

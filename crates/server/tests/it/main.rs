@@ -30,3 +30,4 @@ mod restart;
 mod routes;
 mod setup_page;
 mod smtp;
+mod web;

@@ -39,8 +39,13 @@ async fn unknown_routes_and_methods_are_problems() {
         .send(Method::GET, "/api/v1/nothing-here", Some(&t.admin), None)
         .await;
     r.problem(404, "not_found");
+    // Outside the API, an unknown path is a page (`/` is the sign-in page).
+    let r = t.send(Method::GET, "/nothing-here", None, None).await;
+    assert_eq!(r.status, 404);
+    assert!(r.content_type().starts_with("text/html"), "{}", r.text);
     let r = t.send(Method::GET, "/", None, None).await;
-    r.problem(404, "not_found");
+    assert_eq!(r.status, 200);
+    assert!(r.text.contains(">Sign in</button>"), "{}", r.text);
     let r = t
         .send(Method::DELETE, "/api/v1/orders", Some(&t.admin), None)
         .await;

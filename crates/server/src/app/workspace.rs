@@ -1,0 +1,202 @@
+//! What the workspace pages show of a line beyond its record, decided by the same rules the
+//! actions use (no second copy): which mail actions the user may take (R2–R5), how much of
+//! the resend limit is used (R10), the line's history, and an email as its recipient saw it.
+
+use jiff::Timestamp;
+use provisio_domain::permission::authorize_line_action;
+use provisio_domain::rate_limit::{ResendBudget, ResendLimit, WINDOW};
+use provisio_domain::refusal::{OrderingContact, Refusal};
+use provisio_domain::{Actor, EmailKind};
+use provisio_mail::{Composed, compose};
+use provisio_store::{EmailRecord, EventRecord, LineContext};
+
+use super::App;
+use super::outbox::MailOf;
+use crate::error::{AppError, AppResult, Thing};
+
+/// Whether the user may resend the line's provisioning email or change its contact, and if
+/// not, why, in the terms the page explains it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MailAction {
+    Allowed {
+        budget: ResendBudget,
+    },
+    /// The user sees the order but may not act; the ordering contact can (or grant it).
+    Denied {
+        ask: Option<OrderingContact>,
+    },
+    /// The organization is onboarded: finish at the admin portal (R3).
+    PastPointOfNoReturn {
+        admin_portal_url: Option<String>,
+    },
+    Cancelled,
+}
+
+/// A line with what the page needs beside it.
+#[derive(Debug, Clone)]
+pub struct LineView {
+    pub line: LineContext,
+    pub action: MailAction,
+    /// Newest first.
+    pub emails: Vec<EmailRecord>,
+    /// Oldest first, the order's own included.
+    pub events: Vec<EventRecord>,
+}
+
+/// An email's words as its recipient saw them, the setup link masked.
+#[derive(Debug, Clone)]
+pub struct SentEmail {
+    pub email: EmailRecord,
+    pub line: LineContext,
+    pub from: String,
+    pub words: Composed,
+}
+
+/// What stands in for the setup token on pages: the link worked for its recipient only.
+pub const MASKED_TOKEN: &str = "••••••••";
+
+impl App {
+    /// The actions `actor` may take on `line`, its `emails` (newest first) giving the resend
+    /// budget. The same checks, in the same order, as the resend itself.
+    pub fn mail_action(
+        &self,
+        actor: &Actor,
+        line: &LineContext,
+        emails: &[EmailRecord],
+        now: Timestamp,
+    ) -> MailAction {
+        if let Err(r) = authorize_line_action(actor, &line.parties()) {
+            return match r {
+                Refusal::PermissionDenied {
+                    ordering_contact, ..
+                } => MailAction::Denied {
+                    ask: ordering_contact,
+                },
+                _ => MailAction::Denied { ask: None },
+            };
+        }
+        match line.line.state.ensure_before_ponr() {
+            Err(Refusal::LineCancelled) => MailAction::Cancelled,
+            Err(_) => MailAction::PastPointOfNoReturn {
+                admin_portal_url: self.admin_portal(),
+            },
+            Ok(()) => {
+                let since = now - WINDOW;
+                let recent: Vec<Timestamp> = emails
+                    .iter()
+                    .filter(|e| e.kind == EmailKind::Resend && e.queued_at >= since)
+                    .map(|e| e.queued_at)
+                    .collect();
+                let limit = ResendLimit {
+                    per_hour: self.config.resend_limit_per_hour,
+                };
+                MailAction::Allowed {
+                    budget: limit.budget(&recent, now),
+                }
+            }
+        }
+    }
+
+    /// A line the actor may see with its actions and history.
+    pub async fn line_view(&self, actor: &Actor, line: LineContext) -> AppResult<LineView> {
+        let emails = self.store.line_emails(&line.line.sub_ref).await?;
+        let events = self.store.line_events(&line.line.sub_ref).await?;
+        let action = self.mail_action(actor, &line, &emails, self.clock.now());
+        Ok(LineView {
+            line,
+            action,
+            emails,
+            events,
+        })
+    }
+
+    /// One email of a line, as it was written to its recipient (their language, the
+    /// deadline as it stands), with [`MASKED_TOKEN`] for the setup token.
+    pub async fn sent_email(
+        &self,
+        actor: &Actor,
+        raw_ref: &str,
+        email_id: &str,
+    ) -> AppResult<SentEmail> {
+        let line = self.line(actor, raw_ref).await?;
+        let id = uuid::Uuid::parse_str(email_id).map_err(|_| AppError::not_found(Thing::Email))?;
+        let emails = self.store.line_emails(&line.line.sub_ref).await?;
+        let email = emails
+            .into_iter()
+            .find(|e| e.id == id)
+            .ok_or(AppError::not_found(Thing::Email))?;
+        let policies = self.policies().await?;
+        let mail = self.provisioning_mail(
+            &line,
+            MailOf {
+                email: &email,
+                message_id: "",
+                date: email.sent_at.unwrap_or(email.queued_at),
+                token: MASKED_TOKEN,
+            },
+            &policies,
+        );
+        let words = compose(&mail).map_err(|e| anyhow::anyhow!("composing an email: {e}"))?;
+        let from = &self.config.mail_from;
+        let from = match &from.name {
+            Some(name) => format!("{name} <{}>", from.address),
+            None => from.address.clone(),
+        };
+        Ok(SentEmail {
+            email,
+            line,
+            from,
+            words,
+        })
+    }
+
+    /// The sender addresses customers' IT admins allowlist (SPEC §4).
+    pub fn sender_addresses(&self) -> Vec<String> {
+        self.config.sender_addresses()
+    }
+}
+
+/// A contact change on one line or on every line of its order.
+pub struct ContactChange {
+    pub before: String,
+    pub line: LineContext,
+}
+
+impl App {
+    /// R4 on `raw_ref` and, with `all_lines`, on every other line of its order that is still
+    /// before its point of no return; each line gets its own result, `raw_ref`'s first.
+    pub async fn change_contact_of_lines(
+        &self,
+        actor: &Actor,
+        raw_ref: &str,
+        input: super::lines::ContactInput,
+        all_lines: bool,
+    ) -> AppResult<Vec<(String, AppResult<ContactChange>)>> {
+        let first = self.line(actor, raw_ref).await?;
+        let mut targets = vec![first.line.clone()];
+        if all_lines {
+            let order = self.order(actor, first.web_order_id.as_str()).await?;
+            targets.extend(order.lines.into_iter().filter(|l| {
+                l.sub_ref != first.line.sub_ref && l.state.ensure_before_ponr().is_ok()
+            }));
+        }
+        let mut results = Vec::with_capacity(targets.len());
+        for line in targets {
+            let sub_ref = line.sub_ref.to_string();
+            let result = self
+                .change_contact(actor, &sub_ref, input.clone())
+                .await
+                .map(|changed| ContactChange {
+                    before: line.contact_email.to_string(),
+                    line: changed,
+                });
+            let stop = results.is_empty() && result.is_err();
+            results.push((sub_ref, result));
+            // The line the user chose refused (a bad address, say): the others would too.
+            if stop {
+                break;
+            }
+        }
+        Ok(results)
+    }
+}

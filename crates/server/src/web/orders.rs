@@ -1,0 +1,270 @@
+//! The orders list (`/` once signed in: search, filters by stage and status, keyset pages)
+//! and the order page (`/orders/{id}`: its lines with their actions and history).
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use provisio_domain::{LineStatus, Stage};
+use provisio_store::LineContext;
+use serde::Deserialize;
+
+use super::page::{Chrome, html, or_error_page, when};
+use super::rows::{Row, row};
+use super::session::{SignedIn, Visitor};
+use crate::api::extract::{encode_cursor, page_request};
+use crate::app::App;
+use crate::app::orders::OrderFilter;
+use crate::error::{AppError, AppResult};
+use crate::i18n::stage_label;
+
+pub fn router() -> Router<App> {
+    Router::new().route("/orders/{order_id}", get(order_page))
+}
+
+/// The list's query: what the filter form sends.
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub stage: String,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub cursor: String,
+}
+
+struct OrderItem {
+    id: String,
+    end_customer: String,
+    partner: String,
+    distributor: Option<String>,
+    placed_by: String,
+    placed_at: String,
+    stages: Vec<(String, u32)>,
+}
+
+#[derive(Template)]
+#[template(path = "orders.html")]
+struct OrdersPage {
+    c: Chrome,
+    q: String,
+    stages: Vec<(&'static str, String, bool)>,
+    statuses: Vec<(&'static str, String, bool)>,
+    filtered: bool,
+    orders: Vec<OrderItem>,
+    next_page: Option<String>,
+    first_page: bool,
+    first_href: String,
+}
+
+/// Orders per page of the list.
+const PAGE: &str = "25";
+
+fn query_string(pairs: &[(&str, &str)]) -> String {
+    let mut out = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs.iter().filter(|(_, v)| !v.is_empty()) {
+        out.append_pair(k, v);
+    }
+    out.finish()
+}
+
+/// A list page's links: the next page (if any) and the first, keeping the filters.
+pub fn page_links(
+    base: &str,
+    filters: &[(&str, &str)],
+    next: Option<i64>,
+) -> (Option<String>, String) {
+    let first = match query_string(filters) {
+        q if q.is_empty() => base.to_owned(),
+        q => format!("{base}?{q}"),
+    };
+    let next = next.map(|n| {
+        let cursor = encode_cursor(n);
+        let mut all = filters.to_vec();
+        all.push(("cursor", &cursor));
+        format!("{base}?{}", query_string(&all))
+    });
+    (next, first)
+}
+
+pub async fn list(app: App, visitor: Visitor, query: ListQuery) -> Response {
+    let locale = visitor.locale;
+    or_error_page(locale, list_page(app, visitor, query).await)
+}
+
+async fn list_page(app: App, visitor: Visitor, query: ListQuery) -> AppResult<Response> {
+    let Some(user) = visitor.user.clone() else {
+        return Err(AppError::Unauthenticated(
+            crate::error::AuthFailure::Missing,
+        ));
+    };
+    let actor = user.actor();
+    let stage = match query.stage.as_str() {
+        "" => None,
+        raw => Some(Stage::parse(raw).map_err(|_| {
+            AppError::invalid_value(
+                "stage",
+                "value-unknown-variant",
+                vec![
+                    ("value", raw.into()),
+                    ("what", "stage".into()),
+                    (
+                        "allowed",
+                        Stage::ALL
+                            .iter()
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    ),
+                ],
+            )
+        })?),
+    };
+    let status = match query.status.as_str() {
+        "" => None,
+        raw => Some(LineStatus::parse(raw).map_err(|_| {
+            AppError::invalid_value(
+                "status",
+                "value-unknown-variant",
+                vec![
+                    ("value", raw.into()),
+                    ("what", "status".into()),
+                    ("allowed", "open, closed".into()),
+                ],
+            )
+        })?),
+    };
+    let q = query.q.trim().to_owned();
+    let page = page_request(Some(PAGE), Some(&query.cursor))?;
+    let first_page = page.after.is_none();
+    let found = app
+        .list_orders(
+            &actor,
+            OrderFilter {
+                q: (!q.is_empty()).then(|| q.clone()),
+                status,
+                stage,
+                page,
+            },
+        )
+        .await?;
+    let notes = visitor.take_notes().await?;
+    let c = Chrome::new(&visitor, "orders", "/", &notes);
+    let orders = found
+        .items
+        .iter()
+        .map(|s| OrderItem {
+            id: s.order.web_order_id.to_string(),
+            end_customer: s.order.end_customer.clone(),
+            partner: s.order.partner.name.clone(),
+            distributor: s.order.distributor.as_ref().map(|d| d.name.clone()),
+            placed_by: s.order.placed_by.name.clone(),
+            placed_at: when(&app, s.order.placed_at),
+            stages: s
+                .lines_by_stage
+                .iter()
+                .map(|(st, n)| (stage_label(c.locale, *st), *n))
+                .collect(),
+        })
+        .collect();
+    let filters = [
+        ("q", q.as_str()),
+        ("stage", query.stage.as_str()),
+        ("status", query.status.as_str()),
+    ];
+    let (next_page, first_href) = page_links("/", &filters, found.next);
+    let title = c.t("web-orders-title");
+    let page = OrdersPage {
+        stages: Stage::ALL
+            .iter()
+            .map(|s| (s.as_str(), stage_label(c.locale, *s), Some(*s) == stage))
+            .collect(),
+        statuses: LineStatus::ALL
+            .iter()
+            .map(|s| {
+                let label = c.t(&format!("status-{}", s.as_str()));
+                (s.as_str(), label, Some(*s) == status)
+            })
+            .collect(),
+        c: c.titled(title),
+        filtered: !q.is_empty() || stage.is_some() || status.is_some(),
+        q,
+        orders,
+        next_page,
+        first_page,
+        first_href,
+    };
+    Ok(html(StatusCode::OK, &page, visitor.locale))
+}
+
+#[derive(Template)]
+#[template(path = "order.html")]
+struct OrderPage {
+    c: Chrome,
+    order_id: String,
+    caption: String,
+    end_customer: String,
+    partner: String,
+    distributor: Option<String>,
+    placed_by: String,
+    placed_at: String,
+    rows: Vec<Row>,
+    show_select: bool,
+    show_order: bool,
+    columns: usize,
+    back: String,
+    admin_portal: Option<String>,
+}
+
+async fn order_page(
+    State(app): State<App>,
+    signed_in: SignedIn,
+    Path(order_id): Path<String>,
+) -> Response {
+    let locale = signed_in.visitor.locale;
+    or_error_page(locale, order_view(app, signed_in, order_id).await)
+}
+
+async fn order_view(app: App, s: SignedIn, raw_id: String) -> AppResult<Response> {
+    let order = app.order(&s.actor, &raw_id).await?;
+    let id = order.web_order_id.to_string();
+    let here = format!("/orders/{id}");
+    let notes = s.visitor.take_notes().await?;
+    let c = Chrome::new(&s.visitor, "orders", &here, &notes);
+    let now = app.clock.now();
+    let mut rows = Vec::with_capacity(order.lines.len());
+    for line in &order.lines {
+        let context = LineContext {
+            line: line.clone(),
+            web_order_id: order.web_order_id.clone(),
+            end_customer: order.end_customer.clone(),
+            partner: order.partner.clone(),
+            distributor: order.distributor.clone(),
+            placed_by: order.placed_by.clone(),
+        };
+        let view = app.line_view(&s.actor, context).await?;
+        rows.push(row(&app, &c, &view, &notes, now));
+    }
+    let title = c.t_with("web-order-title", &[("id", &id)]);
+    let page = OrderPage {
+        caption: c.t_with("web-order-lines-caption", &[("id", &id)]),
+        c: c.titled(title),
+        end_customer: order.end_customer.clone(),
+        partner: order.partner.name.clone(),
+        distributor: order.distributor.as_ref().map(|d| d.name.clone()),
+        placed_by: format!("{} ({})", order.placed_by.name, order.placed_by.email),
+        placed_at: when(&app, order.placed_at),
+        rows,
+        show_select: true,
+        show_order: false,
+        columns: 8,
+        back: here,
+        admin_portal: app.admin_portal(),
+        order_id: id,
+    };
+    Ok(html(StatusCode::OK, &page, s.visitor.locale))
+}

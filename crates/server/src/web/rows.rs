@@ -1,0 +1,206 @@
+//! A subscription line as a row of the order page and of the Subscriptions page: the same
+//! facts, the same actions, the same words on both.
+
+use jiff::{SignedDuration, Timestamp};
+use provisio_domain::{LineStatus, Stage};
+use provisio_store::EmailRecord;
+
+use super::page::{Chrome, when};
+use super::session::Note;
+use crate::app::App;
+use crate::app::workspace::{LineView, MailAction};
+use crate::i18n::{event_key, stage_label, try_text_with};
+
+pub struct Row {
+    pub sub_ref: String,
+    pub order_id: String,
+    pub line_number: u32,
+    pub end_customer: String,
+    pub offer: String,
+    pub quantity: u32,
+    pub rsd: String,
+    pub stage: &'static str,
+    pub stage_label: String,
+    pub status: &'static str,
+    pub status_label: String,
+    pub organization: Option<String>,
+    pub in_progress_closed: bool,
+    pub deadline: String,
+    pub contact_email: String,
+    pub contact_name: Option<String>,
+    /// Which dialog the Resend button opens with JavaScript: "resend", "ponr" or none.
+    pub dialog: Option<&'static str>,
+    pub question: String,
+    pub resend_context: String,
+    pub resend_disabled: bool,
+    /// Resend and contact change are allowed (the line is before PONR and the user may).
+    pub can_resend: bool,
+    pub edit_context: String,
+    pub contact_title: String,
+    pub select_label: String,
+    /// Why the actions are not usable, in words.
+    pub why: Option<String>,
+    pub budget: Option<String>,
+    pub notes: Vec<Note>,
+    pub last_email: Option<EmailRow>,
+    pub history_label: String,
+    pub emails: Vec<EmailRow>,
+    pub events: Vec<EventRow>,
+}
+
+pub struct EmailRow {
+    pub id: String,
+    pub kind: String,
+    pub to: String,
+    pub state: &'static str,
+    pub state_label: String,
+    pub attempts: String,
+    pub when: String,
+    pub reply: Option<String>,
+}
+
+pub struct EventRow {
+    pub when: String,
+    pub label: String,
+    pub kind: String,
+    pub who: String,
+}
+
+pub fn email_row(app: &App, c: &Chrome, e: &EmailRecord) -> EmailRow {
+    EmailRow {
+        id: e.id.to_string(),
+        kind: c.t(&format!("kind-{}", e.kind.as_str())),
+        to: e.to.to_string(),
+        state: e.state.as_str(),
+        state_label: c.t(&format!("email-state-{}", e.state.as_str())),
+        attempts: if e.attempts > 1 {
+            c.t_with("web-attempts", &[("count", &e.attempts.to_string())])
+        } else {
+            String::new()
+        },
+        when: when(app, e.sent_at.unwrap_or(e.queued_at)),
+        reply: e.last_reply.clone(),
+    }
+}
+
+/// "closes in 3 days", "closed on …", or nothing yet before the first send.
+fn deadline(app: &App, c: &Chrome, view: &LineView, now: Timestamp) -> String {
+    let state = &view.line.line.state;
+    if state.status == LineStatus::Closed {
+        return match state.closed_at {
+            Some(at) => c.t_with("web-closed-on", &[("when", &when(app, at))]),
+            None => String::new(),
+        };
+    }
+    let Some(closes_at) = state.closes_at else {
+        return c.t("web-no-deadline");
+    };
+    let left = closes_at.duration_since(now);
+    let relative = if left >= SignedDuration::from_hours(48) {
+        let days = (left.as_secs() + 86_399) / 86_400;
+        c.t_with("web-closes-in-days", &[("days", &days.to_string())])
+    } else if left >= SignedDuration::from_hours(24) {
+        c.t("web-closes-in-day")
+    } else if left >= SignedDuration::from_hours(1) {
+        let hours = (left.as_secs() + 3_599) / 3_600;
+        c.t_with("web-closes-in-hours", &[("hours", &hours.to_string())])
+    } else {
+        c.t("web-closes-soon")
+    };
+    format!(
+        "{relative} ({})",
+        c.t_with("web-closes-at", &[("when", &when(app, closes_at))])
+    )
+}
+
+pub fn row(app: &App, c: &Chrome, view: &LineView, notes: &[Note], now: Timestamp) -> Row {
+    let line = &view.line.line;
+    let sub_ref = line.sub_ref.to_string();
+    let email = line.contact_email.to_string();
+    let state = &line.state;
+    let (dialog, resend_disabled, can_resend, why, budget) = match &view.action {
+        MailAction::Allowed { budget } => {
+            let used_up = budget.next_at.map(|at| {
+                c.t_with(
+                    "web-budget-used-up",
+                    &[
+                        ("limit", &budget.limit.to_string()),
+                        ("when", &when(app, at)),
+                    ],
+                )
+            });
+            let text = c.t_with(
+                "web-budget",
+                &[
+                    ("used", &budget.used.to_string()),
+                    ("limit", &budget.limit.to_string()),
+                ],
+            );
+            let disabled = used_up.is_some();
+            (Some("resend"), disabled, true, used_up, Some(text))
+        }
+        MailAction::Denied { ask } => {
+            let why = match ask {
+                Some(who) => c.t_with("web-denied", &[("name", &who.name), ("email", &who.email)]),
+                None => c.t("web-denied-plain"),
+            };
+            (None, true, false, Some(why), None)
+        }
+        MailAction::PastPointOfNoReturn { .. } => {
+            (Some("ponr"), false, false, Some(c.t("web-ponr")), None)
+        }
+        MailAction::Cancelled => (None, true, false, Some(c.t("web-cancelled")), None),
+    };
+    Row {
+        order_id: view.line.web_order_id.to_string(),
+        line_number: line.line_number,
+        end_customer: view.line.end_customer.clone(),
+        offer: line.offer.to_string(),
+        quantity: line.quantity,
+        rsd: line.requested_start_date.to_string(),
+        stage: state.stage.as_str(),
+        stage_label: stage_label(c.locale, state.stage),
+        status: state.status.as_str(),
+        status_label: c.t(&format!("status-{}", state.status.as_str())),
+        organization: line
+            .organization
+            .as_ref()
+            .map(|o| c.t_with("web-organization", &[("name", &o.name)])),
+        in_progress_closed: state.status == LineStatus::Closed
+            && state.provisioning_in_progress()
+            && state.stage != Stage::Cancelled,
+        deadline: deadline(app, c, view, now),
+        contact_name: line.contact_name.clone(),
+        dialog,
+        question: c.t_with("web-resend-question", &[("email", &email)]),
+        resend_context: c.t_with("web-resend-context", &[("email", &email)]),
+        resend_disabled,
+        can_resend,
+        edit_context: c.t_with("web-edit-contact-context", &[("ref", &sub_ref)]),
+        contact_title: c.t_with("web-contact-title", &[("ref", &sub_ref)]),
+        select_label: c.t_with("web-select-line", &[("ref", &sub_ref)]),
+        why,
+        budget,
+        notes: notes
+            .iter()
+            .filter(|n| n.line.as_deref() == Some(sub_ref.as_str()))
+            .cloned()
+            .collect(),
+        last_email: line.last_email.as_ref().map(|e| email_row(app, c, e)),
+        history_label: c.t_with("web-history", &[("ref", &sub_ref)]),
+        emails: view.emails.iter().map(|e| email_row(app, c, e)).collect(),
+        events: view
+            .events
+            .iter()
+            .map(|e| EventRow {
+                when: when(app, e.at),
+                label: try_text_with(c.locale, &event_key(&e.kind), &[])
+                    .unwrap_or_else(|| e.kind.clone()),
+                kind: e.kind.clone(),
+                who: e.actor_email.clone().unwrap_or_else(|| c.t("web-system")),
+            })
+            .collect(),
+        contact_email: email,
+        sub_ref,
+    }
+}

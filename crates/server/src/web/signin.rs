@@ -1,0 +1,175 @@
+//! `/`: the sign-in page, or the orders list once signed in; `POST /sign-in`, `/sign-out`,
+//! and `/language` (the user's choice of page language, kept with the user).
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use provisio_domain::Locale;
+use serde::Deserialize;
+
+use super::error;
+use super::form::StrictForm;
+use super::orders::{self, ListQuery};
+use super::page::{Chrome, html, local_path, or_error_page, see_other};
+use super::session::{Note, Visitor};
+use crate::app::App;
+use crate::error::{AppError, AppResult, AuthFailure};
+
+pub fn router() -> Router<App> {
+    Router::new()
+        .route("/", get(home))
+        .route("/sign-in", post(sign_in))
+        .route("/sign-out", post(sign_out))
+        .route("/language", post(language))
+}
+
+#[derive(Template)]
+#[template(path = "signin.html")]
+struct SignInPage {
+    c: Chrome,
+    next: String,
+    email: String,
+    email_error: Option<String>,
+    password_error: Option<String>,
+    errors: Vec<(String, String)>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct HomeQuery {
+    #[serde(default)]
+    next: String,
+    #[serde(flatten)]
+    list: ListQuery,
+}
+
+async fn home(
+    State(app): State<App>,
+    visitor: Visitor,
+    Query(query): Query<HomeQuery>,
+) -> Response {
+    if visitor.user.is_some() {
+        return orders::list(app, visitor, query.list).await;
+    }
+    let locale = visitor.locale;
+    or_error_page(locale, sign_in_page(&visitor, &query.next).await)
+}
+
+async fn sign_in_page(visitor: &Visitor, next: &str) -> AppResult<Response> {
+    let mut notes = visitor.take_notes().await?;
+    if visitor.expired {
+        notes.push(Note {
+            ok: false,
+            text: crate::i18n::text(visitor.locale, "web-sign-in-expired"),
+            line: None,
+        });
+    }
+    let c = Chrome::new(visitor, "", "/", &notes);
+    let title = c.t("web-sign-in-title");
+    let page = SignInPage {
+        c: c.titled(title),
+        next: local_path(next, "/"),
+        email: String::new(),
+        email_error: None,
+        password_error: None,
+        errors: vec![],
+    };
+    Ok(html(StatusCode::OK, &page, visitor.locale))
+}
+
+async fn sign_in(
+    State(app): State<App>,
+    visitor: Visitor,
+    form: Result<StrictForm, AppError>,
+) -> Response {
+    let locale = visitor.locale;
+    let result = async {
+        let StrictForm(fields) = form?;
+        visitor.check_csrf(&fields)?;
+        let email = fields.text("email").to_owned();
+        let password = fields.get("password").cloned().unwrap_or_default();
+        let next = local_path(fields.text("next"), "/");
+        let c = Chrome::new(&visitor, "", "/", &[]);
+        let mut page = SignInPage {
+            c,
+            next: next.clone(),
+            email: email.clone(),
+            email_error: None,
+            password_error: None,
+            errors: vec![],
+        };
+        if email.is_empty() {
+            page.email_error = Some(page.c.t("web-sign-in-email-missing"));
+        }
+        if password.is_empty() {
+            page.password_error = Some(page.c.t("web-sign-in-password-missing"));
+        }
+        let status = if page.email_error.is_some() || page.password_error.is_some() {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            match app.sign_in(&email, &password).await {
+                Ok(user) => {
+                    visitor.sign_in(&user, app.clock.now()).await?;
+                    return Ok(see_other(&next));
+                }
+                Err(e @ AppError::Unauthenticated(f)) => {
+                    page.password_error = Some(error::message(locale, &e));
+                    match f {
+                        AuthFailure::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+                        _ => StatusCode::UNAUTHORIZED,
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        for (field, message) in [
+            ("email", &page.email_error),
+            ("password", &page.password_error),
+        ] {
+            if let Some(m) = message {
+                page.errors.push((field.to_owned(), m.clone()));
+            }
+        }
+        page.c.has_error = true;
+        page.c.title = page.c.t("web-sign-in-title");
+        Ok(html(status, &page, locale))
+    };
+    or_error_page(locale, result.await)
+}
+
+async fn sign_out(visitor: Visitor, form: Result<StrictForm, AppError>) -> Response {
+    let locale = visitor.locale;
+    let result = async {
+        let StrictForm(fields) = form?;
+        visitor.check_csrf(&fields)?;
+        visitor.sign_out().await?;
+        Ok(see_other("/"))
+    };
+    or_error_page(locale, result.await)
+}
+
+async fn language(
+    State(app): State<App>,
+    visitor: Visitor,
+    form: Result<StrictForm, AppError>,
+) -> Response {
+    let locale = visitor.locale;
+    let result = async {
+        let StrictForm(fields) = form?;
+        visitor.check_csrf(&fields)?;
+        let chosen = Locale::parse(fields.text("locale")).map_err(|_| {
+            AppError::invalid_value(
+                "locale",
+                "value-locale",
+                vec![("value", fields.text("locale").to_owned())],
+            )
+        })?;
+        if let Some(user) = &visitor.user {
+            app.set_user_locale(user.id, Some(chosen)).await?;
+        }
+        Ok(see_other(&local_path(fields.text("back"), "/")))
+    };
+    or_error_page(locale, result.await)
+}

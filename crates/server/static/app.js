@@ -1,0 +1,72 @@
+// provisio's small enhancement: every page works without it. With it, the Resend and Edit
+// contact buttons open native <dialog>s (No / Cancel / Esc close without submitting and
+// focus returns to the row's button), forms are not submitted twice, and the page's message
+// is announced through the role="status" region present since page load.
+(function () {
+  "use strict";
+  var opener = null;
+
+  function close(dialog) {
+    dialog.close();
+  }
+
+  document.querySelectorAll("dialog").forEach(function (dialog) {
+    dialog.addEventListener("close", function () {
+      if (opener) { opener.focus(); opener = null; }
+    });
+    dialog.querySelectorAll("[data-close]").forEach(function (button) {
+      button.addEventListener("click", function (event) {
+        event.preventDefault();
+        close(dialog);
+      });
+    });
+  });
+
+  document.querySelectorAll("form[data-dialog]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      var dialog = document.getElementById("dialog-" + form.dataset.dialog);
+      if (!dialog || typeof dialog.showModal !== "function") { return; }
+      event.preventDefault();
+      opener = form.querySelector("button");
+      var inner = dialog.querySelector("form");
+      if (inner) {
+        inner.action = form.dataset.action;
+        var back = form.querySelector("input[name=back]");
+        var innerBack = inner.querySelector("input[name=back]");
+        if (back && innerBack) { innerBack.value = back.value; }
+        delete inner.dataset.sent;
+        inner.querySelectorAll("input[type=checkbox]").forEach(function (b) { b.checked = false; });
+        inner.querySelectorAll("button").forEach(function (b) { b.disabled = false; });
+      }
+      dialog.querySelectorAll("[data-slot]").forEach(function (slot) {
+        var value = form.dataset[slot.dataset.slot] || "";
+        if ("value" in slot && slot.tagName !== "H2") { slot.value = value; } else { slot.textContent = value; }
+      });
+      dialog.showModal();
+    });
+  });
+
+  // A form is sent once: a second click while the first is on its way does nothing.
+  document.querySelectorAll("form[data-once]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (form.dataset.sent) { event.preventDefault(); return; }
+      form.dataset.sent = "1";
+      var submitter = event.submitter;
+      window.setTimeout(function () {
+        form.querySelectorAll("button[type=submit]").forEach(function (b) {
+          if (b !== submitter) { b.disabled = true; }
+        });
+      }, 0);
+    });
+  });
+
+  var status = document.getElementById("status");
+  var messages = Array.prototype.map.call(document.querySelectorAll("[data-announce]"), function (el) {
+    return el.textContent;
+  });
+  if (status && messages.length) {
+    window.setTimeout(function () { status.textContent = messages.join(" "); }, 250);
+  }
+  var summary = document.querySelector(".problem-summary");
+  if (summary) { summary.focus(); }
+})();

@@ -1,0 +1,187 @@
+# Arbetsytan på webben (crates/server/src/web, templates/). Formuleringarna följer
+# supportartikeln (seed): "Skicka igen", "Klicka här", "Moln/SaaS-prenumerationer".
+
+web-skip = Hoppa till huvudinnehållet
+web-brand = provisio
+web-nav-label = Huvudmeny
+web-nav-orders = Beställningar
+web-nav-subscriptions = Moln/SaaS-prenumerationer
+web-nav-help = Provisioneringshjälp
+web-sign-out = Logga ut
+web-signed-in-as = Inloggad som { $name }
+web-language = Språk
+web-language-apply = Byt språk
+web-error-prefix = Fel:
+web-problem = Det finns ett problem
+
+web-sign-in-title = Logga in
+web-sign-in-intro = Logga in för att följa dina beställningar och deras e-postmeddelanden om etablering.
+web-email = E-post
+web-password = Lösenord
+web-sign-in = Logga in
+web-sign-in-expired = Din session avslutades efter lång tid utan aktivitet. Logga in igen.
+web-signed-out = Du är utloggad.
+web-sign-in-email-missing = Ange din e-postadress.
+web-sign-in-password-missing = Ange ditt lösenord.
+
+web-orders-title = Beställningar
+web-orders-caption = Beställningar, nyaste först
+web-search = Sök
+web-search-hint = Webborder-id, prenumerationsreferens, kontaktens e-post eller slutkund
+web-stage = Steg
+web-status = Status
+web-any = Alla
+web-apply-filters = Filtrera
+web-clear-filters = Rensa
+web-order = Order
+web-end-customer = Slutkund
+web-partner = Partner
+web-distributor = Distributör
+web-placed-by = Beställd av
+web-placed-at = Beställd
+web-lines = Rader
+web-no-orders = Inga beställningar matchar.
+web-no-orders-yet = Det finns inga beställningar än.
+web-pagination = Sidor
+web-next-page = Nästa sida
+web-first-page = Första sidan
+
+web-order-title = Order { $id }
+web-order-lines-caption = Prenumerationsrader i order { $id }
+web-line = Rad
+web-subscription = Prenumeration
+web-offer = Erbjudande
+web-quantity = Antal
+web-rsd = Begärt startdatum
+web-deadline = Tidsgräns
+web-contact = Etableringskontakt
+web-last-email = Senaste e-post
+web-actions = Åtgärder
+web-closes-in-days = stängs om { $days } dagar
+web-closes-in-day = stängs om 1 dag
+web-closes-in-hours = stängs inom { $hours } timmar
+web-closes-soon = stängs inom en timme
+web-closes-at = stängs { $when }
+web-closed-on = stängdes { $when }
+web-no-deadline = börjar på begärt startdatum
+web-not-sent = Inte skickat än
+web-organization = Organisation: { $name }
+
+web-resend = Skicka igen
+web-resend-context = e-postmeddelandet om etablering till { $email }
+web-edit-contact = Ändra kontakt
+web-edit-contact-context = för { $ref }
+web-select-line = Välj { $ref }
+web-resend-selected = Skicka igen för valda
+web-budget = { $used } av { $limit } omskick denna timme
+web-budget-used-up = Alla { $limit } omskick för denna timme är använda; nästa är möjligt { $when }.
+web-denied = Du har inte behörighet att skicka e-postmeddelandet igen eller ändra kontakten. Kontakta den som gjorde beställningen: { $name } ({ $email }).
+web-denied-plain = Du har inte behörighet att skicka e-postmeddelandet igen eller ändra kontakten.
+web-ponr = Kundens organisation är registrerad, så e-postmeddelandet kan inte längre skickas igen.
+web-cancelled = Raden är avbruten; inget mer skickas.
+web-in-progress = Etableringen pågår fortfarande.
+web-click-here = Klicka här
+web-in-progress-rest = för att skicka igen eller ändra kontakten.
+
+web-resend-question = Vill du skicka e-postmeddelandet om etablering igen till { $email }?
+web-resend-explain = { $email } får ett nytt e-postmeddelande med en ny konfigurationslänk för { $ref }. Tidsgränsen ändras inte.
+web-yes = Ja
+web-no = Nej
+web-resent = E-postmeddelandet skickades igen till { $email }.
+web-resent-row = Skickades igen till { $email }.
+web-not-resent = Skickades inte: { $reason }
+web-bulk-none = Välj minst en rad att skicka igen.
+web-bulk-done = { $ok } av { $all } valda rader skickades igen; varje rad visar sitt resultat.
+
+web-ponr-title = Slutför konfigurationen i administrationsportalen
+web-ponr-explain = Kundens organisation är redan registrerad (Point of No Return), så e-postmeddelandet om etablering kan inte längre skickas igen eller till en ny adress. Etableringskontakten eller en administratör kan slutföra tjänstekonfigurationen genom att logga in i administrationsportalen.
+web-ponr-no-portal = Kundens organisation är redan registrerad (Point of No Return), så e-postmeddelandet om etablering kan inte längre skickas igen eller till en ny adress. Etableringskontakten eller en administratör kan slutföra konfigurationen i administrationsportalen.
+web-ponr-link = Öppna administrationsportalen
+web-close = Stäng
+web-back-to-order = Tillbaka till order { $id }
+
+web-contact-title = Ändra etableringskontakten för { $ref }
+web-contact-explain = Den nya kontakten får e-postmeddelandet om etablering med en ny länk; de länkar som skickats tidigare slutar fungera.
+web-contact-name = Namn (valfritt)
+web-apply-all = Tillämpa på alla rader
+web-apply-all-hint = Alla rader i order { $id } som inte är registrerade än får den här kontakten.
+web-save-and-send = Spara och skicka
+web-cancel = Avbryt
+web-contact-updated = Etableringskontakten ändrades till { $email } och e-postmeddelandet om etablering skickades till den nya kontakten.
+web-contact-updated-later = Etableringskontakten ändrades till { $email }; e-postmeddelandet går till den nya kontakten på begärt startdatum.
+web-contact-unchanged = Etableringskontakten var redan { $email }; inget skickades.
+web-contact-updated-lines = Etableringskontakten för { $count } rader ändrades till { $email }; varje rad visar sitt resultat.
+web-contact-email-missing = Ange den nya kontaktens e-postadress.
+
+web-history = Historik för { $ref }
+web-emails = E-postmeddelanden
+web-email-kind = Typ
+web-email-to = Till
+web-email-state = Leverans
+web-email-when = Köat
+web-email-reply = Svar från e-postservern
+web-email-view = Visa e-postmeddelandet
+web-no-emails = Inget e-postmeddelande än.
+web-events = Händelser
+web-event = Händelse
+web-event-when = När
+web-event-who = Av
+web-system = provisio
+
+kind-initial = Första e-post
+kind-resend = Skickat igen
+kind-contact_changed = Ny kontakt
+kind-reminder = Påminnelse
+email-state-queued = Köat
+email-state-sending = Skickas
+email-state-sent = Skickat
+email-state-retrying = Försöker igen
+email-state-failed = Misslyckades
+email-state-cancelled = Inte skickat (ersatt)
+web-attempts = { $count } försök
+
+web-subscriptions-title = Moln/SaaS-prenumerationer
+web-subscriptions-intro = Alla rader vars etablering inte är klar, öppna eller stängda. Skicka igen eller ändra kontakten tills kundens organisation är registrerad.
+web-subscriptions-caption = Prenumerationsrader som inte är etablerade än
+web-no-subscriptions = Inga prenumerationsrader matchar.
+
+web-help-title = Provisioneringshjälp
+web-help-intro = Om etableringskontakten inte har fått e-postmeddelandet om etablering:
+web-help-spam = Be dem kontrollera skräppostfiltren eller mappen för skräppost.
+web-help-allowlist = Be deras IT-administratör att tillåta följande e-postadresser så att meddelanden inte hamnar i mappar för skräppost:
+web-help-browser = Om du inte kan skicka om etableringsmeddelandet före PONR, prova ett eller flera av dessa steg först:
+web-help-cache = Prova att rensa cacheminnet och rensa cookies i din webbläsare.
+web-help-other-browser = Prova en annan webbläsare.
+web-help-private = Prova inkognitoläge.
+web-help-case = Om du fortfarande har problem kan du öppna ett ärende med skärmbilder (om tillämpligt).
+web-open-case = Öppna ett ärende
+web-case-title = Öppna ett ärende
+web-case-soon = Supportärenden i provisio kommer snart. Till dess når du supporten via e-post; ange order och prenumerationsreferens, med skärmbilder om tillämpligt.
+web-case-write = Skriv till supporten:
+web-case-type = Typ av begäran: Skicka e-post om etablering igen
+
+web-sent-email-title = E-post till { $email }
+web-sent-email-masked = Konfigurationslänken visas maskerad: den fungerade bara för mottagaren.
+web-sent-subject = Ämne
+web-sent-from = Från
+web-sent-to = Till
+web-sent-date = Datum
+web-sent-text = Textversion
+web-sent-html = HTML-version
+web-back-to-line = Tillbaka till { $ref }
+
+web-not-found-title = Hittades inte
+
+event-order-created = Beställning lagd
+event-email-queued = E-post köad
+event-email-sent = E-post överlämnad till e-postservern
+event-email-failed = E-postleveransen misslyckades
+event-email-cancelled = E-post ersatt, inte skickad
+event-resend-requested = Omskick begärt
+event-resend-refused = Omskick eller kontaktändring nekades
+event-contact-changed = Etableringskontakten ändrades
+event-line-onboarded = Organisation registrerad
+event-line-provisioned = Tjänsten konfigurerad (etablerad)
+event-line-closed = Raden stängdes
+event-line-cancelled = Raden avbröts
+event-policy-changed = Erbjudandepolicy ändrades
