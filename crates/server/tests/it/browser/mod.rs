@@ -661,20 +661,23 @@ impl Scope<'_> {
             .iter()
             .filter(|c| c.name.contains(&wanted) || c.text.contains(&wanted))
             .collect();
-        let list = |cs: &[&Candidate]| cs.iter().map(|c| c.describe()).collect::<Vec<_>>();
+        let list = |cs: &[&Candidate]| {
+            let names: Vec<String> = cs.iter().map(|c| c.describe()).collect();
+            format!("[{}]", names.join(", "))
+        };
         match (exact.as_slice(), containing.as_slice()) {
             ([one], _) | ([], [one]) => Ok(one.element.clone()),
             ([], []) => {
                 let seen: Vec<&Candidate> = all.iter().collect();
                 Err(format!(
-                    "none; the {}s displayed in {} are {:?}",
+                    "none; the {}s displayed in {} are {}",
                     role.noun(),
                     self.what,
                     list(&seen)
                 ))
             }
             ([], several) | (several, _) => Err(format!(
-                "{} match, which is ambiguous: {:?}",
+                "{} match, which is ambiguous: {}",
                 several.len(),
                 list(several)
             )),
@@ -728,7 +731,7 @@ impl Scope<'_> {
                 if named.is_empty() {
                     Ok(())
                 } else {
-                    Err(format!("there are {named:?}"))
+                    Err(format!("there are [{}]", named.join(", ")))
                 }
             })
             .await;
