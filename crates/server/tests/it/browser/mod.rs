@@ -230,14 +230,9 @@ impl Browser {
                 driver.log()
             ),
         };
-        let session = client.session_id().await.unwrap().unwrap();
-        let timeouts = TimeoutConfiguration::new(
-            Some(Duration::from_secs(10)),
-            Some(Duration::from_secs(30)),
-            Some(Duration::ZERO),
-        );
-        client.update_timeouts(timeouts).await.unwrap();
-        Browser {
+        let session = client.session_id().await.ok().flatten().unwrap_or_default();
+        // Made before anything else can fail, so its drop ends the session.
+        let browser = Browser {
             client,
             base: base.trim_end_matches('/').to_owned(),
             options,
@@ -245,7 +240,14 @@ impl Browser {
             limit: WAIT,
             driver,
             dir,
-        }
+        };
+        let timeouts = TimeoutConfiguration::new(
+            Some(Duration::from_secs(10)),
+            Some(Duration::from_secs(30)),
+            Some(Duration::ZERO),
+        );
+        browser.client.update_timeouts(timeouts).await.unwrap();
+        browser
     }
 
     /// Waits of this browser last `limit` instead of [`WAIT`].
