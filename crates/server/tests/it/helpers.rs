@@ -501,3 +501,13 @@ where
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
+
+impl TestApp {
+    /// Gives a user a sign-in password for the web workspace (as an operator would).
+    pub async fn set_password(&self, email: &str, password: &str) {
+        self.app
+            .set_password(&Caller::Operator, email, password)
+            .await
+            .unwrap();
+    }
+}

@@ -7,6 +7,7 @@ mod admin;
 mod backend;
 mod bad_input;
 mod bad_requests;
+mod browser;
 mod cli;
 mod cli_import;
 mod cli_resend;
