@@ -1,8 +1,8 @@
-//! The actions of a line's row: Resend (a confirmation page without JavaScript, a dialog
-//! with it; both POST here), Resend selected (several lines of an order), and Edit contact
-//! (one line or, with "Apply to all lines", every line of the order before its PONR). Each
-//! POST checks the form token, asks the app layer, and answers 303 to the page it came from
-//! with the result as a message (the banner, and the row's own note).
+//! The resend actions of a line's row: Resend (a confirmation page without JavaScript, a
+//! dialog with it; both POST here) and Resend selected (several lines of an order); Edit
+//! contact is in `contact.rs`. Each POST checks the form token, asks the app layer, and
+//! answers 303 to the page it came from with the result as a message (the banner, and the
+//! row's own note).
 
 use askama::Template;
 use axum::Router;
@@ -10,7 +10,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
-use provisio_domain::EmailKind;
 use serde::Deserialize;
 
 use super::error;
@@ -18,7 +17,6 @@ use super::form::StrictForm;
 use super::page::{Chrome, html, local_path, or_error_page, see_other};
 use super::session::{Note, SignedIn};
 use crate::app::App;
-use crate::app::lines::ContactInput;
 use crate::app::workspace::MailAction;
 use crate::error::{AppError, AppResult};
 
@@ -26,20 +24,16 @@ pub fn router() -> Router<App> {
     Router::new()
         .route("/lines/{sub_ref}/resend", get(confirm_resend).post(resend))
         .route("/orders/{order_id}/resend", post(bulk_resend))
-        .route(
-            "/lines/{sub_ref}/contact",
-            get(contact_form).post(change_contact),
-        )
 }
 
 #[derive(Debug, Default, Deserialize)]
-struct Back {
+pub(super) struct Back {
     #[serde(default)]
-    back: String,
+    pub back: String,
 }
 
 /// Where a line's action returns: the page it came from, else the line's order.
-fn back_to(raw: &str, order_id: &str, sub_ref: &str) -> String {
+pub(super) fn back_to(raw: &str, order_id: &str, sub_ref: &str) -> String {
     let fallback = format!("/orders/{order_id}");
     let path = local_path(raw, &fallback);
     format!(
@@ -140,7 +134,7 @@ async fn resend(
 }
 
 /// A refusal as a message; failures on our side end the request instead.
-fn refusal_note(locale: provisio_domain::Locale, e: &AppError) -> AppResult<Note> {
+pub(super) fn refusal_note(locale: provisio_domain::Locale, e: &AppError) -> AppResult<Note> {
     match e.code() {
         crate::error::Code::Internal | crate::error::Code::Unavailable => {
             Err(AppError::Unavailable)
@@ -220,201 +214,4 @@ async fn bulk_resend(
         Ok(see_other(&back))
     };
     or_error_page(locale, result.await)
-}
-
-#[derive(Template)]
-#[template(path = "contact.html")]
-struct ContactPage {
-    c: Chrome,
-    sub_ref: String,
-    back: String,
-    email: String,
-    name: String,
-    apply_all: bool,
-    apply_all_hint: String,
-    email_error: Option<String>,
-    name_error: Option<String>,
-    errors: Vec<(String, String)>,
-}
-
-async fn contact_form(
-    State(app): State<App>,
-    s: SignedIn,
-    Path(sub_ref): Path<String>,
-    Query(q): Query<Back>,
-) -> Response {
-    let locale = s.visitor.locale;
-    let result = async {
-        let line = app.line(&s.actor, &sub_ref).await?;
-        let order_id = line.web_order_id.to_string();
-        let sub_ref = line.line.sub_ref.to_string();
-        let back = back_to(&q.back, &order_id, &sub_ref);
-        let page = contact_page(
-            &s,
-            &sub_ref,
-            &order_id,
-            back,
-            ContactFields {
-                email: line.line.contact_email.to_string(),
-                name: line.line.contact_name.clone().unwrap_or_default(),
-                apply_all: false,
-            },
-        );
-        Ok(html(StatusCode::OK, &page, locale))
-    };
-    or_error_page(locale, result.await)
-}
-
-struct ContactFields {
-    email: String,
-    name: String,
-    apply_all: bool,
-}
-
-fn contact_page(
-    s: &SignedIn,
-    sub_ref: &str,
-    order_id: &str,
-    back: String,
-    f: ContactFields,
-) -> ContactPage {
-    let c = Chrome::new(&s.visitor, "orders", &back, &[]);
-    let title = c.t_with("web-contact-title", &[("ref", sub_ref)]);
-    ContactPage {
-        apply_all_hint: c.t_with("web-apply-all-hint", &[("id", order_id)]),
-        c: c.titled(title),
-        sub_ref: sub_ref.to_owned(),
-        back,
-        email: f.email,
-        name: f.name,
-        apply_all: f.apply_all,
-        email_error: None,
-        name_error: None,
-        errors: vec![],
-    }
-}
-
-async fn change_contact(
-    State(app): State<App>,
-    s: SignedIn,
-    Path(sub_ref): Path<String>,
-    form: Result<StrictForm, AppError>,
-) -> Response {
-    let locale = s.visitor.locale;
-    let result = async {
-        let StrictForm(fields) = form?;
-        s.visitor.check_csrf(&fields)?;
-        let line = app.line(&s.actor, &sub_ref).await?;
-        let order_id = line.web_order_id.to_string();
-        let sub_ref = line.line.sub_ref.to_string();
-        let back = back_to(fields.text("back"), &order_id, &sub_ref);
-        let f = ContactFields {
-            email: fields.text("email").to_owned(),
-            name: fields.text("name").to_owned(),
-            apply_all: fields.text("apply_all") == "yes",
-        };
-        let input = ContactInput {
-            email: f.email.clone(),
-            name: (!f.name.is_empty()).then(|| f.name.clone()),
-            locale: None,
-        };
-        let all = f.apply_all;
-        let invalid = |page: &mut ContactPage, e: &AppError| {
-            let message = if page.email.is_empty() {
-                page.c.t("web-contact-email-missing")
-            } else {
-                error::message(locale, e)
-            };
-            let field = e
-                .field_errors()
-                .first()
-                .and_then(|f| f.path.root())
-                .unwrap_or("email");
-            if field == "name" {
-                page.name_error = Some(message.clone());
-                page.errors.push(("name".into(), message));
-            } else {
-                page.email_error = Some(message.clone());
-                page.errors.push(("email".into(), message));
-            }
-            page.c.has_error = true;
-        };
-        let results = match app
-            .change_contact_of_lines(&s.actor, &sub_ref, input, all)
-            .await
-        {
-            Ok(r) => r,
-            Err(e) if !e.field_errors().is_empty() => {
-                let mut page = contact_page(&s, &sub_ref, &order_id, back, f);
-                invalid(&mut page, &e);
-                return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, &page, locale));
-            }
-            Err(e) => return Err(e),
-        };
-        // The chosen line's input was refused as invalid: the form again, with what is wrong.
-        if let Some((_, Err(e))) = results.first()
-            && !e.field_errors().is_empty()
-        {
-            let mut page = contact_page(&s, &sub_ref, &order_id, back, f);
-            invalid(&mut page, e);
-            return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, &page, locale));
-        }
-        let mut notes = Vec::with_capacity(results.len() + 1);
-        for (line_ref, result) in &results {
-            let note = match result {
-                Ok(change) => contact_note(locale, change),
-                Err(e) => refusal_note(locale, e)?,
-            };
-            notes.push(Note {
-                line: Some(line_ref.clone()),
-                ..note
-            });
-        }
-        let banner = if results.len() > 1 {
-            let ok = results.iter().filter(|(_, r)| r.is_ok()).count();
-            Note {
-                ok: ok == results.len(),
-                text: crate::i18n::text_with(
-                    locale,
-                    "web-contact-updated-lines",
-                    &[("count", &ok.to_string()), ("email", f.email.trim())],
-                ),
-                line: None,
-            }
-        } else {
-            Note {
-                line: None,
-                ..notes[0].clone()
-            }
-        };
-        notes.insert(0, banner);
-        s.visitor.notify(notes).await?;
-        Ok(see_other(&back))
-    };
-    or_error_page(locale, result.await)
-}
-
-/// What happened to one line's contact, in words.
-fn contact_note(
-    locale: provisio_domain::Locale,
-    change: &crate::app::workspace::ContactChange,
-) -> Note {
-    let line = &change.line.line;
-    let to = line.contact_email.to_string();
-    let key = if change.before.eq_ignore_ascii_case(&to) {
-        "web-contact-unchanged"
-    } else if line
-        .last_email
-        .as_ref()
-        .is_some_and(|e| e.kind == EmailKind::ContactChanged && e.to == line.contact_email)
-    {
-        "web-contact-updated"
-    } else {
-        "web-contact-updated-later"
-    };
-    Note {
-        ok: true,
-        text: crate::i18n::text_with(locale, key, &[("email", &to)]),
-        line: None,
-    }
 }

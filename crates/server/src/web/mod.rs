@@ -3,8 +3,8 @@
 //! dialogs and guards against double submits.
 //!
 //! The workspace (behind sign-in, SPEC §5): `signin` (`/`, sign-in and sign-out, language),
-//! `orders` (the list and the order page), `actions` (Resend, Resend selected, Edit
-//! contact), `subscriptions`, `emails` (an email as sent), `help` (Provisioning help, Open a
+//! `orders` (the list and the order page), `actions` (Resend, Resend selected), `contact`
+//! (Edit contact), `subscriptions`, `emails` (an email as sent), `help` (Provisioning help, Open a
 //! case, the static files). Beside them: `rows` (a line as a row of a table), `page` (the
 //! chrome every page shares), `session` (who is looking, the form token, messages between
 //! pages), `locale` (the browser's language). Public pages without a session: the
@@ -13,6 +13,7 @@
 //! never JSON.
 
 mod actions;
+mod contact;
 mod emails;
 pub mod error;
 mod form;
@@ -35,6 +36,7 @@ pub fn router(app: &App) -> Router<App> {
     let workspace = signin::router()
         .merge(orders::router())
         .merge(actions::router())
+        .merge(contact::router())
         .merge(subscriptions::router())
         .merge(emails::router())
         .merge(help::router())
