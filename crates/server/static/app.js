@@ -60,7 +60,7 @@
     });
   });
 
-  var status = document.getElementById("page-status");
+  var status = document.getElementById("live-status");
   var messages = Array.prototype.map.call(document.querySelectorAll("[data-announce]"), function (el) {
     return el.textContent;
   });
