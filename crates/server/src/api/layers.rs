@@ -20,11 +20,31 @@ const MAX_REQUEST_ID: usize = 64;
 /// The header carrying the request id.
 pub const REQUEST_ID: &str = "x-request-id";
 
-/// Any error response that is not problem+json yet (from a layer or axum itself) becomes one,
-/// keeping its status and headers (e.g. `Allow` on 405). Pages keep their HTML.
+/// Any error response of the API that is not problem+json yet (from a layer or axum itself)
+/// becomes one, keeping its status and headers (e.g. `Allow` on 405). On page paths every
+/// error is a page in the visitor's language instead (also a 405, 413 or 503 from a layer).
 pub async fn problem_for_bare_errors(req: Request, next: Next) -> Response {
+    let page = is_page_path(req.uri().path());
+    let locale = crate::web::error::browser_locale(req.headers());
     let response = next.run(req).await;
     let status = response.status();
+    // Outside the API, a person is reading: an error is a page in their language.
+    if page
+        && (status.is_client_error() || status.is_server_error())
+        && !response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|ct| ct.as_bytes().starts_with(b"text/html"))
+    {
+        let (mut parts, _) = response.into_parts();
+        let html = crate::web::error::status_page(locale, status);
+        let (html_parts, body) = html.into_parts();
+        parts.headers.remove(header::CONTENT_LENGTH);
+        for (name, value) in &html_parts.headers {
+            parts.headers.insert(name, value.clone());
+        }
+        return Response::from_parts(parts, body);
+    }
     let is_problem = response
         .headers()
         .get(header::CONTENT_TYPE)
@@ -42,6 +62,11 @@ pub async fn problem_for_bare_errors(req: Request, next: Next) -> Response {
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
     parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(parts, body.to_string().into())
+}
+
+/// Paths people open in a browser: everything but the API and the operations endpoints.
+fn is_page_path(path: &str) -> bool {
+    !(path.starts_with("/api/") || matches!(path, "/healthz" | "/readyz" | "/metrics"))
 }
 
 /// A body declared larger than the limit is refused before a byte of it is read (otherwise

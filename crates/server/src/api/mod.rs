@@ -34,7 +34,7 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::app::App;
-use crate::error::AppError;
+use crate::error::{AppError, Thing};
 use crate::telemetry;
 
 /// Every API route with its OpenAPI description (generated from the handlers).
@@ -68,7 +68,7 @@ pub fn router(app: App) -> Router {
         get(openapi::openapi_json).with_state(doc),
     )
     .merge(crate::web::router(&app))
-    .fallback(crate::web::error::not_found)
+    .fallback(|| async { AppError::not_found(Thing::Route) })
     .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
     // From the handler outwards: the body's limits, metrics, the request's deadline, panics,
     // then problem+json for every bare error any of those (or axum) produced, the headers

@@ -23,14 +23,17 @@ pub fn message(locale: Locale, e: &AppError) -> String {
     }
 }
 
-/// No such route: problem+json under `/api/`, a page in the visitor's language elsewhere.
-pub async fn not_found(uri: axum::http::Uri, headers: HeaderMap) -> Response {
-    let e = AppError::not_found(crate::error::Thing::Route);
-    if uri.path().starts_with("/api/") {
-        e.into_response()
-    } else {
-        page(browser_locale(&headers), &e)
-    }
+/// The page for an error known only by its status (a layer's 405, 408, 413 or 503).
+pub fn status_page(locale: Locale, status: StatusCode) -> Response {
+    let e = match status {
+        StatusCode::NOT_FOUND => AppError::not_found(crate::error::Thing::Route),
+        StatusCode::METHOD_NOT_ALLOWED => AppError::MethodNotAllowed,
+        s if s.is_server_error() => AppError::Unavailable,
+        _ => AppError::unreadable(Message::new("error-invalid")),
+    };
+    let mut response = page(locale, &e);
+    *response.status_mut() = status;
+    response
 }
 
 /// A whole page for an error that ends the visit (5xx: opaque and logged).

@@ -280,3 +280,44 @@ async fn the_session_cookie_is_http_only_and_secure_behind_an_https_public_url()
         );
     }
 }
+
+#[tokio::test]
+async fn errors_on_page_paths_are_pages_and_on_the_api_problems() {
+    let t = TestApp::spawn().await;
+    let mut v = Visitor::speaking(&t, "sv-SE");
+    let missing = v.get("/no/such/page").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(
+        missing.has("lang=\"sv\"") && missing.has("sidan finns inte"),
+        "{}",
+        missing.body
+    );
+    let wrong_method = v.post("/help", &[("x", "1")]).await;
+    assert_eq!(wrong_method.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(
+        wrong_method.body.starts_with("<!doctype html>"),
+        "{}",
+        wrong_method.body
+    );
+    let big = "x".repeat(3 * 1024 * 1024);
+    let too_large = v.post("/sign-in", &[("email", big.as_str())]).await;
+    assert_eq!(too_large.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(
+        too_large.body.starts_with("<!doctype html>"),
+        "{}",
+        too_large.body
+    );
+    for path in ["/api/v1/nothing", "/api/v1/orders"] {
+        let res = t
+            .http
+            .delete(format!("{}{path}", t.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            res.headers()["content-type"],
+            "application/problem+json",
+            "{path}"
+        );
+    }
+}
