@@ -40,7 +40,7 @@
       }
       dialog.querySelectorAll("[data-slot]").forEach(function (slot) {
         var value = form.dataset[slot.dataset.slot] || "";
-        if ("value" in slot && slot.tagName !== "H2") { slot.value = value; } else { slot.textContent = value; }
+        if (slot.tagName === "INPUT") { slot.value = value; } else { slot.textContent = value; }
       });
       dialog.showModal();
     });

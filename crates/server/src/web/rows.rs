@@ -26,11 +26,15 @@ pub struct Row {
     pub organization: Option<String>,
     pub in_progress_closed: bool,
     pub deadline: String,
+    /// The instant an open line closes, beside the relative words.
+    pub deadline_at: Option<String>,
     pub contact_email: String,
     pub contact_name: Option<String>,
     /// Which dialog the Resend button opens with JavaScript: "resend", "ponr" or none.
     pub dialog: Option<&'static str>,
     pub question: String,
+    /// What a resend does, under the question.
+    pub explain: String,
     pub resend_context: String,
     pub resend_disabled: bool,
     /// Resend and contact change are allowed (the line is before PONR and the user may).
@@ -83,17 +87,19 @@ pub fn email_row(app: &App, c: &Chrome, e: &EmailRecord) -> EmailRow {
     }
 }
 
-/// "closes in 3 days", "closed on …", or nothing yet before the first send.
-fn deadline(app: &App, c: &Chrome, view: &LineView, now: Timestamp) -> String {
+/// "closes in 3 days" with the instant beside it, "closed on …", or, before the first send,
+/// that the window starts then.
+fn deadline(app: &App, c: &Chrome, view: &LineView, now: Timestamp) -> (String, Option<String>) {
     let state = &view.line.line.state;
     if state.status == LineStatus::Closed {
-        return match state.closed_at {
+        let text = match state.closed_at {
             Some(at) => c.t_with("web-closed-on", &[("when", &when(app, at))]),
             None => String::new(),
         };
+        return (text, None);
     }
     let Some(closes_at) = state.closes_at else {
-        return c.t("web-no-deadline");
+        return (c.t("web-no-deadline"), None);
     };
     let left = closes_at.duration_since(now);
     let relative = if left >= SignedDuration::from_hours(48) {
@@ -107,10 +113,7 @@ fn deadline(app: &App, c: &Chrome, view: &LineView, now: Timestamp) -> String {
     } else {
         c.t("web-closes-soon")
     };
-    format!(
-        "{relative} ({})",
-        c.t_with("web-closes-at", &[("when", &when(app, closes_at))])
-    )
+    (relative, Some(when(app, closes_at)))
 }
 
 pub fn row(app: &App, c: &Chrome, view: &LineView, notes: &[Note], now: Timestamp) -> Row {
@@ -151,6 +154,7 @@ pub fn row(app: &App, c: &Chrome, view: &LineView, notes: &[Note], now: Timestam
         }
         MailAction::Cancelled => (None, true, false, Some(c.t("web-cancelled")), None),
     };
+    let (deadline, deadline_at) = deadline(app, c, view, now);
     Row {
         order_id: view.line.web_order_id.to_string(),
         line_number: line.line_number,
@@ -169,10 +173,12 @@ pub fn row(app: &App, c: &Chrome, view: &LineView, notes: &[Note], now: Timestam
         in_progress_closed: state.status == LineStatus::Closed
             && state.provisioning_in_progress()
             && state.stage != Stage::Cancelled,
-        deadline: deadline(app, c, view, now),
+        deadline,
+        deadline_at,
         contact_name: line.contact_name.clone(),
         dialog,
         question: c.t_with("web-resend-question", &[("email", &email)]),
+        explain: c.t_with("web-resend-explain", &[("email", &email), ("ref", &sub_ref)]),
         resend_context: c.t_with("web-resend-context", &[("email", &email)]),
         resend_disabled,
         can_resend,
