@@ -91,6 +91,7 @@ web-no = No
 web-resent = The provisioning email was resent to { $email }.
 web-resent-row = Resent to { $email }.
 web-not-resent = Not resent: { $reason }
+web-not-changed = Contact not changed: { $reason }
 web-bulk-none = Select at least one line to resend.
 web-bulk-done = { $ok } of { $all } selected lines were resent; each line shows its result.
 

@@ -90,6 +90,7 @@ web-no = Nej
 web-resent = E-postmeddelandet skickades igen till { $email }.
 web-resent-row = Skickades igen till { $email }.
 web-not-resent = Skickades inte: { $reason }
+web-not-changed = Kontakten ändrades inte: { $reason }
 web-bulk-none = Välj minst en rad att skicka igen.
 web-bulk-done = { $ok } av { $all } valda rader skickades igen; varje rad visar sitt resultat.
 

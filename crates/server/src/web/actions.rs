@@ -121,7 +121,7 @@ async fn resend(
                     line: None,
                 }
             }
-            Err(e) => refusal_note(locale, &e)?,
+            Err(e) => refusal_note(locale, "web-not-resent", &e)?,
         };
         let row = Note {
             line: Some(sub_ref),
@@ -133,19 +133,20 @@ async fn resend(
     or_error_page(locale, result.await)
 }
 
-/// A refusal as a message; failures on our side end the request instead.
-pub(super) fn refusal_note(locale: provisio_domain::Locale, e: &AppError) -> AppResult<Note> {
+/// A refusal as a message, `key` saying what did not happen ("Not resent: …"); failures
+/// on our side end the request instead.
+pub(super) fn refusal_note(
+    locale: provisio_domain::Locale,
+    key: &str,
+    e: &AppError,
+) -> AppResult<Note> {
     match e.code() {
         crate::error::Code::Internal | crate::error::Code::Unavailable => {
             Err(AppError::Unavailable)
         }
         _ => Ok(Note {
             ok: false,
-            text: crate::i18n::text_with(
-                locale,
-                "web-not-resent",
-                &[("reason", &error::message(locale, e))],
-            ),
+            text: crate::i18n::text_with(locale, key, &[("reason", &error::message(locale, e))]),
             line: None,
         }),
     }
@@ -191,7 +192,7 @@ async fn bulk_resend(
                         line: None,
                     }
                 }
-                Err(e) => refusal_note(locale, e)?,
+                Err(e) => refusal_note(locale, "web-not-resent", e)?,
             };
             notes.push(Note {
                 line: Some(sub_ref.clone()),

@@ -18,6 +18,7 @@ use super::page::{Chrome, html, or_error_page, see_other};
 use super::session::{Note, SignedIn};
 use crate::app::App;
 use crate::app::lines::ContactInput;
+use crate::app::workspace::MailAction;
 use crate::error::AppError;
 
 pub fn router() -> Router<App> {
@@ -54,6 +55,12 @@ async fn contact_form(
         let order_id = line.web_order_id.to_string();
         let sub_ref = line.line.sub_ref.to_string();
         let back = back_to(&q.back, &order_id, &sub_ref);
+        let view = app.line_view(&s.actor, line).await?;
+        // Nothing to edit: the row says why (whom to ask, the admin portal, cancelled).
+        if !matches!(view.action, MailAction::Allowed { .. }) {
+            return Ok(see_other(&back));
+        }
+        let line = view.line;
         let page = contact_page(
             &s,
             &sub_ref,
@@ -168,7 +175,7 @@ async fn change_contact(
         for (line_ref, result) in &results {
             let note = match result {
                 Ok(change) => contact_note(locale, change),
-                Err(e) => refusal_note(locale, e)?,
+                Err(e) => refusal_note(locale, "web-not-changed", e)?,
             };
             notes.push(Note {
                 line: Some(line_ref.clone()),

@@ -427,3 +427,39 @@ async fn the_orders_list_searches_filters_and_pages_by_keyset() {
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.body.starts_with("<!doctype html>"));
 }
+
+#[tokio::test]
+async fn a_user_who_may_not_act_is_sent_back_to_the_row_that_says_why() {
+    let w = World::new().await;
+    let sub = w.line_due_today("W-BACK", "kim@kund.test").await;
+    with_passwords(&w.t, &["cy@acme.test"]).await;
+    let mut cy = Visitor::new(&w.t);
+    cy.sign_in("cy@acme.test").await;
+    for action in ["resend", "contact"] {
+        let page = cy.get(&format!("/lines/{sub}/{action}")).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{action}");
+        assert_eq!(
+            page.location.as_deref(),
+            Some(format!("/orders/W-BACK#line-{sub}").as_str())
+        );
+    }
+    // Posting anyway is refused by the same rule, in words.
+    let csrf = cy.csrf().await;
+    let done = cy
+        .post(
+            &format!("/lines/{sub}/contact"),
+            &[("csrf_token", &csrf), ("email", "x@kund.test")],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    let page = cy.get("/orders/W-BACK").await;
+    assert!(
+        page.has("Pia Partner &lt;pia@acme.test&gt;") || page.has("pia@acme.test"),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        w.t.line_json(&w.pia, &sub).await["provisioning_contact"]["email"],
+        "kim@kund.test"
+    );
+}
