@@ -137,11 +137,7 @@ async fn visitor(parts: &mut Parts, app: &App) -> Result<Visitor, AppError> {
         }
     };
     let now = app.clock.now();
-    let mut expired = session
-        .remove::<bool>(EXPIRED)
-        .await
-        .map_err(session_error)?
-        .unwrap_or(false);
+    let mut expired = take::<bool>(&session, EXPIRED).await?.unwrap_or(false);
     let mut user = None;
     if let Some(id) = session.get::<UserId>(USER).await.map_err(session_error)? {
         let seen = session
@@ -172,6 +168,19 @@ async fn visitor(parts: &mut Parts, app: &App) -> Result<Visitor, AppError> {
         csrf,
         expired,
     })
+}
+
+/// Removes a value if it is there. (Removing marks the session changed even when nothing was
+/// there, which would write it to the store on every page view.)
+async fn take<T: serde::de::DeserializeOwned>(
+    session: &Session,
+    key: &str,
+) -> AppResult<Option<T>> {
+    let found = session.get::<T>(key).await.map_err(session_error)?;
+    if found.is_some() {
+        session.remove::<T>(key).await.map_err(session_error)?;
+    }
+    Ok(found)
 }
 
 async fn forget_user(session: &Session) -> AppResult<()> {
@@ -241,11 +250,8 @@ impl Visitor {
 
     /// The messages left for this page (each shown once).
     pub async fn take_notes(&self) -> AppResult<Vec<Note>> {
-        Ok(self
-            .session
-            .remove::<Vec<Note>>(NOTES)
-            .await
-            .map_err(session_error)?
+        Ok(take::<Vec<Note>>(&self.session, NOTES)
+            .await?
             .unwrap_or_default())
     }
 }

@@ -26,6 +26,8 @@ pub struct Visitor {
 /// A page's answer.
 pub struct Page {
     pub status: StatusCode,
+    /// The answer set the session cookie (it does when the session was saved).
+    pub set_cookie: bool,
     pub location: Option<String>,
     pub body: String,
 }
@@ -69,6 +71,7 @@ impl Visitor {
             req = req.header(COOKIE, c);
         }
         let res = req.send().await.unwrap();
+        let set_cookie = res.headers().contains_key(SET_COOKIE);
         for value in res.headers().get_all(SET_COOKIE) {
             let value = value.to_str().unwrap();
             let pair = value.split(';').next().unwrap().to_owned();
@@ -80,6 +83,7 @@ impl Visitor {
             };
         }
         Page {
+            set_cookie,
             status: res.status(),
             location: res
                 .headers()

@@ -321,3 +321,21 @@ async fn errors_on_page_paths_are_pages_and_on_the_api_problems() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_page_view_with_nothing_new_does_not_write_the_session() {
+    let w = World::new().await;
+    with_passwords(&w.t, &["pia@acme.test"]).await;
+    let mut pia = Visitor::new(&w.t);
+    pia.sign_in("pia@acme.test").await;
+    assert!(pia.get("/").await.status.is_success());
+    let again = pia.get("/help").await;
+    assert!(
+        !again.set_cookie,
+        "nothing changed: the session is not saved again"
+    );
+    // A minute later the last-seen time is renewed (the idle end moves), and saved.
+    w.t.advance(61).await;
+    assert!(pia.get("/help").await.set_cookie);
+    assert!(!pia.get("/help").await.set_cookie);
+}
