@@ -3,7 +3,8 @@
 //! language of pages, and the form flows as a browser without JavaScript posts them. The
 //! same flows in a real Chromium are in `browser/`.
 
-mod flows;
+mod pages;
+mod resend;
 mod signin;
 
 use provisio::app::Caller;
