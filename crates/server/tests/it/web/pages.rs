@@ -4,8 +4,8 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use super::resend::pia;
 use super::Visitor;
+use super::resend::pia;
 use crate::helpers::*;
 
 #[tokio::test]

@@ -339,3 +339,35 @@ async fn a_page_view_with_nothing_new_does_not_write_the_session() {
     assert!(pia.get("/help").await.set_cookie);
     assert!(!pia.get("/help").await.set_cookie);
 }
+
+#[tokio::test]
+async fn a_user_created_with_the_cli_signs_in_on_the_running_server_at_once() {
+    let t = TestApp::spawn().await;
+    let d = t.data_dir();
+    crate::cli::cli(&d, "company create --name Acme --kind partner")
+        .await
+        .ok();
+    let create = "user create --company Acme --email kim@acme.test --name Kim --role member --password-stdin";
+    crate::cli::run(&d, create, Some("a long enough secret\n"))
+        .await
+        .ok();
+    let mut kim = Visitor::new(&t);
+    let done = kim
+        .try_sign_in("kim@acme.test", "a long enough secret")
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let orders = kim.get("/").await;
+    assert!(
+        orders.has("<h1>Orders</h1>") && orders.has("There are no orders yet."),
+        "{}",
+        orders.body
+    );
+    let wrong = Visitor::new(&t)
+        .try_sign_in("kim@acme.test", "a long enough secret\n")
+        .await;
+    assert_eq!(
+        wrong.status,
+        StatusCode::UNAUTHORIZED,
+        "the newline was not part of it"
+    );
+}
