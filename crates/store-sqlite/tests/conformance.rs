@@ -132,7 +132,8 @@ fn upgrading_moves_setup_links_into_their_table() {
 fn seed_line(conn: &rusqlite::Connection) {
     conn.execute_batch(
         "INSERT INTO companies VALUES ('c', 'Acme', 'partner', '2026-01-01T00:00:00.000000Z');
-         INSERT INTO users VALUES ('u', 'c', 'pia@acme.test', 'Pia', 'member', 0, NULL,
+         INSERT INTO users (id, company_id, email, name, role, can_resend, password_hash,
+             created_at) VALUES ('u', 'c', 'pia@acme.test', 'Pia', 'member', 0, NULL,
              '2026-01-01T00:00:00.000000Z');
          INSERT INTO orders (id, web_order_id, partner_id, end_customer_name, locale, placed_by,
              placed_at) VALUES ('o', 'W1', 'c', 'Kund AB', 'en', 'u', '2026-01-01T00:00:00.000000Z');
