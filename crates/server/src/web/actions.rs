@@ -13,9 +13,8 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::error;
-use super::form::StrictForm;
 use super::page::{Chrome, html, local_path, or_error_page, see_other};
-use super::session::{Note, SignedIn};
+use super::session::{CheckedForm, Note, SignedIn};
 use crate::app::App;
 use crate::app::workspace::MailAction;
 use crate::error::{AppError, AppResult};
@@ -100,12 +99,10 @@ async fn resend(
     State(app): State<App>,
     s: SignedIn,
     Path(sub_ref): Path<String>,
-    form: Result<StrictForm, AppError>,
+    CheckedForm(fields): CheckedForm,
 ) -> Response {
     let locale = s.visitor.locale;
     let result = async {
-        let StrictForm(fields) = form?;
-        s.visitor.check_csrf(&fields)?;
         let line = app.line(&s.actor, &sub_ref).await?;
         let sub_ref = line.line.sub_ref.to_string();
         let back = back_to(fields.text("back"), line.web_order_id.as_str(), &sub_ref);
@@ -156,12 +153,10 @@ async fn bulk_resend(
     State(app): State<App>,
     s: SignedIn,
     Path(order_id): Path<String>,
-    form: Result<StrictForm, AppError>,
+    CheckedForm(fields): CheckedForm,
 ) -> Response {
     let locale = s.visitor.locale;
     let result = async {
-        let StrictForm(fields) = form?;
-        s.visitor.check_csrf(&fields)?;
         let order = app.order(&s.actor, &order_id).await?;
         let back = format!("/orders/{}", order.web_order_id);
         let chosen: Vec<String> = fields.all("lines").into_iter().map(str::to_owned).collect();

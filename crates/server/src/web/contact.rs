@@ -13,9 +13,8 @@ use provisio_domain::EmailKind;
 
 use super::actions::{Back, back_to, refusal_note};
 use super::error;
-use super::form::StrictForm;
 use super::page::{Chrome, html, or_error_page, see_other};
-use super::session::{Note, SignedIn};
+use super::session::{CheckedForm, Note, SignedIn};
 use crate::app::App;
 use crate::app::lines::ContactInput;
 use crate::app::workspace::MailAction;
@@ -110,12 +109,10 @@ async fn change_contact(
     State(app): State<App>,
     s: SignedIn,
     Path(sub_ref): Path<String>,
-    form: Result<StrictForm, AppError>,
+    CheckedForm(fields): CheckedForm,
 ) -> Response {
     let locale = s.visitor.locale;
     let result = async {
-        let StrictForm(fields) = form?;
-        s.visitor.check_csrf(&fields)?;
         let line = app.line(&s.actor, &sub_ref).await?;
         let order_id = line.web_order_id.to_string();
         let sub_ref = line.line.sub_ref.to_string();

@@ -7,7 +7,7 @@
 //! (`csrf_token`), checked before anything is done; the cookie is `HttpOnly`, `SameSite=Lax`,
 //! and `Secure` when the public URL is https (SPEC §8).
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::response::Response;
 use base64::Engine;
@@ -22,7 +22,7 @@ use tower_sessions::cookie::time::Duration;
 use tower_sessions::{Expiry, Session, SessionManagerLayer};
 
 use super::error;
-use super::form::Fields;
+use super::form::{Fields, StrictForm};
 use super::locale::preferred_locale;
 use super::page::sign_in_first;
 use crate::app::App;
@@ -62,7 +62,9 @@ pub struct Note {
     pub line: Option<String>,
 }
 
-/// The visitor of a page.
+/// The visitor of a page. Read once per request (extractors that need it again find it in the
+/// request's extensions).
+#[derive(Clone)]
 pub struct Visitor {
     pub session: Session,
     pub locale: Locale,
@@ -80,9 +82,33 @@ impl FromRequestParts<App> for Visitor {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Response> {
-        visitor(parts, app)
+        if let Some(known) = parts.extensions.get::<Visitor>() {
+            return Ok(known.clone());
+        }
+        let found = visitor(parts, app)
             .await
-            .map_err(|e| error::page(preferred_locale(&parts.headers), &e))
+            .map_err(|e| error::page(preferred_locale(&parts.headers), &e))?;
+        parts.extensions.insert(found.clone());
+        Ok(found)
+    }
+}
+
+/// A posted form whose CSRF token is this session's (checked before the handler runs; a
+/// form that cannot be read or lacks the token is an error page in the visitor's language).
+pub struct CheckedForm(pub Fields);
+
+impl FromRequest<App> for CheckedForm {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, app: &App) -> Result<Self, Response> {
+        let (mut parts, body) = req.into_parts();
+        let visitor = Visitor::from_request_parts(&mut parts, app).await?;
+        let refused = |e: AppError| error::page(visitor.locale, &e);
+        let StrictForm(fields) = StrictForm::from_request(Request::from_parts(parts, body), app)
+            .await
+            .map_err(refused)?;
+        visitor.check_csrf(&fields).map_err(refused)?;
+        Ok(CheckedForm(fields))
     }
 }
 
@@ -198,7 +224,7 @@ async fn forget_user(session: &Session) -> AppResult<()> {
 impl Visitor {
     /// Refuses a form without this session's token (another site's form, or a page left open
     /// across a sign-out).
-    pub fn check_csrf(&self, fields: &Fields) -> AppResult<()> {
+    fn check_csrf(&self, fields: &Fields) -> AppResult<()> {
         let given = fields.text("csrf_token");
         if !given.is_empty() && constant_time_eq(given.as_bytes(), self.csrf.as_bytes()) {
             Ok(())

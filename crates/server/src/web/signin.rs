@@ -11,10 +11,9 @@ use provisio_domain::Locale;
 use serde::Deserialize;
 
 use super::error;
-use super::form::StrictForm;
 use super::orders::{self, ListQuery};
 use super::page::{Chrome, html, local_path, or_error_page, see_other};
-use super::session::{Note, Visitor};
+use super::session::{CheckedForm, Note, Visitor};
 use crate::app::App;
 use crate::error::{AppError, AppResult, AuthFailure};
 
@@ -82,12 +81,10 @@ async fn sign_in_page(visitor: &Visitor, next: &str) -> AppResult<Response> {
 async fn sign_in(
     State(app): State<App>,
     visitor: Visitor,
-    form: Result<StrictForm, AppError>,
+    CheckedForm(fields): CheckedForm,
 ) -> Response {
     let locale = visitor.locale;
     let result = async {
-        let StrictForm(fields) = form?;
-        visitor.check_csrf(&fields)?;
         let email = fields.text("email").to_owned();
         let password = fields.get("password").cloned().unwrap_or_default();
         let next = local_path(fields.text("next"), "/");
@@ -139,11 +136,9 @@ async fn sign_in(
     or_error_page(locale, result.await)
 }
 
-async fn sign_out(visitor: Visitor, form: Result<StrictForm, AppError>) -> Response {
+async fn sign_out(visitor: Visitor, CheckedForm(_): CheckedForm) -> Response {
     let locale = visitor.locale;
     let result = async {
-        let StrictForm(fields) = form?;
-        visitor.check_csrf(&fields)?;
         visitor.sign_out().await?;
         Ok(see_other("/"))
     };
@@ -153,12 +148,10 @@ async fn sign_out(visitor: Visitor, form: Result<StrictForm, AppError>) -> Respo
 async fn language(
     State(app): State<App>,
     visitor: Visitor,
-    form: Result<StrictForm, AppError>,
+    CheckedForm(fields): CheckedForm,
 ) -> Response {
     let locale = visitor.locale;
     let result = async {
-        let StrictForm(fields) = form?;
-        visitor.check_csrf(&fields)?;
         let chosen = Locale::parse(fields.text("locale")).map_err(|_| {
             AppError::invalid_value(
                 "locale",
