@@ -5,11 +5,11 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use super::page::{Chrome, html, or_error_page, when};
+use super::page::{Chrome, html, or_error_page, page_headers, when};
 use super::session::SignedIn;
 use crate::app::App;
 
@@ -78,18 +78,11 @@ async fn sent_html(
     let result = async {
         let sent = app.sent_email(&s.actor, &sub_ref, &email_id).await?;
         let mut response = sent.words.html.into_response();
-        let h = response.headers_mut();
-        h.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/html; charset=utf-8"),
-        );
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         // The email's own markup: nothing runs, nothing loads, only our page may frame it.
-        h.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(
-                "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox; frame-ancestors 'self'",
-            ),
+        page_headers(
+            &mut response,
+            "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox; frame-ancestors 'self'",
+            "no-referrer",
         );
         Ok(response)
     };

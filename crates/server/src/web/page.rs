@@ -17,7 +17,6 @@ use crate::i18n::{text, text_with};
 /// The chrome of a page, and the translator its template calls.
 pub struct Chrome {
     pub locale: Locale,
-    pub lang: &'static str,
     pub title: String,
     pub has_error: bool,
     pub csrf: String,
@@ -34,7 +33,6 @@ impl Chrome {
     pub fn new(visitor: &Visitor, nav: &'static str, here: &str, notes: &[Note]) -> Self {
         Chrome {
             locale: visitor.locale,
-            lang: visitor.locale.as_str(),
             title: String::new(),
             has_error: false,
             csrf: visitor.csrf.clone(),
@@ -48,6 +46,11 @@ impl Chrome {
     pub fn titled(mut self, title: String) -> Self {
         self.title = title;
         self
+    }
+
+    /// The page's `lang`.
+    pub fn lang(&self) -> &'static str {
+        self.locale.as_str()
     }
 
     pub fn t(&self, key: &str) -> String {
@@ -72,29 +75,32 @@ pub fn when(app: &App, t: Timestamp) -> String {
         + &app.config.time_zone_name
 }
 
-/// A rendered workspace page with the headers every one carries: no caching (pages show
-/// personal data), no framing, scripts and styles only from us.
+/// The workspace's policy: scripts and styles only from us, frames only ours, never framed.
+const WORKSPACE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+     img-src 'self'; frame-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// The headers every HTML page of ours carries: HTML, never cached (pages show personal data
+/// or carry a token), and its content and referrer policies.
+pub fn page_headers(response: &mut Response, csp: &'static str, referrer: &'static str) {
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(csp),
+    );
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static(referrer));
+}
+
+/// A rendered workspace page with the headers every one carries.
 pub fn html(status: StatusCode, page: &impl Template, locale: Locale) -> Response {
     match page.render() {
         Ok(body) => {
             let mut response = (status, body).into_response();
-            let h = response.headers_mut();
-            h.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/html; charset=utf-8"),
-            );
-            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            h.insert(
-                header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static(
-                    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
-                     frame-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-                ),
-            );
-            h.insert(
-                header::REFERRER_POLICY,
-                HeaderValue::from_static("same-origin"),
-            );
+            page_headers(&mut response, WORKSPACE_CSP, "same-origin");
             response
         }
         Err(e) => error::page(

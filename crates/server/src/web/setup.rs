@@ -5,7 +5,7 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use provisio_domain::organization::SetupChoice;
@@ -14,6 +14,7 @@ use provisio_store::{LineContext, SetupLink};
 
 use super::error::{self, browser_locale};
 use super::form::StrictForm;
+use super::page::{page_headers, when};
 use crate::app::App;
 use crate::app::setup::{LinkView, SetupOutcome};
 use crate::error::AppError;
@@ -193,13 +194,7 @@ fn live(
 ) -> Response {
     let line: &LineContext = &link.line;
     let l = line.line.locale;
-    let deadline = line.line.state.closes_at.map(|t| {
-        t.to_zoned_datetime(app.config.time_zone.clone())
-            .strftime("%Y-%m-%d %H:%M")
-            .to_string()
-            + " "
-            + &app.config.time_zone_name
-    });
+    let deadline = line.line.state.closes_at.map(|t| when(app, t));
     let mut rows = vec![
         (text(l, "setup-partner"), line.partner.name.clone()),
         (text(l, "setup-customer"), line.end_customer.clone()),
@@ -265,20 +260,11 @@ fn page(status: StatusCode, page: Page) -> Response {
     match page.render() {
         Ok(html) => {
             let mut response = (status, html).into_response();
-            let h = response.headers_mut();
-            h.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/html; charset=utf-8"),
-            );
             // The token is in the URL: never cache the page or leak it to other sites.
-            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            h.insert(
-                header::REFERRER_POLICY,
-                HeaderValue::from_static("no-referrer"),
-            );
-            h.insert(
-                header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"),
+            page_headers(
+                &mut response,
+                "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+                "no-referrer",
             );
             response
         }
