@@ -14,7 +14,7 @@ use serde::Deserialize;
 use super::page::{Chrome, html, or_error_page, when};
 use super::rows::{Row, row};
 use super::session::{SignedIn, Visitor};
-use crate::api::extract::{encode_cursor, page_request};
+use crate::api::extract::{encode_cursor, page_request, parse_enum};
 use crate::app::App;
 use crate::app::orders::OrderFilter;
 use crate::error::{AppError, AppResult};
@@ -103,41 +103,8 @@ async fn list_page(app: App, visitor: Visitor, query: ListQuery) -> AppResult<Re
         ));
     };
     let actor = user.actor();
-    let stage = match query.stage.as_str() {
-        "" => None,
-        raw => Some(Stage::parse(raw).map_err(|_| {
-            AppError::invalid_value(
-                "stage",
-                "value-unknown-variant",
-                vec![
-                    ("value", raw.into()),
-                    ("what", "stage".into()),
-                    (
-                        "allowed",
-                        Stage::ALL
-                            .iter()
-                            .map(|s| s.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                    ),
-                ],
-            )
-        })?),
-    };
-    let status = match query.status.as_str() {
-        "" => None,
-        raw => Some(LineStatus::parse(raw).map_err(|_| {
-            AppError::invalid_value(
-                "status",
-                "value-unknown-variant",
-                vec![
-                    ("value", raw.into()),
-                    ("what", "status".into()),
-                    ("allowed", "open, closed".into()),
-                ],
-            )
-        })?),
-    };
+    let stage = parse_enum("stage", Some(&query.stage), Stage::parse)?;
+    let status = parse_enum("status", Some(&query.status), LineStatus::parse)?;
     let q = query.q.trim().to_owned();
     let page = page_request(Some(PAGE), Some(&query.cursor))?;
     let first_page = page.after.is_none();

@@ -7,7 +7,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
-use provisio_domain::Locale;
+use provisio_domain::{FieldPath, Locale};
 use serde::Deserialize;
 
 use super::error;
@@ -152,13 +152,8 @@ async fn language(
 ) -> Response {
     let locale = visitor.locale;
     let result = async {
-        let chosen = Locale::parse(fields.text("locale")).map_err(|_| {
-            AppError::invalid_value(
-                "locale",
-                "value-locale",
-                vec![("value", fields.text("locale").to_owned())],
-            )
-        })?;
+        let chosen = Locale::parse(fields.text("locale"))
+            .map_err(|e| AppError::invalid(FieldPath::name("locale"), e))?;
         if let Some(user) = &visitor.user {
             app.set_user_locale(user.id, Some(chosen)).await?;
         }

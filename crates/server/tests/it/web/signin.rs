@@ -250,6 +250,15 @@ async fn pages_speak_the_browsers_language_or_the_users_choice() {
     assert_eq!(chosen.location.as_deref(), Some("/subscriptions"));
     let page = sv.get("/subscriptions").await;
     assert!(page.has("<h1>Subscriptions</h1>"), "{}", page.body);
+    let unknown = sv
+        .post("/language", &[("csrf_token", &csrf), ("locale", "de")])
+        .await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        unknown.has("&#39;de&#39; is not a supported locale"),
+        "{}",
+        unknown.body
+    );
     // The API's unknown routes stay problem+json.
     let api =
         w.t.http
