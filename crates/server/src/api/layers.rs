@@ -25,7 +25,7 @@ pub const REQUEST_ID: &str = "x-request-id";
 /// error is a page in the visitor's language instead (also a 405, 413 or 503 from a layer).
 pub async fn problem_for_bare_errors(req: Request, next: Next) -> Response {
     let page = is_page_path(req.uri().path());
-    let locale = crate::web::error::browser_locale(req.headers());
+    let locale = crate::web::preferred_locale(req.headers());
     let response = next.run(req).await;
     let status = response.status();
     // Outside the API, a person is reading: an error is a page in their language.

@@ -2,17 +2,12 @@
 //! failures on our side an opaque page (the cause goes to the log, once).
 
 use askama::Template;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use provisio_domain::Locale;
 
 use crate::error::{AppError, Code, Message};
 use crate::i18n;
-
-/// The visitor's language when nothing else tells it: the browser's preference.
-pub fn browser_locale(headers: &HeaderMap) -> Locale {
-    super::locale::preferred_locale(headers)
-}
 
 /// The words of an error for a page or banner: for a field error, what is wrong with the
 /// field (the form shows which field), else the error's own message.

@@ -30,6 +30,8 @@ mod subscriptions;
 
 use axum::Router;
 
+pub use locale::preferred_locale;
+
 use crate::app::App;
 
 pub fn router(app: &App) -> Router<App> {

@@ -9,7 +9,8 @@ use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use super::error::{self, browser_locale};
+use super::error;
+use super::locale::preferred_locale;
 use crate::app::App;
 use crate::error::{AppError, Code, Thing};
 use crate::i18n::text;
@@ -29,7 +30,7 @@ struct Page {
 }
 
 async fn show(Path(wire): Path<String>, headers: HeaderMap) -> Response {
-    let locale = browser_locale(&headers);
+    let locale = preferred_locale(&headers);
     let statuses: Vec<String> = Code::with_wire(&wire)
         .map(|c| c.status().as_u16().to_string())
         .collect();

@@ -12,8 +12,9 @@ use provisio_domain::organization::SetupChoice;
 use provisio_domain::{Locale, Organization};
 use provisio_store::{LineContext, SetupLink};
 
-use super::error::{self, browser_locale};
+use super::error;
 use super::form::StrictForm;
+use super::locale::preferred_locale;
 use super::page::{page_headers, when};
 use crate::app::App;
 use crate::app::setup::{LinkView, SetupOutcome};
@@ -48,7 +49,7 @@ struct SetupForm {
 async fn show(State(app): State<App>, Path(token): Path<String>, headers: HeaderMap) -> Response {
     match app.setup_link(&token).await {
         Ok(view) => render_view(&app, view, None, String::new(), &headers),
-        Err(e) => error::page(browser_locale(&headers), &e),
+        Err(e) => error::page(preferred_locale(&headers), &e),
     }
 }
 
@@ -60,7 +61,7 @@ async fn submit(
 ) -> Response {
     let fields = match form {
         Ok(StrictForm(fields)) => fields,
-        Err(e) => return error::page(browser_locale(&headers), &e),
+        Err(e) => return error::page(preferred_locale(&headers), &e),
     };
     let name = fields.get("organization_name").cloned().unwrap_or_default();
     let choice = match fields
@@ -85,7 +86,7 @@ async fn submit(
             *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             response
         }
-        Err(e) => error::page(browser_locale(&headers), &e),
+        Err(e) => error::page(preferred_locale(&headers), &e),
     }
 }
 
@@ -113,7 +114,7 @@ fn render_view(
 ) -> Response {
     match view {
         LinkView::Unknown => {
-            let l = browser_locale(headers);
+            let l = preferred_locale(headers);
             page(
                 StatusCode::NOT_FOUND,
                 Page {
