@@ -32,3 +32,11 @@ email-deadline-passed-note = The order line was closed on { $deadline } because 
 email-admin-portal = Once your organization is onboarded (the point of no return), you or an administrator can complete the service configuration by signing in to the admin portal:
 email-help = Questions? Contact { $name } ({ $email }), who placed the order, or reply to this email.
 email-footer = Sent by provisio on behalf of { $partner }. If you were not expecting this email, contact { $partner }.
+
+# The notice to the ordering contact that the setup was handed off (SPEC §10). $from / $to:
+# "Name (address)" of the contact who handed off and of the colleague.
+email-subject-handed_off = Setup handed off to a colleague: order { $order } ({ $sub }, { $customer })
+email-intro-handed_off = { $from }, the provisioning contact for the subscription of { $customer }, has handed the setup off to a colleague: { $to }. The colleague has been sent the provisioning email; links sent earlier no longer work.
+email-label-handed-off-by = Handed off by
+email-label-handed-off-to = Now provisioning contact
+email-handed_off-next = You do not need to do anything. If this was not expected, change the provisioning contact of the line in the workspace.

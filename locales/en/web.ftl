@@ -134,6 +134,7 @@ kind-initial = First email
 kind-resend = Resend
 kind-contact_changed = New contact
 kind-reminder = Reminder
+kind-handed_off = Hand-off notice to the ordering contact
 email-state-queued = Queued
 email-state-sending = Sending
 email-state-sent = Sent

@@ -32,3 +32,10 @@ email-deadline-passed-note = Orderraden stängdes { $deadline } eftersom etabler
 email-admin-portal = När organisationen har registrerats (Point of No Return) kan etableringskontakten eller en administratör slutföra tjänstekonfigurationen genom att logga in på administrationsportalen:
 email-help = Frågor? Kontakta { $name } ({ $email }), som gjorde beställningen, eller svara på det här meddelandet.
 email-footer = Skickat av provisio på uppdrag av { $partner }. Om du inte väntade dig det här meddelandet, kontakta { $partner }.
+
+# Meddelandet till beställaren att etableringen lämnats över (SPEC §10).
+email-subject-handed_off = Etableringen har lämnats över till en kollega: beställning { $order } ({ $sub }, { $customer })
+email-intro-handed_off = { $from }, etableringskontakt för prenumerationen för { $customer }, har lämnat över etableringen till en kollega: { $to }. Kollegan har fått etableringsmeddelandet; länkar som skickats tidigare fungerar inte längre.
+email-label-handed-off-by = Överlämnad av
+email-label-handed-off-to = Ny etableringskontakt
+email-handed_off-next = Du behöver inte göra något. Om det här var oväntat kan du ändra etableringskontakten för orderraden i arbetsytan.

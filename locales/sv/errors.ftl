@@ -54,6 +54,7 @@ refused-transition-onboard = en rad som är { $stage } kan inte registreras
 refused-transition-mark-provisioned = en rad som är { $stage } kan inte markeras som etablerad
 refused-transition-cancel = en rad som är { $stage } kan inte avbrytas
 
+value-hand-off-self = det är adressen som det här meddelandet skickades till; ange din kollegas adress
 value-email-empty = e-postadressen är tom
 value-email-too-long = e-postadressen är längre än 254 tecken
 value-email-not-bare = '{ $value }' är inte en ren e-postadress (inga visningsnamn eller mellanslag)

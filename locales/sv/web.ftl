@@ -133,6 +133,7 @@ kind-initial = Första e-post
 kind-resend = Skickat igen
 kind-contact_changed = Ny kontakt
 kind-reminder = Påminnelse
+kind-handed_off = Meddelande om överlämning till beställaren
 email-state-queued = Köat
 email-state-sending = Skickas
 email-state-sent = Skickat

@@ -6,7 +6,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::event::{Attempt, Event, Overtaken};
 use crate::lifecycle::LineState;
-use crate::state::Stage;
+use crate::state::{EmailKind, Stage};
 use crate::values::ContactEmail;
 
 /// Waits between attempts: 8 attempts in all over about a day, no jitter (SPEC §9).
@@ -75,9 +75,17 @@ pub fn outcome(result: AttemptResult, attempt: u32, now: Timestamp) -> Outcome {
 }
 
 /// SPEC §9: a provisioning email waiting to go out is overtaken by its line when the line was
-/// cancelled, passed the point of no return, or was re-addressed to someone else.
-pub fn overtaken(line: &LineState, contact: &ContactEmail, to: &ContactEmail) -> Option<Overtaken> {
-    if line.stage == Stage::Cancelled {
+/// cancelled, passed the point of no return, or was re-addressed to someone else. A notice
+/// about the line to someone else (`handed_off`) is never overtaken: what it reports happened.
+pub fn overtaken(
+    kind: EmailKind,
+    line: &LineState,
+    contact: &ContactEmail,
+    to: &ContactEmail,
+) -> Option<Overtaken> {
+    if !kind.is_provisioning() {
+        None
+    } else if line.stage == Stage::Cancelled {
         Some(Overtaken::LineCancelled)
     } else if line.stage.past_point_of_no_return() {
         Some(Overtaken::PastPointOfNoReturn)
@@ -107,8 +115,13 @@ pub fn record_attempt(
     window: SignedDuration,
     at: Timestamp,
 ) -> Recorded {
+    // Only a provisioning email's hand-off starts the line's window; a notice's does not.
+    let handoff = match attempt.kind.is_provisioning() {
+        true => line.record_handoff(at, window),
+        false => None,
+    };
     match outcome {
-        Outcome::Sent { .. } => match line.record_handoff(at, window) {
+        Outcome::Sent { .. } => match handoff {
             Some(handoff) => Recorded {
                 line: Some(handoff.line),
                 event: Some(Event::EmailSent {
@@ -187,10 +200,18 @@ mod tests {
         let now: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
         let mut line = LineState::new(now);
         let new = ContactEmail::parse("new@kund.test").unwrap();
+        let overtaken = |line: &LineState, contact: &ContactEmail, to: &ContactEmail| {
+            overtaken(EmailKind::Resend, line, contact, to)
+        };
         assert_eq!(overtaken(&line, &kim(), &kim()), None);
         assert_eq!(
             overtaken(&line, &new, &kim()),
             Some(Overtaken::ContactChanged)
+        );
+        // A notice to the ordering contact goes out whatever became of the line.
+        assert_eq!(
+            super::overtaken(EmailKind::HandedOff, &line, &kim(), &new),
+            None
         );
         line.stage = Stage::Onboarded;
         assert_eq!(
@@ -232,6 +253,12 @@ mod tests {
                 })
             })
         );
+        // A notice about a line not yet sent does not start its window.
+        let notice = Attempt {
+            kind: EmailKind::HandedOff,
+            ..attempt.clone()
+        };
+        assert_eq!(record_attempt(&line, notice, &sent, window, now).line, None);
         let again = record_attempt(&moved, attempt.clone(), &sent, window, now);
         assert_eq!(again.line, None);
         assert!(matches!(

@@ -101,10 +101,11 @@ pub enum RefusedAction {
     ChangeContact,
 }
 
-/// Where an onboarding was reported from.
+/// Where an action came from when it matters to the audit: onboarding by API or by the setup
+/// link; a resend or contact change from the setup page (`setup_link`; otherwise absent).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum OnboardedVia {
+pub enum Via {
     /// An integration, support agent or admin by API.
     Api,
     /// The provisioning contact on the setup page.
@@ -141,6 +142,9 @@ pub enum Event {
         to: ContactEmail,
         /// Before the RSD a resend is the first send (R2).
         first_send: bool,
+        /// `setup_link`: asked for from the setup page ("Send me a fresh link").
+        #[serde(skip_serializing_if = "Option::is_none")]
+        via: Option<Via>,
     },
     /// A refusal the actor may learn about (SPEC §9); `code` is the problem code.
     ResendRefused {
@@ -151,13 +155,16 @@ pub enum Event {
         from: ContactEmail,
         to: ContactEmail,
         send_now: bool,
+        /// `setup_link`: the contact handed the setup off to a colleague (SPEC §10).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        via: Option<Via>,
     },
     LineOnboarded {
         #[serde(flatten)]
         stage: StageChange,
         organization: String,
         organization_id: String,
-        via: OnboardedVia,
+        via: Via,
     },
     LineProvisioned(StageChange),
     LineClosed {
@@ -241,7 +248,7 @@ mod tests {
             },
             organization: "Kund AB".into(),
             organization_id: "org_1".into(),
-            via: OnboardedVia::SetupLink,
+            via: Via::SetupLink,
         };
         assert_eq!(
             onboarded.data(),

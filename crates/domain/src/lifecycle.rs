@@ -3,7 +3,7 @@
 
 use jiff::{SignedDuration, Timestamp};
 
-use crate::event::{Event, OnboardedVia, StageChange};
+use crate::event::{Event, StageChange, Via};
 use crate::organization::Organization;
 use crate::permission::{CancelPermit, LinePermit, ReportPermit};
 use crate::policy::closes_at;
@@ -46,6 +46,8 @@ pub struct Handoff {
 pub struct ResendPlan {
     /// Before the RSD a resend is the first send.
     pub is_first_send: bool,
+    /// `setup_link` when the setup page asked for it.
+    pub via: Option<Via>,
 }
 
 /// What an allowed change of contact does (R4).
@@ -145,7 +147,7 @@ impl LineState {
     /// R2 / R3 / R10: may this resend go out? Open or closed does not matter.
     pub fn decide_resend(
         &self,
-        _permit: &LinePermit,
+        permit: &LinePermit,
         limit: &ResendLimit,
         recent_resends: &[Timestamp],
         now: Timestamp,
@@ -154,13 +156,14 @@ impl LineState {
         limit.check(recent_resends, now)?;
         Ok(ResendPlan {
             is_first_send: self.first_sent_at.is_none(),
+            via: permit.by_link().then_some(Via::SetupLink),
         })
     }
 
     /// R4: change the provisioning contact before PONR. The caller revokes earlier links.
     pub fn decide_contact_change(
         &self,
-        _permit: &LinePermit,
+        permit: &LinePermit,
         old: &ContactEmail,
         new: &ContactEmail,
         now: Timestamp,
@@ -172,6 +175,7 @@ impl LineState {
             from: old.clone(),
             to: new.clone(),
             send_now,
+            via: permit.by_link().then_some(Via::SetupLink),
         };
         Ok(ContactChangePlan {
             send_now,
@@ -199,9 +203,9 @@ impl LineState {
                     organization: organization.name.clone(),
                     organization_id: organization.id.clone(),
                     via: if permit.by_link() {
-                        OnboardedVia::SetupLink
+                        Via::SetupLink
                     } else {
-                        OnboardedVia::Api
+                        Via::Api
                     },
                 };
                 Ok(Transition {

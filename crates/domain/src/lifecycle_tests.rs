@@ -102,7 +102,8 @@ fn r2_resend_is_allowed_open_or_closed_until_ponr() {
     assert_eq!(
         open.decide_resend(&permit(), &limit, &[], now),
         Ok(ResendPlan {
-            is_first_send: false
+            is_first_send: false,
+            via: None
         })
     );
     let closed = open.close_if_lapsed(now, window_of(7)).unwrap().line;
@@ -115,9 +116,38 @@ fn r2_resend_is_allowed_open_or_closed_until_ponr() {
     assert_eq!(
         before_rsd,
         Ok(ResendPlan {
-            is_first_send: true
+            is_first_send: true,
+            via: None
         })
     );
+}
+
+#[test]
+fn from_the_setup_page_a_resend_and_a_contact_change_say_so() {
+    let now = t("2026-06-01T00:00:00Z");
+    let line = sent_at(RSD);
+    let by_link = crate::permission::testing::line_by_link();
+    let plan = line
+        .decide_resend(&by_link, &ResendLimit::default(), &[], now)
+        .unwrap();
+    assert_eq!(plan.via, Some(Via::SetupLink));
+    let kim = ContactEmail::parse("kim@kund.test").unwrap();
+    let lo = ContactEmail::parse("lo@kund.test").unwrap();
+    let change = line
+        .decide_contact_change(&by_link, &kim, &lo, now)
+        .unwrap();
+    assert!(change.send_now);
+    assert_eq!(
+        change.event.data()["via"],
+        serde_json::json!("setup_link"),
+        "{:?}",
+        change.event
+    );
+    // By a user: no `via` at all.
+    let by_user = line
+        .decide_contact_change(&permit(), &kim, &lo, now)
+        .unwrap();
+    assert!(by_user.event.data().get("via").is_none());
 }
 
 #[test]

@@ -60,16 +60,23 @@ pub fn ensure_visible(actor: &Actor, order: &OrderParties) -> Result<(), Refusal
     }
 }
 
-/// Permission to resend a line's provisioning email or change its contact (R5). Only this
-/// module mints permits (their fields are private), so an unchecked action does not compile.
+/// Permission to resend a line's provisioning email or change its contact (R5), or, from
+/// the setup page, for the holder of a setup link (SPEC §10). Only this module mints permits
+/// (their fields are private), so an unchecked action does not compile.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinePermit {
-    actor: UserId,
+    /// None: the holder of a setup link.
+    actor: Option<UserId>,
 }
 
 impl LinePermit {
-    pub fn actor(&self) -> UserId {
+    pub fn actor(&self) -> Option<UserId> {
         self.actor
+    }
+
+    /// Whether the action comes from the setup page.
+    pub fn by_link(&self) -> bool {
+        self.actor.is_none()
     }
 }
 
@@ -155,7 +162,7 @@ pub fn authorize_line_action(actor: &Actor, order: &OrderParties) -> Result<Line
         || (order.involves(actor.company_id) && actor.can_resend);
     if allowed {
         Ok(LinePermit {
-            actor: actor.user_id,
+            actor: Some(actor.user_id),
         })
     } else {
         Err(denied(actor, order, Denial::LineAction))
@@ -205,6 +212,25 @@ pub fn authorize_by_link(
     } else {
         Err(Refusal::NotFound)
     }
+}
+
+/// SPEC §10 "Someone else in my company will set this up": the current contact hands the
+/// setup off to a colleague, a contact change (R4) made through their live link (the same
+/// test as [`authorize_by_link`]).
+pub fn authorize_hand_off(
+    link: LinkState,
+    sent_to: &ContactEmail,
+    contact_now: &ContactEmail,
+) -> Result<LinePermit, Refusal> {
+    authorize_by_link(link, sent_to, contact_now).map(|_| LinePermit { actor: None })
+}
+
+/// SPEC §10 "Send me a fresh link": whoever holds any setup link of the line, live or not,
+/// may ask for a resend. It goes only to the line's current contact (never to the address the
+/// old link was sent to), under the rate limit (R10), so holding an old link reveals nothing
+/// and reaches no one new.
+pub fn authorize_fresh_link() -> LinePermit {
+    LinePermit { actor: None }
 }
 
 /// Support agents help with orders; they do not place them. Checked before anything else
@@ -306,7 +332,10 @@ pub(crate) mod testing {
     use super::*;
 
     pub fn line(actor: UserId) -> LinePermit {
-        LinePermit { actor }
+        LinePermit { actor: Some(actor) }
+    }
+    pub fn line_by_link() -> LinePermit {
+        LinePermit { actor: None }
     }
     pub fn cancel(actor: UserId) -> CancelPermit {
         CancelPermit { actor }

@@ -61,7 +61,7 @@ fn r5_who_may_resend() {
     for a in &may {
         assert_eq!(
             authorize_line_action(a, &o).map(|p| p.actor()),
-            Ok(a.user_id),
+            Ok(Some(a.user_id)),
             "{a:?}"
         );
     }
@@ -338,4 +338,23 @@ fn a_setup_link_permits_while_live_and_addressed_to_the_contact() {
         authorize_by_link(LinkState::Spent, &kim, &kim),
         Err(Refusal::NotFound)
     );
+}
+
+#[test]
+fn a_live_link_sent_to_the_current_contact_may_hand_off_and_any_link_may_ask_for_a_fresh_one() {
+    let kim = ContactEmail::parse("kim@kund.test").unwrap();
+    let other = ContactEmail::parse("new@kund.test").unwrap();
+    let permit = authorize_hand_off(LinkState::Live, &kim, &kim).unwrap();
+    assert!(permit.by_link());
+    assert_eq!(permit.actor(), None);
+    // Re-addressed since, or no longer live: the page shows what the link is now.
+    assert_eq!(
+        authorize_hand_off(LinkState::Live, &kim, &other),
+        Err(Refusal::NotFound)
+    );
+    assert_eq!(
+        authorize_hand_off(LinkState::Revoked, &kim, &kim),
+        Err(Refusal::NotFound)
+    );
+    assert!(authorize_fresh_link().by_link());
 }

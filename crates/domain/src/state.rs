@@ -142,6 +142,7 @@ text_enum!(
         Resend => "resend",
         ContactChanged => "contact_changed",
         Reminder => "reminder",
+        HandedOff => "handed_off",
     }
 );
 
@@ -159,7 +160,8 @@ impl EmailKind {
             EmailKind::Initial
             | EmailKind::Resend
             | EmailKind::ContactChanged
-            | EmailKind::Reminder => MailSubjectKind::Line,
+            | EmailKind::Reminder
+            | EmailKind::HandedOff => MailSubjectKind::Line,
         }
     }
 
@@ -171,7 +173,16 @@ impl EmailKind {
             | EmailKind::Resend
             | EmailKind::ContactChanged
             | EmailKind::Reminder => true,
+            EmailKind::HandedOff => false,
         }
+    }
+
+    /// Whether this is a provisioning email to the line's contact (R1, R2, R4), as opposed to
+    /// a notice to someone else about the line (`handed_off`, to the ordering contact): only
+    /// provisioning emails start the window, are overtaken by the line, and are the line's
+    /// "last email".
+    pub fn is_provisioning(self) -> bool {
+        self.carries_setup_link()
     }
 }
 

@@ -18,7 +18,7 @@ pub use compose::{Composed, compose};
 pub use dkim::{Dkim, DkimError};
 pub use error::RenderError;
 pub use mime::render;
-pub use outbound::{Envelope, Mailbox, Outbound, ProvisioningEmail};
+pub use outbound::{Envelope, HandOffNotice, Mailbox, Outbound, ProvisioningEmail};
 pub use transport::{
     Accepted, ConfigError, Fault, FileTransport, MemoryTransport, SendError, SmtpTransport,
     Transport,

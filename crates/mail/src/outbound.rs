@@ -63,17 +63,41 @@ pub struct ProvisioningEmail {
     pub help_contact: Mailbox,
 }
 
+/// The notice to the ordering contact that the provisioning contact handed the setup off to
+/// a colleague from the setup page (SPEC §10): who, to whom, for which line.
+#[derive(Debug, Clone)]
+pub struct HandOffNotice {
+    /// To the ordering contact; Reply-To the contact who handed off.
+    pub envelope: Envelope,
+    pub web_order_id: String,
+    pub subscription_ref: String,
+    pub end_customer: String,
+    pub offer: String,
+    /// The provisioning contact who handed the setup off.
+    pub from: Mailbox,
+    /// The colleague, now the line's provisioning contact.
+    pub to: Mailbox,
+}
+
 /// Outbound mail of every kind.
 #[derive(Debug, Clone)]
 pub enum Outbound {
     Provisioning(ProvisioningEmail),
+    HandOff(HandOffNotice),
 }
 
 impl Outbound {
     pub fn envelope(&self) -> &Envelope {
         match self {
             Outbound::Provisioning(p) => &p.envelope,
+            Outbound::HandOff(n) => &n.envelope,
         }
+    }
+}
+
+impl From<HandOffNotice> for Outbound {
+    fn from(n: HandOffNotice) -> Self {
+        Outbound::HandOff(n)
     }
 }
 

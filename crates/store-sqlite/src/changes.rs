@@ -82,7 +82,8 @@ macro_rules! email_columns {
         "e.id AS e_id, e.kind AS e_kind, e.recipient AS e_recipient, e.state AS e_state,
          e.attempts AS e_attempts, e.queued_at AS e_queued_at, e.sent_at AS e_sent_at,
          e.last_reply AS e_last_reply, e.recipient_name AS e_recipient_name,
-         e.locale AS e_locale"
+         e.locale AS e_locale, e.handed_off_from AS e_handed_off_from,
+         e.handed_off_to AS e_handed_off_to"
     };
 }
 pub(crate) use email_columns;
@@ -221,6 +222,9 @@ pub(crate) fn write_change(
     if let Some(email) = &change.email {
         queued = Some(insert_email(tx, ids, email, now)?);
     }
+    if let Some(notice) = &change.notice {
+        insert_email(tx, ids, notice, now)?;
+    }
     write_events(tx, ids, &change.events, actor, now)?;
     Ok(queued)
 }
@@ -294,7 +298,7 @@ fn write_details(tx: &Tx, ids: &LineIds, change: &LineChange) -> StoreResult<()>
     if change.cancel_pending {
         tx.prepare_cached(
             "UPDATE emails SET state = 'cancelled', next_attempt_at = NULL
-             WHERE line_id = ? AND state IN ('queued', 'retrying')",
+             WHERE line_id = ? AND state IN ('queued', 'retrying') AND kind <> 'handed_off'",
         )
         .and_then(|mut q| q.execute([&ids.line_id]))
         .map_err(db)?;
@@ -306,8 +310,9 @@ fn insert_email(tx: &Tx, ids: &LineIds, email: &NewEmail, now: Timestamp) -> Sto
     let id = email.id.to_string();
     tx.prepare_cached(
         "INSERT INTO emails (id, kind, subject, line_id, recipient, recipient_name, locale,
-                 requested_by, message_id, state, queued_at, next_attempt_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)",
+                 requested_by, message_id, state, queued_at, next_attempt_at, handed_off_from,
+                 handed_off_to)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)",
     )
     .and_then(|mut q| {
         q.execute(params![
@@ -321,7 +326,9 @@ fn insert_email(tx: &Tx, ids: &LineIds, email: &NewEmail, now: Timestamp) -> Sto
             email.requested_by.map(|u| u.to_string()),
             email.message_id,
             ts(now),
-            ts(now)
+            ts(now),
+            email.hand_off.as_ref().map(|h| h.from.as_str()),
+            email.hand_off.as_ref().map(|h| h.to.as_str())
         ])
     })
     .map_err(db)?;

@@ -6,8 +6,8 @@ use provisio_domain::{
     Stage, SubRef, UserId, WebOrderId,
 };
 use provisio_store::{
-    EmailRecord, EventRecord, Line, LineContext, LineQuery, Organization, Page, Person, Scope,
-    StoreResult,
+    EmailRecord, EventRecord, HandOff, Line, LineContext, LineQuery, Organization, Page, Person,
+    Scope, StoreResult,
 };
 use rusqlite::{Connection, params};
 
@@ -24,16 +24,18 @@ macro_rules! line_columns {
          le.id AS le_id, le.kind AS le_kind, le.recipient AS le_recipient, le.state AS le_state,
          le.attempts AS le_attempts, le.queued_at AS le_queued_at, le.sent_at AS le_sent_at,
          le.last_reply AS le_last_reply, le.recipient_name AS le_recipient_name,
-         le.locale AS le_locale"
+         le.locale AS le_locale, le.handed_off_from AS le_handed_off_from,
+         le.handed_off_to AS le_handed_off_to"
     };
 }
 pub(crate) use line_columns;
 
-/// Lines `l` with their latest email `le`.
+/// Lines `l` with their latest provisioning email `le` (not a notice about the line).
 macro_rules! lines_from {
     () => {
         " FROM lines l LEFT JOIN emails le ON le.id =
-            (SELECT e2.id FROM emails e2 WHERE e2.line_id = l.id ORDER BY e2.seq DESC LIMIT 1) "
+            (SELECT e2.id FROM emails e2 WHERE e2.line_id = l.id AND e2.kind <> 'handed_off'
+             ORDER BY e2.seq DESC LIMIT 1) "
     };
 }
 pub(crate) use lines_from;
@@ -125,6 +127,16 @@ pub(crate) fn email_from(row: &Named<'_, '_>, prefix: &str) -> StoreResult<Email
         last_reply: opt_text(row, &col("last_reply"))?,
         to_name: opt_text(row, &col("recipient_name"))?,
         locale: stored("email locale", Locale::parse(&text(row, &col("locale"))?))?,
+        hand_off: match (
+            opt_text(row, &col("handed_off_from"))?,
+            opt_text(row, &col("handed_off_to"))?,
+        ) {
+            (Some(from), Some(to)) => Some(HandOff {
+                from: stored("handed off from", ContactEmail::parse(&from))?,
+                to: stored("handed off to", ContactEmail::parse(&to))?,
+            }),
+            _ => None,
+        },
     })
 }
 

@@ -151,7 +151,12 @@ pub(crate) fn claim(tx: &Tx, claim: &ClaimRequest) -> StoreResult<Vec<ClaimedEma
         };
         let email_id = d.email.id.to_string();
         let current = &line.line;
-        if let Some(reason) = overtaken(&current.state, &current.contact_email, &d.email.to) {
+        if let Some(reason) = overtaken(
+            d.email.kind,
+            &current.state,
+            &current.contact_email,
+            &d.email.to,
+        ) {
             cancel_overtaken(tx, ids, d.email.id, reason, claim.now)?;
             continue;
         }

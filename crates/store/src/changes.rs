@@ -9,7 +9,7 @@ use provisio_domain::{
     ContactEmail, EmailKind, Event, LineState, LinkState, Locale, Refusal, UserId,
 };
 
-use crate::records::{EmailRecord, IdempotencyKey, Line, LineContext, Organization};
+use crate::records::{EmailRecord, HandOff, IdempotencyKey, Line, LineContext, Organization};
 
 /// What a decision sees: the line (read inside the writing transaction) and its recent
 /// resends, for the rate limit and the double-click rule.
@@ -66,9 +66,13 @@ pub struct LineChange {
     pub events: Vec<Event>,
     /// An email to put into the outbox.
     pub email: Option<NewEmail>,
+    /// A notice about the change to someone else (e.g. `handed_off` to the ordering
+    /// contact), queued in the same transaction.
+    pub notice: Option<NewEmail>,
     /// Turns every live setup link of the line into this state.
     pub links: Option<LinkState>,
-    /// Cancels the line's emails that have not gone out yet (queued or retrying).
+    /// Cancels the line's provisioning emails that have not gone out yet (queued or
+    /// retrying); notices about the line still go.
     pub cancel_pending: bool,
 }
 
@@ -80,6 +84,7 @@ impl LineChange {
             organization: None,
             events: vec![],
             email: None,
+            notice: None,
             links: None,
             cancel_pending: false,
         }
@@ -116,6 +121,8 @@ pub struct NewEmail {
     pub requested_by: Option<UserId>,
     /// Fixed when queued, kept on retries.
     pub message_id: String,
+    /// What a `handed_off` notice reports.
+    pub hand_off: Option<HandOff>,
 }
 
 /// How an update ended.

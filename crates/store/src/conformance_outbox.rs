@@ -32,6 +32,7 @@ pub(super) fn email_for(line: &LineContext, kind: EmailKind) -> NewEmail {
         locale: Locale::Sv,
         requested_by: None,
         message_id: format!("{}@test", id.simple()),
+        hand_off: None,
     }
 }
 

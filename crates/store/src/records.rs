@@ -184,6 +184,16 @@ pub struct EmailRecord {
     /// The recipient's name and the language the email was written in.
     pub to_name: Option<String>,
     pub locale: Locale,
+    /// What a `handed_off` notice reports; none for other kinds.
+    pub hand_off: Option<HandOff>,
+}
+
+/// What a `handed_off` notice to the ordering contact reports (SPEC §10): the provisioning
+/// contact who handed the setup off, and the colleague they handed it to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HandOff {
+    pub from: ContactEmail,
+    pub to: ContactEmail,
 }
 
 #[derive(Debug, Clone, PartialEq)]

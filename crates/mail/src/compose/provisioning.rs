@@ -165,6 +165,8 @@ fn kind_key(kind: EmailKind) -> &'static str {
         EmailKind::Resend => "resend",
         EmailKind::ContactChanged => "contact_changed",
         EmailKind::Reminder => "reminder",
+        // Not a provisioning email: composed by `hand_off`; never built into this value.
+        EmailKind::HandedOff => "handed_off",
     }
 }
 

@@ -49,7 +49,7 @@ fn headers_are_correct_in_both_locales() {
 #[test]
 fn subjects_name_the_reference_the_order_and_the_customer_for_every_kind() {
     for locale in Locale::ALL {
-        for kind in EmailKind::ALL {
+        for kind in EmailKind::ALL.iter().filter(|k| k.is_provisioning()) {
             let subject = rendered(&email(locale, *kind))
                 .subject()
                 .unwrap()
@@ -74,7 +74,7 @@ fn subjects_name_the_reference_the_order_and_the_customer_for_every_kind() {
 #[test]
 fn the_text_part_has_every_fact_and_the_link_alone_on_its_line() {
     for locale in Locale::ALL {
-        for kind in EmailKind::ALL {
+        for kind in EmailKind::ALL.iter().filter(|k| k.is_provisioning()) {
             let message = rendered(&email(locale, *kind));
             let text = message.body_text(0).unwrap().replace("\r\n", "\n");
             assert!(
@@ -277,5 +277,47 @@ fn the_admin_portal_address_stands_alone_without_a_full_stop() {
                 "{locale}: no full stop after the address:\n{part}"
             );
         }
+    }
+}
+
+#[test]
+fn the_hand_off_notice_names_who_handed_off_to_whom_without_a_setup_link() {
+    for (locale, says) in [
+        (Locale::En, "has handed the setup off to a colleague"),
+        (Locale::Sv, "har lämnat över etableringen till en kollega"),
+    ] {
+        let base = email(locale, EmailKind::Initial);
+        let notice = provisio_mail::HandOffNotice {
+            envelope: provisio_mail::Envelope {
+                to: Mailbox::new(Some("Olle Ordersson".to_owned()), "olle@partner.example"),
+                reply_to: Some(Mailbox::new(None, "kim@kund.example")),
+                ..base.envelope.clone()
+            },
+            web_order_id: "W123".to_owned(),
+            subscription_ref: "Sub1000042".to_owned(),
+            end_customer: "Kund AB".to_owned(),
+            offer: "A-FLEX".to_owned(),
+            from: Mailbox::new(None, "kim@kund.example"),
+            to: Mailbox::new(None, "lo@kund.example"),
+        };
+        let raw = provisio_mail::render(&provisio_mail::Outbound::from(notice))
+            .unwrap()
+            .formatted();
+        let message = parse(&raw);
+        let subject = message.subject().unwrap();
+        for part in ["Sub1000042", "W123", "Kund AB"] {
+            assert!(subject.contains(part), "{locale}: {subject}");
+        }
+        let text = message.body_text(0).unwrap().into_owned();
+        assert!(text.contains(says), "{locale}: {text}");
+        assert!(
+            text.contains("kim@kund.example") && text.contains("lo@kund.example"),
+            "{text}"
+        );
+        assert!(!text.contains("/setup/"), "no setup link: {text}");
+        let html = message.body_html(0).unwrap().into_owned();
+        assert!(html.contains("lo@kund.example"), "{html}");
+        let to = message.to().unwrap().first().unwrap();
+        assert_eq!(to.address(), Some("olle@partner.example"));
     }
 }

@@ -75,6 +75,7 @@ impl App {
             locale: contact.locale,
             requested_by: requested_by.map(|a| a.user_id),
             message_id: format!("{}@{domain}", id.simple()),
+            hand_off: None,
         }
     }
 

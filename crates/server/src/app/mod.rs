@@ -4,7 +4,8 @@
 //! store commit it. The store is private to this module: no edge reads or writes it directly.
 //!
 //! Use cases by responsibility: `orders` (placing, finding, listing), `lines` (contact change,
-//! onboarding, provisioned, cancel), `resend`, `setup` (the setup link and its page),
+//! onboarding, provisioned, cancel), `resend`, `setup` (the setup link and its page), `hand_off` (the setup page's hand-off
+//! to a colleague and its fresh-link request),
 //! `admin` (companies, users, keys, policies), `clock` (the test clock), `outbox` (what the
 //! scheduler asks: first sends, closure, claims, results, leases, the message of an attempt),
 //! `signin` (the web workspace's sign-in and sessions), `workspace` (what the pages show of
@@ -13,6 +14,7 @@
 pub mod admin;
 pub mod clock;
 pub mod directory;
+pub mod hand_off;
 pub mod lines;
 pub mod orders;
 pub mod outbox;

@@ -8,7 +8,7 @@ use std::sync::{Mutex, PoisonError};
 
 use jiff::{SignedDuration, Timestamp};
 use provisio_domain::{EmailKind, OfferPolicies, policy};
-use provisio_mail::{Envelope, Mailbox, Outbound, ProvisioningEmail};
+use provisio_mail::{Envelope, HandOffNotice, Mailbox, Outbound, ProvisioningEmail};
 use provisio_store::{
     ClaimRequest, ClaimedEmail, ContactUpdate, EmailRecord, Finished, LineChange, LineContext,
     MailSubject,
@@ -172,7 +172,7 @@ impl App {
     pub fn outbound(&self, claimed: &Claimed, policies: &OfferPolicies) -> Outbound {
         let c = &claimed.email;
         match &c.subject {
-            MailSubject::Line(line) => self.provisioning_mail(
+            MailSubject::Line(line) => self.line_mail(
                 line,
                 MailOf {
                     email: &c.email,
@@ -185,15 +185,39 @@ impl App {
         }
     }
 
-    /// The provisioning email of `line` as `mail` says: the one builder of what is sent and
-    /// of what the workspace shows of a sent email.
-    pub(super) fn provisioning_mail(
+    /// The email about `line` that `mail` names (a provisioning email, or a notice about
+    /// the line): the one builder of what is sent and of what the workspace shows of a sent
+    /// email.
+    pub(super) fn line_mail(
         &self,
         line: &LineContext,
         mail: MailOf<'_>,
         policies: &OfferPolicies,
     ) -> Outbound {
         let config = &self.config;
+        let envelope = |reply_to: Mailbox| Envelope {
+            message_id: mail.message_id.to_owned(),
+            date: mail.date,
+            from: Mailbox::new(
+                config.mail_from.name.clone(),
+                config.mail_from.address.clone(),
+            ),
+            reply_to: Some(reply_to),
+            to: Mailbox::new(mail.email.to_name.clone(), mail.email.to.as_str()),
+            locale: mail.email.locale,
+        };
+        if let Some(hand_off) = mail.email.hand_off.as_ref() {
+            let from = Mailbox::new(None, hand_off.from.as_str());
+            return Outbound::HandOff(HandOffNotice {
+                envelope: envelope(from.clone()),
+                web_order_id: line.web_order_id.to_string(),
+                subscription_ref: line.line.sub_ref.to_string(),
+                end_customer: line.end_customer.clone(),
+                offer: line.line.offer.to_string(),
+                from,
+                to: Mailbox::new(None, hand_off.to.as_str()),
+            });
+        }
         let now = self.clock.now();
         let deadline = line.line.state.closes_at.unwrap_or_else(|| {
             policy::closes_at(
@@ -206,17 +230,7 @@ impl App {
             line.placed_by.email.clone(),
         );
         Outbound::Provisioning(ProvisioningEmail {
-            envelope: Envelope {
-                message_id: mail.message_id.to_owned(),
-                date: mail.date,
-                from: Mailbox::new(
-                    config.mail_from.name.clone(),
-                    config.mail_from.address.clone(),
-                ),
-                reply_to: Some(ordering.clone()),
-                to: Mailbox::new(mail.email.to_name.clone(), mail.email.to.as_str()),
-                locale: mail.email.locale,
-            },
+            envelope: envelope(ordering.clone()),
             kind: mail.email.kind,
             web_order_id: line.web_order_id.to_string(),
             subscription_ref: line.line.sub_ref.to_string(),

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 use provisio_domain::event::{Event, RefusedAction};
-use provisio_domain::permission::authorize_line_action;
+use provisio_domain::permission::{LinePermit, authorize_line_action};
 use provisio_domain::rate_limit::{ResendLimit, is_double_click};
 use provisio_domain::{Actor, EmailKind};
 use provisio_store::{
@@ -33,53 +33,14 @@ impl App {
     ) -> AppResult<Resent> {
         let sub_ref = Self::sub_ref(raw_ref)?;
         let now = self.clock.now();
-        let limit = ResendLimit {
-            per_hour: self.config.resend_limit_per_hour,
-        };
+        let limit = self.resend_limit();
         let keyed = idempotency.is_some();
         let this = self.clone();
         let who = actor.clone();
         let decide: Decide = Arc::new(move |snap: &LineSnapshot| {
-            let line = &snap.line;
-            let permit = match authorize_line_action(&who, &line.parties()) {
-                Ok(p) => p,
-                Err(r) => return refuse(RefusedAction::Resend, r),
-            };
-            // A double click (no key, same user, within 5 s) answers with the first email;
-            // not after a change of contact in between: that resend is another request.
-            if !keyed
-                && let Some(prev) = snap
-                    .recent_resends
-                    .iter()
-                    .rev()
-                    .find(|r| r.requested_by == Some(who.user_id))
-                && is_double_click(Some(prev.email.queued_at), now)
-                && prev.email.to == line.line.contact_email
-            {
-                return Decision::Replay(prev.email.clone());
-            }
-            let times: Vec<Timestamp> = snap
-                .recent_resends
-                .iter()
-                .map(|r| r.email.queued_at)
-                .collect();
-            match line.line.state.decide_resend(&permit, &limit, &times, now) {
+            match authorize_line_action(&who, &snap.line.parties()) {
+                Ok(permit) => this.resend_decision(snap, &permit, keyed, Some(&who), &limit, now),
                 Err(r) => refuse(RefusedAction::Resend, r),
-                Ok(plan) => {
-                    let to = ContactUpdate::current(&line.line);
-                    let email = this.new_email(EmailKind::Resend, &to, Some(&who));
-                    let mut change = LineChange::new(line.line.state.clone());
-                    change.events = vec![
-                        Event::ResendRequested {
-                            email_id: email.id,
-                            to: email.to.clone(),
-                            first_send: plan.is_first_send,
-                        },
-                        queued_event(&email),
-                    ];
-                    change.email = Some(email);
-                    Decision::Apply(Box::new(change))
-                }
             }
         });
         let (line, email) = self
@@ -87,6 +48,65 @@ impl App {
             .await?;
         let email = email.ok_or_else(|| anyhow::anyhow!("a resend queued no email"))?;
         Ok(Resent { email, line })
+    }
+
+    /// R2 / R10 once permitted: a double click (no key, the same requester within 5 s, the
+    /// same contact) answers with the first email; otherwise the domain decides and a resend
+    /// to the current contact is queued. `requested_by` is None for the setup page.
+    pub(super) fn resend_decision(
+        &self,
+        snap: &LineSnapshot,
+        permit: &LinePermit,
+        keyed: bool,
+        requested_by: Option<&Actor>,
+        limit: &ResendLimit,
+        now: Timestamp,
+    ) -> Decision {
+        let line = &snap.line;
+        let requester = requested_by.map(|a| a.user_id);
+        // Not after a change of contact in between: that resend is another request.
+        if !keyed
+            && let Some(prev) = snap
+                .recent_resends
+                .iter()
+                .rev()
+                .find(|r| r.requested_by == requester)
+            && is_double_click(Some(prev.email.queued_at), now)
+            && prev.email.to == line.line.contact_email
+        {
+            return Decision::Replay(prev.email.clone());
+        }
+        let times: Vec<Timestamp> = snap
+            .recent_resends
+            .iter()
+            .map(|r| r.email.queued_at)
+            .collect();
+        match line.line.state.decide_resend(permit, limit, &times, now) {
+            Err(r) => refuse(RefusedAction::Resend, r),
+            Ok(plan) => {
+                let to = ContactUpdate::current(&line.line);
+                let email = self.new_email(EmailKind::Resend, &to, requested_by);
+                let mut change = LineChange::new(line.line.state.clone());
+                change.events = vec![
+                    Event::ResendRequested {
+                        email_id: email.id,
+                        to: email.to.clone(),
+                        first_send: plan.is_first_send,
+                        via: plan.via,
+                    },
+                    queued_event(&email),
+                ];
+                change.email = Some(email);
+                Decision::Apply(Box::new(change))
+            }
+        }
+    }
+
+    /// The resend limit as configured (R10).
+    pub(super) fn resend_limit(&self) -> ResendLimit {
+        ResendLimit {
+            per_hour: self.config.resend_limit_per_hour,
+        }
     }
 
     /// R2 for several lines of one order: each line gets its own result. A reference that is

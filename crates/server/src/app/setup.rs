@@ -50,12 +50,7 @@ pub enum SetupOutcome {
 
 impl App {
     pub async fn setup_link(&self, token: &str) -> AppResult<LinkView> {
-        // Tokens are 43 base64url characters; anything else is not one of ours.
-        if token.len() > 100
-            || !token
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        {
+        if !token_shape(token) {
             return Ok(LinkView::Unknown);
         }
         let Some(link) = self.store.setup_link(&hash_setup_token(token)).await? else {
@@ -152,4 +147,13 @@ impl App {
             .as_ref()
             .map(|u| u.as_str().trim_end_matches('/').to_owned())
     }
+}
+
+/// Tokens are 43 base64url characters; anything else is not one of ours (and is not looked
+/// up).
+pub(super) fn token_shape(token: &str) -> bool {
+    token.len() <= 100
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }

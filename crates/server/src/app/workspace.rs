@@ -126,7 +126,7 @@ impl App {
             .find(|e| e.id == id)
             .ok_or(AppError::not_found(Thing::Email))?;
         let policies = self.policies().await?;
-        let mail = self.provisioning_mail(
+        let mail = self.line_mail(
             &line,
             MailOf {
                 email: &email,

@@ -25,6 +25,7 @@ mod problems;
 mod rows;
 mod session;
 mod setup;
+mod setup_page;
 mod signin;
 mod subscriptions;
 

@@ -1,55 +1,69 @@
-//! `GET`/`POST /setup/{token}`: the page the provisioning email links to (R7, SPEC §8).
-//! GET never changes anything (mail scanners open links); POST onboards the organization.
-//! Live link 200, used or revoked 410, unknown 404: always a plain page, never an error dump.
+//! `GET`/`POST /setup/{token}`: the page the provisioning email links to (R7, SPEC §8, §10).
+//! GET never changes anything (mail scanners open links). POST carries the contact's choice:
+//! create an organization (`organization_name` alone, the §7 form contract), pick one
+//! onboarded earlier (`choice=org:{id}`, or `organization_id`), or hand the setup off to a
+//! colleague (`choice=colleague` with `colleague_email`). `POST /setup/{token}/fresh-link`
+//! asks for a fresh link from a link that no longer opens the form. Live link 200, used or
+//! revoked 410, unknown 404: always a plain page in the line's language, never an error dump.
+//! The pages themselves are drawn in `setup_page`.
 
-use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::response::Response;
+use axum::routing::{get, post};
 use provisio_domain::organization::SetupChoice;
-use provisio_domain::{Locale, Organization};
-use provisio_store::{LineContext, SetupLink};
 
 use super::error;
-use super::form::StrictForm;
+use super::form::{Fields, StrictForm};
 use super::locale::preferred_locale;
-use super::page::{page_headers, when};
+use super::setup_page::{Entered, done, fresh_link_asked, handed_off, live, view};
 use crate::app::App;
-use crate::app::setup::{LinkView, SetupOutcome};
+use crate::app::hand_off::{FreshLink, HandOffOutcome};
+use crate::app::setup::SetupOutcome;
 use crate::error::AppError;
-use crate::i18n::{text, text_with};
 
 pub fn router() -> Router<App> {
-    Router::new().route("/setup/{token}", get(show).post(submit))
-}
-
-#[derive(Template)]
-#[template(path = "setup.html")]
-struct Page {
-    lang: &'static str,
-    title: String,
-    paragraphs: Vec<String>,
-    link: Option<String>,
-    subscription: Option<Vec<(String, String)>>,
-    form: Option<SetupForm>,
-}
-
-struct SetupForm {
-    error: Option<String>,
-    organizations: Vec<(String, String)>,
-    existing_label: String,
-    new_label: String,
-    name_label: String,
-    name_value: String,
-    submit_label: String,
+    Router::new()
+        .route("/setup/{token}", get(show).post(submit))
+        .route("/setup/{token}/fresh-link", post(fresh))
 }
 
 async fn show(State(app): State<App>, Path(token): Path<String>, headers: HeaderMap) -> Response {
     match app.setup_link(&token).await {
-        Ok(view) => render_view(&app, view, None, String::new(), &headers),
+        Ok(v) => view(&app, &token, v, Entered::default(), &headers),
         Err(e) => error::page(preferred_locale(&headers), &e),
+    }
+}
+
+/// What the contact chose, read from the form's fields.
+enum Choice {
+    Organization(SetupChoice),
+    Colleague(String),
+}
+
+/// The radio button says what the contact chose. Without it (a client posting only
+/// `organization_name`, §7, or an `organization_id`), or when the contact chose a new
+/// organization but filled in only a colleague's address, the filled field does.
+fn choice(fields: &Fields) -> Choice {
+    let name = fields.text("organization_name");
+    let colleague = fields.text("colleague_email");
+    let organization_id = fields.text("organization_id");
+    let create = || {
+        Choice::Organization(SetupChoice::Create {
+            name: name.to_owned(),
+        })
+    };
+    match fields.text("choice") {
+        "colleague" => Choice::Colleague(colleague.to_owned()),
+        picked if picked.starts_with("org:") => Choice::Organization(SetupChoice::Existing {
+            id: picked["org:".len()..].to_owned(),
+        }),
+        "" if !organization_id.is_empty() => Choice::Organization(SetupChoice::Existing {
+            id: organization_id.to_owned(),
+        }),
+        _ if name.is_empty() && !colleague.is_empty() => Choice::Colleague(colleague.to_owned()),
+        _ => create(),
     }
 }
 
@@ -63,215 +77,74 @@ async fn submit(
         Ok(StrictForm(fields)) => fields,
         Err(e) => return error::page(preferred_locale(&headers), &e),
     };
-    let name = fields.get("organization_name").cloned().unwrap_or_default();
-    let choice = match fields
-        .get("organization_id")
-        .map(|s| s.trim().to_owned())
-        .filter(|s| !s.is_empty())
-    {
-        Some(id) => SetupChoice::Existing { id },
-        None => SetupChoice::Create { name: name.clone() },
+    let entered = Entered {
+        choice: fields.text("choice").to_owned(),
+        organization_name: fields.get("organization_name").cloned().unwrap_or_default(),
+        colleague_email: fields.text("colleague_email").to_owned(),
     };
-    match app.onboard_by_link(&token, choice).await {
-        Ok(SetupOutcome::Onboarded { line, organization }) => done(&app, &line, &organization),
-        Ok(SetupOutcome::NotLive(view)) => render_view(&app, *view, None, String::new(), &headers),
-        // The contact's input: the form again, with what is wrong in the line's language.
-        Ok(SetupOutcome::Invalid {
-            link,
-            organizations,
-            error,
-        }) => {
-            let message = form_error(link.line.line.locale, &error);
-            let mut response = live(&app, &link, organizations, Some(message), name);
-            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            response
-        }
-        Err(e) => error::page(preferred_locale(&headers), &e),
-    }
-}
-
-/// A missing name reads better as what to do; everything else says what is wrong.
-fn form_error(locale: Locale, e: &AppError) -> String {
-    match e.field_errors().first() {
-        Some(f) if f.error.key == "value-name-empty" => text(locale, "setup-name-missing"),
-        Some(f) if f.path.root() == Some("organization_id") => {
-            text(locale, "setup-unknown-organization")
-        }
-        _ => error::message(locale, e),
-    }
-}
-
-fn lang(locale: Locale) -> &'static str {
-    locale.as_str()
-}
-
-fn render_view(
-    app: &App,
-    view: LinkView,
-    error: Option<String>,
-    name_value: String,
-    headers: &HeaderMap,
-) -> Response {
-    match view {
-        LinkView::Unknown => {
-            let l = preferred_locale(headers);
-            page(
-                StatusCode::NOT_FOUND,
-                Page {
-                    lang: lang(l),
-                    title: text(l, "setup-unknown-title"),
-                    paragraphs: vec![text(l, "setup-unknown")],
-                    link: None,
-                    subscription: None,
-                    form: None,
-                },
-            )
-        }
-        LinkView::Spent(link) => {
-            let l = link.line.line.locale;
-            let reference = link.line.line.sub_ref.to_string();
-            let mut paragraphs = vec![text_with(l, "setup-spent", &[("reference", &reference)])];
-            let portal = continue_at(app, l, &mut paragraphs);
-            page(
-                StatusCode::GONE,
-                Page {
-                    lang: lang(l),
-                    title: text(l, "setup-spent-title"),
-                    paragraphs,
-                    link: portal,
-                    subscription: None,
-                    form: None,
-                },
-            )
-        }
-        LinkView::Revoked(link) => {
-            let l = link.line.line.locale;
-            let who = &link.line.placed_by;
-            page(
-                StatusCode::GONE,
-                Page {
-                    lang: lang(l),
-                    title: text(l, "setup-revoked-title"),
-                    paragraphs: vec![
-                        text(l, "setup-revoked"),
-                        text_with(
-                            l,
-                            "setup-ask-partner",
-                            &[("name", &who.name), ("email", &who.email)],
-                        ),
-                    ],
-                    link: None,
-                    subscription: None,
-                    form: None,
-                },
-            )
-        }
-        LinkView::Live {
-            link,
-            organizations,
-        } => live(app, &link, organizations, error, name_value),
-    }
-}
-
-fn continue_at(app: &App, l: Locale, paragraphs: &mut Vec<String>) -> Option<String> {
-    match app.admin_portal() {
-        Some(url) => {
-            paragraphs.push(text(l, "setup-continue-portal"));
-            Some(url)
-        }
-        None => {
-            paragraphs.push(text(l, "setup-continue-partner"));
-            None
-        }
-    }
-}
-
-fn live(
-    app: &App,
-    link: &SetupLink,
-    organizations: Vec<Organization>,
-    error: Option<String>,
-    name_value: String,
-) -> Response {
-    let line: &LineContext = &link.line;
-    let l = line.line.locale;
-    let deadline = line.line.state.closes_at.map(|t| when(app, t));
-    let mut rows = vec![
-        (text(l, "setup-partner"), line.partner.name.clone()),
-        (text(l, "setup-customer"), line.end_customer.clone()),
-        (text(l, "setup-offer"), line.line.offer.to_string()),
-        (text(l, "setup-quantity"), line.line.quantity.to_string()),
-        (text(l, "setup-reference"), line.line.sub_ref.to_string()),
-        (text(l, "setup-order"), line.web_order_id.to_string()),
-    ];
-    if let Some(d) = deadline {
-        rows.push((text(l, "setup-deadline"), d));
-    }
-    page(
-        StatusCode::OK,
-        Page {
-            lang: lang(l),
-            title: text(l, "setup-title"),
-            paragraphs: vec![text_with(
-                l,
-                "setup-intro",
-                &[
-                    ("partner", &line.partner.name),
-                    ("customer", &line.end_customer),
-                ],
-            )],
-            link: None,
-            subscription: Some(rows),
-            form: Some(SetupForm {
+    match choice(&fields) {
+        Choice::Organization(choice) => match app.onboard_by_link(&token, choice).await {
+            Ok(SetupOutcome::Onboarded { line, organization }) => done(&app, &line, &organization),
+            Ok(SetupOutcome::NotLive(v)) => view(&app, &token, *v, Entered::default(), &headers),
+            Ok(SetupOutcome::Invalid {
+                link,
+                organizations,
                 error,
-                organizations: organizations.into_iter().map(|o| (o.id, o.name)).collect(),
-                existing_label: text(l, "setup-existing"),
-                new_label: text(l, "setup-new"),
-                name_label: text(l, "setup-organization-name"),
-                name_value,
-                submit_label: text(l, "setup-submit"),
-            }),
+            }) => invalid(&app, &link, organizations, entered, &error),
+            Err(e) => error::page(preferred_locale(&headers), &e),
         },
-    )
+        Choice::Colleague(colleague) => match app.hand_off_by_link(&token, &colleague).await {
+            Ok(HandOffOutcome::HandedOff { to }) => match app.setup_link(&token).await {
+                Ok(v) => handed_off(&v, &to),
+                Err(e) => error::page(preferred_locale(&headers), &e),
+            },
+            Ok(HandOffOutcome::NotLive(v)) => view(&app, &token, *v, Entered::default(), &headers),
+            Ok(HandOffOutcome::Invalid {
+                link,
+                organizations,
+                error,
+            }) => invalid(
+                &app,
+                &link,
+                organizations,
+                Entered {
+                    choice: "colleague".into(),
+                    ..entered
+                },
+                &error,
+            ),
+            Err(e) => error::page(preferred_locale(&headers), &e),
+        },
+    }
 }
 
-fn done(app: &App, line: &LineContext, org: &Organization) -> Response {
-    let l = line.line.locale;
-    let reference = line.line.sub_ref.to_string();
-    let mut paragraphs = vec![text_with(
-        l,
-        "setup-done",
-        &[("organization", &org.name), ("reference", &reference)],
-    )];
-    let portal = continue_at(app, l, &mut paragraphs);
-    page(
-        StatusCode::OK,
-        Page {
-            lang: lang(l),
-            title: text(l, "setup-done-title"),
-            paragraphs,
-            link: portal,
-            subscription: None,
-            form: None,
-        },
-    )
+/// The form again with what is wrong, 422.
+fn invalid(
+    app: &App,
+    link: &provisio_store::SetupLink,
+    organizations: Vec<provisio_domain::Organization>,
+    entered: Entered,
+    e: &AppError,
+) -> Response {
+    let mut response = live(app, link, organizations, entered, Some(e));
+    *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    response
 }
 
-fn page(status: StatusCode, page: Page) -> Response {
-    match page.render() {
-        Ok(html) => {
-            let mut response = (status, html).into_response();
-            // The token is in the URL: never cache the page or leak it to other sites.
-            page_headers(
-                &mut response,
-                "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
-                "no-referrer",
-            );
-            response
-        }
-        Err(e) => {
-            let e = AppError::Internal(anyhow::anyhow!("rendering the setup page: {e}"));
-            error::page(Locale::parse(page.lang).unwrap_or_default(), &e)
-        }
+/// "Send me a fresh link": the same answer whether or not a mail went (unknown links 404).
+async fn fresh(State(app): State<App>, Path(token): Path<String>, headers: HeaderMap) -> Response {
+    match app.fresh_link(&token).await {
+        Ok(FreshLink::Asked) => match app.setup_link(&token).await {
+            Ok(v) => fresh_link_asked(&v, &headers),
+            Err(e) => error::page(preferred_locale(&headers), &e),
+        },
+        Ok(FreshLink::Unknown) => view(
+            &app,
+            &token,
+            crate::app::setup::LinkView::Unknown,
+            Entered::default(),
+            &headers,
+        ),
+        Err(e) => error::page(preferred_locale(&headers), &e),
     }
 }

@@ -28,6 +28,7 @@ mod orders;
 mod resend;
 mod restart;
 mod routes;
+mod setup_hand_off;
 mod setup_page;
 mod smtp;
 mod web;

@@ -151,7 +151,9 @@ async fn posting_a_name_onboards_and_spends_every_link_of_the_line() {
             html(&page, 410),
             &["already been used", &format!("href=\"{ADMIN_PORTAL}\"")],
         );
-        assert!(!page.text.contains("<form"), "{}", page.text);
+        // No setup form; only the way to ask for a fresh link.
+        assert!(!page.text.contains("organization_name"), "{}", page.text);
+        assert!(page.text.contains("Send me a fresh link"), "{}", page.text);
     }
     // Posting again through the older link changes nothing.
     let again = submit(t, &first, &[("organization_name", "Other Org")]).await;
@@ -175,7 +177,8 @@ async fn a_replaced_contacts_link_is_revoked_and_names_whom_to_ask() {
         html(&page, 410),
         &["This link no longer works", "Pia Partner", "pia@acme.test"],
     );
-    assert!(!page.text.contains("<form"), "{}", page.text);
+    assert!(!page.text.contains("organization_name"), "{}", page.text);
+    assert!(page.text.contains("Send me a fresh link"), "{}", page.text);
     let mail = peer.wait_for(2).await.remove(1);
     assert_eq!(mail.to, ["new@kund.test"]);
     let email = t.email_in_state(&w.pia, &sub, "sent").await;
@@ -301,9 +304,9 @@ async fn an_organization_onboarded_earlier_by_the_same_contact_can_be_picked() {
     has_all(
         html(&page, 200),
         &[
-            "Use an organization you already administer",
-            &format!("name=\"organization_id\" value=\"{org_id}\""),
-            "Kund AB Org",
+            "Pick an organization you already administer",
+            &format!("name=\"choice\" value=\"org:{org_id}\""),
+            "Use Kund AB Org, which you already administer",
         ],
     );
     // Someone else's organization is not on offer.
@@ -314,7 +317,9 @@ async fn an_organization_onboarded_earlier_by_the_same_contact_can_be_picked() {
         "awaiting_provisioning"
     );
 
-    let form = [("organization_id", org_id), ("organization_name", "")];
+    // The page's radio button picks it (an API-style `organization_id` still works too).
+    let choice = format!("org:{org_id}");
+    let form = [("choice", choice.as_str()), ("organization_name", "")];
     html(&submit(t, &link, &form).await, 200);
     let line = t.line_json(&w.pia, &sub).await;
     assert_eq!(line["stage"], "onboarded");
@@ -392,7 +397,14 @@ async fn a_line_closed_by_policy_can_still_be_set_up() {
         (line["status"] == "closed").then_some(())
     })
     .await;
-    html(&open(t, &link).await, 200);
+    // The page says the line is closed and that setup still works.
+    has_all(
+        html(&open(t, &link).await, 200),
+        &[
+            "Orderraden stängdes",
+            "du kan fortfarande konfigurera din tjänst här",
+        ],
+    );
     let done = submit(t, &link, &[("organization_name", "Sen AB")]).await;
     has_all(html(&done, 200), &["Din tjänst är konfigurerad", "Sen AB"]);
     let line = t.line_json(&w.pia, &sub).await;

@@ -187,7 +187,9 @@ pub struct OrganizationDto {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EmailDto {
     pub id: String,
-    /// `initial`, `resend`, `contact_changed` or `reminder`.
+    /// `initial`, `resend`, `contact_changed` or `reminder` (provisioning emails to the line's
+    /// contact), or `handed_off` (the notice to the ordering contact that the contact handed
+    /// the setup off to a colleague from the setup page).
     pub kind: String,
     /// The bare address.
     pub to: String,

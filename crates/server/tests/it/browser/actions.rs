@@ -68,6 +68,22 @@ impl Scope<'_> {
             .await;
     }
 
+    /// Chooses the radio button labelled `label` (clicking it, as a person does).
+    pub async fn choose(&self, label: &str) {
+        let what = format!("a radio button named {label:?} in {} to choose", self.what);
+        self.browser
+            .wait(&what, || async {
+                let radio = self.try_find(Role::Radio, label).await?;
+                radio.click().await.map_err(|e| e.to_string())?;
+                if radio.is_selected().await.map_err(|e| e.to_string())? {
+                    Ok(())
+                } else {
+                    Err("it stays unchosen".into())
+                }
+            })
+            .await;
+    }
+
     /// The scope's text, whitespace collapsed (the text of `main` for the page).
     pub async fn text(&self) -> String {
         let what = format!("the text of {}", self.what);

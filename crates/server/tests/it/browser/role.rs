@@ -14,6 +14,7 @@ pub enum Role {
     /// A text, email, password or search field, a text area or a select.
     Field,
     Checkbox,
+    Radio,
     /// An open dialog (or an element with role dialog / alertdialog).
     Dialog,
     /// `h1`
@@ -35,6 +36,7 @@ impl Role {
                  textarea, select, [role=textbox], [role=searchbox], [role=combobox]"
             }
             Role::Checkbox => "input[type=checkbox], [role=checkbox]",
+            Role::Radio => "input[type=radio], [role=radio]",
             Role::Dialog => "dialog, [role=dialog], [role=alertdialog]",
             Role::Heading => "h1",
             Role::Status => "[role=status], output",
@@ -47,6 +49,7 @@ impl Role {
             Role::Link => "link",
             Role::Field => "field",
             Role::Checkbox => "checkbox",
+            Role::Radio => "radio button",
             Role::Dialog => "dialog",
             Role::Heading => "main heading (h1)",
             Role::Status => "status region",

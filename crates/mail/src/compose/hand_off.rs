@@ -1,0 +1,91 @@
+//! The composer of the hand-off notice (SPEC §10): the ordering contact learns that the
+//! provisioning contact handed the setup off to a colleague, and to whom. No setup link: the
+//! colleague got their own provisioning email.
+
+use askama::Template;
+use provisio_domain::Locale;
+
+use super::{Composed, Texts};
+use crate::error::RenderError;
+use crate::outbound::{HandOffNotice, Mailbox};
+
+pub(crate) fn compose(notice: &HandOffNotice) -> Result<Composed, RenderError> {
+    let t = Texts(notice.envelope.locale);
+    let from = person(&notice.from);
+    let to = person(&notice.to);
+    let args = [
+        ("order", notice.web_order_id.as_str()),
+        ("sub", notice.subscription_ref.as_str()),
+        ("customer", notice.end_customer.as_str()),
+        ("from", from.as_str()),
+        ("to", to.as_str()),
+    ];
+    let greeting = match &notice.envelope.to.name {
+        Some(name) => t.get("email-greeting-named", &[("name", name)])?,
+        None => t.get("email-greeting", &[])?,
+    };
+    let body = Body {
+        locale: notice.envelope.locale,
+        subject: t.get("email-subject-handed_off", &args)?,
+        greeting,
+        intro: t.get("email-intro-handed_off", &args)?,
+        facts: vec![
+            (
+                t.get("email-label-order", &[])?,
+                notice.web_order_id.clone(),
+            ),
+            (
+                t.get("email-label-subscription", &[])?,
+                notice.subscription_ref.clone(),
+            ),
+            (
+                t.get("email-label-customer", &[])?,
+                notice.end_customer.clone(),
+            ),
+            (t.get("email-label-offer", &[])?, notice.offer.clone()),
+            (t.get("email-label-handed-off-by", &[])?, from.clone()),
+            (t.get("email-label-handed-off-to", &[])?, to.clone()),
+        ],
+        next: t.get("email-handed_off-next", &args)?,
+    };
+    let mut text = format!("{}\n\n{}\n\n", body.greeting, body.intro);
+    let width = body
+        .facts
+        .iter()
+        .map(|(l, _)| l.chars().count())
+        .max()
+        .unwrap_or(0);
+    for (label, value) in &body.facts {
+        let pad = width - label.chars().count();
+        text.push_str(&format!("{label}:{:pad$} {value}\n", ""));
+    }
+    text.push_str(&format!("\n{}\n", body.next));
+    Ok(Composed {
+        html: Html { body: &body }.render()?,
+        text,
+        subject: body.subject,
+    })
+}
+
+/// "Name (address)", or the address alone.
+fn person(m: &Mailbox) -> String {
+    match &m.name {
+        Some(name) => format!("{name} ({})", m.address),
+        None => m.address.clone(),
+    }
+}
+
+pub(crate) struct Body {
+    pub(crate) locale: Locale,
+    pub(crate) subject: String,
+    pub(crate) greeting: String,
+    pub(crate) intro: String,
+    pub(crate) facts: Vec<(String, String)>,
+    pub(crate) next: String,
+}
+
+#[derive(Template)]
+#[template(path = "hand_off.html")]
+struct Html<'a> {
+    body: &'a Body,
+}
