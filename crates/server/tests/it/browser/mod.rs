@@ -28,6 +28,7 @@ mod driver;
 mod role;
 mod scope;
 
+mod admin;
 mod contact;
 mod harness;
 mod resend;
