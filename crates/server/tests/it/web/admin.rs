@@ -74,6 +74,15 @@ async fn only_admins_see_administration_and_others_get_not_found() {
     }
     let senders = a.get("/admin/senders").await;
     assert!(senders.has("provisio@localhost") && senders.has("PROVISIO_MAIL_FROM"));
+    // In Swedish too.
+    let mut sv = Visitor::speaking(&w.t, "sv-SE");
+    sv.sign_in("admin@op.test").await;
+    let users = sv.get("/admin/users").await;
+    assert!(
+        users.has("<h1>Användare</h1>") && users.has("Inaktivera"),
+        "{}",
+        users.body
+    );
 }
 
 #[tokio::test]
