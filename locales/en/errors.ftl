@@ -19,6 +19,7 @@ not-found-user = user not found
 not-found-company = company not found
 not-found-organization = no organization with this organization_id is known for this partner
 not-found-email = email not found
+not-found-api-key = API key not found
 not-found-route = no such route
 not-found-resource = not found
 
@@ -33,6 +34,7 @@ auth-missing = send Authorization: Bearer <api key>
 auth-malformed = the Authorization header must be Bearer <api key>
 auth-unknown-key = the API key is not valid
 auth-wrong-password = The email address or the password is not right.
+auth-disabled = This account is disabled. Ask your administrator.
 auth-throttled = Too many failed sign-ins for this account. Try again in { $minutes } minutes.
 
 denied-ask-ordering-contact = { $reason }: { $name } <{ $email }>
@@ -86,6 +88,7 @@ value-role-in-company = the { $role } role exists only in operator companies; { 
 value-password-too-short = a password needs at least { $min } characters
 value-password-too-long = a password has at most 1024 characters
 value-password-unhashable = could not hash the password
+value-disable-self = you cannot disable your own account; another admin can
 value-clock-seconds = must be between 0 and { $max } (ten years), not { $value }
 value-clock-past-end = moving the clock { $value } seconds would take it past { $latest }, the latest time the service keeps; it is { $now }, so it can move at most { $room } more seconds
 value-bulk-no-lines = name at least one subscription reference

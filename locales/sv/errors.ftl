@@ -18,6 +18,7 @@ not-found-user = användaren finns inte
 not-found-company = företaget finns inte
 not-found-organization = ingen organisation med detta organization_id är känd för denna partner
 not-found-email = e-postmeddelandet finns inte
+not-found-api-key = API-nyckeln finns inte
 not-found-route = sidan finns inte
 not-found-resource = hittades inte
 
@@ -32,6 +33,7 @@ auth-missing = skicka Authorization: Bearer <api-nyckel>
 auth-malformed = Authorization-huvudet måste vara Bearer <api-nyckel>
 auth-unknown-key = API-nyckeln är inte giltig
 auth-wrong-password = E-postadressen eller lösenordet stämmer inte.
+auth-disabled = Det här kontot är inaktiverat. Fråga din administratör.
 auth-throttled = För många misslyckade inloggningar för det här kontot. Försök igen om { $minutes } minuter.
 
 denied-ask-ordering-contact = { $reason }: { $name } <{ $email }>
@@ -85,6 +87,7 @@ value-role-in-company = rollen { $role } finns bara hos operatörer; { $company 
 value-password-too-short = ett lösenord behöver minst { $min } tecken
 value-password-too-long = ett lösenord får ha högst 1024 tecken
 value-password-unhashable = lösenordet kunde inte hashas
+value-disable-self = du kan inte inaktivera ditt eget konto; en annan administratör kan göra det
 value-clock-seconds = måste vara mellan 0 och { $max } (tio år), inte { $value }
 value-clock-past-end = att flytta klockan { $value } sekunder skulle ta den förbi { $latest }, den senaste tid tjänsten kan hålla; den är { $now }, så den kan flyttas högst { $room } sekunder till
 value-bulk-no-lines = ange minst en prenumerationsreferens

@@ -33,6 +33,6 @@ pub use policy::OfferPolicies;
 pub use refusal::Refusal;
 pub use state::{
     ClosedReason, CompanyKind, EmailKind, EmailState, LineStatus, LinkState, MailSubjectKind, Role,
-    Stage,
+    Stage, UserStatus,
 };
 pub use values::{ContactEmail, Locale, OfferSku, PersonName, SubRef, ValueError, WebOrderId};

@@ -125,6 +125,15 @@ text_enum!(
     }
 );
 
+text_enum!(
+    /// Whether a user may sign in and use their API keys: a `disabled` user can do neither
+    /// (SPEC §10); their keys and history stay.
+    UserStatus, "user status" {
+        Active => "active",
+        Disabled => "disabled",
+    }
+);
+
 impl Role {
     /// Whether a user with this role may belong to a company of that kind (SPEC §9).
     pub fn allowed_in(self, kind: CompanyKind) -> bool {
@@ -222,6 +231,9 @@ mod tests {
         }
         for r in Role::ALL {
             assert_eq!(Role::parse(r.as_str()).unwrap(), *r);
+        }
+        for s in UserStatus::ALL {
+            assert_eq!(UserStatus::parse(s.as_str()).unwrap(), *s);
         }
         let err = Stage::parse("done").unwrap_err();
         assert!(

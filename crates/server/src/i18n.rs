@@ -54,6 +54,7 @@ mod tests {
             "setup-",
             "page-",
             "web-",
+            "admin-",
         ];
         let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         let mut keys = std::collections::BTreeSet::new();

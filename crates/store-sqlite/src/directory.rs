@@ -1,7 +1,7 @@
 //! Companies, users and API keys.
 
 use jiff::Timestamp;
-use provisio_domain::{Actor, CompanyId, CompanyKind, ContactEmail, Locale, Role, UserId};
+use provisio_domain::{CompanyId, CompanyKind, ContactEmail, Locale, Role, UserId, UserStatus};
 use provisio_store::{
     Company, Entity, NewCompany, NewUser, Page, PageRequest, StoreError, StoreResult, User,
 };
@@ -20,7 +20,7 @@ pub(crate) fn company_from(row: &Named<'_, '_>, prefix: &str) -> StoreResult<Com
 }
 
 /// Maps a failed insert: a unique violation is `what` taken, a foreign key an unknown `parent`.
-fn insert_error(what: Entity, parent: Entity) -> impl Fn(rusqlite::Error) -> StoreError {
+pub(crate) fn insert_error(what: Entity, parent: Entity) -> impl Fn(rusqlite::Error) -> StoreError {
     move |e| match constraint(&e) {
         Some(Constraint::Unique) => StoreError::AlreadyExists { what },
         Some(Constraint::ForeignKey) => StoreError::NotFound { what: parent },
@@ -64,10 +64,12 @@ pub(crate) fn company_by_name(conn: &Connection, name: &str) -> StoreResult<Opti
 
 macro_rules! user_columns {
     () => {
-        "u.id, u.email, u.name, u.role, u.can_resend, u.password_hash, u.locale,
+        "u.id, u.email, u.name, u.role, u.can_resend, u.status, u.password_hash, u.locale,
             c.id AS c_id, c.name AS c_name, c.kind AS c_kind"
     };
 }
+
+pub(crate) use user_columns;
 
 macro_rules! user_select {
     () => {
@@ -79,7 +81,7 @@ macro_rules! user_select {
     };
 }
 
-fn user_from(row: &Named<'_, '_>) -> StoreResult<User> {
+pub(crate) fn user_from(row: &Named<'_, '_>) -> StoreResult<User> {
     Ok(User {
         id: UserId::from_uuid(uuid(&row.text("id")?)?),
         company: company_from(row, "c_")?,
@@ -87,6 +89,7 @@ fn user_from(row: &Named<'_, '_>) -> StoreResult<User> {
         name: row.text("name")?,
         role: stored("role", Role::parse(&row.text("role")?))?,
         can_resend: row.int("can_resend")? != 0,
+        status: stored("user status", UserStatus::parse(&row.text("status")?))?,
         password_hash: row.opt_text("password_hash")?,
         locale: match row.opt_text("locale")? {
             Some(l) => Some(stored("user locale", Locale::parse(&l))?),
@@ -153,29 +156,26 @@ pub(crate) fn set_password_hash(tx: &Tx, user: UserId, hash: Option<&str>) -> St
     Ok(())
 }
 
-pub(crate) fn create_api_key(
-    tx: &Tx,
-    user: UserId,
-    key_hash: &str,
-    now: Timestamp,
-) -> StoreResult<uuid::Uuid> {
-    let id = uuid::Uuid::now_v7();
-    tx.prepare_cached(
-        "INSERT INTO api_keys (id, user_id, key_hash, created_at) VALUES (?, ?, ?, ?)",
-    )
-    .and_then(|mut q| q.execute(params![id.to_string(), user.to_string(), key_hash, ts(now)]))
-    .map_err(insert_error(Entity::ApiKey, Entity::User))?;
-    Ok(id)
+pub(crate) fn set_status(tx: &Tx, user: UserId, status: UserStatus) -> StoreResult<()> {
+    let changed = tx
+        .prepare_cached("UPDATE users SET status = ? WHERE id = ?")
+        .and_then(|mut q| q.execute(params![status.as_str(), user.to_string()]))
+        .map_err(db)?;
+    if changed == 0 {
+        return Err(StoreError::NotFound { what: Entity::User });
+    }
+    Ok(())
 }
 
-/// On the request path of every API call.
-pub(crate) fn actor_by_api_key(conn: &Connection, key_hash: &str) -> StoreResult<Option<Actor>> {
-    const SQL: &str = concat!(
-        user_select!(),
-        " JOIN api_keys k ON k.user_id = u.id WHERE k.key_hash = ? AND k.revoked_at IS NULL"
-    );
-    let user = rows(conn, SQL, [key_hash], user_from)?.into_iter().next();
-    Ok(user.map(|u| u.actor()))
+pub(crate) fn set_can_resend(tx: &Tx, user: UserId, can_resend: bool) -> StoreResult<()> {
+    let changed = tx
+        .prepare_cached("UPDATE users SET can_resend = ? WHERE id = ?")
+        .and_then(|mut q| q.execute(params![can_resend, user.to_string()]))
+        .map_err(db)?;
+    if changed == 0 {
+        return Err(StoreError::NotFound { what: Entity::User });
+    }
+    Ok(())
 }
 
 /// Companies newest first, all or only `only`.

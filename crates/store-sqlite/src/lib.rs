@@ -9,12 +9,13 @@
 //! transaction runs on the calling thread with cached prepared statements. sqlx is used only
 //! to apply the embedded migrations (`migrations/`), with a connection opened for that alone.
 //!
-//! Modules by responsibility: `directory` (companies, users, API keys), `orders` and `lines`
+//! Modules by responsibility: `directory` (companies, users), `api_keys`, `orders` and `lines`
 //! (placing and reading), `changes` (the read-decide-write of line actions), `outbox` (first
 //! sends, closure, claims, results, leases), `settings` (offer policies, the test clock),
 //! `idempotency`, `sessions` (the web workspace's sign-in sessions); `codec` maps rows to
 //! domain values.
 
+mod api_keys;
 mod changes;
 mod codec;
 mod directory;
@@ -36,14 +37,15 @@ use std::time::Duration;
 use async_trait::async_trait;
 use jiff::Timestamp;
 use provisio_domain::{
-    Actor, CompanyId, CompanyKind, ContactEmail, Locale, OfferSku, SubRef, UserId, WebOrderId,
+    CompanyId, CompanyKind, ContactEmail, Locale, OfferSku, SubRef, UserId, UserStatus, WebOrderId,
 };
 use provisio_store::{
-    ClaimRequest, ClaimedEmail, Company, Created, Decide, Decided, Directory, EmailRecord, Entity,
-    EventRecord, Finished, LineActions, LineContext, LineQuery, LineRule, LocalSignals,
-    Maintenance, NewCompany, NewOrderRecord, NewUser, Order, OrderQuery, OrderSummary, Orders,
-    Organization, Outbox, Page, PageRequest, PolicyChange, SessionRecord, Settings, SetupLink,
-    Signals, StoreError, StoreResult, UpdateRequest, User, Wake, WebSessions,
+    ApiKeyRecord, ClaimRequest, ClaimedEmail, Company, Created, Decide, Decided, Directory,
+    EmailRecord, Entity, EventRecord, Finished, KeyActor, LineActions, LineContext, LineQuery,
+    LineRule, LocalSignals, Maintenance, NewCompany, NewOrderRecord, NewUser, Order, OrderQuery,
+    OrderSummary, Orders, Organization, Outbox, Page, PageRequest, PolicyChange, RunningLine,
+    SessionRecord, Settings, SetupLink, Signals, StoreError, StoreResult, UpdateRequest, User,
+    Wake, WebSessions,
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
@@ -221,11 +223,32 @@ impl Directory for SqliteStore {
         now: Timestamp,
     ) -> StoreResult<uuid::Uuid> {
         self.writer
-            .transaction(|tx| directory::create_api_key(tx, user, key_hash, now))
+            .transaction(|tx| api_keys::create(tx, user, key_hash, now))
     }
-    async fn actor_by_api_key(&self, key_hash: &str) -> StoreResult<Option<Actor>> {
-        self.readers
-            .read(|conn| directory::actor_by_api_key(conn, key_hash))
+    async fn actor_by_api_key(&self, key_hash: &str) -> StoreResult<Option<KeyActor>> {
+        self.readers.read(|conn| api_keys::actor(conn, key_hash))
+    }
+    async fn api_keys(&self, user: UserId) -> StoreResult<Vec<ApiKeyRecord>> {
+        self.readers.read(|conn| api_keys::of_user(conn, user))
+    }
+    async fn revoke_api_key(
+        &self,
+        id: uuid::Uuid,
+        now: Timestamp,
+    ) -> StoreResult<Option<ApiKeyRecord>> {
+        self.writer.transaction(|tx| api_keys::revoke(tx, id, now))
+    }
+    async fn record_api_key_use(&self, id: uuid::Uuid, at: Timestamp) -> StoreResult<()> {
+        self.writer
+            .transaction(|tx| api_keys::record_use(tx, id, at))
+    }
+    async fn set_user_status(&self, user: UserId, status: UserStatus) -> StoreResult<()> {
+        self.writer
+            .transaction(|tx| directory::set_status(tx, user, status))
+    }
+    async fn set_can_resend(&self, user: UserId, can_resend: bool) -> StoreResult<()> {
+        self.writer
+            .transaction(|tx| directory::set_can_resend(tx, user, can_resend))
     }
     async fn list_companies(
         &self,
@@ -377,6 +400,9 @@ impl Settings for SqliteStore {
     async fn set_offer_policy(&self, change: PolicyChange) -> StoreResult<()> {
         self.writer
             .transaction(|tx| settings::set_offer_policy(tx, &change))
+    }
+    async fn running_lines(&self, offer: &OfferSku) -> StoreResult<Vec<RunningLine>> {
+        self.readers.scan(|c| settings::running_lines(c, offer))
     }
     async fn clock_offset(&self) -> StoreResult<i64> {
         self.readers.read(settings::clock_offset)

@@ -2,8 +2,8 @@
 //! clock's offset (SPEC §9), shared by the CLI, a restarted server and other instances.
 
 use provisio_domain::policy::window_of;
-use provisio_domain::{OfferPolicies, OfferSku};
-use provisio_store::{PolicyChange, StoreResult};
+use provisio_domain::{OfferPolicies, OfferSku, SubRef, WebOrderId};
+use provisio_store::{PolicyChange, RunningLine, StoreResult};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::changes::{EventScope, ids_of, insert_events};
@@ -68,6 +68,22 @@ pub(crate) fn set_offer_policy(tx: &Tx, change: &PolicyChange) -> StoreResult<()
         Some(change.actor),
         change.now,
     )
+}
+
+/// The lines [`set_offer_policy`] looks at, with their order's web order id.
+pub(crate) fn running_lines(conn: &Connection, offer: &OfferSku) -> StoreResult<Vec<RunningLine>> {
+    let sql = "SELECT l.sub_ref, o.web_order_id, l.stage, l.status, l.closed_reason, l.closed_at,
+                   l.rsd_start_at, l.first_sent_at, l.closes_at
+               FROM lines l JOIN orders o ON o.id = l.order_id
+               WHERE l.offer = ? AND l.status = 'open' AND l.first_sent_at IS NOT NULL
+               ORDER BY o.seq, l.line_number";
+    rows(conn, sql, [offer.as_str()], |r| {
+        Ok(RunningLine {
+            sub_ref: stored("sub ref", SubRef::parse(&r.text("sub_ref")?))?,
+            web_order_id: stored("web order id", WebOrderId::parse(&r.text("web_order_id")?))?,
+            state: state_from(r)?,
+        })
+    })
 }
 
 pub(crate) fn clock_offset(conn: &Connection) -> StoreResult<i64> {

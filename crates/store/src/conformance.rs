@@ -24,6 +24,8 @@ mod concurrency;
 mod directory;
 #[path = "conformance_outbox.rs"]
 mod outbox;
+#[path = "conformance_policies.rs"]
+mod policies_chapter;
 #[path = "conformance_sessions.rs"]
 mod sessions;
 
@@ -113,6 +115,7 @@ pub async fn story(store: Arc<dyn Store>) {
     policies(s).await;
     outbox::story(s).await;
     directory::story(s).await;
+    policies_chapter::story(s).await;
     sessions::story(s).await;
     concurrency::story(store).await;
 }
@@ -168,17 +171,19 @@ async fn companies_and_users(store: &dyn Store) {
         Err(StoreError::NotFound { .. })
     ));
 
-    store.create_api_key(pia.id, "hash-1", now()).await.unwrap();
-    let actor = store
+    let key_id = store.create_api_key(pia.id, "hash-1", now()).await.unwrap();
+    let found = store
         .actor_by_api_key("hash-1")
         .await
         .unwrap()
         .expect("key finds its user");
+    assert_eq!(found.key_id, key_id);
+    let actor = found.actor;
     assert_eq!(
         (actor.user_id, actor.company_kind, actor.can_resend),
         (pia.id, CompanyKind::Partner, true)
     );
-    assert_eq!(store.actor_by_api_key("hash-2").await.unwrap(), None);
+    assert!(store.actor_by_api_key("hash-2").await.unwrap().is_none());
     assert!(matches!(
         store.create_api_key(pia.id, "hash-1", now()).await,
         Err(StoreError::AlreadyExists { .. })

@@ -3,7 +3,8 @@
 
 use std::sync::Arc;
 
-use provisio_domain::{CompanyKind, ContactEmail, Organization, Role};
+use jiff::SignedDuration;
+use provisio_domain::{CompanyKind, ContactEmail, Organization, Role, UserStatus};
 
 use super::outbox::request;
 use super::{company, new_order, now, raw_line, user};
@@ -91,6 +92,118 @@ pub(super) async fn story(store: &dyn Store) {
     assert!(store.partners_of(dist.id).await.unwrap().is_empty());
 
     organizations(store, &one, &two).await;
+    keys_and_status(store, &two).await;
+}
+
+/// API keys are listed newest first without their hash, revoked once and for good, and
+/// remember their last use; a disabled user's keys find nobody until they are enabled.
+async fn keys_and_status(store: &dyn Store, company: &crate::Company) {
+    let u = user(store, company, "keys@two.test", Role::Member).await;
+    assert_eq!(u.status, UserStatus::Active, "a new user is active");
+    let later = now() + SignedDuration::from_mins(5);
+    let first = store
+        .create_api_key(u.id, "keys-hash-1", now())
+        .await
+        .unwrap();
+    let second = store
+        .create_api_key(u.id, "keys-hash-2", later)
+        .await
+        .unwrap();
+    let keys = store.api_keys(u.id).await.unwrap();
+    assert_eq!(
+        keys.iter().map(|k| k.id).collect::<Vec<_>>(),
+        vec![second, first],
+        "newest first"
+    );
+    assert_eq!((keys[1].created_at, keys[1].user_id), (now(), u.id));
+    assert!(
+        keys.iter()
+            .all(|k| k.last_used_at.is_none() && k.revoked_at.is_none())
+    );
+
+    // Last use moves forward only.
+    store.record_api_key_use(first, later).await.unwrap();
+    store.record_api_key_use(first, now()).await.unwrap();
+    let keys = store.api_keys(u.id).await.unwrap();
+    assert_eq!(keys[1].last_used_at, Some(later));
+
+    // Revoking twice keeps the first time; only that key stops working.
+    let revoked = store.revoke_api_key(first, later).await.unwrap().unwrap();
+    assert_eq!(revoked.revoked_at, Some(later));
+    let again = store
+        .revoke_api_key(first, later + SignedDuration::from_mins(1))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(again.revoked_at, Some(later), "the first revocation stays");
+    assert!(
+        store
+            .actor_by_api_key("keys-hash-1")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let live = store
+        .actor_by_api_key("keys-hash-2")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((live.key_id, live.actor.user_id), (second, u.id));
+    assert!(
+        store
+            .revoke_api_key(uuid::Uuid::now_v7(), now())
+            .await
+            .unwrap()
+            .is_none(),
+        "an unknown key is None"
+    );
+
+    // Disabled: the user stays, with their keys; no key finds them.
+    store
+        .set_user_status(u.id, UserStatus::Disabled)
+        .await
+        .unwrap();
+    let stored = store.user(u.id).await.unwrap().unwrap();
+    assert_eq!(stored.status, UserStatus::Disabled);
+    assert!(
+        store
+            .actor_by_api_key("keys-hash-2")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(store.api_keys(u.id).await.unwrap().len(), 2);
+    store
+        .set_user_status(u.id, UserStatus::Active)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .actor_by_api_key("keys-hash-2")
+            .await
+            .unwrap()
+            .is_some()
+    );
+
+    store.set_can_resend(u.id, false).await.unwrap();
+    let stored = store.user(u.id).await.unwrap().unwrap();
+    assert!(!stored.can_resend);
+    let actor = store
+        .actor_by_api_key("keys-hash-2")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!actor.actor.can_resend, "the key sees the change at once");
+
+    let nobody = provisio_domain::UserId::from_uuid(uuid::Uuid::now_v7());
+    assert!(matches!(
+        store.set_user_status(nobody, UserStatus::Disabled).await,
+        Err(StoreError::NotFound { what: Entity::User })
+    ));
+    assert!(matches!(
+        store.set_can_resend(nobody, true).await,
+        Err(StoreError::NotFound { what: Entity::User })
+    ));
 }
 
 /// An organization id belongs to the partner whose line it was first reported for: another

@@ -21,7 +21,7 @@ use std::future::Future;
 use async_trait::async_trait;
 use jiff::Timestamp;
 use provisio_domain::{
-    Actor, CompanyId, CompanyKind, ContactEmail, Locale, OfferSku, SubRef, UserId, WebOrderId,
+    CompanyId, CompanyKind, ContactEmail, Locale, OfferSku, SubRef, UserId, UserStatus, WebOrderId,
 };
 
 pub use changes::*;
@@ -67,8 +67,24 @@ pub trait Directory {
         key_hash: &str,
         now: Timestamp,
     ) -> StoreResult<uuid::Uuid>;
-    /// The user behind an API key (by hash), loaded afresh on every call.
-    async fn actor_by_api_key(&self, key_hash: &str) -> StoreResult<Option<Actor>>;
+    /// The user behind an API key (by hash), loaded afresh on every call, with the key's id;
+    /// `None` for an unknown or revoked key and for a disabled user's key.
+    async fn actor_by_api_key(&self, key_hash: &str) -> StoreResult<Option<KeyActor>>;
+    /// A user's API keys, newest first.
+    async fn api_keys(&self, user: UserId) -> StoreResult<Vec<ApiKeyRecord>>;
+    /// Revokes a key (idempotent: a revoked key keeps its first `revoked_at`); the key as it
+    /// stands after, or `None` when there is no such key.
+    async fn revoke_api_key(
+        &self,
+        id: uuid::Uuid,
+        now: Timestamp,
+    ) -> StoreResult<Option<ApiKeyRecord>>;
+    /// Records that a key was used at `at` (never moving its last use back).
+    async fn record_api_key_use(&self, id: uuid::Uuid, at: Timestamp) -> StoreResult<()>;
+    /// Enables or disables a user. `NotFound` when there is no such user.
+    async fn set_user_status(&self, user: UserId, status: UserStatus) -> StoreResult<()>;
+    /// Whether a user may resend and change contacts. `NotFound` when there is no such user.
+    async fn set_can_resend(&self, user: UserId, can_resend: bool) -> StoreResult<()>;
 
     /// Companies newest first: all, or only `only`; of one kind, or of any.
     async fn list_companies(
@@ -178,6 +194,9 @@ pub trait Settings {
     async fn offer_policies(&self) -> StoreResult<Vec<(OfferSku, u32)>>;
     /// Sets a policy and moves the deadline of every line whose window is still running.
     async fn set_offer_policy(&self, change: PolicyChange) -> StoreResult<()>;
+    /// The lines of an offer whose window is running (sent and open), in order of their
+    /// orders and line numbers: what [`Settings::set_offer_policy`] would move.
+    async fn running_lines(&self, offer: &OfferSku) -> StoreResult<Vec<RunningLine>>;
 
     /// The test clock's offset from real time, in microseconds (0 when never set).
     async fn clock_offset(&self) -> StoreResult<i64>;

@@ -5,7 +5,8 @@ use jiff::civil::Date;
 use provisio_domain::refusal::OrderingContact;
 use provisio_domain::{
     Actor, CompanyId, CompanyKind, ContactEmail, EmailKind, EmailState, LineState, Locale, NewLine,
-    OfferSku, OrderParties, OrderPermit, PersonName, Role, Stage, SubRef, UserId, WebOrderId,
+    OfferSku, OrderParties, OrderPermit, PersonName, Role, Stage, SubRef, UserId, UserStatus,
+    WebOrderId,
 };
 use provisio_domain::{Event, LineStatus};
 
@@ -33,6 +34,8 @@ pub struct User {
     pub name: String,
     pub role: Role,
     pub can_resend: bool,
+    /// A disabled user cannot sign in and their API keys are refused.
+    pub status: UserStatus,
     /// Argon2 PHC string, for the web sign-in.
     pub password_hash: Option<String>,
     /// The language the user chose for the pages; `None`: the browser's.
@@ -54,6 +57,26 @@ impl User {
     }
 }
 
+/// An API key as lists show it: never the key, never its hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKeyRecord {
+    pub id: uuid::Uuid,
+    pub user_id: UserId,
+    pub created_at: Timestamp,
+    /// Recorded at most once a minute per key (so accurate to a minute); `None`: never used.
+    pub last_used_at: Option<Timestamp>,
+    /// Once set, it stays: revoking again keeps the first time.
+    pub revoked_at: Option<Timestamp>,
+}
+
+/// Who an API key authenticates, and which key it was (to record its use).
+#[derive(Debug, Clone)]
+pub struct KeyActor {
+    pub key_id: uuid::Uuid,
+    pub actor: Actor,
+}
+
+/// A new user is active.
 #[derive(Debug, Clone)]
 pub struct NewUser {
     pub company_id: CompanyId,
@@ -297,4 +320,13 @@ impl PolicyChange {
             window_days: self.window_days,
         }
     }
+}
+
+/// A line whose provisioning window is running (sent, open, not provisioned or cancelled):
+/// the lines a change of its offer's policy moves.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunningLine {
+    pub sub_ref: SubRef,
+    pub web_order_id: WebOrderId,
+    pub state: LineState,
 }

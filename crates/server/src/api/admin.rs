@@ -1,4 +1,4 @@
-//! Admin routes: companies, users, API keys, offer policies.
+//! Admin routes: companies, users, offer policies (user access and API keys: `access.rs`).
 
 use axum::Json;
 use axum::extract::State;
@@ -7,10 +7,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::dto::{
-    ApiKeyDto, CompanyDto, NewCompanyBody, NewUserBody, PolicyBody, PolicyDto, PolicyList, Problem,
-    UserDto,
+    CompanyDto, NewCompanyBody, NewUserBody, PolicyBody, PolicyDto, PolicyList, Problem, UserDto,
 };
-use super::extract::{ApiJson, Auth, NoBody, PathId};
+use super::extract::{ApiJson, Auth, PathId};
 use crate::app::admin::UserInput;
 use crate::app::{App, Caller};
 use crate::error::AppResult;
@@ -19,7 +18,6 @@ pub fn router() -> OpenApiRouter<App> {
     OpenApiRouter::new()
         .routes(routes!(create_company))
         .routes(routes!(create_user))
-        .routes(routes!(create_api_key))
         .routes(routes!(list_policies))
         .routes(routes!(set_policy))
 }
@@ -70,31 +68,6 @@ async fn create_user(
     };
     let user = app.create_user(&Caller::User(actor), input).await?;
     Ok((StatusCode::CREATED, Json((&user).into())))
-}
-
-/// Create an API key for a user (admin). The key is in this response only.
-#[utoipa::path(post, path = "/api/v1/users/{email}/api-keys", tag = "admin",
-    params(("email" = String, Path, description = "the user's email")),
-    security(("api_key" = [])),
-    responses(
-        (status = 201, body = ApiKeyDto),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-    ))]
-async fn create_api_key(
-    State(app): State<App>,
-    Auth(actor): Auth,
-    PathId(email): PathId,
-    _body: NoBody,
-) -> AppResult<(StatusCode, Json<ApiKeyDto>)> {
-    let created = app.create_api_key(&Caller::User(actor), &email).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(ApiKeyDto {
-            id: created.id.to_string(),
-            key: created.key,
-        }),
-    ))
 }
 
 /// The provisioning window of each offer with a policy, and the default for the rest.

@@ -2,6 +2,7 @@
 //! request ids, tracing spans, metrics, body limit, timeout, panic catching, and a last
 //! guard that turns any bare error response into problem+json.
 
+mod access;
 mod actions;
 mod admin;
 mod clock;
@@ -41,6 +42,7 @@ use crate::telemetry;
 fn routes(test_clock: bool) -> OpenApiRouter<App> {
     let routes = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .merge(admin::router())
+        .merge(access::router())
         .merge(directory::router())
         .merge(orders::router())
         .merge(lines::router())

@@ -1,14 +1,16 @@
 //! Companies, users, API keys and offer policies: the admin's (and operator CLI's) work.
 
-use provisio_domain::policy::{DEFAULT_WINDOW_DAYS, parse_window_days};
+use jiff::Timestamp;
+use provisio_domain::policy::{DEFAULT_WINDOW_DAYS, parse_window_days, window_of};
 use provisio_domain::refusal::{Denial, Refusal};
 use provisio_domain::{
-    CompanyId, CompanyKind, ContactEmail, FieldPath, OfferSku, PersonName, Role, ValueError,
+    CompanyId, CompanyKind, ContactEmail, FieldPath, OfferPolicies, OfferSku, PersonName, Role,
+    SubRef, ValueError, WebOrderId,
 };
 use provisio_store::{Company, NewCompany, NewUser, PolicyChange, User};
 
 use super::{App, Caller, secrets};
-use crate::error::{AppError, AppResult, Thing};
+use crate::error::{AppError, AppResult};
 
 /// A user to create, fields still raw.
 #[derive(Debug, Clone, Default)]
@@ -20,6 +22,24 @@ pub struct UserInput {
     pub role: String,
     pub can_resend: bool,
     pub password: Option<String>,
+}
+
+/// What saving a policy would do: the lines whose deadline moves, each from → to.
+#[derive(Debug, Clone)]
+pub struct PolicyPreview {
+    pub offer: OfferSku,
+    pub window_days: u32,
+    /// The window the offer has now (its policy, or the default).
+    pub current_days: u32,
+    pub moves: Vec<DeadlineMove>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DeadlineMove {
+    pub sub_ref: SubRef,
+    pub web_order_id: WebOrderId,
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
 }
 
 pub struct CreatedKey {
@@ -117,12 +137,7 @@ impl App {
     }
 
     pub async fn create_api_key(&self, caller: &Caller, email: &str) -> AppResult<CreatedKey> {
-        caller.ensure_admin()?;
-        let user = match ContactEmail::parse(email) {
-            Ok(email) => self.store.user_by_email(&email).await?,
-            Err(_) => None,
-        }
-        .ok_or(AppError::not_found(Thing::User))?;
+        let user = self.user_named(caller, email).await?;
         let key = secrets::new_api_key();
         let id = self
             .store
@@ -140,12 +155,7 @@ impl App {
         email: &str,
         password: &str,
     ) -> AppResult<User> {
-        caller.ensure_admin()?;
-        let user = match ContactEmail::parse(email) {
-            Ok(email) => self.store.user_by_email(&email).await?,
-            Err(_) => None,
-        }
-        .ok_or(AppError::not_found(Thing::User))?;
+        let user = self.user_named(caller, email).await?;
         let hash = password_hash(password)?;
         self.store.set_password_hash(user.id, Some(&hash)).await?;
         tracing::info!(user = %user.id, email = %user.email.masked(), "password set");
@@ -158,6 +168,45 @@ impl App {
     /// Every stored policy; offers without one use [`DEFAULT_WINDOW_DAYS`].
     pub async fn offer_policies(&self) -> AppResult<(Vec<(OfferSku, u32)>, u32)> {
         Ok((self.store.offer_policies().await?, DEFAULT_WINDOW_DAYS))
+    }
+
+    /// The lines whose deadline a new window for `offer` would move, as the domain decides
+    /// it for each ([`provisio_domain::LineState::deadline_under`]), without changing anything.
+    pub async fn policy_preview(
+        &self,
+        caller: &Caller,
+        offer: &str,
+        window_days: i64,
+    ) -> AppResult<PolicyPreview> {
+        caller.ensure_admin()?;
+        let offer =
+            OfferSku::parse(offer).map_err(|e| AppError::invalid(FieldPath::name("offer"), e))?;
+        let days = parse_window_days(window_days)
+            .map_err(|e| AppError::invalid(FieldPath::name("window_days"), e))?;
+        let current_days =
+            OfferPolicies::from_entries(self.store.offer_policies().await?).window_days(&offer);
+        let window = window_of(days);
+        let moves = self
+            .store
+            .running_lines(&offer)
+            .await?
+            .into_iter()
+            .filter_map(|l| {
+                let to = l.state.deadline_under(window);
+                (to != l.state.closes_at).then_some(DeadlineMove {
+                    sub_ref: l.sub_ref,
+                    web_order_id: l.web_order_id,
+                    from: l.state.closes_at,
+                    to,
+                })
+            })
+            .collect();
+        Ok(PolicyPreview {
+            offer,
+            window_days: days,
+            current_days,
+            moves,
+        })
     }
 
     pub async fn set_offer_policy(

@@ -66,6 +66,46 @@ impl App {
         Ok(self.store.list_users(scope, page).await?)
     }
 
+    /// Every company (admin; CLI: the operator), newest first.
+    pub async fn all_companies(&self, caller: &Caller) -> AppResult<Vec<Company>> {
+        caller.ensure_admin()?;
+        let mut all = Vec::new();
+        let mut after = None;
+        loop {
+            let page = self
+                .store
+                .list_companies(None, None, PageRequest { after, limit: 200 })
+                .await?;
+            all.extend(page.items);
+            match page.next {
+                Some(next) => after = Some(next),
+                None => return Ok(all),
+            }
+        }
+    }
+
+    /// Every user, or every user of one company (admin; CLI: the operator), newest first.
+    pub async fn all_users(
+        &self,
+        caller: &Caller,
+        company: Option<CompanyId>,
+    ) -> AppResult<Vec<User>> {
+        caller.ensure_admin()?;
+        let mut all = Vec::new();
+        let mut after = None;
+        loop {
+            let page = self
+                .store
+                .list_users(company, PageRequest { after, limit: 200 })
+                .await?;
+            all.extend(page.items);
+            match page.next {
+                Some(next) => after = Some(next),
+                None => return Ok(all),
+            }
+        }
+    }
+
     /// The partners a distributor serves (visible like the distributor itself).
     pub async fn partners_of(&self, distributor: &Company) -> AppResult<Vec<Company>> {
         Ok(self.store.partners_of(distributor.id).await?)

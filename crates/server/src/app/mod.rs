@@ -4,13 +4,16 @@
 //! store commit it. The store is private to this module: no edge reads or writes it directly.
 //!
 //! Use cases by responsibility: `orders` (placing, finding, listing), `lines` (contact change,
-//! onboarding, provisioned, cancel), `resend`, `setup` (the setup link and its page), `hand_off` (the setup page's hand-off
-//! to a colleague and its fresh-link request),
-//! `admin` (companies, users, keys, policies), `clock` (the test clock), `outbox` (what the
-//! scheduler asks: first sends, closure, claims, results, leases, the message of an attempt),
+//! onboarding, provisioned, cancel), `resend`, `setup` (the setup link and its page),
+//! `hand_off` (the setup page's hand-off to a colleague and its fresh-link request),
+//! `admin` (companies, users, keys, policies), `access` (users disabled or enabled, their
+//! resend permission, API keys listed, revoked and their last use), `clock` (the test
+//! clock), `outbox` (what the scheduler asks: first sends, closure, claims, results, leases,
+//! the message of an attempt),
 //! `signin` (the web workspace's sign-in and sessions), `workspace` (what the pages show of
 //! a line: which actions the user may take, the resend budget, an email as it was sent).
 
+pub mod access;
 pub mod admin;
 pub mod clock;
 pub mod directory;
@@ -44,6 +47,8 @@ pub struct App {
     pub requests_in_flight: Arc<AtomicUsize>,
     /// Whether delivery runs or is paused by a broken transport.
     delivery: Arc<outbox::DeliveryStatus>,
+    /// When each API key's use was last written (at most once a minute per key).
+    key_uses: Arc<access::KeyUses>,
 }
 
 impl App {
@@ -54,6 +59,7 @@ impl App {
             config: Arc::new(config),
             requests_in_flight: Arc::new(AtomicUsize::new(0)),
             delivery: Arc::default(),
+            key_uses: Arc::default(),
         }
     }
 
@@ -86,12 +92,16 @@ impl App {
         Ok(self.delivery_paused())
     }
 
-    /// The user behind an API key, loaded afresh (a CLI change takes effect at once).
+    /// The user behind an API key, loaded afresh (a CLI change takes effect at once): a
+    /// revoked key, or a disabled user's, is refused. The key's use is noted (to a minute).
     pub async fn authenticate(&self, api_key: &str) -> AppResult<Actor> {
-        self.store
+        let found = self
+            .store
             .actor_by_api_key(&secrets::hash_api_key(api_key))
             .await?
-            .ok_or(AppError::Unauthenticated(AuthFailure::UnknownKey))
+            .ok_or(AppError::Unauthenticated(AuthFailure::UnknownKey))?;
+        self.key_used(found.key_id);
+        Ok(found.actor)
     }
 
     /// Closes the store (checkpointing where the backend does); the app is unusable after.

@@ -5,7 +5,7 @@
 
 use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
-use provisio_domain::{ContactEmail, Locale, UserId};
+use provisio_domain::{ContactEmail, Locale, UserId, UserStatus};
 use provisio_store::{SessionRecord, User};
 use sha2::{Digest, Sha256};
 use tower_sessions::cookie::time::OffsetDateTime;
@@ -54,7 +54,13 @@ impl App {
             .await
             .map_err(|e| anyhow::anyhow!("verifying a password: {e}"))?;
         match user {
+            // Only with the right password is a disabled account named as such, so the
+            // answer tells a guesser nothing new.
             Some(user) if matches && user.password_hash.is_some() => {
+                if user.status == UserStatus::Disabled {
+                    tracing::info!(user = %user.id, email = %user.email.masked(), "sign-in of a disabled user refused");
+                    return Err(AppError::Unauthenticated(AuthFailure::Disabled));
+                }
                 tracing::info!(user = %user.id, email = %user.email.masked(), "signed in");
                 Ok(user)
             }
@@ -69,9 +75,11 @@ impl App {
         }
     }
 
-    /// The signed-in user as they stand now; `None` when they no longer exist.
+    /// The signed-in user as they stand now; `None` when they no longer exist or were
+    /// disabled (their session then ends at this page).
     pub async fn web_user(&self, id: UserId) -> AppResult<Option<User>> {
-        Ok(self.store.user(id).await?)
+        let user = self.store.user(id).await?;
+        Ok(user.filter(|u| u.status == UserStatus::Active))
     }
 
     /// The language a user chose for the pages (`None`: the browser's).

@@ -3,6 +3,7 @@
 //! (flag values that cannot be what the flag asks for are parsed here, at the edge); 1 for
 //! everything the service refused or could not do once the command was understood.
 
+mod admin;
 mod exit;
 mod import;
 mod import_csv;
@@ -102,6 +103,8 @@ pub struct ServeArgs {
 
 #[derive(Subcommand)]
 enum CompanyCommand {
+    /// List every company: name, kind and id.
+    List,
     /// Create a company.
     Create {
         #[arg(long, value_parser = name_arg)]
@@ -163,6 +166,31 @@ enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// List users (newest first): email, name, company, role, whether they may resend, status.
+    List {
+        /// Only this company's users (its name or id).
+        #[arg(long)]
+        company: Option<String>,
+    },
+    /// Disable a user: they cannot sign in, their web sessions end and their API keys are
+    /// refused until they are enabled again.
+    Disable {
+        #[arg(value_name = "EMAIL", value_parser = email_arg)]
+        email: String,
+    },
+    /// Enable a disabled user again.
+    Enable {
+        #[arg(value_name = "EMAIL", value_parser = email_arg)]
+        email: String,
+    },
+    /// Change a user: whether they may resend provisioning emails and change provisioning
+    /// contacts (takes effect at their next request).
+    Update {
+        #[arg(value_name = "EMAIL", value_parser = email_arg)]
+        email: String,
+        #[arg(long, action = clap::ArgAction::Set, value_name = "true|false")]
+        can_resend: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -172,6 +200,18 @@ enum ApiKeyCommand {
         /// The user's email.
         #[arg(long, value_name = "EMAIL", value_parser = email_arg)]
         user: String,
+    },
+    /// List a user's API keys, newest first: id, created, last used (to a minute), revoked.
+    /// The keys themselves are never shown again.
+    List {
+        /// The user's email.
+        #[arg(long, value_name = "EMAIL", value_parser = email_arg)]
+        user: String,
+    },
+    /// Revoke an API key by its id (from `api-key list`); it stops working at once.
+    Revoke {
+        #[arg(value_name = "ID")]
+        id: String,
     },
 }
 
@@ -272,6 +312,17 @@ async fn command(app: &App, command: Command) -> Result<(), Failure> {
         Command::Migrate => {
             println!("database is up to date");
         }
+        Command::Company(CompanyCommand::List) => admin::list_companies(app).await?,
+        Command::User(UserCommand::List { company }) => {
+            admin::list_users(app, company.as_deref()).await?
+        }
+        Command::User(UserCommand::Disable { email }) => admin::disable_user(app, &email).await?,
+        Command::User(UserCommand::Enable { email }) => admin::enable_user(app, &email).await?,
+        Command::User(UserCommand::Update { email, can_resend }) => {
+            admin::update_user(app, &email, can_resend).await?
+        }
+        Command::ApiKey(ApiKeyCommand::List { user }) => admin::list_keys(app, &user).await?,
+        Command::ApiKey(ApiKeyCommand::Revoke { id }) => admin::revoke_key(app, &id).await?,
         Command::Company(CompanyCommand::Create { name, kind }) => {
             let kind = match kind {
                 KindArg::Partner => "partner",

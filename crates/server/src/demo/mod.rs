@@ -1,7 +1,7 @@
 //! `provisio serve --demo` (SPEC §9): on the first start, demo companies, users and orders
 //! whose lines are in every stage, with back-dated history ([`data`], replayed through the
 //! real code paths by [`replay`]); on every start, new sign-in passwords for the demo users
-//! and a new API key for the demo admin, printed before the server starts serving. Demo mail
+//! and a new API key for the demo admin (revoking the earlier ones), printed before the server starts serving. Demo mail
 //! always goes to `.eml` files, never over SMTP.
 
 mod data;
@@ -77,6 +77,16 @@ pub async fn prepare(app: &App) -> anyhow::Result<Started> {
             password,
         });
     }
+    // The earlier starts' keys are revoked, so keys do not pile up: only the printed one works.
+    let (_, earlier) = app
+        .api_keys(&Caller::Operator, ADMIN)
+        .await
+        .context("listing the demo admin's API keys")?;
+    for old in earlier.iter().filter(|k| k.revoked_at.is_none()) {
+        app.revoke_api_key(&Caller::Operator, &old.id.to_string())
+            .await
+            .context("revoking an earlier demo API key")?;
+    }
     let key = app
         .create_api_key(&Caller::Operator, ADMIN)
         .await
@@ -130,7 +140,7 @@ pub fn banner(app: &App, started: &Started, hint_line: Option<&str>) -> String {
     }
     let _ = writeln!(
         out,
-        "\nAPI key of the demo admin {ADMIN} (new at every start):\n  {key}"
+        "\nAPI key of the demo admin {ADMIN} (new at every start; the earlier ones are revoked):\n  {key}"
     );
     let _ = writeln!(out, "\nTry:");
     let _ = writeln!(

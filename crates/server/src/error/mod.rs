@@ -24,6 +24,7 @@ pub enum Thing {
     User,
     Company,
     Email,
+    ApiKey,
     /// An organization id (of another tenant, or none at all).
     Organization,
     /// No such route (API) or page.
@@ -40,6 +41,7 @@ impl Thing {
             Thing::User => "not-found-user",
             Thing::Company => "not-found-company",
             Thing::Email => "not-found-email",
+            Thing::ApiKey => "not-found-api-key",
             Thing::Organization => "not-found-organization",
             Thing::Route => "not-found-route",
             Thing::Resource => "not-found-resource",
@@ -63,6 +65,9 @@ pub enum AuthFailure {
     UnknownKey,
     /// The web sign-in: the address or the password is wrong (never saying which).
     WrongPassword,
+    /// The web sign-in: the right password of a disabled account (a wrong one is
+    /// [`AuthFailure::WrongPassword`], so a guesser learns nothing).
+    Disabled,
     /// The web sign-in: too many failures; try again in `minutes`.
     Throttled {
         minutes: u32,
@@ -234,6 +239,7 @@ impl AppError {
                 AuthFailure::Malformed => Message::new("auth-malformed"),
                 AuthFailure::UnknownKey => Message::new("auth-unknown-key"),
                 AuthFailure::WrongPassword => Message::new("auth-wrong-password"),
+                AuthFailure::Disabled => Message::new("auth-disabled"),
                 AuthFailure::Throttled { minutes } => {
                     Message::new("auth-throttled").with("minutes", minutes.to_string())
                 }
@@ -319,7 +325,8 @@ impl From<StoreError> for AppError {
                 Entity::Line => Thing::Line,
                 Entity::Email => Thing::Email,
                 Entity::Organization => Thing::Organization,
-                Entity::ApiKey | Entity::OrderParty => Thing::Resource,
+                Entity::ApiKey => Thing::ApiKey,
+                Entity::OrderParty => Thing::Resource,
             }),
             // Still busy after the retries: a moment's unavailability, not a fault.
             StoreError::Retryable(why) => {

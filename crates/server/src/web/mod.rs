@@ -5,14 +5,20 @@
 //! The workspace (behind sign-in, SPEC §5): `signin` (`/`, sign-in and sign-out, language),
 //! `orders` (the list and the order page), `actions` (Resend, Resend selected), `contact`
 //! (Edit contact), `subscriptions`, `emails` (an email as sent), `help` (Provisioning help, Open a
-//! case, the static files). Beside them: `rows` (a line as a row of a table), `page` (the
-//! chrome every page shares), `session` (who is looking, the form token, messages between
+//! case, the static files), `admin` (Administration, admins only: companies; users in
+//! `admin_users`, their API keys in `admin_keys`, offer policies and sender addresses in
+//! `admin_policies`). Beside them: `rows` (a line as a row of a table), `page` (the chrome
+//! every page shares), `session` (who is looking, the form token, messages between
 //! pages), `locale` (the browser's language). Public pages without a session: the
 //! provisioning contact's setup page (`setup`) and the problem pages (`problems`). Errors
 //! from the app layer become pages or messages in the visitor's language (`error.rs`),
 //! never JSON.
 
 mod actions;
+mod admin;
+mod admin_keys;
+mod admin_policies;
+mod admin_users;
 mod contact;
 mod emails;
 pub mod error;
@@ -43,6 +49,7 @@ pub fn router(app: &App) -> Router<App> {
         .merge(subscriptions::router())
         .merge(emails::router())
         .merge(help::router())
+        .merge(admin::router())
         .layer(session::layer(app));
     setup::router()
         .merge(problems::router())

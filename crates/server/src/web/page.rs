@@ -21,7 +21,9 @@ pub struct Chrome {
     pub has_error: bool,
     pub csrf: String,
     pub user_name: Option<String>,
-    /// Which navigation item is this page: "orders", "subscriptions", "help" or "".
+    /// The signed-in user is an admin: the navigation shows Administration.
+    pub is_admin: bool,
+    /// Which navigation item is this page: "orders", "subscriptions", "help", "admin" or "".
     pub nav: &'static str,
     /// The path of this page, for forms that come back to it.
     pub here: String,
@@ -37,6 +39,10 @@ impl Chrome {
             has_error: false,
             csrf: visitor.csrf.clone(),
             user_name: visitor.user.as_ref().map(|u| u.name.clone()),
+            is_admin: visitor
+                .user
+                .as_ref()
+                .is_some_and(|u| u.role == provisio_domain::Role::Admin),
             nav,
             here: here.to_owned(),
             banners: notes.iter().filter(|n| n.line.is_none()).cloned().collect(),

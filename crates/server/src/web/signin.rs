@@ -115,6 +115,7 @@ async fn sign_in(
                     page.password_error = Some(error::message(locale, &e));
                     match f {
                         AuthFailure::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+                        AuthFailure::Disabled => StatusCode::FORBIDDEN,
                         _ => StatusCode::UNAUTHORIZED,
                     }
                 }

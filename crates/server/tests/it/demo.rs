@@ -281,6 +281,16 @@ async fn a_second_demo_start_adds_nothing_and_prints_new_credentials() {
         second.stdout()
     );
     assert_ne!(second.key(), key, "a new API key");
+    // The earlier start's key is revoked: keys do not pile up.
+    let old = second.http.get(format!("{}/api/v1/orders", second.base));
+    let old = old.bearer_auth(&key).send().await.unwrap();
+    assert_eq!(old.status(), 401, "the earlier start's key is revoked");
+    let keys = second
+        .get("/api/v1/users/ada@operator.example/api-keys")
+        .await;
+    let keys = keys["items"].as_array().unwrap();
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    assert!(keys[0]["revoked_at"].is_null() && keys[1]["revoked_at"].is_string());
     let new_password = second.password("pia@partner.example");
     assert_ne!(new_password, password, "a new password");
     let hash = stored_hash(d, "pia@partner.example").await;

@@ -3,12 +3,14 @@
 // Test code: a failed unwrap is a failed test, with its location.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod access;
 mod admin;
 mod backend;
 mod bad_input;
 mod bad_requests;
 mod browser;
 mod cli;
+mod cli_admin;
 mod cli_import;
 mod cli_resend;
 mod cli_serve;

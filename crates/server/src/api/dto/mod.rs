@@ -9,7 +9,9 @@ use utoipa::ToSchema;
 
 use crate::app::orders::OrderInput;
 
+mod access;
 mod lists;
+pub use access::*;
 pub use lists::*;
 
 pub fn time(t: Timestamp) -> String {
@@ -144,6 +146,9 @@ pub struct UserDto {
     pub name: String,
     pub role: String,
     pub can_resend: bool,
+    /// `active`, or `disabled`: a disabled user cannot sign in and their API keys answer 401.
+    #[schema(example = "active")]
+    pub status: String,
 }
 
 impl From<&User> for UserDto {
@@ -155,6 +160,7 @@ impl From<&User> for UserDto {
             name: u.name.clone(),
             role: u.role.as_str().into(),
             can_resend: u.can_resend,
+            status: u.status.as_str().into(),
         }
     }
 }

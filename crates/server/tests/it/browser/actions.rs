@@ -50,6 +50,23 @@ impl Scope<'_> {
         field.send_keys(&Key::Enter.to_string()).await.unwrap();
     }
 
+    /// Picks the option showing `option` in the drop-down labelled `label`.
+    pub async fn choose(&self, label: &str, option: &str) {
+        let what = format!(
+            "a drop-down named {label:?} in {} to choose {option:?}",
+            self.what
+        );
+        self.browser
+            .wait(&what, || async {
+                let select = self.try_find(Role::Field, label).await?;
+                select
+                    .select_by_label(option)
+                    .await
+                    .map_err(|e| format!("choosing failed: {e}"))
+            })
+            .await;
+    }
+
     /// Ticks the checkbox labelled `label` (leaves it ticked when it is).
     pub async fn tick(&self, label: &str) {
         let what = format!("a checkbox named {label:?} in {} to tick", self.what);

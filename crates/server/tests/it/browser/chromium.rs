@@ -161,6 +161,12 @@ impl Browser {
         )
     }
 
+    /// The element with this id (a table row, a form), looked up again at every look.
+    pub fn by_id(&self, id: &str) -> Scope<'_> {
+        let css = format!("[id=\"{id}\"]");
+        self.scope(Root::Css(css), &format!("#{id}"))
+    }
+
     /// Waits until one dialog is open; it is the scope (the open dialog at every look).
     pub async fn dialog(&self) -> Scope<'_> {
         let dialog = self.scope(Root::Dialog, "the open dialog");

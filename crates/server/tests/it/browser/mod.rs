@@ -17,8 +17,8 @@
 //! text there), [`role`] (a control's role and accessible name), [`driver`] (the chromedriver
 //! process, the session that starts Chromium, locating the binaries); here the [`Options`] a
 //! browser starts with and the [`Words`] it looks for. The harness's own tests are in `harness`;
-//! the page tests in `setup` (the contact's setup page) and in `workspace`, `resend` and
-//! `contact` (the web workspace).
+//! the page tests in `setup` (the contact's setup page), in `workspace`, `resend` and
+//! `contact` (the web workspace) and in `admin` (Administration).
 // Not every test uses every helper.
 #![allow(dead_code)]
 
@@ -28,6 +28,7 @@ mod driver;
 mod role;
 mod scope;
 
+mod admin;
 mod contact;
 mod harness;
 mod resend;
