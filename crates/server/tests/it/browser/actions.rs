@@ -85,8 +85,8 @@ impl Scope<'_> {
             .await;
     }
 
-    /// Chooses the radio button labelled `label` (clicking it, as a person does).
-    pub async fn choose(&self, label: &str) {
+    /// Picks the radio button labelled `label` (clicking it, as a person does).
+    pub async fn pick(&self, label: &str) {
         let what = format!("a radio button named {label:?} in {} to choose", self.what);
         self.browser
             .wait(&what, || async {

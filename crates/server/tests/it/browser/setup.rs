@@ -77,7 +77,7 @@ async fn the_contact_picks_an_organization_set_up_earlier() {
     b.goto(&link).await;
     page.wait_for_text("Pick an organization you already administer")
         .await;
-    page.choose("Use Kund AB Org, which you already administer")
+    page.pick("Use Kund AB Org, which you already administer")
         .await;
     page.press("Set up your service").await;
     b.wait_for_text("Your service is set up").await;
@@ -92,7 +92,7 @@ async fn the_contact_hands_off_to_a_colleague_who_then_asks_for_a_fresh_link() {
     let b = Browser::start(&w.t.base).await;
     b.goto(&link).await;
     let page = b.page();
-    page.choose("Someone else in my company will set this up")
+    page.pick("Someone else in my company will set this up")
         .await;
     page.fill("Colleague's email", "lo@kund.test").await;
     page.press("Set up your service").await;
