@@ -18,7 +18,7 @@
 //! process, the session that starts Chromium, locating the binaries); here the [`Options`] a
 //! browser starts with and the [`Words`] it looks for. The harness's own tests are in `harness`;
 //! the page tests in `setup` (the contact's setup page) and in `workspace`, `resend` and
-//! `contact` (the web workspace).
+//! `contact` (the web workspace); `axe` runs axe-core (npm) over every page.
 // Not every test uses every helper.
 #![allow(dead_code)]
 
@@ -28,6 +28,7 @@ mod driver;
 mod role;
 mod scope;
 
+mod axe;
 mod contact;
 mod harness;
 mod resend;
