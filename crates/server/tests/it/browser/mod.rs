@@ -31,6 +31,7 @@ mod scope;
 mod axe;
 mod contact;
 mod harness;
+mod keyboard;
 mod resend;
 mod setup;
 mod workspace;
