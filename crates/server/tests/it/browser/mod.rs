@@ -87,7 +87,8 @@ impl Options {
     }
 }
 
-/// The page words the harness itself looks for (signing in and out, searching), per language.
+/// The page words the harness itself looks for (signing in and out, searching, a line's
+/// actions), per language.
 #[derive(Clone, Copy, Debug)]
 pub struct Words {
     pub email: &'static str,
@@ -96,6 +97,10 @@ pub struct Words {
     pub sign_out: &'static str,
     /// The orders list's search field.
     pub search: &'static str,
+    /// A line's actions and the Edit contact form's button.
+    pub resend: &'static str,
+    pub edit_contact: &'static str,
+    pub save_and_send: &'static str,
 }
 
 const EN: Words = Words {
@@ -104,6 +109,9 @@ const EN: Words = Words {
     sign_in: "Sign in",
     sign_out: "Sign out",
     search: "Search",
+    resend: "Resend",
+    edit_contact: "Edit contact",
+    save_and_send: "Save and send",
 };
 const SV: Words = Words {
     email: "E-post",
@@ -111,4 +119,7 @@ const SV: Words = Words {
     sign_in: "Logga in",
     sign_out: "Logga ut",
     search: "Sök",
+    resend: "Skicka igen",
+    edit_contact: "Ändra kontakt",
+    save_and_send: "Spara och skicka",
 };
