@@ -33,34 +33,43 @@ async fn assert_no_sideways_scroll(b: &Browser, what: &str) {
 #[tokio::test]
 async fn narrow_windows_never_scroll_sideways_and_resend_stays_reachable() {
     let (w, peer) = world().await;
-    let subs = emailed_order(
-        &w,
-        &peer,
-        "W-BK-1",
-        "en",
-        &["a.very.long.address@kund.test"],
-    )
-    .await;
+    let to = "a.very.long.address@kund.test";
+    let subs = emailed_order(&w, &peer, "W-BK-1", "en", &[to]).await;
     let sub = &subs[0];
-    let b = signed_in(&w, "bo@acme.test").await;
+    let link = peer.received()[0].setup_link();
+    let email = w.t.emails(&w.bo, sub).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let b = Browser::start(&w.t.base).await;
+    b.client().set_window_size(375, 800).await.unwrap();
+    b.goto("/").await;
+    assert_no_sideways_scroll(&b, "the sign-in page (375)").await;
+    b.goto(&link).await;
+    assert_no_sideways_scroll(&b, "the setup page (375)").await;
+    b.sign_in("bo@acme.test", PASSWORD).await;
+    let pages = [
+        ("the orders list", "/".to_owned()),
+        ("an empty orders list", "/?q=no-such-order".to_owned()),
+        ("Subscriptions", "/subscriptions".to_owned()),
+        ("Provisioning help", "/help".to_owned()),
+        ("the resend page", format!("/lines/{sub}/resend")),
+        ("the contact page", format!("/lines/{sub}/contact")),
+        ("an email as sent", format!("/lines/{sub}/emails/{email}")),
+    ];
     for width in [375, 640] {
         b.client().set_window_size(width, 800).await.unwrap();
-        b.goto("/").await;
-        assert_no_sideways_scroll(&b, &format!("the orders list ({width})")).await;
-        b.goto("/?q=no-such-order").await;
-        assert_no_sideways_scroll(&b, &format!("an empty orders list ({width})")).await;
+        for (what, path) in &pages {
+            b.goto(path).await;
+            assert_no_sideways_scroll(&b, &format!("{what} ({width})")).await;
+        }
         open_order(&b, "W-BK-1").await;
         assert_no_sideways_scroll(&b, &format!("the order page ({width})")).await;
-        b.goto("/subscriptions").await;
-        assert_no_sideways_scroll(&b, &format!("Subscriptions ({width})")).await;
-        open_order(&b, "W-BK-1").await;
 
         // Resend is there to press, and its dialog fits the window.
         b.row(sub).press("Resend").await;
         let dialog = b.dialog().await;
-        dialog
-            .wait_for_text(&question("a.very.long.address@kund.test"))
-            .await;
+        dialog.wait_for_text(&question(to)).await;
         let fits = js(
             &b,
             "const r = document.querySelector('dialog[open]').getBoundingClientRect();
