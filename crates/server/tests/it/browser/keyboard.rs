@@ -66,6 +66,15 @@ async fn narrow_windows_never_scroll_sideways_and_resend_stays_reachable() {
         open_order(&b, "W-BK-1").await;
         assert_no_sideways_scroll(&b, &format!("the order page ({width})")).await;
 
+        // The line's Resend is in view once scrolled down to, without scrolling sideways.
+        let script = format!(
+            "const b = document.querySelector('[id=\"line-{sub}\"] .row-actions button');
+             window.scrollTo(0, b.getBoundingClientRect().top + window.scrollY - 100);
+             const r = b.getBoundingClientRect();
+             return r.left >= 0 && r.right <= window.innerWidth;"
+        );
+        let in_view = js(&b, &script).await;
+        assert_eq!(in_view, Value::Bool(true), "Resend in view at {width} px");
         // Resend is there to press, and its dialog fits the window.
         b.row(sub).press("Resend").await;
         let dialog = b.dialog().await;
