@@ -1,7 +1,8 @@
 //! What axe cannot see (issue 12 part 3): narrow windows (375 px, and 640 px: 200 % zoom of a
 //! 1280 px window) never scroll the page sideways and keep Resend reachable; the keyboard
 //! reaches the skip link first and sees where its focus is; a dialog closes on Esc and gives
-//! the focus back; after an action the focus is on the page's message. The setup is
+//! the focus back; after an action the focus is on the page's message, and a form sent back
+//! with a mistake starts at its problem summary, with or without JavaScript. The setup is
 //! `workspace`'s.
 
 use fantoccini::key::Key;
@@ -195,4 +196,48 @@ async fn after_an_action_the_focus_is_on_its_message() {
         })
         .await;
     }
+}
+
+#[tokio::test]
+async fn a_form_sent_back_with_a_mistake_starts_at_what_is_wrong() {
+    let (w, peer) = world().await;
+    let subs = emailed_order(&w, &peer, "W-BK-5", "en", &["kim@kund.test"]).await;
+    for options in [Options::default(), Options::without_javascript()] {
+        let b = Browser::start_with(&w.t.base, options).await;
+        // A wrong password: the sign-in form comes back.
+        b.goto("/").await;
+        b.page().fill("Email", "bo@acme.test").await;
+        b.page().fill("Password", "not the password").await;
+        b.page().press("Sign in").await;
+        focus_on_summary(&b, "the sign-in form").await;
+        // An address the service refuses (the browser's own check off): the contact form.
+        b.sign_in("bo@acme.test", PASSWORD).await;
+        b.goto(&format!("/lines/{}/contact", subs[0])).await;
+        js(
+            &b,
+            "document.querySelectorAll('form').forEach(f => f.noValidate = true)",
+        )
+        .await;
+        b.page().fill("Email", "not an address").await;
+        b.page().press("Save and send").await;
+        focus_on_summary(&b, "the contact form").await;
+    }
+}
+
+/// Waits until the focus is on the page's problem summary.
+async fn focus_on_summary(b: &Browser, what: &str) {
+    let js_on = b.options().javascript;
+    b.wait(
+        &format!("the focus on the problem summary of {what} (JavaScript {js_on})"),
+        || async {
+            let on = js(
+                b,
+                "const a = document.activeElement;
+                 return a.classList.contains('problem-summary') ? 'summary' : a.outerHTML.slice(0, 80);",
+            )
+            .await;
+            if on == "summary" { Ok(()) } else { Err(format!("it is on {on}")) }
+        },
+    )
+    .await;
 }
