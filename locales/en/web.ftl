@@ -124,6 +124,7 @@ web-email-when = Queued
 web-email-reply = Reply from the mail server
 web-email-view = View the email
 web-no-emails = No email yet.
+web-no-events = No event yet.
 web-events = Events
 web-event = Event
 web-event-when = When

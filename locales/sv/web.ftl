@@ -123,6 +123,7 @@ web-email-when = Köat
 web-email-reply = Svar från e-postservern
 web-email-view = Visa e-postmeddelandet
 web-no-emails = Inget e-postmeddelande än.
+web-no-events = Ingen händelse än.
 web-events = Händelser
 web-event = Händelse
 web-event-when = När

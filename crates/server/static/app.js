@@ -1,7 +1,8 @@
 // provisio's small enhancement: every page works without it. With it, the Resend and Edit
 // contact buttons open native <dialog>s (No / Cancel / Esc close without submitting and
-// focus returns to the row's button), forms are not submitted twice, and the page's message
-// is announced through the role="status" region present since page load.
+// focus returns to the row's button), forms are not submitted twice, the page's message is
+// announced through the role="status" region present since page load, and the focus starts
+// at the message or at a form's problem summary.
 (function () {
   "use strict";
   var opener = null;
@@ -67,6 +68,13 @@
   if (status && messages.length) {
     window.setTimeout(function () { status.textContent = messages.join(" "); }, 250);
   }
+  // After an action the page opens at its message (#message) or, for a form sent back, at
+  // what is wrong with it: the keyboard and a screen reader start there.
   var summary = document.querySelector(".problem-summary");
-  if (summary) { summary.focus(); }
+  var message = document.getElementById("message");
+  if (summary) {
+    summary.focus();
+  } else if (message && window.location.hash === "#message") {
+    message.focus();
+  }
 })();

@@ -41,6 +41,13 @@ pub(super) fn back_to(raw: &str, order_id: &str, sub_ref: &str) -> String {
     )
 }
 
+/// Where an action that left a message returns: the page it came from, at its messages
+/// (`#message`, which takes the focus), so the keyboard and a screen reader start at what
+/// happened; the row says it too. (Without a message, e.g. after No, [`back_to`] the row.)
+pub(super) fn at_message(back: &str) -> String {
+    format!("{}#message", back.split('#').next().unwrap_or(back))
+}
+
 #[derive(Template)]
 #[template(path = "confirm.html")]
 struct ConfirmPage {
@@ -125,7 +132,7 @@ async fn resend(
             ..note.clone()
         };
         s.visitor.notify(vec![note, row]).await?;
-        Ok(see_other(&back))
+        Ok(see_other(&at_message(&back)))
     };
     or_error_page(locale, result.await)
 }
@@ -169,7 +176,7 @@ async fn bulk_resend(
                     line: None,
                 }])
                 .await?;
-            return Ok(see_other(&back));
+            return Ok(see_other(&at_message(&back)));
         }
         let results = app
             .bulk_resend(&s.actor, order.web_order_id.as_str(), &chosen, |_| Ok(None))
@@ -207,7 +214,7 @@ async fn bulk_resend(
             },
         );
         s.visitor.notify(notes).await?;
-        Ok(see_other(&back))
+        Ok(see_other(&at_message(&back)))
     };
     or_error_page(locale, result.await)
 }

@@ -11,7 +11,7 @@ use axum::response::Response;
 use axum::routing::get;
 use provisio_domain::EmailKind;
 
-use super::actions::{Back, back_to, refusal_note};
+use super::actions::{Back, at_message, back_to, refusal_note};
 use super::error;
 use super::page::{Chrome, html, or_error_page, see_other};
 use super::session::{CheckedForm, Note, SignedIn};
@@ -198,7 +198,7 @@ async fn change_contact(
         };
         notes.insert(0, banner);
         s.visitor.notify(notes).await?;
-        Ok(see_other(&back))
+        Ok(see_other(&at_message(&back)))
     };
     or_error_page(locale, result.await)
 }

@@ -17,8 +17,9 @@
 //! text there), [`role`] (a control's role and accessible name), [`driver`] (the chromedriver
 //! process, the session that starts Chromium, locating the binaries); here the [`Options`] a
 //! browser starts with and the [`Words`] it looks for. The harness's own tests are in `harness`;
-//! the page tests in `setup` (the contact's setup page), in `workspace`, `resend` and
-//! `contact` (the web workspace) and in `admin` (Administration).
+//! the page tests in `setup` (the contact's setup page), in `workspace`, `resend`, `contact`
+//! and `keyboard` (the web workspace) and in `admin` (Administration); `axe` runs axe-core
+//! (npm) over every page.
 // Not every test uses every helper.
 #![allow(dead_code)]
 
@@ -29,8 +30,10 @@ mod role;
 mod scope;
 
 mod admin;
+mod axe;
 mod contact;
 mod harness;
+mod keyboard;
 mod resend;
 mod setup;
 mod workspace;
@@ -86,7 +89,8 @@ impl Options {
     }
 }
 
-/// The page words the harness itself looks for (signing in and out, searching), per language.
+/// The page words the harness itself looks for (signing in and out, searching, a line's
+/// actions), per language.
 #[derive(Clone, Copy, Debug)]
 pub struct Words {
     pub email: &'static str,
@@ -95,6 +99,10 @@ pub struct Words {
     pub sign_out: &'static str,
     /// The orders list's search field.
     pub search: &'static str,
+    /// A line's actions and the Edit contact form's button.
+    pub resend: &'static str,
+    pub edit_contact: &'static str,
+    pub save_and_send: &'static str,
 }
 
 const EN: Words = Words {
@@ -103,6 +111,9 @@ const EN: Words = Words {
     sign_in: "Sign in",
     sign_out: "Sign out",
     search: "Search",
+    resend: "Resend",
+    edit_contact: "Edit contact",
+    save_and_send: "Save and send",
 };
 const SV: Words = Words {
     email: "E-post",
@@ -110,4 +121,7 @@ const SV: Words = Words {
     sign_in: "Logga in",
     sign_out: "Logga ut",
     search: "Sök",
+    resend: "Skicka igen",
+    edit_contact: "Ändra kontakt",
+    save_and_send: "Spara och skicka",
 };

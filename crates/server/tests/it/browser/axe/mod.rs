@@ -1,0 +1,209 @@
+//! axe-core (npm, pinned in `.ci/run`) over every page in the same headless Chromium, signed
+//! out and signed in, in English and in Swedish: WCAG 2.0 / 2.1 A and AA rules, and any finding
+//! of impact `serious` or `critical` fails the test, naming the page, the rule, its help and the
+//! nodes. The pages are lists ([`signed_out`]; [`signed_in`] as Bo, a partner member who may
+//! resend; [`as_admin`] as the operator's admin): a new page is one more [`Visit`] there,
+//! `Visit::at("name", path)`, with `.then(Step::…)` when it needs a click or a form sent first
+//! (a dialog opened, an invalid value sent). A new state of a line (a setup link of another
+//! kind) is one more field of [`Lines`], made in [`lines`].
+//!
+//! axe.min.js is read from `PROVISIO_AXE`, else from `target/npm/node_modules/axe-core/` (where
+//! `.ci/run` installs it); missing, the test fails saying how to install it (never a skip).
+mod check;
+
+use std::time::Duration;
+
+use reqwest::Method;
+use serde_json::json;
+
+use self::check::{AXE_VERSION, Step, Visit, axe_source, check};
+use super::workspace::{PASSWORD, emailed_order, world};
+use super::*;
+use crate::helpers::*;
+use crate::smtp::SmtpPeer;
+
+/// The lines of one language's order, each in the state a page needs.
+struct Lines {
+    order: String,
+    /// Emailed, open: Resend and Edit contact work; its setup link is live.
+    live: String,
+    live_link: String,
+    /// Its first email, for the email pages.
+    email_id: String,
+    /// Onboarded through its setup link (past the point of no return); the link is used.
+    used_link: String,
+    /// Re-addressed: its first link was withdrawn.
+    withdrawn_link: String,
+}
+
+/// Every page a signed-out visitor can reach.
+fn signed_out(l: &Lines, words: Words) -> Vec<Visit> {
+    vec![
+        Visit::at("sign-in page", "/"),
+        Visit::at("sign-in page with an error", "/").then(Step::Send {
+            fill: vec![
+                (words.email.into(), "bo@acme.test".into()),
+                (words.password.into(), "not the password".into()),
+            ],
+            press: words.sign_in.into(),
+        }),
+        Visit::at("an unknown page", "/no-such-page"),
+        Visit::at("a problem page", "/problems/not_found"),
+        Visit::at("provisioning help, signed out", "/help"),
+        Visit::at("setup page, a live link", l.live_link.clone()),
+        Visit::at("setup page, a used link", l.used_link.clone()),
+        Visit::at("setup page, a withdrawn link", l.withdrawn_link.clone()),
+        Visit::at(
+            "setup page, an unknown link",
+            "/setup/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        ),
+    ]
+}
+
+/// Every page a signed-in user (Bo, who may resend) can reach.
+fn signed_in(l: &Lines, words: Words) -> Vec<Visit> {
+    let order = format!("/orders/{}", l.order);
+    let live = &l.live;
+    let row = |button: &str| Step::OpenDialog {
+        row: Some(live.clone()),
+        button: button.to_owned(),
+    };
+    vec![
+        Visit::at("orders", "/"),
+        Visit::at("orders, a search that finds none", "/?q=no-such-order"),
+        Visit::at("order page", order.clone()),
+        Visit::at("order page, the resend dialog", order.clone()).then(row(words.resend)),
+        Visit::at("order page, the edit contact dialog", order.clone())
+            .then(row(words.edit_contact)),
+        Visit::at(
+            "resend confirmation page (no script)",
+            format!("/lines/{live}/resend?back={order}"),
+        ),
+        Visit::at(
+            "edit contact page with a validation error",
+            format!("/lines/{live}/contact?back={order}"),
+        )
+        .then(Step::Send {
+            fill: vec![(words.email.into(), "not an address".into())],
+            press: words.save_and_send.into(),
+        }),
+        Visit::at("subscriptions", "/subscriptions"),
+        Visit::at(
+            "subscriptions, a search that finds none",
+            "/subscriptions?q=no-such-line",
+        ),
+        Visit::at("provisioning help", "/help"),
+        Visit::at(
+            "open a case",
+            "/cases/new?request_type=resend_provisioning_email",
+        ),
+        Visit::at(
+            "an email as sent",
+            format!("/lines/{live}/emails/{}", l.email_id),
+        ),
+        Visit::at(
+            "an email's HTML",
+            format!("/lines/{live}/emails/{}/html", l.email_id),
+        )
+        .then(Step::Markup),
+        Visit::at("an unknown order", "/orders/W-NO-SUCH-ORDER"),
+    ]
+}
+
+/// Every page the operator's admin (`admin@op.test`) can reach that others cannot.
+fn as_admin(_l: &Lines, _words: Words) -> Vec<Visit> {
+    vec![Visit::at("orders, as the operator's admin", "/")]
+}
+
+#[tokio::test]
+async fn axe_finds_nothing_serious_on_any_page_in_english() {
+    every_page(Options::default(), "en").await;
+}
+
+#[tokio::test]
+async fn axe_finds_nothing_serious_on_any_page_in_swedish() {
+    every_page(Options::swedish(), "sv").await;
+}
+
+async fn every_page(options: Options, locale: &str) {
+    let axe = axe_source();
+    let (w, peer) = world().await;
+    w.t.set_password("admin@op.test", PASSWORD).await;
+    let lines = lines(&w, &peer, locale).await;
+    let mut b = Browser::start_with(&w.t.base, options).await;
+    // axe on a long page of a busy machine takes seconds.
+    b.set_wait(Duration::from_secs(60));
+    let words = b.words();
+
+    let mut findings = Vec::new();
+    for visit in signed_out(&lines, words) {
+        findings.extend(check(&b, &w.t.base, &axe, &visit, "signed out").await);
+    }
+    b.sign_in("bo@acme.test", PASSWORD).await;
+    for visit in signed_in(&lines, words) {
+        findings.extend(check(&b, &w.t.base, &axe, &visit, "signed in").await);
+    }
+    b.goto("/").await;
+    b.page().press(words.sign_out).await;
+    b.page().field(words.password).await;
+    b.sign_in("admin@op.test", PASSWORD).await;
+    for visit in as_admin(&lines, words) {
+        findings.extend(check(&b, &w.t.base, &axe, &visit, "admin").await);
+    }
+    assert!(
+        findings.is_empty(),
+        "axe-core {AXE_VERSION} found {} serious or critical problem(s) ({locale}):\n\n{}",
+        findings.len(),
+        findings.join("\n")
+    );
+}
+
+/// One order in `locale` with a live line, a line onboarded through its link and a line
+/// whose contact was changed.
+async fn lines(w: &World, peer: &SmtpPeer, locale: &str) -> Lines {
+    let order = format!("W-AX-{locale}");
+    let contacts = ["live@kund.test", "used@kund.test", "moved@kund.test"];
+    let subs = emailed_order(w, peer, &order, locale, &contacts).await;
+    let link_to = |to: &str| {
+        peer.received()
+            .iter()
+            .rev()
+            .find(|r| r.to == [to])
+            .map(|r| r.setup_link())
+            .unwrap_or_else(|| panic!("no email to {to}"))
+    };
+    let live_link = link_to(contacts[0]);
+    let used_link = link_to(contacts[1]);
+    let withdrawn_link = link_to(contacts[2]);
+    let onboarded =
+        w.t.http
+            .post(&used_link)
+            .form(&[("organization_name", "Kund AB Org")])
+            .send()
+            .await
+            .unwrap();
+    assert!(onboarded.status().is_success(), "{}", onboarded.status());
+    let path = format!("/api/v1/lines/{}/provisioning-contact", subs[2]);
+    let body = json!({"email": "new@kund.test", "name": "Ny Kontakt"});
+    w.t.send(Method::PUT, &path, Some(&w.bo), Some(body))
+        .await
+        .ok(200);
+    let email_id = w.t.emails(&w.bo, &subs[0]).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    Lines {
+        order,
+        live: subs[0].clone(),
+        live_link: local(&live_link),
+        email_id,
+        used_link: local(&used_link),
+        withdrawn_link: local(&withdrawn_link),
+    }
+}
+
+/// The path of a link of ours (`http://127.0.0.1:…/setup/…` → `/setup/…`).
+fn local(link: &str) -> String {
+    let url = url::Url::parse(link).unwrap();
+    url.path().to_owned()
+}
