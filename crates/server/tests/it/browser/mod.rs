@@ -103,6 +103,10 @@ pub struct Words {
     pub resend: &'static str,
     pub edit_contact: &'static str,
     pub save_and_send: &'static str,
+    /// The setup page's button, its colleague field and the fresh-link button.
+    pub set_up: &'static str,
+    pub colleague: &'static str,
+    pub fresh_link: &'static str,
 }
 
 const EN: Words = Words {
@@ -114,6 +118,9 @@ const EN: Words = Words {
     resend: "Resend",
     edit_contact: "Edit contact",
     save_and_send: "Save and send",
+    set_up: "Set up your service",
+    colleague: "Colleague's email",
+    fresh_link: "Send me a fresh link",
 };
 const SV: Words = Words {
     email: "E-post",
@@ -124,4 +131,7 @@ const SV: Words = Words {
     resend: "Skicka igen",
     edit_contact: "Ändra kontakt",
     save_and_send: "Spara och skicka",
+    set_up: "Konfigurera din tjänst",
+    colleague: "Kollegans e-post",
+    fresh_link: "Skicka en ny länk till mig",
 };

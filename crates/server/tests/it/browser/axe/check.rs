@@ -32,6 +32,12 @@ pub(super) enum Step {
         fill: Vec<(String, String)>,
         press: String,
     },
+    /// Fill fields by label and press a button, and wait for the answer: a page without a
+    /// form in `main` (what the setup page says after a hand-off or a fresh-link request).
+    Submit {
+        fill: Vec<(String, String)>,
+        press: String,
+    },
 }
 
 /// One page to check: a name for the report, the path to open, and what to do there.
@@ -97,26 +103,33 @@ pub(super) async fn check(
             }
             b.dialog().await;
         }
-        Step::Send { fill, press } => {
+        Step::Send { fill, press } | Step::Submit { fill, press } => {
             let off = "document.querySelectorAll('form').forEach(f => f.noValidate = true)";
             b.client().execute(off, vec![]).await.unwrap();
             for (label, value) in fill {
                 b.page().fill(label, value).await;
             }
             b.page().press(press).await;
-            b.wait("the form to come back with its problem summary", || async {
+            let (what, done) = match &visit.step {
+                Step::Submit { .. } => (
+                    "the answer, a page without a form",
+                    "return !document.querySelector('main form')",
+                ),
+                _ => (
+                    "the form to come back with its problem summary",
+                    "return !!document.querySelector('.problem-summary')",
+                ),
+            };
+            b.wait(what, || async {
                 let found = b
                     .client()
-                    .execute(
-                        "return !!document.querySelector('.problem-summary')",
-                        vec![],
-                    )
+                    .execute(done, vec![])
                     .await
                     .map_err(|e| e.to_string())?;
                 if found == Value::Bool(true) {
                     Ok(())
                 } else {
-                    Err("no problem summary yet".to_owned())
+                    Err("not yet".to_owned())
                 }
             })
             .await;

@@ -34,6 +34,11 @@ struct Lines {
     used_link: String,
     /// Re-addressed: its first link was withdrawn.
     withdrawn_link: String,
+    /// Emailed, open: its contact hands it off from the setup page.
+    hand_off_link: String,
+    /// A user with an API key (the admin's keys page).
+    user_id: String,
+    key_id: String,
 }
 
 /// Every page a signed-out visitor can reach.
@@ -53,6 +58,22 @@ fn signed_out(l: &Lines, words: Words) -> Vec<Visit> {
         Visit::at("setup page, a live link", l.live_link.clone()),
         Visit::at("setup page, a used link", l.used_link.clone()),
         Visit::at("setup page, a withdrawn link", l.withdrawn_link.clone()),
+        Visit::at("setup page with an error", l.live_link.clone()).then(Step::Send {
+            fill: vec![],
+            press: words.set_up.into(),
+        }),
+        Visit::at("setup page, handed off", l.hand_off_link.clone()).then(Step::Submit {
+            fill: vec![(words.colleague.into(), "colleague@kund.test".into())],
+            press: words.set_up.into(),
+        }),
+        Visit::at(
+            "setup page, a fresh link asked for",
+            l.withdrawn_link.clone(),
+        )
+        .then(Step::Submit {
+            fill: vec![],
+            press: words.fresh_link.into(),
+        }),
         Visit::at(
             "setup page, an unknown link",
             "/setup/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
@@ -111,8 +132,25 @@ fn signed_in(l: &Lines, words: Words) -> Vec<Visit> {
 }
 
 /// Every page the operator's admin (`admin@op.test`) can reach that others cannot.
-fn as_admin(_l: &Lines, _words: Words) -> Vec<Visit> {
-    vec![Visit::at("orders, as the operator's admin", "/")]
+fn as_admin(l: &Lines, _words: Words) -> Vec<Visit> {
+    let keys = format!("/admin/users/{}/keys", l.user_id);
+    vec![
+        Visit::at("orders, as the operator's admin", "/"),
+        Visit::at("administration", "/admin"),
+        Visit::at("admin: companies", "/admin/companies"),
+        Visit::at("admin: users", "/admin/users"),
+        Visit::at("admin: a user's API keys", keys.clone()),
+        Visit::at(
+            "admin: revoke a key, confirmation",
+            format!("{keys}/{}/revoke", l.key_id),
+        ),
+        Visit::at("admin: offer policies", "/admin/policies"),
+        Visit::at(
+            "admin: a policy change's preview",
+            "/admin/policies/preview?offer=A-FLEX&window_days=10",
+        ),
+        Visit::at("admin: sender addresses", "/admin/senders"),
+    ]
 }
 
 #[tokio::test]
@@ -162,7 +200,12 @@ async fn every_page(options: Options, locale: &str) {
 /// whose contact was changed.
 async fn lines(w: &World, peer: &SmtpPeer, locale: &str) -> Lines {
     let order = format!("W-AX-{locale}");
-    let contacts = ["live@kund.test", "used@kund.test", "moved@kund.test"];
+    let contacts = [
+        "live@kund.test",
+        "used@kund.test",
+        "moved@kund.test",
+        "hands@kund.test",
+    ];
     let subs = emailed_order(w, peer, &order, locale, &contacts).await;
     let link_to = |to: &str| {
         peer.received()
@@ -175,6 +218,21 @@ async fn lines(w: &World, peer: &SmtpPeer, locale: &str) -> Lines {
     let live_link = link_to(contacts[0]);
     let used_link = link_to(contacts[1]);
     let withdrawn_link = link_to(contacts[2]);
+    let hand_off_link = link_to(contacts[3]);
+    let users = w.t.get("/api/v1/users", &w.t.admin).await.ok(200).clone();
+    let bo = users["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["email"] == "bo@acme.test")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let keys =
+        w.t.get("/api/v1/users/bo@acme.test/api-keys", &w.t.admin)
+            .await;
+    let key_id = keys.ok(200)["items"][0]["id"].as_str().unwrap().to_owned();
     let onboarded =
         w.t.http
             .post(&used_link)
@@ -199,6 +257,9 @@ async fn lines(w: &World, peer: &SmtpPeer, locale: &str) -> Lines {
         email_id,
         used_link: local(&used_link),
         withdrawn_link: local(&withdrawn_link),
+        hand_off_link: local(&hand_off_link),
+        user_id: bo,
+        key_id,
     }
 }
 
