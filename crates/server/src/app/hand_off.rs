@@ -1,15 +1,18 @@
 //! The setup page's two ways out besides onboarding (SPEC §10): "Someone else in my company
 //! will set this up" (the current contact hands the line to a colleague: a contact change
 //! under R4, the ordering contact told by a notice), and "Send me a fresh link" from a link
-//! that no longer opens the form (a resend to the line's *current* contact, rate-limited and
-//! audited as asked from the setup page, answered the same whether or not anything went).
+//! that no longer opens the form (a resend to the line's *current* contact, rate-limited,
+//! audited as asked from the setup page when it goes, answered the same whether or not it
+//! went).
 
 use std::sync::Arc;
 
 use provisio_domain::event::RefusedAction;
 use provisio_domain::permission::{authorize_fresh_link, authorize_hand_off};
 use provisio_domain::{ContactEmail, EmailKind, FieldPath, LinkState, Organization};
-use provisio_store::{ContactUpdate, Decide, HandOff, LineChange, LineSnapshot, SetupLink};
+use provisio_store::{
+    ContactUpdate, Decide, Decision, HandOff, LineChange, LineSnapshot, SetupLink,
+};
 
 use super::App;
 use super::lines::{queued_event, refuse};
@@ -132,7 +135,7 @@ impl App {
             change.events.push(queued_event(&notice));
             change.notice = Some(notice);
             change.contact = Some(contact);
-            provisio_store::Decision::Apply(Box::new(change))
+            Decision::Apply(Box::new(change))
         });
         match self
             .decide(&link.line.line.sub_ref, None, None, decide)
@@ -151,8 +154,9 @@ impl App {
     }
 
     /// "Send me a fresh link" from any link of ours: a resend (R2, R10) to the line's current
-    /// contact, audited as asked from the setup page. Refusals (onboarded, cancelled, the
-    /// hourly limit) are audited too, and answered like a success.
+    /// contact, audited as asked from the setup page (`resend.requested` with `via`).
+    /// Refusals (onboarded, cancelled, the hourly limit) are answered like a success and
+    /// logged, not written as events.
     pub async fn fresh_link(&self, token: &str) -> AppResult<FreshLink> {
         if !token_shape(token) {
             return Ok(FreshLink::Unknown);
@@ -165,7 +169,16 @@ impl App {
         let limit = self.resend_limit();
         let this = self.clone();
         let decide: Decide = Arc::new(move |snap: &LineSnapshot| {
-            this.resend_decision(snap, &authorize_fresh_link(), false, None, &limit, now)
+            match this.resend_decision(snap, &authorize_fresh_link(), false, None, &limit, now) {
+                // The asker learns nothing of a refusal (the answer is the same), so, as with
+                // every refusal nobody learns about (SPEC §9), none is written: an old link
+                // posted in a loop adds no events (the log line below still tells).
+                Decision::Refuse { refusal, .. } => Decision::Refuse {
+                    refusal,
+                    events: vec![],
+                },
+                decision => decision,
+            }
         });
         match self.decide(&sub_ref, None, None, decide).await {
             Ok(_) => tracing::info!(line = %sub_ref, "fresh link asked for from the setup page"),
