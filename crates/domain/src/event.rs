@@ -27,6 +27,11 @@ pub enum EventType {
     LineClosed,
     LineCancelled,
     PolicyChanged,
+    UserDisabled,
+    UserEnabled,
+    UserChanged,
+    ApiKeyCreated,
+    ApiKeyRevoked,
 }
 
 impl EventType {
@@ -44,6 +49,11 @@ impl EventType {
         Self::LineClosed,
         Self::LineCancelled,
         Self::PolicyChanged,
+        Self::UserDisabled,
+        Self::UserEnabled,
+        Self::UserChanged,
+        Self::ApiKeyCreated,
+        Self::ApiKeyRevoked,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -61,6 +71,11 @@ impl EventType {
             Self::LineClosed => "line.closed",
             Self::LineCancelled => "line.cancelled",
             Self::PolicyChanged => "policy.changed",
+            Self::UserDisabled => "user.disabled",
+            Self::UserEnabled => "user.enabled",
+            Self::UserChanged => "user.changed",
+            Self::ApiKeyCreated => "api_key.created",
+            Self::ApiKeyRevoked => "api_key.revoked",
         }
     }
 }
@@ -175,6 +190,25 @@ pub enum Event {
         offer: OfferSku,
         window_days: u32,
     },
+    /// Administration (SPEC §10), about no order: who changed whose access.
+    UserDisabled {
+        user: ContactEmail,
+    },
+    UserEnabled {
+        user: ContactEmail,
+    },
+    /// May resend (and change contacts) or not any more.
+    UserChanged {
+        user: ContactEmail,
+        can_resend: bool,
+    },
+    ApiKeyCreated {
+        user: ContactEmail,
+    },
+    ApiKeyRevoked {
+        user: ContactEmail,
+        key_id: Uuid,
+    },
 }
 
 impl Event {
@@ -193,6 +227,11 @@ impl Event {
             Event::LineClosed { .. } => EventType::LineClosed,
             Event::LineCancelled(_) => EventType::LineCancelled,
             Event::PolicyChanged { .. } => EventType::PolicyChanged,
+            Event::UserDisabled { .. } => EventType::UserDisabled,
+            Event::UserEnabled { .. } => EventType::UserEnabled,
+            Event::UserChanged { .. } => EventType::UserChanged,
+            Event::ApiKeyCreated { .. } => EventType::ApiKeyCreated,
+            Event::ApiKeyRevoked { .. } => EventType::ApiKeyRevoked,
         }
     }
 

@@ -64,7 +64,7 @@ pub(crate) fn of_user(conn: &Connection, user: UserId) -> StoreResult<Vec<ApiKey
     rows(conn, &sql, [user.to_string()], key_from)
 }
 
-fn by_id(conn: &Connection, id: uuid::Uuid) -> StoreResult<Option<ApiKeyRecord>> {
+pub(crate) fn by_id(conn: &Connection, id: uuid::Uuid) -> StoreResult<Option<ApiKeyRecord>> {
     let sql = format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE id = ?");
     Ok(rows(conn, &sql, [id.to_string()], key_from)?
         .into_iter()
@@ -72,11 +72,17 @@ fn by_id(conn: &Connection, id: uuid::Uuid) -> StoreResult<Option<ApiKeyRecord>>
 }
 
 /// Idempotent: a revoked key keeps the time it was first revoked.
-pub(crate) fn revoke(tx: &Tx, id: uuid::Uuid, now: Timestamp) -> StoreResult<Option<ApiKeyRecord>> {
-    tx.prepare_cached("UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?")
+/// The key after, and whether this call revoked it (it was live).
+pub(crate) fn revoke(
+    tx: &Tx,
+    id: uuid::Uuid,
+    now: Timestamp,
+) -> StoreResult<(Option<ApiKeyRecord>, bool)> {
+    let revoked = tx
+        .prepare_cached("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
         .and_then(|mut q| q.execute(params![ts(now), id.to_string()]))
         .map_err(db)?;
-    by_id(tx, id)
+    Ok((by_id(tx, id)?, revoked > 0))
 }
 
 /// Never moves a last use back (two instances, or a late write, may record out of order).

@@ -40,7 +40,7 @@ use provisio_domain::{
     CompanyId, CompanyKind, ContactEmail, Locale, OfferSku, SubRef, UserId, UserStatus, WebOrderId,
 };
 use provisio_store::{
-    ApiKeyRecord, ClaimRequest, ClaimedEmail, Company, Created, Decide, Decided, Directory,
+    ApiKeyRecord, Audit, ClaimRequest, ClaimedEmail, Company, Created, Decide, Decided, Directory,
     EmailRecord, Entity, EventRecord, Finished, KeyActor, LineActions, LineContext, LineQuery,
     LineRule, LocalSignals, Maintenance, NewCompany, NewOrderRecord, NewUser, Order, OrderQuery,
     OrderSummary, Orders, Organization, Outbox, Page, PageRequest, PolicyChange, RunningLine,
@@ -220,10 +220,13 @@ impl Directory for SqliteStore {
         &self,
         user: UserId,
         key_hash: &str,
-        now: Timestamp,
+        audit: Audit,
     ) -> StoreResult<uuid::Uuid> {
-        self.writer
-            .transaction(|tx| api_keys::create(tx, user, key_hash, now))
+        self.writer.transaction(|tx| {
+            let id = api_keys::create(tx, user, key_hash, audit.now)?;
+            audited(tx, &audit)?;
+            Ok(id)
+        })
     }
     async fn actor_by_api_key(&self, key_hash: &str) -> StoreResult<Option<KeyActor>> {
         self.readers.read(|conn| api_keys::actor(conn, key_hash))
@@ -231,24 +234,50 @@ impl Directory for SqliteStore {
     async fn api_keys(&self, user: UserId) -> StoreResult<Vec<ApiKeyRecord>> {
         self.readers.read(|conn| api_keys::of_user(conn, user))
     }
+    async fn api_key(&self, id: uuid::Uuid) -> StoreResult<Option<ApiKeyRecord>> {
+        self.readers.read(|conn| api_keys::by_id(conn, id))
+    }
     async fn revoke_api_key(
         &self,
         id: uuid::Uuid,
-        now: Timestamp,
+        audit: Audit,
     ) -> StoreResult<Option<ApiKeyRecord>> {
-        self.writer.transaction(|tx| api_keys::revoke(tx, id, now))
+        self.writer.transaction(|tx| {
+            let (key, revoked_now) = api_keys::revoke(tx, id, audit.now)?;
+            if revoked_now {
+                audited(tx, &audit)?;
+            }
+            Ok(key)
+        })
     }
     async fn record_api_key_use(&self, id: uuid::Uuid, at: Timestamp) -> StoreResult<()> {
         self.writer
             .transaction(|tx| api_keys::record_use(tx, id, at))
     }
-    async fn set_user_status(&self, user: UserId, status: UserStatus) -> StoreResult<()> {
-        self.writer
-            .transaction(|tx| directory::set_status(tx, user, status))
+    async fn set_user_status(
+        &self,
+        user: UserId,
+        status: UserStatus,
+        audit: Audit,
+    ) -> StoreResult<()> {
+        self.writer.transaction(|tx| {
+            directory::set_status(tx, user, status)?;
+            audited(tx, &audit)
+        })
     }
-    async fn set_can_resend(&self, user: UserId, can_resend: bool) -> StoreResult<()> {
-        self.writer
-            .transaction(|tx| directory::set_can_resend(tx, user, can_resend))
+    async fn set_can_resend(
+        &self,
+        user: UserId,
+        can_resend: bool,
+        audit: Audit,
+    ) -> StoreResult<()> {
+        self.writer.transaction(|tx| {
+            directory::set_can_resend(tx, user, can_resend)?;
+            audited(tx, &audit)
+        })
+    }
+    async fn admin_events(&self, page: PageRequest) -> StoreResult<Page<EventRecord>> {
+        self.readers.scan(|c| lines::admin_events(c, &page))
     }
     async fn list_companies(
         &self,
@@ -421,4 +450,15 @@ impl Signals for SqliteStore {
     async fn woken(&self, what: Wake) {
         self.signals.woken(what).await;
     }
+}
+
+/// Writes an administration change's events (about no order) in its transaction.
+fn audited(tx: &writer::Tx, audit: &Audit) -> StoreResult<()> {
+    changes::insert_events(
+        tx,
+        changes::EventScope::default(),
+        &audit.events,
+        audit.actor,
+        audit.now,
+    )
 }

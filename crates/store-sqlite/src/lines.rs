@@ -6,8 +6,8 @@ use provisio_domain::{
     Stage, SubRef, UserId, WebOrderId,
 };
 use provisio_store::{
-    EmailRecord, EventRecord, HandOff, Line, LineContext, LineQuery, Organization, Page, Person,
-    Scope, StoreResult,
+    EmailRecord, EventRecord, HandOff, Line, LineContext, LineQuery, Organization, Page,
+    PageRequest, Person, Scope, StoreResult,
 };
 use rusqlite::{Connection, params};
 
@@ -251,4 +251,29 @@ pub(crate) fn events(conn: &Connection, sub_ref: &SubRef) -> StoreResult<Vec<Eve
             data: stored("event data", serde_json::from_str(&text(r, "data")?))?,
         })
     })
+}
+
+/// The events about no order (administration), newest first.
+pub(crate) fn admin_events(conn: &Connection, req: &PageRequest) -> StoreResult<Page<EventRecord>> {
+    let sql = "SELECT e.seq, e.type, e.at, e.data, u.email AS actor_email
+         FROM events e LEFT JOIN users u ON u.id = e.actor_id
+         WHERE e.order_id IS NULL AND e.line_id IS NULL AND (?1 IS NULL OR e.seq < ?1)
+         ORDER BY e.seq DESC LIMIT ?2";
+    let found = rows(
+        conn,
+        sql,
+        params![req.after, i64::from(req.limit) + 1],
+        |r| {
+            Ok((
+                r.int("seq")?,
+                EventRecord {
+                    kind: text(r, "type")?,
+                    at: parse_ts(&text(r, "at")?)?,
+                    actor_email: opt_text(r, "actor_email")?,
+                    data: stored("event data", serde_json::from_str(&text(r, "data")?))?,
+                },
+            ))
+        },
+    )?;
+    Ok(page(found, req.limit))
 }

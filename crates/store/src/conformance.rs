@@ -14,7 +14,7 @@ use provisio_domain::{
 };
 
 use crate::{
-    Company, Created, IdempotencyKey, LineQuery, NewCompany, NewLineRecord, NewOrderRecord,
+    Audit, Company, Created, IdempotencyKey, LineQuery, NewCompany, NewLineRecord, NewOrderRecord,
     NewUser, OrderQuery, PageRequest, PolicyChange, Scope, Store, StoreError, User,
 };
 
@@ -171,7 +171,10 @@ async fn companies_and_users(store: &dyn Store) {
         Err(StoreError::NotFound { .. })
     ));
 
-    let key_id = store.create_api_key(pia.id, "hash-1", now()).await.unwrap();
+    let key_id = store
+        .create_api_key(pia.id, "hash-1", Audit::none(now()))
+        .await
+        .unwrap();
     let found = store
         .actor_by_api_key("hash-1")
         .await
@@ -185,7 +188,9 @@ async fn companies_and_users(store: &dyn Store) {
     );
     assert!(store.actor_by_api_key("hash-2").await.unwrap().is_none());
     assert!(matches!(
-        store.create_api_key(pia.id, "hash-1", now()).await,
+        store
+            .create_api_key(pia.id, "hash-1", Audit::none(now()))
+            .await,
         Err(StoreError::AlreadyExists { .. })
     ));
 }

@@ -8,7 +8,7 @@ use provisio_domain::{CompanyKind, ContactEmail, Organization, Role, UserStatus}
 
 use super::outbox::request;
 use super::{company, new_order, now, raw_line, user};
-use crate::{Decide, Decision, Entity, LineChange, PageRequest, Store, StoreError};
+use crate::{Audit, Decide, Decision, Entity, LineChange, PageRequest, Store, StoreError};
 
 fn page(limit: u32) -> PageRequest {
     PageRequest { after: None, limit }
@@ -93,6 +93,95 @@ pub(super) async fn story(store: &dyn Store) {
 
     organizations(store, &one, &two).await;
     keys_and_status(store, &two).await;
+    audited(store, &two).await;
+}
+
+/// An administration change writes its events in its own transaction, about no order, with
+/// its actor; they are listed newest first, paged; revoking a revoked key writes nothing; a
+/// change that fails writes nothing.
+async fn audited(store: &dyn Store, company: &crate::Company) {
+    use provisio_domain::event::Event;
+    let admin = user(store, company, "audit-admin@two.test", Role::Member).await;
+    let u = user(store, company, "audited@two.test", Role::Member).await;
+    let by = |events: Vec<Event>| Audit {
+        actor: Some(admin.id),
+        now: now(),
+        events,
+    };
+    let before = store
+        .admin_events(PageRequest {
+            after: None,
+            limit: 200,
+        })
+        .await
+        .unwrap()
+        .items
+        .len();
+    let key = store
+        .create_api_key(
+            u.id,
+            "audited-hash",
+            by(vec![Event::ApiKeyCreated {
+                user: u.email.clone(),
+            }]),
+        )
+        .await
+        .unwrap();
+    let disabled = Event::UserDisabled {
+        user: u.email.clone(),
+    };
+    store
+        .set_user_status(u.id, UserStatus::Disabled, by(vec![disabled]))
+        .await
+        .unwrap();
+    let revoked = || {
+        by(vec![Event::ApiKeyRevoked {
+            user: u.email.clone(),
+            key_id: key,
+        }])
+    };
+    store.revoke_api_key(key, revoked()).await.unwrap();
+    store.revoke_api_key(key, revoked()).await.unwrap();
+    let nobody = provisio_domain::UserId::from_uuid(uuid::Uuid::now_v7());
+    let failed = store
+        .set_can_resend(
+            nobody,
+            true,
+            by(vec![Event::UserChanged {
+                user: u.email.clone(),
+                can_resend: true,
+            }]),
+        )
+        .await;
+    assert!(failed.is_err());
+
+    let page = store
+        .admin_events(PageRequest {
+            after: None,
+            limit: 2,
+        })
+        .await
+        .unwrap();
+    let kinds: Vec<&str> = page.items.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["api_key.revoked", "user.disabled"], "newest first");
+    assert_eq!(
+        page.items[0].actor_email.as_deref(),
+        Some(admin.email.as_str())
+    );
+    assert_eq!(page.items[1].data["user"], "audited@two.test");
+    let rest = store
+        .admin_events(PageRequest {
+            after: page.next,
+            limit: 200,
+        })
+        .await
+        .unwrap();
+    assert_eq!(rest.items[0].kind, "api_key.created");
+    assert_eq!(
+        2 + rest.items.len(),
+        before + 3,
+        "one revocation written, the failed change not"
+    );
 }
 
 /// API keys are listed newest first without their hash, revoked once and for good, and
@@ -102,11 +191,11 @@ async fn keys_and_status(store: &dyn Store, company: &crate::Company) {
     assert_eq!(u.status, UserStatus::Active, "a new user is active");
     let later = now() + SignedDuration::from_mins(5);
     let first = store
-        .create_api_key(u.id, "keys-hash-1", now())
+        .create_api_key(u.id, "keys-hash-1", Audit::none(now()))
         .await
         .unwrap();
     let second = store
-        .create_api_key(u.id, "keys-hash-2", later)
+        .create_api_key(u.id, "keys-hash-2", Audit::none(later))
         .await
         .unwrap();
     let keys = store.api_keys(u.id).await.unwrap();
@@ -128,10 +217,14 @@ async fn keys_and_status(store: &dyn Store, company: &crate::Company) {
     assert_eq!(keys[1].last_used_at, Some(later));
 
     // Revoking twice keeps the first time; only that key stops working.
-    let revoked = store.revoke_api_key(first, later).await.unwrap().unwrap();
+    let revoked = store
+        .revoke_api_key(first, Audit::none(later))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(revoked.revoked_at, Some(later));
     let again = store
-        .revoke_api_key(first, later + SignedDuration::from_mins(1))
+        .revoke_api_key(first, Audit::none(later + SignedDuration::from_mins(1)))
         .await
         .unwrap()
         .unwrap();
@@ -151,7 +244,7 @@ async fn keys_and_status(store: &dyn Store, company: &crate::Company) {
     assert_eq!((live.key_id, live.actor.user_id), (second, u.id));
     assert!(
         store
-            .revoke_api_key(uuid::Uuid::now_v7(), now())
+            .revoke_api_key(uuid::Uuid::now_v7(), Audit::none(now()))
             .await
             .unwrap()
             .is_none(),
@@ -160,7 +253,7 @@ async fn keys_and_status(store: &dyn Store, company: &crate::Company) {
 
     // Disabled: the user stays, with their keys; no key finds them.
     store
-        .set_user_status(u.id, UserStatus::Disabled)
+        .set_user_status(u.id, UserStatus::Disabled, Audit::none(now()))
         .await
         .unwrap();
     let stored = store.user(u.id).await.unwrap().unwrap();
@@ -174,7 +267,7 @@ async fn keys_and_status(store: &dyn Store, company: &crate::Company) {
     );
     assert_eq!(store.api_keys(u.id).await.unwrap().len(), 2);
     store
-        .set_user_status(u.id, UserStatus::Active)
+        .set_user_status(u.id, UserStatus::Active, Audit::none(now()))
         .await
         .unwrap();
     assert!(
@@ -185,7 +278,10 @@ async fn keys_and_status(store: &dyn Store, company: &crate::Company) {
             .is_some()
     );
 
-    store.set_can_resend(u.id, false).await.unwrap();
+    store
+        .set_can_resend(u.id, false, Audit::none(now()))
+        .await
+        .unwrap();
     let stored = store.user(u.id).await.unwrap().unwrap();
     assert!(!stored.can_resend);
     let actor = store
@@ -197,11 +293,13 @@ async fn keys_and_status(store: &dyn Store, company: &crate::Company) {
 
     let nobody = provisio_domain::UserId::from_uuid(uuid::Uuid::now_v7());
     assert!(matches!(
-        store.set_user_status(nobody, UserStatus::Disabled).await,
+        store
+            .set_user_status(nobody, UserStatus::Disabled, Audit::none(now()))
+            .await,
         Err(StoreError::NotFound { what: Entity::User })
     ));
     assert!(matches!(
-        store.set_can_resend(nobody, true).await,
+        store.set_can_resend(nobody, true, Audit::none(now())).await,
         Err(StoreError::NotFound { what: Entity::User })
     ));
 }

@@ -60,31 +60,45 @@ pub trait Directory {
     /// string). `NotFound` when there is no such user.
     async fn set_password_hash(&self, user: UserId, hash: Option<&str>) -> StoreResult<()>;
 
-    /// Stores the hash of a new API key for the user.
+    /// Stores the hash of a new API key for the user; `audit` in the same transaction.
     async fn create_api_key(
         &self,
         user: UserId,
         key_hash: &str,
-        now: Timestamp,
+        audit: Audit,
     ) -> StoreResult<uuid::Uuid>;
     /// The user behind an API key (by hash), loaded afresh on every call, with the key's id;
     /// `None` for an unknown or revoked key and for a disabled user's key.
     async fn actor_by_api_key(&self, key_hash: &str) -> StoreResult<Option<KeyActor>>;
     /// A user's API keys, newest first.
     async fn api_keys(&self, user: UserId) -> StoreResult<Vec<ApiKeyRecord>>;
-    /// Revokes a key (idempotent: a revoked key keeps its first `revoked_at`); the key as it
-    /// stands after, or `None` when there is no such key.
+    /// One API key, or `None`.
+    async fn api_key(&self, id: uuid::Uuid) -> StoreResult<Option<ApiKeyRecord>>;
+    /// Revokes a key at `audit.now` (idempotent: a revoked key keeps its first `revoked_at`,
+    /// and `audit` is written only when this call revoked it); the key as it stands after, or
+    /// `None` when there is no such key.
     async fn revoke_api_key(
         &self,
         id: uuid::Uuid,
-        now: Timestamp,
+        audit: Audit,
     ) -> StoreResult<Option<ApiKeyRecord>>;
     /// Records that a key was used at `at` (never moving its last use back).
     async fn record_api_key_use(&self, id: uuid::Uuid, at: Timestamp) -> StoreResult<()>;
-    /// Enables or disables a user. `NotFound` when there is no such user.
-    async fn set_user_status(&self, user: UserId, status: UserStatus) -> StoreResult<()>;
-    /// Whether a user may resend and change contacts. `NotFound` when there is no such user.
-    async fn set_can_resend(&self, user: UserId, can_resend: bool) -> StoreResult<()>;
+    /// Enables or disables a user, `audit` in the same transaction. `NotFound` when there is
+    /// no such user.
+    async fn set_user_status(
+        &self,
+        user: UserId,
+        status: UserStatus,
+        audit: Audit,
+    ) -> StoreResult<()>;
+    /// Whether a user may resend and change contacts, `audit` in the same transaction.
+    /// `NotFound` when there is no such user.
+    async fn set_can_resend(&self, user: UserId, can_resend: bool, audit: Audit)
+    -> StoreResult<()>;
+    /// The events about no order (administration: access changes, policy changes), newest
+    /// first.
+    async fn admin_events(&self, page: PageRequest) -> StoreResult<Page<EventRecord>>;
 
     /// Companies newest first: all, or only `only`; of one kind, or of any.
     async fn list_companies(

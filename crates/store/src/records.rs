@@ -304,6 +304,26 @@ pub struct EventRecord {
     pub data: serde_json::Value,
 }
 
+/// The audit of an administration change, written in its transaction: who (`None`: the
+/// operator at the command line), when, and the events (about no order).
+#[derive(Debug, Clone)]
+pub struct Audit {
+    pub actor: Option<UserId>,
+    pub now: Timestamp,
+    pub events: Vec<Event>,
+}
+
+impl Audit {
+    /// A change that writes no event (the store's own tests).
+    pub fn none(now: Timestamp) -> Self {
+        Audit {
+            actor: None,
+            now,
+            events: vec![],
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct PolicyChange {
     pub offer: OfferSku,

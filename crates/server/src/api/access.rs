@@ -1,14 +1,18 @@
 //! User access (admin, SPEC §10): disable and enable a user, change their resend
-//! permission, create, list and revoke their API keys.
+//! permission, create, list and revoke their API keys; the administration events.
 
 use axum::Json;
-use axum::extract::State;
+use std::collections::HashMap;
+
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::dto::{ApiKeyDto, ApiKeyItemDto, ApiKeyList, Problem, UserDto, UserPatchBody};
-use super::extract::{ApiJson, Auth, NoBody, PathId};
+use super::dto::{
+    AdminEventList, ApiKeyDto, ApiKeyItemDto, ApiKeyList, EventDto, Problem, UserDto, UserPatchBody,
+};
+use super::extract::{ApiJson, Auth, NoBody, PathId, encode_cursor, page_of};
 use crate::app::{App, Caller};
 use crate::error::AppResult;
 
@@ -19,6 +23,34 @@ pub fn router() -> OpenApiRouter<App> {
         .routes(routes!(update_user))
         .routes(routes!(create_api_key, list_api_keys))
         .routes(routes!(revoke_api_key))
+        .routes(routes!(admin_events))
+}
+
+/// The administration events (admin), newest first: who disabled, enabled or changed a user,
+/// created or revoked an API key, or changed an offer policy, and when.
+#[utoipa::path(get, path = "/api/v1/admin-events", tag = "admin",
+    params(
+        ("cursor" = Option<String>, Query, description = "next_cursor of the previous page"),
+        ("limit" = Option<u32>, Query, description = "1–200, default 50; larger values are clamped"),
+    ),
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "the events", body = AdminEventList),
+        (status = 403, description = "permission_denied: admins only", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "invalid_request: a parameter is not valid", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn admin_events(
+    State(app): State<App>,
+    Auth(actor): Auth,
+    Query(params): Query<HashMap<String, String>>,
+) -> AppResult<Json<AdminEventList>> {
+    let page = app
+        .admin_events(&Caller::User(actor), page_of(&params)?)
+        .await?;
+    Ok(Json(AdminEventList {
+        items: page.items.iter().map(EventDto::from).collect(),
+        next_cursor: page.next.map(encode_cursor),
+    }))
 }
 
 /// Disable a user (admin): they cannot sign in, their web sessions end and their API keys

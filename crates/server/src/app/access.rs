@@ -10,8 +10,9 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use jiff::{SignedDuration, Timestamp};
+use provisio_domain::event::Event;
 use provisio_domain::{ContactEmail, UserStatus};
-use provisio_store::{ApiKeyRecord, User};
+use provisio_store::{ApiKeyRecord, Audit, EventRecord, Page, PageRequest, User};
 
 use super::{App, Caller};
 use crate::error::{AppError, AppResult, Thing};
@@ -56,6 +57,29 @@ impl App {
         });
     }
 
+    /// The audit of an administration change by `caller` now (the CLI's operator: no actor).
+    pub(super) fn audit(&self, caller: &Caller, events: Vec<Event>) -> Audit {
+        Audit {
+            actor: match caller {
+                Caller::User(actor) => Some(actor.user_id),
+                Caller::Operator => None,
+            },
+            now: self.clock.now(),
+            events,
+        }
+    }
+
+    /// The administration events (access and policy changes, about no order), newest first
+    /// (admins only).
+    pub async fn admin_events(
+        &self,
+        caller: &Caller,
+        page: PageRequest,
+    ) -> AppResult<Page<EventRecord>> {
+        caller.ensure_admin()?;
+        Ok(self.store.admin_events(page).await?)
+    }
+
     /// A user by email, for the admin (CLI: the operator); an unknown or malformed address is
     /// `not_found`.
     pub async fn user_named(&self, caller: &Caller, email: &str) -> AppResult<User> {
@@ -93,17 +117,27 @@ impl App {
                 vec![],
             ));
         }
-        self.set_status(user, UserStatus::Disabled).await
+        self.set_status(caller, user, UserStatus::Disabled).await
     }
 
     /// Enables a disabled user again: their keys that were not revoked work again.
     pub async fn enable_user(&self, caller: &Caller, email: &str) -> AppResult<User> {
         let user = self.user_named(caller, email).await?;
-        self.set_status(user, UserStatus::Active).await
+        self.set_status(caller, user, UserStatus::Active).await
     }
 
-    async fn set_status(&self, user: User, status: UserStatus) -> AppResult<User> {
-        self.store.set_user_status(user.id, status).await?;
+    async fn set_status(&self, caller: &Caller, user: User, status: UserStatus) -> AppResult<User> {
+        let event = match status {
+            UserStatus::Disabled => Event::UserDisabled {
+                user: user.email.clone(),
+            },
+            UserStatus::Active => Event::UserEnabled {
+                user: user.email.clone(),
+            },
+        };
+        self.store
+            .set_user_status(user.id, status, self.audit(caller, vec![event]))
+            .await?;
         tracing::info!(user = %user.id, email = %user.email.masked(), status = %status, "user status set");
         Ok(User { status, ..user })
     }
@@ -116,7 +150,13 @@ impl App {
         can_resend: bool,
     ) -> AppResult<User> {
         let user = self.user_named(caller, email).await?;
-        self.store.set_can_resend(user.id, can_resend).await?;
+        let event = Event::UserChanged {
+            user: user.email.clone(),
+            can_resend,
+        };
+        self.store
+            .set_can_resend(user.id, can_resend, self.audit(caller, vec![event]))
+            .await?;
         tracing::info!(user = %user.id, email = %user.email.masked(), can_resend, "resend permission set");
         Ok(User { can_resend, ..user })
     }
@@ -138,9 +178,15 @@ impl App {
         caller.ensure_admin()?;
         let not_found = || AppError::not_found(Thing::ApiKey);
         let id = uuid::Uuid::parse_str(raw_id.trim()).map_err(|_| not_found())?;
+        let key = self.store.api_key(id).await?.ok_or_else(not_found)?;
+        let owner = self.store.user(key.user_id).await?.ok_or_else(not_found)?;
+        let event = Event::ApiKeyRevoked {
+            user: owner.email,
+            key_id: id,
+        };
         let key = self
             .store
-            .revoke_api_key(id, self.clock.now())
+            .revoke_api_key(id, self.audit(caller, vec![event]))
             .await?
             .ok_or_else(not_found)?;
         tracing::info!(key_id = %key.id, user = %key.user_id, "API key revoked");

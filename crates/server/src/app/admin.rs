@@ -139,9 +139,16 @@ impl App {
     pub async fn create_api_key(&self, caller: &Caller, email: &str) -> AppResult<CreatedKey> {
         let user = self.user_named(caller, email).await?;
         let key = secrets::new_api_key();
+        let event = provisio_domain::event::Event::ApiKeyCreated {
+            user: user.email.clone(),
+        };
         let id = self
             .store
-            .create_api_key(user.id, &secrets::hash_api_key(&key), self.clock.now())
+            .create_api_key(
+                user.id,
+                &secrets::hash_api_key(&key),
+                self.audit(caller, vec![event]),
+            )
             .await?;
         tracing::info!(user = %user.id, key_id = %id, "API key created");
         Ok(CreatedKey { id, key, user })

@@ -31,6 +31,7 @@ pub fn router() -> Router<App> {
         .merge(super::admin_users::router())
         .merge(super::admin_keys::router())
         .merge(super::admin_policies::router())
+        .merge(super::admin_audit::router())
 }
 
 /// A signed-in admin. Others who are signed in get the not-found page; visitors who are not

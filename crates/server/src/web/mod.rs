@@ -16,6 +16,7 @@
 
 mod actions;
 mod admin;
+mod admin_audit;
 mod admin_keys;
 mod admin_policies;
 mod admin_users;

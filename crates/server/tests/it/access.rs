@@ -226,3 +226,100 @@ async fn a_changed_resend_permission_applies_to_the_next_request() {
     .await
     .problem(400, "invalid_request");
 }
+
+#[tokio::test]
+async fn every_access_change_is_in_the_audit_log_with_who_and_when() {
+    let w = World::new().await;
+    let t = &w.t;
+    post_empty(t, "/api/v1/users/bo@acme.test/disable", &t.admin)
+        .await
+        .ok(200);
+    post_empty(t, "/api/v1/users/bo@acme.test/enable", &t.admin)
+        .await
+        .ok(200);
+    let patch = json!({"can_resend": false});
+    t.send(
+        Method::PATCH,
+        "/api/v1/users/bo@acme.test",
+        Some(&t.admin),
+        Some(patch),
+    )
+    .await
+    .ok(200);
+    let key = post_empty(t, "/api/v1/users/bo@acme.test/api-keys", &t.admin).await;
+    let key_id = key.ok(201)["id"].as_str().unwrap().to_owned();
+    for _ in 0..2 {
+        post_empty(t, &format!("/api/v1/api-keys/{key_id}/revoke"), &t.admin)
+            .await
+            .ok(200);
+    }
+    let policy = json!({"window_days": 10});
+    t.send(
+        Method::PUT,
+        "/api/v1/offer-policies/A-FLEX",
+        Some(&t.admin),
+        Some(policy),
+    )
+    .await
+    .ok(200);
+    // The operator at the command line (its commands call the app as the operator): no actor.
+    t.app
+        .disable_user(&provisio::app::Caller::Operator, "cy@acme.test")
+        .await
+        .unwrap();
+
+    let log = t.get("/api/v1/admin-events?limit=200", &t.admin).await;
+    let items = log.ok(200)["items"].as_array().unwrap().clone();
+    let kinds: Vec<&str> = items.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds[..7],
+        [
+            "user.disabled",
+            "policy.changed",
+            "api_key.revoked",
+            "api_key.created",
+            "user.changed",
+            "user.enabled",
+            "user.disabled",
+        ],
+        "newest first, one revocation: {kinds:?}"
+    );
+    assert!(items[0]["actor"].is_null(), "{}", items[0]);
+    assert_eq!(items[0]["data"]["user"], "cy@acme.test");
+    let by_admin = &items[1..7];
+    assert!(
+        by_admin
+            .iter()
+            .all(|e| e["actor"]["email"] == "admin@op.test")
+    );
+    assert_eq!(items[2]["data"]["key_id"], key_id.as_str());
+    assert_eq!(items[4]["data"]["can_resend"], false);
+    // Paged like every list; admins only.
+    let first = t.get("/api/v1/admin-events?limit=2", &t.admin).await;
+    let cursor = first.ok(200)["next_cursor"].as_str().unwrap().to_owned();
+    let next = t
+        .get(
+            &format!("/api/v1/admin-events?limit=2&cursor={cursor}"),
+            &t.admin,
+        )
+        .await;
+    assert_eq!(next.ok(200)["items"][0]["type"], "api_key.revoked");
+    t.get("/api/v1/admin-events", &w.bo)
+        .await
+        .problem(403, "permission_denied");
+
+    // The same on the admin's page.
+    with_passwords(t, &["admin@op.test"]).await;
+    let mut admin = Visitor::new(t);
+    admin.sign_in("admin@op.test").await;
+    let page = admin.get("/admin/audit").await;
+    assert!(page.has("<h1>Audit log</h1>"), "{}", page.body);
+    for text in [
+        "User disabled",
+        "API key revoked",
+        "the command line",
+        "user: cy@acme.test",
+    ] {
+        assert!(page.has(text), "{text:?} in {}", page.body);
+    }
+}

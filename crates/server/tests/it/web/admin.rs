@@ -37,6 +37,7 @@ async fn only_admins_see_administration_and_others_get_not_found() {
             "/admin/companies",
             "/admin/policies",
             "/admin/senders",
+            "/admin/audit",
         ] {
             let page = v.get(path).await;
             assert_eq!(page.status, StatusCode::NOT_FOUND, "{who} {path}");

@@ -150,6 +150,7 @@ fn as_admin(l: &Lines, _words: Words) -> Vec<Visit> {
             "/admin/policies/preview?offer=A-FLEX&window_days=10",
         ),
         Visit::at("admin: sender addresses", "/admin/senders"),
+        Visit::at("admin: audit log", "/admin/audit"),
     ]
 }
 
