@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::state::{ClosedReason, EmailKind, Stage};
+use crate::state::{ClosedReason, CompanyKind, EmailKind, Role, Stage};
 use crate::values::{ContactEmail, OfferSku};
 
 /// The event types of SPEC §3 (R11). The spelling is stable: clients filter on it.
@@ -27,6 +27,9 @@ pub enum EventType {
     LineClosed,
     LineCancelled,
     PolicyChanged,
+    CompanyCreated,
+    UserCreated,
+    PasswordSet,
     UserDisabled,
     UserEnabled,
     UserChanged,
@@ -49,6 +52,9 @@ impl EventType {
         Self::LineClosed,
         Self::LineCancelled,
         Self::PolicyChanged,
+        Self::CompanyCreated,
+        Self::UserCreated,
+        Self::PasswordSet,
         Self::UserDisabled,
         Self::UserEnabled,
         Self::UserChanged,
@@ -71,6 +77,9 @@ impl EventType {
             Self::LineClosed => "line.closed",
             Self::LineCancelled => "line.cancelled",
             Self::PolicyChanged => "policy.changed",
+            Self::CompanyCreated => "company.created",
+            Self::UserCreated => "user.created",
+            Self::PasswordSet => "user.password_set",
             Self::UserDisabled => "user.disabled",
             Self::UserEnabled => "user.enabled",
             Self::UserChanged => "user.changed",
@@ -190,7 +199,22 @@ pub enum Event {
         offer: OfferSku,
         window_days: u32,
     },
-    /// Administration (SPEC §10), about no order: who changed whose access.
+    /// Administration (SPEC §10), about no order: who created a company or a user, and who
+    /// changed whose access.
+    CompanyCreated {
+        company: String,
+        kind: CompanyKind,
+    },
+    UserCreated {
+        user: ContactEmail,
+        company: String,
+        role: Role,
+        can_resend: bool,
+    },
+    /// A web sign-in password was set (never the password).
+    PasswordSet {
+        user: ContactEmail,
+    },
     UserDisabled {
         user: ContactEmail,
     },
@@ -227,6 +251,9 @@ impl Event {
             Event::LineClosed { .. } => EventType::LineClosed,
             Event::LineCancelled(_) => EventType::LineCancelled,
             Event::PolicyChanged { .. } => EventType::PolicyChanged,
+            Event::CompanyCreated { .. } => EventType::CompanyCreated,
+            Event::UserCreated { .. } => EventType::UserCreated,
+            Event::PasswordSet { .. } => EventType::PasswordSet,
             Event::UserDisabled { .. } => EventType::UserDisabled,
             Event::UserEnabled { .. } => EventType::UserEnabled,
             Event::UserChanged { .. } => EventType::UserChanged,

@@ -187,9 +187,12 @@ impl WebSessions for SqliteStore {
 
 #[async_trait]
 impl Directory for SqliteStore {
-    async fn create_company(&self, new: NewCompany) -> StoreResult<Company> {
-        self.writer
-            .transaction(|tx| directory::create_company(tx, &new))
+    async fn create_company(&self, new: NewCompany, audit: Audit) -> StoreResult<Company> {
+        self.writer.transaction(|tx| {
+            let company = directory::create_company(tx, &new)?;
+            audited(tx, &audit)?;
+            Ok(company)
+        })
     }
     async fn company(&self, id: CompanyId) -> StoreResult<Option<Company>> {
         self.readers
@@ -198,9 +201,12 @@ impl Directory for SqliteStore {
     async fn company_by_name(&self, name: &str) -> StoreResult<Option<Company>> {
         self.readers.read(|c| directory::company_by_name(c, name))
     }
-    async fn create_user(&self, new: NewUser) -> StoreResult<User> {
-        self.writer
-            .transaction(|tx| directory::create_user(tx, &new))
+    async fn create_user(&self, new: NewUser, audit: Audit) -> StoreResult<User> {
+        self.writer.transaction(|tx| {
+            let user = directory::create_user(tx, &new)?;
+            audited(tx, &audit)?;
+            Ok(user)
+        })
     }
     async fn user_by_email(&self, email: &ContactEmail) -> StoreResult<Option<User>> {
         self.readers.read(|c| directory::user_by_email(c, email))
@@ -212,9 +218,16 @@ impl Directory for SqliteStore {
         self.writer
             .transaction(|tx| directory::set_locale(tx, user, locale))
     }
-    async fn set_password_hash(&self, user: UserId, hash: Option<&str>) -> StoreResult<()> {
-        self.writer
-            .transaction(|tx| directory::set_password_hash(tx, user, hash))
+    async fn set_password_hash(
+        &self,
+        user: UserId,
+        hash: Option<&str>,
+        audit: Audit,
+    ) -> StoreResult<()> {
+        self.writer.transaction(|tx| {
+            directory::set_password_hash(tx, user, hash)?;
+            audited(tx, &audit)
+        })
     }
     async fn create_api_key(
         &self,

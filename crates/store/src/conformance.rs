@@ -39,7 +39,7 @@ async fn company(store: &dyn Store, name: &str, kind: CompanyKind) -> Company {
         kind,
         now: now(),
     };
-    store.create_company(new).await.unwrap()
+    store.create_company(new, Audit::none(now())).await.unwrap()
 }
 
 async fn user(store: &dyn Store, company: &Company, email: &str, role: Role) -> User {
@@ -52,7 +52,7 @@ async fn user(store: &dyn Store, company: &Company, email: &str, role: Role) -> 
         password_hash: Some("$argon2id$stub".into()),
         now: now(),
     };
-    store.create_user(new).await.unwrap()
+    store.create_user(new, Audit::none(now())).await.unwrap()
 }
 
 fn raw_line(email: &str) -> RawLine {
@@ -134,7 +134,7 @@ async fn companies_and_users(store: &dyn Store) {
         now: now(),
     };
     assert!(matches!(
-        store.create_company(dup).await,
+        store.create_company(dup, Audit::none(now())).await,
         Err(StoreError::AlreadyExists { .. })
     ));
 
@@ -154,7 +154,7 @@ async fn companies_and_users(store: &dyn Store) {
         now: now(),
     };
     assert!(matches!(
-        store.create_user(again).await,
+        store.create_user(again, Audit::none(now())).await,
         Err(StoreError::AlreadyExists { .. })
     ));
     let orphan = NewUser {
@@ -167,7 +167,7 @@ async fn companies_and_users(store: &dyn Store) {
         now: now(),
     };
     assert!(matches!(
-        store.create_user(orphan).await,
+        store.create_user(orphan, Audit::none(now())).await,
         Err(StoreError::NotFound { .. })
     ));
 
@@ -200,7 +200,7 @@ async fn passwords(store: &dyn Store) {
     let email = ContactEmail::parse("pia@acme.test").unwrap();
     let pia = store.user_by_email(&email).await.unwrap().unwrap();
     store
-        .set_password_hash(pia.id, Some("$argon2id$new"))
+        .set_password_hash(pia.id, Some("$argon2id$new"), Audit::none(now()))
         .await
         .unwrap();
     let stored = store.user_by_email(&email).await.unwrap().unwrap();
@@ -210,16 +210,21 @@ async fn passwords(store: &dyn Store) {
         (pia.id, pia.role, pia.can_resend),
         "nothing else changes"
     );
-    store.set_password_hash(pia.id, None).await.unwrap();
+    store
+        .set_password_hash(pia.id, None, Audit::none(now()))
+        .await
+        .unwrap();
     let stored = store.user_by_email(&email).await.unwrap().unwrap();
     assert_eq!(stored.password_hash, None);
     let nobody = provisio_domain::UserId::from_uuid(uuid::Uuid::now_v7());
     assert!(matches!(
-        store.set_password_hash(nobody, Some("$argon2id$x")).await,
+        store
+            .set_password_hash(nobody, Some("$argon2id$x"), Audit::none(now()))
+            .await,
         Err(StoreError::NotFound { .. })
     ));
     store
-        .set_password_hash(pia.id, Some("$argon2id$stub"))
+        .set_password_hash(pia.id, Some("$argon2id$stub"), Audit::none(now()))
         .await
         .unwrap();
 }

@@ -47,18 +47,25 @@ pub trait Maintenance {
 /// Companies, users, API keys and sign-in passwords.
 #[async_trait]
 pub trait Directory {
-    async fn create_company(&self, new: NewCompany) -> StoreResult<Company>;
+    /// `audit` in the same transaction.
+    async fn create_company(&self, new: NewCompany, audit: Audit) -> StoreResult<Company>;
     async fn company(&self, id: CompanyId) -> StoreResult<Option<Company>>;
     async fn company_by_name(&self, name: &str) -> StoreResult<Option<Company>>;
 
-    async fn create_user(&self, new: NewUser) -> StoreResult<User>;
+    /// `audit` in the same transaction.
+    async fn create_user(&self, new: NewUser, audit: Audit) -> StoreResult<User>;
     async fn user_by_email(&self, email: &ContactEmail) -> StoreResult<Option<User>>;
     async fn user(&self, id: UserId) -> StoreResult<Option<User>>;
     /// Sets (or, with `None`, forgets) the language a user chose for the pages.
     async fn set_user_locale(&self, user: UserId, locale: Option<Locale>) -> StoreResult<()>;
     /// Replaces (or, with `None`, removes) a user's web sign-in password hash (an Argon2 PHC
     /// string). `NotFound` when there is no such user.
-    async fn set_password_hash(&self, user: UserId, hash: Option<&str>) -> StoreResult<()>;
+    async fn set_password_hash(
+        &self,
+        user: UserId,
+        hash: Option<&str>,
+        audit: Audit,
+    ) -> StoreResult<()>;
 
     /// Stores the hash of a new API key for the user; `audit` in the same transaction.
     async fn create_api_key(

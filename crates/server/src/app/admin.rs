@@ -1,6 +1,7 @@
 //! Companies, users, API keys and offer policies: the admin's (and operator CLI's) work.
 
 use jiff::Timestamp;
+use provisio_domain::event::Event;
 use provisio_domain::policy::{DEFAULT_WINDOW_DAYS, parse_window_days, window_of};
 use provisio_domain::refusal::{Denial, Refusal};
 use provisio_domain::{
@@ -63,11 +64,20 @@ impl App {
             .map_err(|e| AppError::invalid(FieldPath::name("kind"), e.into()))?;
         let company = self
             .store
-            .create_company(NewCompany {
-                name,
-                kind,
-                now: self.clock.now(),
-            })
+            .create_company(
+                NewCompany {
+                    name: name.clone(),
+                    kind,
+                    now: self.clock.now(),
+                },
+                self.audit(
+                    caller,
+                    vec![Event::CompanyCreated {
+                        company: name.as_str().to_owned(),
+                        kind,
+                    }],
+                ),
+            )
             .await?;
         tracing::info!(company = %company.id, kind = %company.kind, "company created");
         Ok(company)
@@ -122,15 +132,26 @@ impl App {
         };
         let user = self
             .store
-            .create_user(NewUser {
-                company_id: company.id,
-                email,
-                name,
-                role,
-                can_resend: input.can_resend,
-                password_hash,
-                now: self.clock.now(),
-            })
+            .create_user(
+                NewUser {
+                    company_id: company.id,
+                    email: email.clone(),
+                    name,
+                    role,
+                    can_resend: input.can_resend,
+                    password_hash,
+                    now: self.clock.now(),
+                },
+                self.audit(
+                    caller,
+                    vec![Event::UserCreated {
+                        user: email,
+                        company: company.name.clone(),
+                        role,
+                        can_resend: input.can_resend,
+                    }],
+                ),
+            )
             .await?;
         tracing::info!(user = %user.id, email = %user.email.masked(), role = %user.role, "user created");
         Ok(user)
@@ -139,7 +160,7 @@ impl App {
     pub async fn create_api_key(&self, caller: &Caller, email: &str) -> AppResult<CreatedKey> {
         let user = self.user_named(caller, email).await?;
         let key = secrets::new_api_key();
-        let event = provisio_domain::event::Event::ApiKeyCreated {
+        let event = Event::ApiKeyCreated {
             user: user.email.clone(),
         };
         let id = self
@@ -164,7 +185,12 @@ impl App {
     ) -> AppResult<User> {
         let user = self.user_named(caller, email).await?;
         let hash = password_hash(password)?;
-        self.store.set_password_hash(user.id, Some(&hash)).await?;
+        let event = Event::PasswordSet {
+            user: user.email.clone(),
+        };
+        self.store
+            .set_password_hash(user.id, Some(&hash), self.audit(caller, vec![event]))
+            .await?;
         tracing::info!(user = %user.id, email = %user.email.masked(), "password set");
         Ok(User {
             password_hash: Some(hash),

@@ -294,6 +294,14 @@ async fn every_access_change_is_in_the_audit_log_with_who_and_when() {
     );
     assert_eq!(items[2]["data"]["key_id"], key_id.as_str());
     assert_eq!(items[4]["data"]["can_resend"], false);
+    // The world's companies and users were created at the command line (no actor).
+    let created = items
+        .iter()
+        .find(|e| e["type"] == "user.created" && e["data"]["user"] == "bo@acme.test")
+        .unwrap();
+    assert!(created["actor"].is_null());
+    assert_eq!(created["data"]["role"], "member");
+    assert!(kinds.contains(&"company.created"), "{kinds:?}");
     // Paged like every list; admins only.
     let first = t.get("/api/v1/admin-events?limit=2", &t.admin).await;
     let cursor = first.ok(200)["next_cursor"].as_str().unwrap().to_owned();

@@ -42,9 +42,9 @@ pub struct UserPatchBody {
     pub can_resend: bool,
 }
 
-/// The administration events, newest first: access changes (`user.disabled`, `user.enabled`,
-/// `user.changed`, `api_key.created`, `api_key.revoked`) and `policy.changed`. An event made at
-/// the command line has no actor.
+/// The administration events, newest first: `company.created`, `user.created`, access changes
+/// (`user.disabled`, `user.enabled`, `user.changed`, `user.password_set`, `api_key.created`,
+/// `api_key.revoked`) and `policy.changed`. An event made at the command line has no actor.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AdminEventList {
     pub items: Vec<super::EventDto>,
