@@ -356,7 +356,7 @@ fn render(status: StatusCode, page: Page) -> Response {
             // The token is in the URL: never cache the page or leak it to other sites.
             page_headers(
                 &mut response,
-                "default-src 'none'; style-src 'self' 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+                "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
                 "no-referrer",
             );
             response
