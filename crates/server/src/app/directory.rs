@@ -69,19 +69,7 @@ impl App {
     /// Every company (admin; CLI: the operator), newest first.
     pub async fn all_companies(&self, caller: &Caller) -> AppResult<Vec<Company>> {
         caller.ensure_admin()?;
-        let mut all = Vec::new();
-        let mut after = None;
-        loop {
-            let page = self
-                .store
-                .list_companies(None, None, PageRequest { after, limit: 200 })
-                .await?;
-            all.extend(page.items);
-            match page.next {
-                Some(next) => after = Some(next),
-                None => return Ok(all),
-            }
-        }
+        every_page(|page| self.store.list_companies(None, None, page)).await
     }
 
     /// Every user, or every user of one company (admin; CLI: the operator), newest first.
@@ -91,19 +79,7 @@ impl App {
         company: Option<CompanyId>,
     ) -> AppResult<Vec<User>> {
         caller.ensure_admin()?;
-        let mut all = Vec::new();
-        let mut after = None;
-        loop {
-            let page = self
-                .store
-                .list_users(company, PageRequest { after, limit: 200 })
-                .await?;
-            all.extend(page.items);
-            match page.next {
-                Some(next) => after = Some(next),
-                None => return Ok(all),
-            }
-        }
+        every_page(|page| self.store.list_users(company, page)).await
     }
 
     /// The partners a distributor serves (visible like the distributor itself).
@@ -155,6 +131,24 @@ impl App {
                 vec![("value", raw.to_owned())],
             )),
             None => Err(AppError::not_found(Thing::Company)),
+        }
+    }
+}
+
+/// Every item of a keyset-paged list, read 200 at a time.
+async fn every_page<T, F, Fut>(mut read: F) -> AppResult<Vec<T>>
+where
+    F: FnMut(PageRequest) -> Fut,
+    Fut: std::future::Future<Output = provisio_store::StoreResult<Page<T>>>,
+{
+    let mut all = Vec::new();
+    let mut after = None;
+    loop {
+        let page = read(PageRequest { after, limit: 200 }).await?;
+        all.extend(page.items);
+        match page.next {
+            Some(next) => after = Some(next),
+            None => return Ok(all),
         }
     }
 }
