@@ -5,7 +5,7 @@
 use askama::Template;
 use provisio_domain::Locale;
 
-use super::{Composed, Texts};
+use super::{Composed, Texts, fact_lines};
 use crate::error::RenderError;
 use crate::outbound::{HandOffNotice, Mailbox};
 
@@ -48,18 +48,13 @@ pub(crate) fn compose(notice: &HandOffNotice) -> Result<Composed, RenderError> {
         ],
         next: t.get("email-handed_off-next", &args)?,
     };
-    let mut text = format!("{}\n\n{}\n\n", body.greeting, body.intro);
-    let width = body
-        .facts
-        .iter()
-        .map(|(l, _)| l.chars().count())
-        .max()
-        .unwrap_or(0);
-    for (label, value) in &body.facts {
-        let pad = width - label.chars().count();
-        text.push_str(&format!("{label}:{:pad$} {value}\n", ""));
-    }
-    text.push_str(&format!("\n{}\n", body.next));
+    let text = format!(
+        "{}\n\n{}\n\n{}\n{}\n",
+        body.greeting,
+        body.intro,
+        fact_lines(&body.facts),
+        body.next
+    );
     Ok(Composed {
         html: Html { body: &body }.render()?,
         text,

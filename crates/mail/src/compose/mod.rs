@@ -38,3 +38,19 @@ impl Texts {
         })
     }
 }
+
+/// "Label: value" lines with the values aligned, for a text part.
+pub(crate) fn fact_lines(facts: &[(String, String)]) -> String {
+    let width = facts
+        .iter()
+        .map(|(label, _)| label.chars().count())
+        .max()
+        .unwrap_or(0);
+    facts
+        .iter()
+        .map(|(label, value)| {
+            let pad = width - label.chars().count();
+            format!("{label}:{:pad$} {value}\n", "")
+        })
+        .collect()
+}

@@ -4,7 +4,7 @@
 use askama::Template;
 use provisio_domain::{EmailKind, Locale};
 
-use super::{Composed, Texts};
+use super::{Composed, Texts, fact_lines};
 use crate::error::RenderError;
 use crate::outbound::ProvisioningEmail;
 
@@ -126,17 +126,8 @@ impl Body {
     /// The text part. The setup link stands alone on its own line, so every mail client
     /// makes it clickable and nobody copies a trailing word with it.
     fn text(&self) -> String {
-        let width = self
-            .facts
-            .iter()
-            .map(|(label, _)| label.chars().count())
-            .max()
-            .unwrap_or(0);
         let mut out = format!("{}\n\n{}\n\n", self.greeting, self.intro);
-        for (label, value) in &self.facts {
-            let pad = width - label.chars().count();
-            out.push_str(&format!("{label}:{:pad$} {value}\n", ""));
-        }
+        out.push_str(&fact_lines(&self.facts));
         out.push_str(&format!(
             "\n{}\n{}\n\n{}\n\n",
             self.setup_lead, self.setup_url, self.deadline_note
