@@ -17,7 +17,7 @@ use provisio_store::{
 use super::App;
 use super::lines::{queued_event, refuse};
 use super::secrets::hash_setup_token;
-use super::setup::{LinkView, token_shape};
+use super::setup::{LinkView, refused_by_the_line, token_shape};
 use crate::error::{AppError, AppResult};
 
 /// How a hand-off through a link ended.
@@ -145,8 +145,7 @@ impl App {
                 tracing::info!(line = %link.line.line.sub_ref, to = %to.masked(), "setup handed off to a colleague");
                 Ok(HandOffOutcome::HandedOff { to })
             }
-            Err(AppError::Refused(_) | AppError::PastPointOfNoReturn { .. })
-            | Err(AppError::NotFound(_)) => Ok(HandOffOutcome::NotLive(Box::new(
+            Err(e) if refused_by_the_line(&e) => Ok(HandOffOutcome::NotLive(Box::new(
                 self.setup_link(token).await?,
             ))),
             Err(other) => Err(other),
@@ -182,11 +181,7 @@ impl App {
         });
         match self.decide(&sub_ref, None, None, decide).await {
             Ok(_) => tracing::info!(line = %sub_ref, "fresh link asked for from the setup page"),
-            Err(
-                e @ (AppError::Refused(_)
-                | AppError::PastPointOfNoReturn { .. }
-                | AppError::NotFound(_)),
-            ) => {
+            Err(e) if refused_by_the_line(&e) => {
                 tracing::info!(line = %sub_ref, refused = %e, "fresh link asked for; none sent");
             }
             Err(other) => return Err(other),

@@ -132,8 +132,7 @@ impl App {
                 organization,
             }),
             // Onboarded, cancelled or re-addressed meanwhile: show what the link is now.
-            Err(AppError::Refused(_) | AppError::PastPointOfNoReturn { .. })
-            | Err(AppError::NotFound(_)) => Ok(SetupOutcome::NotLive(Box::new(
+            Err(e) if refused_by_the_line(&e) => Ok(SetupOutcome::NotLive(Box::new(
                 self.setup_link(token).await?,
             ))),
             Err(other) => Err(other),
@@ -147,6 +146,15 @@ impl App {
             .as_ref()
             .map(|u| u.as_str().trim_end_matches('/').to_owned())
     }
+}
+
+/// Whether a decision through a link was refused by what became of its line meanwhile
+/// (onboarded, cancelled, re-addressed, or the hourly limit), not by a fault.
+pub(super) fn refused_by_the_line(e: &AppError) -> bool {
+    matches!(
+        e,
+        AppError::Refused(_) | AppError::PastPointOfNoReturn { .. } | AppError::NotFound(_)
+    )
 }
 
 /// Tokens are 43 base64url characters; anything else is not one of ours (and is not looked
