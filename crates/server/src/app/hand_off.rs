@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use provisio_domain::event::RefusedAction;
 use provisio_domain::permission::{authorize_fresh_link, authorize_hand_off};
-use provisio_domain::{ContactEmail, EmailKind, FieldPath, LinkState, Organization};
+use provisio_domain::{ContactEmail, EmailKind, FieldPath, LinkState, Locale, Organization};
 use provisio_store::{
     ContactUpdate, Decide, Decision, HandOff, LineChange, LineSnapshot, SetupLink,
 };
@@ -23,8 +23,13 @@ use crate::error::{AppError, AppResult};
 /// How a hand-off through a link ended.
 #[derive(Debug)]
 pub enum HandOffOutcome {
-    /// The colleague is the line's contact now and has been emailed.
-    HandedOff { to: ContactEmail },
+    /// The colleague is the line's contact now and has been emailed; the page is in the
+    /// line's language and names the ordering contact who was told.
+    HandedOff {
+        to: ContactEmail,
+        locale: Locale,
+        ordering_contact: String,
+    },
     /// The link was no longer live: what it shows now.
     NotLive(Box<LinkView>),
     /// The colleague's address was refused (`colleague_email`); the link is still live.
@@ -39,7 +44,10 @@ pub enum HandOffOutcome {
 /// nobody whether a mail went or to whom.
 #[derive(Debug, PartialEq, Eq)]
 pub enum FreshLink {
-    Asked,
+    /// Answered in the line's language.
+    Asked {
+        locale: Locale,
+    },
     Unknown,
 }
 
@@ -143,7 +151,11 @@ impl App {
         {
             Ok(_) => {
                 tracing::info!(line = %link.line.line.sub_ref, to = %to.masked(), "setup handed off to a colleague");
-                Ok(HandOffOutcome::HandedOff { to })
+                Ok(HandOffOutcome::HandedOff {
+                    to,
+                    locale: link.line.line.locale,
+                    ordering_contact: link.line.placed_by.name.clone(),
+                })
             }
             Err(e) if refused_by_the_line(&e) => Ok(HandOffOutcome::NotLive(Box::new(
                 self.setup_link(token).await?,
@@ -186,6 +198,8 @@ impl App {
             }
             Err(other) => return Err(other),
         }
-        Ok(FreshLink::Asked)
+        Ok(FreshLink::Asked {
+            locale: link.line.line.locale,
+        })
     }
 }

@@ -94,10 +94,11 @@ async fn submit(
             Err(e) => error::page(preferred_locale(&headers), &e),
         },
         Choice::Colleague(colleague) => match app.hand_off_by_link(&token, &colleague).await {
-            Ok(HandOffOutcome::HandedOff { to }) => match app.setup_link(&token).await {
-                Ok(v) => handed_off(&v, &to),
-                Err(e) => error::page(preferred_locale(&headers), &e),
-            },
+            Ok(HandOffOutcome::HandedOff {
+                to,
+                locale,
+                ordering_contact,
+            }) => handed_off(locale, &to, &ordering_contact),
             Ok(HandOffOutcome::NotLive(v)) => view(&app, &token, *v, Entered::default(), &headers),
             Ok(HandOffOutcome::Invalid {
                 link,
@@ -134,10 +135,7 @@ fn invalid(
 /// "Send me a fresh link": the same answer whether or not a mail went (unknown links 404).
 async fn fresh(State(app): State<App>, Path(token): Path<String>, headers: HeaderMap) -> Response {
     match app.fresh_link(&token).await {
-        Ok(FreshLink::Asked) => match app.setup_link(&token).await {
-            Ok(v) => fresh_link_asked(&v, &headers),
-            Err(e) => error::page(preferred_locale(&headers), &e),
-        },
+        Ok(FreshLink::Asked { locale }) => fresh_link_asked(locale),
         Ok(FreshLink::Unknown) => view(
             &app,
             &token,

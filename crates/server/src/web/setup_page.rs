@@ -314,33 +314,21 @@ pub fn done(app: &App, line: &LineContext, org: &Organization) -> Response {
 }
 
 /// After a hand-off: who has the setup now; this link no longer works.
-pub fn handed_off(view: &LinkView, to: &ContactEmail) -> Response {
-    let (l, ordering) = match view {
-        LinkView::Live { link, .. } | LinkView::Spent(link) | LinkView::Revoked(link) => {
-            (link.line.line.locale, link.line.placed_by.name.clone())
-        }
-        LinkView::Unknown => (Locale::default(), String::new()),
-    };
+pub fn handed_off(l: Locale, to: &ContactEmail, ordering: &str) -> Response {
     let page = Page::new(
         l,
         text(l, "setup-handed-off-title"),
         vec![text_with(
             l,
             "setup-handed-off",
-            &[("email", to.as_str()), ("name", &ordering)],
+            &[("email", to.as_str()), ("name", ordering)],
         )],
     );
     render(StatusCode::OK, page)
 }
 
 /// After "Send me a fresh link": the same words whatever happened.
-pub fn fresh_link_asked(view: &LinkView, headers: &HeaderMap) -> Response {
-    let l = match view {
-        LinkView::Live { link, .. } | LinkView::Spent(link) | LinkView::Revoked(link) => {
-            link.line.line.locale
-        }
-        LinkView::Unknown => preferred_locale(headers),
-    };
+pub fn fresh_link_asked(l: Locale) -> Response {
     let page = Page::new(
         l,
         text(l, "setup-fresh-title"),
