@@ -24,13 +24,13 @@ macro_rules! line_columns {
          le.id AS le_id, le.kind AS le_kind, le.recipient AS le_recipient, le.state AS le_state,
          le.attempts AS le_attempts, le.queued_at AS le_queued_at, le.sent_at AS le_sent_at,
          le.last_reply AS le_last_reply, le.recipient_name AS le_recipient_name,
-         le.locale AS le_locale, le.handed_off_from AS le_handed_off_from,
-         le.handed_off_to AS le_handed_off_to"
+         le.locale AS le_locale"
     };
 }
 pub(crate) use line_columns;
 
-/// Lines `l` with their latest provisioning email `le` (not a notice about the line).
+/// Lines `l` with their latest provisioning email `le` (never a notice about the line, so
+/// its columns leave out what a notice reports).
 macro_rules! lines_from {
     () => {
         " FROM lines l LEFT JOIN emails le ON le.id =
@@ -111,11 +111,28 @@ pub(crate) fn state_from(row: &Named<'_, '_>) -> StoreResult<LineState> {
 }
 
 /// An email from columns named `{prefix}id`, `{prefix}kind`, ….
+/// A `handed_off` notice also reads what it reports (`{prefix}handed_off_from` / `_to`); no
+/// other kind looks for those columns (a line's last email, a provisioning email, never
+/// selects them).
 pub(crate) fn email_from(row: &Named<'_, '_>, prefix: &str) -> StoreResult<EmailRecord> {
     let col = |c: &str| format!("{prefix}{c}");
+    let kind = stored("email kind", EmailKind::parse(&text(row, &col("kind"))?))?;
+    let hand_off = match kind {
+        EmailKind::HandedOff => Some(HandOff {
+            from: stored(
+                "handed off from",
+                ContactEmail::parse(&text(row, &col("handed_off_from"))?),
+            )?,
+            to: stored(
+                "handed off to",
+                ContactEmail::parse(&text(row, &col("handed_off_to"))?),
+            )?,
+        }),
+        _ => None,
+    };
     Ok(EmailRecord {
         id: uuid(&text(row, &col("id"))?)?,
-        kind: stored("email kind", EmailKind::parse(&text(row, &col("kind"))?))?,
+        kind,
         to: stored(
             "recipient",
             ContactEmail::parse(&text(row, &col("recipient"))?),
@@ -127,16 +144,7 @@ pub(crate) fn email_from(row: &Named<'_, '_>, prefix: &str) -> StoreResult<Email
         last_reply: opt_text(row, &col("last_reply"))?,
         to_name: opt_text(row, &col("recipient_name"))?,
         locale: stored("email locale", Locale::parse(&text(row, &col("locale"))?))?,
-        hand_off: match (
-            opt_text(row, &col("handed_off_from"))?,
-            opt_text(row, &col("handed_off_to"))?,
-        ) {
-            (Some(from), Some(to)) => Some(HandOff {
-                from: stored("handed off from", ContactEmail::parse(&from))?,
-                to: stored("handed off to", ContactEmail::parse(&to))?,
-            }),
-            _ => None,
-        },
+        hand_off,
     })
 }
 
