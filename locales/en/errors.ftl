@@ -58,6 +58,7 @@ refused-transition-mark-provisioned = cannot mark as provisioned a line that is 
 refused-transition-cancel = cannot cancel a line that is { $stage }
 
 value-hand-off-self = that is the address this email was sent to; enter your colleague's address
+value-hand-off-limit = this subscription was handed on too often in the last hour; ask { $name } ({ $email }), who placed the order, to change the contact
 value-email-empty = the email address is empty
 value-email-too-long = the email address is longer than 254 characters
 value-email-not-bare = '{ $value }' is not a bare email address (no display names or spaces)

@@ -57,6 +57,7 @@ web-rsd = Requested start date
 web-deadline = Deadline
 web-contact = Provisioning contact
 web-last-email = Last email
+web-waiting-last-email-failed = The last email could not be delivered: change the contact, or resend.
 web-actions = Actions
 web-closes-in-days = closes in { $days } days
 web-closes-in-day = closes in 1 day

@@ -57,6 +57,7 @@ refused-transition-mark-provisioned = en rad som är { $stage } kan inte markera
 refused-transition-cancel = en rad som är { $stage } kan inte avbrytas
 
 value-hand-off-self = det är adressen som det här meddelandet skickades till; ange din kollegas adress
+value-hand-off-limit = den här prenumerationen har lämnats vidare för många gånger den senaste timmen; be { $name } ({ $email }), som gjorde beställningen, att byta kontakt
 value-email-empty = e-postadressen är tom
 value-email-too-long = e-postadressen är längre än 254 tecken
 value-email-not-bare = '{ $value }' är inte en ren e-postadress (inga visningsnamn eller mellanslag)

@@ -56,6 +56,7 @@ web-rsd = Begärt startdatum
 web-deadline = Tidsgräns
 web-contact = Etableringskontakt
 web-last-email = Senaste e-post
+web-waiting-last-email-failed = Det senaste e-postmeddelandet kunde inte levereras: byt kontakt eller skicka igen.
 web-actions = Åtgärder
 web-closes-in-days = stängs om { $days } dagar
 web-closes-in-day = stängs om 1 dag

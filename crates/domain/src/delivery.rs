@@ -77,13 +77,15 @@ pub fn outcome(result: AttemptResult, attempt: u32, now: Timestamp) -> Outcome {
 /// SPEC §9: a provisioning email waiting to go out is overtaken by its line when the line was
 /// cancelled, passed the point of no return, or was re-addressed to someone else. A notice
 /// about the line to someone else (`handed_off`) is never overtaken: what it reports happened.
+/// An overtaken email is not sent: it becomes `cancelled`, its setup link is revoked, and an
+/// `email.cancelled` event with this reason is written.
 pub fn overtaken(
     kind: EmailKind,
     line: &LineState,
     contact: &ContactEmail,
     to: &ContactEmail,
 ) -> Option<Overtaken> {
-    if !kind.is_provisioning() {
+    if !kind.follows_the_line() {
         None
     } else if line.stage == Stage::Cancelled {
         Some(Overtaken::LineCancelled)
@@ -99,34 +101,38 @@ pub fn overtaken(
 /// What recording an attempt changes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Recorded {
-    /// The line's new state, when the first hand-off moved it (R1).
+    /// The line's new state, when the first acceptance moved it (R1).
     pub line: Option<LineState>,
     /// `email.sent` or `email.failed`; none while a retry is pending.
     pub event: Option<Event>,
 }
 
-/// Records the end of an attempt at a line's email: a first successful hand-off starts the
-/// line's window under `window` (R1), its event telling how the stage moved; later hand-offs
-/// and failures only write their event.
+/// Records the end of an attempt at a line's email (`contact`: the line's provisioning
+/// contact now). The first acceptance by the SMTP server of a provisioning email to the
+/// current contact starts the line's window under `window` (R1), its event telling how the
+/// stage moved. One that went to an address the line has left since (re-addressed while it
+/// was in flight, its link revoked) is not the first send: the new contact still gets theirs.
+/// Later acceptances and failures only write their event.
 pub fn record_attempt(
     line: &LineState,
+    contact: &ContactEmail,
     attempt: Attempt,
     outcome: &Outcome,
     window: SignedDuration,
     at: Timestamp,
 ) -> Recorded {
-    // Only a provisioning email's hand-off starts the line's window; a notice's does not.
-    let handoff = match attempt.kind.is_provisioning() {
-        true => line.record_handoff(at, window),
+    // A notice about the line starts no window.
+    let acceptance = match attempt.kind.starts_window() && attempt.to == *contact {
+        true => line.record_acceptance(at, window),
         false => None,
     };
     match outcome {
-        Outcome::Sent { .. } => match handoff {
-            Some(handoff) => Recorded {
-                line: Some(handoff.line),
+        Outcome::Sent { .. } => match acceptance {
+            Some(acceptance) => Recorded {
+                line: Some(acceptance.line),
                 event: Some(Event::EmailSent {
                     attempt,
-                    stage: Some(handoff.stage),
+                    stage: Some(acceptance.stage),
                 }),
             },
             None => Recorded {
@@ -226,7 +232,7 @@ mod tests {
     }
 
     #[test]
-    fn the_first_handoff_moves_the_line_and_says_how() {
+    fn the_first_acceptance_moves_the_line_and_says_how() {
         let now: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
         let line = LineState::new(now);
         let attempt = Attempt {
@@ -240,7 +246,7 @@ mod tests {
             reply: "250 ok".into(),
         };
         let window = SignedDuration::from_hours(24 * 7);
-        let first = record_attempt(&line, attempt.clone(), &sent, window, now);
+        let first = record_attempt(&line, &kim(), attempt.clone(), &sent, window, now);
         let moved = first.line.expect("the line moves");
         assert_eq!(moved.stage, Stage::AwaitingProvisioning);
         assert_eq!(
@@ -258,8 +264,11 @@ mod tests {
             kind: EmailKind::HandedOff,
             ..attempt.clone()
         };
-        assert_eq!(record_attempt(&line, notice, &sent, window, now).line, None);
-        let again = record_attempt(&moved, attempt.clone(), &sent, window, now);
+        assert_eq!(
+            record_attempt(&line, &kim(), notice, &sent, window, now).line,
+            None
+        );
+        let again = record_attempt(&moved, &kim(), attempt.clone(), &sent, window, now);
         assert_eq!(again.line, None);
         assert!(matches!(
             again.event,
@@ -270,7 +279,7 @@ mod tests {
             reply: "451".into(),
         };
         assert_eq!(
-            record_attempt(&line, attempt, &retry, window, now),
+            record_attempt(&line, &kim(), attempt, &retry, window, now),
             Recorded {
                 line: None,
                 event: None

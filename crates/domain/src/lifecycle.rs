@@ -13,7 +13,7 @@ use crate::state::{ClosedReason, LineStatus, Stage};
 use crate::values::ContactEmail;
 
 /// What the rules need to know of a line. `stage` and `status` are stored, never inferred.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct LineState {
     pub stage: Stage,
     pub status: LineStatus,
@@ -21,10 +21,14 @@ pub struct LineState {
     pub closed_at: Option<Timestamp>,
     /// The start of the requested start date in the business time zone (R1).
     pub rsd_start: Timestamp,
-    /// The first successful hand-off of a provisioning email (R1).
+    /// When the SMTP server first accepted a provisioning email of the line (R1).
     pub first_sent_at: Option<Timestamp>,
     /// `first_sent_at` + the offer's window while the line is open (R6).
     pub closes_at: Option<Timestamp>,
+    /// The line's initial email was queued (in whatever state it is now): the automatic
+    /// first send has happened and never happens again (R1, SPEC §11; the schema keeps at
+    /// most one initial email per line).
+    pub initial_queued: bool,
 }
 
 /// A new state with the audit events that explain it.
@@ -34,9 +38,10 @@ pub struct Transition {
     pub events: Vec<Event>,
 }
 
-/// A first successful hand-off: the line's new state and how its stage moved (R1).
+/// The first acceptance of a provisioning email by the SMTP server: the line's new state and
+/// how its stage moved (R1).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Handoff {
+pub struct Acceptance {
     pub line: LineState,
     pub stage: StageChange,
 }
@@ -72,6 +77,7 @@ impl LineState {
             rsd_start,
             first_sent_at: None,
             closes_at: None,
+            initial_queued: false,
         }
     }
 
@@ -85,17 +91,41 @@ impl LineState {
         self.stage.provisioning_in_progress()
     }
 
-    /// R1: the automatic first send is due at the start of the RSD (at once when ordered with an
-    /// RSD today or earlier), unless a first email already went out or was queued.
-    pub fn first_send_due(&self, now: Timestamp, first_email_queued: bool) -> bool {
-        self.stage == Stage::Scheduled && !first_email_queued && now >= self.rsd_start
+    /// R1 (SPEC §11): when the automatic first send is due: at the start of the RSD (at once
+    /// for a line ordered with an RSD today or earlier), for a `scheduled` line whose first
+    /// send has not happened: no initial email was queued, and no email of the line was
+    /// accepted by the SMTP server (an accepted one moves the line on). A pre-RSD resend that
+    /// failed does not count. `None`: no first send is due, ever again.
+    ///
+    /// Stores keep this instant in an indexed column, so the planner finds due lines without
+    /// restating the rule in SQL; the planner then asks [`crate::decide::first_send`].
+    pub fn first_send_due_at(&self) -> Option<Timestamp> {
+        let pending =
+            self.stage == Stage::Scheduled && !self.initial_queued && self.first_sent_at.is_none();
+        pending.then_some(self.rsd_start)
     }
 
-    /// R1 / R2: a provisioning email was handed off successfully. The first hand-off starts the
-    /// window (and moves a scheduled line on); later ones neither extend it nor reopen a closed
-    /// line. An email already in flight when the line was onboarded still counts as the first
-    /// send, so the onboarded line's window runs too (R6); a cancelled line's does not.
-    pub fn record_handoff(&self, now: Timestamp, window: SignedDuration) -> Option<Handoff> {
+    /// R1: whether the automatic first send is due at `now`.
+    pub fn first_send_due(&self, now: Timestamp) -> bool {
+        self.first_send_due_at().is_some_and(|at| now >= at)
+    }
+
+    /// R6: when the closure sweep must look at the line: its deadline while its window runs
+    /// (open, provisioning in progress, sent). Stores index this instant; the sweep then
+    /// asks [`LineState::close_if_lapsed`].
+    pub fn closure_due_at(&self) -> Option<Timestamp> {
+        let running = self.status == LineStatus::Open
+            && self.provisioning_in_progress()
+            && self.first_sent_at.is_some();
+        if running { self.closes_at } else { None }
+    }
+
+    /// R1 / R2: the SMTP server accepted a provisioning email. The first acceptance starts
+    /// the window (and moves a scheduled line on); later ones neither extend it nor reopen a
+    /// closed line. An email already in flight when the line was onboarded still counts as
+    /// the first send, so the onboarded line's window runs too (R6); a cancelled line's does
+    /// not.
+    pub fn record_acceptance(&self, now: Timestamp, window: SignedDuration) -> Option<Acceptance> {
         if self.first_sent_at.is_some() || self.stage == Stage::Cancelled {
             return None;
         }
@@ -111,7 +141,7 @@ impl LineState {
             from: self.stage,
             to: line.stage,
         };
-        Some(Handoff { line, stage })
+        Some(Acceptance { line, stage })
     }
 
     /// R6: an open line that is neither provisioned nor cancelled closes when its window,
@@ -160,7 +190,9 @@ impl LineState {
         })
     }
 
-    /// R4: change the provisioning contact before PONR. The caller revokes earlier links.
+    /// R4: change the provisioning contact before PONR: whether the new contact is emailed
+    /// now ("already sent", i.e. accepted by the SMTP server, or the RSD has passed) or on
+    /// the RSD. [`crate::decide::change_contact`] adds every other effect.
     pub fn decide_contact_change(
         &self,
         permit: &LinePermit,
@@ -244,7 +276,7 @@ impl LineState {
         }
     }
 
-    /// R9: cancel before PONR; the caller revokes links and cancels queued email.
+    /// R9: cancel before PONR ([`crate::decide::cancel`] adds the links and the waiting mail).
     pub fn cancel(&self, _permit: &CancelPermit, now: Timestamp) -> Result<Transition, Refusal> {
         match self.stage {
             Stage::Cancelled => Err(Refusal::InvalidTransition {

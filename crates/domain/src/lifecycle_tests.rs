@@ -32,7 +32,7 @@ fn scheduled() -> LineState {
 }
 fn sent_at(at: &str) -> LineState {
     scheduled()
-        .record_handoff(t(at), window_of(7))
+        .record_acceptance(t(at), window_of(7))
         .unwrap()
         .line
 }
@@ -46,20 +46,25 @@ fn onboarded() -> LineState {
 #[test]
 fn r1_first_send_is_due_at_the_start_of_the_rsd() {
     let line = scheduled();
-    assert!(!line.first_send_due(t("2026-05-03T23:59:59Z"), false));
-    assert!(line.first_send_due(t(RSD), false));
+    assert!(!line.first_send_due(t("2026-05-03T23:59:59Z")));
+    assert!(line.first_send_due(t(RSD)));
     assert!(
-        line.first_send_due(t("2026-06-01T00:00:00Z"), false),
+        line.first_send_due(t("2026-06-01T00:00:00Z")),
         "late stays due"
     );
-    assert!(!line.first_send_due(t(RSD), true), "not twice");
-    assert!(!sent_at(RSD).first_send_due(t("2026-06-01T00:00:00Z"), false));
+    let queued = LineState {
+        initial_queued: true,
+        ..line.clone()
+    };
+    assert!(!queued.first_send_due(t(RSD)), "not twice");
+    assert_eq!(queued.first_send_due_at(), None);
+    assert!(!sent_at(RSD).first_send_due(t("2026-06-01T00:00:00Z")));
 }
 
 #[test]
-fn r1_first_handoff_starts_the_window_and_later_ones_do_not() {
+fn r1_first_acceptance_starts_the_window_and_later_ones_do_not() {
     let tr = scheduled()
-        .record_handoff(t("2026-05-04T08:00:00Z"), window_of(7))
+        .record_acceptance(t("2026-05-04T08:00:00Z"), window_of(7))
         .unwrap();
     assert_eq!(tr.line.stage, Stage::AwaitingProvisioning);
     assert_eq!(tr.line.first_sent_at, Some(t("2026-05-04T08:00:00Z")));
@@ -73,7 +78,7 @@ fn r1_first_handoff_starts_the_window_and_later_ones_do_not() {
     );
     assert!(
         tr.line
-            .record_handoff(t("2026-05-06T08:00:00Z"), window_of(7))
+            .record_acceptance(t("2026-05-06T08:00:00Z"), window_of(7))
             .is_none()
     );
 }
@@ -85,13 +90,13 @@ fn r1_an_email_in_flight_at_onboarding_still_starts_the_window() {
         .unwrap()
         .line;
     let tr = onboarded
-        .record_handoff(t("2026-05-04T08:00:00Z"), window_of(7))
+        .record_acceptance(t("2026-05-04T08:00:00Z"), window_of(7))
         .unwrap();
     assert_eq!(tr.line.stage, Stage::Onboarded, "PONR is never left");
     assert_eq!(tr.line.first_sent_at, Some(t("2026-05-04T08:00:00Z")));
     assert_eq!(tr.line.closes_at, Some(t("2026-05-11T08:00:00Z")));
     let cancelled = scheduled().cancel(&cancel_permit(), t(RSD)).unwrap().line;
-    assert!(cancelled.record_handoff(t(RSD), window_of(7)).is_none());
+    assert!(cancelled.record_acceptance(t(RSD), window_of(7)).is_none());
 }
 
 #[test]
@@ -158,7 +163,7 @@ fn r2_a_resend_neither_extends_the_window_nor_reopens() {
         .line;
     assert!(
         closed
-            .record_handoff(t("2026-05-21T00:00:00Z"), window_of(7))
+            .record_acceptance(t("2026-05-21T00:00:00Z"), window_of(7))
             .is_none()
     );
     assert_eq!(closed.status, LineStatus::Closed);
@@ -375,7 +380,7 @@ fn r10_rate_limit_applies_to_resends() {
 #[derive(Debug, Clone)]
 enum Action {
     Wait(i64),
-    Handoff,
+    Acceptance,
     Resend,
     Onboard,
     Provisioned,
@@ -386,7 +391,7 @@ enum Action {
 fn action() -> impl Strategy<Value = Action> {
     prop_oneof![
         (0i64..20 * 86_400).prop_map(Action::Wait),
-        Just(Action::Handoff),
+        Just(Action::Acceptance),
         Just(Action::Resend),
         Just(Action::Onboard),
         Just(Action::Provisioned),
@@ -408,7 +413,7 @@ proptest! {
             let before = line.clone();
             let next = match a {
                 Action::Wait(s) => { now += SignedDuration::from_secs(s); None }
-                Action::Handoff => line.record_handoff(now, window).map(|t| t.line),
+                Action::Acceptance => line.record_acceptance(now, window).map(|t| t.line),
                 Action::Resend => { let _ = line.decide_resend(&permit(), &ResendLimit::default(), &[], now); None }
                 Action::Onboard => line.onboard(&report(), &org("org")).ok().map(|t| t.line),
                 Action::Provisioned => line.mark_provisioned(&report(), now).ok().map(|t| t.line),

@@ -36,19 +36,62 @@ impl Actor {
 pub struct OrderParties {
     pub partner_id: CompanyId,
     pub distributor_id: Option<CompanyId>,
+    /// Whether the order's distributor serves its partner now (the link an admin made; SPEC
+    /// §11: a distributor acts on an order only while it stands).
+    pub distributor_serves_partner: bool,
     pub placed_by: UserId,
     pub ordering_contact: OrderingContact,
 }
 
 impl OrderParties {
+    /// The order's partner, or its distributor while it serves the partner.
     fn involves(&self, company: CompanyId) -> bool {
-        self.partner_id == company || self.distributor_id == Some(company)
+        self.partner_id == company
+            || (self.distributor_id == Some(company) && self.distributor_serves_partner)
+    }
+}
+
+/// Whose orders a user sees: the one rule for a single order or line and for every list. A
+/// store's list query selects candidates by it; the app keeps only those it
+/// [admits](Scope::admits).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Admins, support agents, any user of an operator company.
+    Everything,
+    /// The orders of which the company is the partner, or the distributor while it serves
+    /// the partner, and the orders the user placed.
+    Company {
+        company_id: CompanyId,
+        user_id: UserId,
+    },
+}
+
+impl Scope {
+    pub fn of(actor: &Actor) -> Self {
+        if actor.sees_everything() {
+            Scope::Everything
+        } else {
+            Scope::Company {
+                company_id: actor.company_id,
+                user_id: actor.user_id,
+            }
+        }
+    }
+
+    pub fn admits(&self, order: &OrderParties) -> bool {
+        match self {
+            Scope::Everything => true,
+            Scope::Company {
+                company_id,
+                user_id,
+            } => order.involves(*company_id) || order.placed_by == *user_id,
+        }
     }
 }
 
 /// Whether the actor may see the order at all. Anything they may not see is `not_found`.
 pub fn can_see(actor: &Actor, order: &OrderParties) -> bool {
-    actor.sees_everything() || order.involves(actor.company_id) || order.placed_by == actor.user_id
+    Scope::of(actor).admits(order)
 }
 
 /// Fails with `not_found` when the actor may not see the order.

@@ -28,6 +28,7 @@ fn order() -> OrderParties {
     OrderParties {
         partner_id: company(PARTNER),
         distributor_id: Some(company(DISTRIBUTOR)),
+        distributor_serves_partner: true,
         placed_by: user(10),
         ordering_contact: OrderingContact {
             name: "Olle".into(),
@@ -103,6 +104,56 @@ fn r5_other_companies_get_not_found_even_with_can_resend() {
     assert_eq!(
         authorize_report(&integration, &order()),
         Err(Refusal::NotFound)
+    );
+}
+
+/// SPEC §11: a distributor sees and acts on the orders that name it only while it serves the
+/// order's partner; once unlinked, they are unknown to it, by the same rule as every list.
+#[test]
+fn a_distributor_that_no_longer_serves_the_partner_sees_nothing_of_the_order() {
+    let unlinked = OrderParties {
+        distributor_serves_partner: false,
+        ..order()
+    };
+    let dana = actor(
+        12,
+        DISTRIBUTOR,
+        CompanyKind::Distributor,
+        Role::Member,
+        true,
+    );
+    assert!(can_see(&dana, &order()));
+    assert!(Scope::of(&dana).admits(&order()));
+    assert!(!can_see(&dana, &unlinked));
+    assert!(!Scope::of(&dana).admits(&unlinked));
+    assert_eq!(
+        authorize_line_action(&dana, &unlinked),
+        Err(Refusal::NotFound)
+    );
+    let integration = actor(
+        15,
+        DISTRIBUTOR,
+        CompanyKind::Distributor,
+        Role::Integration,
+        false,
+    );
+    assert!(authorize_report(&integration, &order()).is_ok());
+    assert_eq!(
+        authorize_report(&integration, &unlinked),
+        Err(Refusal::NotFound)
+    );
+    // The partner and the ordering contact are not affected.
+    let partner = actor(11, PARTNER, CompanyKind::Partner, Role::Member, true);
+    assert!(authorize_line_action(&partner, &unlinked).is_ok());
+    assert_eq!(
+        Scope::of(&actor(
+            14,
+            OPERATOR,
+            CompanyKind::Operator,
+            Role::Admin,
+            false
+        )),
+        Scope::Everything
     );
 }
 

@@ -162,39 +162,6 @@ text_enum!(
     }
 );
 
-impl EmailKind {
-    /// What an email of this kind is about (each kind has one subject).
-    pub fn subject(self) -> MailSubjectKind {
-        match self {
-            EmailKind::Initial
-            | EmailKind::Resend
-            | EmailKind::ContactChanged
-            | EmailKind::Reminder
-            | EmailKind::HandedOff => MailSubjectKind::Line,
-        }
-    }
-
-    /// Whether an email of this kind carries a setup link: every provisioning email does, so
-    /// each of its attempts mints a token (SPEC §9).
-    pub fn carries_setup_link(self) -> bool {
-        match self {
-            EmailKind::Initial
-            | EmailKind::Resend
-            | EmailKind::ContactChanged
-            | EmailKind::Reminder => true,
-            EmailKind::HandedOff => false,
-        }
-    }
-
-    /// Whether this is a provisioning email to the line's contact (R1, R2, R4), as opposed to
-    /// a notice to someone else about the line (`handed_off`, to the ordering contact): only
-    /// provisioning emails start the window, are overtaken by the line, and are the line's
-    /// "last email".
-    pub fn is_provisioning(self) -> bool {
-        self.carries_setup_link()
-    }
-}
-
 text_enum!(
     /// Where a provisioning email is on its way out.
     EmailState, "email state" {

@@ -1,25 +1,29 @@
-//! The write path of every line action: read the line inside a `BEGIN IMMEDIATE` transaction,
-//! let the domain decide, write state + events + outbox row together. Also the reads of a
-//! line's emails, setup links and organizations.
+//! The write path of every line action: read the line's facts inside a `BEGIN IMMEDIATE`
+//! transaction, let the domain decide, write its effects (state + events + outbox rows) over
+//! the version read. Also the reads of a line's emails, setup links and organizations.
 
 use jiff::Timestamp;
-use provisio_domain::{CompanyId, ContactEmail, Event, LineState, LinkState, SubRef, UserId};
+use provisio_domain::{
+    CompanyId, ContactEmail, Decision, Effects, EmailKind, EmailState, Event, LineFacts, LineState,
+    LinkState, MailFact, NewMail, SubRef, UserId,
+};
 use provisio_store::{
-    Decided, Decision, EmailRecord, Entity, LineChange, LineContext, LineSnapshot, NewEmail,
-    Organization, ResendRecord, SetupLink, StoreError, StoreResult, UpdateRequest,
+    Decided, EmailRecord, Entity, LineContext, Organization, SetupLink, StoreError, StoreResult,
+    UpdateRequest,
 };
 use std::collections::HashMap;
 
 use rusqlite::{Connection, params};
 
 use crate::lines::{context_from, email_from, line_context_select, opt_text, text};
-use crate::writer::Tx;
-use crate::{Named, db, idempotency, opt_ts, rows, stored, ts, uuid};
+use crate::writer::{Constraint, Tx, constraint};
+use crate::{Named, db, idempotency, opt_ts, parse_ts, rows, stored, ts, uuid};
 
-/// The ids a change needs besides the domain values.
+/// The ids a change needs besides the domain values, and the version the line was read at.
 pub(crate) struct LineIds {
     pub line_id: String,
     pub order_id: String,
+    pub version: i64,
 }
 
 /// What an event is about: an order and line, or neither (a policy change).
@@ -49,30 +53,32 @@ pub(crate) fn context_tx(
     Ok(found.into_iter().next())
 }
 
-/// Several lines by reference in one query, keyed by reference.
-pub(crate) fn contexts_tx<'r>(
+/// Several lines by id in one query, keyed by id.
+pub(crate) fn contexts_by_id_tx<'r>(
     tx: &Tx,
-    sub_refs: impl IntoIterator<Item = &'r str>,
+    line_ids: impl IntoIterator<Item = &'r str>,
 ) -> StoreResult<HashMap<String, (LineContext, LineIds)>> {
-    let refs: Vec<&str> = sub_refs.into_iter().collect();
-    if refs.is_empty() {
+    let ids: Vec<&str> = line_ids.into_iter().collect();
+    if ids.is_empty() {
         return Ok(HashMap::new());
     }
     let sql = concat!(
         line_context_select!(),
-        "WHERE l.sub_ref IN (SELECT value FROM json_each(?))"
+        "WHERE l.id IN (SELECT value FROM json_each(?))"
     );
-    let json = serde_json::to_string(&refs).map_err(StoreError::backend)?;
+    let json = serde_json::to_string(&ids).map_err(StoreError::backend)?;
     let found = rows(tx, sql, [json], |r| {
-        Ok((text(r, "sub_ref")?, (context_from(r)?, ids_of(r)?)))
+        Ok((text(r, "id")?, (context_from(r)?, ids_of(r)?)))
     })?;
     Ok(found.into_iter().collect())
 }
 
+/// From the columns `id`, `order_id` and `version` of a line.
 pub(crate) fn ids_of(row: &Named<'_, '_>) -> StoreResult<LineIds> {
     Ok(LineIds {
         line_id: text(row, "id")?,
         order_id: text(row, "order_id")?,
+        version: row.int("version")?,
     })
 }
 
@@ -83,7 +89,7 @@ macro_rules! email_columns {
          e.attempts AS e_attempts, e.queued_at AS e_queued_at, e.sent_at AS e_sent_at,
          e.last_reply AS e_last_reply, e.recipient_name AS e_recipient_name,
          e.locale AS e_locale, e.handed_off_from AS e_handed_off_from,
-         e.handed_off_to AS e_handed_off_to"
+         e.handed_off_to AS e_handed_off_to, e.requested_by AS e_requested_by"
     };
 }
 pub(crate) use email_columns;
@@ -98,16 +104,20 @@ fn email_by_id(tx: &Tx, id: &str) -> StoreResult<EmailRecord> {
         })
 }
 
-fn recent_resends(tx: &Tx, line_id: &str, since: Timestamp) -> StoreResult<Vec<ResendRecord>> {
-    let sql = concat!(
-        "SELECT ",
-        email_columns!(),
-        ", e.requested_by FROM emails e
-         WHERE e.line_id = ? AND e.kind = 'resend' AND e.queued_at >= ? ORDER BY e.seq"
-    );
+/// The line's mail that decisions read: every email still waiting, and every one queued
+/// since `since`, oldest first.
+fn mail_facts(tx: &Tx, line_id: &str, since: Timestamp) -> StoreResult<Vec<MailFact>> {
+    let sql = "SELECT e.id, e.kind, e.recipient, e.state, e.queued_at, e.requested_by
+               FROM emails e
+               WHERE e.line_id = ?1 AND (e.queued_at >= ?2 OR e.next_attempt_at IS NOT NULL)
+               ORDER BY e.seq";
     rows(tx, sql, params![line_id, ts(since)], |r| {
-        Ok(ResendRecord {
-            email: email_from(r, "e_")?,
+        Ok(MailFact {
+            id: uuid(&text(r, "id")?)?,
+            kind: stored("email kind", EmailKind::parse(&text(r, "kind")?))?,
+            to: stored("recipient", ContactEmail::parse(&text(r, "recipient")?))?,
+            state: stored("email state", EmailState::parse(&text(r, "state")?))?,
+            queued_at: parse_ts(&text(r, "queued_at")?)?,
             requested_by: opt_text(r, "requested_by")?
                 .map(|id| uuid(&id).map(UserId::from_uuid))
                 .transpose()?,
@@ -119,7 +129,7 @@ pub(crate) fn update_line(
     tx: &Tx,
     sub_ref: &SubRef,
     request: &UpdateRequest,
-    decide: &(dyn Fn(&LineSnapshot) -> Decision + Send + Sync),
+    decide: &(dyn Fn(&LineFacts) -> Decision + Send + Sync),
 ) -> StoreResult<Option<Decided>> {
     let Some((line, ids)) = context_tx(tx, sub_ref)? else {
         return Ok(None);
@@ -130,35 +140,33 @@ pub(crate) fn update_line(
         let email = email_by_id(tx, &email_id)?;
         return Ok(Some(Decided::Replayed { line, email }));
     }
-    let recent_resends = recent_resends(tx, &ids.line_id, request.resends_since)?;
-    let snapshot = LineSnapshot {
-        line,
-        recent_resends,
+    let facts = LineFacts {
+        state: line.line.state.clone(),
+        contact: line.contact(),
+        parties: line.parties(),
+        mail: mail_facts(tx, &ids.line_id, request.mail_since)?,
     };
-    let decided = match decide(&snapshot) {
-        Decision::Apply(change) => {
-            let before = Some(&snapshot.line.line.state);
-            let email = write_change(tx, &ids, before, *change, request.actor, request.now)?;
-            let email = match email {
-                Some(id) => {
-                    if let Some(key) = &request.idempotency {
-                        idempotency::remember(tx, key, "email", &id, request.now)?;
-                    }
-                    Some(email_by_id(tx, &id)?)
-                }
-                None => None,
-            };
+    let decided = match decide(&facts) {
+        Decision::Apply(effects) => {
+            let queued = write_effects(tx, &ids, *effects, request.actor, request.now)?;
+            if let (Some(key), Some(first)) = (&request.idempotency, queued.first()) {
+                idempotency::remember(tx, key, "email", first, request.now)?;
+            }
+            let queued = queued
+                .iter()
+                .map(|id| email_by_id(tx, id))
+                .collect::<StoreResult<_>>()?;
             let (line, _) =
                 context_tx(tx, sub_ref)?.ok_or(StoreError::NotFound { what: Entity::Line })?;
-            Decided::Applied { line, email }
+            Decided::Applied { line, queued }
         }
         Decision::Refuse { refusal, events } => {
             write_events(tx, &ids, &events, request.actor, request.now)?;
             Decided::Refused(refusal)
         }
-        Decision::Replay(email) => Decided::Replayed {
-            line: snapshot.line,
-            email,
+        Decision::Replay(id) => Decided::Replayed {
+            email: email_by_id(tx, &id.to_string())?,
+            line,
         },
     };
     Ok(Some(decided))
@@ -203,56 +211,77 @@ pub(crate) fn insert_events(
     Ok(())
 }
 
-/// Writes one decided change; returns the id of the email it queued. The line's state is
-/// written unless it equals `before` (a first send only queues mail, for example).
-pub(crate) fn write_change(
+/// Persists a decision's effects, as they are, over the line's version read with its facts
+/// (a writer that lost a race gets `Retryable`); returns the ids of the mail it queued.
+pub(crate) fn write_effects(
     tx: &Tx,
     ids: &LineIds,
-    before: Option<&LineState>,
-    change: LineChange,
+    effects: Effects,
     actor: Option<UserId>,
     now: Timestamp,
-) -> StoreResult<Option<String>> {
-    let st = &change.state;
-    if before != Some(st) {
-        write_state(tx, ids, st)?;
+) -> StoreResult<Vec<String>> {
+    let last_email = effects
+        .queue
+        .iter()
+        .rev()
+        .find(|m| m.kind.is_last_email())
+        .map(|m| m.id.to_string());
+    write_details(tx, ids, &effects)?;
+    let mut queued = Vec::with_capacity(effects.queue.len());
+    for mail in &effects.queue {
+        queued.push(insert_email(tx, ids, mail, now)?);
     }
-    write_details(tx, ids, &change)?;
-    let mut queued = None;
-    if let Some(email) = &change.email {
-        queued = Some(insert_email(tx, ids, email, now)?);
-    }
-    if let Some(notice) = &change.notice {
-        insert_email(tx, ids, notice, now)?;
-    }
-    write_events(tx, ids, &change.events, actor, now)?;
+    // Last: it refers to the mail just queued. A lost race undoes all of the above.
+    write_state(tx, ids, &effects.state, last_email.as_deref())?;
+    write_events(tx, ids, &effects.events, actor, now)?;
     Ok(queued)
 }
 
-fn write_state(tx: &Tx, ids: &LineIds, st: &LineState) -> StoreResult<()> {
-    tx.prepare_cached(
-        "UPDATE lines SET stage = ?, status = ?, closed_reason = ?, closed_at = ?, first_sent_at = ?,
-             closes_at = ?
-         WHERE id = ?",
-    )
-    .and_then(|mut q| {
-        q.execute(params![
-            st.stage.as_str(),
-            st.status.as_str(),
-            st.closed_reason.map(|r| r.as_str()),
-            opt_ts(st.closed_at),
-            opt_ts(st.first_sent_at),
-            opt_ts(st.closes_at),
+/// Writes a line's state with the instants the domain derives from it (when the planner and
+/// the sweep must look at it), over the version it was read at.
+pub(crate) fn write_state(
+    tx: &Tx,
+    ids: &LineIds,
+    st: &LineState,
+    last_email: Option<&str>,
+) -> StoreResult<()> {
+    let written = tx
+        .prepare_cached(
+            "UPDATE lines SET stage = ?, status = ?, closed_reason = ?, closed_at = ?,
+                 first_sent_at = ?, closes_at = ?, initial_queued = ?, first_send_due_at = ?,
+                 close_due_at = ?, last_email_id = coalesce(?, last_email_id),
+                 version = version + 1
+             WHERE id = ? AND version = ?",
+        )
+        .and_then(|mut q| {
+            q.execute(params![
+                st.stage.as_str(),
+                st.status.as_str(),
+                st.closed_reason.map(|r| r.as_str()),
+                opt_ts(st.closed_at),
+                opt_ts(st.first_sent_at),
+                opt_ts(st.closes_at),
+                st.initial_queued,
+                opt_ts(st.first_send_due_at()),
+                opt_ts(st.closure_due_at()),
+                last_email,
+                ids.line_id,
+                ids.version
+            ])
+        })
+        .map_err(db)?;
+    if written == 0 {
+        return Err(StoreError::Retryable(format!(
+            "line {} changed since it was read",
             ids.line_id
-        ])
-    })
-    .map_err(db)?;
+        )));
+    }
     Ok(())
 }
 
-/// Contact, organization and links of a change.
-fn write_details(tx: &Tx, ids: &LineIds, change: &LineChange) -> StoreResult<()> {
-    if let Some(contact) = &change.contact {
+/// Contact, organization, links and cancelled mail of a change.
+fn write_details(tx: &Tx, ids: &LineIds, effects: &Effects) -> StoreResult<()> {
+    if let Some(contact) = &effects.contact {
         tx.prepare_cached(
             "UPDATE lines SET contact_email = ?, contact_name = ?, locale = ? WHERE id = ?",
         )
@@ -266,7 +295,7 @@ fn write_details(tx: &Tx, ids: &LineIds, change: &LineChange) -> StoreResult<()>
         })
         .map_err(db)?;
     }
-    if let Some(org) = &change.organization {
+    if let Some(org) = &effects.organization {
         // An organization id belongs to the partner (tenant) whose line it was first
         // reported for: another partner's line cannot take it (checked inside the write, so
         // two tenants racing for one id cannot both get it).
@@ -290,24 +319,28 @@ fn write_details(tx: &Tx, ids: &LineIds, change: &LineChange) -> StoreResult<()>
         .and_then(|mut q| q.execute(params![org.id, org.name, ids.line_id]))
         .map_err(db)?;
     }
-    if let Some(link) = change.links {
+    if let Some(link) = effects.links {
         tx.prepare_cached("UPDATE setup_links SET state = ? WHERE line_id = ? AND state = 'live'")
             .and_then(|mut q| q.execute(params![link.as_str(), ids.line_id]))
             .map_err(db)?;
     }
-    if change.cancel_pending {
-        tx.prepare_cached(
+    // Only while it still waits (a claim may have taken it meanwhile, on another writer).
+    let mut cancel = tx
+        .prepare_cached(
             "UPDATE emails SET state = 'cancelled', next_attempt_at = NULL
-             WHERE line_id = ? AND state IN ('queued', 'retrying') AND kind <> 'handed_off'",
+             WHERE id = ? AND line_id = ? AND next_attempt_at IS NOT NULL",
         )
-        .and_then(|mut q| q.execute([&ids.line_id]))
         .map_err(db)?;
+    for id in &effects.cancel {
+        cancel
+            .execute(params![id.to_string(), ids.line_id])
+            .map_err(db)?;
     }
     Ok(())
 }
 
-fn insert_email(tx: &Tx, ids: &LineIds, email: &NewEmail, now: Timestamp) -> StoreResult<String> {
-    let id = email.id.to_string();
+fn insert_email(tx: &Tx, ids: &LineIds, mail: &NewMail, now: Timestamp) -> StoreResult<String> {
+    let id = mail.id.to_string();
     tx.prepare_cached(
         "INSERT INTO emails (id, kind, subject, line_id, recipient, recipient_name, locale,
                  requested_by, message_id, state, queued_at, next_attempt_at, handed_off_from,
@@ -317,21 +350,27 @@ fn insert_email(tx: &Tx, ids: &LineIds, email: &NewEmail, now: Timestamp) -> Sto
     .and_then(|mut q| {
         q.execute(params![
             id,
-            email.kind.as_str(),
-            email.kind.subject().as_str(),
+            mail.kind.as_str(),
+            mail.kind.subject().as_str(),
             ids.line_id,
-            email.to.as_str(),
-            email.to_name,
-            email.locale.as_str(),
-            email.requested_by.map(|u| u.to_string()),
-            email.message_id,
+            mail.to.email.as_str(),
+            mail.to.name,
+            mail.to.locale.as_str(),
+            mail.requested_by.map(|u| u.to_string()),
+            mail.message_id,
             ts(now),
             ts(now),
-            email.hand_off.as_ref().map(|h| h.from.as_str()),
-            email.hand_off.as_ref().map(|h| h.to.as_str())
+            mail.hand_off.as_ref().map(|h| h.from.as_str()),
+            mail.hand_off.as_ref().map(|h| h.to.as_str())
         ])
     })
-    .map_err(db)?;
+    .map_err(|e| match constraint(&e) {
+        // Another writer queued the line's initial email first.
+        Some(Constraint::Unique) => {
+            StoreError::Retryable(format!("line {} already has this email", ids.line_id))
+        }
+        _ => db(e),
+    })?;
     Ok(id)
 }
 

@@ -40,12 +40,12 @@ use provisio_domain::{
     CompanyId, CompanyKind, ContactEmail, Locale, OfferSku, SubRef, UserId, UserStatus, WebOrderId,
 };
 use provisio_store::{
-    ApiKeyRecord, Audit, ClaimRequest, ClaimedEmail, Company, Created, Decide, Decided, Directory,
-    EmailRecord, Entity, EventRecord, Finished, KeyActor, LineActions, LineContext, LineQuery,
-    LineRule, LocalSignals, Maintenance, NewCompany, NewOrderRecord, NewUser, Order, OrderQuery,
-    OrderSummary, Orders, Organization, Outbox, Page, PageRequest, PolicyChange, RunningLine,
-    SessionRecord, Settings, SetupLink, Signals, StoreError, StoreResult, UpdateRequest, User,
-    Wake, WebSessions,
+    ApiKeyRecord, Audit, ClaimRequest, ClaimedEmail, CloseRule, Company, Created, Decide, Decided,
+    Directory, EmailRecord, Entity, EventRecord, Finished, FirstSendRule, KeyActor, LineActions,
+    LineContext, LineQuery, LocalSignals, Maintenance, NewCompany, NewOrderRecord, NewUser, Order,
+    OrderQuery, OrderSummary, Orders, Organization, Outbox, Page, PageRequest, PolicyChange,
+    RunningLine, SessionRecord, Settings, SetupLink, Signals, StoreError, StoreResult,
+    UpdateRequest, User, Wake, WebSessions,
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
@@ -399,7 +399,7 @@ impl Outbox for SqliteStore {
         &self,
         now: Timestamp,
         limit: u32,
-        due: LineRule<'_>,
+        due: FirstSendRule<'_>,
     ) -> StoreResult<usize> {
         self.writer
             .transaction(|tx| outbox::queue_first_sends(tx, now, limit, due))
@@ -408,7 +408,7 @@ impl Outbox for SqliteStore {
         &self,
         now: Timestamp,
         limit: u32,
-        close: LineRule<'_>,
+        close: CloseRule<'_>,
     ) -> StoreResult<usize> {
         self.writer
             .transaction(|tx| outbox::close_lapsed(tx, now, limit, close))
@@ -416,8 +416,8 @@ impl Outbox for SqliteStore {
     async fn claim_emails(&self, claim: ClaimRequest) -> StoreResult<Vec<ClaimedEmail>> {
         self.writer.transaction(|tx| outbox::claim(tx, &claim))
     }
-    /// Grouped: delivery records each hand-off as it ends, so concurrent sends' results
-    /// share a commit.
+    /// Grouped: delivery records each attempt as it ends, so concurrent sends' results share a
+    /// commit.
     async fn finish_emails(&self, finished: Vec<Finished>) -> StoreResult<()> {
         self.writer
             .grouped(move |tx| outbox::finish(tx, finished))

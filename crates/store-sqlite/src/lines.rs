@@ -17,25 +17,23 @@ use crate::{Named, parse_opt_ts, parse_ts, rows, stored, uuid};
 /// The columns [`line_from`] reads, from [`lines_from!`].
 macro_rules! line_columns {
     () => {
-        "l.seq, l.id, l.order_id, l.line_number, l.sub_ref, l.offer, l.quantity,
+        "l.seq, l.id, l.order_id, l.version, l.line_number, l.sub_ref, l.offer, l.quantity,
          l.requested_start_date, l.rsd_start_at, l.contact_email, l.contact_name, l.locale,
          l.stage, l.status, l.closed_reason, l.closed_at, l.first_sent_at, l.closes_at,
-         l.organization_id, l.organization_name,
+         l.initial_queued, l.organization_id, l.organization_name,
          le.id AS le_id, le.kind AS le_kind, le.recipient AS le_recipient, le.state AS le_state,
          le.attempts AS le_attempts, le.queued_at AS le_queued_at, le.sent_at AS le_sent_at,
          le.last_reply AS le_last_reply, le.recipient_name AS le_recipient_name,
-         le.locale AS le_locale"
+         le.locale AS le_locale, le.requested_by AS le_requested_by"
     };
 }
 pub(crate) use line_columns;
 
-/// Lines `l` with their latest provisioning email `le` (never a notice about the line, so
-/// its columns leave out what a notice reports).
+/// Lines `l` with their last email `le` (a provisioning email: never a notice about the line,
+/// so its columns leave out what a notice reports).
 macro_rules! lines_from {
     () => {
-        " FROM lines l LEFT JOIN emails le ON le.id =
-            (SELECT e2.id FROM emails e2 WHERE e2.line_id = l.id AND e2.kind <> 'handed_off'
-             ORDER BY e2.seq DESC LIMIT 1) "
+        " FROM lines l LEFT JOIN emails le ON le.id = l.last_email_id "
     };
 }
 pub(crate) use lines_from;
@@ -49,7 +47,8 @@ macro_rules! line_context_select {
             ", o.web_order_id, o.end_customer_name, o.placed_by,
                 pu.name AS pu_name, pu.email AS pu_email,
                 p.id AS p_id, p.name AS p_name, p.kind AS p_kind,
-                d.id AS d_id, d.name AS d_name, d.kind AS d_kind",
+                d.id AS d_id, d.name AS d_name, d.kind AS d_kind, ",
+            $crate::lines::serves_column!(),
             $crate::lines::lines_from!(),
             "JOIN orders o ON o.id = l.order_id
          JOIN users pu ON pu.id = o.placed_by
@@ -59,6 +58,28 @@ macro_rules! line_context_select {
     };
 }
 pub(crate) use line_context_select;
+
+/// Whether the order `o`'s distributor serves its partner now (`serves`).
+macro_rules! serves_column {
+    () => {
+        "EXISTS (SELECT 1 FROM distributor_partners dp
+                 WHERE dp.distributor_id = o.distributor_id AND dp.partner_id = o.partner_id)
+             AS serves"
+    };
+}
+pub(crate) use serves_column;
+
+/// The orders `o` a [`provisio_store::Scope`] admits, bound as `(?1 everything, ?2 company,
+/// ?3 user)` by [`scope_binds`]: the SQL form of `Scope::admits`, which selects candidates
+/// (the app keeps only those the domain admits).
+macro_rules! in_scope {
+    () => {
+        "(?1 OR o.partner_id = ?2 OR o.placed_by = ?3
+              OR (o.distributor_id = ?2 AND EXISTS (SELECT 1 FROM distributor_partners dp
+                   WHERE dp.distributor_id = o.distributor_id AND dp.partner_id = o.partner_id)))"
+    };
+}
+pub(crate) use in_scope;
 
 pub(crate) fn text(row: &Named<'_, '_>, col: &str) -> StoreResult<String> {
     row.text(col)
@@ -95,7 +116,7 @@ pub(crate) fn line_from(row: &Named<'_, '_>) -> StoreResult<Line> {
 }
 
 /// A line's state from its columns `stage`, `status`, `closed_reason`, `closed_at`,
-/// `rsd_start_at`, `first_sent_at`, `closes_at`.
+/// `rsd_start_at`, `first_sent_at`, `closes_at`, `initial_queued`.
 pub(crate) fn state_from(row: &Named<'_, '_>) -> StoreResult<LineState> {
     Ok(LineState {
         stage: stored("stage", Stage::parse(&text(row, "stage")?))?,
@@ -107,6 +128,7 @@ pub(crate) fn state_from(row: &Named<'_, '_>) -> StoreResult<LineState> {
         rsd_start: parse_ts(&text(row, "rsd_start_at")?)?,
         first_sent_at: parse_opt_ts(opt_text(row, "first_sent_at")?)?,
         closes_at: parse_opt_ts(opt_text(row, "closes_at")?)?,
+        initial_queued: row.int("initial_queued")? != 0,
     })
 }
 
@@ -145,6 +167,9 @@ pub(crate) fn email_from(row: &Named<'_, '_>, prefix: &str) -> StoreResult<Email
         to_name: opt_text(row, &col("recipient_name"))?,
         locale: stored("email locale", Locale::parse(&text(row, &col("locale"))?))?,
         hand_off,
+        requested_by: opt_text(row, &col("requested_by"))?
+            .map(|id| uuid(&id).map(UserId::from_uuid))
+            .transpose()?,
     })
 }
 
@@ -162,6 +187,7 @@ pub(crate) fn context_from(row: &Named<'_, '_>) -> StoreResult<LineContext> {
         end_customer: text(row, "end_customer_name")?,
         partner: company_from(row, "p_")?,
         distributor,
+        distributor_serves_partner: row.int("serves")? != 0,
         placed_by: Person {
             id: UserId::from_uuid(uuid(&text(row, "placed_by")?)?),
             name: text(row, "pu_name")?,
@@ -207,9 +233,10 @@ pub(crate) fn list(conn: &Connection, query: &LineQuery) -> StoreResult<Page<Lin
     let limit = i64::from(query.page.limit);
     const SQL: &str = concat!(
         line_context_select!(),
-        "WHERE (?1 OR o.partner_id = ?2 OR o.distributor_id = ?2 OR o.placed_by = ?3)
-           AND (?4 IS NULL OR l.seq < ?4)
-           AND (NOT ?5 OR l.stage NOT IN ('provisioned', 'cancelled'))
+        "WHERE ",
+        in_scope!(),
+        " AND (?4 IS NULL OR l.seq < ?4)
+           AND (?5 IS NULL OR l.stage IN (SELECT value FROM json_each(?5)))
            AND (?6 IS NULL OR l.sub_ref LIKE ?6 ESCAPE '\\' OR l.contact_email LIKE ?6 ESCAPE '\\'
                 OR o.web_order_id LIKE ?6 ESCAPE '\\' OR o.end_customer_name LIKE ?6 ESCAPE '\\')
          ORDER BY l.seq DESC LIMIT ?7"
@@ -222,13 +249,24 @@ pub(crate) fn list(conn: &Connection, query: &LineQuery) -> StoreResult<Page<Lin
             company,
             user,
             query.page.after,
-            query.incomplete_only,
+            stages_json(&query.stages)?,
             like_pattern(&query.q),
             limit + 1
         ],
         |r| Ok((r.int("seq")?, context_from(r)?)),
     )?;
     Ok(page(found, query.page.limit))
+}
+
+/// The stages a query asks for as a JSON array (`None`: every stage).
+pub(crate) fn stages_json(stages: &[Stage]) -> StoreResult<Option<String>> {
+    if stages.is_empty() {
+        return Ok(None);
+    }
+    let words: Vec<&str> = stages.iter().map(|s| s.as_str()).collect();
+    serde_json::to_string(&words)
+        .map(Some)
+        .map_err(provisio_store::StoreError::backend)
 }
 
 /// Keeps the first `limit` of `limit + 1` fetched `(seq, item)`s; the cursor is the last kept

@@ -11,9 +11,11 @@ use rusqlite::{Connection, params};
 use crate::changes::{EventScope, insert_events};
 use crate::directory::company_from;
 use crate::idempotency;
-use crate::lines::{like_pattern, line_columns, line_from, lines_from, page, scope_binds};
+use crate::lines::{
+    in_scope, like_pattern, line_columns, line_from, lines_from, page, scope_binds,
+};
 use crate::writer::{Constraint, Tx, constraint};
-use crate::{Named, db, parse_ts, rows, stored, ts, uuid};
+use crate::{Named, db, opt_ts, parse_ts, rows, stored, ts, uuid};
 
 /// Reserves `n` consecutive numbers of a sequence; returns the first.
 fn reserve(tx: &Tx, name: &str, n: i64) -> StoreResult<i64> {
@@ -87,8 +89,8 @@ pub(crate) fn write(tx: &Tx, new: &NewOrderRecord) -> StoreResult<(WebOrderId, b
     let mut insert = tx
         .prepare_cached(
             "INSERT INTO lines (id, order_id, line_number, sub_ref, offer, quantity, requested_start_date,
-                rsd_start_at, contact_email, contact_name, locale, stage, status)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rsd_start_at, contact_email, contact_name, locale, stage, status, first_send_due_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .map_err(db)?;
     for (i, l) in new.lines.iter().enumerate() {
@@ -107,7 +109,8 @@ pub(crate) fn write(tx: &Tx, new: &NewOrderRecord) -> StoreResult<(WebOrderId, b
                 l.line.contact_name.as_ref().map(|n| n.as_str()),
                 l.line.locale.as_str(),
                 state.stage.as_str(),
-                state.status.as_str()
+                state.status.as_str(),
+                opt_ts(state.first_send_due_at())
             ])
             .map_err(|e| match constraint(&e) {
                 Some(Constraint::Unique) => StoreError::AlreadyExists { what: Entity::Line },
@@ -133,14 +136,17 @@ pub(crate) fn write(tx: &Tx, new: &NewOrderRecord) -> StoreResult<(WebOrderId, b
 
 macro_rules! order_select {
     () => {
-        "SELECT o.seq, o.id, o.web_order_id, o.end_customer_name, o.locale, o.placed_at,
+        concat!(
+            "SELECT o.seq, o.id, o.web_order_id, o.end_customer_name, o.locale, o.placed_at,
             o.placed_by, pu.name AS pu_name, pu.email AS pu_email,
             p.id AS p_id, p.name AS p_name, p.kind AS p_kind,
-            d.id AS d_id, d.name AS d_name, d.kind AS d_kind
-        FROM orders o
+            d.id AS d_id, d.name AS d_name, d.kind AS d_kind, ",
+            $crate::lines::serves_column!(),
+            " FROM orders o
         JOIN users pu ON pu.id = o.placed_by
         JOIN companies p ON p.id = o.partner_id
         LEFT JOIN companies d ON d.id = o.distributor_id "
+        )
     };
 }
 
@@ -156,6 +162,7 @@ fn order_from(row: &Named<'_, '_>) -> StoreResult<Order> {
         )?,
         partner: company_from(row, "p_")?,
         distributor,
+        distributor_serves_partner: row.int("serves")? != 0,
         end_customer: row.text("end_customer_name")?,
         placed_by: Person {
             id: UserId::from_uuid(uuid(&row.text("placed_by")?)?),
@@ -247,8 +254,9 @@ pub(crate) fn list(conn: &Connection, query: &OrderQuery) -> StoreResult<Page<Or
     let limit = i64::from(query.page.limit);
     const SQL: &str = concat!(
         order_select!(),
-        "WHERE (?1 OR o.partner_id = ?2 OR o.distributor_id = ?2 OR o.placed_by = ?3)
-           AND (?4 IS NULL OR o.seq < ?4)
+        "WHERE ",
+        in_scope!(),
+        " AND (?4 IS NULL OR o.seq < ?4)
            AND (?5 IS NULL OR EXISTS (SELECT 1 FROM lines l WHERE l.order_id = o.id AND l.status = ?5))
            AND (?6 IS NULL OR EXISTS (SELECT 1 FROM lines l WHERE l.order_id = o.id AND l.stage = ?6))
            AND (?7 IS NULL OR o.web_order_id LIKE ?7 ESCAPE '\\' OR o.end_customer_name LIKE ?7 ESCAPE '\\'

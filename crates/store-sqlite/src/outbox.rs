@@ -1,93 +1,97 @@
 //! The scheduler's side of the store: due first sends (R1), closure by policy (R6), and the
 //! outbox: claims with real-time leases and setup links, attempt results, lease release.
-//! What to do with each email and line is the domain's decision
-//! (`provisio_domain::delivery`); this module loads the facts and writes the outcome.
+//! What to do with each email and line is the domain's decision (`provisio_domain::decide`,
+//! `provisio_domain::delivery`); this module selects candidates by indexed columns, loads the
+//! facts and writes the outcome. Every write is guarded so that several writers cannot break
+//! it: a line's state over its version, a claim only of an email still due, a result only by
+//! the lease holder of that attempt.
 
 use std::collections::HashMap;
 
 use jiff::Timestamp;
 use provisio_domain::delivery::{Outcome, overtaken, record_attempt};
 use provisio_domain::event::{Attempt, Overtaken};
-use provisio_domain::{Event, LineState, Locale, OfferSku};
+use provisio_domain::{ContactEmail, Effects, Event, LineState, OfferSku};
 use provisio_store::{
-    ClaimRequest, ClaimedEmail, EmailRecord, Finished, LineChange, LineRule, MailSubject,
+    ClaimRequest, ClaimedEmail, CloseRule, EmailRecord, Finished, FirstSendRule, MailSubject,
     StoreError, StoreResult,
 };
 use rusqlite::{OptionalExtension, params};
 
-use crate::changes::{LineIds, contexts_tx, email_columns, ids_of, write_change, write_events};
-use crate::lines::{context_from, email_from, line_context_select, opt_text, state_from, text};
+use crate::changes::{
+    LineIds, contexts_by_id_tx, email_columns, ids_of, write_effects, write_events,
+};
+use crate::lines::{context_from, email_from, line_context_select, state_from, text};
 use crate::settings::policies;
 use crate::writer::Tx;
 use crate::{db, rows, stored, ts};
 
-/// Applies `apply` to each candidate row in one transaction; returns how many changed.
-fn apply_each(
+/// R1: the lines whose first send is due by `now` (the domain's instant, stored with their
+/// state), earliest first; `due` decides each and its effects are written.
+pub(crate) fn queue_first_sends(
     tx: &Tx,
-    sql: &'static str,
     now: Timestamp,
     limit: u32,
-    apply: LineRule<'_>,
+    due: FirstSendRule<'_>,
 ) -> StoreResult<usize> {
-    let candidates = rows(tx, sql, params![ts(now), i64::from(limit)], |r| {
+    const SQL: &str = concat!(
+        line_context_select!(),
+        "WHERE l.first_send_due_at <= ?1 ORDER BY l.first_send_due_at, l.seq LIMIT ?2"
+    );
+    let candidates = rows(tx, SQL, params![ts(now), i64::from(limit)], |r| {
         Ok((context_from(r)?, ids_of(r)?))
     })?;
     let mut changed = 0;
     for (line, ids) in candidates {
-        if let Some(change) = apply(&line) {
-            write_change(tx, &ids, Some(&line.line.state), change, None, now)?;
+        if let Some(effects) = due(&line.line.state, &line.contact()) {
+            write_effects(tx, &ids, effects, None, now)?;
             changed += 1;
         }
     }
     Ok(changed)
 }
 
-pub(crate) fn queue_first_sends(
-    tx: &Tx,
-    now: Timestamp,
-    limit: u32,
-    due: LineRule<'_>,
-) -> StoreResult<usize> {
-    const SQL: &str = concat!(
-        line_context_select!(),
-        "WHERE l.stage = 'scheduled' AND l.rsd_start_at <= ?1
-           AND NOT EXISTS (SELECT 1 FROM emails x WHERE x.line_id = l.id AND x.state <> 'cancelled')
-         ORDER BY l.rsd_start_at, l.seq LIMIT ?2"
-    );
-    apply_each(tx, SQL, now, limit, due)
-}
-
+/// R6: the lines whose closure is due by `now`, earliest first; `close` decides each.
 pub(crate) fn close_lapsed(
     tx: &Tx,
     now: Timestamp,
     limit: u32,
-    close: LineRule<'_>,
+    close: CloseRule<'_>,
 ) -> StoreResult<usize> {
-    const SQL: &str = concat!(
-        line_context_select!(),
-        "WHERE l.status = 'open' AND l.closes_at <= ?1
-           AND l.stage NOT IN ('provisioned', 'cancelled')
-         ORDER BY l.closes_at, l.seq LIMIT ?2"
-    );
-    apply_each(tx, SQL, now, limit, close)
+    let sql = "SELECT l.id, l.order_id, l.version, l.offer, l.stage, l.status, l.closed_reason,
+                   l.closed_at, l.rsd_start_at, l.first_sent_at, l.closes_at, l.initial_queued
+               FROM lines l
+               WHERE l.close_due_at <= ?1 ORDER BY l.close_due_at, l.seq LIMIT ?2";
+    let candidates = rows(tx, sql, params![ts(now), i64::from(limit)], |r| {
+        Ok((
+            state_from(r)?,
+            stored("offer", OfferSku::parse(&text(r, "offer")?))?,
+            ids_of(r)?,
+        ))
+    })?;
+    let mut changed = 0;
+    for (state, offer, ids) in candidates {
+        if let Some(effects) = close(&state, &offer) {
+            write_effects(tx, &ids, effects, None, now)?;
+            changed += 1;
+        }
+    }
+    Ok(changed)
 }
 
 /// A due email as claimed, before its subject is attached.
 struct Due {
     email: EmailRecord,
-    to_name: Option<String>,
-    locale: Locale,
     message_id: String,
     /// The line it is about (every kind of mail is about a line for now).
-    sub_ref: String,
+    line_id: String,
 }
 
 /// Emails whose lease ended (their instance is gone), by the lease's end.
 const DUE_ABANDONED: &str = concat!(
     "SELECT ",
     email_columns!(),
-    ", e.recipient_name, e.locale AS e_locale, e.message_id, l.sub_ref
-     FROM emails e JOIN lines l ON l.id = e.line_id
+    ", e.message_id, e.line_id FROM emails e
      WHERE e.lease_until < ?1 ORDER BY e.lease_until LIMIT ?2"
 );
 
@@ -95,8 +99,7 @@ const DUE_ABANDONED: &str = concat!(
 const DUE_NOW: &str = concat!(
     "SELECT ",
     email_columns!(),
-    ", e.recipient_name, e.locale AS e_locale, e.message_id, l.sub_ref
-     FROM emails e JOIN lines l ON l.id = e.line_id
+    ", e.message_id, e.line_id FROM emails e
      WHERE e.next_attempt_at <= ?1 ORDER BY e.next_attempt_at LIMIT ?2"
 );
 
@@ -104,10 +107,8 @@ fn select_due(tx: &Tx, sql: &'static str, before: &str, limit: i64) -> StoreResu
     rows(tx, sql, params![before, limit], |r| {
         Ok(Due {
             email: email_from(r, "e_")?,
-            to_name: opt_text(r, "recipient_name")?,
-            locale: stored("locale", Locale::parse(&text(r, "e_locale")?))?,
             message_id: text(r, "message_id")?,
-            sub_ref: text(r, "sub_ref")?,
+            line_id: text(r, "line_id")?,
         })
     })
 }
@@ -125,12 +126,14 @@ pub(crate) fn claim(tx: &Tx, claim: &ClaimRequest) -> StoreResult<Vec<ClaimedEma
     if left > 0 {
         due.extend(select_due(tx, DUE_NOW, &ts(claim.now), left)?);
     }
-    let lines = contexts_tx(tx, due.iter().map(|d| d.sub_ref.as_str()))?;
+    let lines = contexts_by_id_tx(tx, due.iter().map(|d| d.line_id.as_str()))?;
+    // Taken only while it is still due or its lease has ended (compare-and-set: another
+    // writer's claim of the same email leaves this one nothing to take).
     let mut take = tx
         .prepare_cached(
-            "UPDATE emails SET state = 'sending', next_attempt_at = NULL, lease_owner = ?,
-                 lease_until = ?
-             WHERE id = ?",
+            "UPDATE emails SET state = 'sending', next_attempt_at = NULL, lease_owner = ?1,
+                 lease_until = ?2
+             WHERE id = ?3 AND (next_attempt_at <= ?4 OR lease_until < ?5)",
         )
         .map_err(db)?;
     // The link of this attempt replaces that of an earlier failed attempt (SPEC §9).
@@ -142,11 +145,11 @@ pub(crate) fn claim(tx: &Tx, claim: &ClaimRequest) -> StoreResult<Vec<ClaimedEma
                  created_at = excluded.created_at",
         )
         .map_err(db)?;
-    let (lease_until, at) = (ts(claim.lease_until), ts(claim.now));
+    let (lease_until, at, real_now) = (ts(claim.lease_until), ts(claim.now), ts(claim.real_now));
     let mut claimed = Vec::with_capacity(due.len());
     let mut tokens = 0;
     for d in due {
-        let Some((line, ids)) = lines.get(&d.sub_ref) else {
+        let Some((line, ids)) = lines.get(&d.line_id) else {
             continue;
         };
         let email_id = d.email.id.to_string();
@@ -160,6 +163,12 @@ pub(crate) fn claim(tx: &Tx, claim: &ClaimRequest) -> StoreResult<Vec<ClaimedEma
             cancel_overtaken(tx, ids, d.email.id, reason, claim.now)?;
             continue;
         }
+        let taken = take
+            .execute(params![claim.owner, lease_until, email_id, at, real_now])
+            .map_err(db)?;
+        if taken == 0 {
+            continue;
+        }
         // At most one email per hash is selected, so the hashes never run out.
         let token = if d.email.kind.carries_setup_link() {
             let hash = &claim.token_hashes[tokens];
@@ -170,11 +179,7 @@ pub(crate) fn claim(tx: &Tx, claim: &ClaimRequest) -> StoreResult<Vec<ClaimedEma
         } else {
             None
         };
-        take.execute(params![claim.owner, lease_until, email_id])
-            .map_err(db)?;
         claimed.push(ClaimedEmail {
-            to_name: d.to_name,
-            locale: d.locale,
             message_id: d.message_id,
             token,
             email: d.email,
@@ -215,13 +220,14 @@ pub(crate) fn finish(tx: &Tx, finished: Vec<Finished>) -> StoreResult<()> {
     }
     let policies = policies(tx)?;
     // Record every attempt first, then load the lines they touched in one query. (What the
-    // attempt's event tells comes with `Finished`, as claimed: nothing to read back.)
+    // attempt's event tells comes with `Finished`, as claimed: nothing to read back.) Only the
+    // lease holder of this very attempt records it (fenced by owner and attempt number).
     let mut record = tx
         .prepare_cached(
             "UPDATE emails SET state = ?, attempts = attempts + 1, sent_at = ?, next_attempt_at = ?,
                  last_reply = ?, lease_owner = NULL, lease_until = NULL
-             WHERE id = ? AND lease_owner = ? AND state = 'sending'
-             RETURNING (SELECT sub_ref FROM lines WHERE lines.id = emails.line_id)",
+             WHERE id = ? AND lease_owner = ? AND state = 'sending' AND attempts = ?
+             RETURNING line_id",
         )
         .map_err(db)?;
     let mut recorded = Vec::with_capacity(finished.len());
@@ -239,14 +245,15 @@ pub(crate) fn finish(tx: &Tx, finished: Vec<Finished>) -> StoreResult<()> {
                     next_at,
                     f.outcome.reply(),
                     f.email_id.to_string(),
-                    f.owner
+                    f.owner,
+                    f.attempt.saturating_sub(1)
                 ],
                 |r| r.get::<_, String>(0),
             )
             .optional()
             .map_err(db)?;
         // Lost the lease (we were too slow and someone else took over): their result counts.
-        let Some(sub_ref) = row else {
+        let Some(line_id) = row else {
             continue;
         };
         let attempt = Attempt {
@@ -256,23 +263,31 @@ pub(crate) fn finish(tx: &Tx, finished: Vec<Finished>) -> StoreResult<()> {
             attempts: f.attempt,
             reply: f.outcome.reply().to_owned(),
         };
-        recorded.push((sub_ref, attempt, f));
+        recorded.push((line_id, attempt, f));
     }
-    let mut lines = states_tx(tx, recorded.iter().map(|(r, _, _)| r.as_str()))?;
-    for (sub_ref, attempt, f) in recorded {
-        let Some(line) = lines.get_mut(&sub_ref) else {
+    let mut lines = states_tx(tx, recorded.iter().map(|(id, _, _)| id.as_str()))?;
+    for (line_id, attempt, f) in recorded {
+        let Some(line) = lines.get_mut(&line_id) else {
             continue;
         };
         let window = policies.window(&line.offer);
-        let done = record_attempt(&line.state, attempt, &f.outcome, window, f.at);
+        let done = record_attempt(
+            &line.state,
+            &line.contact,
+            attempt,
+            &f.outcome,
+            window,
+            f.at,
+        );
         let events: Vec<Event> = done.event.into_iter().collect();
         match done.line {
             Some(state) => {
+                let mut effects = Effects::new(state.clone());
+                effects.events = events;
+                write_effects(tx, &line.ids, effects, None, f.at)?;
                 // Later results in this batch for the same line see the new state.
-                line.state = state.clone();
-                let mut change = LineChange::new(state);
-                change.events = events;
-                write_change(tx, &line.ids, None, change, None, f.at)?;
+                line.state = state;
+                line.ids.version += 1;
             }
             None => write_events(tx, &line.ids, &events, None, f.at)?,
         }
@@ -280,34 +295,38 @@ pub(crate) fn finish(tx: &Tx, finished: Vec<Finished>) -> StoreResult<()> {
     Ok(())
 }
 
-/// What recording a result needs of a line: its state as it is now, offer and ids.
+/// What recording a result needs of a line: its state and contact as they are now, offer
+/// and ids.
 struct LineNow {
     state: LineState,
+    contact: ContactEmail,
     offer: OfferSku,
     ids: LineIds,
 }
 
-/// The current state of several lines by reference, in one query (lighter than the full
-/// context with order, companies and last email).
+/// The current state of several lines by id, in one query (lighter than the full context
+/// with order, companies and last email).
 fn states_tx<'r>(
     tx: &Tx,
-    sub_refs: impl IntoIterator<Item = &'r str>,
+    line_ids: impl IntoIterator<Item = &'r str>,
 ) -> StoreResult<HashMap<String, LineNow>> {
-    let refs: Vec<&str> = sub_refs.into_iter().collect();
-    if refs.is_empty() {
+    let ids: Vec<&str> = line_ids.into_iter().collect();
+    if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let sql = "SELECT l.id, l.order_id, l.sub_ref, l.offer, l.stage, l.status, l.closed_reason,
-                   l.closed_at, l.rsd_start_at, l.first_sent_at, l.closes_at
-               FROM lines l WHERE l.sub_ref IN (SELECT value FROM json_each(?))";
-    let json = serde_json::to_string(&refs).map_err(StoreError::backend)?;
+    let sql = "SELECT l.id, l.order_id, l.version, l.offer, l.contact_email, l.stage, l.status,
+                   l.closed_reason, l.closed_at, l.rsd_start_at, l.first_sent_at, l.closes_at,
+                   l.initial_queued
+               FROM lines l WHERE l.id IN (SELECT value FROM json_each(?))";
+    let json = serde_json::to_string(&ids).map_err(StoreError::backend)?;
     let found = rows(tx, sql, [json], |r| {
         let line = LineNow {
             state: state_from(r)?,
+            contact: stored("contact", ContactEmail::parse(&text(r, "contact_email")?))?,
             offer: stored("offer", OfferSku::parse(&text(r, "offer")?))?,
             ids: ids_of(r)?,
         };
-        Ok((text(r, "sub_ref")?, line))
+        Ok((text(r, "id")?, line))
     })?;
     Ok(found.into_iter().collect())
 }

@@ -2,14 +2,14 @@
 //! clock's offset (SPEC §9), shared by the CLI, a restarted server and other instances.
 
 use provisio_domain::policy::window_of;
-use provisio_domain::{OfferPolicies, OfferSku, SubRef, WebOrderId};
+use provisio_domain::{LineState, OfferPolicies, OfferSku, SubRef, WebOrderId};
 use provisio_store::{PolicyChange, RunningLine, StoreResult};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::changes::{EventScope, ids_of, insert_events};
+use crate::changes::{EventScope, ids_of, insert_events, write_state};
 use crate::lines::state_from;
 use crate::writer::Tx;
-use crate::{Named, db, opt_ts, rows, stored, ts};
+use crate::{Named, db, rows, stored, ts};
 
 /// One stored offer policy: columns `offer` and `window_days`.
 fn policy_entry(row: &Named<'_, '_>) -> StoreResult<(OfferSku, u32)> {
@@ -45,21 +45,23 @@ pub(crate) fn set_offer_policy(tx: &Tx, change: &PolicyChange) -> StoreResult<()
         ])
     })
     .map_err(db)?;
-    let sql = "SELECT l.id, l.order_id, l.stage, l.status, l.closed_reason, l.closed_at,
-                   l.rsd_start_at, l.first_sent_at, l.closes_at
+    // The lines whose window runs (the domain's closure instant is stored for exactly those).
+    let sql = "SELECT l.id, l.order_id, l.version, l.stage, l.status, l.closed_reason,
+                   l.closed_at, l.rsd_start_at, l.first_sent_at, l.closes_at, l.initial_queued
                FROM lines l
-               WHERE l.offer = ? AND l.status = 'open' AND l.first_sent_at IS NOT NULL";
+               WHERE l.offer = ? AND l.close_due_at IS NOT NULL";
     let running = rows(tx, sql, [change.offer.as_str()], |r| {
         Ok((ids_of(r)?, state_from(r)?))
     })?;
     let window = window_of(change.window_days);
-    let mut move_deadline = tx
-        .prepare_cached("UPDATE lines SET closes_at = ? WHERE id = ?")
-        .map_err(db)?;
     for (ids, state) in &running {
-        move_deadline
-            .execute(params![opt_ts(state.deadline_under(window)), ids.line_id])
-            .map_err(db)?;
+        let moved = LineState {
+            closes_at: state.deadline_under(window),
+            ..state.clone()
+        };
+        if moved != *state {
+            write_state(tx, ids, &moved, None)?;
+        }
     }
     insert_events(
         tx,
@@ -73,9 +75,9 @@ pub(crate) fn set_offer_policy(tx: &Tx, change: &PolicyChange) -> StoreResult<()
 /// The lines [`set_offer_policy`] looks at, with their order's web order id.
 pub(crate) fn running_lines(conn: &Connection, offer: &OfferSku) -> StoreResult<Vec<RunningLine>> {
     let sql = "SELECT l.sub_ref, o.web_order_id, l.stage, l.status, l.closed_reason, l.closed_at,
-                   l.rsd_start_at, l.first_sent_at, l.closes_at
+                   l.rsd_start_at, l.first_sent_at, l.closes_at, l.initial_queued
                FROM lines l JOIN orders o ON o.id = l.order_id
-               WHERE l.offer = ? AND l.status = 'open' AND l.first_sent_at IS NOT NULL
+               WHERE l.offer = ? AND l.close_due_at IS NOT NULL
                ORDER BY o.seq, l.line_number";
     rows(conn, sql, [offer.as_str()], |r| {
         Ok(RunningLine {

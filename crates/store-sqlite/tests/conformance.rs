@@ -1,10 +1,13 @@
-//! The store conformance story on a fresh SQLite file, and what is SQLite's own.
+//! The store conformance story on a fresh SQLite file, one test per chapter (two handles on
+//! one file included: as two processes would open it), and what is SQLite's own.
 // Test code: a failed unwrap is a failed test, with its location.
 #![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;
 
-use provisio_store::{Maintenance, Outbox};
+use async_trait::async_trait;
+use provisio_store::conformance::Fresh;
+use provisio_store::{Maintenance, Outbox, Store};
 use provisio_store_sqlite::SqliteStore;
 
 async fn fresh() -> (tempfile::TempDir, SqliteStore) {
@@ -16,11 +19,25 @@ async fn fresh() -> (tempfile::TempDir, SqliteStore) {
     (dir, store)
 }
 
-// Multi-threaded: the concurrency chapter's tasks really run at once.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn sqlite_passes_the_store_story() {
-    let (_dir, store) = fresh().await;
-    provisio_store::conformance::story(Arc::new(store)).await;
+/// A fresh database file per chapter.
+struct SqliteFile(tempfile::TempDir);
+
+#[async_trait]
+impl Fresh for SqliteFile {
+    async fn fresh() -> (Self, Arc<dyn Store>) {
+        let (dir, store) = fresh().await;
+        (SqliteFile(dir), Arc::new(store))
+    }
+    async fn another(&self) -> Arc<dyn Store> {
+        let store = SqliteStore::open(&self.0.path().join("provisio.sqlite"))
+            .await
+            .unwrap();
+        Arc::new(store)
+    }
+}
+
+mod story {
+    provisio_store::conformance_tests!(super::SqliteFile);
 }
 
 #[tokio::test]

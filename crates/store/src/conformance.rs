@@ -1,21 +1,26 @@
-//! The one behaviour story every store backend must pass (STYLE habit 10). A backend's test
-//! calls [`story`] with a freshly migrated, empty store; the story panics at the first
-//! behaviour that differs, naming it.
+//! The behaviour story every store backend must pass (STYLE habit 10), chapter by chapter.
+//! A backend implements [`Fresh`] (a freshly migrated, empty database per chapter, and more
+//! handles on it, as further instances would open them) and calls
+//! [`conformance_tests!`](crate::conformance_tests), which makes one test per chapter, so one
+//! failure does not hide the rest. Each chapter panics at the first behaviour that differs,
+//! naming it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::Arc;
 
+use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
 use provisio_domain::event::Event;
 use provisio_domain::order::{NewOrder, RawLine, RawOrder};
 use provisio_domain::permission::{PlacedBy, authorize_order};
 use provisio_domain::{
-    CompanyKind, ContactEmail, LineStatus, OfferSku, PersonName, Role, Stage, SubRef, WebOrderId,
+    CompanyKind, ContactEmail, EmailKind, LineStatus, MailId, NewMail, OfferSku, PersonName, Role,
+    Stage, SubRef, WebOrderId,
 };
 
 use crate::{
-    Audit, Company, Created, IdempotencyKey, LineQuery, NewCompany, NewLineRecord, NewOrderRecord,
-    NewUser, OrderQuery, PageRequest, PolicyChange, Scope, Store, StoreError, User,
+    Audit, Company, Created, IdempotencyKey, LineContext, LineQuery, NewCompany, NewLineRecord,
+    NewOrderRecord, NewUser, OrderQuery, PageRequest, PolicyChange, Scope, Store, StoreError, User,
 };
 
 #[path = "conformance_concurrency.rs"]
@@ -28,6 +33,51 @@ mod outbox;
 mod policies_chapter;
 #[path = "conformance_sessions.rs"]
 mod sessions;
+#[path = "conformance_two_handles.rs"]
+mod two_handles;
+
+/// A backend under test.
+#[async_trait]
+pub trait Fresh: Send + Sync + Sized + 'static {
+    /// A freshly migrated, empty database and a first handle on it; `Self` keeps the
+    /// database alive (a temporary directory, say) until the chapter ends.
+    async fn fresh() -> (Self, Arc<dyn Store>);
+    /// Another handle on the same database, as a second instance opens it.
+    async fn another(&self) -> Arc<dyn Store>;
+}
+
+/// One test per chapter of the story for the backend `$backend` (a [`Fresh`]). The tests run
+/// on a multi-threaded runtime, so concurrent tasks really run at once.
+#[macro_export]
+macro_rules! conformance_tests {
+    ($backend:ty) => {
+        $crate::conformance_tests!(@one $backend, companies_and_users, passwords, orders,
+            distributors, policies, outbox, directory, policy_deadlines, sessions, concurrency);
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn two_handles() {
+            let (backend, store) =
+                <$backend as $crate::conformance::Fresh>::fresh().await;
+            let other = $crate::conformance::Fresh::another(&backend).await;
+            $crate::conformance::two_handles(store, other).await;
+        }
+    };
+    (@one $backend:ty, $($chapter:ident),+) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $chapter() {
+                let (_backend, store) =
+                    <$backend as $crate::conformance::Fresh>::fresh().await;
+                $crate::Maintenance::migrate(store.as_ref())
+                    .await
+                    .expect("migrating twice is harmless");
+                $crate::Maintenance::ping(store.as_ref())
+                    .await
+                    .expect("the database answers");
+                $crate::conformance::$chapter(store).await;
+            }
+        )+
+    };
+}
 
 fn now() -> Timestamp {
     "2026-05-04T08:00:00Z".parse().unwrap()
@@ -103,24 +153,25 @@ fn page(limit: u32) -> PageRequest {
     PageRequest { after: None, limit }
 }
 
-/// Runs the whole story against an empty, migrated store. The concurrency chapter spawns
-/// tasks: run it on a multi-threaded runtime, so they really run at once.
-pub async fn story(store: Arc<dyn Store>) {
-    let s = store.as_ref();
-    s.migrate().await.expect("migrating twice is harmless");
-    s.ping().await.unwrap();
-    companies_and_users(s).await;
-    passwords(s).await;
-    orders(s).await;
-    policies(s).await;
-    outbox::story(s).await;
-    directory::story(s).await;
-    policies_chapter::story(s).await;
-    sessions::story(s).await;
-    concurrency::story(store).await;
+/// A new outbox row for `line`'s contact.
+pub(crate) fn mail_for(line: &LineContext, kind: EmailKind) -> NewMail {
+    let id = uuid::Uuid::now_v7();
+    let mut ids = move || MailId {
+        id,
+        message_id: format!("{}@test", id.simple()),
+    };
+    NewMail::new(&mut ids, kind, line.contact(), None)
 }
 
-async fn companies_and_users(store: &dyn Store) {
+/// A partner with a member who places orders.
+async fn partner_with(store: &dyn Store, name: &str, email: &str) -> (Company, User) {
+    let partner = company(store, name, CompanyKind::Partner).await;
+    let by = user(store, &partner, email, Role::Member).await;
+    (partner, by)
+}
+
+pub async fn companies_and_users(store: Arc<dyn Store>) {
+    let store = store.as_ref();
     let acme = company(store, "Acme", CompanyKind::Partner).await;
     assert_eq!(store.company(acme.id).await.unwrap(), Some(acme.clone()));
     assert_eq!(
@@ -196,7 +247,9 @@ async fn companies_and_users(store: &dyn Store) {
 }
 
 /// A user's password hash is replaced or removed in place; an unknown user is `NotFound`.
-async fn passwords(store: &dyn Store) {
+pub async fn passwords(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    partner_with(store, "Acme", "pia@acme.test").await;
     let email = ContactEmail::parse("pia@acme.test").unwrap();
     let pia = store.user_by_email(&email).await.unwrap().unwrap();
     store
@@ -229,13 +282,9 @@ async fn passwords(store: &dyn Store) {
         .unwrap();
 }
 
-async fn orders(store: &dyn Store) {
-    let acme = store.company_by_name("Acme").await.unwrap().unwrap();
-    let pia = store
-        .user_by_email(&ContactEmail::parse("pia@acme.test").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+pub async fn orders(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let (acme, pia) = partner_with(store, "Acme", "pia@acme.test").await;
     let other = company(store, "Other Partner", CompanyKind::Partner).await;
     let olle = user(store, &other, "olle@other.test", Role::Member).await;
 
@@ -416,7 +465,7 @@ async fn orders(store: &dyn Store) {
     let lines = LineQuery {
         scope: Scope::Everything,
         q: None,
-        incomplete_only: true,
+        stages: vec![Stage::Scheduled, Stage::AwaitingProvisioning],
         page: page(2),
     };
     let p1 = store.list_lines(&lines).await.unwrap();
@@ -438,7 +487,9 @@ async fn orders(store: &dyn Store) {
     assert_eq!(events[0].at, now());
 }
 
-async fn policies(store: &dyn Store) {
+pub async fn policies(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    partner_with(store, "Acme", "pia@acme.test").await;
     let initial = store.offer_policies().await.unwrap();
     let names: Vec<_> = initial
         .iter()
@@ -478,4 +529,89 @@ async fn policies(store: &dyn Store) {
             ("A-WX-CALL".to_owned(), 14)
         ]
     );
+}
+
+/// The outbox: first sends, claims with leases, fenced results, overtaken mail, setup links,
+/// idempotent resends, closure.
+pub async fn outbox(store: Arc<dyn Store>) {
+    outbox::story(store.as_ref()).await;
+}
+
+pub async fn directory(store: Arc<dyn Store>) {
+    directory::story(store.as_ref()).await;
+}
+
+pub async fn policy_deadlines(store: Arc<dyn Store>) {
+    policies_chapter::story(store.as_ref()).await;
+}
+
+pub async fn sessions(store: Arc<dyn Store>) {
+    sessions::story(store.as_ref()).await;
+}
+
+pub async fn concurrency(store: Arc<dyn Store>) {
+    concurrency::story(store).await;
+}
+
+/// Two handles on one database, as two instances: planners, closure sweeps, claims and line
+/// actions at the same time.
+pub async fn two_handles(a: Arc<dyn Store>, b: Arc<dyn Store>) {
+    two_handles::story(a, b).await;
+}
+
+/// A distributor sees the orders that name it only while it serves their partner, in every
+/// list as for a single line (the app keeps what the domain's scope admits; the store's
+/// candidates must include them).
+pub async fn distributors(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let (acme, pia) = partner_with(store, "Acme", "pia@acme.test").await;
+    let dist = company(store, "Dist", CompanyKind::Distributor).await;
+    let dana = user(store, &dist, "dana@dist.test", Role::Member).await;
+    store
+        .set_distributor_link(dist.id, acme.id, true, now())
+        .await
+        .unwrap();
+    let mut order = new_order(&acme, &pia, Some("W-DIST"), vec![raw_line("k@kund.test")]);
+    order.permit = authorize_order(
+        &pia.actor(),
+        acme.id,
+        Some(dist.id),
+        false,
+        PlacedBy::Caller,
+    )
+    .unwrap();
+    let order = store.create_order(order).await.unwrap().into_inner();
+    let scope = Scope::of(&dana.actor());
+    let orders = OrderQuery {
+        scope: scope.clone(),
+        q: None,
+        status: None,
+        stage: None,
+        page: page(10),
+    };
+    let lines = LineQuery {
+        scope,
+        q: None,
+        stages: vec![],
+        page: page(10),
+    };
+    let listed = store.list_orders(&orders).await.unwrap().items;
+    assert_eq!(listed.len(), 1);
+    assert!(listed[0].order.distributor_serves_partner);
+    let line = store.line(&order.lines[0].sub_ref).await.unwrap().unwrap();
+    assert!(line.distributor_serves_partner);
+    assert!(orders.scope.admits(&line.parties()));
+    assert_eq!(store.list_lines(&lines).await.unwrap().items.len(), 1);
+
+    store
+        .set_distributor_link(dist.id, acme.id, false, now())
+        .await
+        .unwrap();
+    let line = store.line(&order.lines[0].sub_ref).await.unwrap().unwrap();
+    assert!(!line.distributor_serves_partner, "the link is read afresh");
+    assert!(!orders.scope.admits(&line.parties()));
+    let full = store.order(&order.web_order_id).await.unwrap().unwrap();
+    assert!(!full.distributor_serves_partner);
+    assert!(store.list_orders(&orders).await.unwrap().items.is_empty());
+    assert!(store.list_lines(&lines).await.unwrap().items.is_empty());
 }

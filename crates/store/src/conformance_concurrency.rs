@@ -8,9 +8,10 @@ use std::sync::Arc;
 use jiff::{SignedDuration, Timestamp};
 use provisio_domain::{CompanyKind, EmailKind, EmailState, Role};
 
-use super::outbox::{claim, email_for, line_of, request};
-use super::{company, new_order, now, raw_line, user};
-use crate::{Decide, Decided, Decision, LineChange, LineContext, Store};
+use super::outbox::{claim, first_send, line_of, request};
+use super::{company, mail_for, new_order, now, raw_line, user};
+use crate::{Decide, Decided, Store};
+use provisio_domain::{Decision, Effects};
 
 /// How many tasks race in each step.
 const RACERS: usize = 16;
@@ -32,8 +33,14 @@ pub async fn story(store: Arc<dyn Store>) {
 /// Concurrent read-decide-writes on one line see each other: a decision that allows only
 /// [`ALLOWED`] emails in all lets exactly that many through, however many race.
 async fn one_line_many_actions(store: &Arc<dyn Store>, sub_ref: &provisio_domain::SubRef) {
-    let decide: Decide = Arc::new(|snap| {
-        if snap.recent_resends.len() >= ALLOWED {
+    let line = store.line(sub_ref).await.unwrap().unwrap();
+    let decide: Decide = Arc::new(move |facts| {
+        let resends = facts
+            .mail
+            .iter()
+            .filter(|m| m.kind == EmailKind::Resend)
+            .count();
+        if resends >= ALLOWED {
             return Decision::Refuse {
                 refusal: provisio_domain::Refusal::RateLimited {
                     limit: ALLOWED as u32,
@@ -42,9 +49,9 @@ async fn one_line_many_actions(store: &Arc<dyn Store>, sub_ref: &provisio_domain
                 events: vec![],
             };
         }
-        let mut change = LineChange::new(snap.line.line.state.clone());
-        change.email = Some(email_for(&snap.line, EmailKind::Resend));
-        Decision::Apply(Box::new(change))
+        let mut effects = Effects::new(facts.state.clone());
+        effects.queue.push(mail_for(&line, EmailKind::Resend));
+        Decision::Apply(Box::new(effects))
     });
     let tasks: Vec<_> = (0..RACERS)
         .map(|_| {
@@ -55,7 +62,7 @@ async fn one_line_many_actions(store: &Arc<dyn Store>, sub_ref: &provisio_domain
     let mut applied = 0;
     for t in tasks {
         match t.await.unwrap().unwrap() {
-            Some(Decided::Applied { email: Some(_), .. }) => applied += 1,
+            Some(Decided::Applied { queued, .. }) if queued.len() == 1 => applied += 1,
             Some(Decided::Refused(_)) => {}
             other => panic!("every racer gets an answer: {other:?}"),
         }
@@ -74,14 +81,10 @@ async fn one_line_many_actions(store: &Arc<dyn Store>, sub_ref: &provisio_domain
 /// Instances claiming at once each get their own emails: every due email is claimed once.
 async fn many_claimers(store: &Arc<dyn Store>) {
     let rsd: Timestamp = "2026-05-10T00:00:00Z".parse().unwrap();
-    let due = |l: &LineContext| {
-        (l.web_order_id.as_str() == "W-RACE").then(|| {
-            let mut change = LineChange::new(l.line.state.clone());
-            change.email = Some(email_for(l, EmailKind::Initial));
-            change
-        })
-    };
-    let queued = store.queue_first_sends(rsd, 1000, &due).await.unwrap();
+    let queued = store
+        .queue_first_sends(rsd, 1000, &first_send(rsd))
+        .await
+        .unwrap();
     // The racing resends of the first line are due too.
     let expected = queued + ALLOWED;
     let real: Timestamp = "2031-01-01T00:00:00Z".parse().unwrap();

@@ -1,14 +1,13 @@
 //! The directory chapter: companies and users listed newest first, keyset-paginated and
 //! scoped; the partners a distributor serves.
 
-use std::sync::Arc;
-
 use jiff::SignedDuration;
 use provisio_domain::{CompanyKind, ContactEmail, Organization, Role, UserStatus};
 
-use super::outbox::request;
+use super::outbox::{applying, request};
 use super::{company, new_order, now, raw_line, user};
-use crate::{Audit, Decide, Decision, Entity, LineChange, PageRequest, Store, StoreError};
+use crate::{Audit, Decide, Entity, PageRequest, Store, StoreError};
+use provisio_domain::Effects;
 
 fn page(limit: u32) -> PageRequest {
     PageRequest { after: None, limit }
@@ -326,10 +325,10 @@ async fn organizations(store: &dyn Store, one: &crate::Company, two: &crate::Com
         name: "Kund AB".into(),
     };
     let onboard = |org: Organization| -> Decide {
-        Arc::new(move |snap| {
-            let mut change = LineChange::new(snap.line.line.state.clone());
-            change.organization = Some(org.clone());
-            Decision::Apply(Box::new(change))
+        applying(move |facts| {
+            let mut effects = Effects::new(facts.state.clone());
+            effects.organization = Some(org.clone());
+            effects
         })
     };
     store

@@ -5,35 +5,43 @@ use jiff::{SignedDuration, Timestamp};
 use provisio_domain::delivery::Outcome;
 use provisio_domain::policy::window_of;
 use provisio_domain::{
-    CompanyKind, ContactEmail, EmailKind, EmailState, LineStatus, LinkState, Locale, OfferSku,
-    Role, Stage, SubRef,
+    CompanyKind, ContactEmail, Decision, Effects, EmailKind, EmailState, LineState, LineStatus,
+    LinkState, Locale, MailId, OfferSku, Recipient, Role, Stage, SubRef, decide,
 };
 
-use super::{company, new_order, now, raw_line, user};
+use super::{company, mail_for, new_order, now, raw_line, user};
 use std::sync::Arc;
 
 use crate::{
-    ClaimRequest, ClaimedEmail, ContactUpdate, Decide, Decided, Decision, Finished, IdempotencyKey,
-    LineChange, LineContext, MailSubject, NewEmail, PolicyChange, Store, StoreError, UpdateRequest,
-    Wake,
+    ClaimRequest, ClaimedEmail, Decide, Decided, Finished, IdempotencyKey, LineContext,
+    MailSubject, PolicyChange, Store, StoreError, UpdateRequest, Wake,
 };
 
 fn at(s: &str) -> Timestamp {
     s.parse().unwrap()
 }
 
-pub(super) fn email_for(line: &LineContext, kind: EmailKind) -> NewEmail {
-    let id = uuid::Uuid::now_v7();
-    NewEmail {
-        id,
-        kind,
-        to: line.line.contact_email.clone(),
-        to_name: None,
-        locale: Locale::Sv,
-        requested_by: None,
-        message_id: format!("{}@test", id.simple()),
-        hand_off: None,
+/// Mints mail identities for the domain's decisions.
+pub(super) fn ids() -> impl FnMut() -> MailId {
+    || {
+        let id = uuid::Uuid::now_v7();
+        MailId {
+            id,
+            message_id: format!("{}@test", id.simple()),
+        }
     }
+}
+
+/// The planner's rule: the domain's first send.
+pub(super) fn first_send(now: Timestamp) -> impl Fn(&LineState, &Recipient) -> Option<Effects> {
+    move |state, contact| decide::first_send(state, contact, now, &mut ids())
+}
+
+/// A decision that applies `make`'s effects.
+pub(super) fn applying(
+    make: impl Fn(&provisio_domain::LineFacts) -> Effects + Send + Sync + 'static,
+) -> Decide {
+    Arc::new(move |facts| Decision::Apply(Box::new(make(facts))))
 }
 
 pub(super) async fn claim(
@@ -83,7 +91,7 @@ pub(super) fn request(now: Timestamp) -> UpdateRequest {
     UpdateRequest {
         actor: None,
         now,
-        resends_since: now - SignedDuration::from_hours(1),
+        mail_since: now - SignedDuration::from_hours(1),
         idempotency: None,
     }
 }
@@ -102,32 +110,30 @@ pub async fn story(store: &dyn Store) {
         order.lines[0].sub_ref.clone(),
         order.lines[1].sub_ref.clone(),
     );
-    // Only this order's lines (earlier parts of the story left other due lines behind).
-    let due = |l: &LineContext| {
-        if l.web_order_id.as_str() != "W900" {
-            return None;
-        }
-        let mut change = LineChange::new(l.line.state.clone());
-        change.email = Some(email_for(l, EmailKind::Initial));
-        Some(change)
-    };
-
-    // R1: nothing is due before the RSD starts; at its start both lines are queued, once.
+    // R1: nothing is due before the RSD starts; at its start both lines are queued, once
+    // (the planner finds them by the instant the domain stored with their state).
     assert_eq!(
-        store.queue_first_sends(now(), 100, &due).await.unwrap(),
+        store
+            .queue_first_sends(now(), 100, &first_send(now()))
+            .await
+            .unwrap(),
         0,
         "not due before the RSD"
     );
     let rsd = at("2026-05-10T00:00:00Z");
+    let due = first_send(rsd);
     assert_eq!(store.queue_first_sends(rsd, 100, &due).await.unwrap(), 2);
     assert_eq!(
         store.queue_first_sends(rsd, 100, &due).await.unwrap(),
         0,
         "queued once"
     );
+    let l1 = line(store, &r1).await;
+    assert!(l1.line.state.initial_queued);
+    let initial = l1.line.last_email.unwrap();
     assert_eq!(
-        line(store, &r1).await.line.last_email.unwrap().state,
-        EmailState::Queued
+        (initial.kind, initial.state),
+        (EmailKind::Initial, EmailState::Queued)
     );
 
     // Claims lease each email to one owner; leased ones are not claimed again.
@@ -151,7 +157,7 @@ pub async fn story(store: &dyn Store) {
         "a provisioning email takes a setup token"
     );
 
-    // A successful hand-off starts the window (A-FLEX is 10 days after the policy story).
+    // The SMTP server's acceptance starts the window (A-FLEX: 7 days).
     let sent_at = rsd + SignedDuration::from_mins(1);
     finish(
         store,
@@ -166,7 +172,21 @@ pub async fn story(store: &dyn Store) {
     let l1 = line(store, &r1).await;
     assert_eq!(l1.line.state.stage, Stage::AwaitingProvisioning);
     assert_eq!(l1.line.state.first_sent_at, Some(sent_at));
-    assert_eq!(l1.line.state.closes_at, Some(sent_at + window_of(10)));
+    assert_eq!(l1.line.state.closes_at, Some(sent_at + window_of(7)));
+    let emails = store.line_emails(&r1).await.unwrap();
+    assert_eq!((emails[0].state, emails[0].attempts), (EmailState::Sent, 1));
+    // A late second result for the same attempt (the lease holder's retry of its commit, or
+    // an instance that lost the lease) changes nothing: results are fenced by the attempt.
+    finish(
+        store,
+        first,
+        first_owner,
+        sent_at,
+        Outcome::Failed {
+            reply: "550 late".into(),
+        },
+    )
+    .await;
     let emails = store.line_emails(&r1).await.unwrap();
     assert_eq!((emails[0].state, emails[0].attempts), (EmailState::Sent, 1));
 
@@ -224,30 +244,38 @@ pub async fn story(store: &dyn Store) {
         "not sent yet"
     );
 
-    // A contact change cancels what waits for the old address (claims skip it).
+    // A contact change cancels what the decision names (claims skip it); the facts carry
+    // the waiting email.
     let new_contact = ContactEmail::parse("new@kund.test").unwrap();
     let decided = store
         .update_line(
             &r2,
             request(rsd),
-            Arc::new(move |snap| {
-                let mut change = LineChange::new(snap.line.line.state.clone());
-                change.contact = Some(ContactUpdate {
+            applying(move |facts| {
+                let waiting: Vec<_> = facts
+                    .mail
+                    .iter()
+                    .filter(|m| m.waiting())
+                    .map(|m| m.id)
+                    .collect();
+                assert_eq!(waiting.len(), 1, "the retrying initial email: {facts:?}");
+                let mut effects = Effects::new(facts.state.clone());
+                effects.contact = Some(Recipient {
                     email: new_contact.clone(),
                     name: None,
                     locale: Locale::En,
                 });
-                change.links = Some(LinkState::Revoked);
-                change.cancel_pending = true;
-                Decision::Apply(Box::new(change))
+                effects.links = Some(LinkState::Revoked);
+                effects.cancel = waiting;
+                effects
             }),
         )
         .await
         .unwrap();
-    assert!(matches!(
-        decided,
-        Some(Decided::Applied { email: None, .. })
-    ));
+    assert!(
+        matches!(&decided, Some(Decided::Applied { queued, .. }) if queued.is_empty()),
+        "{decided:?}"
+    );
     assert_eq!(
         store.line_emails(&r2).await.unwrap()[0].state,
         EmailState::Cancelled
@@ -274,10 +302,10 @@ pub async fn story(store: &dyn Store) {
         .update_line(
             &r1,
             request(sent_at),
-            Arc::new(|snap| {
-                let mut change = LineChange::new(snap.line.line.state.clone());
-                change.links = Some(LinkState::Spent);
-                Decision::Apply(Box::new(change))
+            applying(|facts| {
+                let mut effects = Effects::new(facts.state.clone());
+                effects.links = Some(LinkState::Spent);
+                effects
             }),
         )
         .await
@@ -302,12 +330,7 @@ pub async fn story(store: &dyn Store) {
     let deadline = sent_at + window_of(14);
     assert_eq!(line(store, &r1).await.line.state.closes_at, Some(deadline));
     let close = |now: Timestamp| {
-        move |l: &LineContext| {
-            let t = l.line.state.close_if_lapsed(now, window_of(14))?;
-            let mut change = LineChange::new(t.line);
-            change.events = t.events;
-            Some(change)
-        }
+        move |state: &LineState, _: &OfferSku| decide::close(state, window_of(14), now)
     };
     let early = deadline - SignedDuration::from_secs(1);
     assert_eq!(
@@ -326,6 +349,14 @@ pub async fn story(store: &dyn Store) {
         (closed.status, closed.stage),
         (LineStatus::Closed, Stage::AwaitingProvisioning)
     );
+    assert_eq!(
+        store
+            .close_lapsed(deadline, 100, &close(deadline))
+            .await
+            .unwrap(),
+        0,
+        "closed once"
+    );
 
     // Idempotent resends: the same key replays the first email; another request conflicts.
     let key = |hash: &str| IdempotencyKey {
@@ -339,21 +370,15 @@ pub async fn story(store: &dyn Store) {
         req.idempotency = Some(key);
         req
     };
-    let queue: Decide = Arc::new(|snap| {
-        let mut change = LineChange::new(snap.line.line.state.clone());
-        change.email = Some(email_for(&snap.line, EmailKind::Resend));
-        Decision::Apply(Box::new(change))
-    });
+    let queue = resend_of(store, &r1).await;
     let first = store
         .update_line(&r1, resend(key("h")), queue.clone())
         .await
         .unwrap();
-    let Some(Decided::Applied {
-        email: Some(e1), ..
-    }) = first
-    else {
+    let Some(Decided::Applied { queued, .. }) = first else {
         panic!("{first:?}")
     };
+    let e1 = &queued[0];
     let replay = store
         .update_line(&r1, resend(key("h")), queue.clone())
         .await
@@ -367,10 +392,12 @@ pub async fn story(store: &dyn Store) {
         matches!(conflict, Err(StoreError::IdempotencyConflict)),
         "{conflict:?}"
     );
+    let history = store.line_emails(&r1).await.unwrap();
+    assert_eq!(history.len(), 2, "one initial, one resend");
     assert_eq!(
-        store.line_emails(&r1).await.unwrap().len(),
-        2,
-        "one initial, one resend"
+        line(store, &r1).await.line.last_email.map(|e| e.id),
+        Some(e1.id),
+        "a provisioning email queued is the line's last email"
     );
     let purged = store
         .purge_idempotency_keys(sent_at + SignedDuration::from_hours(25))
@@ -399,4 +426,15 @@ pub async fn story(store: &dyn Store) {
     )
     .await
     .expect("the wake-up reaches the waiter");
+}
+
+/// A decision that queues a resend of `r`'s line to its contact (as the domain would).
+async fn resend_of(store: &dyn Store, r: &SubRef) -> Decide {
+    let l = store.line(r).await.unwrap().unwrap();
+    let mail = mail_for(&l, EmailKind::Resend);
+    applying(move |facts| {
+        let mut effects = Effects::new(facts.state.clone());
+        effects.queue.push(mail.clone());
+        effects
+    })
 }

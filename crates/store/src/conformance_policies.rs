@@ -1,5 +1,6 @@
-//! The policy chapter: the lines a policy change moves are those of its offer that were sent
-//! and are open, listed with their order, and exactly those get the new deadline.
+//! The policy chapter: the lines a policy change moves are those of its offer whose window
+//! runs (sent and open), listed with their order, and exactly those get the new deadline,
+//! which the closure sweep then follows.
 
 use std::sync::Arc;
 
@@ -7,9 +8,10 @@ use jiff::SignedDuration;
 use provisio_domain::policy::window_of;
 use provisio_domain::{CompanyKind, LineStatus, OfferSku, Role, Stage};
 
-use super::outbox::request;
+use super::outbox::{applying, request};
 use super::{company, new_order, now, raw_line, user};
-use crate::{Decide, Decision, LineChange, PolicyChange, Store};
+use crate::{Decide, PolicyChange, Store};
+use provisio_domain::Effects;
 
 pub(super) async fn story(store: &dyn Store) {
     let partner = company(store, "Policy Partner", CompanyKind::Partner).await;
@@ -28,12 +30,12 @@ pub(super) async fn story(store: &dyn Store) {
     let order = store.create_order(order).await.unwrap().into_inner();
     let refs: Vec<_> = order.lines.iter().map(|l| l.sub_ref.clone()).collect();
     let sent = now() - SignedDuration::from_hours(24);
-    let send: Decide = Arc::new(move |snap| {
-        let mut state = snap.line.line.state.clone();
+    let send: Decide = applying(move |facts| {
+        let mut state = facts.state.clone();
         state.stage = Stage::AwaitingProvisioning;
         state.first_sent_at = Some(sent);
         state.closes_at = Some(sent + window_of(30));
-        Decision::Apply(Box::new(LineChange::new(state)))
+        Effects::new(state)
     });
     // The first line and the other offer's are sent; the second A-POLICY line is not.
     for r in [&refs[0], &refs[2]] {
@@ -72,4 +74,14 @@ pub(super) async fn story(store: &dyn Store) {
     );
     let untouched = store.line(&refs[2]).await.unwrap().unwrap();
     assert_eq!(untouched.line.state.closes_at, Some(sent + window_of(30)));
+    // The closure sweep follows the moved deadline, and only that line is due.
+    let deadline = moved_to.unwrap();
+    let close = |state: &provisio_domain::LineState, offer: &OfferSku| {
+        let days = if offer.as_str() == "A-POLICY" { 3 } else { 30 };
+        provisio_domain::decide::close(state, window_of(days), deadline)
+    };
+    assert_eq!(store.close_lapsed(deadline, 100, &close).await.unwrap(), 1);
+    let closed = store.line(&refs[0]).await.unwrap().unwrap();
+    assert_eq!(closed.line.state.status, LineStatus::Closed);
+    assert!(store.running_lines(&offer).await.unwrap().is_empty());
 }

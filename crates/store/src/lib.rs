@@ -4,11 +4,18 @@
 //! of the web workspace and failed sign-ins) and [`Signals`]. Each method is one
 //! transaction, so a state change, its audit events and its outbox rows commit together or not
 //! at all. Backends only persist: every decision is made by `provisio_domain` (passed in as a
-//! [`Decide`] or [`LineRule`], or called by the backend on the facts it loaded), and every
-//! event is a typed [`provisio_domain::Event`] the backend serializes.
+//! [`Decide`], [`FirstSendRule`] or [`CloseRule`], or called by the backend on the facts it
+//! loaded) and returns all its effects; every event is a typed [`provisio_domain::Event`] the
+//! backend serializes. A backend's queries select candidates by indexed columns (a line's
+//! due instants are the domain's, stored with its state) and never restate a rule.
 //!
-//! [`conformance::story`] is the one behaviour story every backend must pass, concurrency
-//! included.
+//! The schema keeps what several writers could break: at most one initial email per line (a
+//! unique key), a line's state written only over the version it was read at (a loser gets
+//! [`StoreError::Retryable`] and [`retrying`] runs it again), an email claimed only while it
+//! is due, and an attempt's result recorded only by the lease holder of that attempt.
+//!
+//! [`conformance`] holds the behaviour story every backend must pass, chapter by chapter,
+//! concurrency and two store handles on one database included.
 
 mod changes;
 pub mod conformance;
@@ -152,9 +159,10 @@ pub trait Orders {
 /// The actions on a line (R2–R9): read, decide, write, in one transaction.
 #[async_trait]
 pub trait LineActions {
-    /// Reads the line inside a writing transaction, lets `decide` choose, and commits the
-    /// change with its events and outbox row. `Ok(None)`: no such line. `decide` may run more
-    /// than once when the backend retries a transaction that could not serialize.
+    /// Reads the line's facts inside a writing transaction, lets `decide` choose, and commits
+    /// its effects (state, contact, events, mail queued and cancelled, links) over the version
+    /// it read. `Ok(None)`: no such line. `decide` may run more than once when the backend
+    /// retries a transaction that lost a race.
     async fn update_line(
         &self,
         sub_ref: &SubRef,
@@ -176,28 +184,31 @@ pub trait LineActions {
 /// The scheduler's side: due first sends, closure by policy, and the outbox.
 #[async_trait]
 pub trait Outbox {
-    /// R1: queues the initial email of up to `limit` lines for which `due` says so, in one
-    /// transaction; returns how many were queued. Candidates are scheduled lines whose RSD has
-    /// started and that have no email that is not cancelled.
+    /// R1: applies `due` to up to `limit` lines whose first send is due by `now` (by the
+    /// instant the domain stored with their state), in one transaction; returns how many
+    /// changed. Several instances may run this at once: each line's initial email is queued
+    /// once.
     async fn queue_first_sends(
         &self,
         now: Timestamp,
         limit: u32,
-        due: LineRule<'_>,
+        due: FirstSendRule<'_>,
     ) -> StoreResult<usize>;
-    /// R6: applies `close` to up to `limit` open lines whose deadline has passed.
+    /// R6: applies `close` to up to `limit` lines whose closure is due by `now`; returns how
+    /// many changed. Each line is closed once, also when several instances sweep at once.
     async fn close_lapsed(
         &self,
         now: Timestamp,
         limit: u32,
-        close: LineRule<'_>,
+        close: CloseRule<'_>,
     ) -> StoreResult<usize>;
     /// Claims due emails for delivery, each exactly once while its lease lasts, also under
     /// concurrent claims. Emails the domain finds overtaken by their line
     /// ([`provisio_domain::delivery::overtaken`]) become `cancelled` instead.
     async fn claim_emails(&self, claim: ClaimRequest) -> StoreResult<Vec<ClaimedEmail>>;
     /// Records attempts as [`provisio_domain::delivery::record_attempt`] says, with the offer
-    /// policies stored with the line. Attempts whose lease was lost are ignored.
+    /// policies stored with the line. An attempt is recorded only by the lease holder that
+    /// claimed it for that attempt; others are ignored.
     async fn finish_emails(&self, finished: Vec<Finished>) -> StoreResult<()>;
     /// Gives up the leases of `owner` (an instance stopping): its emails are due again.
     async fn release_leases(&self, owner: &str) -> StoreResult<u64>;
@@ -215,8 +226,8 @@ pub trait Settings {
     async fn offer_policies(&self) -> StoreResult<Vec<(OfferSku, u32)>>;
     /// Sets a policy and moves the deadline of every line whose window is still running.
     async fn set_offer_policy(&self, change: PolicyChange) -> StoreResult<()>;
-    /// The lines of an offer whose window is running (sent and open), in order of their
-    /// orders and line numbers: what [`Settings::set_offer_policy`] would move.
+    /// The lines of an offer whose window is running, in order of their orders and line
+    /// numbers: what [`Settings::set_offer_policy`] would move.
     async fn running_lines(&self, offer: &OfferSku) -> StoreResult<Vec<RunningLine>>;
 
     /// The test clock's offset from real time, in microseconds (0 when never set).

@@ -4,13 +4,13 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use provisio_domain::refusal::OrderingContact;
 use provisio_domain::{
-    Actor, CompanyId, CompanyKind, ContactEmail, EmailKind, EmailState, LineState, Locale, NewLine,
-    OfferSku, OrderParties, OrderPermit, PersonName, Role, Stage, SubRef, UserId, UserStatus,
-    WebOrderId,
+    Actor, CompanyId, CompanyKind, ContactEmail, EmailKind, EmailState, LineState, Locale,
+    MailFact, NewLine, OfferSku, OrderParties, OrderPermit, PersonName, Recipient, Role, Stage,
+    SubRef, UserId, UserStatus, WebOrderId,
 };
 use provisio_domain::{Event, LineStatus};
 
-pub use provisio_domain::Organization;
+pub use provisio_domain::{HandOff, Organization, Scope};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Company {
@@ -155,6 +155,8 @@ pub struct Order {
     pub web_order_id: WebOrderId,
     pub partner: Company,
     pub distributor: Option<Company>,
+    /// The distributor serves the partner now (its link stands).
+    pub distributor_serves_partner: bool,
     pub end_customer: String,
     pub placed_by: Person,
     pub placed_at: Timestamp,
@@ -176,15 +178,26 @@ pub struct OrderSummary {
 
 impl Order {
     pub fn parties(&self) -> OrderParties {
-        parties(&self.partner, self.distributor.as_ref(), &self.placed_by)
+        parties(
+            &self.partner,
+            self.distributor.as_ref(),
+            self.distributor_serves_partner,
+            &self.placed_by,
+        )
     }
 }
 
 /// The facts permissions depend on, for an order and for a line (which carries its order's).
-fn parties(partner: &Company, distributor: Option<&Company>, placed_by: &Person) -> OrderParties {
+fn parties(
+    partner: &Company,
+    distributor: Option<&Company>,
+    distributor_serves_partner: bool,
+    placed_by: &Person,
+) -> OrderParties {
     OrderParties {
         partner_id: partner.id,
         distributor_id: distributor.map(|d| d.id),
+        distributor_serves_partner,
         placed_by: placed_by.id,
         ordering_contact: OrderingContact {
             name: placed_by.name.clone(),
@@ -209,14 +222,23 @@ pub struct EmailRecord {
     pub locale: Locale,
     /// What a `handed_off` notice reports; none for other kinds.
     pub hand_off: Option<HandOff>,
+    /// Who asked for it (a resend or contact change by a person); none for the service and
+    /// the setup page.
+    pub requested_by: Option<UserId>,
 }
 
-/// What a `handed_off` notice to the ordering contact reports (SPEC §10): the provisioning
-/// contact who handed the setup off, and the colleague they handed it to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HandOff {
-    pub from: ContactEmail,
-    pub to: ContactEmail,
+impl EmailRecord {
+    /// The email as the rules read it.
+    pub fn fact(&self) -> MailFact {
+        MailFact {
+            id: self.id,
+            kind: self.kind,
+            to: self.to.clone(),
+            state: self.state,
+            queued_at: self.queued_at,
+            requested_by: self.requested_by,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -242,24 +264,29 @@ pub struct LineContext {
     pub end_customer: String,
     pub partner: Company,
     pub distributor: Option<Company>,
+    /// The distributor serves the partner now (its link stands).
+    pub distributor_serves_partner: bool,
     pub placed_by: Person,
 }
 
 impl LineContext {
     pub fn parties(&self) -> OrderParties {
-        parties(&self.partner, self.distributor.as_ref(), &self.placed_by)
+        parties(
+            &self.partner,
+            self.distributor.as_ref(),
+            self.distributor_serves_partner,
+            &self.placed_by,
+        )
     }
-}
 
-/// Whose orders a list may show.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Scope {
-    Everything,
-    /// Orders of which the company is partner or distributor, or which the user placed.
-    Company {
-        company_id: CompanyId,
-        user_id: UserId,
-    },
+    /// The provisioning contact as mail is addressed to them.
+    pub fn contact(&self) -> Recipient {
+        Recipient {
+            email: self.line.contact_email.clone(),
+            name: self.line.contact_name.clone(),
+            locale: self.line.locale,
+        }
+    }
 }
 
 /// Keyset pagination: the opaque cursor is the position of the last item returned.
@@ -291,8 +318,8 @@ pub struct OrderQuery {
 pub struct LineQuery {
     pub scope: Scope,
     pub q: Option<String>,
-    /// Only lines whose provisioning is in progress (neither provisioned nor cancelled).
-    pub incomplete_only: bool,
+    /// Only lines in these stages (all when empty).
+    pub stages: Vec<Stage>,
     pub page: PageRequest,
 }
 
@@ -342,8 +369,9 @@ impl PolicyChange {
     }
 }
 
-/// A line whose provisioning window is running (sent, open, not provisioned or cancelled):
-/// the lines a change of its offer's policy moves.
+/// A line whose provisioning window is running
+/// ([`provisio_domain::LineState::closure_due_at`]): the lines a change of its offer's policy
+/// moves.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunningLine {
     pub sub_ref: SubRef,

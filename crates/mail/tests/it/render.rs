@@ -49,7 +49,7 @@ fn headers_are_correct_in_both_locales() {
 #[test]
 fn subjects_name_the_reference_the_order_and_the_customer_for_every_kind() {
     for locale in Locale::ALL {
-        for kind in EmailKind::ALL.iter().filter(|k| k.is_provisioning()) {
+        for kind in EmailKind::ALL.iter().filter(|k| k.traits().provisioning) {
             let subject = rendered(&email(locale, *kind))
                 .subject()
                 .unwrap()
@@ -74,7 +74,7 @@ fn subjects_name_the_reference_the_order_and_the_customer_for_every_kind() {
 #[test]
 fn the_text_part_has_every_fact_and_the_link_alone_on_its_line() {
     for locale in Locale::ALL {
-        for kind in EmailKind::ALL.iter().filter(|k| k.is_provisioning()) {
+        for kind in EmailKind::ALL.iter().filter(|k| k.traits().provisioning) {
             let message = rendered(&email(locale, *kind));
             let text = message.body_text(0).unwrap().replace("\r\n", "\n");
             assert!(

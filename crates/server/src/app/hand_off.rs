@@ -1,21 +1,18 @@
-//! The setup page's two ways out besides onboarding (SPEC §10): "Someone else in my company
-//! will set this up" (the current contact hands the line to a colleague: a contact change
-//! under R4, the ordering contact told by a notice), and "Send me a fresh link" from a link
-//! that no longer opens the form (a resend to the line's *current* contact, rate-limited,
-//! audited as asked from the setup page when it goes, answered the same whether or not it
-//! went).
+//! The setup page's two ways out besides onboarding (SPEC §10, §11): "Someone else in my
+//! company will set this up" (the current contact hands the line to a colleague: a contact
+//! change under R4, the ordering contact told by a notice; at most 3 an hour per line), and
+//! "Send me a fresh link" from a link that no longer opens the form (a resend to the line's
+//! *current* contact, at most 3 an hour per line apart from the partner's limit, audited as
+//! asked from the setup page when it goes, answered the same whether or not it went). The
+//! decisions are the domain's (`provisio_domain::decide::{hand_off, resend}`).
 
 use std::sync::Arc;
 
-use provisio_domain::event::RefusedAction;
-use provisio_domain::permission::{authorize_fresh_link, authorize_hand_off};
-use provisio_domain::{ContactEmail, EmailKind, FieldPath, LinkState, Locale, Organization};
-use provisio_store::{
-    ContactUpdate, Decide, Decision, HandOff, LineChange, LineSnapshot, SetupLink,
-};
+use provisio_domain::decide::{self, Asker, LinkHeld, ResendAsk};
+use provisio_domain::{ContactEmail, FieldPath, Locale, Organization, Recipient, Refusal};
+use provisio_store::{Decide, SetupLink};
 
 use super::App;
-use super::lines::{queued_event, refuse};
 use super::secrets::hash_setup_token;
 use super::setup::{LinkView, refused_by_the_line, token_shape};
 use crate::error::{AppError, AppResult};
@@ -32,7 +29,9 @@ pub enum HandOffOutcome {
     },
     /// The link was no longer live: what it shows now.
     NotLive(Box<LinkView>),
-    /// The colleague's address was refused (`colleague_email`); the link is still live.
+    /// The colleague's address was refused (`colleague_email`), or the line was handed off
+    /// as often as an hour allows (SPEC §11: the page says to ask the ordering contact); the
+    /// link is still live.
     Invalid {
         link: Box<SetupLink>,
         organizations: Vec<Organization>,
@@ -99,51 +98,29 @@ impl App {
             .await?
             .and_then(|u| u.locale)
             .unwrap_or(link.line.line.locale);
-        let ordering_contact = ContactUpdate {
+        let ordering_contact = Recipient {
             email: ordering_email,
             name: Some(ordering.name.clone()),
             locale: ordering_locale,
         };
-        let (state, sent_to) = (link.link, link.sent_to.clone());
+        let held = LinkHeld {
+            state: link.link,
+            sent_to: link.sent_to.clone(),
+        };
         let now = self.clock.now();
         let this = self.clone();
         let colleague = to.clone();
         // The contact is read again where the change is written: one changed since the link
         // was checked has revoked it, and the domain refuses.
-        let decide: Decide = Arc::new(move |snap: &LineSnapshot| {
-            let line = &snap.line.line;
-            let old = &line.contact_email;
-            let plan = authorize_hand_off(state, &sent_to, old).and_then(|permit| {
-                line.state
-                    .decide_contact_change(&permit, old, &colleague, now)
-            });
-            let plan = match plan {
-                Ok(plan) => plan,
-                Err(r) => return refuse(RefusedAction::ChangeContact, r),
-            };
-            let contact = ContactUpdate {
-                email: colleague.clone(),
-                name: None,
-                locale: line.locale,
-            };
-            let mut change = LineChange::new(line.state.clone());
-            change.links = Some(LinkState::Revoked);
-            change.cancel_pending = true;
-            change.events.push(plan.event);
-            if plan.send_now {
-                let email = this.new_email(EmailKind::ContactChanged, &contact, None);
-                change.events.push(queued_event(&email));
-                change.email = Some(email);
-            }
-            let mut notice = this.new_email(EmailKind::HandedOff, &ordering_contact, None);
-            notice.hand_off = Some(HandOff {
-                from: old.clone(),
-                to: colleague.clone(),
-            });
-            change.events.push(queued_event(&notice));
-            change.notice = Some(notice);
-            change.contact = Some(contact);
-            Decision::Apply(Box::new(change))
+        let decide: Decide = Arc::new(move |facts| {
+            decide::hand_off(
+                facts,
+                &held,
+                &colleague,
+                &ordering_contact,
+                now,
+                &mut this.mail_ids(),
+            )
         });
         match self
             .decide(&link.line.line.sub_ref, None, None, decide)
@@ -156,6 +133,19 @@ impl App {
                     locale: link.line.line.locale,
                     ordering_contact: link.line.placed_by.name.clone(),
                 })
+            }
+            // The line's hand-offs of the hour are used up: ask the ordering contact.
+            Err(AppError::Refused(Refusal::RateLimited { .. })) => {
+                tracing::info!(line = %link.line.line.sub_ref, "hand-off refused: the hourly limit is reached");
+                let ordering = &link.line.placed_by;
+                Ok(invalid(AppError::invalid_value(
+                    "colleague_email",
+                    "value-hand-off-limit",
+                    vec![
+                        ("name", ordering.name.clone()),
+                        ("email", ordering.email.clone()),
+                    ],
+                )))
             }
             Err(e) if refused_by_the_line(&e) => Ok(HandOffOutcome::NotLive(Box::new(
                 self.setup_link(token).await?,
@@ -176,20 +166,13 @@ impl App {
             return Ok(FreshLink::Unknown);
         };
         let sub_ref = link.line.line.sub_ref.clone();
-        let now = self.clock.now();
-        let limit = self.resend_limit();
-        let this = self.clone();
-        let decide: Decide = Arc::new(move |snap: &LineSnapshot| {
-            match this.resend_decision(snap, &authorize_fresh_link(), false, None, &limit, now) {
-                // The asker learns nothing of a refusal (the answer is the same), so, as with
-                // every refusal nobody learns about (SPEC §9), none is written: an old link
-                // posted in a loop adds no events (the log line below still tells).
-                Decision::Refuse { refusal, .. } => Decision::Refuse {
-                    refusal,
-                    events: vec![],
-                },
-                decision => decision,
-            }
+        // Its own budget, and a refusal is written nowhere: the asker learns nothing of it,
+        // so an old link posted in a loop adds no events (the log line below still tells).
+        let decide = self.resend_decision(ResendAsk {
+            by: Asker::SetupLink,
+            keyed: false,
+            limit: self.resend_limit(),
+            now: self.clock.now(),
         });
         match self.decide(&sub_ref, None, None, decide).await {
             Ok(_) => tracing::info!(line = %sub_ref, "fresh link asked for from the setup page"),

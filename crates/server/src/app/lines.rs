@@ -1,20 +1,18 @@
-//! The actions on a line (SPEC §3 R4–R9; resends are in `resend.rs`): each reads the line
-//! inside the store's writing transaction, lets the domain decide, and commits state, events
-//! and outbox row together.
+//! The actions on a line (SPEC §3 R4–R9; resends are in `resend.rs`): each parses its input,
+//! and hands the store the domain's decision (`provisio_domain::decide`), which the store asks
+//! on the line's facts inside its writing transaction and whose effects (state, events, mail
+//! queued and cancelled, links) it commits together. Nothing here assembles an effect.
 
 use std::sync::Arc;
 
-use provisio_domain::event::{Event, RefusedAction};
-use provisio_domain::lifecycle::Transition;
-use provisio_domain::permission::{authorize_cancel, authorize_line_action, authorize_report};
+use provisio_domain::decide::{self, NewContact, Reporter};
 use provisio_domain::rate_limit::WINDOW;
 use provisio_domain::{
-    Actor, ContactEmail, EmailKind, FieldPath, LinkState, Locale, Organization, PersonName,
-    Refusal, SubRef,
+    Actor, ContactEmail, FieldPath, Locale, MailId, MintMail, Organization, PersonName, Refusal,
+    SubRef,
 };
 use provisio_store::{
-    ContactUpdate, Decide, Decided, Decision, EmailRecord, IdempotencyKey, LineChange, LineContext,
-    LineSnapshot, NewEmail, UpdateRequest, Wake, retrying,
+    Decide, Decided, EmailRecord, IdempotencyKey, LineContext, UpdateRequest, Wake, retrying,
 };
 
 use super::App;
@@ -53,34 +51,28 @@ impl App {
         }
     }
 
-    /// An outbox row addressed to `contact`.
-    pub fn new_email(
-        &self,
-        kind: EmailKind,
-        contact: &ContactUpdate,
-        requested_by: Option<&Actor>,
-    ) -> NewEmail {
-        let id = uuid::Uuid::now_v7();
+    /// Mints the identity of each mail a decision queues: a UUIDv7 and a `Message-ID` in the
+    /// sender's domain.
+    pub(super) fn mail_ids(&self) -> impl MintMail + use<> {
         let domain = self
             .config
             .mail_from
             .address
             .rsplit_once('@')
-            .map_or("provisio.invalid", |(_, d)| d);
-        NewEmail {
-            id,
-            kind,
-            to: contact.email.clone(),
-            to_name: contact.name.clone(),
-            locale: contact.locale,
-            requested_by: requested_by.map(|a| a.user_id),
-            message_id: format!("{}@{domain}", id.simple()),
-            hand_off: None,
+            .map_or("provisio.invalid", |(_, d)| d)
+            .to_owned();
+        move || {
+            let id = uuid::Uuid::now_v7();
+            MailId {
+                id,
+                message_id: format!("{}@{domain}", id.simple()),
+            }
         }
     }
 
-    /// Runs one decision on a line and maps the result; wakes delivery when mail was queued.
-    /// A transaction the store could not complete now is run again (the decision with it).
+    /// Runs one decision on a line: the store reads its facts where it writes, the domain
+    /// decides, the store persists the effects. A transaction that lost a race runs again
+    /// (the decision with it). Wakes delivery when mail was queued.
     pub(super) async fn decide(
         &self,
         sub_ref: &SubRef,
@@ -92,7 +84,7 @@ impl App {
         let request = UpdateRequest {
             actor: actor.map(|a| a.user_id),
             now,
-            resends_since: now - WINDOW,
+            mail_since: now - WINDOW,
             idempotency: match (idempotency, actor) {
                 (Some(i), Some(a)) => Some(IdempotencyKey {
                     user_id: a.user_id,
@@ -110,13 +102,15 @@ impl App {
         .await?
         .ok_or(AppError::not_found(Thing::Line))?;
         match decided {
-            Decided::Applied { line, email } => {
-                if let Some(e) = &email {
+            Decided::Applied { line, queued } => {
+                for e in &queued {
                     metrics::counter!("provisio_emails_queued_total", "kind" => e.kind.as_str())
                         .increment(1);
+                }
+                if !queued.is_empty() {
                     self.wake(Wake::Delivery);
                 }
-                Ok((line, email))
+                Ok((line, queued.into_iter().next()))
             }
             Decided::Replayed { line, email } => Ok((line, Some(email))),
             Decided::Refused(r) => Err(self.refused(r)),
@@ -150,55 +144,15 @@ impl App {
             .map(Locale::parse)
             .transpose()
             .map_err(|e| AppError::invalid(FieldPath::name("locale"), e))?;
+        let new = NewContact {
+            email,
+            name: name.map(|n| n.as_str().to_owned()),
+            locale,
+        };
         let now = self.clock.now();
-        let this = self.clone();
-        let who = actor.clone();
-        let decide: Decide = Arc::new(move |snap: &LineSnapshot| {
-            let line = &snap.line;
-            let permit = match authorize_line_action(&who, &line.parties()) {
-                Ok(p) => p,
-                Err(r) => return refuse(RefusedAction::ChangeContact, r),
-            };
-            let old = &line.line.contact_email;
-            match line
-                .line
-                .state
-                .decide_contact_change(&permit, old, &email, now)
-            {
-                Err(r) => refuse(RefusedAction::ChangeContact, r),
-                // The line's own address again: a no-op (no email, links stay valid); only a
-                // name or language given with it is taken.
-                Ok(plan) if plan.same_address => {
-                    let mut change = LineChange::new(line.line.state.clone());
-                    change.contact = Some(ContactUpdate {
-                        email: old.clone(),
-                        name: name
-                            .as_ref()
-                            .map(|n| n.as_str().to_owned())
-                            .or_else(|| line.line.contact_name.clone()),
-                        locale: locale.unwrap_or(line.line.locale),
-                    });
-                    Decision::Apply(Box::new(change))
-                }
-                Ok(plan) => {
-                    let contact = ContactUpdate {
-                        email: email.clone(),
-                        name: name.as_ref().map(|n| n.as_str().to_owned()),
-                        locale: locale.unwrap_or(line.line.locale),
-                    };
-                    let mut change = LineChange::new(line.line.state.clone());
-                    change.links = Some(LinkState::Revoked);
-                    change.cancel_pending = true;
-                    change.events.push(plan.event);
-                    if plan.send_now {
-                        let email = this.new_email(EmailKind::ContactChanged, &contact, Some(&who));
-                        change.events.push(queued_event(&email));
-                        change.email = Some(email);
-                    }
-                    change.contact = Some(contact);
-                    Decision::Apply(Box::new(change))
-                }
-            }
+        let (this, who) = (self.clone(), actor.clone());
+        let decide: Decide = Arc::new(move |facts| {
+            decide::change_contact(facts, &who, &new, now, &mut this.mail_ids())
         });
         Ok(self.decide(&sub_ref, Some(actor), None, decide).await?.0)
     }
@@ -216,12 +170,8 @@ impl App {
         let organization =
             reported_organization(input.organization_id.as_deref(), &input.organization_name)?;
         let who = actor.clone();
-        let decide: Decide = Arc::new(move |snap: &LineSnapshot| {
-            let line = &snap.line;
-            let result = authorize_report(&who, &line.parties())
-                .and_then(|permit| line.line.state.onboard(&permit, &organization));
-            onboarded(result, &organization)
-        });
+        let decide: Decide =
+            Arc::new(move |facts| decide::onboard(facts, Reporter::User(&who), &organization));
         Ok(self.decide(&sub_ref, Some(actor), None, decide).await?.0)
     }
 
@@ -231,12 +181,7 @@ impl App {
         let sub_ref = Self::sub_ref(raw_ref)?;
         let now = self.clock.now();
         let who = actor.clone();
-        let decide: Decide = Arc::new(move |snap: &LineSnapshot| {
-            let state = &snap.line.line.state;
-            let result = authorize_report(&who, &snap.line.parties())
-                .and_then(|permit| state.mark_provisioned(&permit, now));
-            apply_or_refuse(result.map(transition))
-        });
+        let decide: Decide = Arc::new(move |facts| decide::mark_provisioned(facts, &who, now));
         Ok(self.decide(&sub_ref, Some(actor), None, decide).await?.0)
     }
 
@@ -245,17 +190,7 @@ impl App {
         let sub_ref = Self::sub_ref(raw_ref)?;
         let now = self.clock.now();
         let who = actor.clone();
-        let decide: Decide = Arc::new(move |snap: &LineSnapshot| {
-            let state = &snap.line.line.state;
-            let result = authorize_cancel(&who, &snap.line.parties())
-                .and_then(|permit| state.cancel(&permit, now));
-            apply_or_refuse(result.map(|t| {
-                let mut change = transition(t);
-                change.links = Some(LinkState::Revoked);
-                change.cancel_pending = true;
-                change
-            }))
-        });
+        let decide: Decide = Arc::new(move |facts| decide::cancel(facts, &who, now));
         match self.decide(&sub_ref, Some(actor), None, decide).await {
             Ok((line, _)) => Ok(line),
             Err(AppError::PastPointOfNoReturn {
@@ -273,53 +208,6 @@ impl App {
         let line = self.line(actor, raw_ref).await?;
         Ok(self.store.line_emails(&line.line.sub_ref).await?)
     }
-}
-
-/// The `email.queued` event of a new outbox row.
-pub fn queued_event(email: &NewEmail) -> Event {
-    Event::EmailQueued {
-        email_id: email.id,
-        kind: email.kind,
-        to: email.to.clone(),
-    }
-}
-
-/// A refusal, audited as the domain says (SPEC §9: those the actor may learn about).
-pub(super) fn refuse(action: RefusedAction, refusal: Refusal) -> Decision {
-    let events = refusal.audit(action).into_iter().collect();
-    Decision::Refuse { refusal, events }
-}
-
-/// A domain result as a decision; these refusals are not audited (only resend and contact
-/// change refusals are, see [`refuse`]).
-pub(super) fn apply_or_refuse(result: Result<LineChange, Refusal>) -> Decision {
-    match result {
-        Ok(change) => Decision::Apply(Box::new(change)),
-        Err(refusal) => Decision::Refuse {
-            refusal,
-            events: vec![],
-        },
-    }
-}
-
-fn transition(t: Transition) -> LineChange {
-    let mut change = LineChange::new(t.line);
-    change.events = t.events;
-    change
-}
-
-/// R7: the organization is recorded, every link of the line is spent, waiting mail cancelled.
-pub(super) fn onboarded(
-    result: Result<Transition, Refusal>,
-    organization: &Organization,
-) -> Decision {
-    apply_or_refuse(result.map(|t| {
-        let mut change = transition(t);
-        change.organization = Some(organization.clone());
-        change.links = Some(LinkState::Spent);
-        change.cancel_pending = true;
-        change
-    }))
 }
 
 /// A new organization id (none was reported).

@@ -32,7 +32,7 @@ use std::sync::atomic::AtomicUsize;
 
 use provisio_domain::Actor;
 use provisio_domain::permission::ensure_admin;
-use provisio_store::{Scope, Store, Wake};
+use provisio_store::{Store, Wake};
 
 use crate::clock::Clock;
 use crate::config::Config;
@@ -123,18 +123,6 @@ impl Caller {
         match self {
             Caller::Operator => Ok(()),
             Caller::User(actor) => Ok(ensure_admin(actor)?),
-        }
-    }
-}
-
-/// The orders an actor may list.
-pub fn scope_of(actor: &Actor) -> Scope {
-    if actor.sees_everything() {
-        Scope::Everything
-    } else {
-        Scope::Company {
-            company_id: actor.company_id,
-            user_id: actor.user_id,
         }
     }
 }

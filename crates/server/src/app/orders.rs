@@ -9,15 +9,15 @@ use provisio_domain::permission::{
 };
 use provisio_domain::policy::rsd_start;
 use provisio_domain::{
-    Actor, CompanyId, CompanyKind, ContactEmail, FieldPath, LineStatus, OrderPermit, Stage, SubRef,
-    WebOrderId,
+    Actor, CompanyId, CompanyKind, ContactEmail, FieldPath, LineStatus, OrderPermit, Scope, Stage,
+    SubRef, WebOrderId,
 };
 use provisio_store::{
     Company, Created, EventRecord, IdempotencyKey, LineContext, LineQuery, NewLineRecord,
     NewOrderRecord, Order, OrderQuery, OrderSummary, Page, PageRequest, Wake, retrying,
 };
 
-use super::{App, scope_of};
+use super::App;
 use crate::error::{AppError, AppResult, Thing};
 
 /// How long an `Idempotency-Key` is remembered.
@@ -199,13 +199,18 @@ impl App {
         f: OrderFilter,
     ) -> AppResult<Page<OrderSummary>> {
         let query = OrderQuery {
-            scope: scope_of(actor),
+            scope: Scope::of(actor),
             q: f.q,
             status: f.status,
             stage: f.stage,
             page: f.page,
         };
-        Ok(self.store.list_orders(&query).await?)
+        let mut page = self.store.list_orders(&query).await?;
+        // The store selects candidates; the domain's scope decides (one rule for a single
+        // order and for every list).
+        page.items
+            .retain(|o| query.scope.admits(&o.order.parties()));
+        Ok(page)
     }
 
     /// A line the actor may see; anything else is `not_found`.
@@ -217,6 +222,8 @@ impl App {
         Ok(line)
     }
 
+    /// Lines the actor may see; with `incomplete_only`, those whose provisioning is in
+    /// progress (SPEC §9, the domain's `Stage::provisioning_in_progress`).
     pub async fn list_lines(
         &self,
         actor: &Actor,
@@ -224,13 +231,23 @@ impl App {
         incomplete_only: bool,
         page: PageRequest,
     ) -> AppResult<Page<LineContext>> {
+        let stages = match incomplete_only {
+            true => Stage::ALL
+                .iter()
+                .copied()
+                .filter(|s| s.provisioning_in_progress())
+                .collect(),
+            false => vec![],
+        };
         let query = LineQuery {
-            scope: scope_of(actor),
+            scope: Scope::of(actor),
             q,
-            incomplete_only,
+            stages,
             page,
         };
-        Ok(self.store.list_lines(&query).await?)
+        let mut page = self.store.list_lines(&query).await?;
+        page.items.retain(|l| query.scope.admits(&l.parties()));
+        Ok(page)
     }
 
     pub async fn line_events(&self, actor: &Actor, raw_ref: &str) -> AppResult<Vec<EventRecord>> {

@@ -7,15 +7,13 @@
 use std::sync::{Mutex, PoisonError};
 
 use jiff::{SignedDuration, Timestamp};
-use provisio_domain::{EmailKind, OfferPolicies, policy};
+use provisio_domain::{LineState, OfferPolicies, OfferSku, Recipient, decide, policy};
 use provisio_mail::{Envelope, HandOffNotice, Mailbox, Outbound, ProvisioningEmail};
 use provisio_store::{
-    ClaimRequest, ClaimedEmail, ContactUpdate, EmailRecord, Finished, LineChange, LineContext,
-    MailSubject,
+    ClaimRequest, ClaimedEmail, EmailRecord, Finished, LineContext, MailSubject, retrying,
 };
 
 use super::App;
-use super::lines::queued_event;
 use super::orders::IDEMPOTENCY_TTL;
 use super::secrets::new_setup_token;
 use crate::error::AppResult;
@@ -27,33 +25,21 @@ pub struct Claimed {
 }
 
 impl App {
-    /// R1: queues the initial email of up to `limit` lines whose RSD has started.
+    /// R1: queues the initial email of up to `limit` lines whose first send is due. Several
+    /// instances may do this at once; a lost race is run again.
     pub async fn queue_first_sends(&self, now: Timestamp, limit: u32) -> AppResult<usize> {
-        let rule = |line: &LineContext| -> Option<LineChange> {
-            if !line.line.state.first_send_due(now, false) {
-                return None;
-            }
-            let to = ContactUpdate::current(&line.line);
-            let email = self.new_email(EmailKind::Initial, &to, None);
-            let mut change = LineChange::new(line.line.state.clone());
-            change.events.push(queued_event(&email));
-            change.email = Some(email);
-            Some(change)
+        let rule = |state: &LineState, contact: &Recipient| {
+            decide::first_send(state, contact, now, &mut self.mail_ids())
         };
-        Ok(self.store.queue_first_sends(now, limit, &rule).await?)
+        Ok(retrying(|| self.store.queue_first_sends(now, limit, &rule)).await?)
     }
 
     /// R6: closes up to `limit` open lines whose provisioning window has lapsed.
     pub async fn close_lapsed(&self, now: Timestamp, limit: u32) -> AppResult<usize> {
         let policies = self.policies().await?;
-        let rule = |line: &LineContext| -> Option<LineChange> {
-            let window = policies.window(&line.line.offer);
-            let t = line.line.state.close_if_lapsed(now, window)?;
-            let mut change = LineChange::new(t.line);
-            change.events = t.events;
-            Some(change)
-        };
-        Ok(self.store.close_lapsed(now, limit, &rule).await?)
+        let rule =
+            |state: &LineState, offer: &OfferSku| decide::close(state, policies.window(offer), now);
+        Ok(retrying(|| self.store.close_lapsed(now, limit, &rule)).await?)
     }
 
     /// Forgets idempotency keys older than they are kept.
@@ -95,9 +81,10 @@ impl App {
             .collect())
     }
 
-    /// Records the ends of attempts (a first hand-off moves its line, R1).
+    /// Records the ends of attempts (a first acceptance moves its line, R1). Results are
+    /// fenced by lease and attempt, so running a batch again after a lost race is safe.
     pub async fn finish_emails(&self, finished: Vec<Finished>) -> AppResult<()> {
-        Ok(self.store.finish_emails(finished).await?)
+        Ok(retrying(|| self.store.finish_emails(finished.clone())).await?)
     }
 
     /// Delivery's state (shown by `/readyz`): `None` while it runs.

@@ -2,17 +2,12 @@
 
 use std::sync::Arc;
 
-use jiff::Timestamp;
-use provisio_domain::event::{Event, RefusedAction};
-use provisio_domain::permission::{LinePermit, authorize_line_action};
-use provisio_domain::rate_limit::{ResendLimit, is_double_click};
-use provisio_domain::{Actor, EmailKind};
-use provisio_store::{
-    ContactUpdate, Decide, Decision, EmailRecord, LineChange, LineContext, LineSnapshot,
-};
+use provisio_domain::Actor;
+use provisio_domain::decide::{self, Asker, ResendAsk};
+use provisio_domain::rate_limit::ResendLimit;
+use provisio_store::{Decide, EmailRecord, LineContext};
 
 use super::App;
-use super::lines::{queued_event, refuse};
 use super::orders::Idempotency;
 use crate::error::{AppError, AppResult, Thing};
 
@@ -32,17 +27,13 @@ impl App {
         idempotency: Option<Idempotency>,
     ) -> AppResult<Resent> {
         let sub_ref = Self::sub_ref(raw_ref)?;
-        let now = self.clock.now();
-        let limit = self.resend_limit();
-        let keyed = idempotency.is_some();
-        let this = self.clone();
-        let who = actor.clone();
-        let decide: Decide = Arc::new(move |snap: &LineSnapshot| {
-            match authorize_line_action(&who, &snap.line.parties()) {
-                Ok(permit) => this.resend_decision(snap, &permit, keyed, Some(&who), &limit, now),
-                Err(r) => refuse(RefusedAction::Resend, r),
-            }
-        });
+        let ask = ResendAsk {
+            by: Asker::User(actor),
+            keyed: idempotency.is_some(),
+            limit: self.resend_limit(),
+            now: self.clock.now(),
+        };
+        let decide = self.resend_decision(ask);
         let (line, email) = self
             .decide(&sub_ref, Some(actor), idempotency, decide)
             .await?;
@@ -50,56 +41,23 @@ impl App {
         Ok(Resent { email, line })
     }
 
-    /// R2 / R10 once permitted: a double click (no key, the same requester within 5 s, the
-    /// same contact) answers with the first email; otherwise the domain decides and a resend
-    /// to the current contact is queued. `requested_by` is None for the setup page.
-    pub(super) fn resend_decision(
-        &self,
-        snap: &LineSnapshot,
-        permit: &LinePermit,
-        keyed: bool,
-        requested_by: Option<&Actor>,
-        limit: &ResendLimit,
-        now: Timestamp,
-    ) -> Decision {
-        let line = &snap.line;
-        let requester = requested_by.map(|a| a.user_id);
-        // Not after a change of contact in between: that resend is another request.
-        if !keyed
-            && let Some(prev) = snap
-                .recent_resends
-                .iter()
-                .rev()
-                .find(|r| r.requested_by == requester)
-            && is_double_click(Some(prev.email.queued_at), now)
-            && prev.email.to == line.line.contact_email
-        {
-            return Decision::Replay(prev.email.clone());
-        }
-        let times: Vec<Timestamp> = snap
-            .recent_resends
-            .iter()
-            .map(|r| r.email.queued_at)
-            .collect();
-        match line.line.state.decide_resend(permit, limit, &times, now) {
-            Err(r) => refuse(RefusedAction::Resend, r),
-            Ok(plan) => {
-                let to = ContactUpdate::current(&line.line);
-                let email = self.new_email(EmailKind::Resend, &to, requested_by);
-                let mut change = LineChange::new(line.line.state.clone());
-                change.events = vec![
-                    Event::ResendRequested {
-                        email_id: email.id,
-                        to: email.to.clone(),
-                        first_send: plan.is_first_send,
-                        via: plan.via,
-                    },
-                    queued_event(&email),
-                ];
-                change.email = Some(email);
-                Decision::Apply(Box::new(change))
-            }
-        }
+    /// The domain's resend decision for `ask`, as the store runs it on the line's facts.
+    pub(super) fn resend_decision(&self, ask: ResendAsk<'_>) -> Decide {
+        let this = self.clone();
+        let by = match ask.by {
+            Asker::User(actor) => Some(actor.clone()),
+            Asker::SetupLink => None,
+        };
+        let (keyed, limit, now) = (ask.keyed, ask.limit, ask.now);
+        Arc::new(move |facts| {
+            let ask = ResendAsk {
+                by: by.as_ref().map_or(Asker::SetupLink, Asker::User),
+                keyed,
+                limit,
+                now,
+            };
+            decide::resend(facts, &ask, &mut this.mail_ids())
+        })
     }
 
     /// The resend limit as configured (R10).

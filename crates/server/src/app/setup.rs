@@ -4,13 +4,13 @@
 
 use std::sync::Arc;
 
+use provisio_domain::decide::{self, LinkHeld, Reporter};
 use provisio_domain::organization::{OrganizationError, SetupChoice};
-use provisio_domain::permission::authorize_by_link;
 use provisio_domain::{FieldPath, LinkState, Organization, Stage};
-use provisio_store::{Decide, LineContext, LineSnapshot, SetupLink};
+use provisio_store::{Decide, LineContext, SetupLink};
 
 use super::App;
-use super::lines::{apply_or_refuse, new_organization_id, onboarded};
+use super::lines::new_organization_id;
 use super::secrets::hash_setup_token;
 use crate::error::{AppError, AppResult};
 
@@ -113,16 +113,15 @@ impl App {
                 });
             }
         };
-        let (state, sent_to) = (link.link, link.sent_to.clone());
+        let held = LinkHeld {
+            state: link.link,
+            sent_to: link.sent_to.clone(),
+        };
         let org = organization.clone();
         // The contact is read again where the change is written: a contact change committed
         // since the link was checked has revoked it, and the domain refuses.
-        let decide: Decide = Arc::new(move |snap: &LineSnapshot| {
-            match authorize_by_link(state, &sent_to, &snap.line.line.contact_email) {
-                Ok(permit) => onboarded(snap.line.line.state.onboard(&permit, &org), &org),
-                Err(r) => apply_or_refuse(Err(r)),
-            }
-        });
+        let decide: Decide =
+            Arc::new(move |facts| decide::onboard(facts, Reporter::Link(&held), &org));
         match self
             .decide(&link.line.line.sub_ref, None, None, decide)
             .await

@@ -3,10 +3,12 @@
 //! the resend limit is used (R10), the line's history, and an email as its recipient saw it.
 
 use jiff::Timestamp;
+use provisio_domain::decide;
+use provisio_domain::next_step::{self, StepFacts, Waiting};
 use provisio_domain::permission::authorize_line_action;
-use provisio_domain::rate_limit::{ResendBudget, ResendLimit, WINDOW};
+use provisio_domain::rate_limit::ResendBudget;
 use provisio_domain::refusal::{OrderingContact, Refusal};
-use provisio_domain::{Actor, EmailKind};
+use provisio_domain::{Actor, MailFact};
 use provisio_mail::{Composed, compose};
 use provisio_store::{EmailRecord, EventRecord, LineContext};
 
@@ -41,6 +43,19 @@ pub struct LineView {
     pub emails: Vec<EmailRecord>,
     /// Oldest first, the order's own included.
     pub events: Vec<EventRecord>,
+    /// Why the line waits for a person, if it does (SPEC §11: the line shows it).
+    pub waiting: Option<Waiting>,
+}
+
+/// What the domain says the line waits for, from its emails (newest first).
+pub fn waiting_for(line: &LineContext, emails: &[EmailRecord]) -> Option<Waiting> {
+    let last = line.line.last_email.as_ref().map(EmailRecord::fact);
+    next_step::waiting(StepFacts {
+        state: &line.line.state,
+        contact: &line.line.contact_email,
+        last_email: last.as_ref(),
+        mail_on_its_way: emails.iter().any(|e| e.state.on_its_way()),
+    })
 }
 
 /// An email's words as its recipient saw them, the setup link masked.
@@ -81,17 +96,9 @@ impl App {
                 admin_portal_url: self.admin_portal(),
             },
             Ok(()) => {
-                let since = now - WINDOW;
-                let recent: Vec<Timestamp> = emails
-                    .iter()
-                    .filter(|e| e.kind == EmailKind::Resend && e.queued_at >= since)
-                    .map(|e| e.queued_at)
-                    .collect();
-                let limit = ResendLimit {
-                    per_hour: self.config.resend_limit_per_hour,
-                };
+                let mail: Vec<MailFact> = emails.iter().map(EmailRecord::fact).collect();
                 MailAction::Allowed {
-                    budget: limit.budget(&recent, now),
+                    budget: decide::resend_budget(&mail, self.resend_limit(), now),
                 }
             }
         }
@@ -102,11 +109,13 @@ impl App {
         let emails = self.store.line_emails(&line.line.sub_ref).await?;
         let events = self.store.line_events(&line.line.sub_ref).await?;
         let action = self.mail_action(actor, &line, &emails, self.clock.now());
+        let waiting = waiting_for(&line, &emails);
         Ok(LineView {
             line,
             action,
             emails,
             events,
+            waiting,
         })
     }
 

@@ -249,6 +249,10 @@ async fn people(app: &App) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("creating the company {name}"))?;
     }
+    // The distributor serves the partner: it sees and acts on the orders that name it.
+    app.link_distributor(&Caller::Operator, DISTRIBUTOR, PARTNER, true)
+        .await
+        .context("linking the distributor to the partner")?;
     for u in USERS {
         let input = UserInput {
             company: u.company.into(),

@@ -211,6 +211,7 @@ async fn order_view(app: App, s: SignedIn, raw_id: String) -> AppResult<Response
             end_customer: order.end_customer.clone(),
             partner: order.partner.clone(),
             distributor: order.distributor.clone(),
+            distributor_serves_partner: order.distributor_serves_partner,
             placed_by: order.placed_by.clone(),
         };
         let view = app.line_view(&s.actor, context).await?;

@@ -2,6 +2,7 @@
 //! facts, the same actions, the same words on both.
 
 use jiff::{SignedDuration, Timestamp};
+use provisio_domain::next_step::Waiting;
 use provisio_domain::{LineStatus, Stage};
 use provisio_store::EmailRecord;
 
@@ -47,6 +48,9 @@ pub struct Row {
     pub budget: Option<String>,
     pub notes: Vec<Note>,
     pub last_email: Option<EmailRow>,
+    /// What a person must do, when nothing happens without them and the row does not say so
+    /// already (the last email to the contact failed).
+    pub waiting: Option<String>,
     pub history_label: String,
     pub emails: Vec<EmailRow>,
     pub events: Vec<EventRow>,
@@ -196,6 +200,10 @@ pub fn row(app: &App, c: &Chrome, view: &LineView, notes: &[Note], now: Timestam
             .cloned()
             .collect(),
         last_email: line.last_email.as_ref().map(|e| email_row(app, c, e)),
+        waiting: match view.waiting {
+            Some(Waiting::LastEmailFailed) => Some(c.t("web-waiting-last-email-failed")),
+            _ => None,
+        },
         history_label: c.t_with("web-history", &[("ref", &sub_ref)]),
         emails: view.emails.iter().map(|e| email_row(app, c, e)).collect(),
         events: view

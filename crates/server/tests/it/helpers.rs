@@ -239,7 +239,7 @@ impl TestApp {
         let q = provisio_store::LineQuery {
             scope: provisio_store::Scope::Everything,
             q: None,
-            incomplete_only: false,
+            stages: vec![],
             page: provisio_store::PageRequest {
                 after: None,
                 limit: 200,

@@ -25,6 +25,7 @@ mod helpers;
 mod lifecycle;
 mod lifecycle_clock;
 mod lifecycle_ponr;
+mod no_limbo;
 mod openapi;
 mod orders;
 mod resend;

@@ -6,7 +6,7 @@
 //! goes, and answers the same whatever happened.
 
 use reqwest::Method;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::helpers::*;
 use crate::smtp::{Received, SmtpPeer};
@@ -196,8 +196,8 @@ async fn a_fresh_link_goes_to_the_current_contact_only_and_says_the_same_every_t
     assert_eq!(asked_event["data"]["to"], "lo@kund.test");
     assert!(asked_event["actor"].is_null());
 
-    // It counts towards the hourly limit: after 5 resends no more go out, and the page
-    // answers the same.
+    // It has its own hourly limit (SPEC §11): after 3 fresh links no more go out, and the
+    // page answers the same.
     for _ in 0..6 {
         t.advance(6).await; // past the 5-second double-click window
         let again = post(t, &format!("{link}/fresh-link"), &[]).await;
@@ -210,7 +210,7 @@ async fn a_fresh_link_goes_to_the_current_contact_only_and_says_the_same_every_t
             .iter()
             .filter(|e| e["kind"] == "resend")
             .count();
-        (resends == 5).then_some(())
+        (resends == 3).then_some(())
     })
     .await;
     // Each resend that went is audited; a refusal nobody learns of writes nothing (SPEC §9),
@@ -220,8 +220,13 @@ async fn a_fresh_link_goes_to_the_current_contact_only_and_says_the_same_every_t
         .iter()
         .filter(|e| e["type"] == "resend.requested" && e["data"]["via"] == "setup_link")
         .count();
-    assert_eq!(requested, 5);
+    assert_eq!(requested, 3);
     assert!(events.iter().all(|e| e["type"] != "resend.refused"));
+    // The partner's own five resends of the hour are untouched by the setup page's three.
+    let resent = t
+        .post(&format!("/api/v1/lines/{sub}/resend"), &w.pia, json!({}))
+        .await;
+    resent.ok(202);
 }
 
 #[tokio::test]

@@ -1,0 +1,212 @@
+//! Outbound mail as the rules see it: what each kind of mail *is* (declared once, in
+//! [`EmailKind::traits`]), the mail a decision queues ([`NewMail`]), and the facts about a
+//! line's mail that decisions read ([`MailFact`]).
+//!
+//! Nothing else in the code base asks "is this kind a notice?" by name: a store selects by
+//! indexed columns and persists what a decision says; the rules ask a kind's traits. Adding a
+//! kind of mail is a variant here (and its composer), not a change to any SQL `WHERE` clause.
+
+use jiff::Timestamp;
+use uuid::Uuid;
+
+use crate::ids::UserId;
+use crate::state::{EmailKind, EmailState, MailSubjectKind};
+use crate::values::{ContactEmail, Locale};
+
+/// What a kind of mail is, for every rule that cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MailTraits {
+    /// What the mail is about.
+    pub subject: MailSubjectKind,
+    /// A provisioning email to the line's contact: it carries a setup link (a fresh token at
+    /// each attempt), its acceptance by the SMTP server starts the line's window (R1), it is
+    /// the line's "last email", and it is cancelled or overtaken by what becomes of the line
+    /// (a contact change, cancellation, PONR). A notice about the line to someone else
+    /// (`handed_off`, to the ordering contact) is none of these: what it reports happened.
+    pub provisioning: bool,
+}
+
+/// A provisioning email to the line's contact.
+const PROVISIONING: MailTraits = MailTraits {
+    subject: MailSubjectKind::Line,
+    provisioning: true,
+};
+
+/// A notice about a line to someone other than its contact.
+const LINE_NOTICE: MailTraits = MailTraits {
+    subject: MailSubjectKind::Line,
+    provisioning: false,
+};
+
+impl EmailKind {
+    /// The one declaration of what this kind of mail is.
+    pub const fn traits(self) -> MailTraits {
+        match self {
+            EmailKind::Initial
+            | EmailKind::Resend
+            | EmailKind::ContactChanged
+            | EmailKind::Reminder => PROVISIONING,
+            EmailKind::HandedOff => LINE_NOTICE,
+        }
+    }
+
+    /// What an email of this kind is about.
+    pub const fn subject(self) -> MailSubjectKind {
+        self.traits().subject
+    }
+
+    /// Each attempt mints a setup token (SPEC §9).
+    pub const fn carries_setup_link(self) -> bool {
+        self.traits().provisioning
+    }
+
+    /// Its acceptance by the SMTP server starts the line's window (R1).
+    pub const fn starts_window(self) -> bool {
+        self.traits().provisioning
+    }
+
+    /// Counts as the line's `last_email`.
+    pub const fn is_last_email(self) -> bool {
+        self.traits().provisioning
+    }
+
+    /// Cancelled, while it waits, by a contact change, a cancellation or onboarding; and
+    /// overtaken at its claim by the same (SPEC §9).
+    pub const fn follows_the_line(self) -> bool {
+        self.traits().provisioning
+    }
+}
+
+/// Whom a mail goes to, and in which language.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Recipient {
+    pub email: ContactEmail,
+    pub name: Option<String>,
+    pub locale: Locale,
+}
+
+/// What a `handed_off` notice to the ordering contact reports (SPEC §10): the provisioning
+/// contact who handed the setup off, and the colleague they handed it to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct HandOff {
+    pub from: ContactEmail,
+    pub to: ContactEmail,
+}
+
+/// The identity of a new outbox row: its id and the `Message-ID` it keeps on every attempt.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct MailId {
+    pub id: Uuid,
+    pub message_id: String,
+}
+
+/// Mints the identity of each mail a decision queues. The rules stay pure: the app passes
+/// one that makes UUIDv7s and Message-IDs in the sender's domain; tests pass a counter.
+pub trait MintMail {
+    fn mint(&mut self) -> MailId;
+}
+
+impl<F: FnMut() -> MailId> MintMail for F {
+    fn mint(&mut self) -> MailId {
+        self()
+    }
+}
+
+/// A mail to put into the outbox: the typed message, never rendered text (SPEC §9).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct NewMail {
+    pub id: Uuid,
+    /// Fixed when queued, kept on retries.
+    pub message_id: String,
+    pub kind: EmailKind,
+    pub to: Recipient,
+    /// The person who asked (a resend or contact change); none for the service or the setup
+    /// page.
+    pub requested_by: Option<UserId>,
+    /// What a `handed_off` notice reports.
+    pub hand_off: Option<HandOff>,
+}
+
+impl NewMail {
+    pub fn new(
+        ids: &mut dyn MintMail,
+        kind: EmailKind,
+        to: Recipient,
+        requested_by: Option<UserId>,
+    ) -> Self {
+        let MailId { id, message_id } = ids.mint();
+        Self {
+            id,
+            message_id,
+            kind,
+            to,
+            requested_by,
+            hand_off: None,
+        }
+    }
+}
+
+/// One of a line's emails, as the rules read it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct MailFact {
+    pub id: Uuid,
+    pub kind: EmailKind,
+    pub to: ContactEmail,
+    pub state: EmailState,
+    pub queued_at: Timestamp,
+    pub requested_by: Option<UserId>,
+}
+
+impl EmailState {
+    /// Still waiting to go out (queued, or retrying after a transient failure): a contact
+    /// change or cancellation may still cancel it.
+    pub fn waiting(self) -> bool {
+        matches!(self, EmailState::Queued | EmailState::Retrying)
+    }
+
+    /// On its way: waiting, or being sent right now. Delivery attempts it without anyone's
+    /// action.
+    pub fn on_its_way(self) -> bool {
+        self.waiting() || self == EmailState::Sending
+    }
+}
+
+impl MailFact {
+    pub fn waiting(&self) -> bool {
+        self.state.waiting()
+    }
+
+    pub fn on_its_way(&self) -> bool {
+        self.state.on_its_way()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn provisioning_emails_and_notices_are_told_apart_in_one_place() {
+        let provisioning: Vec<_> = EmailKind::ALL
+            .iter()
+            .filter(|k| k.traits().provisioning)
+            .collect();
+        assert_eq!(
+            provisioning,
+            [
+                &EmailKind::Initial,
+                &EmailKind::Resend,
+                &EmailKind::ContactChanged,
+                &EmailKind::Reminder
+            ]
+        );
+        for k in EmailKind::ALL {
+            let p = k.traits().provisioning;
+            assert_eq!(k.carries_setup_link(), p);
+            assert_eq!(k.starts_window(), p);
+            assert_eq!(k.is_last_email(), p);
+            assert_eq!(k.follows_the_line(), p);
+            assert_eq!(k.subject(), MailSubjectKind::Line);
+        }
+    }
+}
