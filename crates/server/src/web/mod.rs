@@ -11,8 +11,13 @@
 //! every page shares), `session` (who is looking, the form token, messages between
 //! pages), `locale` (the browser's language). Public pages without a session: the
 //! provisioning contact's setup page (`setup`) and the problem pages (`problems`). Errors
-//! from the app layer become pages or messages in the visitor's language (`error.rs`),
-//! never JSON.
+//! from the app layer, and every bare error on a page path (`error::page_for_bare_errors`,
+//! a layer the service router adds), become pages or messages in the visitor's language
+//! (`error.rs`), never JSON.
+//!
+//! The pages never import the API: what both edges use (reading bodies and pages of lists,
+//! problem+json, the common layers) is in `crate::http`, and `router.rs` mounts the pages
+//! beside the API.
 
 mod actions;
 mod admin;
@@ -38,10 +43,10 @@ mod subscriptions;
 
 use axum::Router;
 
-pub use locale::preferred_locale;
-
 use crate::app::App;
 
+/// Every page, the workspace's behind its session layer (no layers of the service: those
+/// are added around the pages and the API alike).
 pub fn router(app: &App) -> Router<App> {
     let workspace = signin::router()
         .merge(orders::router())
