@@ -2,8 +2,10 @@
 //! failures on our side an opaque page (the cause goes to the log, once). The other rendering
 //! of the one table is problem+json (`crate::http::problem`).
 //!
-//! A layer makes a page of every bare error on a page path too ([`page_for_bare_errors`]: an
-//! unknown path, a wrong method, a body too large or too slow, a timeout).
+//! Error pages carry the headers of every other page (`headers.rs`: the workspace's CSP
+//! with `frame-ancestors 'none'`, `no-store`), and so does the page a layer makes of a bare
+//! error on a page path ([`page_for_bare_errors`]: an unknown path, a wrong method, a body
+//! too large or too slow, a timeout).
 
 use askama::Template;
 use axum::extract::Request;
@@ -12,6 +14,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use provisio_domain::Locale;
 
+use super::headers::{WORKSPACE_CSP, page_headers};
 use super::locale::preferred_locale;
 use crate::error::{AppError, Code, Message};
 use crate::i18n;
@@ -91,15 +94,11 @@ pub fn page(locale: Locale, e: &AppError) -> Response {
     let body = page
         .render()
         .unwrap_or_else(|_| "<!doctype html><title>Error</title>".to_owned());
-    (
-        status,
-        [
-            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-            (header::CACHE_CONTROL, "no-store"),
-        ],
-        body,
-    )
-        .into_response()
+    let mut response = (status, body).into_response();
+    // The headers of every page. No referrer: an error page may stand at a setup link's URL,
+    // which the setup page itself never lets out as a referrer either.
+    page_headers(&mut response, WORKSPACE_CSP, "no-referrer");
+    response
 }
 
 #[derive(Template)]

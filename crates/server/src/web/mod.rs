@@ -9,8 +9,9 @@
 //! `admin_users`, their API keys in `admin_keys`, offer policies and sender addresses in
 //! `admin_policies`). Beside them: `rows` (a line as a row of a table), `page` (the chrome
 //! every page shares), `session` (who is looking, the form token, messages between
-//! pages), `locale` (the browser's language). Public pages without a session: the
-//! provisioning contact's setup page (`setup`) and the problem pages (`problems`). Errors
+//! pages), `locale` (the browser's language), `headers` (the security headers of every
+//! page, error pages included). Public pages without a session: the provisioning contact's
+//! setup page (`setup`) and the problem pages (`problems`). Errors
 //! from the app layer, and every bare error on a page path (`error::page_for_bare_errors`,
 //! a layer the service router adds), become pages or messages in the visitor's language
 //! (`error.rs`), never JSON.
@@ -29,6 +30,7 @@ mod contact;
 mod emails;
 pub mod error;
 mod form;
+mod headers;
 mod help;
 mod locale;
 mod orders;
