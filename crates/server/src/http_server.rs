@@ -119,11 +119,11 @@ pub async fn serve(
 /// The answer to a connection over the cap.
 async fn refuse(mut stream: TcpStream) {
     let body =
-        crate::api::problem::for_status(axum::http::StatusCode::SERVICE_UNAVAILABLE).to_string();
+        crate::http::problem::for_status(axum::http::StatusCode::SERVICE_UNAVAILABLE).to_string();
     let head = format!(
         "HTTP/1.1 503 Service Unavailable\r\ncontent-type: {}\r\ncontent-length: {}\r\n\
          retry-after: 1\r\ncache-control: no-store\r\nconnection: close\r\n\r\n",
-        crate::api::problem::PROBLEM_JSON,
+        crate::http::problem::PROBLEM_JSON,
         body.len()
     );
     let write = async {

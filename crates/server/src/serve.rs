@@ -13,7 +13,7 @@ use crate::app::App;
 use crate::clock::Clock;
 use crate::config::{Config, redact_url};
 use crate::http_server::{self, Limits};
-use crate::{api, demo, scheduler};
+use crate::{demo, router, scheduler};
 
 /// How long in-flight requests may take to finish after a shutdown signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(4);
@@ -161,8 +161,8 @@ pub async fn run(
         max_connections: app.config.max_connections,
     }
     .fitted();
-    let router = api::router(app);
-    let server = http_server::serve(listener, router, limits, async move {
+    let service = router::service(app);
+    let server = http_server::serve(listener, service, limits, async move {
         shutdown.await;
         let _ = tx.send(true);
     });

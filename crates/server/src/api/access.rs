@@ -12,9 +12,10 @@ use utoipa_axum::routes;
 use super::dto::{
     AdminEventList, ApiKeyDto, ApiKeyItemDto, ApiKeyList, EventDto, Problem, UserDto, UserPatchBody,
 };
-use super::extract::{ApiJson, Auth, NoBody, PathId, encode_cursor, page_of};
+use super::extract::{ApiJson, Auth, NoBody, PathId};
 use crate::app::{App, Caller};
 use crate::error::AppResult;
+use crate::http::extract::{encode_cursor, page_of};
 
 pub fn router() -> OpenApiRouter<App> {
     OpenApiRouter::new()

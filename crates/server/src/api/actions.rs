@@ -14,6 +14,7 @@ use super::extract::{ApiJson, Auth, NoBody, PathId, idempotency};
 use crate::app::App;
 use crate::app::lines::{ContactInput, OnboardingInput};
 use crate::error::AppResult;
+use crate::http::problem;
 
 pub fn router() -> OpenApiRouter<App> {
     OpenApiRouter::new()
@@ -144,7 +145,7 @@ async fn bulk_resend(
                 subscription_ref,
                 status: e.code().status().as_u16(),
                 email: None,
-                error: Some(super::problem::problem(&e)),
+                error: Some(problem::problem(&e)),
             },
         })
         .collect();

@@ -10,9 +10,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::dto::{CompanyDetailDto, CompanyDto, CompanyList, Problem, UserDto, UserList};
-use super::extract::{Auth, NoBody, PathId, encode_cursor, page_of, parse_enum};
+use super::extract::{Auth, NoBody, PathId};
 use crate::app::{App, Caller};
 use crate::error::{AppError, AppResult, Thing};
+use crate::http::extract::{encode_cursor, page_of, parse_enum};
 
 pub fn router() -> OpenApiRouter<App> {
     OpenApiRouter::new()

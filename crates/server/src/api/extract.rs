@@ -1,17 +1,12 @@
-//! Request extractors that turn every way a request can be wrong into our problem codes:
-//! authentication, JSON bodies (400 unreadable / 415 wrong type / 413 too large), path ids
-//! (malformed means `not_found`), pagination and `Idempotency-Key`.
+//! The API's request extractors, which turn every way a request can be wrong into our problem
+//! codes: authentication, JSON bodies (400 unreadable / 415 wrong type / 413 too large), path
+//! ids (malformed means `not_found`) and `Idempotency-Key`. Reading the body itself, a list's
+//! page and an enum in a query are shared with the pages (`crate::http::extract`).
 
-use std::collections::HashMap;
-
-use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header;
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use provisio_domain::Actor;
-use provisio_store::PageRequest;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -19,6 +14,7 @@ use sha2::{Digest, Sha256};
 use crate::app::orders::Idempotency;
 use crate::app::{App, secrets};
 use crate::error::{AppError, AuthFailure, Message, Thing};
+use crate::http::extract::body_bytes;
 use provisio_domain::FieldPath;
 
 /// The caller, authenticated by `Authorization: Bearer <api key>`.
@@ -65,19 +61,6 @@ fn is_json(content_type: Option<&str>) -> bool {
         .trim()
         .to_ascii_lowercase();
     mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
-}
-
-/// The whole body: too large is `413`, a stall `408` (every edge reads bodies through it).
-pub(crate) async fn body_bytes(req: Request, app: &App) -> Result<Bytes, AppError> {
-    Bytes::from_request(req, app).await.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            AppError::PayloadTooLarge {
-                limit: app.config.body_limit_bytes,
-            }
-        } else {
-            AppError::body_unreadable(&rejection, &app.config)
-        }
-    })
 }
 
 /// Parses JSON text into `T`, naming the path of a wrong type or unknown field.
@@ -194,111 +177,13 @@ pub fn idempotency(
     }))
 }
 
-/// `limit` and `cursor` of a list request (SPEC §8).
-/// The page a list's query asks for (`limit`, `cursor`).
-pub fn page_of(params: &HashMap<String, String>) -> Result<PageRequest, AppError> {
-    page_request(
-        params.get("limit").map(String::as_str),
-        params.get("cursor").map(String::as_str),
-    )
-}
-
-pub fn page_request(limit: Option<&str>, cursor: Option<&str>) -> Result<PageRequest, AppError> {
-    let limit = match limit {
-        None | Some("") => 50,
-        Some(raw) => {
-            let n: i64 = raw.parse().map_err(|_| {
-                AppError::unreadable(
-                    Message::new("request-query-number")
-                        .with("field", "limit")
-                        .with("value", raw),
-                )
-            })?;
-            if n < 1 {
-                return Err(AppError::invalid_value(
-                    "limit",
-                    "value-limit",
-                    vec![("value", n.to_string())],
-                ));
-            }
-            n.min(200) as u32
-        }
-    };
-    let after = match cursor {
-        None | Some("") => None,
-        Some(raw) => Some(
-            decode_cursor(raw)
-                .ok_or_else(|| AppError::unreadable(Message::new("request-cursor")))?,
-        ),
-    };
-    Ok(PageRequest { after, limit })
-}
-
 fn not_json(e: serde_json::Error) -> AppError {
     AppError::unreadable(Message::new("request-json-invalid").with("reason", e.to_string()))
-}
-
-pub fn encode_cursor(position: i64) -> String {
-    URL_SAFE_NO_PAD.encode(format!("p{position}"))
-}
-
-fn decode_cursor(raw: &str) -> Option<i64> {
-    let bytes = URL_SAFE_NO_PAD.decode(raw).ok()?;
-    std::str::from_utf8(&bytes)
-        .ok()?
-        .strip_prefix('p')?
-        .parse()
-        .ok()
-}
-
-/// An optional enum query parameter, `None` when absent or empty.
-pub fn parse_enum<T>(
-    key: &'static str,
-    raw: Option<&String>,
-    parse: impl Fn(&str) -> Result<T, provisio_domain::state::UnknownVariant>,
-) -> Result<Option<T>, AppError> {
-    match raw.map(String::as_str) {
-        None | Some("") => Ok(None),
-        Some(s) => parse(s)
-            .map(Some)
-            .map_err(|e| AppError::invalid(provisio_domain::FieldPath::name(key), e.into())),
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::Code;
-
-    #[test]
-    fn cursors_round_trip_and_junk_is_rejected() {
-        let c = encode_cursor(1234);
-        assert_eq!(
-            page_request(Some("10"), Some(&c)).unwrap(),
-            PageRequest {
-                after: Some(1234),
-                limit: 10
-            }
-        );
-        assert_eq!(
-            page_request(Some("999"), None).unwrap().limit,
-            200,
-            "clamped"
-        );
-        assert_eq!(page_request(None, None).unwrap().limit, 50);
-        assert_eq!(
-            page_request(Some("0"), None).unwrap_err().code(),
-            Code::Unprocessable
-        );
-        assert_eq!(
-            page_request(Some("x"), None).unwrap_err().code(),
-            Code::InvalidRequest
-        );
-        assert_eq!(
-            page_request(None, Some("!!")).unwrap_err().code(),
-            Code::InvalidRequest
-        );
-    }
 
     #[test]
     fn json_content_types() {

@@ -8,9 +8,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::dto::{EventDto, EventList, LineDto, LineList, Problem};
-use super::extract::{Auth, PathId, encode_cursor, page_of};
+use super::extract::{Auth, PathId};
 use crate::app::App;
 use crate::error::{AppError, AppResult};
+use crate::http::extract::{encode_cursor, page_of};
 
 pub fn router() -> OpenApiRouter<App> {
     OpenApiRouter::new()

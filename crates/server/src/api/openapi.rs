@@ -30,8 +30,8 @@ use utoipa::openapi::{Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 
 use super::dto::Problem;
-use super::problem::PROBLEM_JSON;
 use crate::error::Code;
+use crate::http::problem::PROBLEM_JSON;
 
 #[derive(OpenApi)]
 #[openapi(

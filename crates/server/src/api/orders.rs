@@ -10,10 +10,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::dto::{NewOrderBody, OrderDto, OrderList, OrderSummaryDto, Problem};
-use super::extract::{ApiJson, Auth, PathId, encode_cursor, idempotency, page_of, parse_enum};
+use super::extract::{ApiJson, Auth, PathId, idempotency};
 use crate::app::App;
 use crate::app::orders::OrderFilter;
 use crate::error::AppResult;
+use crate::http::extract::{encode_cursor, page_of, parse_enum};
 
 pub fn router() -> OpenApiRouter<App> {
     OpenApiRouter::new()

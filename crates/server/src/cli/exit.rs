@@ -58,7 +58,7 @@ impl Failure {
     /// With `--json`, the problem document (the API's shape) goes to stdout too.
     pub fn with_problem(mut self, e: &AppError, json: bool) -> Self {
         if json && e.code() != Code::Internal {
-            self.problem = Some(crate::api::problem::problem(e));
+            self.problem = Some(crate::http::problem::problem(e));
         }
         self
     }

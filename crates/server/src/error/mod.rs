@@ -1,7 +1,7 @@
 //! One error type for the whole service. An [`AppError`] carries the typed cause (a domain
 //! refusal, value errors with their field and arguments, what was not found) and never prose:
 //! its words come from a translation key ([`AppError::message`], `locales/*/errors.ftl`), and
-//! each edge renders it its own way: problem+json in `api/problem.rs` (English), a page in the
+//! each edge renders it its own way: problem+json in `http/problem.rs` (English), a page in the
 //! user's language in `web/`, plain text (or the problem as JSON) in the CLI. The one status
 //! table is [`Code::describe`]; 5xx causes are logged once by the edge and never shown.
 

@@ -13,9 +13,9 @@ use serde::Deserialize;
 use super::admin::Admin;
 use super::orders::page_links;
 use super::page::{Chrome, html, or_error_page, when};
-use crate::api::extract::page_request;
 use crate::app::App;
 use crate::error::AppResult;
+use crate::http::extract::page_request;
 use crate::i18n::event_key;
 
 pub fn router() -> Router<App> {

@@ -9,7 +9,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use super::page::{Chrome, html, or_error_page, page_headers, when};
+use super::headers::page_headers;
+use super::page::{Chrome, html, or_error_page, when};
 use super::session::SignedIn;
 use crate::app::App;
 

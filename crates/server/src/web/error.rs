@@ -1,13 +1,54 @@
 //! An [`AppError`] as pages show it: a message in the visitor's language, a status, and for
-//! failures on our side an opaque page (the cause goes to the log, once).
+//! failures on our side an opaque page (the cause goes to the log, once). The other rendering
+//! of the one table is problem+json (`crate::http::problem`).
+//!
+//! Error pages carry the headers of every other page (`headers.rs`: the workspace's CSP
+//! with `frame-ancestors 'none'`, `no-store`), and so does the page a layer makes of a bare
+//! error on a page path ([`page_for_bare_errors`]: an unknown path, a wrong method, a body
+//! too large or too slow, a timeout).
 
 use askama::Template;
+use axum::extract::Request;
 use axum::http::{StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use provisio_domain::Locale;
 
+use super::headers::{WORKSPACE_CSP, page_headers};
+use super::locale::preferred_locale;
 use crate::error::{AppError, Code, Message};
 use crate::i18n;
+
+/// Outside the API a person is reading: an error response that is not a page yet (a layer's
+/// or axum's, or an [`AppError`] a handler returned) becomes one in their language, keeping
+/// its status and its other headers (e.g. `Allow` on 405). Answers on API and operations
+/// paths pass untouched (problem+json is made of them further out).
+pub async fn page_for_bare_errors(req: Request, next: Next) -> Response {
+    let page = is_page_path(req.uri().path());
+    let locale = preferred_locale(req.headers());
+    let response = next.run(req).await;
+    let status = response.status();
+    let is_error = status.is_client_error() || status.is_server_error();
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|ct| ct.as_bytes().starts_with(b"text/html"));
+    if !page || !is_error || is_html {
+        return response;
+    }
+    let (mut parts, _) = response.into_parts();
+    let (html_parts, body) = status_page(locale, status).into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    for (name, value) in &html_parts.headers {
+        parts.headers.insert(name, value.clone());
+    }
+    Response::from_parts(parts, body)
+}
+
+/// Paths people open in a browser: everything but the API and the operations endpoints.
+fn is_page_path(path: &str) -> bool {
+    !(path.starts_with("/api/") || matches!(path, "/healthz" | "/readyz" | "/metrics"))
+}
 
 /// The words of an error for a page or banner: for a field error, what is wrong with the
 /// field (the form shows which field), else the error's own message.
@@ -19,7 +60,7 @@ pub fn message(locale: Locale, e: &AppError) -> String {
 }
 
 /// The page for an error known only by its status (a layer's 405, 408, 413 or 503).
-pub fn status_page(locale: Locale, status: StatusCode) -> Response {
+fn status_page(locale: Locale, status: StatusCode) -> Response {
     let e = match status {
         StatusCode::NOT_FOUND => AppError::not_found(crate::error::Thing::Route),
         StatusCode::METHOD_NOT_ALLOWED => AppError::MethodNotAllowed,
@@ -53,15 +94,11 @@ pub fn page(locale: Locale, e: &AppError) -> Response {
     let body = page
         .render()
         .unwrap_or_else(|_| "<!doctype html><title>Error</title>".to_owned());
-    (
-        status,
-        [
-            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-            (header::CACHE_CONTROL, "no-store"),
-        ],
-        body,
-    )
-        .into_response()
+    let mut response = (status, body).into_response();
+    // The headers of every page. No referrer: an error page may stand at a setup link's URL,
+    // which the setup page itself never lets out as a referrer either.
+    page_headers(&mut response, WORKSPACE_CSP, "no-referrer");
+    response
 }
 
 #[derive(Template)]

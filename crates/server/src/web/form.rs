@@ -6,9 +6,9 @@ use axum::extract::{FromRequest, Request};
 use axum::http::header;
 use percent_encoding::percent_decode;
 
-use crate::api::extract::body_bytes;
 use crate::app::App;
 use crate::error::{AppError, Message};
+use crate::http::extract::body_bytes;
 
 /// The fields of a posted form, in order.
 pub struct StrictForm(pub Fields);

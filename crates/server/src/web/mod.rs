@@ -9,10 +9,16 @@
 //! `admin_users`, their API keys in `admin_keys`, offer policies and sender addresses in
 //! `admin_policies`). Beside them: `rows` (a line as a row of a table), `page` (the chrome
 //! every page shares), `session` (who is looking, the form token, messages between
-//! pages), `locale` (the browser's language). Public pages without a session: the
-//! provisioning contact's setup page (`setup`) and the problem pages (`problems`). Errors
-//! from the app layer become pages or messages in the visitor's language (`error.rs`),
-//! never JSON.
+//! pages), `locale` (the browser's language), `headers` (the security headers of every
+//! page, error pages included). Public pages without a session: the provisioning contact's
+//! setup page (`setup`) and the problem pages (`problems`). Errors
+//! from the app layer, and every bare error on a page path (`error::page_for_bare_errors`,
+//! a layer the service router adds), become pages or messages in the visitor's language
+//! (`error.rs`), never JSON.
+//!
+//! The pages never import the API: what both edges use (reading bodies and pages of lists,
+//! problem+json, the common layers) is in `crate::http`, and `router.rs` mounts the pages
+//! beside the API.
 
 mod actions;
 mod admin;
@@ -24,6 +30,7 @@ mod contact;
 mod emails;
 pub mod error;
 mod form;
+mod headers;
 mod help;
 mod locale;
 mod orders;
@@ -38,10 +45,10 @@ mod subscriptions;
 
 use axum::Router;
 
-pub use locale::preferred_locale;
-
 use crate::app::App;
 
+/// Every page, the workspace's behind its session layer (no layers of the service: those
+/// are added around the pages and the API alike).
 pub fn router(app: &App) -> Router<App> {
     let workspace = signin::router()
         .merge(orders::router())

@@ -14,10 +14,10 @@ use serde::Deserialize;
 use super::page::{Chrome, html, or_error_page, when};
 use super::rows::{Row, row};
 use super::session::{SignedIn, Visitor};
-use crate::api::extract::{encode_cursor, page_request, parse_enum};
 use crate::app::App;
 use crate::app::orders::OrderFilter;
 use crate::error::{AppError, AppResult};
+use crate::http::extract::{encode_cursor, page_request, parse_enum};
 use crate::i18n::stage_label;
 
 pub fn router() -> Router<App> {

@@ -1,14 +1,16 @@
 //! What every workspace page shares: the chrome around it ([`Chrome`]: language, navigation,
 //! the signed-in user, the form token, the messages of the last action), the translator the
-//! templates call (`c.t("key")`), times as people read them, and the response headers.
+//! templates call (`c.t("key")`), times as people read them, and the rendered page with its
+//! headers (`headers.rs`).
 
 use askama::Template;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::Timestamp;
 use provisio_domain::Locale;
 
 use super::error;
+use super::headers::{WORKSPACE_CSP, page_headers};
 use super::session::{Note, Visitor};
 use crate::app::App;
 use crate::error::{AppError, AppResult};
@@ -79,26 +81,6 @@ pub fn when(app: &App, t: Timestamp) -> String {
         .to_string()
         + " "
         + &app.config.time_zone_name
-}
-
-/// The workspace's policy: scripts and styles only from us, frames only ours, never framed.
-const WORKSPACE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
-     img-src 'self'; frame-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
-
-/// The headers every HTML page of ours carries: HTML, never cached (pages show personal data
-/// or carry a token), and its content and referrer policies.
-pub fn page_headers(response: &mut Response, csp: &'static str, referrer: &'static str) {
-    let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(csp),
-    );
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static(referrer));
 }
 
 /// A rendered workspace page with the headers every one carries.

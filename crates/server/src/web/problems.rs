@@ -1,6 +1,6 @@
 //! `GET /problems/{code}`: the page a problem document's `type` names (SPEC §10), one per
-//! wire code of the one table ([`Code`]), in the visitor's language. An unknown code is the
-//! ordinary not-found page.
+//! wire code of the one table ([`Code`]), in the visitor's language, with the headers of
+//! every page. An unknown code is the ordinary not-found page.
 
 use askama::Template;
 use axum::Router;
@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use super::error;
+use super::headers::{WORKSPACE_CSP, page_headers};
 use super::locale::preferred_locale;
 use crate::app::App;
 use crate::error::{AppError, Code, Thing};
@@ -48,15 +49,19 @@ async fn show(Path(wire): Path<String>, headers: HeaderMap) -> Response {
         ],
     };
     match page.render() {
-        Ok(body) => (
-            [
-                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-                (header::CONTENT_LANGUAGE, locale.as_str()),
-                (header::VARY, "accept-language"),
-            ],
-            body,
-        )
-            .into_response(),
+        Ok(body) => {
+            let mut response = (
+                [
+                    (header::CONTENT_LANGUAGE, locale.as_str()),
+                    (header::VARY, "accept-language"),
+                ],
+                body,
+            )
+                .into_response();
+            // The headers of every page, as the error pages send them (SPEC §11).
+            page_headers(&mut response, WORKSPACE_CSP, "no-referrer");
+            response
+        }
         Err(e) => error::page(locale, &AppError::Internal(e.into())),
     }
 }

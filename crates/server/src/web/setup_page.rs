@@ -9,8 +9,9 @@ use provisio_domain::{ContactEmail, LineStatus, Locale, Organization};
 use provisio_store::{LineContext, SetupLink};
 
 use super::error;
+use super::headers::page_headers;
 use super::locale::preferred_locale;
-use super::page::{page_headers, when};
+use super::page::when;
 use crate::app::App;
 use crate::app::setup::LinkView;
 use crate::error::AppError;

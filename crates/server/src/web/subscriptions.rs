@@ -14,9 +14,9 @@ use super::orders::page_links;
 use super::page::{Chrome, html, or_error_page};
 use super::rows::{Row, row};
 use super::session::SignedIn;
-use crate::api::extract::page_request;
 use crate::app::App;
 use crate::error::AppResult;
+use crate::http::extract::page_request;
 
 pub fn router() -> Router<App> {
     Router::new().route("/subscriptions", get(subscriptions))

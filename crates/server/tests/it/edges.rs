@@ -27,7 +27,7 @@ async fn read_until_closed(stream: &mut TcpStream) -> String {
 
 /// Sends `head` (and `body`) on a new connection and returns the whole answer (the server
 /// closes the connection after it).
-async fn raw(t: &TestApp, head: &str, body: &[u8]) -> String {
+pub(crate) async fn raw(t: &TestApp, head: &str, body: &[u8]) -> String {
     let mut stream = TcpStream::connect(addr(t)).await.unwrap();
     stream.write_all(head.as_bytes()).await.unwrap();
     stream.write_all(body).await.unwrap();

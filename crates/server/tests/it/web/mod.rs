@@ -1,9 +1,11 @@
 //! The web workspace over plain HTTP (no browser): sign-in, its throttle and the session's
 //! idle end on the test clock, CSRF refusals, tenancy (another company's order is 404), the
-//! language of pages, and the form flows as a browser without JavaScript posts them. The
-//! same flows in a real Chromium are in `browser/`.
+//! language of pages, the form flows as a browser without JavaScript posts them, and the
+//! security headers of error pages (`error_pages`). The same flows in a real Chromium are in
+//! `browser/`.
 
 mod admin;
+mod error_pages;
 mod pages;
 mod resend;
 mod signin;
@@ -31,6 +33,7 @@ pub struct Page {
     /// The answer set the session cookie (it does when the session was saved).
     pub set_cookie: bool,
     pub location: Option<String>,
+    pub headers: reqwest::header::HeaderMap,
     pub body: String,
 }
 
@@ -47,6 +50,14 @@ impl Page {
 
     pub fn has(&self, text: &str) -> bool {
         self.body.contains(text)
+    }
+
+    /// A header's value ("" when it is missing).
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
     }
 }
 
@@ -91,12 +102,19 @@ impl Visitor {
                 .headers()
                 .get(LOCATION)
                 .map(|v| v.to_str().unwrap().to_owned()),
+            headers: res.headers().clone(),
             body: res.text().await.unwrap(),
         }
     }
 
     pub async fn get(&mut self, path: &str) -> Page {
         let req = self.http.get(format!("{}{path}", self.base));
+        self.answer(req).await
+    }
+
+    /// A bodyless request with any method.
+    pub async fn send(&mut self, method: reqwest::Method, path: &str) -> Page {
+        let req = self.http.request(method, format!("{}{path}", self.base));
         self.answer(req).await
     }
 

@@ -1,7 +1,11 @@
-//! The API's rendering of an [`AppError`]: an RFC 9457 problem document (English, SPEC §9),
+//! An [`AppError`] as a problem: an RFC 9457 problem document (English, SPEC §9),
 //! `application/problem+json`, with the status of the one table and the members clients
 //! script against (`code`, `errors` per field, `ordering_contact`, `admin_portal_url`,
 //! `retry_after`). 5xx bodies are opaque; the cause is logged once, here.
+//!
+//! This is the `IntoResponse` of every `AppError`, whichever edge returns it: the API sends
+//! it as is, the pages' layer turns an error on a page path into a page (`web/error.rs`,
+//! the other rendering of the same table). The CLI prints the same document.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};

@@ -1,9 +1,10 @@
-//! The middleware every request passes (see `router` for their order): problem+json for bare
-//! errors, an early `413` for a declared body over the limit, safe request ids, security
-//! headers, and the request path as logs may show it.
+//! The middleware every request passes (`router.rs` stacks them): problem+json
+//! for bare errors, an early `413` for a declared body over the limit, safe request ids,
+//! security headers, and the request path as logs may show it. (A bare error on a page path
+//! becomes a page before it gets here, in the pages' own layer: `web/error.rs`.)
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, header};
+use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -20,31 +21,12 @@ const MAX_REQUEST_ID: usize = 64;
 /// The header carrying the request id.
 pub const REQUEST_ID: &str = "x-request-id";
 
-/// Any error response of the API that is not problem+json yet (from a layer or axum itself)
-/// becomes one, keeping its status and headers (e.g. `Allow` on 405). On page paths every
-/// error is a page in the visitor's language instead (also a 405, 413 or 503 from a layer).
+/// Any error response that is not problem+json yet (from a layer or axum itself) becomes
+/// one, keeping its status and headers (e.g. `Allow` on 405). An HTML answer is left as it
+/// is: on page paths every error is a page by the time it gets here.
 pub async fn problem_for_bare_errors(req: Request, next: Next) -> Response {
-    let page = is_page_path(req.uri().path());
-    let locale = crate::web::preferred_locale(req.headers());
     let response = next.run(req).await;
     let status = response.status();
-    // Outside the API, a person is reading: an error is a page in their language.
-    if page
-        && (status.is_client_error() || status.is_server_error())
-        && !response
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .is_some_and(|ct| ct.as_bytes().starts_with(b"text/html"))
-    {
-        let (mut parts, _) = response.into_parts();
-        let html = crate::web::error::status_page(locale, status);
-        let (html_parts, body) = html.into_parts();
-        parts.headers.remove(header::CONTENT_LENGTH);
-        for (name, value) in &html_parts.headers {
-            parts.headers.insert(name, value.clone());
-        }
-        return Response::from_parts(parts, body);
-    }
     let is_problem = response
         .headers()
         .get(header::CONTENT_TYPE)
@@ -62,11 +44,6 @@ pub async fn problem_for_bare_errors(req: Request, next: Next) -> Response {
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
     parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(parts, body.to_string().into())
-}
-
-/// Paths people open in a browser: everything but the API and the operations endpoints.
-fn is_page_path(path: &str) -> bool {
-    !(path.starts_with("/api/") || matches!(path, "/healthz" | "/readyz" | "/metrics"))
 }
 
 /// A body declared larger than the limit is refused before a byte of it is read (otherwise
@@ -130,23 +107,6 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     response
 }
 
-/// The method as a metric label: the standard ones by name, anything a client invents as one
-/// label (`other`), so clients cannot add label values.
-pub fn method_label(method: &Method) -> &'static str {
-    match *method {
-        Method::GET => "GET",
-        Method::HEAD => "HEAD",
-        Method::POST => "POST",
-        Method::PUT => "PUT",
-        Method::DELETE => "DELETE",
-        Method::PATCH => "PATCH",
-        Method::OPTIONS => "OPTIONS",
-        Method::CONNECT => "CONNECT",
-        Method::TRACE => "TRACE",
-        _ => "other",
-    }
-}
-
 /// The request path as logs may show it: email addresses masked (personal data, e.g.
 /// `/users/{email}/api-keys`), and a setup link's token replaced (whoever reads the log must
 /// not be able to open or use the link).
@@ -204,12 +164,5 @@ mod tests {
         assert!(!is_safe_request_id(b"abc def"));
         assert!(!is_safe_request_id(b"abc\" user=admin"));
         assert!(!is_safe_request_id("é".as_bytes()));
-    }
-
-    #[test]
-    fn invented_methods_share_one_label() {
-        assert_eq!(method_label(&Method::GET), "GET");
-        let invented = Method::from_bytes(b"FROBNICATE").unwrap();
-        assert_eq!(method_label(&invented), "other");
     }
 }
