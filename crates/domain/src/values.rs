@@ -149,7 +149,9 @@ impl SubRef {
     }
 }
 
-/// A web order id: 1–64 characters of letters, digits, `-`, `_` and `.`, e.g. `W123`.
+/// A web order id: 1–64 characters of letters, digits, `-`, `_` and `.`, e.g. `W123`, not
+/// only dots: the id is a path segment (`/orders/{id}`), where `.` and `..` name the
+/// directory itself or its parent, and a browser or proxy resolves them before we see them.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct WebOrderId(String);
 string_value!(WebOrderId);
@@ -160,7 +162,8 @@ impl WebOrderId {
             && raw.len() <= 64
             && raw
                 .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+            && raw.bytes().any(|b| b != b'.');
         if ok {
             Ok(Self(raw.to_owned()))
         } else {

@@ -105,6 +105,21 @@ fn offers_are_uppercased_and_names_trimmed() {
     assert_eq!(Locale::parse("sv").unwrap(), Locale::Sv);
 }
 
+#[test]
+fn web_order_ids_of_only_dots_are_refused_dots_among_other_characters_are_fine() {
+    for bad in [".", "..", "...", &".".repeat(64)] {
+        let e = WebOrderId::parse(bad).unwrap_err();
+        assert_eq!(
+            (e.code, e.key),
+            ("invalid_request", "value-web-order-id"),
+            "{bad}"
+        );
+    }
+    for good in ["W1.2", ".W", "W.", "..a", "-", "_"] {
+        assert_eq!(WebOrderId::parse(good).unwrap().as_str(), good);
+    }
+}
+
 proptest! {
     #[test]
     fn any_sub_ref_round_trips(n in 0u64..1_000_000_000_000_000_000) {
