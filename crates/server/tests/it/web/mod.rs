@@ -6,6 +6,7 @@
 mod admin;
 mod pages;
 mod resend;
+mod sessions;
 mod signin;
 
 use provisio::app::Caller;
