@@ -138,7 +138,8 @@ fn failure_key(raw: &str) -> (String, Option<ContactEmail>) {
 }
 
 /// tower-sessions' sessions in our store. Only the SHA-256 of a session id is stored, so a
-/// copy of the database signs nobody in. Expiry is tower-sessions' (real time); the
+/// copy of the database signs nobody in. Each names its signed-in user, so disabling the
+/// user ends them all at once (SPEC §11). Expiry is tower-sessions' (real time); the
 /// workspace's own idle limit runs on the service clock (`web/session.rs`).
 #[derive(Clone)]
 pub struct StoreSessions {
@@ -167,10 +168,18 @@ fn to_offset(t: Timestamp) -> Result<OffsetDateTime, session_store::Error> {
     OffsetDateTime::from_unix_timestamp(t.as_second()).map_err(backend)
 }
 
+/// The key under which a session keeps its signed-in user's id (`web/session.rs` signs in).
+pub const SESSION_USER: &str = "user";
+
 fn stored(record: &Record) -> Result<SessionRecord, session_store::Error> {
+    let user_id = match record.data.get(SESSION_USER) {
+        Some(id) => Some(serde_json::from_value::<UserId>(id.clone()).map_err(backend)?),
+        None => None,
+    };
     Ok(SessionRecord {
         data: serde_json::to_string(&record.data).map_err(backend)?,
         expires_at: to_timestamp(record.expiry_date),
+        user_id,
     })
 }
 
