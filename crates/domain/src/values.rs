@@ -202,14 +202,17 @@ impl OfferSku {
 /// hide what a page, a Subject or a log shows. Zero-width (non-)joiners stay: some scripts
 /// and emoji need them.
 pub fn forbidden_in_name(text: &str) -> Option<char> {
+    text.chars().find(|&c| is_forbidden_in_name(c))
+}
+
+/// Whether a name must not contain `c` (see [`forbidden_in_name`]).
+pub fn is_forbidden_in_name(c: char) -> bool {
     use unicode_properties::{GeneralCategory as G, UnicodeGeneralCategory};
-    text.chars().find(|&c| {
-        !matches!(c, '\u{200C}' | '\u{200D}')
-            && matches!(
-                c.general_category(),
-                G::Control | G::Format | G::LineSeparator | G::ParagraphSeparator
-            )
-    })
+    !matches!(c, '\u{200C}' | '\u{200D}')
+        && matches!(
+            c.general_category(),
+            G::Control | G::Format | G::LineSeparator | G::ParagraphSeparator
+        )
 }
 
 /// The longest name, in characters.
