@@ -110,6 +110,71 @@ impl ContactEmail {
     pub fn masked(&self) -> String {
         mask_email(&self.0)
     }
+
+    /// The part after the last `@`, as stored (lower-cased; Unicode or A-labels as given).
+    pub fn domain(&self) -> &str {
+        self.0.rsplit_once('@').map_or("", |(_, domain)| domain)
+    }
+
+    /// Whether the domain could pass for another one ([`domain_is_confusable`]): such an
+    /// address is still accepted, but people are shown its A-label form with a warning.
+    pub fn has_confusable_domain(&self) -> bool {
+        domain_is_confusable(self.domain())
+    }
+}
+
+/// The scripts whose letters pass for each other in a domain name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Script {
+    Latin,
+    Cyrillic,
+    Greek,
+}
+
+fn script(c: char) -> Option<Script> {
+    match c {
+        'a'..='z' | 'A'..='Z' | '\u{00C0}'..='\u{024F}' | '\u{1E00}'..='\u{1EFF}' => {
+            Some(Script::Latin)
+        }
+        '\u{0400}'..='\u{052F}' | '\u{1C80}'..='\u{1C8F}' | '\u{A640}'..='\u{A69F}' => {
+            Some(Script::Cyrillic)
+        }
+        '\u{0370}'..='\u{03FF}' | '\u{1F00}'..='\u{1FFF}' => Some(Script::Greek),
+        _ => None,
+    }
+}
+
+/// Cyrillic and Greek small letters drawn like Latin ones (`а` U+0430 like `a`, `ο` U+03BF
+/// like `o`, …).
+const LATIN_LOOKALIKES: &str = "асԁеһіјӏорԛѕԝхуүνοιρυχαϲ";
+
+/// Whether a domain could pass for another one in the eyes of a person, the rule behind the
+/// warning on addresses (SPEC §11). A domain is confusable when one of its labels
+///
+/// - mixes letters of two of the scripts Latin, Cyrillic and Greek (`еvil.example` with a
+///   Cyrillic `е`: no real name needs that, and it is how look-alike domains are made), or
+/// - is made only of Cyrillic or Greek letters that look like Latin ones while another label
+///   of the domain is Latin (`раураl.example`, all Cyrillic).
+///
+/// Digits and `-` belong to every script; other scripts (Arabic, CJK, …) do not imitate
+/// Latin letters and are left alone, as are whole domains in one script (`пример.рф`,
+/// `bücher.example`). A domain typed as A-labels (`xn--…`) is shown as typed and is not
+/// judged. Browsers judge host names in the same spirit (Chromium's IDN display policy);
+/// this is its simplest part, for the scripts seen in look-alike mail.
+pub fn domain_is_confusable(domain: &str) -> bool {
+    let labels: Vec<Vec<Script>> = domain
+        .split('.')
+        .map(|label| label.chars().filter_map(script).collect())
+        .collect();
+    let mixed = labels
+        .iter()
+        .any(|scripts| scripts.windows(2).any(|w| w[0] != w[1]));
+    let any_latin = labels.iter().flatten().any(|s| *s == Script::Latin);
+    let lookalike = |label: &str| {
+        let mut letters = label.chars().filter(|c| script(*c).is_some()).peekable();
+        letters.peek().is_some() && letters.all(|c| LATIN_LOOKALIKES.contains(c))
+    };
+    mixed || (any_latin && domain.split('.').any(lookalike))
 }
 
 /// Masks an address for logs (personal data): keeps the first character and the domain

@@ -139,3 +139,35 @@ proptest! {
         let _ = ContactEmail::parse(&s);
     }
 }
+
+#[test]
+fn a_domain_mixing_scripts_or_imitating_latin_is_confusable_and_still_accepted() {
+    for confusable in [
+        "kim@\u{0435}vil.example",          // Cyrillic е among Latin letters
+        "kim@evil.ex\u{0430}mple",          // … in another label
+        "kim@g\u{03BF}\u{03BF}gle.example", // Greek ο
+        "kim@\u{0440}\u{0430}\u{0443}\u{0440}\u{0430}\u{04CF}.example", // all Cyrillic "paypal"
+        "kim@\u{0430}\u{043F}\u{03B1}.example", // Cyrillic and Greek in one label
+    ] {
+        let email = ContactEmail::parse(confusable).unwrap();
+        assert!(email.has_confusable_domain(), "{confusable}");
+    }
+    for plain in [
+        "kim@kund.example",
+        "kim@bücher.example",
+        "kim@\u{043F}\u{0440}\u{0438}\u{043C}\u{0435}\u{0440}.\u{0440}\u{0444}", // пример.рф
+        "kim@\u{043F}\u{0440}\u{0438}\u{043C}\u{0435}\u{0440}.example", // not all look-alikes
+        "kim@東京.example",
+        "kim@xn--vil-qdd.example", // typed as A-labels: shown as typed
+        "kim@sub-1.kund-2.example",
+    ] {
+        let email = ContactEmail::parse(plain).unwrap();
+        assert!(!email.has_confusable_domain(), "{plain}");
+    }
+    assert_eq!(
+        ContactEmail::parse("Kim@\u{0415}VIL.example")
+            .unwrap()
+            .domain(),
+        "\u{0435}vil.example"
+    );
+}

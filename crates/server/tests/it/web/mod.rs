@@ -3,6 +3,7 @@
 //! language of pages, and the form flows as a browser without JavaScript posts them. The
 //! same flows in a real Chromium are in `browser/`.
 
+mod addresses;
 mod admin;
 mod pages;
 mod resend;
