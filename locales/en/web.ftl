@@ -56,6 +56,7 @@ web-quantity = Quantity
 web-rsd = Requested start date
 web-deadline = Deadline
 web-contact = Provisioning contact
+web-address-mixed-scripts = Check this address: its domain mixes letters of different alphabets, so it may imitate another one. It is shown in its ASCII form.
 web-last-email = Last email
 web-waiting-last-email-failed = The last email could not be delivered: change the contact, or resend.
 web-actions = Actions

@@ -55,6 +55,7 @@ web-quantity = Antal
 web-rsd = Begärt startdatum
 web-deadline = Tidsgräns
 web-contact = Etableringskontakt
+web-address-mixed-scripts = Kontrollera adressen: domänen blandar bokstäver från olika alfabet och kan efterlikna en annan. Den visas i sin ASCII-form.
 web-last-email = Senaste e-post
 web-waiting-last-email-failed = Det senaste e-postmeddelandet kunde inte levereras: byt kontakt eller skicka igen.
 web-actions = Åtgärder

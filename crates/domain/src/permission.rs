@@ -302,54 +302,91 @@ pub enum PlacedBy {
     Caller,
     /// Another user, of this company.
     User { id: UserId, company: CompanyId },
+    /// An address of no user.
+    Unknown,
 }
 
-/// Why an order may not be placed with these parties.
+/// A company an order names, as looked up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Named {
+    Company(CompanyId),
+    /// The id names no company of the kind the field asks for, as far as the caller may
+    /// know (an id of another tenant's company of another kind is as good as none).
+    Unknown,
+}
+
+/// Why an order may not be placed with these parties. A field the caller may not use is
+/// refused as though it named nothing at all (SPEC §11 "Tenancy"), whatever the reason:
+/// no such company or user, another tenant's, or one without the link the order needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OrderRefusal {
     Denied(Refusal),
-    /// The named ordering contact is not a user of the order's partner company.
-    PlacedByOutsidePartner,
-    /// A distributor ordered for a partner it does not serve (SPEC §10).
-    PartnerNotServed,
+    /// `partner_id` names no partner the caller may order for.
+    NoSuchPartner,
+    /// `distributor_id` names no distributor that may act on this order.
+    NoSuchDistributor,
+    /// `placed_by` names no user of the order's partner company.
+    NoSuchOrderingContact,
 }
 
-/// Who may place an order for whom: admins and operator integrations for any partner;
-/// everyone else only orders that name their own company as partner or distributor, and a
-/// distributor only for a partner it serves (`distributor_serves_partner`, as looked up; a
-/// partner may name any distributor). Only an admin or an integration names someone else as
-/// the ordering contact, who must be a user of the partner.
+/// Who may place an order for whom: admins and operator integrations for any partner, with
+/// any distributor; a partner for itself, naming only a distributor that serves it; a
+/// distributor for a partner it serves. Only an admin or an integration names someone else
+/// as the ordering contact, who must be a user of the partner.
+///
+/// `distributor_serves_partner` is the link the order depends on, as looked up: for a
+/// distributor placing it, whether the caller's company serves `partner`; otherwise whether
+/// the named distributor does. The fields are judged in the order of the request (partner,
+/// distributor, ordering contact), each on its own value and the caller alone, so a refusal
+/// never tells which of another tenant's companies or users exist, or how they are linked.
 pub fn authorize_order(
     actor: &Actor,
     partner: CompanyId,
-    distributor: Option<CompanyId>,
+    distributor: Option<Named>,
     distributor_serves_partner: bool,
     placed_by: PlacedBy,
 ) -> Result<OrderPermit, OrderRefusal> {
     ensure_may_order(actor).map_err(OrderRefusal::Denied)?;
     let for_anyone = actor.is_admin() || actor.company_kind == CompanyKind::Operator;
-    let own = match actor.company_kind {
-        CompanyKind::Partner => partner == actor.company_id,
-        CompanyKind::Distributor => distributor == Some(actor.company_id),
-        CompanyKind::Operator => true,
+    let serves = distributor_serves_partner;
+    let partner_usable = for_anyone
+        || match actor.company_kind {
+            CompanyKind::Partner => partner == actor.company_id,
+            CompanyKind::Distributor => serves,
+            CompanyKind::Operator => true,
+        };
+    if !partner_usable {
+        return Err(OrderRefusal::NoSuchPartner);
+    }
+    let distributor = match distributor {
+        None if !for_anyone && actor.company_kind == CompanyKind::Distributor => {
+            return Err(OrderRefusal::Denied(denied_outright(
+                Denial::OwnCompanyOrders,
+            )));
+        }
+        None => None,
+        Some(Named::Unknown) => return Err(OrderRefusal::NoSuchDistributor),
+        Some(Named::Company(d)) => {
+            let usable = for_anyone
+                || match actor.company_kind {
+                    CompanyKind::Partner => serves,
+                    CompanyKind::Distributor => d == actor.company_id,
+                    CompanyKind::Operator => true,
+                };
+            if !usable {
+                return Err(OrderRefusal::NoSuchDistributor);
+            }
+            Some(d)
+        }
     };
-    if !(for_anyone || own) {
-        return Err(OrderRefusal::Denied(denied_outright(
-            Denial::OwnCompanyOrders,
-        )));
-    }
-    if !for_anyone && actor.company_kind == CompanyKind::Distributor && !distributor_serves_partner
-    {
-        return Err(OrderRefusal::PartnerNotServed);
-    }
     let placed_by = match placed_by {
         PlacedBy::Caller => actor.user_id,
-        PlacedBy::User { id, company } => {
+        PlacedBy::User { .. } | PlacedBy::Unknown => {
             ensure_may_order_on_behalf(actor).map_err(OrderRefusal::Denied)?;
-            if company != partner {
-                return Err(OrderRefusal::PlacedByOutsidePartner);
+            match placed_by {
+                PlacedBy::User { id, company } if company == partner => id,
+                _ => return Err(OrderRefusal::NoSuchOrderingContact),
             }
-            id
         }
     };
     Ok(OrderPermit {

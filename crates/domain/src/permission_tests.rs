@@ -285,13 +285,12 @@ fn orders_name_the_callers_own_company_unless_staff() {
         (permit.actor(), permit.placed_by(), permit.partner()),
         (pia.user_id, pia.user_id, company(PARTNER))
     );
-    assert!(matches!(
+    // Another partner is refused like an id of no company at all.
+    assert_eq!(
         authorize_order(&pia, company(OTHER), None, false, PlacedBy::Caller),
-        Err(OrderRefusal::Denied(Refusal::PermissionDenied {
-            reason: Denial::OwnCompanyOrders,
-            ..
-        }))
-    ));
+        Err(OrderRefusal::NoSuchPartner)
+    );
+    let dist = Some(Named::Company(company(DISTRIBUTOR)));
     let dana = actor(
         12,
         DISTRIBUTOR,
@@ -299,38 +298,40 @@ fn orders_name_the_callers_own_company_unless_staff() {
         Role::Member,
         true,
     );
-    assert!(
-        authorize_order(
-            &dana,
-            company(PARTNER),
-            Some(company(DISTRIBUTOR)),
-            true,
-            PlacedBy::Caller
-        )
-        .is_ok()
+    assert!(authorize_order(&dana, company(PARTNER), dist, true, PlacedBy::Caller).is_ok());
+    // Only for a partner the distributor serves: another is as unknown as no partner.
+    assert_eq!(
+        authorize_order(&dana, company(PARTNER), dist, false, PlacedBy::Caller).map(|_| ()),
+        Err(OrderRefusal::NoSuchPartner)
     );
-    // Only for a partner the distributor serves.
+    // ... and only as itself.
+    let other_dist = Some(Named::Company(company(OTHER)));
+    assert_eq!(
+        authorize_order(&dana, company(PARTNER), other_dist, true, PlacedBy::Caller).map(|_| ()),
+        Err(OrderRefusal::NoSuchDistributor)
+    );
+    // A partner names only a distributor that serves it; one that does not, another
+    // company and an unknown id are all no distributor.
+    assert!(authorize_order(&pia, company(PARTNER), dist, true, PlacedBy::Caller).is_ok());
+    for named in [dist, other_dist, Some(Named::Unknown)] {
+        assert_eq!(
+            authorize_order(&pia, company(PARTNER), named, false, PlacedBy::Caller).map(|_| ()),
+            Err(OrderRefusal::NoSuchDistributor),
+            "{named:?}"
+        );
+    }
+    // The partner is judged first, on its own: a wrong distributor does not change the
+    // answer about another partner.
     assert_eq!(
         authorize_order(
-            &dana,
-            company(PARTNER),
-            Some(company(DISTRIBUTOR)),
+            &pia,
+            company(OTHER),
+            Some(Named::Unknown),
             false,
             PlacedBy::Caller
         )
         .map(|_| ()),
-        Err(OrderRefusal::PartnerNotServed)
-    );
-    // A partner names any distributor for its own order.
-    assert!(
-        authorize_order(
-            &pia,
-            company(PARTNER),
-            Some(company(DISTRIBUTOR)),
-            false,
-            PlacedBy::Caller
-        )
-        .is_ok()
+        Err(OrderRefusal::NoSuchPartner)
     );
     let agent = actor(
         13,
@@ -345,6 +346,18 @@ fn orders_name_the_callers_own_company_unless_staff() {
     );
     let admin = actor(14, OPERATOR, CompanyKind::Operator, Role::Admin, false);
     assert!(authorize_order(&admin, company(OTHER), None, false, PlacedBy::Caller).is_ok());
+    assert!(authorize_order(&admin, company(OTHER), dist, false, PlacedBy::Caller).is_ok());
+    assert_eq!(
+        authorize_order(
+            &admin,
+            company(OTHER),
+            Some(Named::Unknown),
+            false,
+            PlacedBy::Caller
+        )
+        .map(|_| ()),
+        Err(OrderRefusal::NoSuchDistributor)
+    );
 }
 
 #[test]
@@ -356,18 +369,23 @@ fn only_admins_and_integrations_order_on_behalf_of_a_partner_user() {
     let admin = actor(14, OPERATOR, CompanyKind::Operator, Role::Admin, false);
     let permit = authorize_order(&admin, company(PARTNER), None, false, olle).unwrap();
     assert_eq!((permit.actor(), permit.placed_by()), (user(14), user(10)));
-    assert_eq!(
-        authorize_order(&admin, company(OTHER), None, false, olle),
-        Err(OrderRefusal::PlacedByOutsidePartner)
-    );
+    // A user of another company is no user of the partner, like an address of nobody.
+    for named in [olle, PlacedBy::Unknown] {
+        assert_eq!(
+            authorize_order(&admin, company(OTHER), None, false, named).map(|_| ()),
+            Err(OrderRefusal::NoSuchOrderingContact)
+        );
+    }
     let bo = actor(11, PARTNER, CompanyKind::Partner, Role::Member, true);
-    assert!(matches!(
-        authorize_order(&bo, company(PARTNER), None, false, olle),
-        Err(OrderRefusal::Denied(Refusal::PermissionDenied {
-            reason: Denial::OnBehalf,
-            ..
-        }))
-    ));
+    for named in [olle, PlacedBy::Unknown] {
+        assert!(matches!(
+            authorize_order(&bo, company(PARTNER), None, false, named),
+            Err(OrderRefusal::Denied(Refusal::PermissionDenied {
+                reason: Denial::OnBehalf,
+                ..
+            }))
+        ));
+    }
     let erp = actor(31, PARTNER, CompanyKind::Partner, Role::Integration, false);
     assert!(authorize_order(&erp, company(PARTNER), None, false, olle).is_ok());
 }

@@ -110,6 +110,71 @@ impl ContactEmail {
     pub fn masked(&self) -> String {
         mask_email(&self.0)
     }
+
+    /// The part after the last `@`, as stored (lower-cased; Unicode or A-labels as given).
+    pub fn domain(&self) -> &str {
+        self.0.rsplit_once('@').map_or("", |(_, domain)| domain)
+    }
+
+    /// Whether the domain could pass for another one ([`domain_is_confusable`]): such an
+    /// address is still accepted, but people are shown its A-label form with a warning.
+    pub fn has_confusable_domain(&self) -> bool {
+        domain_is_confusable(self.domain())
+    }
+}
+
+/// The scripts whose letters pass for each other in a domain name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Script {
+    Latin,
+    Cyrillic,
+    Greek,
+}
+
+fn script(c: char) -> Option<Script> {
+    match c {
+        'a'..='z' | 'A'..='Z' | '\u{00C0}'..='\u{024F}' | '\u{1E00}'..='\u{1EFF}' => {
+            Some(Script::Latin)
+        }
+        '\u{0400}'..='\u{052F}' | '\u{1C80}'..='\u{1C8F}' | '\u{A640}'..='\u{A69F}' => {
+            Some(Script::Cyrillic)
+        }
+        '\u{0370}'..='\u{03FF}' | '\u{1F00}'..='\u{1FFF}' => Some(Script::Greek),
+        _ => None,
+    }
+}
+
+/// Cyrillic and Greek small letters drawn like Latin ones (`а` U+0430 like `a`, `ο` U+03BF
+/// like `o`, …).
+const LATIN_LOOKALIKES: &str = "асԁеһіјӏорԛѕԝхуүνοιρυχαϲ";
+
+/// Whether a domain could pass for another one in the eyes of a person, the rule behind the
+/// warning on addresses (SPEC §11). A domain is confusable when one of its labels
+///
+/// - mixes letters of two of the scripts Latin, Cyrillic and Greek (`еvil.example` with a
+///   Cyrillic `е`: no real name needs that, and it is how look-alike domains are made), or
+/// - is made only of Cyrillic or Greek letters that look like Latin ones while another label
+///   of the domain is Latin (`раураl.example`, all Cyrillic).
+///
+/// Digits and `-` belong to every script; other scripts (Arabic, CJK, …) do not imitate
+/// Latin letters and are left alone, as are whole domains in one script (`пример.рф`,
+/// `bücher.example`). A domain typed as A-labels (`xn--…`) is shown as typed and is not
+/// judged. Browsers judge host names in the same spirit (Chromium's IDN display policy);
+/// this is its simplest part, for the scripts seen in look-alike mail.
+pub fn domain_is_confusable(domain: &str) -> bool {
+    let labels: Vec<Vec<Script>> = domain
+        .split('.')
+        .map(|label| label.chars().filter_map(script).collect())
+        .collect();
+    let mixed = labels
+        .iter()
+        .any(|scripts| scripts.windows(2).any(|w| w[0] != w[1]));
+    let any_latin = labels.iter().flatten().any(|s| *s == Script::Latin);
+    let lookalike = |label: &str| {
+        let mut letters = label.chars().filter(|c| script(*c).is_some()).peekable();
+        letters.peek().is_some() && letters.all(|c| LATIN_LOOKALIKES.contains(c))
+    };
+    mixed || (any_latin && domain.split('.').any(lookalike))
 }
 
 /// Masks an address for logs (personal data): keeps the first character and the domain
@@ -149,7 +214,9 @@ impl SubRef {
     }
 }
 
-/// A web order id: 1–64 characters of letters, digits, `-`, `_` and `.`, e.g. `W123`.
+/// A web order id: 1–64 characters of letters, digits, `-`, `_` and `.`, e.g. `W123`, not
+/// only dots: the id is a path segment (`/orders/{id}`), where `.` and `..` name the
+/// directory itself or its parent, and a browser or proxy resolves them before we see them.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct WebOrderId(String);
 string_value!(WebOrderId);
@@ -160,7 +227,8 @@ impl WebOrderId {
             && raw.len() <= 64
             && raw
                 .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+            && raw.bytes().any(|b| b != b'.');
         if ok {
             Ok(Self(raw.to_owned()))
         } else {
@@ -199,14 +267,17 @@ impl OfferSku {
 /// hide what a page, a Subject or a log shows. Zero-width (non-)joiners stay: some scripts
 /// and emoji need them.
 pub fn forbidden_in_name(text: &str) -> Option<char> {
+    text.chars().find(|&c| is_forbidden_in_name(c))
+}
+
+/// Whether a name must not contain `c` (see [`forbidden_in_name`]).
+pub fn is_forbidden_in_name(c: char) -> bool {
     use unicode_properties::{GeneralCategory as G, UnicodeGeneralCategory};
-    text.chars().find(|&c| {
-        !matches!(c, '\u{200C}' | '\u{200D}')
-            && matches!(
-                c.general_category(),
-                G::Control | G::Format | G::LineSeparator | G::ParagraphSeparator
-            )
-    })
+    !matches!(c, '\u{200C}' | '\u{200D}')
+        && matches!(
+            c.general_category(),
+            G::Control | G::Format | G::LineSeparator | G::ParagraphSeparator
+        )
 }
 
 /// The longest name, in characters.
@@ -284,131 +355,5 @@ impl Serialize for Locale {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    #[test]
-    fn emails_are_bare_lowercased_addresses() {
-        assert_eq!(
-            ContactEmail::parse(" Kim@Kund.Test ").unwrap().as_str(),
-            "kim@kund.test"
-        );
-        for bad in [
-            "",
-            "kim",
-            "kim@",
-            "@kund.test",
-            "Kim <kim@kund.test>",
-            "kim@kund",
-            "a b@c.d",
-            "kim@[127.0.0.1]",
-            "kim@@kund.test",
-        ] {
-            let err = ContactEmail::parse(bad).unwrap_err();
-            assert_eq!(err.code, "invalid_email", "{bad:?}");
-        }
-        let long = format!("{}@kund.test", "a".repeat(250));
-        assert!(ContactEmail::parse(&long).is_err());
-    }
-
-    #[test]
-    fn an_internationalized_domain_is_accepted_a_non_ascii_local_part_not() {
-        assert_eq!(
-            ContactEmail::parse("kim@bücher.example").unwrap().as_str(),
-            "kim@bücher.example"
-        );
-        let err = ContactEmail::parse("kär@kund.example").unwrap_err();
-        assert_eq!(
-            (err.code, err.key),
-            ("invalid_email", "value-email-non-ascii-local")
-        );
-    }
-
-    #[test]
-    fn masking_hides_the_local_part() {
-        assert_eq!(
-            ContactEmail::parse("kim.berg@kund.test").unwrap().masked(),
-            "k***@kund.test"
-        );
-        assert_eq!(mask_email("nonsense"), "***");
-        assert_eq!(mask_email("å@kund.example"), "å***@kund.example");
-        assert_eq!(mask_email("@kund.example"), "***@kund.example");
-        assert_eq!(mask_email("\"a@b\"@kund.example"), "\"***@kund.example");
-    }
-
-    #[test]
-    fn sub_refs_are_sub_and_digits() {
-        assert!(SubRef::parse("Sub1000042").is_ok());
-        for bad in [
-            "",
-            "Sub",
-            "sub1",
-            "SUB1",
-            "Sub12a",
-            "Sub-1",
-            "1000",
-            "Sub1234567890123456789",
-        ] {
-            assert!(SubRef::parse(bad).is_err(), "{bad:?}");
-        }
-        assert_eq!(SubRef::from_number(1000042).as_str(), "Sub1000042");
-    }
-
-    #[test]
-    fn offers_are_uppercased_and_names_trimmed() {
-        assert_eq!(OfferSku::parse("a-flex-3").unwrap().as_str(), "A-FLEX-3");
-        assert!(OfferSku::parse("A FLEX").is_err());
-        assert!(OfferSku::parse("---").is_err());
-        assert_eq!(PersonName::parse("  Kund AB ").unwrap().as_str(), "Kund AB");
-        assert!(PersonName::parse("   ").is_err());
-        assert!(PersonName::parse("a\u{0}b").is_err());
-        for bad in [
-            "Kund\u{202E}BA",
-            "a\u{200B}b",
-            "\u{FEFF}Kund",
-            "a\u{2028}b",
-            "a\u{85}b",
-            "a\u{2066}b",
-        ] {
-            let e = PersonName::parse(bad).unwrap_err();
-            assert_eq!(e.key, "value-name-control", "{bad:?}");
-        }
-        let e = PersonName::parse("Kund\u{202E}BA").unwrap_err();
-        assert_eq!(e.args, vec![("char", "U+202E".to_owned())]);
-        for good in [
-            "Kund AB",
-            "Åsa Öberg",
-            "می\u{200C}خواهم",
-            "👩\u{200D}💻 Dev",
-            "東京株式会社",
-        ] {
-            assert!(PersonName::parse(good).is_ok(), "{good:?}");
-        }
-        let e = PersonName::parse(&"x".repeat(201)).unwrap_err();
-        assert_eq!(e.key, "value-name-too-long");
-        assert!(WebOrderId::parse("W 1").is_err());
-        assert!(Locale::parse("de").is_err());
-        assert_eq!(Locale::parse("sv").unwrap(), Locale::Sv);
-    }
-
-    proptest! {
-        #[test]
-        fn any_sub_ref_round_trips(n in 0u64..1_000_000_000_000_000_000) {
-            let r = SubRef::from_number(n);
-            prop_assert_eq!(SubRef::parse(r.as_str()).unwrap(), r);
-        }
-
-        #[test]
-        fn parsed_emails_never_keep_uppercase_or_spaces(s in "[A-Za-z0-9._%+-]{1,20}@[A-Za-z0-9-]{1,10}\\.[A-Za-z]{2,6}") {
-            if let Ok(e) = ContactEmail::parse(&s) {
-                prop_assert_eq!(e.as_str(), s.to_lowercase());
-            }
-        }
-
-        #[test]
-        fn email_parsing_never_panics(s in "\\PC{0,300}") {
-            let _ = ContactEmail::parse(&s);
-        }
-    }
-}
+#[path = "values_tests.rs"]
+mod tests;

@@ -9,6 +9,7 @@
 mod compose;
 mod dkim;
 mod error;
+mod header_text;
 pub mod i18n;
 mod mime;
 mod outbound;

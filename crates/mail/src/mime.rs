@@ -1,5 +1,6 @@
 //! The MIME message around a composed mail: `Message-ID`, `Date`, `From`, `Reply-To`, `To`,
-//! the subject, and a multipart/alternative of the text and HTML parts (SPEC §4).
+//! the subject, and a multipart/alternative of the text and HTML parts (SPEC §4). Text people
+//! typed reaches the headers through `header_text.rs`.
 //!
 //! Addresses go out in ASCII: an internationalized domain as its A-labels (`bücher.example`
 //! → `xn--bcher-kva.example`), in the headers and so in the envelope, because provisio does
@@ -14,6 +15,7 @@ use lettre::message::{
 
 use crate::compose::{self, Composed};
 use crate::error::RenderError;
+use crate::header_text;
 use crate::outbound::{Envelope, Mailbox, Outbound};
 
 /// Renders `mail` with the composer of its kind into a multipart/alternative (text + HTML)
@@ -32,7 +34,7 @@ fn build(envelope: &Envelope, composed: Composed) -> Result<lettre::Message, Ren
         .date(date)
         .from(mailbox(&envelope.from, "From")?)
         .to(mailbox(&envelope.to, "To")?)
-        .subject(composed.subject)
+        .raw_header(header_text::subject(&header_text::clean(&composed.subject)))
         .raw_header(raw(CONTENT_LANGUAGE, envelope.locale.as_str()))
         // An automatic message: out-of-office replies should not answer it (RFC 3834).
         .raw_header(raw(AUTO_SUBMITTED, "auto-generated"));
@@ -79,7 +81,8 @@ fn mailbox(
     let address = ascii_address(&mailbox.address)
         .and_then(|a| a.parse::<lettre::Address>().ok())
         .ok_or(RenderError::Address { header })?;
-    Ok(lettre::message::Mailbox::new(mailbox.name.clone(), address))
+    let name = mailbox.name.as_deref().map(header_text::clean);
+    Ok(lettre::message::Mailbox::new(name, address))
 }
 
 /// The address with its domain as A-labels; `None` when the local part is not ASCII or the

@@ -275,6 +275,9 @@ impl Directory for SqliteStore {
     ) -> StoreResult<()> {
         self.writer.transaction(|tx| {
             directory::set_status(tx, user, status)?;
+            if status == UserStatus::Disabled {
+                sessions::end_all_of(tx, user)?;
+            }
             audited(tx, &audit)
         })
     }

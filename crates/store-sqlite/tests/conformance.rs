@@ -209,3 +209,65 @@ async fn the_schema_knows_every_kind_of_mail_with_its_subject() {
     domain.sort();
     assert_eq!(stored, domain);
 }
+
+/// The migrations before `first` (by file name), in order: whatever else lands beside ours.
+fn migrations_before(first: &str) -> Vec<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".sql") && n.as_str() < first)
+        .collect();
+    names.sort();
+    names
+        .iter()
+        .map(|n| std::fs::read_to_string(dir.join(n)).unwrap())
+        .collect()
+}
+
+/// Upgrading to 0010 gives every signed-in session its user and ends those of users
+/// disabled already (SPEC §11: a disabled user has no sessions).
+#[test]
+fn upgrading_names_each_sessions_user_and_ends_disabled_users_sessions() {
+    let dir = tempfile::tempdir().unwrap();
+    let conn = rusqlite::Connection::open(dir.path().join("old.sqlite")).unwrap();
+    for sql in migrations_before("0010") {
+        conn.execute_batch(&sql).unwrap();
+    }
+    seed_line(&conn);
+    conn.execute_batch(
+        "INSERT INTO users (id, company_id, email, name, role, can_resend, password_hash,
+             created_at, status) VALUES ('off', 'c', 'bo@acme.test', 'Bo', 'member', 0, NULL,
+             '2026-01-01T00:00:00.000000Z', 'disabled');
+         INSERT INTO web_sessions (id_hash, data, expires_at) VALUES
+             ('pia', '{\"user\":\"u\",\"csrf\":\"x\"}', '2030-01-01T00:00:00.000000Z'),
+             ('bo', '{\"user\":\"off\"}', '2030-01-01T00:00:00.000000Z'),
+             ('anonymous', '{\"csrf\":\"y\"}', '2030-01-01T00:00:00.000000Z'),
+             ('nobody', '{\"user\":\"gone\"}', '2030-01-01T00:00:00.000000Z');",
+    )
+    .unwrap();
+    conn.execute_batch(include_str!("../migrations/0010_web_session_users.sql"))
+        .unwrap();
+    let sessions: Vec<(String, Option<String>)> = conn
+        .prepare("SELECT id_hash, user_id FROM web_sessions ORDER BY id_hash")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        sessions,
+        [
+            ("anonymous".into(), None),
+            ("nobody".into(), None),
+            ("pia".into(), Some("u".into())),
+        ]
+    );
+    conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+    let broken: i64 = conn
+        .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(broken, 0, "every reference still holds");
+}

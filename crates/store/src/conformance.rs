@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
 use provisio_domain::event::Event;
 use provisio_domain::order::{NewOrder, RawLine, RawOrder};
-use provisio_domain::permission::{PlacedBy, authorize_order};
+use provisio_domain::permission::{Named, PlacedBy, authorize_order};
 use provisio_domain::{
     CompanyKind, ContactEmail, EmailKind, LineStatus, MailId, NewMail, OfferSku, PersonName, Role,
     Stage, SubRef, WebOrderId,
@@ -575,8 +575,8 @@ pub async fn distributors(store: Arc<dyn Store>) {
     order.permit = authorize_order(
         &pia.actor(),
         acme.id,
-        Some(dist.id),
-        false,
+        Some(Named::Company(dist.id)),
+        true,
         PlacedBy::Caller,
     )
     .unwrap();

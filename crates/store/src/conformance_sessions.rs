@@ -2,21 +2,23 @@
 //! account, newest first; a user's chosen language.
 
 use jiff::SignedDuration;
-use provisio_domain::{CompanyKind, Locale, Role};
+use provisio_domain::{CompanyKind, Locale, Role, UserStatus};
 
 use super::{company, now, user};
-use crate::{SessionRecord, Store, StoreError};
+use crate::{Audit, Company, SessionRecord, Store, StoreError, User};
 
 pub(super) async fn story(store: &dyn Store) {
     let hour = SignedDuration::from_hours(1);
     let session = SessionRecord {
         data: r#"{"user":"u1"}"#.into(),
         expires_at: now() + hour,
+        user_id: None,
     };
     assert!(store.create_session("h1", &session).await.unwrap());
     let other = SessionRecord {
         data: "{}".into(),
         expires_at: now() + hour,
+        user_id: None,
     };
     assert!(
         !store.create_session("h1", &other).await.unwrap(),
@@ -35,6 +37,7 @@ pub(super) async fn story(store: &dyn Store) {
     let renewed = SessionRecord {
         data: r#"{"user":"u1","csrf":"x"}"#.into(),
         expires_at: now() + hour * 2,
+        user_id: None,
     };
     store.save_session("h1", &renewed).await.unwrap();
     assert_eq!(
@@ -82,6 +85,7 @@ pub(super) async fn story(store: &dyn Store) {
             &SessionRecord {
                 data: "{}".into(),
                 expires_at: now(),
+                user_id: None,
             },
         )
         .await
@@ -115,4 +119,55 @@ pub(super) async fn story(store: &dyn Store) {
         store.set_user_locale(nobody, Some(Locale::En)).await,
         Err(StoreError::NotFound { .. })
     ));
+
+    disabling_ends_every_session(store, &acme).await;
+}
+
+/// SPEC §11: disabling a user ends all their sessions in the same transaction, and none is
+/// stored for them while disabled (a page view under way saves its session after).
+async fn disabling_ends_every_session(store: &dyn Store, acme: &Company) {
+    let hour = SignedDuration::from_hours(1);
+    let bo = user(store, acme, "bo@web.test", Role::Member).await;
+    let cy = user(store, acme, "cy@web.test", Role::Member).await;
+    let of = |u: &User| SessionRecord {
+        data: format!(r#"{{"user":"{}"}}"#, u.id),
+        expires_at: now() + hour,
+        user_id: Some(u.id),
+    };
+    for h in ["bo-1", "bo-2"] {
+        assert!(store.create_session(h, &of(&bo)).await.unwrap());
+    }
+    store.save_session("cy-1", &of(&cy)).await.unwrap();
+    assert_eq!(
+        store.load_session("bo-1", now()).await.unwrap(),
+        Some(of(&bo)),
+        "a session keeps its user"
+    );
+    store
+        .set_user_status(bo.id, UserStatus::Disabled, Audit::none(now()))
+        .await
+        .unwrap();
+    for h in ["bo-1", "bo-2"] {
+        assert_eq!(store.load_session(h, now()).await.unwrap(), None, "{h}");
+    }
+    assert!(
+        store.load_session("cy-1", now()).await.unwrap().is_some(),
+        "another user's session stays"
+    );
+    // A request that loaded bo-1 before the disable saves it after: it stays gone.
+    store.save_session("bo-1", &of(&bo)).await.unwrap();
+    assert!(store.create_session("bo-3", &of(&bo)).await.unwrap());
+    store
+        .set_user_status(bo.id, UserStatus::Active, Audit::none(now()))
+        .await
+        .unwrap();
+    for h in ["bo-1", "bo-2", "bo-3"] {
+        assert_eq!(
+            store.load_session(h, now()).await.unwrap(),
+            None,
+            "{h}: enabling brings no session back"
+        );
+    }
+    assert!(store.create_session("bo-4", &of(&bo)).await.unwrap());
+    assert!(store.load_session("bo-4", now()).await.unwrap().is_some());
 }

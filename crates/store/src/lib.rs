@@ -98,8 +98,9 @@ pub trait Directory {
     ) -> StoreResult<Option<ApiKeyRecord>>;
     /// Records that a key was used at `at` (never moving its last use back).
     async fn record_api_key_use(&self, id: uuid::Uuid, at: Timestamp) -> StoreResult<()>;
-    /// Enables or disables a user, `audit` in the same transaction. `NotFound` when there is
-    /// no such user.
+    /// Enables or disables a user, `audit` in the same transaction. Disabling also ends
+    /// every web session of the user, in that transaction (SPEC §11). `NotFound` when there
+    /// is no such user.
     async fn set_user_status(
         &self,
         user: UserId,
@@ -241,8 +242,10 @@ pub trait Settings {
 #[async_trait]
 pub trait WebSessions {
     /// Creates a session unless one with this id hash exists; `false` when one does.
+    /// A session of a disabled user is not stored (and `true` returned: the id is not taken).
     async fn create_session(&self, id_hash: &str, session: &SessionRecord) -> StoreResult<bool>;
-    /// Creates or replaces a session.
+    /// Creates or replaces a session; one of a disabled user is deleted instead, so a page
+    /// view under way while the user was disabled does not bring their session back.
     async fn save_session(&self, id_hash: &str, session: &SessionRecord) -> StoreResult<()>;
     /// The session, unless it expired before `now`.
     async fn load_session(

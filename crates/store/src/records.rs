@@ -88,11 +88,13 @@ pub struct NewUser {
     pub now: Timestamp,
 }
 
-/// A web sign-in session: what the session layer keeps (serialized), until `expires_at`.
+/// A web sign-in session: what the session layer keeps (serialized), until `expires_at`,
+/// and the user signed in with it, if any (so disabling them ends it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRecord {
     pub data: String,
     pub expires_at: Timestamp,
+    pub user_id: Option<UserId>,
 }
 
 /// Remembers which request an `Idempotency-Key` answered, for 24 hours.

@@ -6,6 +6,7 @@
 mod commands;
 mod dkim;
 mod file;
+mod headers;
 mod peer;
 mod render;
 mod smtp;

@@ -4,8 +4,8 @@ use jiff::SignedDuration;
 use provisio_domain::event::Event;
 use provisio_domain::order::{NewOrder, RawOrder};
 use provisio_domain::permission::{
-    OrderRefusal, PlacedBy, authorize_order, can_see, ensure_may_order, ensure_may_order_on_behalf,
-    ensure_visible,
+    Named, OrderRefusal, PlacedBy, authorize_order, can_see, ensure_may_order,
+    ensure_may_order_on_behalf, ensure_visible,
 };
 use provisio_domain::policy::rsd_start;
 use provisio_domain::{
@@ -48,36 +48,55 @@ pub struct OrderFilter {
 }
 
 impl App {
-    async fn company_of_kind(
+    /// The company an order's field names, when it is one of `kind`. An id of no company,
+    /// or (for a caller who does not see every company) of another company of another
+    /// kind, is [`Named::Unknown`]: the domain refuses it as it refuses another tenant's
+    /// company, in the same words. Only a company the caller sees is named when its kind is
+    /// wrong.
+    async fn named_company(
         &self,
+        actor: &Actor,
         field: &'static str,
         raw: &str,
         kind: CompanyKind,
-    ) -> AppResult<Company> {
-        let value = || vec![("value", raw.to_owned())];
-        let id: CompanyId = raw
-            .parse()
-            .map_err(|_| AppError::invalid_value(field, "value-company-id", value()))?;
+    ) -> AppResult<Named> {
+        let id: CompanyId = raw.parse().map_err(|_| {
+            AppError::invalid_value(field, "value-company-id", vec![("value", raw.to_owned())])
+        })?;
         match self.store.company(id).await? {
-            Some(c) => of_kind(field, c, kind),
-            None => Err(AppError::invalid_value(
-                field,
-                "value-no-company-id",
-                value(),
-            )),
+            Some(c) if c.kind == kind || actor.sees_everything() || c.id == actor.company_id => {
+                of_kind(field, c, kind).map(|c| Named::Company(c.id))
+            }
+            _ => Ok(Named::Unknown),
         }
     }
 
-    /// Looks up the parties an order names and has the domain authorize them.
+    /// Looks up the parties an order names and has the domain authorize them. The lookups
+    /// themselves refuse only what depends on the value sent and the caller alone (a
+    /// malformed id or address, a company the caller sees but of the wrong kind); what
+    /// depends on other tenants' data is judged field by field, partner first, as
+    /// `authorize_order` does, so no answer tells which of their things exist.
     async fn order_permit(&self, actor: &Actor, input: &OrderInput) -> AppResult<OrderPermit> {
         ensure_may_order(actor)?;
+        let email = match &input.placed_by {
+            Some(raw) => Some(
+                ContactEmail::parse(raw)
+                    .map_err(|e| AppError::invalid(FieldPath::name("placed_by"), e))?,
+            ),
+            None => None,
+        };
+        let someone_else = email.as_ref().filter(|e| e.as_str() != actor.email);
+        if someone_else.is_some() {
+            // Whether the caller may name someone else at all is asked before looking
+            // anything up: the answer must not depend on who exists.
+            ensure_may_order_on_behalf(actor)?;
+        }
         let partner = match &input.partner_id {
             Some(raw) => {
-                self.company_of_kind("partner_id", raw, CompanyKind::Partner)
+                self.named_company(actor, "partner_id", raw, CompanyKind::Partner)
                     .await?
-                    .id
             }
-            None if actor.company_kind == CompanyKind::Partner => actor.company_id,
+            None if actor.company_kind == CompanyKind::Partner => Named::Company(actor.company_id),
             None => {
                 return Err(AppError::invalid_value(
                     "partner_id",
@@ -88,58 +107,40 @@ impl App {
         };
         let distributor = match &input.distributor_id {
             Some(raw) => Some(
-                self.company_of_kind("distributor_id", raw, CompanyKind::Distributor)
-                    .await?
-                    .id,
+                self.named_company(actor, "distributor_id", raw, CompanyKind::Distributor)
+                    .await?,
             ),
-            None if actor.company_kind == CompanyKind::Distributor => Some(actor.company_id),
+            None if actor.company_kind == CompanyKind::Distributor => {
+                Some(Named::Company(actor.company_id))
+            }
             None => None,
         };
-        let placed_by = match &input.placed_by {
+        let placed_by = match someone_else {
             None => PlacedBy::Caller,
-            Some(raw) => {
-                let email = ContactEmail::parse(raw)
-                    .map_err(|e| AppError::invalid(FieldPath::name("placed_by"), e))?;
-                if email.as_str() == actor.email {
-                    PlacedBy::Caller
-                } else {
-                    // Whether the caller may name someone else at all is asked before
-                    // looking them up: the answer must not depend on who exists.
-                    ensure_may_order_on_behalf(actor)?;
-                    let user = self.store.user_by_email(&email).await?;
-                    let user = user.ok_or_else(|| {
-                        AppError::invalid_value(
-                            "placed_by",
-                            "value-no-user",
-                            vec![("value", email.to_string())],
-                        )
-                    })?;
-                    PlacedBy::User {
-                        id: user.id,
-                        company: user.company.id,
-                    }
-                }
-            }
+            Some(email) => match self.store.user_by_email(email).await? {
+                Some(user) => PlacedBy::User {
+                    id: user.id,
+                    company: user.company.id,
+                },
+                None => PlacedBy::Unknown,
+            },
         };
-        let serves = match distributor {
-            Some(d) if actor.company_kind == CompanyKind::Distributor => {
-                self.store.serves(d, partner).await?
-            }
-            _ => false,
+        // An id of no partner is refused here, before the rest is judged: the partner is
+        // the first field the domain judges too.
+        let Named::Company(partner) = partner else {
+            return Err(no_such(OrderRefusal::NoSuchPartner));
         };
-        authorize_order(actor, partner, distributor, serves, placed_by).map_err(|r| match r {
-            OrderRefusal::Denied(r) => r.into(),
-            OrderRefusal::PartnerNotServed => AppError::invalid_value(
-                "partner_id",
-                "value-partner-not-served",
-                vec![("value", partner.to_string())],
-            ),
-            OrderRefusal::PlacedByOutsidePartner => AppError::invalid_value(
-                "placed_by",
-                "value-placed-by-outside-partner",
-                vec![("value", input.placed_by.clone().unwrap_or_default())],
-            ),
-        })
+        // The link the order depends on (see `authorize_order`).
+        let linked = match (actor.company_kind, distributor) {
+            (CompanyKind::Distributor, _) => Some(actor.company_id),
+            (_, Some(Named::Company(d))) => Some(d),
+            _ => None,
+        };
+        let serves = match linked {
+            Some(d) => self.store.serves(d, partner).await?,
+            None => false,
+        };
+        authorize_order(actor, partner, distributor, serves, placed_by).map_err(no_such)
     }
 
     /// Places an order: all of it, or nothing (R1 sends come from the scheduler).
@@ -299,6 +300,19 @@ impl App {
             .await?
             .ok_or(AppError::not_found(Thing::Line))
     }
+}
+
+/// An order refused: a field the caller may not use answers the same words whatever the
+/// reason (no such company or user, another tenant's, or not linked), without the value, so
+/// two such answers are byte for byte the same (SPEC §11 "Tenancy").
+fn no_such(refusal: OrderRefusal) -> AppError {
+    let (field, key) = match refusal {
+        OrderRefusal::Denied(r) => return r.into(),
+        OrderRefusal::NoSuchPartner => ("partner_id", "value-order-partner"),
+        OrderRefusal::NoSuchDistributor => ("distributor_id", "value-order-distributor"),
+        OrderRefusal::NoSuchOrderingContact => ("placed_by", "value-order-placed-by"),
+    };
+    AppError::invalid_value(field, key, vec![])
 }
 
 /// `company` if it is of `kind`; otherwise the error on `field` that says what it is.

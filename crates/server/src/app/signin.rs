@@ -29,7 +29,7 @@ impl App {
     /// [`FAILURES_ALLOWED`] failures in the last [`FAILURE_WINDOW`]; every failure counts,
     /// for known and unknown addresses alike (the answer never tells which).
     pub async fn sign_in(&self, raw_email: &str, password: &str) -> AppResult<User> {
-        let account = raw_email.trim().to_lowercase();
+        let (account, address) = failure_key(raw_email);
         let now = self.clock.now();
         let recent = self
             .store
@@ -40,9 +40,9 @@ impl App {
                 minutes,
             }));
         }
-        let user = match ContactEmail::parse(&account) {
-            Ok(email) => self.store.user_by_email(&email).await?,
-            Err(_) => None,
+        let user = match &address {
+            Some(email) => self.store.user_by_email(email).await?,
+            None => None,
         };
         let hash = user
             .as_ref()
@@ -66,8 +66,9 @@ impl App {
             }
             _ => {
                 self.store.record_sign_in_failure(&account, now).await?;
+                let masked = address.as_ref().map(ContactEmail::masked);
                 tracing::info!(
-                    email = %mask_account(&account),
+                    email = masked.as_deref().unwrap_or(NOT_AN_ADDRESS),
                     "sign-in failed"
                 );
                 Err(AppError::Unauthenticated(AuthFailure::WrongPassword))
@@ -115,16 +116,30 @@ fn throttled_for(recent: &[Timestamp], now: Timestamp) -> Option<u32> {
     Some(u32::try_from(minutes.max(1)).unwrap_or(1))
 }
 
-/// An account as logs show it, valid address or not.
-fn mask_account(account: &str) -> String {
-    match ContactEmail::parse(account) {
-        Ok(email) => email.masked(),
-        Err(_) => "(not an address)".to_owned(),
-    }
+/// The one key failed sign-ins with anything but an email address are recorded under, so
+/// what is stored never grows with what was typed (SPEC §11). No account has it.
+pub const NOT_AN_ADDRESS: &str = "(not an address)";
+
+/// The key a failed sign-in is recorded (and throttled) under, with the address when it is
+/// one: the normalized address (at most 254 characters, [`ContactEmail`]), or
+/// [`NOT_AN_ADDRESS`]. Input longer than any address could be is not even parsed.
+fn failure_key(raw: &str) -> (String, Option<ContactEmail>) {
+    // 254 characters of at most 4 bytes each, and the spaces trimming would remove.
+    const LONGEST: usize = 4 * 254 + 64;
+    let address = if raw.len() <= LONGEST {
+        ContactEmail::parse(raw).ok()
+    } else {
+        None
+    };
+    let key = address
+        .as_ref()
+        .map_or_else(|| NOT_AN_ADDRESS.to_owned(), |a| a.as_str().to_owned());
+    (key, address)
 }
 
 /// tower-sessions' sessions in our store. Only the SHA-256 of a session id is stored, so a
-/// copy of the database signs nobody in. Expiry is tower-sessions' (real time); the
+/// copy of the database signs nobody in. Each names its signed-in user, so disabling the
+/// user ends them all at once (SPEC §11). Expiry is tower-sessions' (real time); the
 /// workspace's own idle limit runs on the service clock (`web/session.rs`).
 #[derive(Clone)]
 pub struct StoreSessions {
@@ -153,10 +168,18 @@ fn to_offset(t: Timestamp) -> Result<OffsetDateTime, session_store::Error> {
     OffsetDateTime::from_unix_timestamp(t.as_second()).map_err(backend)
 }
 
+/// The key under which a session keeps its signed-in user's id (`web/session.rs` signs in).
+pub const SESSION_USER: &str = "user";
+
 fn stored(record: &Record) -> Result<SessionRecord, session_store::Error> {
+    let user_id = match record.data.get(SESSION_USER) {
+        Some(id) => Some(serde_json::from_value::<UserId>(id.clone()).map_err(backend)?),
+        None => None,
+    };
     Ok(SessionRecord {
         data: serde_json::to_string(&record.data).map_err(backend)?,
         expires_at: to_timestamp(record.expiry_date),
+        user_id,
     })
 }
 
@@ -228,6 +251,34 @@ mod tests {
         assert_eq!(throttled_for(&ten, now), Some(6));
         let just: Vec<Timestamp> = (0..10).map(|_| now).collect();
         assert_eq!(throttled_for(&just, now), Some(15));
+    }
+
+    #[test]
+    fn failures_are_recorded_under_the_address_or_one_fixed_key() {
+        let (key, address) = failure_key("  Kim@Kund.Test ");
+        assert_eq!(key, "kim@kund.test");
+        assert_eq!(
+            address.map(|a| a.to_string()).as_deref(),
+            Some("kim@kund.test")
+        );
+        let label = "a".repeat(63);
+        let longest = format!("kim@{label}.{label}.{label}.{}.test", "d".repeat(53));
+        assert_eq!(longest.len(), 254);
+        assert_eq!(failure_key(&longest).0, longest);
+        let too_long = format!("k{longest}");
+        for raw in [
+            too_long.as_str(),
+            &"x".repeat(2 * 1024 * 1024),
+            "not an address",
+            "",
+        ] {
+            assert_eq!(
+                failure_key(raw),
+                (NOT_AN_ADDRESS.to_owned(), None),
+                "{:.40}",
+                raw
+            );
+        }
     }
 
     #[test]

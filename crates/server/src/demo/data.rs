@@ -266,6 +266,10 @@ async fn people(app: &App) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("creating the user {}", u.name))?;
     }
+    // The partner names the distributor on its orders, which it may only while it is served.
+    app.link_distributor(&Caller::Operator, DISTRIBUTOR, PARTNER, true)
+        .await
+        .context("linking the distributor to the partner")?;
     Ok(())
 }
 

@@ -12,6 +12,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Deserialize;
 
+use super::address::shown;
 use super::error;
 use super::page::{Chrome, html, local_path, or_error_page, see_other};
 use super::session::{CheckedForm, Note, SignedIn};
@@ -72,7 +73,7 @@ async fn confirm_resend(
         let view = app.line_view(&s.actor, line).await?;
         let order_id = view.line.web_order_id.to_string();
         let sub_ref = view.line.line.sub_ref.to_string();
-        let email = view.line.line.contact_email.to_string();
+        let email = shown(locale, &view.line.line.contact_email).text;
         let back = back_to(&q.back, &order_id, &sub_ref);
         let c = Chrome::new(&s.visitor, "orders", &back, &[]);
         let ponr = match &view.action {
@@ -118,7 +119,7 @@ async fn resend(
         }
         let note = match app.resend(&s.actor, &sub_ref, None).await {
             Ok(resent) => {
-                let to = resent.email.to.to_string();
+                let to = shown(locale, &resent.email.to).text;
                 Note {
                     ok: true,
                     text: crate::i18n::text_with(locale, "web-resent", &[("email", &to)]),
@@ -187,7 +188,7 @@ async fn bulk_resend(
             let note = match result {
                 Ok(resent) => {
                     ok += 1;
-                    let to = resent.email.to.to_string();
+                    let to = shown(locale, &resent.email.to).text;
                     Note {
                         ok: true,
                         text: crate::i18n::text_with(locale, "web-resent-row", &[("email", &to)]),

@@ -221,9 +221,10 @@ fn contact_note(
     } else {
         "web-contact-updated-later"
     };
+    let shown = super::address::shown(locale, &line.contact_email).text;
     Note {
         ok: true,
-        text: crate::i18n::text_with(locale, key, &[("email", &to)]),
+        text: crate::i18n::text_with(locale, key, &[("email", &shown)]),
         line: None,
     }
 }

@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
+use super::address::shown;
 use super::headers::page_headers;
 use super::page::{Chrome, html, or_error_page, when};
 use super::session::SignedIn;
@@ -30,6 +31,7 @@ struct SentEmailPage {
     subject: String,
     from: String,
     to: String,
+    to_warning: Option<String>,
     date: String,
     state: String,
     text: String,
@@ -46,7 +48,8 @@ async fn sent_email(
         let sent = app.sent_email(&s.actor, &sub_ref, &email_id).await?;
         let here = format!("/lines/{sub_ref}/emails/{email_id}");
         let c = Chrome::new(&s.visitor, "orders", &here, &[]);
-        let to = sent.email.to.to_string();
+        let shown = shown(locale, &sent.email.to);
+        let to = shown.text;
         let title = c.t_with("web-sent-email-title", &[("email", &to)]);
         let sub_ref = sent.line.line.sub_ref.to_string();
         let page = SentEmailPage {
@@ -58,6 +61,7 @@ async fn sent_email(
                 Some(name) => format!("{name} <{to}>"),
                 None => to.clone(),
             },
+            to_warning: shown.warning,
             date: when(&app, sent.email.sent_at.unwrap_or(sent.email.queued_at)),
             state: c.t(&format!("email-state-{}", sent.email.state.as_str())),
             text: sent.words.text.clone(),

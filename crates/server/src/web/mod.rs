@@ -7,7 +7,8 @@
 //! (Edit contact), `subscriptions`, `emails` (an email as sent), `help` (Provisioning help, Open a
 //! case, the static files), `admin` (Administration, admins only: companies; users in
 //! `admin_users`, their API keys in `admin_keys`, offer policies and sender addresses in
-//! `admin_policies`). Beside them: `rows` (a line as a row of a table), `page` (the chrome
+//! `admin_policies`). Beside them: `rows` (a line as a row of a table), `address` (an email
+//! address as people read it: a look-alike domain as A-labels, warned of), `page` (the chrome
 //! every page shares), `session` (who is looking, the form token, messages between
 //! pages), `locale` (the browser's language), `headers` (the security headers of every
 //! page, error pages included). Public pages without a session: the provisioning contact's
@@ -21,6 +22,7 @@
 //! beside the API.
 
 mod actions;
+mod address;
 mod admin;
 mod admin_audit;
 mod admin_keys;

@@ -6,6 +6,7 @@ use provisio_domain::next_step::Waiting;
 use provisio_domain::{LineStatus, Stage};
 use provisio_store::EmailRecord;
 
+use super::address::shown;
 use super::page::{Chrome, when};
 use super::session::Note;
 use crate::app::App;
@@ -29,7 +30,11 @@ pub struct Row {
     pub deadline: String,
     /// The instant an open line closes, beside the relative words.
     pub deadline_at: Option<String>,
+    /// The contact's address as people read it (`address.rs`), with its warning.
     pub contact_email: String,
+    pub contact_warning: Option<String>,
+    /// The address as stored, to edit.
+    pub contact_address: String,
     pub contact_name: Option<String>,
     /// Which dialog the Resend button opens with JavaScript: "resend", "ponr" or none.
     pub dialog: Option<&'static str>,
@@ -60,6 +65,7 @@ pub struct EmailRow {
     pub id: String,
     pub kind: String,
     pub to: String,
+    pub to_warning: Option<String>,
     pub state: &'static str,
     pub state_label: String,
     pub attempts: String,
@@ -75,10 +81,12 @@ pub struct EventRow {
 }
 
 pub fn email_row(app: &App, c: &Chrome, e: &EmailRecord) -> EmailRow {
+    let to = shown(c.locale, &e.to);
     EmailRow {
         id: e.id.to_string(),
         kind: c.t(&format!("kind-{}", e.kind.as_str())),
-        to: e.to.to_string(),
+        to: to.text,
+        to_warning: to.warning,
         state: e.state.as_str(),
         state_label: c.t(&format!("email-state-{}", e.state.as_str())),
         attempts: if e.attempts > 1 {
@@ -123,7 +131,8 @@ fn deadline(app: &App, c: &Chrome, view: &LineView, now: Timestamp) -> (String, 
 pub fn row(app: &App, c: &Chrome, view: &LineView, notes: &[Note], now: Timestamp) -> Row {
     let line = &view.line.line;
     let sub_ref = line.sub_ref.to_string();
-    let email = line.contact_email.to_string();
+    let contact = shown(c.locale, &line.contact_email);
+    let email = contact.text;
     let state = &line.state;
     let (dialog, resend_disabled, can_resend, why, budget) = match &view.action {
         MailAction::Allowed { budget } => {
@@ -218,6 +227,8 @@ pub fn row(app: &App, c: &Chrome, view: &LineView, notes: &[Note], now: Timestam
             })
             .collect(),
         contact_email: email,
+        contact_warning: contact.warning,
+        contact_address: line.contact_email.to_string(),
         sub_ref,
     }
 }

@@ -36,7 +36,7 @@ const SEEN_EVERY: SignedDuration = SignedDuration::from_mins(1);
 
 pub const COOKIE: &str = "provisio_session";
 const CSRF: &str = "csrf";
-const USER: &str = "user";
+const USER: &str = crate::app::signin::SESSION_USER;
 const SEEN: &str = "seen";
 const NOTES: &str = "notes";
 const EXPIRED: &str = "expired";

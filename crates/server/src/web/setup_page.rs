@@ -316,15 +316,16 @@ pub fn done(app: &App, line: &LineContext, org: &Organization) -> Response {
 
 /// After a hand-off: who has the setup now; this link no longer works.
 pub fn handed_off(l: Locale, to: &ContactEmail, ordering: &str) -> Response {
-    let page = Page::new(
+    // The colleague's address as a person should check it: a look-alike domain as A-labels,
+    // with the warning.
+    let to = super::address::shown(l, to);
+    let mut paragraphs = vec![text_with(
         l,
-        text(l, "setup-handed-off-title"),
-        vec![text_with(
-            l,
-            "setup-handed-off",
-            &[("email", to.as_str()), ("name", ordering)],
-        )],
-    );
+        "setup-handed-off",
+        &[("email", &to.text), ("name", ordering)],
+    )];
+    paragraphs.extend(to.warning);
+    let page = Page::new(l, text(l, "setup-handed-off-title"), paragraphs);
     render(StatusCode::OK, page)
 }
 

@@ -25,6 +25,9 @@ pub fn router() -> Router<App> {
         .route("/language", post(language))
 }
 
+/// The longest email address (the sign-in field's `maxlength`).
+const EMAIL_MAX_CHARS: usize = 254;
+
 #[derive(Template)]
 #[template(path = "signin.html")]
 struct SignInPage {
@@ -92,7 +95,12 @@ async fn sign_in(
         let mut page = SignInPage {
             c,
             next: next.clone(),
-            email: email.clone(),
+            // Shown again to be corrected, unless it is longer than any address could be.
+            email: if email.chars().count() <= EMAIL_MAX_CHARS {
+                email.clone()
+            } else {
+                String::new()
+            },
             email_error: None,
             password_error: None,
             errors: vec![],

@@ -176,6 +176,8 @@ pub(crate) async fn every_field_of_a_new_order_broken_one_at_a_time_stores_nothi
     let rows = vec![
         rule("web_order_id with a space", "/web_order_id", json!("W 1")),
         rule("web_order_id of 65 chars", "/web_order_id", json!("W".repeat(65))),
+        rule("web_order_id of one dot", "/web_order_id", json!(".")),
+        rule("web_order_id of only dots", "/web_order_id", json!("..")),
         unreadable("web_order_id a number", "/web_order_id", json!(123)),
         gone("end_customer missing", "/end_customer"),
         rule("end_customer.name empty", "/end_customer/name", json!("")),

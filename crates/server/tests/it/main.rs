@@ -34,4 +34,5 @@ mod routes;
 mod setup_hand_off;
 mod setup_page;
 mod smtp;
+mod tenancy;
 mod web;

@@ -101,12 +101,13 @@ async fn who_places_orders_for_whom() {
     t.post("/api/v1/orders", &w.dana, order_body())
         .await
         .problem(422, "invalid_request");
-    // A partner member may not order for another partner.
+    // A partner member may not order for another partner (whose id is as good as unknown:
+    // `tenancy.rs`).
     let mut other = order_body();
     other["partner_id"] = json!(w.other);
     t.post("/api/v1/orders", &w.pia, other.clone())
         .await
-        .problem(403, "permission_denied");
+        .problem(422, "invalid_request");
     // Support agents do not place orders.
     t.post("/api/v1/orders", &w.agent, body.clone())
         .await

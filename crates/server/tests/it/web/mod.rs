@@ -4,10 +4,12 @@
 //! security headers of error pages (`error_pages`). The same flows in a real Chromium are in
 //! `browser/`.
 
+mod addresses;
 mod admin;
 mod error_pages;
 mod pages;
 mod resend;
+mod sessions;
 mod signin;
 
 use provisio::app::Caller;
