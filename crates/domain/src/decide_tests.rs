@@ -1,8 +1,7 @@
 use super::*;
-use crate::ids::{CompanyId, UserId};
+use crate::fixtures::{pia, pias_order};
 use crate::mail::MailId;
-use crate::refusal::OrderingContact;
-use crate::state::{CompanyKind, EmailState, Role, Stage};
+use crate::state::{EmailState, Stage};
 
 fn t(s: &str) -> Timestamp {
     s.parse().unwrap()
@@ -13,20 +12,7 @@ fn email(s: &str) -> ContactEmail {
     ContactEmail::parse(s).unwrap()
 }
 
-fn pia() -> Actor {
-    Actor {
-        user_id: UserId::from_uuid(Uuid::from_u128(1)),
-        name: "Pia".into(),
-        email: "pia@partner.test".into(),
-        role: Role::Member,
-        company_id: CompanyId::from_uuid(Uuid::from_u128(10)),
-        company_kind: CompanyKind::Partner,
-        can_resend: true,
-    }
-}
-
 fn facts() -> LineFacts {
-    let pia = pia();
     LineFacts {
         state: LineState::new(t(RSD)),
         contact: Recipient {
@@ -34,16 +20,7 @@ fn facts() -> LineFacts {
             name: Some("Kim".into()),
             locale: Locale::Sv,
         },
-        parties: OrderParties {
-            partner_id: pia.company_id,
-            distributor_id: None,
-            distributor_serves_partner: false,
-            placed_by: pia.user_id,
-            ordering_contact: OrderingContact {
-                name: pia.name,
-                email: pia.email,
-            },
-        },
+        parties: pias_order(),
         mail: vec![],
     }
 }

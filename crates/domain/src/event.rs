@@ -149,7 +149,8 @@ pub enum Event {
         kind: EmailKind,
         to: ContactEmail,
     },
-    /// A hand-off; the first one of a line also tells how its stage moved (R1).
+    /// The SMTP server accepted the email (or it was written to a file); the first
+    /// acceptance of a line also tells how its stage moved (R1).
     EmailSent {
         #[serde(flatten)]
         attempt: Attempt,

@@ -14,6 +14,8 @@ pub mod decide;
 pub mod delivery;
 pub mod event;
 pub mod field;
+#[cfg(test)]
+mod fixtures;
 pub mod ids;
 pub mod lifecycle;
 pub mod mail;

@@ -3,7 +3,7 @@
 
 use crate::ids::{CompanyId, UserId};
 use crate::refusal::{Denial, OrderingContact, Refusal};
-use crate::state::{CompanyKind, LinkState, Role};
+use crate::state::{CompanyKind, LinkState, Role, Stage};
 use crate::values::ContactEmail;
 
 /// The authenticated caller, as loaded for each request (never cached: a CLI change takes
@@ -239,6 +239,26 @@ pub fn authorize_report(actor: &Actor, order: &OrderParties) -> Result<ReportPer
         })
     } else {
         Err(denied(actor, order, Denial::Report))
+    }
+}
+
+/// What a setup link is now, as its page shows it (R7, SPEC §8): `Spent` once the line is
+/// past the point of no return (continue at the admin portal), `Revoked` when the line was
+/// re-addressed since the link was sent or cancelled (ask the partner), `Live` otherwise:
+/// the link opens the form, and exactly then do [`authorize_by_link`] and
+/// [`authorize_hand_off`] permit.
+pub fn link_standing(
+    link: LinkState,
+    sent_to: &ContactEmail,
+    contact_now: &ContactEmail,
+    stage: Stage,
+) -> LinkState {
+    if stage.past_point_of_no_return() || link == LinkState::Spent {
+        LinkState::Spent
+    } else if stage == Stage::Cancelled || link == LinkState::Revoked || sent_to != contact_now {
+        LinkState::Revoked
+    } else {
+        LinkState::Live
     }
 }
 

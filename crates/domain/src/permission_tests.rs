@@ -427,3 +427,40 @@ fn a_live_link_sent_to_the_current_contact_may_hand_off_and_any_link_may_ask_for
     );
     assert!(authorize_fresh_link().by_link());
 }
+
+#[test]
+fn a_link_is_live_only_while_it_can_set_up_the_line() {
+    let kim = ContactEmail::parse("kim@kund.test").unwrap();
+    let ines = ContactEmail::parse("ines@kund.test").unwrap();
+    let standing = |link, contact: &ContactEmail, stage| link_standing(link, &kim, contact, stage);
+    assert_eq!(
+        standing(LinkState::Live, &kim, Stage::AwaitingProvisioning),
+        LinkState::Live
+    );
+    assert_eq!(
+        standing(LinkState::Live, &kim, Stage::Onboarded),
+        LinkState::Spent
+    );
+    assert_eq!(
+        standing(LinkState::Spent, &kim, Stage::AwaitingProvisioning),
+        LinkState::Spent
+    );
+    assert_eq!(
+        standing(LinkState::Live, &ines, Stage::Scheduled),
+        LinkState::Revoked,
+        "re-addressed since"
+    );
+    assert_eq!(
+        standing(LinkState::Live, &kim, Stage::Cancelled),
+        LinkState::Revoked
+    );
+    // Live exactly when the link permits.
+    for (link, contact) in [
+        (LinkState::Live, &kim),
+        (LinkState::Revoked, &kim),
+        (LinkState::Live, &ines),
+    ] {
+        let live = standing(link, contact, Stage::Scheduled) == LinkState::Live;
+        assert_eq!(live, authorize_by_link(link, &kim, contact).is_ok());
+    }
+}

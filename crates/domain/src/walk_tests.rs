@@ -14,16 +14,15 @@ use uuid::Uuid;
 use crate::decide::{self, Asker, Decision, Effects, LineFacts, LinkHeld, Reporter, ResendAsk};
 use crate::delivery::{AttemptResult, outcome, overtaken, record_attempt};
 use crate::event::Attempt;
-use crate::ids::{CompanyId, UserId};
+use crate::fixtures::{ada, pia, pias_order};
+use crate::ids::UserId;
 use crate::lifecycle::LineState;
 use crate::mail::{MailFact, MailId, MintMail, Recipient};
 use crate::next_step::{NextStep, StepFacts, Waiting, next_step};
 use crate::organization::Organization;
-use crate::permission::{Actor, OrderParties};
 use crate::policy::window_of;
 use crate::rate_limit::ResendLimit;
-use crate::refusal::OrderingContact;
-use crate::state::{CompanyKind, EmailKind, EmailState, LineStatus, LinkState, Role, Stage};
+use crate::state::{EmailKind, EmailState, LineStatus, LinkState, Stage};
 use crate::values::{ContactEmail, Locale};
 
 /// Two provisioning contacts, and the ordering contact (who gets the hand-off notices).
@@ -52,44 +51,6 @@ fn address(i: usize) -> ContactEmail {
 
 fn index_of(email: &ContactEmail) -> usize {
     ADDRESSES.iter().position(|a| *a == email.as_str()).unwrap()
-}
-
-fn pia() -> Actor {
-    Actor {
-        user_id: UserId::from_uuid(Uuid::from_u128(1)),
-        name: "Pia".into(),
-        email: "pia@partner.test".into(),
-        role: Role::Member,
-        company_id: CompanyId::from_uuid(Uuid::from_u128(10)),
-        company_kind: CompanyKind::Partner,
-        can_resend: false,
-    }
-}
-
-fn ada() -> Actor {
-    Actor {
-        user_id: UserId::from_uuid(Uuid::from_u128(2)),
-        name: "Ada".into(),
-        email: "ada@operator.test".into(),
-        role: Role::Admin,
-        company_id: CompanyId::from_uuid(Uuid::from_u128(20)),
-        company_kind: CompanyKind::Operator,
-        can_resend: false,
-    }
-}
-
-fn parties() -> OrderParties {
-    let pia = pia();
-    OrderParties {
-        partner_id: pia.company_id,
-        distributor_id: None,
-        distributor_serves_partner: false,
-        placed_by: pia.user_id,
-        ordering_contact: OrderingContact {
-            name: pia.name,
-            email: pia.email,
-        },
-    }
 }
 
 fn recipient(i: usize) -> Recipient {
@@ -153,7 +114,7 @@ impl World {
         LineFacts {
             state: self.state.clone(),
             contact: recipient(self.contact),
-            parties: parties(),
+            parties: pias_order(),
             mail: (0..self.mail.len())
                 .map(|i| self.fact(i))
                 .filter(|m| m.waiting() || m.queued_at >= since)

@@ -271,3 +271,81 @@ fn upgrading_names_each_sessions_user_and_ends_disabled_users_sessions() {
         .unwrap();
     assert_eq!(broken, 0, "every reference still holds");
 }
+
+/// Upgrading to 0009 stores the domain's state for every line: the line the old planner left
+/// behind (a pre-RSD resend that failed, no initial email: "scheduled" forever) is due for its
+/// first send again; one whose initial email exists is not; a line's last email is its last
+/// provisioning email, never a notice; a running window is found by the closure sweep.
+#[test]
+fn upgrading_gives_lines_left_in_limbo_their_first_send() {
+    let dir = tempfile::tempdir().unwrap();
+    let conn = rusqlite::Connection::open(dir.path().join("old.sqlite")).unwrap();
+    for sql in migrations_before("0009") {
+        conn.execute_batch(&sql).unwrap();
+    }
+    seed_line(&conn);
+    conn.execute_batch(
+        "INSERT INTO lines (id, order_id, line_number, sub_ref, offer, quantity,
+             requested_start_date, rsd_start_at, contact_email, locale, stage, status,
+             first_sent_at, closes_at)
+         VALUES ('l2', 'o', 2, 'Sub2', 'A-FLEX', 1, '2026-01-01', '2026-01-01T00:00:00.000000Z',
+             'kim@kund.test', 'en', 'awaiting_provisioning', 'open',
+             '2026-01-01T00:00:01.000000Z', '2026-01-08T00:00:01.000000Z');
+         INSERT INTO emails (id, kind, subject, line_id, recipient, locale, message_id, state,
+             attempts, queued_at, last_reply)
+         VALUES ('stuck', 'resend', 'line', 'l', 'typo@kund.test', 'en', 'm1@x', 'failed', 1,
+             '2025-12-29T00:00:00.000000Z', '550 no such user'),
+                ('first', 'initial', 'line', 'l2', 'kim@kund.test', 'en', 'm2@x', 'sent', 1,
+             '2026-01-01T00:00:00.000000Z', '250 ok'),
+                ('note', 'handed_off', 'line', 'l2', 'pia@acme.test', 'en', 'm3@x', 'sent', 1,
+             '2026-01-02T00:00:00.000000Z', '250 ok');
+         UPDATE emails SET handed_off_from = 'a@kund.test', handed_off_to = 'kim@kund.test'
+             WHERE id = 'note';",
+    )
+    .unwrap();
+    conn.execute_batch(include_str!(
+        "../migrations/0009_correct_by_construction.sql"
+    ))
+    .unwrap();
+    type Row = (String, i64, Option<String>, Option<String>, Option<String>);
+    let lines: Vec<Row> = conn
+        .prepare(
+            "SELECT id, initial_queued, first_send_due_at, close_due_at, last_email_id
+             FROM lines ORDER BY id",
+        )
+        .unwrap()
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        lines,
+        [
+            (
+                "l".into(),
+                0,
+                Some("2026-01-01T00:00:00.000000Z".into()),
+                None,
+                Some("stuck".into())
+            ),
+            (
+                "l2".into(),
+                1,
+                None,
+                Some("2026-01-08T00:00:01.000000Z".into()),
+                Some("first".into())
+            ),
+        ]
+    );
+    // The schema now refuses a second initial email for a line.
+    let second = conn.execute(
+        "INSERT INTO emails (id, kind, subject, line_id, recipient, locale, message_id, state,
+             queued_at, next_attempt_at)
+         VALUES ('again', 'initial', 'line', 'l2', 'kim@kund.test', 'en', 'm4@x', 'queued',
+             '2026-01-03T00:00:00.000000Z', '2026-01-03T00:00:00.000000Z')",
+        [],
+    );
+    assert!(second.is_err(), "at most one initial email per line");
+}

@@ -10,7 +10,7 @@ use provisio_domain::{CompanyKind, EmailKind, EmailState, Role};
 
 use super::outbox::{claim, first_send, line_of, request};
 use super::{company, mail_for, new_order, now, raw_line, user};
-use crate::{Decide, Decided, Store};
+use crate::{Decide, Decided, LineContext, Store};
 use provisio_domain::{Decision, Effects};
 
 /// How many tasks race in each step.
@@ -34,25 +34,7 @@ pub async fn story(store: Arc<dyn Store>) {
 /// [`ALLOWED`] emails in all lets exactly that many through, however many race.
 async fn one_line_many_actions(store: &Arc<dyn Store>, sub_ref: &provisio_domain::SubRef) {
     let line = store.line(sub_ref).await.unwrap().unwrap();
-    let decide: Decide = Arc::new(move |facts| {
-        let resends = facts
-            .mail
-            .iter()
-            .filter(|m| m.kind == EmailKind::Resend)
-            .count();
-        if resends >= ALLOWED {
-            return Decision::Refuse {
-                refusal: provisio_domain::Refusal::RateLimited {
-                    limit: ALLOWED as u32,
-                    retry_after_secs: 60,
-                },
-                events: vec![],
-            };
-        }
-        let mut effects = Effects::new(facts.state.clone());
-        effects.queue.push(mail_for(&line, EmailKind::Resend));
-        Decision::Apply(Box::new(effects))
-    });
+    let decide = at_most(line, ALLOWED);
     let tasks: Vec<_> = (0..RACERS)
         .map(|_| {
             let (store, decide, sub_ref) = (Arc::clone(store), decide.clone(), sub_ref.clone());
@@ -76,6 +58,30 @@ async fn one_line_many_actions(store: &Arc<dyn Store>, sub_ref: &provisio_domain
         .filter(|e| e.kind == EmailKind::Resend)
         .count();
     assert_eq!(resends, ALLOWED, "and exactly that many emails were queued");
+}
+
+/// A decision that queues a resend of `line` while it has fewer than `allowed` resends, and
+/// refuses after (a limit that only holds when concurrent decisions see each other).
+pub(super) fn at_most(line: LineContext, allowed: usize) -> Decide {
+    Arc::new(move |facts| {
+        let resends = facts
+            .mail
+            .iter()
+            .filter(|m| m.kind == EmailKind::Resend)
+            .count();
+        if resends >= allowed {
+            return Decision::Refuse {
+                refusal: provisio_domain::Refusal::RateLimited {
+                    limit: allowed as u32,
+                    retry_after_secs: 60,
+                },
+                events: vec![],
+            };
+        }
+        let mut effects = Effects::new(facts.state.clone());
+        effects.queue.push(mail_for(&line, EmailKind::Resend));
+        Decision::Apply(Box::new(effects))
+    })
 }
 
 /// Instances claiming at once each get their own emails: every due email is claimed once.

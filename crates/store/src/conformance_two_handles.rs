@@ -12,13 +12,13 @@ use jiff::{SignedDuration, Timestamp};
 use provisio_domain::delivery::Outcome;
 use provisio_domain::policy::window_of;
 use provisio_domain::{
-    CompanyKind, Decision, Effects, EmailKind, EmailState, LineState, OfferSku, Role, Stage,
-    SubRef, decide,
+    CompanyKind, EmailKind, EmailState, LineState, OfferSku, Role, Stage, SubRef, decide,
 };
 
+use super::concurrency::at_most;
 use super::outbox::{claim, first_send, request};
-use super::{company, mail_for, new_order, now, raw_line, user};
-use crate::{Decide, Decided, Finished, Store};
+use super::{company, new_order, now, raw_line, user};
+use crate::{Decided, Finished, Store};
 
 /// Lines in the race.
 const LINES: usize = 60;
@@ -215,25 +215,7 @@ async fn sweeps(a: &Arc<dyn Store>, b: &Arc<dyn Store>, refs: &[SubRef]) {
 async fn line_actions(a: &Arc<dyn Store>, b: &Arc<dyn Store>, r: &SubRef) {
     const ALLOWED: usize = 3;
     let line = a.line(r).await.unwrap().unwrap();
-    let decide: Decide = Arc::new(move |facts| {
-        let resends = facts
-            .mail
-            .iter()
-            .filter(|m| m.kind == EmailKind::Resend)
-            .count();
-        if resends >= ALLOWED {
-            return Decision::Refuse {
-                refusal: provisio_domain::Refusal::RateLimited {
-                    limit: ALLOWED as u32,
-                    retry_after_secs: 60,
-                },
-                events: vec![],
-            };
-        }
-        let mut effects = Effects::new(facts.state.clone());
-        effects.queue.push(mail_for(&line, EmailKind::Resend));
-        Decision::Apply(Box::new(effects))
-    });
+    let decide = at_most(line, ALLOWED);
     let r2 = r.clone();
     let results = race(a, b, move |store, _| {
         let (decide, r) = (Arc::clone(&decide), r2.clone());

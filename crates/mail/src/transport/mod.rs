@@ -42,7 +42,7 @@ pub struct SendError {
     pub reply: String,
 }
 
-/// Whose fault a failed hand-off was.
+/// Whose fault a failed delivery attempt was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
     /// This message, for now: a 4xx reply to the mail transaction, a connection lost or a

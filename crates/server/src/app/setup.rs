@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use provisio_domain::decide::{self, LinkHeld, Reporter};
 use provisio_domain::organization::{OrganizationError, SetupChoice};
-use provisio_domain::{FieldPath, LinkState, Organization, Stage};
+use provisio_domain::permission::link_standing;
+use provisio_domain::{FieldPath, LinkState, Organization};
 use provisio_store::{Decide, LineContext, SetupLink};
 
 use super::App;
@@ -56,26 +57,27 @@ impl App {
         let Some(link) = self.store.setup_link(&hash_setup_token(token)).await? else {
             return Ok(LinkView::Unknown);
         };
-        let stage = link.line.line.state.stage;
-        Ok(
-            if stage.past_point_of_no_return() || link.link == LinkState::Spent {
-                LinkView::Spent(link)
-            } else if stage == Stage::Cancelled
-                || link.link == LinkState::Revoked
-                || link.sent_to != link.line.line.contact_email
-            {
-                LinkView::Revoked(link)
-            } else {
+        let line = &link.line.line;
+        let standing = link_standing(
+            link.link,
+            &link.sent_to,
+            &line.contact_email,
+            line.state.stage,
+        );
+        Ok(match standing {
+            LinkState::Spent => LinkView::Spent(link),
+            LinkState::Revoked => LinkView::Revoked(link),
+            LinkState::Live => {
                 let organizations = self
                     .store
-                    .organizations_of(&link.line.line.contact_email, link.line.partner.id)
+                    .organizations_of(&line.contact_email, link.line.partner.id)
                     .await?;
                 LinkView::Live {
                     link,
                     organizations,
                 }
-            },
-        )
+            }
+        })
     }
 
     /// R7 from the setup page: the provisioning contact onboards (no user account) with the

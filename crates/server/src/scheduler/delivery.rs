@@ -1,8 +1,8 @@
 //! Delivery of the outbox: claim due emails with a real-time lease, render each with a fresh
-//! setup token, hand them to the transport concurrently, and record each result as soon as
-//! its hand-off ends.
+//! setup token, give them to the transport concurrently, and record each result as soon as
+//! its attempt ends.
 //!
-//! Recording per hand-off bounds the duplicates a crash can cause (SPEC §9: delivery is at
+//! Recording per attempt bounds the duplicates a crash can cause (SPEC §9: delivery is at
 //! least once): a send's slot is freed only once its result is committed, so at any moment
 //! at most `smtp_connections` emails have been handed over without being recorded. (Results
 //! used to be recorded in batches of 64; a `kill -9` then sent up to 91 emails twice.) The
@@ -12,7 +12,7 @@
 //! be reached, the mail directory cannot be written) is not the email's: the round stops
 //! sending, the emails it claimed go back to the queue uncharged, and delivery pauses
 //! (`App::pause_delivery`); after the backoff one email probes the transport, and the first
-//! hand-off the transport answers resumes full speed.
+//! attempt the transport answers resumes full speed.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -40,7 +40,7 @@ const GIVE_WAY: usize = 1;
 /// After a stop signal, how long sends in flight may take before their leases are released.
 const STOP_GRACE: Duration = Duration::from_secs(2);
 
-/// How one hand-off ended for the round.
+/// How one attempt ended for the round.
 enum Handed {
     /// Its result is recorded. `answered`: the transport took part (accepted or refused the
     /// message), which proves it works.

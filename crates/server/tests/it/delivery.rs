@@ -33,7 +33,7 @@ fn fact(text: &str, label: &str) -> String {
     row[prefix.len()..].trim().to_owned()
 }
 
-/// The deadline as the email may print it: rendered just before the hand-off that sets
+/// The deadline as the email may print it: rendered just before the attempt whose acceptance sets
 /// `closes_at`, so the same minute or (across a minute boundary) the one before.
 fn deadline_texts(closes_at: &Value) -> [String; 2] {
     let at: Timestamp = closes_at.as_str().unwrap().parse().unwrap();
@@ -186,7 +186,10 @@ async fn a_451_is_retried_a_minute_later_with_the_same_message_id() {
 
     let line = t.line_json(&w.pia, &sub).await;
     assert_eq!(line["stage"], "awaiting_provisioning");
-    assert_eq!(line["first_sent_at"], sent["sent_at"], "the hand-off time");
+    assert_eq!(
+        line["first_sent_at"], sent["sent_at"],
+        "the acceptance time"
+    );
     let queued: Timestamp = first["queued_at"].as_str().unwrap().parse().unwrap();
     let handed: Timestamp = line["first_sent_at"].as_str().unwrap().parse().unwrap();
     assert!(handed.duration_since(queued) >= SignedDuration::from_secs(60));

@@ -1,6 +1,6 @@
 //! Delivery against a relay that fails as a whole, and what goes on the wire: a wrong
 //! password pauses delivery without burning the emails (issue 10 point 13), internationalized
-//! domains go out as A-labels (14), EHLO names the configured host (15), and each hand-off is
+//! domains go out as A-labels (14), EHLO names the configured host (15), and each attempt is
 //! recorded as it ends, so a crash repeats at most `smtp_connections` emails (16).
 
 use reqwest::Method;

@@ -352,7 +352,7 @@ async fn r11_a_whole_lifecycle_is_audited_in_order() {
     assert!(times.is_sorted(), "oldest first: {events:#?}");
     let sent = events.iter().find(|e| e["type"] == "email.sent").unwrap();
     assert!(sent["actor"].is_null(), "the scheduler sends: {sent}");
-    // The first hand-off: the recipient, the SMTP reply, and how the stage moved.
+    // The first acceptance: the recipient, the SMTP reply, and how the stage moved.
     assert!(sent["data"]["to"].as_str().unwrap().contains('@'), "{sent}");
     let reply = sent["data"]["reply"].as_str().unwrap();
     assert!(

@@ -180,7 +180,7 @@ async fn r8_provisioned_follows_onboarding_and_closes_the_line() {
     let r = refs(&o);
     let (a, b) = (&r[0], &r[1]);
     // The first email is out before the line moves on, so the answers compared below are
-    // not overtaken by its hand-off (which sets first_sent_at) in between.
+    // not overtaken by its acceptance (which sets first_sent_at) in between.
     t.email_in_state(&w.pia, a, "sent").await;
 
     let early = t.post(&path(a, "provisioned"), &w.portal, json!({})).await;
