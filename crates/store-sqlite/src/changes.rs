@@ -148,7 +148,8 @@ pub(crate) fn update_line(
     };
     let decided = match decide(&facts) {
         Decision::Apply(effects) => {
-            let queued = write_effects(tx, &ids, *effects, request.actor, request.now)?;
+            let before = Some(&facts.state);
+            let queued = write_effects(tx, &ids, before, *effects, request.actor, request.now)?;
             if let (Some(key), Some(first)) = (&request.idempotency, queued.first()) {
                 idempotency::remember(tx, key, "email", first, request.now)?;
             }
@@ -213,44 +214,44 @@ pub(crate) fn insert_events(
 
 /// Persists a decision's effects, as they are, over the line's version read with its facts
 /// (a writer that lost a race gets `Retryable`); returns the ids of the mail it queued.
+/// `before`: the state the decision saw. A decision that changes nothing of the line itself
+/// (a resend only queues mail) does not write it: what it depends on, the line's recent
+/// mail, is read inside the writing transaction, which a backend serializes per line.
 pub(crate) fn write_effects(
     tx: &Tx,
     ids: &LineIds,
+    before: Option<&LineState>,
     effects: Effects,
     actor: Option<UserId>,
     now: Timestamp,
 ) -> StoreResult<Vec<String>> {
-    let last_email = effects
-        .queue
-        .iter()
-        .rev()
-        .find(|m| m.kind.is_last_email())
-        .map(|m| m.id.to_string());
+    let changes_line = effects.contact.is_some()
+        || effects.organization.is_some()
+        || effects.links.is_some()
+        || !effects.cancel.is_empty();
     write_details(tx, ids, &effects)?;
     let mut queued = Vec::with_capacity(effects.queue.len());
     for mail in &effects.queue {
         queued.push(insert_email(tx, ids, mail, now)?);
     }
-    // Last: it refers to the mail just queued. A lost race undoes all of the above.
-    write_state(tx, ids, &effects.state, last_email.as_deref())?;
+    // A lost race undoes all of the above.
+    if before != Some(&effects.state) {
+        write_state(tx, ids, &effects.state)?;
+    } else if changes_line {
+        write_version(tx, ids)?;
+    }
     write_events(tx, ids, &effects.events, actor, now)?;
     Ok(queued)
 }
 
 /// Writes a line's state with the instants the domain derives from it (when the planner and
 /// the sweep must look at it), over the version it was read at.
-pub(crate) fn write_state(
-    tx: &Tx,
-    ids: &LineIds,
-    st: &LineState,
-    last_email: Option<&str>,
-) -> StoreResult<()> {
+pub(crate) fn write_state(tx: &Tx, ids: &LineIds, st: &LineState) -> StoreResult<()> {
     let written = tx
         .prepare_cached(
             "UPDATE lines SET stage = ?, status = ?, closed_reason = ?, closed_at = ?,
                  first_sent_at = ?, closes_at = ?, initial_queued = ?, first_send_due_at = ?,
-                 close_due_at = ?, last_email_id = coalesce(?, last_email_id),
-                 version = version + 1
+                 close_due_at = ?, version = version + 1
              WHERE id = ? AND version = ?",
         )
         .and_then(|mut q| {
@@ -264,12 +265,26 @@ pub(crate) fn write_state(
                 st.initial_queued,
                 opt_ts(st.first_send_due_at()),
                 opt_ts(st.closure_due_at()),
-                last_email,
                 ids.line_id,
                 ids.version
             ])
         })
         .map_err(db)?;
+    lost_race(written, ids)
+}
+
+/// Claims the next version of a line whose state stays as it is (compare-and-set).
+fn write_version(tx: &Tx, ids: &LineIds) -> StoreResult<()> {
+    let written = tx
+        .prepare_cached("UPDATE lines SET version = version + 1 WHERE id = ? AND version = ?")
+        .and_then(|mut q| q.execute(params![ids.line_id, ids.version]))
+        .map_err(db)?;
+    lost_race(written, ids)
+}
+
+/// `Retryable` when an update over the version read wrote nothing: another writer changed
+/// the line since.
+fn lost_race(written: usize, ids: &LineIds) -> StoreResult<()> {
     if written == 0 {
         return Err(StoreError::Retryable(format!(
             "line {} changed since it was read",
@@ -344,8 +359,8 @@ fn insert_email(tx: &Tx, ids: &LineIds, mail: &NewMail, now: Timestamp) -> Store
     tx.prepare_cached(
         "INSERT INTO emails (id, kind, subject, line_id, recipient, recipient_name, locale,
                  requested_by, message_id, state, queued_at, next_attempt_at, handed_off_from,
-                 handed_off_to)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)",
+                 handed_off_to, last_email)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)",
     )
     .and_then(|mut q| {
         q.execute(params![
@@ -361,7 +376,8 @@ fn insert_email(tx: &Tx, ids: &LineIds, mail: &NewMail, now: Timestamp) -> Store
             ts(now),
             ts(now),
             mail.hand_off.as_ref().map(|h| h.from.as_str()),
-            mail.hand_off.as_ref().map(|h| h.to.as_str())
+            mail.hand_off.as_ref().map(|h| h.to.as_str()),
+            mail.kind.is_last_email()
         ])
     })
     .map_err(|e| match constraint(&e) {

@@ -33,7 +33,9 @@ pub(crate) use line_columns;
 /// so its columns leave out what a notice reports).
 macro_rules! lines_from {
     () => {
-        " FROM lines l LEFT JOIN emails le ON le.id = l.last_email_id "
+        " FROM lines l LEFT JOIN emails le ON le.id =
+            (SELECT e2.id FROM emails e2 WHERE e2.line_id = l.id AND e2.last_email = 1
+             ORDER BY e2.seq DESC LIMIT 1) "
     };
 }
 pub(crate) use lines_from;
@@ -62,8 +64,8 @@ pub(crate) use line_context_select;
 /// Whether the order `o`'s distributor serves its partner now (`serves`).
 macro_rules! serves_column {
     () => {
-        "EXISTS (SELECT 1 FROM distributor_partners dp
-                 WHERE dp.distributor_id = o.distributor_id AND dp.partner_id = o.partner_id)
+        "CASE WHEN o.distributor_id IS NULL THEN 0 ELSE EXISTS (SELECT 1 FROM distributor_partners dp
+                 WHERE dp.distributor_id = o.distributor_id AND dp.partner_id = o.partner_id) END
              AS serves"
     };
 }

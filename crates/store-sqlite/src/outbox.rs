@@ -44,7 +44,7 @@ pub(crate) fn queue_first_sends(
     let mut changed = 0;
     for (line, ids) in candidates {
         if let Some(effects) = due(&line.line.state, &line.contact()) {
-            write_effects(tx, &ids, effects, None, now)?;
+            write_effects(tx, &ids, Some(&line.line.state), effects, None, now)?;
             changed += 1;
         }
     }
@@ -72,7 +72,7 @@ pub(crate) fn close_lapsed(
     let mut changed = 0;
     for (state, offer, ids) in candidates {
         if let Some(effects) = close(&state, &offer) {
-            write_effects(tx, &ids, effects, None, now)?;
+            write_effects(tx, &ids, Some(&state), effects, None, now)?;
             changed += 1;
         }
     }
@@ -160,7 +160,7 @@ pub(crate) fn claim(tx: &Tx, claim: &ClaimRequest) -> StoreResult<Vec<ClaimedEma
             &current.contact_email,
             &d.email.to,
         ) {
-            cancel_overtaken(tx, ids, d.email.id, reason, claim.now)?;
+            cancel_overtaken(tx, ids, d.email.id, reason, claim)?;
             continue;
         }
         let taken = take
@@ -189,22 +189,28 @@ pub(crate) fn claim(tx: &Tx, claim: &ClaimRequest) -> StoreResult<Vec<ClaimedEma
     Ok(claimed)
 }
 
-/// An email the domain found overtaken: cancelled, its link revoked, the event written.
+/// An email the domain found overtaken: cancelled (while it is still due: another writer's
+/// claim may have taken it), its link revoked, the event written.
 fn cancel_overtaken(
     tx: &Tx,
     ids: &LineIds,
     email_id: uuid::Uuid,
     reason: Overtaken,
-    now: Timestamp,
+    claim: &ClaimRequest,
 ) -> StoreResult<()> {
     let id = email_id.to_string();
-    tx.prepare_cached(
-        "UPDATE emails SET state = 'cancelled', next_attempt_at = NULL, lease_owner = NULL,
-             lease_until = NULL
-         WHERE id = ?",
-    )
-    .and_then(|mut q| q.execute([&id]))
-    .map_err(db)?;
+    let now = claim.now;
+    let cancelled = tx
+        .prepare_cached(
+            "UPDATE emails SET state = 'cancelled', next_attempt_at = NULL, lease_owner = NULL,
+                 lease_until = NULL
+             WHERE id = ?1 AND (next_attempt_at <= ?2 OR lease_until < ?3)",
+        )
+        .and_then(|mut q| q.execute(params![&id, ts(now), ts(claim.real_now)]))
+        .map_err(db)?;
+    if cancelled == 0 {
+        return Ok(());
+    }
     tx.prepare_cached(
         "UPDATE setup_links SET state = 'revoked' WHERE email_id = ? AND state = 'live'",
     )
@@ -284,7 +290,7 @@ pub(crate) fn finish(tx: &Tx, finished: Vec<Finished>) -> StoreResult<()> {
             Some(state) => {
                 let mut effects = Effects::new(state.clone());
                 effects.events = events;
-                write_effects(tx, &line.ids, effects, None, f.at)?;
+                write_effects(tx, &line.ids, None, effects, None, f.at)?;
                 // Later results in this batch for the same line see the new state.
                 line.state = state;
                 line.ids.version += 1;

@@ -60,7 +60,7 @@ pub(crate) fn set_offer_policy(tx: &Tx, change: &PolicyChange) -> StoreResult<()
             ..state.clone()
         };
         if moved != *state {
-            write_state(tx, ids, &moved, None)?;
+            write_state(tx, ids, &moved)?;
         }
     }
     insert_events(

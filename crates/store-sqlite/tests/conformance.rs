@@ -310,8 +310,10 @@ fn upgrading_gives_lines_left_in_limbo_their_first_send() {
     type Row = (String, i64, Option<String>, Option<String>, Option<String>);
     let lines: Vec<Row> = conn
         .prepare(
-            "SELECT id, initial_queued, first_send_due_at, close_due_at, last_email_id
-             FROM lines ORDER BY id",
+            "SELECT l.id, l.initial_queued, l.first_send_due_at, l.close_due_at,
+                 (SELECT e.id FROM emails e WHERE e.line_id = l.id AND e.last_email = 1
+                  ORDER BY e.seq DESC LIMIT 1)
+             FROM lines l ORDER BY l.id",
         )
         .unwrap()
         .query_map([], |r| {
