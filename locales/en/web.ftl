@@ -88,6 +88,7 @@ web-in-progress-rest = to resend or edit the contact.
 
 web-resend-question = Resend the provisioning email to { $email }?
 web-resend-explain = { $email } gets a new email with a fresh setup link for { $ref }. The deadline stays as it is.
+web-resend-explain-first = { $email } gets the provisioning email now, with a setup link for { $ref }. It is the first email of this subscription: the deadline starts now and will be { $when }.
 web-yes = Yes
 web-no = No
 web-resent = The provisioning email was resent to { $email }.

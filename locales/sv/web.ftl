@@ -87,6 +87,7 @@ web-in-progress-rest = för att skicka igen eller ändra kontakten.
 
 web-resend-question = Vill du skicka e-postmeddelandet om etablering igen till { $email }?
 web-resend-explain = { $email } får ett nytt e-postmeddelande med en ny konfigurationslänk för { $ref }. Tidsgränsen ändras inte.
+web-resend-explain-first = { $email } får e-postmeddelandet om etablering nu, med en konfigurationslänk för { $ref }. Det är det första meddelandet för prenumerationen: tidsgränsen börjar nu och blir { $when }.
 web-yes = Ja
 web-no = Nej
 web-resent = E-postmeddelandet skickades igen till { $email }.

@@ -155,6 +155,13 @@ impl LineState {
         Some(self.closed(ClosedReason::ProvisioningWindowLapsed, now, vec![]))
     }
 
+    /// The deadline an email or a dialog shows (R6): the line's as it stands; for a line not
+    /// yet sent, the one a first send `now` starts under `window`.
+    pub fn deadline_shown(&self, now: Timestamp, window: SignedDuration) -> Timestamp {
+        self.closes_at
+            .unwrap_or_else(|| closes_at(self.first_sent_at.unwrap_or(now), window))
+    }
+
     /// The deadline under a (possibly changed) window, for a line whose window is running.
     pub fn deadline_under(&self, window: SignedDuration) -> Option<Timestamp> {
         match (self.status, self.first_sent_at) {

@@ -77,6 +77,22 @@ impl EmailKind {
     }
 }
 
+/// The words an email is written in (SPEC §11): a resend that is the line's first send (the
+/// line was not sent when it went out: `line_first_sent_at` is none, or is this email's
+/// `sent_at`) reads as a first email, without "Resent:"; every other email in its own kind's
+/// words.
+pub fn worded_as(
+    kind: EmailKind,
+    line_first_sent_at: Option<Timestamp>,
+    sent_at: Option<Timestamp>,
+) -> EmailKind {
+    let first_send = line_first_sent_at.is_none() || line_first_sent_at == sent_at;
+    match kind {
+        EmailKind::Resend if first_send => EmailKind::Initial,
+        other => other,
+    }
+}
+
 /// Whom a mail goes to, and in which language.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Recipient {
@@ -184,6 +200,36 @@ impl MailFact {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_resend_that_is_the_first_send_reads_as_a_first_email() {
+        let t = |s: &str| -> Timestamp { s.parse().unwrap() };
+        let first = t("2026-05-01T10:00:00Z");
+        // Rendered before it goes, on a line not yet sent.
+        assert_eq!(worded_as(EmailKind::Resend, None, None), EmailKind::Initial);
+        // Shown afterwards: it was the first send.
+        assert_eq!(
+            worded_as(EmailKind::Resend, Some(first), Some(first)),
+            EmailKind::Initial
+        );
+        // A resend of a line sent before.
+        assert_eq!(
+            worded_as(EmailKind::Resend, Some(first), None),
+            EmailKind::Resend
+        );
+        assert_eq!(
+            worded_as(
+                EmailKind::Resend,
+                Some(first),
+                Some(t("2026-05-02T10:00:00Z"))
+            ),
+            EmailKind::Resend
+        );
+        assert_eq!(
+            worded_as(EmailKind::ContactChanged, None, None),
+            EmailKind::ContactChanged
+        );
+    }
 
     #[test]
     fn provisioning_emails_and_notices_are_told_apart_in_one_place() {

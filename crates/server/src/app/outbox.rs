@@ -7,7 +7,8 @@
 use std::sync::{Mutex, PoisonError};
 
 use jiff::{SignedDuration, Timestamp};
-use provisio_domain::{LineState, OfferPolicies, OfferSku, Recipient, decide, policy};
+use provisio_domain::mail::worded_as;
+use provisio_domain::{LineState, OfferPolicies, OfferSku, Recipient, decide};
 use provisio_mail::{Envelope, HandOffNotice, Mailbox, Outbound, ProvisioningEmail};
 use provisio_store::{
     ClaimRequest, ClaimedEmail, EmailRecord, Finished, LineContext, MailSubject, retrying,
@@ -205,20 +206,15 @@ impl App {
                 to: Mailbox::new(None, hand_off.to.as_str()),
             });
         }
-        let now = self.clock.now();
-        let deadline = line.line.state.closes_at.unwrap_or_else(|| {
-            policy::closes_at(
-                line.line.state.first_sent_at.unwrap_or(now),
-                policies.window(&line.line.offer),
-            )
-        });
+        let state = &line.line.state;
+        let deadline = state.deadline_shown(self.clock.now(), policies.window(&line.line.offer));
         let ordering = Mailbox::new(
             Some(line.placed_by.name.clone()),
             line.placed_by.email.clone(),
         );
         Outbound::Provisioning(ProvisioningEmail {
             envelope: envelope(ordering.clone()),
-            kind: mail.email.kind,
+            kind: worded_as(mail.email.kind, state.first_sent_at, mail.email.sent_at),
             web_order_id: line.web_order_id.to_string(),
             subscription_ref: line.line.sub_ref.to_string(),
             end_customer: line.end_customer.clone(),

@@ -45,6 +45,9 @@ pub struct LineView {
     pub events: Vec<EventRecord>,
     /// Why the line waits for a person, if it does (SPEC §11: the line shows it).
     pub waiting: Option<Waiting>,
+    /// For a line not sent yet that the user may resend: the deadline a resend now starts
+    /// (SPEC §11: such a resend is the first send).
+    pub first_send_deadline: Option<Timestamp>,
 }
 
 /// What the domain says the line waits for, from its emails (newest first).
@@ -108,14 +111,25 @@ impl App {
     pub async fn line_view(&self, actor: &Actor, line: LineContext) -> AppResult<LineView> {
         let emails = self.store.line_emails(&line.line.sub_ref).await?;
         let events = self.store.line_events(&line.line.sub_ref).await?;
-        let action = self.mail_action(actor, &line, &emails, self.clock.now());
+        let now = self.clock.now();
+        let action = self.mail_action(actor, &line, &emails, now);
         let waiting = waiting_for(&line, &emails);
+        // A resend now would be the first send: its dialog says when the deadline will be.
+        let state = &line.line.state;
+        let first_send_deadline = match (&action, state.first_sent_at) {
+            (MailAction::Allowed { .. }, None) => {
+                let window = self.policies().await?.window(&line.line.offer);
+                Some(state.deadline_shown(now, window))
+            }
+            _ => None,
+        };
         Ok(LineView {
             line,
             action,
             emails,
             events,
             waiting,
+            first_send_deadline,
         })
     }
 

@@ -191,10 +191,20 @@ pub fn row(app: &App, c: &Chrome, view: &LineView, notes: &[Note], now: Timestam
         contact_name: line.contact_name.clone(),
         dialog,
         question: c.t_with("web-resend-question", &[("email", &email)]),
-        explain: c.t_with(
-            "web-resend-explain",
-            &[("email", &email), ("ref", &sub_ref)],
-        ),
+        explain: match view.first_send_deadline {
+            Some(at) => c.t_with(
+                "web-resend-explain-first",
+                &[
+                    ("email", &email),
+                    ("ref", &sub_ref),
+                    ("when", &when(app, at)),
+                ],
+            ),
+            None => c.t_with(
+                "web-resend-explain",
+                &[("email", &email), ("ref", &sub_ref)],
+            ),
+        },
         resend_context: c.t_with("web-resend-context", &[("email", &email)]),
         resend_disabled,
         can_resend,

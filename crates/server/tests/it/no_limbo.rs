@@ -152,3 +152,52 @@ async fn a_first_email_refused_with_550_waits_for_a_person_and_says_so() {
     let page = pia.get(order_page).await;
     assert!(!page.has("could not be delivered"), "no longer waiting");
 }
+
+/// SPEC §11: a resend before the RSD that the SMTP server accepts is the first send: it reads
+/// as a first email (no "Resent:"), its dialog says the deadline starts now, and a later
+/// resend reads as a resend.
+#[tokio::test]
+async fn a_resend_before_the_rsd_reads_as_the_first_email() {
+    let (w, peer) = World::with_smtp().await;
+    let t = &w.t;
+    let rsd = days_from(&t.today(), 3);
+    w.order_lines("W-EARLY", "en", vec![line("kim@kund.test", &rsd)])
+        .await;
+    with_passwords(t, &["pia@acme.test"]).await;
+    let mut pia = Visitor::new(t);
+    pia.sign_in("pia@acme.test").await;
+    let page = pia.get("/orders/W-EARLY").await;
+    assert!(
+        page.has("It is the first email of this subscription: the deadline starts now"),
+        "{}",
+        page.body
+    );
+    let sub = t.get("/api/v1/orders/W-EARLY", &w.pia).await.ok(200)["lines"][0]["subscription_ref"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    t.post(&format!("/api/v1/lines/{sub}/resend"), &w.pia, json!({}))
+        .await
+        .ok(202);
+    let first = peer.wait_for(1).await;
+    assert!(
+        first[0]
+            .subject()
+            .starts_with("Provisioning information required"),
+        "{}",
+        first[0].subject()
+    );
+    t.email_in_state(&w.pia, &sub, "sent").await;
+    let page = pia.get("/orders/W-EARLY").await;
+    assert!(page.has("The deadline stays as it is."), "{}", page.body);
+    t.advance(6).await; // past the double-click window
+    t.post(&format!("/api/v1/lines/{sub}/resend"), &w.pia, json!({}))
+        .await
+        .ok(202);
+    let both = peer.wait_for(2).await;
+    assert!(
+        both[1].subject().starts_with("Resent:"),
+        "{}",
+        both[1].subject()
+    );
+}
