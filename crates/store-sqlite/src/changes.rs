@@ -15,7 +15,7 @@ use std::collections::HashMap;
 
 use rusqlite::{Connection, params};
 
-use crate::lines::{context_from, email_from, line_context_select, opt_text, text};
+use crate::lines::{context_from, email_from, line_context_select, text};
 use crate::writer::{Constraint, Tx, constraint};
 use crate::{Named, db, idempotency, opt_ts, parse_ts, rows, stored, ts, uuid};
 
@@ -118,9 +118,7 @@ fn mail_facts(tx: &Tx, line_id: &str, since: Timestamp) -> StoreResult<Vec<MailF
             to: stored("recipient", ContactEmail::parse(&text(r, "recipient")?))?,
             state: stored("email state", EmailState::parse(&text(r, "state")?))?,
             queued_at: parse_ts(&text(r, "queued_at")?)?,
-            requested_by: opt_text(r, "requested_by")?
-                .map(|id| uuid(&id).map(UserId::from_uuid))
-                .transpose()?,
+            requested_by: r.opt_user("requested_by")?,
         })
     })
 }
@@ -148,8 +146,8 @@ pub(crate) fn update_line(
     };
     let decided = match decide(&facts) {
         Decision::Apply(effects) => {
-            let before = Some(&facts.state);
-            let queued = write_effects(tx, &ids, before, *effects, request.actor, request.now)?;
+            let queued =
+                write_effects(tx, &ids, &facts.state, *effects, request.actor, request.now)?;
             if let (Some(key), Some(first)) = (&request.idempotency, queued.first()) {
                 idempotency::remember(tx, key, "email", first, request.now)?;
             }
@@ -220,7 +218,7 @@ pub(crate) fn insert_events(
 pub(crate) fn write_effects(
     tx: &Tx,
     ids: &LineIds,
-    before: Option<&LineState>,
+    before: &LineState,
     effects: Effects,
     actor: Option<UserId>,
     now: Timestamp,
@@ -235,7 +233,7 @@ pub(crate) fn write_effects(
         queued.push(insert_email(tx, ids, mail, now)?);
     }
     // A lost race undoes all of the above.
-    if before != Some(&effects.state) {
+    if *before != effects.state {
         write_state(tx, ids, &effects.state)?;
     } else if changes_line {
         write_version(tx, ids)?;

@@ -77,6 +77,13 @@ impl Named<'_, '_> {
     pub(crate) fn opt_text(&self, col: &str) -> StoreResult<Option<String>> {
         self.get(col)
     }
+    /// A user's id, or none.
+    pub(crate) fn opt_user(&self, col: &str) -> StoreResult<Option<provisio_domain::UserId>> {
+        self.opt_text(col)?
+            .map(|id| uuid(&id).map(provisio_domain::UserId::from_uuid))
+            .transpose()
+    }
+
     pub(crate) fn int(&self, col: &str) -> StoreResult<i64> {
         self.get(col)
     }

@@ -14,17 +14,28 @@ use rusqlite::{Connection, params};
 use crate::directory::company_from;
 use crate::{Named, parse_opt_ts, parse_ts, rows, stored, uuid};
 
+/// The columns [`state_from`] reads, with those of [`ids_of`](crate::changes::ids_of).
+macro_rules! state_columns {
+    () => {
+        "l.id, l.order_id, l.version, l.stage, l.status, l.closed_reason, l.closed_at,
+         l.rsd_start_at, l.first_sent_at, l.closes_at, l.initial_queued"
+    };
+}
+pub(crate) use state_columns;
+
 /// The columns [`line_from`] reads, from [`lines_from!`].
 macro_rules! line_columns {
     () => {
-        "l.seq, l.id, l.order_id, l.version, l.line_number, l.sub_ref, l.offer, l.quantity,
-         l.requested_start_date, l.rsd_start_at, l.contact_email, l.contact_name, l.locale,
-         l.stage, l.status, l.closed_reason, l.closed_at, l.first_sent_at, l.closes_at,
-         l.initial_queued, l.organization_id, l.organization_name,
+        concat!(
+            $crate::lines::state_columns!(),
+            ", l.seq, l.line_number, l.sub_ref, l.offer, l.quantity,
+         l.requested_start_date, l.contact_email, l.contact_name, l.locale,
+         l.organization_id, l.organization_name,
          le.id AS le_id, le.kind AS le_kind, le.recipient AS le_recipient, le.state AS le_state,
          le.attempts AS le_attempts, le.queued_at AS le_queued_at, le.sent_at AS le_sent_at,
          le.last_reply AS le_last_reply, le.recipient_name AS le_recipient_name,
          le.locale AS le_locale, le.requested_by AS le_requested_by"
+        )
     };
 }
 pub(crate) use line_columns;
@@ -61,24 +72,36 @@ macro_rules! line_context_select {
 }
 pub(crate) use line_context_select;
 
-/// Whether the order `o`'s distributor serves its partner now (`serves`).
-macro_rules! serves_column {
+/// Whether the order `o`'s distributor serves its partner now.
+macro_rules! serves {
     () => {
-        "CASE WHEN o.distributor_id IS NULL THEN 0 ELSE EXISTS (SELECT 1 FROM distributor_partners dp
-                 WHERE dp.distributor_id = o.distributor_id AND dp.partner_id = o.partner_id) END
-             AS serves"
+        "EXISTS (SELECT 1 FROM distributor_partners dp
+                 WHERE dp.distributor_id = o.distributor_id AND dp.partner_id = o.partner_id)"
     };
 }
-pub(crate) use serves_column;
+
+/// [`serves!`] as the column `serves` (looked up only when the order has a distributor).
+macro_rules! serves_column {
+    () => {
+        concat!(
+            "CASE WHEN o.distributor_id IS NULL THEN 0 ELSE ",
+            $crate::lines::serves!(),
+            " END AS serves"
+        )
+    };
+}
+pub(crate) use {serves, serves_column};
 
 /// The orders `o` a [`provisio_store::Scope`] admits, bound as `(?1 everything, ?2 company,
 /// ?3 user)` by [`scope_binds`]: the SQL form of `Scope::admits`, which selects candidates
 /// (the app keeps only those the domain admits).
 macro_rules! in_scope {
     () => {
-        "(?1 OR o.partner_id = ?2 OR o.placed_by = ?3
-              OR (o.distributor_id = ?2 AND EXISTS (SELECT 1 FROM distributor_partners dp
-                   WHERE dp.distributor_id = o.distributor_id AND dp.partner_id = o.partner_id)))"
+        concat!(
+            "(?1 OR o.partner_id = ?2 OR o.placed_by = ?3 OR (o.distributor_id = ?2 AND ",
+            $crate::lines::serves!(),
+            "))"
+        )
     };
 }
 pub(crate) use in_scope;
@@ -169,9 +192,7 @@ pub(crate) fn email_from(row: &Named<'_, '_>, prefix: &str) -> StoreResult<Email
         to_name: opt_text(row, &col("recipient_name"))?,
         locale: stored("email locale", Locale::parse(&text(row, &col("locale"))?))?,
         hand_off,
-        requested_by: opt_text(row, &col("requested_by"))?
-            .map(|id| uuid(&id).map(UserId::from_uuid))
-            .transpose()?,
+        requested_by: row.opt_user(&col("requested_by"))?,
     })
 }
 

@@ -21,7 +21,9 @@ use rusqlite::{OptionalExtension, params};
 use crate::changes::{
     LineIds, contexts_by_id_tx, email_columns, ids_of, write_effects, write_events,
 };
-use crate::lines::{context_from, email_from, line_context_select, state_from, text};
+use crate::lines::{
+    context_from, email_from, line_context_select, state_columns, state_from, text,
+};
 use crate::settings::policies;
 use crate::writer::Tx;
 use crate::{db, rows, stored, ts};
@@ -44,7 +46,7 @@ pub(crate) fn queue_first_sends(
     let mut changed = 0;
     for (line, ids) in candidates {
         if let Some(effects) = due(&line.line.state, &line.contact()) {
-            write_effects(tx, &ids, Some(&line.line.state), effects, None, now)?;
+            write_effects(tx, &ids, &line.line.state, effects, None, now)?;
             changed += 1;
         }
     }
@@ -58,11 +60,12 @@ pub(crate) fn close_lapsed(
     limit: u32,
     close: CloseRule<'_>,
 ) -> StoreResult<usize> {
-    let sql = "SELECT l.id, l.order_id, l.version, l.offer, l.stage, l.status, l.closed_reason,
-                   l.closed_at, l.rsd_start_at, l.first_sent_at, l.closes_at, l.initial_queued
-               FROM lines l
-               WHERE l.close_due_at <= ?1 ORDER BY l.close_due_at, l.seq LIMIT ?2";
-    let candidates = rows(tx, sql, params![ts(now), i64::from(limit)], |r| {
+    const SQL: &str = concat!(
+        "SELECT l.offer, ",
+        state_columns!(),
+        " FROM lines l WHERE l.close_due_at <= ?1 ORDER BY l.close_due_at, l.seq LIMIT ?2"
+    );
+    let candidates = rows(tx, SQL, params![ts(now), i64::from(limit)], |r| {
         Ok((
             state_from(r)?,
             stored("offer", OfferSku::parse(&text(r, "offer")?))?,
@@ -72,7 +75,7 @@ pub(crate) fn close_lapsed(
     let mut changed = 0;
     for (state, offer, ids) in candidates {
         if let Some(effects) = close(&state, &offer) {
-            write_effects(tx, &ids, Some(&state), effects, None, now)?;
+            write_effects(tx, &ids, &state, effects, None, now)?;
             changed += 1;
         }
     }
@@ -290,7 +293,7 @@ pub(crate) fn finish(tx: &Tx, finished: Vec<Finished>) -> StoreResult<()> {
             Some(state) => {
                 let mut effects = Effects::new(state.clone());
                 effects.events = events;
-                write_effects(tx, &line.ids, None, effects, None, f.at)?;
+                write_effects(tx, &line.ids, &line.state, effects, None, f.at)?;
                 // Later results in this batch for the same line see the new state.
                 line.state = state;
                 line.ids.version += 1;
@@ -320,12 +323,13 @@ fn states_tx<'r>(
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let sql = "SELECT l.id, l.order_id, l.version, l.offer, l.contact_email, l.stage, l.status,
-                   l.closed_reason, l.closed_at, l.rsd_start_at, l.first_sent_at, l.closes_at,
-                   l.initial_queued
-               FROM lines l WHERE l.id IN (SELECT value FROM json_each(?))";
+    const SQL: &str = concat!(
+        "SELECT l.offer, l.contact_email, ",
+        state_columns!(),
+        " FROM lines l WHERE l.id IN (SELECT value FROM json_each(?))"
+    );
     let json = serde_json::to_string(&ids).map_err(StoreError::backend)?;
-    let found = rows(tx, sql, [json], |r| {
+    let found = rows(tx, SQL, [json], |r| {
         let line = LineNow {
             state: state_from(r)?,
             contact: stored("contact", ContactEmail::parse(&text(r, "contact_email")?))?,

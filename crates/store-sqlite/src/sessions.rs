@@ -8,7 +8,7 @@ use provisio_store::{SessionRecord, StoreResult};
 use rusqlite::{Connection, params};
 
 use crate::writer::Tx;
-use crate::{db, parse_ts, rows, ts, uuid};
+use crate::{db, parse_ts, rows, ts};
 
 /// Whether `session` names a disabled user, who has no sessions (SPEC §11).
 fn of_disabled_user(tx: &Tx, session: &SessionRecord) -> StoreResult<bool> {
@@ -77,10 +77,7 @@ pub(crate) fn load(
         Ok(SessionRecord {
             data: r.text("data")?,
             expires_at: parse_ts(&r.text("expires_at")?)?,
-            user_id: match r.opt_text("user_id")? {
-                Some(u) => Some(UserId::from_uuid(uuid(&u)?)),
-                None => None,
-            },
+            user_id: r.opt_user("user_id")?,
         })
     })?;
     Ok(found.into_iter().next())

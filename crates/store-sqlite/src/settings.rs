@@ -7,7 +7,7 @@ use provisio_store::{PolicyChange, RunningLine, StoreResult};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::changes::{EventScope, ids_of, insert_events, write_state};
-use crate::lines::state_from;
+use crate::lines::{state_columns, state_from};
 use crate::writer::Tx;
 use crate::{Named, db, rows, stored, ts};
 
@@ -46,11 +46,12 @@ pub(crate) fn set_offer_policy(tx: &Tx, change: &PolicyChange) -> StoreResult<()
     })
     .map_err(db)?;
     // The lines whose window runs (the domain's closure instant is stored for exactly those).
-    let sql = "SELECT l.id, l.order_id, l.version, l.stage, l.status, l.closed_reason,
-                   l.closed_at, l.rsd_start_at, l.first_sent_at, l.closes_at, l.initial_queued
-               FROM lines l
-               WHERE l.offer = ? AND l.close_due_at IS NOT NULL";
-    let running = rows(tx, sql, [change.offer.as_str()], |r| {
+    const SQL: &str = concat!(
+        "SELECT ",
+        state_columns!(),
+        " FROM lines l WHERE l.offer = ? AND l.close_due_at IS NOT NULL"
+    );
+    let running = rows(tx, SQL, [change.offer.as_str()], |r| {
         Ok((ids_of(r)?, state_from(r)?))
     })?;
     let window = window_of(change.window_days);
@@ -74,12 +75,13 @@ pub(crate) fn set_offer_policy(tx: &Tx, change: &PolicyChange) -> StoreResult<()
 
 /// The lines [`set_offer_policy`] looks at, with their order's web order id.
 pub(crate) fn running_lines(conn: &Connection, offer: &OfferSku) -> StoreResult<Vec<RunningLine>> {
-    let sql = "SELECT l.sub_ref, o.web_order_id, l.stage, l.status, l.closed_reason, l.closed_at,
-                   l.rsd_start_at, l.first_sent_at, l.closes_at, l.initial_queued
-               FROM lines l JOIN orders o ON o.id = l.order_id
-               WHERE l.offer = ? AND l.close_due_at IS NOT NULL
-               ORDER BY o.seq, l.line_number";
-    rows(conn, sql, [offer.as_str()], |r| {
+    const SQL: &str = concat!(
+        "SELECT l.sub_ref, o.web_order_id, ",
+        state_columns!(),
+        " FROM lines l JOIN orders o ON o.id = l.order_id
+          WHERE l.offer = ? AND l.close_due_at IS NOT NULL ORDER BY o.seq, l.line_number"
+    );
+    rows(conn, SQL, [offer.as_str()], |r| {
         Ok(RunningLine {
             sub_ref: stored("sub ref", SubRef::parse(&r.text("sub_ref")?))?,
             web_order_id: stored("web order id", WebOrderId::parse(&r.text("web_order_id")?))?,

@@ -50,14 +50,22 @@ async fn one_line_many_actions(store: &Arc<dyn Store>, sub_ref: &provisio_domain
         }
     }
     assert_eq!(applied, ALLOWED, "exactly the allowed number got through");
-    let resends = store
+    assert_eq!(
+        resends(store.as_ref(), sub_ref).await,
+        ALLOWED,
+        "and exactly that many emails were queued"
+    );
+}
+
+/// How many resends the line has.
+pub(super) async fn resends(store: &dyn Store, sub_ref: &provisio_domain::SubRef) -> usize {
+    store
         .line_emails(sub_ref)
         .await
         .unwrap()
         .into_iter()
         .filter(|e| e.kind == EmailKind::Resend)
-        .count();
-    assert_eq!(resends, ALLOWED, "and exactly that many emails were queued");
+        .count()
 }
 
 /// A decision that queues a resend of `line` while it has fewer than `allowed` resends, and

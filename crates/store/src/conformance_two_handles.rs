@@ -15,7 +15,7 @@ use provisio_domain::{
     CompanyKind, EmailKind, EmailState, LineState, OfferSku, Role, Stage, SubRef, decide,
 };
 
-use super::concurrency::at_most;
+use super::concurrency::{at_most, resends};
 use super::outbox::{claim, first_send, request};
 use super::{company, new_order, now, raw_line, user};
 use crate::{Decided, Finished, Store};
@@ -229,12 +229,9 @@ async fn line_actions(a: &Arc<dyn Store>, b: &Arc<dyn Store>, r: &SubRef) {
         .filter(|res| matches!(res, Ok(Some(Decided::Applied { .. }))))
         .count();
     assert_eq!(applied, ALLOWED, "exactly the allowed number got through");
-    let resends = a
-        .line_emails(r)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|e| e.kind == EmailKind::Resend)
-        .count();
-    assert_eq!(resends, ALLOWED, "and exactly that many emails were queued");
+    assert_eq!(
+        resends(a.as_ref(), r).await,
+        ALLOWED,
+        "and exactly that many emails were queued"
+    );
 }
