@@ -54,7 +54,7 @@ impl LineFacts {
     fn waiting_for_the_line(&self) -> Vec<Uuid> {
         self.mail
             .iter()
-            .filter(|m| m.waiting() && m.kind.follows_the_line())
+            .filter(|m| m.waiting() && m.kind.traits().provisioning)
             .map(|m| m.id)
             .collect()
     }
@@ -142,7 +142,8 @@ impl Decision {
         }
     }
 
-    fn from(result: Result<Effects, Refusal>) -> Self {
+    /// A decision whose refusals nobody is told about in the audit.
+    fn of(result: Result<Effects, Refusal>) -> Self {
         match result {
             Ok(effects) => Self::apply(effects),
             Err(refusal) => Self::refused_silently(refusal),
@@ -151,18 +152,18 @@ impl Decision {
 }
 
 /// Who asks for a resend.
-#[derive(Debug, Clone, Copy)]
-pub enum Asker<'a> {
+#[derive(Debug, Clone)]
+pub enum Asker {
     /// A user (by API, the pages or the CLI), under R5 and R10.
-    User(&'a Actor),
+    User(Actor),
     /// "Send me a fresh link" from any setup link of the line (SPEC §10, §11).
     SetupLink,
 }
 
 /// A resend request's circumstances.
-#[derive(Debug, Clone, Copy)]
-pub struct ResendAsk<'a> {
-    pub by: Asker<'a>,
+#[derive(Debug, Clone)]
+pub struct ResendAsk {
+    pub by: Asker,
     /// The request carries an `Idempotency-Key`: the store answers repeats, so the
     /// double-click rule does not apply.
     pub keyed: bool,
@@ -175,8 +176,8 @@ pub struct ResendAsk<'a> {
 /// (no key, the same asker within 5 s, the same contact) answers with the first email. People's
 /// resends count against the partner's limit; fresh links from the setup page against their
 /// own, and their refusals are not audited (the asker learns nothing of them).
-pub fn resend(facts: &LineFacts, ask: &ResendAsk<'_>, ids: &mut dyn MintMail) -> Decision {
-    let (permit, limit) = match ask.by {
+pub fn resend(facts: &LineFacts, ask: &ResendAsk, ids: &mut dyn MintMail) -> Decision {
+    let (permit, limit) = match &ask.by {
         Asker::User(actor) => match authorize_line_action(actor, &facts.parties) {
             Ok(permit) => (permit, ask.limit),
             Err(r) => return Decision::refused(RefusedAction::Resend, r),
@@ -389,7 +390,7 @@ pub fn onboard(facts: &LineFacts, by: Reporter<'_>, organization: &Organization)
         Reporter::User(actor) => authorize_report(actor, &facts.parties),
         Reporter::Link(link) => authorize_by_link(link.state, &link.sent_to, &facts.contact.email),
     };
-    Decision::from(
+    Decision::of(
         permit
             .and_then(|p| facts.state.onboard(&p, organization))
             .map(|t| {
@@ -404,7 +405,7 @@ pub fn onboard(facts: &LineFacts, by: Reporter<'_>, organization: &Organization)
 
 /// R8: service configuration is complete; the line closes as provisioned.
 pub fn mark_provisioned(facts: &LineFacts, actor: &Actor, now: Timestamp) -> Decision {
-    Decision::from(
+    Decision::of(
         authorize_report(actor, &facts.parties)
             .and_then(|p| facts.state.mark_provisioned(&p, now))
             .map(Effects::from_transition),
@@ -413,7 +414,7 @@ pub fn mark_provisioned(facts: &LineFacts, actor: &Actor, now: Timestamp) -> Dec
 
 /// R9: cancel before PONR: the links die and nothing more is sent.
 pub fn cancel(facts: &LineFacts, actor: &Actor, now: Timestamp) -> Decision {
-    Decision::from(
+    Decision::of(
         authorize_cancel(actor, &facts.parties)
             .and_then(|p| facts.state.cancel(&p, now))
             .map(|t| {

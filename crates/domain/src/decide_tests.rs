@@ -170,7 +170,7 @@ fn a_double_click_replays_and_a_key_does_not() {
     first.requested_by = Some(pia().user_id);
     f.mail = vec![first];
     let ask = ResendAsk {
-        by: Asker::User(&pia()),
+        by: Asker::User(pia()),
         keyed: false,
         limit: ResendLimit::default(),
         now: t("2026-05-04T00:00:03Z"),
@@ -179,7 +179,10 @@ fn a_double_click_replays_and_a_key_does_not() {
         resend(&f, &ask, &mut ids()),
         Decision::Replay(Uuid::from_u128(7))
     );
-    let keyed = ResendAsk { keyed: true, ..ask };
+    let keyed = ResendAsk {
+        keyed: true,
+        ..ask.clone()
+    };
     let e = applied(resend(&f, &keyed, &mut ids()));
     assert_eq!(e.queue[0].kind, EmailKind::Resend);
     // The setup page is another asker.
@@ -220,7 +223,7 @@ fn fresh_links_have_their_own_budget_and_are_refused_silently() {
     }
     // The partner's five are untouched by the setup page's three.
     let user = ResendAsk {
-        by: Asker::User(&pia()),
+        by: Asker::User(pia()),
         ..link
     };
     assert!(matches!(resend(&f, &user, &mut ids()), Decision::Apply(_)));

@@ -85,7 +85,7 @@ pub fn overtaken(
     contact: &ContactEmail,
     to: &ContactEmail,
 ) -> Option<Overtaken> {
-    if !kind.follows_the_line() {
+    if !kind.traits().provisioning {
         None
     } else if line.stage == Stage::Cancelled {
         Some(Overtaken::LineCancelled)
@@ -122,7 +122,7 @@ pub fn record_attempt(
     at: Timestamp,
 ) -> Recorded {
     // A notice about the line starts no window.
-    let acceptance = match attempt.kind.starts_window() && attempt.to == *contact {
+    let acceptance = match attempt.kind.traits().provisioning && attempt.to == *contact {
         true => line.record_acceptance(at, window),
         false => None,
     };

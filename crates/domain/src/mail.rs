@@ -3,7 +3,9 @@
 //! line's mail that decisions read ([`MailFact`]).
 //!
 //! Nothing else in the code base asks "is this kind a notice?" by name: a store selects by
-//! indexed columns and persists what a decision says; the rules ask a kind's traits. Adding a
+//! indexed columns and persists what a decision says; the rules ask a kind's traits
+//! (`kind.traits().provisioning`: a setup link at each attempt, the window's start, the
+//! line's last email, cancelled and overtaken with the line — one rule, one name). Adding a
 //! kind of mail is a variant here (and its composer), not a change to any SQL `WHERE` clause.
 
 use jiff::Timestamp;
@@ -53,27 +55,6 @@ impl EmailKind {
     /// What an email of this kind is about.
     pub const fn subject(self) -> MailSubjectKind {
         self.traits().subject
-    }
-
-    /// Each attempt mints a setup token (SPEC §9).
-    pub const fn carries_setup_link(self) -> bool {
-        self.traits().provisioning
-    }
-
-    /// Its acceptance by the SMTP server starts the line's window (R1).
-    pub const fn starts_window(self) -> bool {
-        self.traits().provisioning
-    }
-
-    /// Counts as the line's `last_email`.
-    pub const fn is_last_email(self) -> bool {
-        self.traits().provisioning
-    }
-
-    /// Cancelled, while it waits, by a contact change, a cancellation or onboarding; and
-    /// overtaken at its claim by the same (SPEC §9).
-    pub const fn follows_the_line(self) -> bool {
-        self.traits().provisioning
     }
 }
 
@@ -247,11 +228,6 @@ mod tests {
             ]
         );
         for k in EmailKind::ALL {
-            let p = k.traits().provisioning;
-            assert_eq!(k.carries_setup_link(), p);
-            assert_eq!(k.starts_window(), p);
-            assert_eq!(k.is_last_email(), p);
-            assert_eq!(k.follows_the_line(), p);
             assert_eq!(k.subject(), MailSubjectKind::Line);
         }
     }

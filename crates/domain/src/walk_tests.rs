@@ -125,7 +125,7 @@ impl World {
     fn last_email(&self) -> Option<MailFact> {
         (0..self.mail.len())
             .rev()
-            .find(|i| self.mail[*i].kind.is_last_email())
+            .find(|i| self.mail[*i].kind.traits().provisioning)
             .map(|i| self.fact(i))
     }
 
@@ -182,7 +182,7 @@ impl World {
         // People.
         if room {
             let ask = ResendAsk {
-                by: Asker::User(&pia()),
+                by: Asker::User(pia()),
                 keyed: true,
                 limit: ResendLimit::default(),
                 now,
@@ -363,7 +363,7 @@ impl World {
         if !before_ponr || self.now() < rsd() {
             return;
         }
-        let theirs = |m: &&Mail| address(m.to) == *contact && m.kind.is_last_email();
+        let theirs = |m: &&Mail| address(m.to) == *contact && m.kind.traits().provisioning;
         let had_it = self
             .mail
             .iter()
@@ -413,7 +413,7 @@ fn every_reachable_state_of_a_line_is_final_moving_or_shown_waiting() {
 fn an_early_resend_that_failed_does_not_stop_the_first_send() {
     let mut w = World::new();
     let ask = ResendAsk {
-        by: Asker::User(&pia()),
+        by: Asker::User(pia()),
         keyed: false,
         limit: ResendLimit::default(),
         now: w.now(),

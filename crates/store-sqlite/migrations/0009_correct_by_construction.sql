@@ -6,10 +6,10 @@
 -- lines.first_send_due_at / close_due_at: when the planner and the closure sweep must look at
 --   the line, as the domain computes them from its state (LineState::first_send_due_at,
 --   closure_due_at) and the store writes with every state; NULL when never again.
--- emails.last_email: whether the email can be its line's last email, stored when it is queued
---   from the domain's declaration (EmailKind::is_last_email), so no query names a kind. (A
---   column of the line naming its last email would cost every resend a write of the line:
---   measured, +12 % CPU per resend.)
+-- emails.last_email: whether the email can be its line's last email (a provisioning email),
+--   stored when it is queued from the domain's declaration (EmailKind::traits), so no query
+--   names a kind. (A column of the line naming its last email would cost every resend a write
+--   of the line: measured, +12 % CPU per resend.)
 -- lines.version: bumped by every change of a line, which is made only over the version it
 --   was read at (compare-and-set): a writer that lost a race is detected and retries.
 -- emails_one_initial: at most one initial email per line, whoever queues it.

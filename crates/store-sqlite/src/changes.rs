@@ -375,7 +375,7 @@ fn insert_email(tx: &Tx, ids: &LineIds, mail: &NewMail, now: Timestamp) -> Store
             ts(now),
             mail.hand_off.as_ref().map(|h| h.from.as_str()),
             mail.hand_off.as_ref().map(|h| h.to.as_str()),
-            mail.kind.is_last_email()
+            mail.kind.traits().provisioning
         ])
     })
     .map_err(|e| match constraint(&e) {

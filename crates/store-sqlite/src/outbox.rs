@@ -173,7 +173,8 @@ pub(crate) fn claim(tx: &Tx, claim: &ClaimRequest) -> StoreResult<Vec<ClaimedEma
             continue;
         }
         // At most one email per hash is selected, so the hashes never run out.
-        let token = if d.email.kind.carries_setup_link() {
+        // A provisioning email carries a setup link.
+        let token = if d.email.kind.traits().provisioning {
             let hash = &claim.token_hashes[tokens];
             link.execute(params![hash, email_id, ids.line_id, at])
                 .map_err(db)?;

@@ -108,7 +108,7 @@ impl App {
             sent_to: link.sent_to.clone(),
         };
         let now = self.clock.now();
-        let this = self.clone();
+        let ids = self.mail_ids();
         let colleague = to.clone();
         // The contact is read again where the change is written: one changed since the link
         // was checked has revoked it, and the domain refuses.
@@ -119,7 +119,7 @@ impl App {
                 &colleague,
                 &ordering_contact,
                 now,
-                &mut this.mail_ids(),
+                &mut ids.clone(),
             )
         });
         match self

@@ -52,8 +52,8 @@ impl App {
     }
 
     /// Mints the identity of each mail a decision queues: a UUIDv7 and a `Message-ID` in the
-    /// sender's domain.
-    pub(super) fn mail_ids(&self) -> impl MintMail + use<> {
+    /// sender's domain. A decision may run more than once: each run takes a clone.
+    pub(super) fn mail_ids(&self) -> impl MintMail + Clone + Send + Sync + use<> {
         let domain = self
             .config
             .mail_from
@@ -150,10 +150,9 @@ impl App {
             locale,
         };
         let now = self.clock.now();
-        let (this, who) = (self.clone(), actor.clone());
-        let decide: Decide = Arc::new(move |facts| {
-            decide::change_contact(facts, &who, &new, now, &mut this.mail_ids())
-        });
+        let (ids, who) = (self.mail_ids(), actor.clone());
+        let decide: Decide =
+            Arc::new(move |facts| decide::change_contact(facts, &who, &new, now, &mut ids.clone()));
         Ok(self.decide(&sub_ref, Some(actor), None, decide).await?.0)
     }
 

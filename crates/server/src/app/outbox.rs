@@ -29,8 +29,9 @@ impl App {
     /// R1: queues the initial email of up to `limit` lines whose first send is due. Several
     /// instances may do this at once; a lost race is run again.
     pub async fn queue_first_sends(&self, now: Timestamp, limit: u32) -> AppResult<usize> {
+        let ids = self.mail_ids();
         let rule = |state: &LineState, contact: &Recipient| {
-            decide::first_send(state, contact, now, &mut self.mail_ids())
+            decide::first_send(state, contact, now, &mut ids.clone())
         };
         Ok(retrying(|| self.store.queue_first_sends(now, limit, &rule)).await?)
     }

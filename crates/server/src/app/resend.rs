@@ -28,7 +28,7 @@ impl App {
     ) -> AppResult<Resent> {
         let sub_ref = Self::sub_ref(raw_ref)?;
         let ask = ResendAsk {
-            by: Asker::User(actor),
+            by: Asker::User(actor.clone()),
             keyed: idempotency.is_some(),
             limit: self.resend_limit(),
             now: self.clock.now(),
@@ -42,22 +42,9 @@ impl App {
     }
 
     /// The domain's resend decision for `ask`, as the store runs it on the line's facts.
-    pub(super) fn resend_decision(&self, ask: ResendAsk<'_>) -> Decide {
-        let this = self.clone();
-        let by = match ask.by {
-            Asker::User(actor) => Some(actor.clone()),
-            Asker::SetupLink => None,
-        };
-        let (keyed, limit, now) = (ask.keyed, ask.limit, ask.now);
-        Arc::new(move |facts| {
-            let ask = ResendAsk {
-                by: by.as_ref().map_or(Asker::SetupLink, Asker::User),
-                keyed,
-                limit,
-                now,
-            };
-            decide::resend(facts, &ask, &mut this.mail_ids())
-        })
+    pub(super) fn resend_decision(&self, ask: ResendAsk) -> Decide {
+        let ids = self.mail_ids();
+        Arc::new(move |facts| decide::resend(facts, &ask, &mut ids.clone()))
     }
 
     /// The resend limit as configured (R10).

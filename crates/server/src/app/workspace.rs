@@ -8,7 +8,7 @@ use provisio_domain::next_step::{self, StepFacts, Waiting};
 use provisio_domain::permission::authorize_line_action;
 use provisio_domain::rate_limit::ResendBudget;
 use provisio_domain::refusal::{OrderingContact, Refusal};
-use provisio_domain::{Actor, MailFact};
+use provisio_domain::{Actor, MailFact, OfferPolicies};
 use provisio_mail::{Composed, compose};
 use provisio_store::{EmailRecord, EventRecord, LineContext};
 
@@ -107,8 +107,14 @@ impl App {
         }
     }
 
-    /// A line the actor may see with its actions and history.
-    pub async fn line_view(&self, actor: &Actor, line: LineContext) -> AppResult<LineView> {
+    /// A line the actor may see with its actions and history. `policies` as read once for
+    /// the page ([`App::policies`]).
+    pub async fn line_view(
+        &self,
+        actor: &Actor,
+        line: LineContext,
+        policies: &OfferPolicies,
+    ) -> AppResult<LineView> {
         let emails = self.store.line_emails(&line.line.sub_ref).await?;
         let events = self.store.line_events(&line.line.sub_ref).await?;
         let now = self.clock.now();
@@ -118,8 +124,7 @@ impl App {
         let state = &line.line.state;
         let first_send_deadline = match (&action, state.first_sent_at) {
             (MailAction::Allowed { .. }, None) => {
-                let window = self.policies().await?.window(&line.line.offer);
-                Some(state.deadline_shown(now, window))
+                Some(state.deadline_shown(now, policies.window(&line.line.offer)))
             }
             _ => None,
         };

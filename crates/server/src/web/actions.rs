@@ -70,7 +70,9 @@ async fn confirm_resend(
     let locale = s.visitor.locale;
     let result = async {
         let line = app.line(&s.actor, &sub_ref).await?;
-        let view = app.line_view(&s.actor, line).await?;
+        let view = app
+            .line_view(&s.actor, line, &app.policies().await?)
+            .await?;
         let order_id = view.line.web_order_id.to_string();
         let sub_ref = view.line.line.sub_ref.to_string();
         let email = shown(locale, &view.line.line.contact_email).text;

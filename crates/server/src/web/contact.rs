@@ -54,7 +54,9 @@ async fn contact_form(
         let order_id = line.web_order_id.to_string();
         let sub_ref = line.line.sub_ref.to_string();
         let back = back_to(&q.back, &order_id, &sub_ref);
-        let view = app.line_view(&s.actor, line).await?;
+        let view = app
+            .line_view(&s.actor, line, &app.policies().await?)
+            .await?;
         // Nothing to edit: the row says why (whom to ask, the admin portal, cancelled).
         if !matches!(view.action, MailAction::Allowed { .. }) {
             return Ok(see_other(&back));

@@ -203,6 +203,7 @@ async fn order_view(app: App, s: SignedIn, raw_id: String) -> AppResult<Response
     let notes = s.visitor.take_notes().await?;
     let c = Chrome::new(&s.visitor, "orders", &here, &notes);
     let now = app.clock.now();
+    let policies = app.policies().await?;
     let mut rows = Vec::with_capacity(order.lines.len());
     for line in &order.lines {
         let context = LineContext {
@@ -214,7 +215,7 @@ async fn order_view(app: App, s: SignedIn, raw_id: String) -> AppResult<Response
             distributor_serves_partner: order.distributor_serves_partner,
             placed_by: order.placed_by.clone(),
         };
-        let view = app.line_view(&s.actor, context).await?;
+        let view = app.line_view(&s.actor, context, &policies).await?;
         rows.push(row(&app, &c, &view, &notes, now));
     }
     let title = c.t_with("web-order-title", &[("id", &id)]);

@@ -71,9 +71,10 @@ async fn page(app: App, s: SignedIn, query: SubscriptionsQuery) -> AppResult<Res
     let notes = s.visitor.take_notes().await?;
     let c = Chrome::new(&s.visitor, "subscriptions", &here, &notes);
     let now = app.clock.now();
+    let policies = app.policies().await?;
     let mut rows = Vec::with_capacity(found.items.len());
     for line in found.items {
-        let view = app.line_view(&s.actor, line).await?;
+        let view = app.line_view(&s.actor, line, &policies).await?;
         rows.push(row(&app, &c, &view, &notes, now));
     }
     let title = c.t("web-subscriptions-title");
