@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use jiff::Timestamp;
 use provisio_domain::delivery::{Outcome, overtaken, record_attempt};
 use provisio_domain::event::{Attempt, Overtaken};
-use provisio_domain::{ContactEmail, Effects, Event, LineState, OfferSku};
+use provisio_domain::{ContactEmail, Effects, Event, LineState, Locale, OfferSku, Recipient};
 use provisio_store::{
     ClaimRequest, ClaimedEmail, CloseRule, EmailRecord, Finished, FirstSendRule, MailSubject,
     StoreError, StoreResult,
@@ -21,9 +21,7 @@ use rusqlite::{OptionalExtension, params};
 use crate::changes::{
     LineIds, contexts_by_id_tx, email_columns, ids_of, write_effects, write_events,
 };
-use crate::lines::{
-    context_from, email_from, line_context_select, state_columns, state_from, text,
-};
+use crate::lines::{email_from, state_columns, state_from, text};
 use crate::settings::policies;
 use crate::writer::Tx;
 use crate::{db, rows, stored, ts};
@@ -36,17 +34,25 @@ pub(crate) fn queue_first_sends(
     limit: u32,
     due: FirstSendRule<'_>,
 ) -> StoreResult<usize> {
+    // Only what the decision reads: the state and the contact (not the order's context).
     const SQL: &str = concat!(
-        line_context_select!(),
-        "WHERE l.first_send_due_at <= ?1 ORDER BY l.first_send_due_at, l.seq LIMIT ?2"
+        "SELECT l.contact_email, l.contact_name, l.locale, ",
+        state_columns!(),
+        " FROM lines l WHERE l.first_send_due_at <= ?1
+          ORDER BY l.first_send_due_at, l.seq LIMIT ?2"
     );
     let candidates = rows(tx, SQL, params![ts(now), i64::from(limit)], |r| {
-        Ok((context_from(r)?, ids_of(r)?))
+        let contact = Recipient {
+            email: stored("contact", ContactEmail::parse(&text(r, "contact_email")?))?,
+            name: r.opt_text("contact_name")?,
+            locale: stored("locale", Locale::parse(&text(r, "locale")?))?,
+        };
+        Ok((state_from(r)?, contact, ids_of(r)?))
     })?;
     let mut changed = 0;
-    for (line, ids) in candidates {
-        if let Some(effects) = due(&line.line.state, &line.contact()) {
-            write_effects(tx, &ids, &line.line.state, effects, None, now)?;
+    for (state, contact, ids) in candidates {
+        if let Some(effects) = due(&state, &contact) {
+            write_effects(tx, &ids, &state, effects, None, now)?;
             changed += 1;
         }
     }
