@@ -110,3 +110,6 @@ request-idempotency-key = Idempotency-Key must be 1–255 visible ASCII characte
 request-query-number = { $field }: '{ $value }' is not a number
 request-query-value = { $field }: { $reason }
 request-cursor = cursor: not a cursor this service issued
+
+# Issue 19 (lead)
+value-days = closing_within_days must be a whole number of days from 0 to { $max }, not { $value }

@@ -309,3 +309,39 @@ admin-policy-saved = The window of { $offer } is now { $days } days.
 admin-senders-explain = Provisioning emails are sent from these addresses. Customers' IT admins allowlist them; they are published on the Provisioning help page and at GET /api/v1/sender-addresses.
 admin-senders-from = From
 admin-senders-how = They are configured by mail_from in provisio.toml in the data directory, or by the environment variable PROVISIO_MAIL_FROM, which wins. A change takes effect when the server is restarted.
+
+# Issue 19: what needs attention, the lines' actions, lists for real workloads (lead)
+web-nav-attention = Needs attention
+web-attention-title = Needs attention
+web-attention-intro = Order lines that will not move on without someone: most urgent first. A line leaves this list by itself once the reason is gone.
+web-attention-reasons = Reasons
+web-attention-all = All reasons
+web-attention-none = Nothing needs you now: every line is moving on by itself.
+web-attention-heading = { $reason } ({ $count })
+web-attention-show-all = Show all { $count }
+web-attention-filter = Needs attention
+web-attention-last-email-failed = Last email failed
+web-attention-last-email-failed-todo = The mail server refused the last email (its reply is beside each line). Change the contact, or resend.
+web-attention-closed-in-progress = Closed, not set up
+web-attention-closed-in-progress-todo = The provisioning window ended before the customer set up their organization. Provisioning is still in progress: resend the email or change the contact.
+web-attention-closing-soon = Closing within 2 days
+web-attention-closing-soon-todo = The customer has not set up their organization yet. Resend the email or check the contact before the line closes.
+web-attention-resend-budget-used = Resend limit reached
+web-attention-resend-budget-used-todo = Every resend of this hour is used. The next is possible at the time shown on the line; if the customer still gets nothing, open a case.
+web-attention-onboarded-not-provisioned = Set up, service not configured
+web-attention-onboarded-not-provisioned-todo = The customer's organization is set up, so the email can no longer be resent or re-addressed. Finish the service's setup at the admin portal.
+web-in-progress-ponr = Provisioning is still in progress. The customer's organization is set up: finish at the admin portal.
+web-rate-limited = Every resend of this hour is used.
+web-closing-within = Closing within (days)
+web-closing-within-hint = Open lines whose provisioning window ends within this many days.
+web-sort = Sort by
+web-sort-newest = Newest first
+web-sort-deadline = Deadline, nearest first
+web-download-csv = Download CSV
+web-no-subscriptions-filtered = No subscriptions match these filters.
+web-select-all = Select all lines on this page
+web-bulk-question = { $count ->
+    [one] Resend the provisioning email of 1 line?
+   *[other] Resend the provisioning email of { $count } lines?
+}
+web-bulk-explain = Each chosen line's provisioning contact gets the email again, with a new setup link. A line that cannot be resent says why on its row.

@@ -109,3 +109,6 @@ request-idempotency-key = Idempotency-Key måste vara 1–255 synliga ASCII-teck
 request-query-number = { $field }: '{ $value }' är inte ett tal
 request-query-value = { $field }: { $reason }
 request-cursor = cursor: inte en markör som den här tjänsten har gett ut
+
+# Issue 19 (lead)
+value-days = closing_within_days måste vara ett helt antal dagar från 0 till { $max }, inte { $value }

@@ -155,7 +155,7 @@ web-help-title = Provisioneringshjälp
 web-help-intro = Om etableringskontakten inte har fått e-postmeddelandet om etablering:
 web-help-spam = Be dem kontrollera skräppostfiltren eller mappen för skräppost.
 web-help-allowlist = Be deras IT-administratör att tillåta följande e-postadresser så att meddelanden inte hamnar i mappar för skräppost:
-web-help-browser = Om du inte kan skicka om etableringsmeddelandet före PONR, prova ett eller flera av dessa steg först:
+web-help-browser = Om du inte kan skicka etableringsmeddelandet igen före PONR, prova ett eller flera av dessa steg först:
 web-help-cache = Prova att rensa cacheminnet och rensa cookies i din webbläsare.
 web-help-other-browser = Prova en annan webbläsare.
 web-help-private = Prova inkognitoläge.
@@ -308,3 +308,39 @@ admin-policy-saved = Fönstret för { $offer } är nu { $days } dagar.
 admin-senders-explain = Provisioneringsmejlen skickas från de här adresserna. Kundernas IT-administratörer lägger till dem i sina listor över godkända avsändare; de publiceras på sidan Provisioneringshjälp och på GET /api/v1/sender-addresses.
 admin-senders-from = Från
 admin-senders-how = De ställs in med mail_from i provisio.toml i datakatalogen, eller med miljövariabeln PROVISIO_MAIL_FROM, som går före. En ändring gäller när servern startas om.
+
+# Issue 19: what needs attention, the lines' actions, lists for real workloads (lead)
+web-nav-attention = Behöver åtgärd
+web-attention-title = Behöver åtgärd
+web-attention-intro = Orderrader som inte går vidare utan att någon gör något, de mest brådskande först. En rad försvinner härifrån av sig själv när orsaken är borta.
+web-attention-reasons = Orsaker
+web-attention-all = Alla orsaker
+web-attention-none = Inget behöver din åtgärd just nu: alla rader går vidare av sig själva.
+web-attention-heading = { $reason } ({ $count })
+web-attention-show-all = Visa alla { $count }
+web-attention-filter = Behöver åtgärd
+web-attention-last-email-failed = Senaste e-postmeddelandet kunde inte levereras
+web-attention-last-email-failed-todo = E-postservern tog inte emot det senaste e-postmeddelandet (svaret står vid varje rad). Byt etableringskontakt eller välj Skicka igen.
+web-attention-closed-in-progress = Stängd, inte etablerad
+web-attention-closed-in-progress-todo = Etableringsfönstret tog slut innan kunden etablerade sin organisation. Etableringen pågår fortfarande: välj Skicka igen eller byt etableringskontakt.
+web-attention-closing-soon = Stängs inom 2 dagar
+web-attention-closing-soon-todo = Kunden har inte etablerat sin organisation än. Välj Skicka igen eller kontrollera etableringskontakten innan orderraden stängs.
+web-attention-resend-budget-used = Gränsen för Skicka igen är nådd
+web-attention-resend-budget-used-todo = Alla utskick den här timmen är använda. Nästa går att göra vid tiden som står på raden; om kunden ändå inte får något, öppna ett ärende.
+web-attention-onboarded-not-provisioned = Etablerad, tjänsten inte konfigurerad
+web-attention-onboarded-not-provisioned-todo = Kundens organisation är etablerad, så e-postmeddelandet kan inte längre skickas igen eller till någon annan. Slutför tjänstens konfiguration i administrationsportalen.
+web-in-progress-ponr = Etableringen pågår fortfarande. Kundens organisation är etablerad: slutför i administrationsportalen.
+web-rate-limited = Alla utskick den här timmen är använda.
+web-closing-within = Stängs inom (dagar)
+web-closing-within-hint = Öppna rader vars etableringsfönster tar slut inom så här många dagar.
+web-sort = Sortera efter
+web-sort-newest = Nyast först
+web-sort-deadline = Sista dag, närmast först
+web-download-csv = Ladda ner CSV
+web-no-subscriptions-filtered = Inga prenumerationer matchar filtren.
+web-select-all = Markera alla rader på sidan
+web-bulk-question = { $count ->
+    [one] Skicka etableringsmeddelandet igen för 1 orderrad?
+   *[other] Skicka etableringsmeddelandet igen för { $count } orderrader?
+}
+web-bulk-explain = Etableringskontakten för varje vald orderrad får e-postmeddelandet igen, med en ny länk. En rad som inte kan skickas igen säger varför på sin rad.

@@ -258,7 +258,7 @@ pub fn change_contact(
     now: Timestamp,
     ids: &mut dyn MintMail,
 ) -> Decision {
-    let permit = match authorize_line_action(actor, &facts.parties) {
+    let permit = match may_change_contact(facts, actor) {
         Ok(p) => p,
         Err(r) => return Decision::refused(RefusedAction::ChangeContact, r),
     };
@@ -279,6 +279,14 @@ pub fn change_contact(
         Ok(effects) => Decision::apply(effects),
         Err(r) => Decision::refused(RefusedAction::ChangeContact, r),
     }
+}
+
+/// R4 / R5: whether `actor` may change the line's contact at all (whatever the new address):
+/// the gate of [`change_contact`], and what the line's `actions` say of it.
+pub fn may_change_contact(facts: &LineFacts, actor: &Actor) -> Result<LinePermit, Refusal> {
+    let permit = authorize_line_action(actor, &facts.parties)?;
+    facts.state.ensure_before_ponr()?;
+    Ok(permit)
 }
 
 /// A setup link as its holder presents it.

@@ -1,29 +1,7 @@
 use super::*;
-use crate::fixtures::{pia, pias_order};
+use crate::fixtures::{RSD, email, facts, pia, t};
 use crate::mail::MailId;
 use crate::state::{EmailState, Stage};
-
-fn t(s: &str) -> Timestamp {
-    s.parse().unwrap()
-}
-const RSD: &str = "2026-05-04T00:00:00Z";
-
-fn email(s: &str) -> ContactEmail {
-    ContactEmail::parse(s).unwrap()
-}
-
-fn facts() -> LineFacts {
-    LineFacts {
-        state: LineState::new(t(RSD)),
-        contact: Recipient {
-            email: email("kim@kund.test"),
-            name: Some("Kim".into()),
-            locale: Locale::Sv,
-        },
-        parties: pias_order(),
-        mail: vec![],
-    }
-}
 
 fn ids() -> impl MintMail {
     let mut n = 100u128;

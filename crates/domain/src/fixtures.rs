@@ -1,6 +1,12 @@
 //! People and orders the domain's own tests share.
 
+use jiff::Timestamp;
 use uuid::Uuid;
+
+use crate::decide::LineFacts;
+use crate::lifecycle::LineState;
+use crate::mail::Recipient;
+use crate::values::{ContactEmail, Locale};
 
 use crate::ids::{CompanyId, UserId};
 use crate::permission::{Actor, OrderParties};
@@ -45,5 +51,30 @@ pub fn pias_order() -> OrderParties {
             name: pia.name,
             email: pia.email,
         },
+    }
+}
+
+pub fn t(s: &str) -> Timestamp {
+    s.parse().unwrap()
+}
+
+/// The requested start date of [`facts`]' line.
+pub const RSD: &str = "2026-05-04T00:00:00Z";
+
+pub fn email(s: &str) -> ContactEmail {
+    ContactEmail::parse(s).unwrap()
+}
+
+/// A new line of [`pias_order`] for Kim, in Swedish, before its RSD.
+pub fn facts() -> LineFacts {
+    LineFacts {
+        state: LineState::new(t(RSD)),
+        contact: Recipient {
+            email: email("kim@kund.test"),
+            name: Some("Kim".into()),
+            locale: Locale::Sv,
+        },
+        parties: pias_order(),
+        mail: vec![],
     }
 }

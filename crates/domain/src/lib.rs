@@ -10,6 +10,8 @@
 //! [`Refusal`] / [`ValueError`] that names its translation key and arguments, never prose.
 //! What each kind of mail is, is declared once ([`mail`]).
 
+pub mod actions;
+pub mod attention;
 pub mod decide;
 pub mod delivery;
 pub mod event;

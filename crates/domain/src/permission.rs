@@ -20,6 +20,20 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// The operator at the command line, as the rules read them: an admin of the operator
+    /// (the CLI acts with the operator's full rights; `--as` names a user otherwise).
+    pub fn operator() -> Self {
+        Actor {
+            user_id: UserId::from_uuid(uuid::Uuid::nil()),
+            name: "operator".into(),
+            email: String::new(),
+            role: Role::Admin,
+            company_id: CompanyId::from_uuid(uuid::Uuid::nil()),
+            company_kind: CompanyKind::Operator,
+            can_resend: true,
+        }
+    }
+
     /// Admins and support agents see everything, as does any user of an operator company.
     pub fn sees_everything(&self) -> bool {
         self.company_kind == CompanyKind::Operator

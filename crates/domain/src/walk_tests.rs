@@ -11,6 +11,7 @@ use std::collections::{HashSet, VecDeque};
 use jiff::{SignedDuration, Timestamp};
 use uuid::Uuid;
 
+use crate::attention::attention;
 use crate::decide::{self, Asker, Decision, Effects, LineFacts, LinkHeld, Reporter, ResendAsk};
 use crate::delivery::{AttemptResult, outcome, overtaken, record_attempt};
 use crate::event::Attempt;
@@ -350,6 +351,25 @@ impl World {
             NextStep::Waiting(Waiting::OnboardedNotProvisioned) => {
                 assert_eq!(self.state.stage, Stage::Onboarded);
             }
+        }
+        // A line that waits for a person is on the attention list, under the same reason.
+        if let NextStep::Waiting(w) = step {
+            let budget = decide::resend_budget(&facts.mail, ResendLimit::default(), now);
+            let listed = attention(
+                StepFacts {
+                    state: &self.state,
+                    contact: &contact,
+                    last_email: last.as_ref(),
+                    mail_on_its_way: on_its_way,
+                },
+                &budget,
+                now,
+            );
+            assert_eq!(
+                listed.map(|a| a.as_str()),
+                Some(w.as_str()),
+                "a line waiting for a person is not listed as such: {self:#?}"
+            );
         }
         self.check_contact_not_forgotten(&contact, last.as_ref());
     }

@@ -111,15 +111,41 @@ fn mail_facts(tx: &Tx, line_id: &str, since: Timestamp) -> StoreResult<Vec<MailF
                FROM emails e
                WHERE e.line_id = ?1 AND (e.queued_at >= ?2 OR e.next_attempt_at IS NOT NULL)
                ORDER BY e.seq";
-    rows(tx, sql, params![line_id, ts(since)], |r| {
-        Ok(MailFact {
-            id: uuid(&text(r, "id")?)?,
-            kind: stored("email kind", EmailKind::parse(&text(r, "kind")?))?,
-            to: stored("recipient", ContactEmail::parse(&text(r, "recipient")?))?,
-            state: stored("email state", EmailState::parse(&text(r, "state")?))?,
-            queued_at: parse_ts(&text(r, "queued_at")?)?,
-            requested_by: r.opt_user("requested_by")?,
-        })
+    rows(tx, sql, params![line_id, ts(since)], mail_fact_from)
+}
+
+fn mail_fact_from(r: &Named<'_, '_>) -> StoreResult<MailFact> {
+    Ok(MailFact {
+        id: uuid(&text(r, "id")?)?,
+        kind: stored("email kind", EmailKind::parse(&text(r, "kind")?))?,
+        to: stored("recipient", ContactEmail::parse(&text(r, "recipient")?))?,
+        state: stored("email state", EmailState::parse(&text(r, "state")?))?,
+        queued_at: parse_ts(&text(r, "queued_at")?)?,
+        requested_by: r.opt_user("requested_by")?,
+    })
+}
+
+/// [`mail_facts`] of many lines, by reference: what the lines' `actions` are decided on.
+pub(crate) fn recent_mail(
+    conn: &Connection,
+    lines: &[SubRef],
+    since: Timestamp,
+) -> StoreResult<Vec<(SubRef, MailFact)>> {
+    if lines.is_empty() {
+        return Ok(vec![]);
+    }
+    let refs: Vec<&str> = lines.iter().map(SubRef::as_str).collect();
+    let refs = serde_json::to_string(&refs).map_err(StoreError::backend)?;
+    let sql = "SELECT l.sub_ref, e.id, e.kind, e.recipient, e.state, e.queued_at, e.requested_by
+               FROM lines l JOIN emails e ON e.line_id = l.id
+               WHERE l.sub_ref IN (SELECT value FROM json_each(?1))
+                 AND (e.queued_at >= ?2 OR e.next_attempt_at IS NOT NULL OR e.state = 'sending')
+               ORDER BY e.seq";
+    rows(conn, sql, params![refs, ts(since)], |r| {
+        Ok((
+            stored("sub_ref", SubRef::parse(&text(r, "sub_ref")?))?,
+            mail_fact_from(r)?,
+        ))
     })
 }
 

@@ -37,7 +37,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use jiff::Timestamp;
 use provisio_domain::{
-    CompanyId, CompanyKind, ContactEmail, Locale, OfferSku, SubRef, UserId, UserStatus, WebOrderId,
+    CompanyId, CompanyKind, ContactEmail, Locale, MailFact, OfferSku, SubRef, UserId, UserStatus,
+    WebOrderId,
 };
 use provisio_store::{
     ApiKeyRecord, Audit, ClaimRequest, ClaimedEmail, CloseRule, Company, Created, Decide, Decided,
@@ -382,6 +383,13 @@ impl LineActions for SqliteStore {
     }
     async fn line_emails(&self, sub_ref: &SubRef) -> StoreResult<Vec<EmailRecord>> {
         self.readers.read(|c| changes::line_emails(c, sub_ref))
+    }
+    async fn recent_mail(
+        &self,
+        lines: &[SubRef],
+        since: Timestamp,
+    ) -> StoreResult<Vec<(SubRef, MailFact)>> {
+        self.readers.read(|c| changes::recent_mail(c, lines, since))
     }
     async fn setup_link(&self, token_hash: &str) -> StoreResult<Option<SetupLink>> {
         self.readers.read(|c| changes::setup_link(c, token_hash))

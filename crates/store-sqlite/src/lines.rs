@@ -6,13 +6,13 @@ use provisio_domain::{
     Stage, SubRef, UserId, WebOrderId,
 };
 use provisio_store::{
-    EmailRecord, EventRecord, HandOff, Line, LineContext, LineQuery, Organization, Page,
+    EmailRecord, EventRecord, HandOff, Line, LineContext, LineQuery, LineSort, Organization, Page,
     PageRequest, Person, Scope, StoreResult,
 };
 use rusqlite::{Connection, params};
 
 use crate::directory::company_from;
-use crate::{Named, parse_opt_ts, parse_ts, rows, stored, uuid};
+use crate::{Named, parse_opt_ts, parse_ts, rows, stored, ts, uuid};
 
 /// The columns [`state_from`] reads, with those of [`ids_of`](crate::changes::ids_of).
 macro_rules! state_columns {
@@ -188,7 +188,8 @@ pub(crate) fn email_from(row: &Named<'_, '_>, prefix: &str) -> StoreResult<Email
         attempts: stored("attempts", u32::try_from(row.int(&col("attempts"))?))?,
         queued_at: parse_ts(&text(row, &col("queued_at"))?)?,
         sent_at: parse_opt_ts(opt_text(row, &col("sent_at"))?)?,
-        last_reply: opt_text(row, &col("last_reply"))?,
+        // A transport without replies (a file) records none.
+        last_reply: opt_text(row, &col("last_reply"))?.filter(|r| !r.is_empty()),
         to_name: opt_text(row, &col("recipient_name"))?,
         locale: stored("email locale", Locale::parse(&text(row, &col("locale"))?))?,
         hand_off,
@@ -251,33 +252,74 @@ pub(crate) fn scope_binds(scope: &Scope) -> (bool, String, String) {
     }
 }
 
+/// The filters of a [`LineQuery`] after [`in_scope!`], bound as ?4 … ?10 by [`list`].
+macro_rules! line_filters {
+    () => {
+        " AND (?4 IS NULL OR l.stage IN (SELECT value FROM json_each(?4)))
+           AND (?5 IS NULL OR l.sub_ref LIKE ?5 ESCAPE '\\' OR l.contact_email LIKE ?5 ESCAPE '\\'
+                OR o.web_order_id LIKE ?5 ESCAPE '\\' OR o.end_customer_name LIKE ?5 ESCAPE '\\')
+           AND (?6 IS NULL OR l.status = ?6)
+           AND (?7 IS NULL OR l.close_due_at <= ?7)
+           AND (?8 IS NULL OR l.status = 'closed' OR l.stage = 'onboarded'
+                OR l.close_due_at <= ?8 OR le.state = 'failed'
+                OR EXISTS (SELECT 1 FROM emails r WHERE r.line_id = l.id
+                           AND r.requested_by IS NOT NULL AND r.queued_at >= ?9))"
+    };
+}
+
 pub(crate) fn list(conn: &Connection, query: &LineQuery) -> StoreResult<Page<LineContext>> {
     let (everything, company, user) = scope_binds(&query.scope);
     let limit = i64::from(query.page.limit);
-    const SQL: &str = concat!(
-        line_context_select!(),
-        "WHERE ",
-        in_scope!(),
-        " AND (?4 IS NULL OR l.seq < ?4)
-           AND (?5 IS NULL OR l.stage IN (SELECT value FROM json_each(?5)))
-           AND (?6 IS NULL OR l.sub_ref LIKE ?6 ESCAPE '\\' OR l.contact_email LIKE ?6 ESCAPE '\\'
-                OR o.web_order_id LIKE ?6 ESCAPE '\\' OR o.end_customer_name LIKE ?6 ESCAPE '\\')
-         ORDER BY l.seq DESC LIMIT ?7"
-    );
-    let found = rows(
-        conn,
-        SQL,
-        params![
-            everything,
-            company,
-            user,
-            query.page.after,
-            stages_json(&query.stages)?,
-            like_pattern(&query.q),
-            limit + 1
-        ],
-        |r| Ok((r.int("seq")?, context_from(r)?)),
-    )?;
+    // The attention list's candidates: lines that are closed, onboarded, closing soon, whose
+    // last email failed, or that a person resent lately; the domain decides which need one.
+    let (closing_soon, resent_since) = match &query.attention {
+        Some(c) => (Some(ts(c.closing_before)), Some(ts(c.resent_since))),
+        None => (None, None),
+    };
+    let filters = params![
+        everything,
+        company,
+        user,
+        stages_json(&query.stages)?,
+        like_pattern(&query.q),
+        query.status.map(|s| s.as_str()),
+        query.closing_by.map(ts),
+        closing_soon,
+        resent_since,
+        limit + 1,
+        query.page.after,
+    ];
+    let found = match query.sort {
+        LineSort::Newest => {
+            const SQL: &str = concat!(
+                line_context_select!(),
+                "WHERE ",
+                in_scope!(),
+                line_filters!(),
+                " AND (?11 IS NULL OR l.seq < ?11) ORDER BY l.seq DESC LIMIT ?10"
+            );
+            rows(conn, SQL, filters, |r| {
+                Ok((r.int("seq")?, context_from(r)?))
+            })?
+        }
+        LineSort::Deadline => {
+            // A position: the cursor is how many lines came before.
+            const SQL: &str = concat!(
+                line_context_select!(),
+                "WHERE ",
+                in_scope!(),
+                line_filters!(),
+                " ORDER BY l.close_due_at IS NULL, l.close_due_at, l.seq DESC
+                  LIMIT ?10 OFFSET coalesce(?11, 0)"
+            );
+            let skipped = query.page.after.unwrap_or(0);
+            let mut n = skipped;
+            rows(conn, SQL, filters, |r| {
+                n += 1;
+                Ok((n, context_from(r)?))
+            })?
+        }
+    };
     Ok(page(found, query.page.limit))
 }
 

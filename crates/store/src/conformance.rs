@@ -463,10 +463,8 @@ pub async fn orders(store: Arc<dyn Store>) {
     assert_eq!(store.list_orders(&q).await.unwrap().items.len(), 0);
 
     let lines = LineQuery {
-        scope: Scope::Everything,
-        q: None,
         stages: vec![Stage::Scheduled, Stage::AwaitingProvisioning],
-        page: page(2),
+        ..LineQuery::new(Scope::Everything, page(2))
     };
     let p1 = store.list_lines(&lines).await.unwrap();
     assert_eq!(p1.items.len(), 2);
@@ -589,12 +587,7 @@ pub async fn distributors(store: Arc<dyn Store>) {
         stage: None,
         page: page(10),
     };
-    let lines = LineQuery {
-        scope,
-        q: None,
-        stages: vec![],
-        page: page(10),
-    };
+    let lines = LineQuery::new(scope, page(10));
     let listed = store.list_orders(&orders).await.unwrap().items;
     assert_eq!(listed.len(), 1);
     assert!(listed[0].order.distributor_serves_partner);

@@ -28,7 +28,8 @@ use std::future::Future;
 use async_trait::async_trait;
 use jiff::Timestamp;
 use provisio_domain::{
-    CompanyId, CompanyKind, ContactEmail, Locale, OfferSku, SubRef, UserId, UserStatus, WebOrderId,
+    CompanyId, CompanyKind, ContactEmail, Locale, MailFact, OfferSku, SubRef, UserId, UserStatus,
+    WebOrderId,
 };
 
 pub use changes::*;
@@ -172,6 +173,13 @@ pub trait LineActions {
     ) -> StoreResult<Option<Decided>>;
     /// The line's emails, newest first.
     async fn line_emails(&self, sub_ref: &SubRef) -> StoreResult<Vec<EmailRecord>>;
+    /// The mail the decisions read of each of `lines` (see `LineFacts::mail`): every email
+    /// still on its way, and every one queued since `since`; oldest first per line.
+    async fn recent_mail(
+        &self,
+        lines: &[SubRef],
+        since: Timestamp,
+    ) -> StoreResult<Vec<(SubRef, MailFact)>>;
     async fn setup_link(&self, token_hash: &str) -> StoreResult<Option<SetupLink>>;
     /// Organizations onboarded earlier by lines with this provisioning contact, in orders of
     /// this partner.

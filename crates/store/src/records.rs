@@ -10,6 +10,7 @@ use provisio_domain::{
 };
 use provisio_domain::{Event, LineStatus};
 
+pub use provisio_domain::attention::Candidates;
 pub use provisio_domain::{HandOff, Organization, Scope};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -258,6 +259,17 @@ pub struct Line {
     pub last_email: Option<EmailRecord>,
 }
 
+impl Line {
+    /// The provisioning contact as mail is addressed to them.
+    pub fn contact(&self) -> Recipient {
+        Recipient {
+            email: self.contact_email.clone(),
+            name: self.contact_name.clone(),
+            locale: self.locale,
+        }
+    }
+}
+
 /// A line with the order facts that permissions and pages need.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LineContext {
@@ -283,11 +295,7 @@ impl LineContext {
 
     /// The provisioning contact as mail is addressed to them.
     pub fn contact(&self) -> Recipient {
-        Recipient {
-            email: self.line.contact_email.clone(),
-            name: self.line.contact_name.clone(),
-            locale: self.line.locale,
-        }
+        self.line.contact()
     }
 }
 
@@ -322,7 +330,44 @@ pub struct LineQuery {
     pub q: Option<String>,
     /// Only lines in these stages (all when empty).
     pub stages: Vec<Stage>,
+    /// Only open or only closed lines.
+    pub status: Option<LineStatus>,
+    /// Only lines whose window runs and closes at or before this instant (the stored
+    /// `LineState::closure_due_at`).
+    pub closing_by: Option<Timestamp>,
+    /// Only the lines that may need a person (a superset the domain's
+    /// `attention::attention` then decides on).
+    pub attention: Option<Candidates>,
+    pub sort: LineSort,
     pub page: PageRequest,
+}
+
+impl LineQuery {
+    /// Every line in `scope`, newest first.
+    pub fn new(scope: Scope, page: PageRequest) -> Self {
+        Self {
+            scope,
+            q: None,
+            stages: vec![],
+            status: None,
+            closing_by: None,
+            attention: None,
+            sort: LineSort::Newest,
+            page,
+        }
+    }
+}
+
+/// The order of a list of lines. The cursor of [`LineSort::Deadline`] is a position in the
+/// list (its order has no unique key a keyset could follow).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LineSort {
+    /// The newest line first.
+    #[default]
+    Newest,
+    /// The nearest closing deadline first; lines without a running window after them, newest
+    /// first.
+    Deadline,
 }
 
 #[derive(Debug, Clone, PartialEq)]

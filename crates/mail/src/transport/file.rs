@@ -51,10 +51,10 @@ impl Transport for FileTransport {
         // A directory that cannot be written (missing rights, a full disk) fails every
         // message alike: a fault of the transport, not of this message.
         match written {
-            // The file name only: replies are shown to API users, the directory is not theirs
-            // to know (the start-up log names it).
+            // A file has no reply: the file name is not one (the start-up log names the
+            // directory, the `Message-ID` names the file).
             Ok(()) => Ok(Accepted {
-                reply: format!("written to {name}"),
+                reply: String::new(),
             }),
             Err(e) => Err(SendError::transport(format!(
                 "could not write {name} to the mail directory: {e}"

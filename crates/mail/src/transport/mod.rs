@@ -28,7 +28,7 @@ pub trait Transport: Send + Sync {
 /// The peer took the message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Accepted {
-    /// The SMTP reply ("250 2.0.0 Ok: queued as X") or "written to x.eml" (the file name only).
+    /// The SMTP reply ("250 2.0.0 Ok: queued as X"); empty for a file (which has none).
     pub reply: String,
 }
 

@@ -11,6 +11,7 @@ use utoipa_axum::routes;
 
 use super::dto::{EmailDto, EmailList, LineDto, Problem};
 use super::extract::{ApiJson, Auth, NoBody, PathId, idempotency};
+use super::lines::line_json;
 use crate::app::App;
 use crate::app::lines::{ContactInput, OnboardingInput};
 use crate::error::AppResult;
@@ -176,9 +177,12 @@ async fn change_contact(
         name: b.name,
         locale: b.locale,
     };
-    Ok(Json(
-        (&app.change_contact(&actor, &sub_ref, input).await?).into(),
-    ))
+    line_json(
+        &app,
+        &actor,
+        app.change_contact(&actor, &sub_ref, input).await?,
+    )
+    .await
 }
 
 /// Report that the customer's organization is onboarded (R7): the point of no return.
@@ -198,7 +202,7 @@ async fn onboarding(
         organization_id: body.value.organization_id,
         organization_name: body.value.organization_name,
     };
-    Ok(Json((&app.onboard(&actor, &sub_ref, input).await?).into()))
+    line_json(&app, &actor, app.onboard(&actor, &sub_ref, input).await?).await
 }
 
 /// Service configuration is complete (R8): the line closes as provisioned.
@@ -213,9 +217,7 @@ async fn provisioned(
     PathId(sub_ref): PathId,
     _: NoBody,
 ) -> AppResult<Json<LineDto>> {
-    Ok(Json(
-        (&app.mark_provisioned(&actor, &sub_ref).await?).into(),
-    ))
+    line_json(&app, &actor, app.mark_provisioned(&actor, &sub_ref).await?).await
 }
 
 /// Cancel a line before the point of no return (R9): its links die, nothing more is sent.
@@ -230,7 +232,7 @@ async fn cancel(
     PathId(sub_ref): PathId,
     _: NoBody,
 ) -> AppResult<Json<LineDto>> {
-    Ok(Json((&app.cancel(&actor, &sub_ref).await?).into()))
+    line_json(&app, &actor, app.cancel(&actor, &sub_ref).await?).await
 }
 
 /// The line's provisioning emails, newest first, with delivery state, attempts and the last

@@ -7,17 +7,23 @@ use axum::extract::{Query, State};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::dto::{EventDto, EventList, LineDto, LineList, Problem};
+use provisio_domain::Actor;
+use provisio_domain::attention::Attention;
+use provisio_store::LineContext;
+
+use super::dto::{AttentionDto, EventDto, EventList, LineDto, LineList, Problem};
 use super::extract::{Auth, PathId};
 use crate::app::App;
+use crate::app::line_list::LineFilter;
 use crate::error::{AppError, AppResult};
-use crate::http::extract::{encode_cursor, page_of};
+use crate::http::extract::{encode_cursor, page_of, parse_enum};
 
 pub fn router() -> OpenApiRouter<App> {
     OpenApiRouter::new()
         .routes(routes!(get_line))
         .routes(routes!(line_events))
         .routes(routes!(subscriptions))
+        .routes(routes!(attention))
 }
 
 /// One subscription line.
@@ -30,7 +36,17 @@ async fn get_line(
     Auth(actor): Auth,
     PathId(sub_ref): PathId,
 ) -> AppResult<Json<LineDto>> {
-    Ok(Json((&app.line(&actor, &sub_ref).await?).into()))
+    line_json(&app, &actor, app.line(&actor, &sub_ref).await?).await
+}
+
+/// A line as `actor` sees it, with what it offers them.
+pub(super) async fn line_json(
+    app: &App,
+    actor: &Actor,
+    line: LineContext,
+) -> AppResult<Json<LineDto>> {
+    let offered = app.offer(actor, &line).await?;
+    Ok(Json(LineDto::listed(&line, &offered)))
 }
 
 /// The line's audit events (with its order's), oldest first.
@@ -50,11 +66,17 @@ async fn line_events(
 }
 
 /// Subscription lines, newest first; `provisioning=incomplete` lists every line not yet
-/// provisioned (nor cancelled), open or closed: the Subscriptions page.
+/// provisioned (nor cancelled), open or closed: the Subscriptions page. Narrowed by stage,
+/// status, attention reason and closing deadline; sorted by deadline on request.
 #[utoipa::path(get, path = "/api/v1/subscriptions", tag = "lines",
     params(
         ("provisioning" = Option<String>, Query, description = "`incomplete` for lines whose provisioning is in progress; `all` (default)"),
         ("q" = Option<String>, Query, description = "part of a subscription reference, contact email, web order id or end customer"),
+        ("stage" = Option<String>, Query, description = "lines in this stage"),
+        ("status" = Option<String>, Query, description = "`open` or `closed` lines"),
+        ("attention" = Option<String>, Query, description = "lines that need a person for this reason (see GET /api/v1/attention)"),
+        ("closing_within_days" = Option<u32>, Query, description = "open lines whose provisioning window closes within this many days"),
+        ("sort" = Option<String>, Query, description = "`newest` (default) or `deadline` (the nearest closing deadline first)"),
         ("cursor" = Option<String>, Query),
         ("limit" = Option<u32>, Query, minimum = 1, description = "1–200, default 50"),
     ),
@@ -65,7 +87,8 @@ async fn subscriptions(
     Auth(actor): Auth,
     Query(params): Query<HashMap<String, String>>,
 ) -> AppResult<Json<LineList>> {
-    let incomplete = match params.get("provisioning").map(String::as_str) {
+    let mut filter = LineFilter::from_query(&params)?;
+    filter.incomplete_only = match params.get("provisioning").map(String::as_str) {
         None | Some("") | Some("all") => false,
         Some("incomplete") => true,
         Some(other) => {
@@ -81,11 +104,37 @@ async fn subscriptions(
         }
     };
     let page = page_of(&params)?;
-    let lines = app
-        .list_lines(&actor, params.get("q").cloned(), incomplete, page)
-        .await?;
+    let lines = app.list_lines(&actor, &filter, page).await?;
     Ok(Json(LineList {
-        items: lines.items.iter().map(LineDto::from).collect(),
+        items: lines
+            .items
+            .iter()
+            .map(|l| LineDto::listed(&l.line, &l.offered))
+            .collect(),
         next_cursor: lines.next.map(encode_cursor),
     }))
+}
+
+/// What needs a person (SPEC §11): the lines the caller may see that will not move on by
+/// themselves, each once under its most urgent reason, most urgent first, with a count per
+/// reason.
+#[utoipa::path(get, path = "/api/v1/attention", tag = "lines",
+    params(
+        ("reason" = Option<String>, Query, description = "only this reason: `last_email_failed`, `closed_in_progress`, `closing_soon`, `resend_budget_used` or `onboarded_not_provisioned`"),
+        ("cursor" = Option<String>, Query),
+        ("limit" = Option<u32>, Query, minimum = 1, description = "1–200, default 50"),
+    ),
+    security(("api_key" = [])),
+    responses((status = 200, body = AttentionDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn attention(
+    State(app): State<App>,
+    Auth(actor): Auth,
+    Query(params): Query<HashMap<String, String>>,
+) -> AppResult<Json<AttentionDto>> {
+    let reason = parse_enum("reason", params.get("reason"), Attention::parse)?;
+    let page = page_of(&params)?;
+    let found = app
+        .attention(&actor, &LineFilter::default(), reason, page)
+        .await?;
+    Ok(Json(AttentionDto::new(&found)))
 }

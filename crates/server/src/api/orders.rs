@@ -42,8 +42,12 @@ async fn create_order(
     body: ApiJson<NewOrderBody>,
 ) -> AppResult<(StatusCode, Json<OrderDto>)> {
     let key = idempotency(&headers, "POST /api/v1/orders", &body.canonical)?;
-    let created = app.create_order(&actor, body.value.into(), key).await?;
-    Ok((StatusCode::CREATED, Json((&created.into_inner()).into())))
+    let order = app
+        .create_order(&actor, body.value.into(), key)
+        .await?
+        .into_inner();
+    let offers = app.order_offers(&actor, &order).await?;
+    Ok((StatusCode::CREATED, Json(OrderDto::new(&order, &offers))))
 }
 
 /// List and search orders, newest first, keyset-paginated.
@@ -85,5 +89,7 @@ async fn get_order(
     Auth(actor): Auth,
     PathId(id): PathId,
 ) -> AppResult<Json<OrderDto>> {
-    Ok(Json((&app.order(&actor, &id).await?).into()))
+    let order = app.order(&actor, &id).await?;
+    let offers = app.order_offers(&actor, &order).await?;
+    Ok(Json(OrderDto::new(&order, &offers)))
 }

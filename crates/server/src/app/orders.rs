@@ -13,8 +13,8 @@ use provisio_domain::{
     SubRef, WebOrderId,
 };
 use provisio_store::{
-    Company, Created, EventRecord, IdempotencyKey, LineContext, LineQuery, NewLineRecord,
-    NewOrderRecord, Order, OrderQuery, OrderSummary, Page, PageRequest, Wake, retrying,
+    Company, Created, EventRecord, IdempotencyKey, LineContext, NewLineRecord, NewOrderRecord,
+    Order, OrderQuery, OrderSummary, Page, PageRequest, Wake, retrying,
 };
 
 use super::App;
@@ -221,34 +221,6 @@ impl App {
             return Err(AppError::not_found(Thing::Line));
         }
         Ok(line)
-    }
-
-    /// Lines the actor may see; with `incomplete_only`, those whose provisioning is in
-    /// progress (SPEC §9, the domain's `Stage::provisioning_in_progress`).
-    pub async fn list_lines(
-        &self,
-        actor: &Actor,
-        q: Option<String>,
-        incomplete_only: bool,
-        page: PageRequest,
-    ) -> AppResult<Page<LineContext>> {
-        let stages = match incomplete_only {
-            true => Stage::ALL
-                .iter()
-                .copied()
-                .filter(|s| s.provisioning_in_progress())
-                .collect(),
-            false => vec![],
-        };
-        let query = LineQuery {
-            scope: Scope::of(actor),
-            q,
-            stages,
-            page,
-        };
-        let mut page = self.store.list_lines(&query).await?;
-        page.items.retain(|l| query.scope.admits(&l.parties()));
-        Ok(page)
     }
 
     pub async fn line_events(&self, actor: &Actor, raw_ref: &str) -> AppResult<Vec<EventRecord>> {

@@ -64,6 +64,29 @@ impl App {
         key_for: impl Fn(&str) -> AppResult<Option<Idempotency>>,
     ) -> AppResult<Vec<(String, AppResult<Resent>)>> {
         let order = self.order(actor, raw_order).await?;
+        let in_order = |raw: &str| order.lines.iter().any(|l| l.sub_ref.as_str() == raw);
+        self.resend_each(actor, lines, in_order, key_for).await
+    }
+
+    /// "Resend selected" across orders (the Subscriptions page): each line the actor may see,
+    /// one result each.
+    pub async fn resend_lines(
+        &self,
+        actor: &Actor,
+        lines: &[String],
+    ) -> AppResult<Vec<(String, AppResult<Resent>)>> {
+        self.resend_each(actor, lines, |_| true, |_| Ok(None)).await
+    }
+
+    /// Resends each of `lines` (each once; 1 to 1,000), those outside `belongs` answering as
+    /// unknown.
+    async fn resend_each(
+        &self,
+        actor: &Actor,
+        lines: &[String],
+        belongs: impl Fn(&str) -> bool,
+        key_for: impl Fn(&str) -> AppResult<Option<Idempotency>>,
+    ) -> AppResult<Vec<(String, AppResult<Resent>)>> {
         if lines.is_empty() {
             return Err(AppError::invalid_value(
                 "lines",
@@ -84,8 +107,7 @@ impl App {
             if !seen.insert(raw.as_str()) {
                 continue;
             }
-            let in_order = order.lines.iter().any(|l| l.sub_ref.as_str() == raw);
-            let result = if in_order {
+            let result = if belongs(raw) {
                 match key_for(raw) {
                     Ok(key) => self.resend(actor, raw, key).await,
                     Err(e) => Err(e),

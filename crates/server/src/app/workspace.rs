@@ -1,44 +1,25 @@
 //! What the workspace pages show of a line beyond its record, decided by the same rules the
-//! actions use (no second copy): which mail actions the user may take (R2–R5), how much of
-//! the resend limit is used (R10), the line's history, and an email as its recipient saw it.
+//! actions use (no second copy: the domain's `actions` and `attention`, app/offers.rs): which
+//! actions the user may take and why not (R2–R5, R9), how much of the resend limit is used
+//! (R10), the line's history, and an email as its recipient saw it.
 
 use jiff::Timestamp;
-use provisio_domain::decide;
 use provisio_domain::next_step::{self, StepFacts, Waiting};
-use provisio_domain::permission::authorize_line_action;
-use provisio_domain::rate_limit::ResendBudget;
-use provisio_domain::refusal::{OrderingContact, Refusal};
 use provisio_domain::{Actor, MailFact, OfferPolicies};
 use provisio_mail::{Composed, compose};
 use provisio_store::{EmailRecord, EventRecord, LineContext};
 
 use super::App;
+use super::offers::Offered;
 use super::outbox::MailOf;
 use crate::error::{AppError, AppResult, Thing};
-
-/// Whether the user may resend the line's provisioning email or change its contact, and if
-/// not, why, in the terms the page explains it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MailAction {
-    Allowed {
-        budget: ResendBudget,
-    },
-    /// The user sees the order but may not act; the ordering contact can (or grant it).
-    Denied {
-        ask: Option<OrderingContact>,
-    },
-    /// The organization is onboarded: finish at the admin portal (R3).
-    PastPointOfNoReturn {
-        admin_portal_url: Option<String>,
-    },
-    Cancelled,
-}
 
 /// A line with what the page needs beside it.
 #[derive(Debug, Clone)]
 pub struct LineView {
     pub line: LineContext,
-    pub action: MailAction,
+    /// What the user may do with the line, and why it needs a person (the domain's).
+    pub offered: Offered,
     /// Newest first.
     pub emails: Vec<EmailRecord>,
     /// Oldest first, the order's own included.
@@ -74,39 +55,6 @@ pub struct SentEmail {
 pub const MASKED_TOKEN: &str = "••••••••";
 
 impl App {
-    /// The actions `actor` may take on `line`, its `emails` (newest first) giving the resend
-    /// budget. The same checks, in the same order, as the resend itself.
-    pub fn mail_action(
-        &self,
-        actor: &Actor,
-        line: &LineContext,
-        emails: &[EmailRecord],
-        now: Timestamp,
-    ) -> MailAction {
-        if let Err(r) = authorize_line_action(actor, &line.parties()) {
-            return match r {
-                Refusal::PermissionDenied {
-                    ordering_contact, ..
-                } => MailAction::Denied {
-                    ask: ordering_contact,
-                },
-                _ => MailAction::Denied { ask: None },
-            };
-        }
-        match line.line.state.ensure_before_ponr() {
-            Err(Refusal::LineCancelled) => MailAction::Cancelled,
-            Err(_) => MailAction::PastPointOfNoReturn {
-                admin_portal_url: self.admin_portal(),
-            },
-            Ok(()) => {
-                let mail: Vec<MailFact> = emails.iter().map(EmailRecord::fact).collect();
-                MailAction::Allowed {
-                    budget: decide::resend_budget(&mail, self.resend_limit(), now),
-                }
-            }
-        }
-    }
-
     /// A line the actor may see with its actions and history. `policies` as read once for
     /// the page ([`App::policies`]).
     pub async fn line_view(
@@ -118,19 +66,17 @@ impl App {
         let emails = self.store.line_emails(&line.line.sub_ref).await?;
         let events = self.store.line_events(&line.line.sub_ref).await?;
         let now = self.clock.now();
-        let action = self.mail_action(actor, &line, &emails, now);
+        let mail: Vec<MailFact> = emails.iter().rev().map(EmailRecord::fact).collect();
+        let offered = self.offered_with(actor, &line, mail, now);
         let waiting = waiting_for(&line, &emails);
         // A resend now would be the first send: its dialog says when the deadline will be.
         let state = &line.line.state;
-        let first_send_deadline = match (&action, state.first_sent_at) {
-            (MailAction::Allowed { .. }, None) => {
-                Some(state.deadline_shown(now, policies.window(&line.line.offer)))
-            }
-            _ => None,
-        };
+        let first_send_deadline = (offered.actions.resend.allowed()
+            && state.first_sent_at.is_none())
+        .then(|| state.deadline_shown(now, policies.window(&line.line.offer)));
         Ok(LineView {
             line,
-            action,
+            offered,
             emails,
             events,
             waiting,

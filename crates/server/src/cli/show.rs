@@ -1,5 +1,7 @@
 //! `provisio order show`.
 
+use provisio_domain::Actor;
+
 use crate::api::dto::OrderDto;
 use crate::app::App;
 use crate::cli::Failure;
@@ -10,7 +12,11 @@ pub async fn run(app: &App, order_id: &str, json: bool) -> Result<(), Failure> {
         .await
         .map_err(|e| Failure::of(&e).with_problem(&e, json))?;
     if json {
-        let dto = OrderDto::from(&order);
+        let offers = app
+            .order_offers(&Actor::operator(), &order)
+            .await
+            .map_err(|e| Failure::of(&e).with_problem(&e, json))?;
+        let dto = OrderDto::new(&order, &offers);
         println!(
             "{}",
             serde_json::to_string_pretty(&dto).map_err(anyhow::Error::from)?

@@ -4,6 +4,7 @@
 //! closure), onboarded, provisioned and cancelled; in English and Swedish.
 
 use anyhow::{Context, bail};
+use jiff::SignedDuration;
 use provisio_domain::SubRef;
 
 use super::replay::{DemoLine, Replay, days};
@@ -121,6 +122,9 @@ const ALEX: (&str, &str) = ("Alex Morgan", "alex.morgan@contoso.example");
 const JORDAN: (&str, &str) = ("Jordan Lee", "jordan.lee@contoso.example");
 const SARA: (&str, &str) = ("Sara Fjäll", "sara@fjallbutiken.example");
 const NOOR: (&str, &str) = ("Noor Haddad", "noor.haddad@globex.example");
+/// Noor's address as it was mistyped on an order: its mail server refuses it.
+const NOOR_TYPO: (&str, &str) = ("Noor Haddad", super::replay::NO_SUCH_MAILBOX);
+const EVA: (&str, &str) = ("Eva Lind", "eva.lind@lindqvist.example");
 
 fn line(
     offer: &'static str,
@@ -202,6 +206,21 @@ pub async fn create(server: &App) -> anyhow::Result<()> {
     r.to(days(9, 0)).await?;
     change_contact(&r, BO, &contoso[0], JORDAN, "en").await?;
 
+    // An English order 6 days ago: a 7-day line closing tomorrow, not set up yet; a line whose
+    // contact was mistyped, so the mail server refused its email.
+    r.to(days(6, 0)).await?;
+    r.order(
+        BO,
+        "DEMO-1005",
+        ("Lindqvist Consulting Ltd", "en"),
+        None,
+        &[
+            line("A-FLEX", 4, 0, EVA, "en"),
+            line("A-WX-CALL", 6, 0, NOOR_TYPO, "en"),
+        ],
+    )
+    .await?;
+
     // A Swedish order 3 days ago: one line waiting for its contact, one onboarded yesterday,
     // one scheduled for ten days from now.
     r.to(days(3, 0)).await?;
@@ -223,17 +242,26 @@ pub async fn create(server: &App) -> anyhow::Result<()> {
 
     // An English order yesterday: one line due today (sent), one scheduled for next week.
     r.to(days(1, 0)).await?;
-    r.order(
-        PIA,
-        LAST_ORDER,
-        ("Globex Nordic Ltd", "en"),
-        None,
-        &[
-            line("A-FLEX-3", 8, 8, NOOR, "en"),
-            line("A-WX-CALL", 15, 1, NOOR, "en"),
-        ],
-    )
-    .await?;
+    let globex = r
+        .order(
+            PIA,
+            LAST_ORDER,
+            ("Globex Nordic Ltd", "en"),
+            None,
+            &[
+                line("A-FLEX-3", 8, 8, NOOR, "en"),
+                line("A-WX-CALL", 15, 1, NOOR, "en"),
+            ],
+        )
+        .await?;
+    // In the last hour Bo resent the line due today five times (the customer says nothing
+    // arrives): the limit of the hour is used up until the first of them is an hour old.
+    let bo = r.actor(BO).await?;
+    for minutes in [50, 40, 30, 20, 10] {
+        r.to(SignedDuration::from_mins(minutes)).await?;
+        r.app.resend(&bo, globex[1].as_str(), None).await?;
+        r.tick().await?;
+    }
     r.to(days(0, 0)).await?;
     r.finish().await;
     Ok(())

@@ -16,14 +16,22 @@ use crate::config::Config;
 
 pub use data::{ADMIN, LAST_ORDER, OPERATOR, USERS};
 
+/// The admin portal the demo's "finish at the admin portal" links point to, unless one is
+/// configured.
+pub const ADMIN_PORTAL: &str = "https://admin-portal.example/";
+
 /// Demo mail goes to files: a configured SMTP server is ignored (with a warning), so trying
-/// the demo never emails the `.example` contacts' (or anyone's) servers.
+/// the demo never emails the `.example` contacts' (or anyone's) servers. The admin portal is
+/// the demo's own unless one is configured, so the pages after PONR link it.
 pub fn mail_to_files(config: &mut Config) {
     if config.smtp_url.take().is_some() {
         tracing::warn!(
             "--demo: PROVISIO_SMTP_URL is ignored; demo mail goes to .eml files in {}",
             config.data_dir().join("mail").display()
         );
+    }
+    if config.admin_portal_url.is_none() {
+        config.admin_portal_url = url::Url::parse(ADMIN_PORTAL).ok();
     }
 }
 
@@ -116,11 +124,15 @@ async fn hint_line(app: &App) -> anyhow::Result<Option<String>> {
 pub fn banner(app: &App, started: &Started, hint_line: Option<&str>) -> String {
     let url = app.config.public_url.as_str().trim_end_matches('/');
     let dir = app.config.data_dir().display();
+    // The commands run as printed: the binary that is running, by its path.
+    let exe = std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "provisio".into());
     let key = &started.api_key;
     let mut out = String::new();
     let what = if started.created {
-        "created the demo data: 3 companies, 7 users, 4 orders with lines in every stage, \
-         history going back 45 days"
+        "created the demo data: 3 companies, 7 users, 5 orders with lines in every stage and \
+         in every reason to need attention, history going back 45 days"
     } else {
         "the demo data is already in place (nothing added)"
     };
@@ -151,14 +163,18 @@ pub fn banner(app: &App, started: &Started, hint_line: Option<&str>) -> String {
         out,
         "  curl -H 'Authorization: Bearer {key}' '{url}/api/v1/subscriptions?provisioning=incomplete'"
     );
+    let _ = writeln!(
+        out,
+        "  curl -H 'Authorization: Bearer {key}' '{url}/api/v1/attention'   # what needs a person"
+    );
     if let Some(sub) = hint_line {
         let _ = writeln!(
             out,
-            "  provisio --data-dir {dir} resend {sub} --as bo@partner.example   # closed by policy, still resendable"
+            "  {exe} --data-dir {dir} resend {sub} --as bo@partner.example   # closed by policy, still resendable"
         );
         let _ = writeln!(
             out,
-            "  provisio --data-dir {dir} resend {sub} --as cy@partner.example   # refused: ask the ordering contact"
+            "  {exe} --data-dir {dir} resend {sub} --as cy@partner.example   # refused: ask the ordering contact"
         );
     }
     let _ = writeln!(

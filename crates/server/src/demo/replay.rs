@@ -11,13 +11,46 @@ use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp, ToSpan};
 use provisio_domain::order::{RawLine, RawOrder};
 use provisio_domain::{Actor, LineStatus, SubRef};
-use provisio_mail::FileTransport;
+use provisio_mail::{Accepted, FileTransport, SendError, Transport};
 use tokio::sync::watch;
 
 use crate::app::App;
 use crate::app::orders::OrderInput;
 use crate::clock::Clock;
 use crate::scheduler::{self, Delivery};
+
+/// An address of the demo's story that does not exist: its mail server refuses mail to it for
+/// good, as a real one would (the demo's line whose last email failed).
+pub(super) const NO_SUCH_MAILBOX: &str = "noor.hadad@globex.example";
+
+/// The replay's mail server: it takes every message into a `.eml` file but those to
+/// [`NO_SUCH_MAILBOX`], which it refuses with the reply a real server gives. (Only the
+/// replay; the running demo writes every message to a file.)
+struct DemoMailServer {
+    files: FileTransport,
+}
+
+#[async_trait::async_trait]
+impl Transport for DemoMailServer {
+    async fn send(&self, message: &lettre::Message) -> Result<Accepted, SendError> {
+        let to_nobody = message
+            .envelope()
+            .to()
+            .iter()
+            .any(|a| AsRef::<str>::as_ref(a) == NO_SUCH_MAILBOX);
+        if to_nobody {
+            return Err(SendError::permanent(
+                "550 5.1.1 <noor.hadad@globex.example>: Recipient address rejected: \
+                 User unknown in virtual mailbox table",
+            ));
+        }
+        self.files.send(message).await
+    }
+
+    fn describe(&self) -> String {
+        self.files.describe()
+    }
+}
 
 /// How long after a deadline the replayed scheduler closes the line (the real one polls
 /// every second).
@@ -54,7 +87,9 @@ impl Replay {
     pub fn new(server: &App, ago: SignedDuration) -> Self {
         let end = server.clock.offset();
         let app = server.with_clock(Clock::test_at(end - ago));
-        let transport = Arc::new(FileTransport::new(app.config.data_dir().join("mail")));
+        let transport = Arc::new(DemoMailServer {
+            files: FileTransport::new(app.config.data_dir().join("mail")),
+        });
         let delivery = Delivery::new(app.clone(), transport);
         Self {
             app,

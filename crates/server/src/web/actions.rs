@@ -9,21 +9,20 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::get;
+use provisio_domain::Refusal;
 use serde::Deserialize;
 
 use super::address::shown;
 use super::error;
 use super::page::{Chrome, html, local_path, or_error_page, see_other};
+use super::rows::resend_explain;
 use super::session::{CheckedForm, Note, SignedIn};
 use crate::app::App;
-use crate::app::workspace::MailAction;
 use crate::error::{AppError, AppResult};
 
 pub fn router() -> Router<App> {
-    Router::new()
-        .route("/lines/{sub_ref}/resend", get(confirm_resend).post(resend))
-        .route("/orders/{order_id}/resend", post(bulk_resend))
+    Router::new().route("/lines/{sub_ref}/resend", get(confirm_resend).post(resend))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -78,11 +77,11 @@ async fn confirm_resend(
         let email = shown(locale, &view.line.line.contact_email).text;
         let back = back_to(&q.back, &order_id, &sub_ref);
         let c = Chrome::new(&s.visitor, "orders", &back, &[]);
-        let ponr = match &view.action {
-            MailAction::Allowed { .. } => None,
-            MailAction::PastPointOfNoReturn { admin_portal_url } => Some(admin_portal_url.clone()),
+        let ponr = match &view.offered.actions.resend.refusal {
+            None => None,
+            Some(Refusal::PastPointOfNoReturn) => Some(app.admin_portal()),
             // Nothing to confirm: the order page says why.
-            MailAction::Denied { .. } | MailAction::Cancelled => return Ok(see_other(&back)),
+            Some(_) => return Ok(see_other(&back)),
         };
         let title = if ponr.is_some() {
             c.t("web-ponr-title")
@@ -90,10 +89,7 @@ async fn confirm_resend(
             c.t_with("web-resend-question", &[("email", &email)])
         };
         let page = ConfirmPage {
-            explain: c.t_with(
-                "web-resend-explain",
-                &[("email", &email), ("ref", &sub_ref)],
-            ),
+            explain: resend_explain(&app, &c, &view, &email),
             back_label: c.t_with("web-back-to-order", &[("id", &order_id)]),
             c: c.titled(title),
             sub_ref,
@@ -157,67 +153,4 @@ pub(super) fn refusal_note(
             line: None,
         }),
     }
-}
-
-async fn bulk_resend(
-    State(app): State<App>,
-    s: SignedIn,
-    Path(order_id): Path<String>,
-    CheckedForm(fields): CheckedForm,
-) -> Response {
-    let locale = s.visitor.locale;
-    let result = async {
-        let order = app.order(&s.actor, &order_id).await?;
-        let back = format!("/orders/{}", order.web_order_id);
-        let chosen: Vec<String> = fields.all("lines").into_iter().map(str::to_owned).collect();
-        if chosen.is_empty() {
-            let text = crate::i18n::text(locale, "web-bulk-none");
-            s.visitor
-                .notify(vec![Note {
-                    ok: false,
-                    text,
-                    line: None,
-                }])
-                .await?;
-            return Ok(see_other(&at_message(&back)));
-        }
-        let results = app
-            .bulk_resend(&s.actor, order.web_order_id.as_str(), &chosen, |_| Ok(None))
-            .await?;
-        let mut notes = Vec::with_capacity(results.len() + 1);
-        let mut ok = 0;
-        for (sub_ref, result) in &results {
-            let note = match result {
-                Ok(resent) => {
-                    ok += 1;
-                    let to = shown(locale, &resent.email.to).text;
-                    Note {
-                        ok: true,
-                        text: crate::i18n::text_with(locale, "web-resent-row", &[("email", &to)]),
-                        line: None,
-                    }
-                }
-                Err(e) => refusal_note(locale, "web-not-resent", e)?,
-            };
-            notes.push(Note {
-                line: Some(sub_ref.clone()),
-                ..note
-            });
-        }
-        notes.insert(
-            0,
-            Note {
-                ok: ok == results.len(),
-                text: crate::i18n::text_with(
-                    locale,
-                    "web-bulk-done",
-                    &[("ok", &ok.to_string()), ("all", &results.len().to_string())],
-                ),
-                line: None,
-            },
-        );
-        s.visitor.notify(notes).await?;
-        Ok(see_other(&at_message(&back)))
-    };
-    or_error_page(locale, result.await)
 }

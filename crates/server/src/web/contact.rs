@@ -17,7 +17,6 @@ use super::page::{Chrome, html, or_error_page, see_other};
 use super::session::{CheckedForm, Note, SignedIn};
 use crate::app::App;
 use crate::app::lines::ContactInput;
-use crate::app::workspace::MailAction;
 use crate::error::AppError;
 
 pub fn router() -> Router<App> {
@@ -58,7 +57,7 @@ async fn contact_form(
             .line_view(&s.actor, line, &app.policies().await?)
             .await?;
         // Nothing to edit: the row says why (whom to ask, the admin portal, cancelled).
-        if !matches!(view.action, MailAction::Allowed { .. }) {
+        if !view.offered.actions.change_contact.allowed() {
             return Ok(see_other(&back));
         }
         let line = view.line;

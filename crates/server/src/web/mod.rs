@@ -28,7 +28,10 @@ mod admin_audit;
 mod admin_keys;
 mod admin_policies;
 mod admin_users;
+mod attention;
+mod bulk;
 mod contact;
+mod csv_export;
 mod emails;
 pub mod error;
 mod form;
@@ -55,6 +58,7 @@ pub fn router(app: &App) -> Router<App> {
     let workspace = signin::router()
         .merge(orders::router())
         .merge(actions::router())
+        .merge(bulk::router())
         .merge(contact::router())
         .merge(subscriptions::router())
         .merge(emails::router())

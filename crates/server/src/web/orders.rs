@@ -1,9 +1,9 @@
-//! The orders list (`/` once signed in: search, filters by stage and status, keyset pages)
+//! The orders list (`/orders`: search, filters by stage and status, keyset pages)
 //! and the order page (`/orders/{id}`: its lines with their actions and history).
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
@@ -13,22 +13,24 @@ use serde::Deserialize;
 
 use super::page::{Chrome, html, or_error_page, when};
 use super::rows::{Row, row};
-use super::session::{SignedIn, Visitor};
+use super::session::SignedIn;
 use crate::app::App;
 use crate::app::orders::OrderFilter;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::http::extract::{encode_cursor, page_request, parse_enum};
 use crate::i18n::stage_label;
 
 pub fn router() -> Router<App> {
-    Router::new().route("/orders/{order_id}", get(order_page))
+    Router::new()
+        .route("/orders", get(list))
+        .route("/orders/{order_id}", get(order_page))
 }
 
 /// The list's query: what the filter form sends.
 #[derive(Debug, Default, Deserialize)]
-pub struct ListQuery {
+struct ListQuery {
     #[serde(default)]
-    pub q: String,
+    q: String,
     #[serde(default)]
     pub stage: String,
     #[serde(default)]
@@ -91,18 +93,13 @@ pub fn page_links(
     (next, first)
 }
 
-pub async fn list(app: App, visitor: Visitor, query: ListQuery) -> Response {
-    let locale = visitor.locale;
-    or_error_page(locale, list_page(app, visitor, query).await)
+async fn list(State(app): State<App>, s: SignedIn, Query(query): Query<ListQuery>) -> Response {
+    let locale = s.visitor.locale;
+    or_error_page(locale, list_page(app, s, query).await)
 }
 
-async fn list_page(app: App, visitor: Visitor, query: ListQuery) -> AppResult<Response> {
-    let Some(user) = visitor.user.clone() else {
-        return Err(AppError::Unauthenticated(
-            crate::error::AuthFailure::Missing,
-        ));
-    };
-    let actor = user.actor();
+async fn list_page(app: App, s: SignedIn, query: ListQuery) -> AppResult<Response> {
+    let SignedIn { visitor, actor } = s;
     let stage = parse_enum("stage", Some(&query.stage), Stage::parse)?;
     let status = parse_enum("status", Some(&query.status), LineStatus::parse)?;
     let q = query.q.trim().to_owned();
@@ -120,7 +117,7 @@ async fn list_page(app: App, visitor: Visitor, query: ListQuery) -> AppResult<Re
         )
         .await?;
     let notes = visitor.take_notes().await?;
-    let c = Chrome::new(&visitor, "orders", "/", &notes);
+    let c = Chrome::new(&visitor, "orders", "/orders", &notes);
     let orders = found
         .items
         .iter()
@@ -143,7 +140,7 @@ async fn list_page(app: App, visitor: Visitor, query: ListQuery) -> AppResult<Re
         ("stage", query.stage.as_str()),
         ("status", query.status.as_str()),
     ];
-    let (next_page, first_href) = page_links("/", &filters, found.next);
+    let (next_page, first_href) = page_links("/orders", &filters, found.next);
     let title = c.t("web-orders-title");
     let page = OrdersPage {
         stages: Stage::ALL

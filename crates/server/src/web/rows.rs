@@ -3,14 +3,14 @@
 
 use jiff::{SignedDuration, Timestamp};
 use provisio_domain::next_step::Waiting;
-use provisio_domain::{LineStatus, Stage};
+use provisio_domain::{LineStatus, Refusal, Stage};
 use provisio_store::EmailRecord;
 
 use super::address::shown;
 use super::page::{Chrome, when};
 use super::session::Note;
 use crate::app::App;
-use crate::app::workspace::{LineView, MailAction};
+use crate::app::workspace::LineView;
 use crate::i18n::{event_key, stage_label, try_text_with};
 
 pub struct Row {
@@ -27,6 +27,10 @@ pub struct Row {
     pub status_label: String,
     pub organization: Option<String>,
     pub in_progress_closed: bool,
+    /// Closed after the point of no return: setup is finished at the admin portal.
+    pub closed_past_ponr: bool,
+    /// Why the line needs a person: the reason's code (for the tag's look) and words.
+    pub attention: Option<(&'static str, String)>,
     pub deadline: String,
     /// The instant an open line closes, beside the relative words.
     pub deadline_at: Option<String>,
@@ -43,8 +47,10 @@ pub struct Row {
     pub explain: String,
     pub resend_context: String,
     pub resend_disabled: bool,
-    /// Resend and contact change are allowed (the line is before PONR and the user may).
-    pub can_resend: bool,
+    /// The line may be resent now (it can be selected for "Resend selected").
+    pub can_select: bool,
+    /// The contact may be changed (the line is before PONR and the user may).
+    pub can_change_contact: bool,
     pub edit_context: String,
     pub contact_title: String,
     pub select_label: String,
@@ -128,44 +134,69 @@ fn deadline(app: &App, c: &Chrome, view: &LineView, now: Timestamp) -> (String, 
     (relative, Some(when(app, closes_at)))
 }
 
+/// What a resend of the line does, in the dialog's words: a resend that is the line's first
+/// send says the deadline starts now and when it will be (SPEC §11).
+pub fn resend_explain(app: &App, c: &Chrome, view: &LineView, email: &str) -> String {
+    let sub_ref = view.line.line.sub_ref.as_str();
+    match view.first_send_deadline {
+        Some(at) => c.t_with(
+            "web-resend-explain-first",
+            &[("email", email), ("ref", sub_ref), ("when", &when(app, at))],
+        ),
+        None => c.t_with("web-resend-explain", &[("email", email), ("ref", sub_ref)]),
+    }
+}
+
+/// Why an action is not offered, in words, with when that changes.
+pub fn why_not(app: &App, c: &Chrome, refusal: &Refusal, until: Option<Timestamp>) -> String {
+    match refusal {
+        Refusal::PermissionDenied {
+            ordering_contact: Some(who),
+            ..
+        } => c.t_with("web-denied", &[("name", &who.name), ("email", &who.email)]),
+        Refusal::PermissionDenied { .. } => c.t("web-denied-plain"),
+        Refusal::PastPointOfNoReturn => c.t("web-ponr"),
+        Refusal::LineCancelled => c.t("web-cancelled"),
+        Refusal::RateLimited { limit, .. } => match until {
+            Some(at) => c.t_with(
+                "web-budget-used-up",
+                &[("limit", &limit.to_string()), ("when", &when(app, at))],
+            ),
+            None => c.t("web-rate-limited"),
+        },
+        other => c.t(other.key()),
+    }
+}
+
 pub fn row(app: &App, c: &Chrome, view: &LineView, notes: &[Note], now: Timestamp) -> Row {
     let line = &view.line.line;
     let sub_ref = line.sub_ref.to_string();
     let contact = shown(c.locale, &line.contact_email);
     let email = contact.text;
     let state = &line.state;
-    let (dialog, resend_disabled, can_resend, why, budget) = match &view.action {
-        MailAction::Allowed { budget } => {
-            let used_up = budget.next_at.map(|at| {
-                c.t_with(
-                    "web-budget-used-up",
-                    &[
-                        ("limit", &budget.limit.to_string()),
-                        ("when", &when(app, at)),
-                    ],
-                )
-            });
-            let text = c.t_with(
-                "web-budget",
-                &[
-                    ("used", &budget.used.to_string()),
-                    ("limit", &budget.limit.to_string()),
-                ],
-            );
-            let disabled = used_up.is_some();
-            (Some("resend"), disabled, true, used_up, Some(text))
-        }
-        MailAction::Denied { ask } => {
-            let why = match ask {
-                Some(who) => c.t_with("web-denied", &[("name", &who.name), ("email", &who.email)]),
-                None => c.t("web-denied-plain"),
-            };
-            (None, true, false, Some(why), None)
-        }
-        MailAction::PastPointOfNoReturn { .. } => {
-            (Some("ponr"), false, false, Some(c.t("web-ponr")), None)
-        }
-        MailAction::Cancelled => (None, true, false, Some(c.t("web-cancelled")), None),
+    let actions = &view.offered.actions;
+    let resend = &actions.resend;
+    // After PONR Resend stays the article's control: it opens the popup to the admin portal.
+    let ponr = matches!(resend.refusal, Some(Refusal::PastPointOfNoReturn));
+    let dialog = match (resend.allowed(), ponr) {
+        (true, _) => Some("resend"),
+        (false, true) => Some("ponr"),
+        (false, false) => None,
+    };
+    let why = resend
+        .refusal
+        .as_ref()
+        .or(actions.change_contact.refusal.as_ref())
+        .map(|r| why_not(app, c, r, resend.until));
+    let budget = match &resend.refusal {
+        None | Some(Refusal::RateLimited { .. }) => Some(c.t_with(
+            "web-budget",
+            &[
+                ("used", &view.offered.budget.used.to_string()),
+                ("limit", &view.offered.budget.limit.to_string()),
+            ],
+        )),
+        Some(_) => None,
     };
     let (deadline, deadline_at) = deadline(app, c, view, now);
     Row {
@@ -185,29 +216,24 @@ pub fn row(app: &App, c: &Chrome, view: &LineView, notes: &[Note], now: Timestam
             .map(|o| c.t_with("web-organization", &[("name", &o.name)])),
         in_progress_closed: state.status == LineStatus::Closed
             && state.provisioning_in_progress()
-            && state.stage != Stage::Cancelled,
+            && !state.past_point_of_no_return(),
+        closed_past_ponr: state.status == LineStatus::Closed && state.stage == Stage::Onboarded,
+        attention: view.offered.attention.map(|a| {
+            (
+                a.as_str(),
+                c.t(&format!("web-attention-{}", a.as_str().replace('_', "-"))),
+            )
+        }),
         deadline,
         deadline_at,
         contact_name: line.contact_name.clone(),
         dialog,
         question: c.t_with("web-resend-question", &[("email", &email)]),
-        explain: match view.first_send_deadline {
-            Some(at) => c.t_with(
-                "web-resend-explain-first",
-                &[
-                    ("email", &email),
-                    ("ref", &sub_ref),
-                    ("when", &when(app, at)),
-                ],
-            ),
-            None => c.t_with(
-                "web-resend-explain",
-                &[("email", &email), ("ref", &sub_ref)],
-            ),
-        },
+        explain: resend_explain(app, c, view, &email),
         resend_context: c.t_with("web-resend-context", &[("email", &email)]),
-        resend_disabled,
-        can_resend,
+        resend_disabled: dialog.is_none(),
+        can_select: resend.allowed(),
+        can_change_contact: actions.change_contact.allowed(),
         edit_context: c.t_with("web-edit-contact-context", &[("ref", &sub_ref)]),
         contact_title: c.t_with("web-contact-title", &[("ref", &sub_ref)]),
         select_label: c.t_with("web-select-line", &[("ref", &sub_ref)]),

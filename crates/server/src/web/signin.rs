@@ -1,5 +1,7 @@
-//! `/`: the sign-in page, or the orders list once signed in; `POST /sign-in`, `/sign-out`,
+//! `/`: the sign-in page, or what needs attention once signed in; `POST /sign-in`, `/sign-out`,
 //! and `/language` (the user's choice of page language, kept with the user).
+
+use std::collections::HashMap;
 
 use askama::Template;
 use axum::Router;
@@ -8,12 +10,11 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use provisio_domain::{FieldPath, Locale};
-use serde::Deserialize;
 
+use super::attention;
 use super::error;
-use super::orders::{self, ListQuery};
 use super::page::{Chrome, html, local_path, or_error_page, see_other};
-use super::session::{CheckedForm, Note, Visitor};
+use super::session::{CheckedForm, Note, SignedIn, Visitor};
 use crate::app::App;
 use crate::error::{AppError, AppResult, AuthFailure};
 
@@ -39,24 +40,20 @@ struct SignInPage {
     errors: Vec<(String, String)>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct HomeQuery {
-    #[serde(default)]
-    next: String,
-    #[serde(flatten)]
-    list: ListQuery,
-}
-
+/// `/`: what needs attention once signed in (SPEC §11), else the sign-in page (`next`: where
+/// to go after it).
 async fn home(
     State(app): State<App>,
     visitor: Visitor,
-    Query(query): Query<HomeQuery>,
+    Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    if visitor.user.is_some() {
-        return orders::list(app, visitor, query.list).await;
+    if let Some(user) = visitor.user.clone() {
+        let actor = user.actor();
+        return attention::page(app, SignedIn { visitor, actor }, query).await;
     }
     let locale = visitor.locale;
-    or_error_page(locale, sign_in_page(&visitor, &query.next).await)
+    let next = query.get("next").map(String::as_str).unwrap_or_default();
+    or_error_page(locale, sign_in_page(&visitor, next).await)
 }
 
 async fn sign_in_page(visitor: &Visitor, next: &str) -> AppResult<Response> {

@@ -1,6 +1,10 @@
 //! `/subscriptions`: every line not yet provisioned, open or closed (the seed's Cloud/SaaS
 //! subscriptions page, where closed lines whose provisioning is still in progress are
-//! resent or re-addressed), searchable, with the order page's row actions.
+//! resent or re-addressed), searchable and narrowed by stage, status, attention reason and
+//! closing deadline (in the URL, kept across pages), sorted by deadline on request, with the
+//! order page's row actions, "Resend selected", and the list as CSV (`/subscriptions.csv`).
+
+use std::collections::HashMap;
 
 use askama::Template;
 use axum::Router;
@@ -8,33 +12,44 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
-use serde::Deserialize;
+use provisio_domain::attention::Attention;
+use provisio_domain::{LineStatus, Stage};
+use provisio_store::LineSort;
 
 use super::orders::page_links;
 use super::page::{Chrome, html, or_error_page};
 use super::rows::{Row, row};
 use super::session::SignedIn;
 use crate::app::App;
+use crate::app::line_list::LineFilter;
 use crate::error::AppResult;
 use crate::http::extract::page_request;
+use crate::i18n::stage_label;
 
 pub fn router() -> Router<App> {
-    Router::new().route("/subscriptions", get(subscriptions))
+    Router::new()
+        .route("/subscriptions", get(subscriptions))
+        .route(
+            "/subscriptions.csv",
+            get(super::csv_export::subscriptions_csv),
+        )
 }
 
-#[derive(Debug, Default, Deserialize)]
-struct SubscriptionsQuery {
-    #[serde(default)]
-    q: String,
-    #[serde(default)]
-    cursor: String,
-}
+/// A choice of a filter's select: value, words, chosen.
+type Choice = (&'static str, String, bool);
 
 #[derive(Template)]
 #[template(path = "subscriptions.html")]
 struct SubscriptionsPage {
     c: Chrome,
     q: String,
+    stages: Vec<Choice>,
+    statuses: Vec<Choice>,
+    reasons: Vec<Choice>,
+    sorts: Vec<Choice>,
+    closing_within_days: String,
+    filtered: bool,
+    csv_href: String,
     rows: Vec<Row>,
     show_select: bool,
     show_order: bool,
@@ -52,39 +67,98 @@ const PAGE: &str = "25";
 async fn subscriptions(
     State(app): State<App>,
     s: SignedIn,
-    Query(query): Query<SubscriptionsQuery>,
+    Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let locale = s.visitor.locale;
     or_error_page(locale, page(app, s, query).await)
 }
 
-async fn page(app: App, s: SignedIn, query: SubscriptionsQuery) -> AppResult<Response> {
-    let q = query.q.trim().to_owned();
-    let request = page_request(Some(PAGE), Some(&query.cursor))?;
+/// The Subscriptions page's filter: its query, every line in progress unless a stage is chosen.
+pub fn filter_of(query: &HashMap<String, String>) -> AppResult<LineFilter> {
+    let mut filter = LineFilter::from_query(query)?;
+    filter.incomplete_only = true;
+    Ok(filter)
+}
+
+/// The filter's query string (with `?`), or nothing.
+pub fn query_of(filter: &LineFilter) -> String {
+    let pairs = filter.pairs();
+    if pairs.is_empty() {
+        return String::new();
+    }
+    let mut out = url::form_urlencoded::Serializer::new(String::from("?"));
+    for (k, v) in &pairs {
+        out.append_pair(k, v);
+    }
+    out.finish()
+}
+
+async fn page(app: App, s: SignedIn, query: HashMap<String, String>) -> AppResult<Response> {
+    let filter = filter_of(&query)?;
+    let cursor = query.get("cursor").map(String::as_str);
+    let request = page_request(Some(PAGE), cursor)?;
     let first_page = request.after.is_none();
-    let found = app
-        .list_lines(&s.actor, (!q.is_empty()).then(|| q.clone()), true, request)
-        .await?;
-    let filters = [("q", q.as_str())];
-    let (next_page, first_href) = page_links("/subscriptions", &filters, found.next);
+    let found = app.list_lines(&s.actor, &filter, request).await?;
+    let pairs = filter.pairs();
+    let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (next_page, first_href) = page_links("/subscriptions", &pairs, found.next);
     let here = first_href.clone();
     let notes = s.visitor.take_notes().await?;
     let c = Chrome::new(&s.visitor, "subscriptions", &here, &notes);
     let now = app.clock.now();
     let policies = app.policies().await?;
     let mut rows = Vec::with_capacity(found.items.len());
-    for line in found.items {
-        let view = app.line_view(&s.actor, line, &policies).await?;
+    for listed in found.items {
+        let view = app.line_view(&s.actor, listed.line, &policies).await?;
         rows.push(row(&app, &c, &view, &notes, now));
     }
+    let show_select = rows.iter().any(|r| r.can_select);
     let title = c.t("web-subscriptions-title");
     let page = SubscriptionsPage {
+        stages: Stage::ALL
+            .iter()
+            .filter(|s| s.provisioning_in_progress())
+            .map(|s| {
+                (
+                    s.as_str(),
+                    stage_label(c.locale, *s),
+                    filter.stage == Some(*s),
+                )
+            })
+            .collect(),
+        statuses: LineStatus::ALL
+            .iter()
+            .map(|s| {
+                let label = c.t(&format!("status-{}", s.as_str()));
+                (s.as_str(), label, filter.status == Some(*s))
+            })
+            .collect(),
+        reasons: Attention::ALL
+            .iter()
+            .map(|a| {
+                let label = c.t(&format!("web-attention-{}", a.as_str().replace('_', "-")));
+                (a.as_str(), label, filter.attention == Some(*a))
+            })
+            .collect(),
+        sorts: [
+            ("newest", LineSort::Newest),
+            ("deadline", LineSort::Deadline),
+        ]
+        .into_iter()
+        .map(|(v, sort)| (v, c.t(&format!("web-sort-{v}")), filter.sort == sort))
+        .collect(),
+        closing_within_days: filter
+            .closing_within_days
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+        filtered: filter != filter_of(&HashMap::new())?,
+        csv_href: format!("/subscriptions.csv{}", query_of(&filter)),
+        q: filter.q.clone().unwrap_or_default(),
         c: c.titled(title),
-        q,
         rows,
-        show_select: false,
+        show_select,
         show_order: true,
-        columns: 7,
+        columns: if show_select { 8 } else { 7 },
         back: here,
         admin_portal: app.admin_portal(),
         next_page,

@@ -236,15 +236,13 @@ impl TestApp {
     }
 
     pub async fn line_count(&self) -> usize {
-        let q = provisio_store::LineQuery {
-            scope: provisio_store::Scope::Everything,
-            q: None,
-            stages: vec![],
-            page: provisio_store::PageRequest {
+        let q = provisio_store::LineQuery::new(
+            provisio_store::Scope::Everything,
+            provisio_store::PageRequest {
                 after: None,
                 limit: 200,
             },
-        };
+        );
         self.store.list_lines(&q).await.unwrap().items.len()
     }
 }

@@ -5,6 +5,7 @@
 
 mod access;
 mod admin;
+mod attention;
 mod backend;
 mod bad_input;
 mod bad_requests;

@@ -8,6 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::{CompanyDto, LineDto, OrderHeadDto, UserDto};
+use crate::app::line_list::AttentionList;
 
 /// An order in a list: the order without its lines, with how many lines it has by stage and
 /// by status (`GET /api/v1/orders/{order_id}` carries the lines).
@@ -75,4 +76,51 @@ pub struct UserList {
 pub struct LineList {
     pub items: Vec<LineDto>,
     pub next_cursor: Option<String>,
+}
+
+/// The attention list (SPEC §11).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttentionDto {
+    /// How many lines need a person for each reason (every reason, zeros included).
+    #[schema(value_type = std::collections::BTreeMap<String, u64>)]
+    pub counts: serde_json::Map<String, serde_json::Value>,
+    /// Most urgent first.
+    pub items: Vec<AttentionItemDto>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttentionItemDto {
+    #[schema(example = "last_email_failed")]
+    pub reason: String,
+    /// The order's partner (agents and admins see every partner's lines).
+    pub partner: CompanyDto,
+    pub line: LineDto,
+}
+
+impl AttentionDto {
+    pub fn new(list: &AttentionList) -> Self {
+        Self {
+            counts: list
+                .counts
+                .iter()
+                .map(|(a, n)| (a.as_str().to_owned(), serde_json::Value::from(*n)))
+                .collect(),
+            items: list
+                .page
+                .items
+                .iter()
+                .map(|l| AttentionItemDto {
+                    reason: l
+                        .offered
+                        .attention
+                        .map(|a| a.as_str().to_owned())
+                        .unwrap_or_default(),
+                    partner: (&l.line.partner).into(),
+                    line: LineDto::listed(&l.line, &l.offered),
+                })
+                .collect(),
+            next_cursor: list.page.next.map(crate::http::extract::encode_cursor),
+        }
+    }
 }

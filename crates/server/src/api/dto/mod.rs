@@ -7,7 +7,9 @@ use provisio_store::{Company, EmailRecord, EventRecord, Line, LineContext, Order
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::app::offers::Offered;
 use crate::app::orders::OrderInput;
+use provisio_domain::actions::Offer;
 
 mod access;
 mod lists;
@@ -251,10 +253,46 @@ pub struct LineDto {
     pub past_point_of_no_return: bool,
     pub provisioning_in_progress: bool,
     pub last_email: Option<EmailDto>,
+    /// What the caller may do with the line now (SPEC §11).
+    pub actions: ActionsDto,
+    /// Why the line needs a person, if it does: `last_email_failed`, `closed_in_progress`,
+    /// `closing_soon`, `resend_budget_used` or `onboarded_not_provisioned`.
+    pub attention: Option<String>,
+}
+
+/// One action as offered to the caller.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActionDto {
+    pub allowed: bool,
+    /// The problem code the action would be refused with (`permission_denied`,
+    /// `past_point_of_no_return`, `line_cancelled`, `resend_rate_limited`,
+    /// `invalid_transition`); null when allowed.
+    #[schema(example = "resend_rate_limited")]
+    pub reason: Option<String>,
+    /// When the answer changes, where known (the next possible resend).
+    pub until: Option<String>,
+}
+
+impl From<&Offer> for ActionDto {
+    fn from(o: &Offer) -> Self {
+        Self {
+            allowed: o.allowed(),
+            reason: o.reason().map(str::to_owned),
+            until: o.until.map(time),
+        }
+    }
+}
+
+/// The line's actions for the caller: what they may do, and if not, why.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActionsDto {
+    pub resend: ActionDto,
+    pub change_contact: ActionDto,
+    pub cancel: ActionDto,
 }
 
 impl LineDto {
-    pub fn new(order_id: &str, l: &Line) -> Self {
+    pub fn new(order_id: &str, l: &Line, offered: &Offered) -> Self {
         let s = &l.state;
         Self {
             subscription_ref: l.sub_ref.to_string(),
@@ -281,13 +319,18 @@ impl LineDto {
             past_point_of_no_return: s.past_point_of_no_return(),
             provisioning_in_progress: s.provisioning_in_progress(),
             last_email: l.last_email.as_ref().map(EmailDto::from),
+            actions: ActionsDto {
+                resend: (&offered.actions.resend).into(),
+                change_contact: (&offered.actions.change_contact).into(),
+                cancel: (&offered.actions.cancel).into(),
+            },
+            attention: offered.attention.map(|a| a.as_str().to_owned()),
         }
     }
-}
 
-impl From<&LineContext> for LineDto {
-    fn from(c: &LineContext) -> Self {
-        LineDto::new(c.web_order_id.as_str(), &c.line)
+    /// A line of a list, or alone, as the caller sees it.
+    pub fn listed(c: &LineContext, offered: &Offered) -> Self {
+        LineDto::new(c.web_order_id.as_str(), &c.line, offered)
     }
 }
 
@@ -334,12 +377,18 @@ pub struct OrderDto {
     pub lines: Vec<LineDto>,
 }
 
-impl From<&Order> for OrderDto {
-    fn from(o: &Order) -> Self {
+impl OrderDto {
+    /// The order with each line's [`Offered`] (in the order of its lines).
+    pub fn new(o: &Order, offers: &[Offered]) -> Self {
         let id = o.web_order_id.as_str();
         Self {
             head: o.into(),
-            lines: o.lines.iter().map(|l| LineDto::new(id, l)).collect(),
+            lines: o
+                .lines
+                .iter()
+                .zip(offers)
+                .map(|(l, offered)| LineDto::new(id, l, offered))
+                .collect(),
         }
     }
 }

@@ -50,8 +50,9 @@ async fn narrow_windows_never_scroll_sideways_and_resend_stays_reachable() {
     assert_no_sideways_scroll(&b, "the setup page (375)").await;
     b.sign_in("bo@acme.test", PASSWORD).await;
     let pages = [
-        ("the orders list", "/".to_owned()),
-        ("an empty orders list", "/?q=no-such-order".to_owned()),
+        ("what needs attention", "/".to_owned()),
+        ("the orders list", "/orders".to_owned()),
+        ("an empty orders list", "/orders?q=no-such-order".to_owned()),
         ("Subscriptions", "/subscriptions".to_owned()),
         ("Provisioning help", "/help".to_owned()),
         ("the resend page", format!("/lines/{sub}/resend")),
@@ -97,7 +98,7 @@ async fn the_keyboard_starts_at_the_skip_link_and_sees_its_focus() {
     let (w, peer) = world().await;
     emailed_order(&w, &peer, "W-BK-2", "en", &["kim@kund.test"]).await;
     let b = signed_in(&w, "bo@acme.test").await;
-    b.goto("/").await;
+    b.goto("/orders").await;
     b.wait_for_heading("Orders").await;
     let body = b
         .client()

@@ -96,7 +96,7 @@ async fn error_pages_for_visitors_not_signed_in_send_the_headers_of_every_page()
 async fn error_pages_for_signed_in_users_send_the_headers_of_every_page() {
     let w = World::new().await;
     let mut v = pia(&w).await;
-    let normal = v.get("/").await;
+    let normal = v.get("/orders").await;
     assert!(normal.has("<h1>Orders</h1>"), "{}", normal.body);
     assert_eq!(normal.status, StatusCode::OK, "{}", normal.body);
     assert_headers_of_a_page("the orders list", &normal, &normal);
@@ -105,7 +105,7 @@ async fn error_pages_for_signed_in_users_send_the_headers_of_every_page() {
         ("/orders/W-NONE", StatusCode::NOT_FOUND),
         // Administration is hidden from a member.
         ("/admin", StatusCode::NOT_FOUND),
-        ("/?stage=nonsense", StatusCode::UNPROCESSABLE_ENTITY),
+        ("/orders?stage=nonsense", StatusCode::UNPROCESSABLE_ENTITY),
         ("/problems/permission_denied", StatusCode::OK),
     ] {
         let page = v.get(path).await;

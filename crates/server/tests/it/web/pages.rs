@@ -196,7 +196,7 @@ async fn the_orders_list_searches_filters_and_pages_by_keyset() {
     let due = w.line_due_today("W-DUE", "due@kund.test").await;
     w.t.email_in_state(&w.pia, &due, "sent").await;
     let mut v = pia(&w).await;
-    let first = v.get("/").await;
+    let first = v.get("/orders").await;
     let count = |p: &super::Page| p.body.matches("<a href=\"/orders/W-").count();
     assert_eq!(count(&first), 25, "{}", first.body);
     assert!(first.has("<a href=\"/orders/W-DUE\">"), "newest first");
@@ -213,16 +213,16 @@ async fn the_orders_list_searches_filters_and_pages_by_keyset() {
     assert!(second.has("<a href=\"/orders/W-LIST-00\">"));
     assert!(second.has(">First page</a>") && !second.has("rel=\"next\""));
 
-    let found = v.get("/?q=c7%40kund.test").await;
+    let found = v.get("/orders?q=c7%40kund.test").await;
     assert_eq!(count(&found), 1);
     assert!(found.has("<a href=\"/orders/W-LIST-07\">"));
-    let by_stage = v.get("/?stage=awaiting_provisioning").await;
+    let by_stage = v.get("/orders?stage=awaiting_provisioning").await;
     assert_eq!(count(&by_stage), 1, "{}", by_stage.body);
     assert!(by_stage.has("<a href=\"/orders/W-DUE\">"));
     assert!(by_stage.has("<option value=\"awaiting_provisioning\" selected>"));
-    let none = v.get("/?q=nothing-like-this").await;
+    let none = v.get("/orders?q=nothing-like-this").await;
     assert!(none.has("No orders match."));
-    let bad = v.get("/?stage=nonsense").await;
+    let bad = v.get("/orders?stage=nonsense").await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.body.starts_with("<!doctype html>"));
 }

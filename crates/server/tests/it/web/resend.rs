@@ -184,7 +184,12 @@ async fn resend_selected_gives_each_row_its_result() {
     let done = v
         .post(
             "/orders/W-BULK/resend",
-            &[("csrf_token", &csrf), ("lines", &a), ("lines", &b)],
+            &[
+                ("csrf_token", &csrf),
+                ("lines", &a),
+                ("lines", &b),
+                ("answer", "yes"),
+            ],
         )
         .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER);

@@ -23,7 +23,9 @@ async fn signing_in_shows_the_orders_and_signing_out_ends_the_session() {
     let done = pia.try_sign_in("PIA@acme.test", PASSWORD).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER);
     assert_eq!(done.location.as_deref(), Some("/"));
-    let orders = pia.get("/").await;
+    let home = pia.get("/").await;
+    assert!(home.has("<h1>Needs attention</h1>"), "{}", home.body);
+    let orders = pia.get("/orders").await;
     assert!(orders.has("<h1>Orders</h1>"), "{}", orders.body);
     assert!(orders.has("<a href=\"/orders/W-WEB-1\">W-WEB-1</a>"));
     assert!(orders.has("type=\"search\""));
@@ -193,7 +195,7 @@ async fn another_companys_order_is_not_found_as_a_page() {
         assert_eq!(page.status, StatusCode::NOT_FOUND, "{path}");
         assert!(page.body.starts_with("<!doctype html>"), "{path}: a page");
     }
-    let list = olle.get("/").await;
+    let list = olle.get("/orders").await;
     assert!(!list.has("W-TENANT"));
     let csrf = list.csrf();
     let page = olle
@@ -224,7 +226,7 @@ async fn pages_speak_the_browsers_language_or_the_users_choice() {
         assert!(form.has(words), "{words}: {}", form.body);
     }
     sv.sign_in("pia@acme.test").await;
-    let list = sv.get("/").await;
+    let list = sv.get("/orders").await;
     assert!(
         list.has("<h1>Beställningar</h1>") && list.has(">Sök</label>"),
         "{}",
@@ -365,7 +367,7 @@ async fn a_user_created_with_the_cli_signs_in_on_the_running_server_at_once() {
         .try_sign_in("kim@acme.test", "a long enough secret")
         .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
-    let orders = kim.get("/").await;
+    let orders = kim.get("/orders").await;
     assert!(
         orders.has("<h1>Orders</h1>") && orders.has("There are no orders yet."),
         "{}",

@@ -90,8 +90,13 @@ fn signed_in(l: &Lines, words: Words) -> Vec<Visit> {
         button: button.to_owned(),
     };
     vec![
-        Visit::at("orders", "/"),
-        Visit::at("orders, a search that finds none", "/?q=no-such-order"),
+        Visit::at("needs attention", "/"),
+        Visit::at("needs attention, one reason", "/?reason=closed_in_progress"),
+        Visit::at("orders", "/orders"),
+        Visit::at(
+            "orders, a search that finds none",
+            "/orders?q=no-such-order",
+        ),
         Visit::at("order page", order.clone()),
         Visit::at("order page, the resend dialog", order.clone()).then(row(words.resend)),
         Visit::at("order page, the edit contact dialog", order.clone())
@@ -112,6 +117,10 @@ fn signed_in(l: &Lines, words: Words) -> Vec<Visit> {
         Visit::at(
             "subscriptions, a search that finds none",
             "/subscriptions?q=no-such-line",
+        ),
+        Visit::at(
+            "subscriptions, filtered and sorted by deadline",
+            "/subscriptions?status=open&closing_within_days=30&sort=deadline",
         ),
         Visit::at("provisioning help", "/help"),
         Visit::at(
@@ -135,7 +144,7 @@ fn signed_in(l: &Lines, words: Words) -> Vec<Visit> {
 fn as_admin(l: &Lines, _words: Words) -> Vec<Visit> {
     let keys = format!("/admin/users/{}/keys", l.user_id);
     vec![
-        Visit::at("orders, as the operator's admin", "/"),
+        Visit::at("needs attention, as the operator's admin", "/"),
         Visit::at("administration", "/admin"),
         Visit::at("admin: companies", "/admin/companies"),
         Visit::at("admin: users", "/admin/users"),
