@@ -47,6 +47,19 @@
     });
   });
 
+  // "Select all lines on this page" (shown only with script: it ticks every line's box that
+  // may be chosen, those of the form it names).
+  document.querySelectorAll("input[data-select-all]").forEach(function (all) {
+    var holder = all.closest("[hidden]");
+    if (holder) { holder.hidden = false; }
+    var boxes = function () {
+      return document.querySelectorAll("input[type=checkbox][form=" + all.dataset.selectAll + "]:not(:disabled)");
+    };
+    all.addEventListener("change", function () {
+      boxes().forEach(function (b) { b.checked = all.checked; });
+    });
+  });
+
   // A form is sent once: a second click while the first is on its way does nothing.
   document.querySelectorAll("form[data-once]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
