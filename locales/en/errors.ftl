@@ -110,3 +110,6 @@ request-idempotency-key = Idempotency-Key must be 1–255 visible ASCII characte
 request-query-number = { $field }: '{ $value }' is not a number
 request-query-value = { $field }: { $reason }
 request-cursor = cursor: not a cursor this service issued
+
+# Issue 19 point 8: a form says every problem at once.
+value-company-missing = no company was chosen

@@ -109,3 +109,6 @@ request-idempotency-key = Idempotency-Key måste vara 1–255 synliga ASCII-teck
 request-query-number = { $field }: '{ $value }' är inte ett tal
 request-query-value = { $field }: { $reason }
 request-cursor = cursor: inte en markör som den här tjänsten har gett ut
+
+# Issue 19 point 8: a form says every problem at once.
+value-company-missing = inget företag valdes
