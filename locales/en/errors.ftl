@@ -113,3 +113,6 @@ request-cursor = cursor: not a cursor this service issued
 
 # Issue 19 (lead)
 value-days = closing_within_days must be a whole number of days from 0 to { $max }, not { $value }
+
+# Issue 19 point 8: a form says every problem at once.
+value-company-missing = no company was chosen

@@ -238,14 +238,12 @@ admin-filter-company = Show the users of
 admin-all-companies = All companies
 admin-filter = Show
 admin-company-choose = Choose a company
-admin-company-missing = Choose the user's company.
 admin-role = Role
 admin-role-member = Member
 admin-role-support_agent = Support agent
 admin-role-admin = Admin
 admin-role-integration = Integration
 admin-role-hint = Admins and support agents exist only in the operator company.
-admin-can-resend = Can resend
 admin-can-resend-label = May resend provisioning emails and change provisioning contacts
 admin-status = Status
 admin-status-active = Active
@@ -345,3 +343,15 @@ web-bulk-question = { $count ->
    *[other] Resend the provisioning email of { $count } lines?
 }
 web-bulk-explain = Each chosen line's provisioning contact gets the email again, with a new setup link. A line that cannot be resent says why on its row.
+
+# Issue 19 point 8: administration that tells the truth (users page, Disable asks first).
+admin-may-resend = May resend
+admin-standing-admin = Any order (admin)
+admin-standing-support_agent = Any order (support agent)
+admin-standing-granted = Orders of { $company } (granted)
+admin-standing-granted-distributor = Orders of the partners { $company } serves (granted)
+admin-standing-own = Own orders only (as the one who placed them)
+admin-standing-while-disabled = Nothing while disabled.
+admin-disable-not-yourself = Your own account: another admin can disable it.
+admin-disable-question = Disable { $name } ({ $email })?
+admin-disable-explain = { $name } is signed out of every open session and cannot sign in, and every API key of { $email } stops working (401) until you enable the account again.

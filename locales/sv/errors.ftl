@@ -112,3 +112,6 @@ request-cursor = cursor: inte en markör som den här tjänsten har gett ut
 
 # Issue 19 (lead)
 value-days = closing_within_days måste vara ett helt antal dagar från 0 till { $max }, inte { $value }
+
+# Issue 19 point 8: a form says every problem at once.
+value-company-missing = inget företag valdes

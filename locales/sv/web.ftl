@@ -237,14 +237,12 @@ admin-filter-company = Visa användarna i
 admin-all-companies = Alla företag
 admin-filter = Visa
 admin-company-choose = Välj ett företag
-admin-company-missing = Välj användarens företag.
 admin-role = Roll
 admin-role-member = Medlem
 admin-role-support_agent = Supportagent
 admin-role-admin = Administratör
 admin-role-integration = Integration
 admin-role-hint = Administratörer och supportagenter finns bara i operatörsföretaget.
-admin-can-resend = Får skicka igen
 admin-can-resend-label = Får skicka provisioneringsmejl igen och byta provisioneringskontakt
 admin-status = Status
 admin-status-active = Aktiv
@@ -344,3 +342,15 @@ web-bulk-question = { $count ->
    *[other] Skicka etableringsmeddelandet igen för { $count } orderrader?
 }
 web-bulk-explain = Etableringskontakten för varje vald orderrad får e-postmeddelandet igen, med en ny länk. En rad som inte kan skickas igen säger varför på sin rad.
+
+# Issue 19 point 8: administration that tells the truth (users page, Disable asks first).
+admin-may-resend = Får skicka igen
+admin-standing-admin = Alla beställningar (administratör)
+admin-standing-support_agent = Alla beställningar (supportagent)
+admin-standing-granted = Beställningar för { $company } (beviljat)
+admin-standing-granted-distributor = Beställningar för de partner som { $company } betjänar (beviljat)
+admin-standing-own = Bara egna beställningar (som den som gjorde dem)
+admin-standing-while-disabled = Inget så länge kontot är inaktiverat.
+admin-disable-not-yourself = Ditt eget konto: en annan administratör kan inaktivera det.
+admin-disable-question = Inaktivera { $name } ({ $email })?
+admin-disable-explain = { $name } loggas ut från alla öppna sessioner och kan inte logga in, och alla API-nycklar för { $email } slutar fungera (401) tills du aktiverar kontot igen.

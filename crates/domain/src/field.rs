@@ -74,6 +74,31 @@ impl FieldError {
     }
 }
 
+/// Every problem of a form or body at once: each field is parsed on its own and its problem
+/// kept, so a caller is told all that is wrong in one answer, not one field per attempt.
+#[derive(Debug, Default)]
+pub struct Collector(Vec<FieldError>);
+
+impl Collector {
+    /// The value, or `None` with its problem kept.
+    pub fn take<T>(
+        &mut self,
+        path: impl FnOnce() -> FieldPath,
+        r: Result<T, ValueError>,
+    ) -> Option<T> {
+        r.map_err(|e| self.0.push(FieldError::new(path(), e))).ok()
+    }
+    pub fn push(&mut self, path: FieldPath, error: ValueError) {
+        self.0.push(FieldError::new(path, error));
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn into_errors(self) -> Vec<FieldError> {
+        self.0
+    }
+}
+
 /// The problem code of a set of field errors: `invalid_email` when every problem is an
 /// address, else `invalid_request`.
 pub fn code_of(errors: &[FieldError]) -> &'static str {

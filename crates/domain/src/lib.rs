@@ -40,7 +40,7 @@ pub use mail::{HandOff, MailFact, MailId, MintMail, NewMail, Recipient};
 pub use order::{NewLine, NewOrder, OrderError};
 pub use organization::Organization;
 pub use permission::{
-    Actor, CancelPermit, LinePermit, OrderParties, OrderPermit, ReportPermit, Scope,
+    Actor, CancelPermit, LinePermit, OrderParties, OrderPermit, ReportPermit, ResendStanding, Scope,
 };
 pub use policy::OfferPolicies;
 pub use refusal::Refusal;

@@ -4,7 +4,7 @@
 
 use jiff::civil::Date;
 
-use crate::field::{FieldError, FieldPath};
+use crate::field::{Collector, FieldError, FieldPath};
 use crate::values::{ContactEmail, Locale, OfferSku, PersonName, ValueError, WebOrderId};
 
 pub const MAX_LINES: usize = 1000;
@@ -57,18 +57,6 @@ impl OrderError {
     /// `invalid_email` when every problem is an address, else `invalid_request`.
     pub fn code(&self) -> &'static str {
         crate::field::code_of(&self.errors)
-    }
-}
-
-#[derive(Default)]
-struct Collector(Vec<FieldError>);
-
-impl Collector {
-    fn take<T>(&mut self, path: impl FnOnce() -> FieldPath, r: Result<T, ValueError>) -> Option<T> {
-        r.map_err(|e| self.0.push(FieldError::new(path(), e))).ok()
-    }
-    fn push(&mut self, path: FieldPath, error: ValueError) {
-        self.0.push(FieldError::new(path, error));
     }
 }
 
@@ -167,7 +155,7 @@ impl NewOrder {
             }
         }
         match (web_order_id, end_customer, locale) {
-            (Some(web_order_id), Some(end_customer), Some(locale)) if c.0.is_empty() => {
+            (Some(web_order_id), Some(end_customer), Some(locale)) if c.is_empty() => {
                 Ok(NewOrder {
                     web_order_id,
                     end_customer,
@@ -175,7 +163,9 @@ impl NewOrder {
                     lines,
                 })
             }
-            _ => Err(OrderError { errors: c.0 }),
+            _ => Err(OrderError {
+                errors: c.into_errors(),
+            }),
         }
     }
 }

@@ -210,13 +210,55 @@ fn denied_outright(reason: Denial) -> Refusal {
     }
 }
 
+/// Which lines a user may resend and re-address (R5) beyond the orders they placed
+/// themselves, which every user may. [`authorize_line_action`] applies it and the admin's
+/// users page shows it, so the page cannot say other than the rule does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ResendStanding {
+    /// Every order, as an admin.
+    Admin,
+    /// Every order, as a support agent.
+    SupportAgent,
+    /// Granted (`can_resend`): the orders of their partner company, or of the partners their
+    /// distributor company serves.
+    Granted,
+    /// Only the orders they placed. A grant in the operator company changes nothing: it is
+    /// no order's partner or distributor.
+    OwnOrdersOnly,
+}
+
+impl ResendStanding {
+    pub fn of(role: Role, company_kind: CompanyKind, can_resend: bool) -> Self {
+        match role {
+            Role::Admin => ResendStanding::Admin,
+            Role::SupportAgent => ResendStanding::SupportAgent,
+            Role::Member | Role::Integration
+                if can_resend && company_kind != CompanyKind::Operator =>
+            {
+                ResendStanding::Granted
+            }
+            Role::Member | Role::Integration => ResendStanding::OwnOrdersOnly,
+        }
+    }
+
+    /// Whether the `can_resend` grant decides this user's standing (for admins and support
+    /// agents, and in the operator company, it changes nothing).
+    pub fn grant_matters(role: Role, company_kind: CompanyKind) -> bool {
+        ResendStanding::of(role, company_kind, true)
+            != ResendStanding::of(role, company_kind, false)
+    }
+}
+
 /// R5: the ordering contact; users of the order's partner or distributor company with
-/// `can_resend`; support agents; admins. Others who can see the order are told whom to ask;
-/// the rest do not learn that it exists.
+/// `can_resend`; support agents; admins ([`ResendStanding`]). Others who can see the order
+/// are told whom to ask; the rest do not learn that it exists.
 pub fn authorize_line_action(actor: &Actor, order: &OrderParties) -> Result<LinePermit, Refusal> {
     let allowed = order.placed_by == actor.user_id
-        || matches!(actor.role, Role::Admin | Role::SupportAgent)
-        || (order.involves(actor.company_id) && actor.can_resend);
+        || match ResendStanding::of(actor.role, actor.company_kind, actor.can_resend) {
+            ResendStanding::Admin | ResendStanding::SupportAgent => true,
+            ResendStanding::Granted => order.involves(actor.company_id),
+            ResendStanding::OwnOrdersOnly => false,
+        };
     if allowed {
         Ok(LinePermit {
             actor: Some(actor.user_id),

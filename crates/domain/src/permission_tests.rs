@@ -68,6 +68,47 @@ fn r5_who_may_resend() {
     }
 }
 
+/// The standing the admin's users page shows is the rule itself: for every role in every
+/// kind of company, with and without the grant, what it says about an order of the user's
+/// company that someone else placed, and about one the user placed.
+#[test]
+fn r5_the_standing_shown_is_the_rule_applied() {
+    let mut seen = std::collections::HashSet::new();
+    for kind in CompanyKind::ALL {
+        let company_n = match kind {
+            CompanyKind::Partner => PARTNER,
+            CompanyKind::Distributor => DISTRIBUTOR,
+            CompanyKind::Operator => OPERATOR,
+        };
+        for role in Role::ALL.iter().filter(|r| r.allowed_in(*kind)) {
+            for can_resend in [false, true] {
+                let a = actor(30, company_n, *kind, *role, can_resend);
+                let standing = ResendStanding::of(*role, *kind, can_resend);
+                seen.insert(standing);
+                let others = authorize_line_action(&a, &order()).is_ok();
+                let expected = match standing {
+                    ResendStanding::Admin | ResendStanding::SupportAgent => true,
+                    ResendStanding::Granted => true,
+                    ResendStanding::OwnOrdersOnly => false,
+                };
+                assert_eq!(others, expected, "{a:?} {standing:?}");
+                let own = OrderParties {
+                    placed_by: a.user_id,
+                    ..order()
+                };
+                assert!(authorize_line_action(&a, &own).is_ok(), "{a:?} own order");
+                assert_eq!(
+                    ResendStanding::grant_matters(*role, *kind),
+                    matches!(role, Role::Member | Role::Integration)
+                        && *kind != CompanyKind::Operator,
+                    "{a:?}"
+                );
+            }
+        }
+    }
+    assert_eq!(seen.len(), 4, "every standing occurs: {seen:?}");
+}
+
 #[test]
 fn r5_without_can_resend_names_the_ordering_contact() {
     let o = order();

@@ -2,6 +2,7 @@
 
 use jiff::Timestamp;
 use provisio_domain::event::Event;
+use provisio_domain::field::Collector;
 use provisio_domain::policy::{DEFAULT_WINDOW_DAYS, parse_window_days, window_of};
 use provisio_domain::refusal::{Denial, Refusal};
 use provisio_domain::{
@@ -58,10 +59,15 @@ impl App {
         kind: &str,
     ) -> AppResult<Company> {
         caller.ensure_admin()?;
-        let name =
-            PersonName::parse(name).map_err(|e| AppError::invalid(FieldPath::name("name"), e))?;
-        let kind = CompanyKind::parse(kind)
-            .map_err(|e| AppError::invalid(FieldPath::name("kind"), e.into()))?;
+        let mut c = Collector::default();
+        let name = c.take(|| FieldPath::name("name"), PersonName::parse(name));
+        let kind = c.take(
+            || FieldPath::name("kind"),
+            CompanyKind::parse(kind).map_err(Into::into),
+        );
+        let (Some(name), Some(kind)) = (name, kind) else {
+            return Err(AppError::Invalid(c.into_errors()));
+        };
         let company = self
             .store
             .create_company(
@@ -98,23 +104,40 @@ impl App {
         caller.ensure_admin()?;
         // The operator at the command line names companies; API clients give their id.
         let allow_name = matches!(caller, Caller::Operator);
-        let email = ContactEmail::parse(&input.email)
-            .map_err(|e| AppError::invalid(FieldPath::name("email"), e))?;
-        let name = PersonName::parse(&input.name)
-            .map_err(|e| AppError::invalid(FieldPath::name("name"), e))?;
-        let role = Role::parse(&input.role)
-            .map_err(|e| AppError::invalid(FieldPath::name("role"), e.into()))?;
-        let company = self
-            .find_company(&input.company, allow_name)
-            .await?
-            .ok_or_else(|| {
+        // Every field is judged, in the order of the form, so all that is wrong is said at once.
+        let mut c = Collector::default();
+        let company = match input.company.trim() {
+            "" => Err(ValueError::invalid("value-company-missing", vec![])),
+            raw => self.find_company(raw, allow_name).await?.ok_or_else(|| {
                 let key = if allow_name {
                     "value-no-company"
                 } else {
                     "value-no-company-id"
                 };
-                AppError::invalid_value("company_id", key, vec![("value", input.company.clone())])
-            })?;
+                ValueError::invalid(key, vec![("value", raw.to_owned())])
+            }),
+        };
+        let company = c.take(|| FieldPath::name("company_id"), company);
+        let email = c.take(
+            || FieldPath::name("email"),
+            ContactEmail::parse(&input.email),
+        );
+        let name = c.take(|| FieldPath::name("name"), PersonName::parse(&input.name));
+        let role = c.take(
+            || FieldPath::name("role"),
+            Role::parse(&input.role).map_err(Into::into),
+        );
+        let password_hash = match input.password.as_deref() {
+            Some(p) => c
+                .take(|| FieldPath::name("password"), password_hash(p))
+                .map(Some),
+            None => Some(None),
+        };
+        let (Some(company), Some(email), Some(name), Some(role), Some(password_hash)) =
+            (company, email, name, role, password_hash)
+        else {
+            return Err(AppError::Invalid(c.into_errors()));
+        };
         if !role.allowed_in(company.kind) {
             return Err(AppError::invalid_value(
                 "role",
@@ -126,10 +149,6 @@ impl App {
                 ],
             ));
         }
-        let password_hash = match input.password.as_deref() {
-            Some(p) => Some(password_hash(p)?),
-            None => None,
-        };
         let user = self
             .store
             .create_user(
@@ -184,7 +203,8 @@ impl App {
         password: &str,
     ) -> AppResult<User> {
         let user = self.user_named(caller, email).await?;
-        let hash = password_hash(password)?;
+        let hash = password_hash(password)
+            .map_err(|e| AppError::invalid(FieldPath::name("password"), e))?;
         let event = Event::PasswordSet {
             user: user.email.clone(),
         };
@@ -212,10 +232,7 @@ impl App {
         window_days: i64,
     ) -> AppResult<PolicyPreview> {
         caller.ensure_admin()?;
-        let offer =
-            OfferSku::parse(offer).map_err(|e| AppError::invalid(FieldPath::name("offer"), e))?;
-        let days = parse_window_days(window_days)
-            .map_err(|e| AppError::invalid(FieldPath::name("window_days"), e))?;
+        let (offer, days) = policy_fields(offer, window_days)?;
         let current_days =
             OfferPolicies::from_entries(self.store.offer_policies().await?).window_days(&offer);
         let window = window_of(days);
@@ -249,10 +266,7 @@ impl App {
         window_days: i64,
     ) -> AppResult<(OfferSku, u32)> {
         caller.ensure_admin()?;
-        let offer =
-            OfferSku::parse(offer).map_err(|e| AppError::invalid(FieldPath::name("offer"), e))?;
-        let days = parse_window_days(window_days)
-            .map_err(|e| AppError::invalid(FieldPath::name("window_days"), e))?;
+        let (offer, days) = policy_fields(offer, window_days)?;
         let actor = match caller {
             Caller::User(a) => a.user_id,
             Caller::Operator => {
@@ -276,8 +290,22 @@ impl App {
     }
 }
 
-/// A password checked and hashed for the web sign-in, or the field error saying why not.
-fn password_hash(password: &str) -> AppResult<String> {
+/// An offer and its window, both judged (each problem said at once).
+fn policy_fields(offer: &str, window_days: i64) -> AppResult<(OfferSku, u32)> {
+    let mut c = Collector::default();
+    let offer = c.take(|| FieldPath::name("offer"), OfferSku::parse(offer));
+    let days = c.take(
+        || FieldPath::name("window_days"),
+        parse_window_days(window_days),
+    );
+    match (offer, days) {
+        (Some(offer), Some(days)) => Ok((offer, days)),
+        _ => Err(AppError::Invalid(c.into_errors())),
+    }
+}
+
+/// A password checked and hashed for the web sign-in, or the problem saying why not.
+fn password_hash(password: &str) -> Result<String, ValueError> {
     secrets::hash_password(password).map_err(|e| {
         let key = match e {
             secrets::PasswordError::TooShort => "value-password-too-short",
@@ -285,6 +313,6 @@ fn password_hash(password: &str) -> AppResult<String> {
             secrets::PasswordError::Unhashable => "value-password-unhashable",
         };
         let args = vec![("min", secrets::MIN_PASSWORD_CHARS.to_string())];
-        AppError::invalid(FieldPath::name("password"), ValueError::invalid(key, args))
+        ValueError::invalid(key, args)
     })
 }

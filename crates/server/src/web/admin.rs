@@ -4,7 +4,8 @@
 //! session's CSRF token) and answer 303 with a banner, or the form again with what is wrong.
 //!
 //! Here: the [`Admin`] extractor, the overview, companies, and what the sections share (form
-//! errors, banners). Users are in `admin_users.rs`, their API keys in `admin_keys.rs`, offer
+//! errors, banners, confirmations). Users are in `admin_users.rs` (their row actions in
+//! `admin_user_status.rs`), their API keys in `admin_keys.rs`, offer
 //! policies (with the preview of the lines a change moves) and the sender addresses in
 //! `admin_policies.rs`.
 
@@ -119,6 +120,21 @@ impl FormErrors {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+}
+
+/// A question asked before an admin action takes something away (revoke a key, disable a
+/// user), as a page: the words of its dialog, for a browser without JavaScript. Yes posts
+/// `answer=yes`, Cancel `answer=no`.
+#[derive(Template)]
+#[template(path = "admin_confirm.html")]
+pub struct ConfirmPage {
+    pub c: Chrome,
+    pub action: String,
+    pub explain: String,
+    /// The words of Yes (what it does: "Disable", "Revoke").
+    pub yes: String,
+    /// Where the answer returns (a list with its filter), when the action takes one.
+    pub back: Option<String>,
 }
 
 /// The words of a company kind.

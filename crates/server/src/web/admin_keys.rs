@@ -10,7 +10,7 @@ use axum::response::Response;
 use axum::routing::get;
 use provisio_store::{ApiKeyRecord, User};
 
-use super::admin::Admin;
+use super::admin::{Admin, ConfirmPage};
 use super::page::{Chrome, html, or_error_page, see_other, when};
 use super::session::CheckedForm;
 use crate::app::App;
@@ -103,15 +103,6 @@ async fn create_key(
     or_error_page(locale, result.await)
 }
 
-#[derive(Template)]
-#[template(path = "admin_revoke.html")]
-struct RevokePage {
-    c: Chrome,
-    user_id: String,
-    key_id: String,
-    explain: String,
-}
-
 /// The key of this user that the path names; any other is not found.
 async fn users_key(
     app: &App,
@@ -143,11 +134,12 @@ async fn confirm_revoke(
         let c = admin.chrome(&back, "admin-revoke-question").await?;
         let id = key.id.to_string();
         let title = c.t_with("admin-revoke-question", &[("id", &id)]);
-        let page = RevokePage {
+        let page = ConfirmPage {
             explain: c.t_with("admin-revoke-explain", &[("email", user.email.as_str())]),
+            yes: c.t("admin-revoke"),
             c: c.titled(title),
-            user_id: user.id.to_string(),
-            key_id: id,
+            action: format!("/admin/users/{}/keys/{id}/revoke", user.id),
+            back: None,
         };
         Ok(html(StatusCode::OK, &page, locale))
     };

@@ -1,13 +1,16 @@
-//! `/admin/users`: the users (filtered by company) with Disable / Enable and the resend
-//! permission per row, a link to their API keys (`admin_keys.rs`), and a form to create one.
+//! `/admin/users`: the users (filtered by company), each with whether they are active and
+//! which lines they may resend and why (the domain's [`ResendStanding`], the rule itself),
+//! Disable / Enable and the resend grant per row (`admin_user_status.rs`), a link to their API
+//! keys (`admin_keys.rs`), and a form to create one that says everything wrong at once.
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, post};
-use provisio_domain::{CompanyId, Role, UserStatus};
+use axum::routing::get;
+use provisio_domain::{CompanyId, CompanyKind, ResendStanding, Role, UserStatus};
+use provisio_store::User;
 use serde::Deserialize;
 
 use super::admin::{Admin, FormErrors};
@@ -21,9 +24,7 @@ use crate::i18n::text_with;
 pub fn router() -> Router<App> {
     Router::new()
         .route("/admin/users", get(users).post(create_user))
-        .route("/admin/users/{id}/disable", post(disable))
-        .route("/admin/users/{id}/enable", post(enable))
-        .route("/admin/users/{id}/can-resend", post(can_resend))
+        .merge(super::admin_user_status::router())
 }
 
 pub fn role_label(c: &Chrome, role: Role) -> String {
@@ -42,6 +43,23 @@ fn status_label(c: &Chrome, status: UserStatus) -> String {
     })
 }
 
+/// Which lines the user may resend and why, in words (R5, as [`ResendStanding`] decides).
+fn standing_words(c: &Chrome, user: &User) -> String {
+    let company = &user.company;
+    match ResendStanding::of(user.role, company.kind, user.can_resend) {
+        ResendStanding::Admin => c.t("admin-standing-admin"),
+        ResendStanding::SupportAgent => c.t("admin-standing-support_agent"),
+        ResendStanding::Granted if company.kind == CompanyKind::Distributor => c.t_with(
+            "admin-standing-granted-distributor",
+            &[("company", &company.name)],
+        ),
+        ResendStanding::Granted => {
+            c.t_with("admin-standing-granted", &[("company", &company.name)])
+        }
+        ResendStanding::OwnOrdersOnly => c.t("admin-standing-own"),
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 struct UsersQuery {
     #[serde(default)]
@@ -55,8 +73,17 @@ struct UserRow {
     company: String,
     role: String,
     can_resend: bool,
+    /// Which lines they may resend, and why.
+    standing: String,
+    /// Whether the resend grant changes what they may do (so its button is offered).
+    grant_matters: bool,
     active: bool,
     status: String,
+    /// The signed-in admin's own row: no Disable (nobody could enable them again).
+    is_me: bool,
+    /// The Disable dialog's question and explanation.
+    disable_question: String,
+    disable_explain: String,
 }
 
 /// The create form's values as typed.
@@ -126,15 +153,23 @@ async fn users_page(
         .all_users(&caller, company)
         .await?
         .iter()
-        .map(|u| UserRow {
-            id: u.id.to_string(),
-            name: u.name.clone(),
-            email: u.email.to_string(),
-            company: u.company.name.clone(),
-            role: role_label(&c, u.role),
-            can_resend: u.can_resend,
-            active: u.status == UserStatus::Active,
-            status: status_label(&c, u.status),
+        .map(|u| {
+            let (disable_question, disable_explain) = disable_words(&c, u);
+            UserRow {
+                id: u.id.to_string(),
+                name: u.name.clone(),
+                email: u.email.to_string(),
+                company: u.company.name.clone(),
+                role: role_label(&c, u.role),
+                can_resend: u.can_resend,
+                standing: standing_words(&c, u),
+                grant_matters: ResendStanding::grant_matters(u.role, u.company.kind),
+                active: u.status == UserStatus::Active,
+                status: status_label(&c, u.status),
+                is_me: u.id == admin.actor.user_id,
+                disable_question,
+                disable_explain,
+            }
         })
         .collect();
     let roles = Role::ALL
@@ -186,11 +221,6 @@ async fn create_user(
             role: fields.text("role").to_owned(),
             can_resend: fields.text("can_resend") == "yes",
         };
-        if form.company_id.is_empty() {
-            let message = crate::i18n::text(locale, "admin-company-missing");
-            let errors = FormErrors(vec![("company_id".into(), message)]);
-            return users_page(&app, &admin, "", form, errors).await;
-        }
         let password = fields.get("password").filter(|p| !p.is_empty()).cloned();
         let input = UserInput {
             company: form.company_id.clone(),
@@ -215,91 +245,15 @@ async fn create_user(
     or_error_page(locale, result.await)
 }
 
-/// Where a row's action returns: the list it was on (its filter kept).
-fn back(fields: &super::form::Fields) -> String {
-    super::page::local_path(fields.text("back"), "/admin/users")
-}
-
-async fn user_action(
-    app: &App,
-    admin: &Admin,
-    raw_id: &str,
-    fields: &super::form::Fields,
-    act: Action,
-) -> AppResult<Response> {
-    let user = app.user_by_id(&admin.caller(), raw_id).await?;
-    let email = user.email.to_string();
-    let caller = admin.caller();
-    let locale = admin.locale();
-    let done = match act {
-        Action::Disable => app
-            .disable_user(&caller, &email)
-            .await
-            .map(|_| "admin-user-disabled"),
-        Action::Enable => app
-            .enable_user(&caller, &email)
-            .await
-            .map(|_| "admin-user-enabled"),
-        Action::CanResend(true) => app
-            .set_can_resend(&caller, &email, true)
-            .await
-            .map(|_| "admin-resend-allowed"),
-        Action::CanResend(false) => app
-            .set_can_resend(&caller, &email, false)
-            .await
-            .map(|_| "admin-resend-forbidden"),
-    };
-    let (ok, text) = match done {
-        Ok(key) => (true, text_with(locale, key, &[("email", &email)])),
-        // Refused as input (an admin disabling themselves): said in the banner.
-        Err(e) if !e.field_errors().is_empty() => (false, super::error::message(locale, &e)),
-        Err(e) => return Err(e),
-    };
-    admin.done(&back(fields), ok, text).await
-}
-
-enum Action {
-    Disable,
-    Enable,
-    CanResend(bool),
-}
-
-async fn disable(
-    State(app): State<App>,
-    admin: Admin,
-    Path(id): Path<String>,
-    CheckedForm(fields): CheckedForm,
-) -> Response {
-    let locale = admin.locale();
-    or_error_page(
-        locale,
-        user_action(&app, &admin, &id, &fields, Action::Disable).await,
-    )
-}
-
-async fn enable(
-    State(app): State<App>,
-    admin: Admin,
-    Path(id): Path<String>,
-    CheckedForm(fields): CheckedForm,
-) -> Response {
-    let locale = admin.locale();
-    or_error_page(
-        locale,
-        user_action(&app, &admin, &id, &fields, Action::Enable).await,
-    )
-}
-
-async fn can_resend(
-    State(app): State<App>,
-    admin: Admin,
-    Path(id): Path<String>,
-    CheckedForm(fields): CheckedForm,
-) -> Response {
-    let locale = admin.locale();
-    let allow = fields.text("can_resend") == "yes";
-    or_error_page(
-        locale,
-        user_action(&app, &admin, &id, &fields, Action::CanResend(allow)).await,
+/// What the Disable confirmation asks and says (the dialog and the page without JavaScript):
+/// whose sessions end and that their API keys stop working.
+pub fn disable_words(c: &Chrome, user: &User) -> (String, String) {
+    let (name, email) = (user.name.as_str(), user.email.as_str());
+    (
+        c.t_with(
+            "admin-disable-question",
+            &[("name", name), ("email", email)],
+        ),
+        c.t_with("admin-disable-explain", &[("name", name), ("email", email)]),
     )
 }

@@ -27,6 +27,7 @@ mod admin;
 mod admin_audit;
 mod admin_keys;
 mod admin_policies;
+mod admin_user_status;
 mod admin_users;
 mod attention;
 mod bulk;

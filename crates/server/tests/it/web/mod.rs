@@ -6,6 +6,7 @@
 
 mod addresses;
 mod admin;
+mod admin_users;
 mod error_pages;
 mod pages;
 mod resend;

@@ -22,6 +22,9 @@ pub(super) enum Step {
     Look,
     /// Press the button named so (in the line's row, when given) and wait for a dialog.
     OpenDialog { row: Option<String>, button: String },
+    /// Press the button named so in the element with this id (a user's row) and wait for a
+    /// dialog.
+    OpenDialogIn { id: String, button: String },
     /// The page as markup: fetched with the browser's cookie and opened as a `data:` URL, for
     /// a page served sandboxed (an email's HTML), where scripts, axe's too, never run.
     Markup,
@@ -101,6 +104,10 @@ pub(super) async fn check(
                 Some(sub) => b.row(sub).press(button).await,
                 None => b.page().press(button).await,
             }
+            b.dialog().await;
+        }
+        Step::OpenDialogIn { id, button } => {
+            b.by_id(id).press(button).await;
             b.dialog().await;
         }
         Step::Send { fill, press } | Step::Submit { fill, press } => {

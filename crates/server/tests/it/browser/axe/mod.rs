@@ -141,19 +141,44 @@ fn signed_in(l: &Lines, words: Words) -> Vec<Visit> {
 }
 
 /// Every page the operator's admin (`admin@op.test`) can reach that others cannot.
-fn as_admin(l: &Lines, _words: Words) -> Vec<Visit> {
+fn as_admin(l: &Lines, locale: &str) -> Vec<Visit> {
     let keys = format!("/admin/users/{}/keys", l.user_id);
+    // The administration's buttons: (Disable, Create user, Create company).
+    let (disable, create_user, create_company) = match locale {
+        "sv" => ("Inaktivera", "Skapa användare", "Skapa företag"),
+        _ => ("Disable", "Create user", "Create company"),
+    };
+    let send = |press: &str| Step::Send {
+        fill: vec![],
+        press: press.to_owned(),
+    };
     vec![
         Visit::at("needs attention, as the operator's admin", "/"),
         Visit::at("administration", "/admin"),
         Visit::at("admin: companies", "/admin/companies"),
+        Visit::at("admin: a new company with a problem", "/admin/companies")
+            .then(send(create_company)),
+        // Cy is disabled (see `lines`): both looks of a user.
         Visit::at("admin: users", "/admin/users"),
+        Visit::at("admin: users, the disable dialog", "/admin/users").then(Step::OpenDialogIn {
+            id: "user-bo@acme.test".into(),
+            button: disable.into(),
+        }),
+        Visit::at(
+            "admin: disable a user, confirmation (no script)",
+            format!("/admin/users/{}/disable", l.user_id),
+        ),
+        Visit::at("admin: a new user with every problem", "/admin/users").then(send(create_user)),
         Visit::at("admin: a user's API keys", keys.clone()),
         Visit::at(
             "admin: revoke a key, confirmation",
             format!("{keys}/{}/revoke", l.key_id),
         ),
         Visit::at("admin: offer policies", "/admin/policies"),
+        Visit::at(
+            "admin: a new offer's policy with every problem",
+            "/admin/policies/preview?offer=&window_days=0&new=yes",
+        ),
         Visit::at(
             "admin: a policy change's preview",
             "/admin/policies/preview?offer=A-FLEX&window_days=10",
@@ -195,7 +220,7 @@ async fn every_page(options: Options, locale: &str) {
     b.page().press(words.sign_out).await;
     b.page().field(words.password).await;
     b.sign_in("admin@op.test", PASSWORD).await;
-    for visit in as_admin(&lines, words) {
+    for visit in as_admin(&lines, locale) {
         findings.extend(check(&b, &w.t.base, &axe, &visit, "admin").await);
     }
     assert!(
@@ -243,6 +268,11 @@ async fn lines(w: &World, peer: &SmtpPeer, locale: &str) -> Lines {
         w.t.get("/api/v1/users/bo@acme.test/api-keys", &w.t.admin)
             .await;
     let key_id = keys.ok(200)["items"][0]["id"].as_str().unwrap().to_owned();
+    // A disabled user, for the users page's other look.
+    w.t.app
+        .disable_user(&provisio::app::Caller::Operator, "cy@acme.test")
+        .await
+        .unwrap();
     let onboarded =
         w.t.http
             .post(&used_link)
