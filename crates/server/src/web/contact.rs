@@ -14,10 +14,11 @@ use provisio_domain::EmailKind;
 use super::actions::{Back, at_message, back_to, refusal_note};
 use super::error;
 use super::page::{Chrome, html, or_error_page, see_other};
+use super::rows::apply_all_hint;
 use super::session::{CheckedForm, Note, SignedIn};
 use crate::app::App;
 use crate::app::lines::ContactInput;
-use crate::error::AppError;
+use crate::error::{AppError, AppResult};
 
 pub fn router() -> Router<App> {
     Router::new().route(
@@ -62,6 +63,7 @@ async fn contact_form(
         }
         let line = view.line;
         let page = contact_page(
+            &app,
             &s,
             &sub_ref,
             &order_id,
@@ -71,7 +73,8 @@ async fn contact_form(
                 name: line.line.contact_name.clone().unwrap_or_default(),
                 apply_all: false,
             },
-        );
+        )
+        .await?;
         Ok(html(StatusCode::OK, &page, locale))
     };
     or_error_page(locale, result.await)
@@ -83,17 +86,18 @@ struct ContactFields {
     apply_all: bool,
 }
 
-fn contact_page(
+async fn contact_page(
+    app: &App,
     s: &SignedIn,
     sub_ref: &str,
     order_id: &str,
     back: String,
     f: ContactFields,
-) -> ContactPage {
+) -> AppResult<ContactPage> {
     let c = Chrome::new(&s.visitor, "orders", &back, &[]);
     let title = c.t_with("web-contact-title", &[("ref", sub_ref)]);
-    ContactPage {
-        apply_all_hint: c.t_with("web-apply-all-hint", &[("id", order_id)]),
+    Ok(ContactPage {
+        apply_all_hint: apply_all_hint(app, &s.actor, &c, order_id).await?,
         c: c.titled(title),
         sub_ref: sub_ref.to_owned(),
         back,
@@ -103,7 +107,7 @@ fn contact_page(
         email_error: None,
         name_error: None,
         errors: vec![],
-    }
+    })
 }
 
 async fn change_contact(
@@ -155,7 +159,7 @@ async fn change_contact(
         {
             Ok(r) => r,
             Err(e) if !e.field_errors().is_empty() => {
-                let mut page = contact_page(&s, &sub_ref, &order_id, back, f);
+                let mut page = contact_page(&app, &s, &sub_ref, &order_id, back, f).await?;
                 invalid(&mut page, &e);
                 return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, &page, locale));
             }
@@ -165,7 +169,7 @@ async fn change_contact(
         if let Some((_, Err(e))) = results.first()
             && !e.field_errors().is_empty()
         {
-            let mut page = contact_page(&s, &sub_ref, &order_id, back, f);
+            let mut page = contact_page(&app, &s, &sub_ref, &order_id, back, f).await?;
             invalid(&mut page, e);
             return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, &page, locale));
         }

@@ -12,7 +12,7 @@ use provisio_store::LineContext;
 use serde::Deserialize;
 
 use super::page::{Chrome, html, or_error_page, when};
-use super::rows::{Row, row};
+use super::rows::{Row, count_apply_all, row};
 use super::session::SignedIn;
 use crate::app::App;
 use crate::app::orders::OrderFilter;
@@ -215,6 +215,7 @@ async fn order_view(app: App, s: SignedIn, raw_id: String) -> AppResult<Response
         let view = app.line_view(&s.actor, context, &policies).await?;
         rows.push(row(&app, &c, &view, &notes, now));
     }
+    count_apply_all(&app, &s.actor, &c, &mut rows).await?;
     let title = c.t_with("web-order-title", &[("id", &id)]);
     let page = OrderPage {
         caption: c.t_with("web-order-lines-caption", &[("id", &id)]),

@@ -74,10 +74,11 @@ impl Chrome {
     }
 }
 
-/// An instant as the pages show it: in the business time zone, to the minute.
+/// An instant as the pages show it: in the business time zone, to the minute, the zone named
+/// ("2026-12-05 10:42 CET").
 pub fn when(app: &App, t: Timestamp) -> String {
     t.to_zoned_datetime(app.config.time_zone.clone())
-        .strftime("%Y-%m-%d %H:%M")
+        .strftime("%Y-%m-%d %H:%M %Z")
         .to_string()
         + " "
         + &app.config.time_zone_name

@@ -3,7 +3,7 @@
 
 use jiff::{SignedDuration, Timestamp};
 use provisio_domain::next_step::Waiting;
-use provisio_domain::{LineStatus, Refusal, Stage};
+use provisio_domain::{Actor, LineStatus, Refusal, Stage};
 use provisio_store::EmailRecord;
 
 use super::address::shown;
@@ -11,6 +11,7 @@ use super::page::{Chrome, when};
 use super::session::Note;
 use crate::app::App;
 use crate::app::workspace::LineView;
+use crate::error::AppResult;
 use crate::i18n::{event_key, stage_label, try_text_with};
 
 pub struct Row {
@@ -52,6 +53,8 @@ pub struct Row {
     /// The contact may be changed (the line is before PONR and the user may).
     pub can_change_contact: bool,
     pub edit_context: String,
+    /// What "Apply to all lines" changes: how many lines of the order ([`count_apply_all`]).
+    pub apply_all_hint: String,
     pub contact_title: String,
     pub select_label: String,
     /// Why the actions are not usable, in words.
@@ -235,6 +238,7 @@ pub fn row(app: &App, c: &Chrome, view: &LineView, notes: &[Note], now: Timestam
         can_select: resend.allowed(),
         can_change_contact: actions.change_contact.allowed(),
         edit_context: c.t_with("web-edit-contact-context", &[("ref", &sub_ref)]),
+        apply_all_hint: String::new(),
         contact_title: c.t_with("web-contact-title", &[("ref", &sub_ref)]),
         select_label: c.t_with("web-select-line", &[("ref", &sub_ref)]),
         why,
@@ -267,4 +271,42 @@ pub fn row(app: &App, c: &Chrome, view: &LineView, notes: &[Note], now: Timestam
         contact_address: line.contact_email.to_string(),
         sub_ref,
     }
+}
+
+/// How many lines of an order "Apply to all lines" changes for `actor`: those whose contact
+/// they may change (the domain's `actions`), in words.
+pub async fn apply_all_hint(
+    app: &App,
+    actor: &Actor,
+    c: &Chrome,
+    order_id: &str,
+) -> AppResult<String> {
+    let order = app.order(actor, order_id).await?;
+    let offers = app.order_offers(actor, &order).await?;
+    let count = offers
+        .iter()
+        .filter(|o| o.actions.change_contact.allowed())
+        .count();
+    Ok(c.t_with(
+        "web-apply-all-count",
+        &[("count", &count.to_string()), ("id", order_id)],
+    ))
+}
+
+/// Fills each row's [`Row::apply_all_hint`], reading each order of the rows once.
+pub async fn count_apply_all(
+    app: &App,
+    actor: &Actor,
+    c: &Chrome,
+    rows: &mut [Row],
+) -> AppResult<()> {
+    let mut hints: std::collections::HashMap<String, String> = Default::default();
+    for r in rows.iter_mut().filter(|r| r.can_change_contact) {
+        if !hints.contains_key(&r.order_id) {
+            let hint = apply_all_hint(app, actor, c, &r.order_id).await?;
+            hints.insert(r.order_id.clone(), hint);
+        }
+        r.apply_all_hint = hints[&r.order_id].clone();
+    }
+    Ok(())
 }

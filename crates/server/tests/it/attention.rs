@@ -45,6 +45,14 @@ async fn sent_line(w: &World, web_id: &str, offer: &str, contact: &str, state: &
     sub
 }
 
+/// Waits until the scheduler's sweep has closed the line.
+async fn closed(w: &World, sub: &str) {
+    w.t.until(&format!("{sub} to close"), || async {
+        (w.t.line_json(&w.pia, sub).await["status"] == "closed").then_some(())
+    })
+    .await;
+}
+
 async fn resend(w: &World, key: &str, sub: &str) -> Reply {
     w.t.post(&format!("/api/v1/lines/{sub}/resend"), key, json!({}))
         .await

@@ -22,6 +22,7 @@ mod demo;
 mod directory;
 mod dkim;
 mod edges;
+mod glossary;
 mod helpers;
 mod lifecycle;
 mod lifecycle_clock;
