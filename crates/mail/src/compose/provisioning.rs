@@ -65,7 +65,7 @@ impl Body {
         };
         let mut marks = Marks::default()
             .date(deadline_at)
-            .date(zone)
+            .zone(zone)
             .date(start_date.clone())
             .address(email.help_contact.address.clone());
         // A hand-off (SPEC §10): the colleague learns who asked them, first thing.

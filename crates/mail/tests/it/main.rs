@@ -83,3 +83,10 @@ pub fn parse(bytes: &[u8]) -> mail_parser::Message<'static> {
         .expect("a parsable message")
         .into_owned()
 }
+
+/// The HTML with each piece kept on one line (`<span style="white-space:nowrap">…</span>`)
+/// written `[…]`, for short assertions.
+pub fn marked(html: &str) -> String {
+    html.replace("<span style=\"white-space:nowrap\">", "[")
+        .replace("</span>", "]")
+}

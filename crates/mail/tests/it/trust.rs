@@ -6,7 +6,7 @@
 use provisio_domain::{EmailKind, Locale};
 use provisio_mail::{Mailbox, Outbound};
 
-use crate::{LINE_URL, email, notice, parse, render};
+use crate::{LINE_URL, email, marked, notice, parse, render};
 
 /// A token as the service mints them (32 random bytes, base64url): with a real host name the
 /// setup link is longer than a quoted-printable line.
@@ -45,7 +45,10 @@ fn the_colleague_of_a_hand_off_is_told_who_sent_it() {
             "{locale}: a fact row\n{text}"
         );
         let html = message.body_html(0).unwrap();
-        assert!(html.contains("ada@<wbr>kund<wbr>.example"), "{html}");
+        assert!(
+            marked(&html).contains("[ada@]<wbr>[kund]<wbr>[.example]"),
+            "{html}"
+        );
 
         // A contact change by the partner is no hand-off: its usual words.
         let changed = parse(
@@ -157,7 +160,7 @@ fn the_setup_link_stands_whole_on_one_line_of_the_raw_message() {
 }
 
 #[test]
-fn dates_stay_whole_and_addresses_break_only_at_dots_and_after_the_at_sign() {
+fn dates_stay_whole_and_zones_and_addresses_break_only_at_their_slashes_dots_and_at_signs() {
     for locale in Locale::ALL {
         let message = parse(
             &render(&email(locale, EmailKind::Initial))
@@ -165,7 +168,11 @@ fn dates_stay_whole_and_addresses_break_only_at_dots_and_after_the_at_sign() {
                 .formatted(),
         );
         let html = message.body_html(0).unwrap();
-        for date in ["2025-03-14", "2025-03-21 09:00", "Europe/Stockholm"] {
+        // The zone breaks only after its slash, in the facts and in the deadline sentence.
+        let zone = "[Europe/]<wbr>[Stockholm]";
+        assert_eq!(marked(&html).matches(zone).count(), 2, "{locale}: {html}");
+        assert!(!html.contains("Europe/Stockholm"), "{locale}: {html}");
+        for date in ["2025-03-14", "2025-03-21 09:00"] {
             let kept = format!("<span style=\"white-space:nowrap\">{date}</span>");
             assert!(html.contains(&kept), "{locale}: {kept} in\n{html}");
             // Never outside such a span (e.g. in the deadline sentence too).
@@ -176,7 +183,7 @@ fn dates_stay_whole_and_addresses_break_only_at_dots_and_after_the_at_sign() {
             );
         }
         assert!(
-            html.contains("olle@<wbr>partner<wbr>.example"),
+            marked(&html).contains("[olle@]<wbr>[partner]<wbr>[.example]"),
             "{locale}: {html}"
         );
         assert!(!html.contains("olle@partner.example"), "{locale}: {html}");
