@@ -29,7 +29,7 @@ email-setup-lead = Set up the service here:
 email-setup-button = Set up the service
 email-deadline-note = If setup is not done by { $deadline }, the order line is closed; { $partner } can still send this email again.
 email-deadline-passed-note = The order line was closed on { $deadline } because setup was not finished in time, but provisioning is still in progress: you can still set up your service with the link above.
-email-admin-portal = Once your organization is onboarded (the point of no return), you or an administrator can complete the service configuration by signing in to the admin portal:
+email-admin-portal = Once your organization is set up, this link stops working. After that, you or an administrator finish the service configuration, and make any changes, by signing in to the admin portal:
 email-help = Questions? Contact { $name } ({ $email }), who placed the order, or reply to this email.
 email-footer = Sent by provisio on behalf of { $partner }. If you were not expecting this email, contact { $partner }.
 
@@ -40,3 +40,8 @@ email-intro-handed_off = { $from }, the provisioning contact for the subscriptio
 email-label-handed-off-by = Handed off by
 email-label-handed-off-to = Now provisioning contact
 email-handed_off-next = You do not need to do anything. If this was not expected, change the provisioning contact of the line in the workspace.
+
+# Emails a reader trusts (issue 19, point 7). $from: the address of the contact who handed
+# the setup off from the setup page.
+email-intro-contact_changed-handed_off = { $from } asked you to set up the service for the subscription of { $customer }, ordered by { $partner }. You are now its provisioning contact. Please set up the service.
+email-handed_off-line = See the order line in the workspace:

@@ -29,7 +29,7 @@ email-setup-lead = Slutför etableringen här:
 email-setup-button = Slutför etableringen
 email-deadline-note = Om etableringen inte är slutförd senast { $deadline } stängs orderraden; { $partner } kan fortfarande skicka etableringsmeddelandet igen.
 email-deadline-passed-note = Orderraden stängdes { $deadline } eftersom etableringen inte slutfördes i tid, men etableringen pågår fortfarande: du kan fortfarande konfigurera din tjänst via länken ovan.
-email-admin-portal = När organisationen har registrerats (Point of No Return) kan etableringskontakten eller en administratör slutföra tjänstekonfigurationen genom att logga in på administrationsportalen:
+email-admin-portal = När organisationen har registrerats slutar den här länken att fungera. Därefter slutför etableringskontakten eller en administratör tjänstekonfigurationen, och gör eventuella ändringar, genom att logga in på administrationsportalen:
 email-help = Frågor? Kontakta { $name } ({ $email }), som gjorde beställningen, eller svara på det här meddelandet.
 email-footer = Skickat av provisio på uppdrag av { $partner }. Om du inte väntade dig det här meddelandet, kontakta { $partner }.
 
@@ -39,3 +39,8 @@ email-intro-handed_off = { $from }, etableringskontakt för prenumerationen för
 email-label-handed-off-by = Överlämnad av
 email-label-handed-off-to = Ny etableringskontakt
 email-handed_off-next = Du behöver inte göra något. Om det här var oväntat kan du ändra etableringskontakten för orderraden i arbetsytan.
+
+# E-post som läsaren kan lita på (ärende 19, punkt 7). $from: adressen till den som lämnade
+# över etableringen från etableringssidan.
+email-intro-contact_changed-handed_off = { $from } har bett dig att slutföra etableringen av tjänsten för prenumerationen för { $customer }, beställd av { $partner }. Du är nu etableringskontakt. Slutför etableringen av tjänsten.
+email-handed_off-line = Se orderraden i arbetsytan:

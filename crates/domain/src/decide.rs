@@ -267,7 +267,7 @@ pub fn change_contact(
         name: new.name.clone(),
         locale: new.locale.unwrap_or(facts.contact.locale),
     };
-    match readdress(facts, &permit, contact, now, ids) {
+    match readdress(facts, &permit, contact, None, now, ids) {
         Ok(mut effects) if effects.contact.is_none() => {
             effects.contact = Some(Recipient {
                 email: facts.contact.email.clone(),
@@ -335,13 +335,14 @@ pub fn hand_off(
         name: None,
         locale: facts.contact.locale,
     };
-    match readdress(facts, &permit, contact, now, ids) {
+    let handed = HandOff {
+        from: old.clone(),
+        to: colleague.clone(),
+    };
+    match readdress(facts, &permit, contact, Some(&handed), now, ids) {
         Ok(mut effects) => {
             let mut notice = NewMail::new(ids, EmailKind::HandedOff, ordering.clone(), None);
-            notice.hand_off = Some(HandOff {
-                from: old.clone(),
-                to: colleague.clone(),
-            });
+            notice.hand_off = Some(handed);
             effects.queue(notice);
             Decision::apply(effects)
         }
@@ -350,11 +351,13 @@ pub fn hand_off(
 }
 
 /// The effects of R4 shared by a contact change and a hand-off. The same address leaves the
-/// contact unset (nothing to change).
+/// contact unset (nothing to change). A hand-off (`handed`) rides on the email to the new
+/// contact, so it can say who asked them to set the service up.
 fn readdress(
     facts: &LineFacts,
     permit: &LinePermit,
     contact: Recipient,
+    handed: Option<&HandOff>,
     now: Timestamp,
     ids: &mut dyn MintMail,
 ) -> Result<Effects, Refusal> {
@@ -370,12 +373,13 @@ fn readdress(
     effects.cancel = facts.waiting_for_the_line();
     effects.events.push(plan.event);
     if plan.send_now {
-        let mail = NewMail::new(
+        let mut mail = NewMail::new(
             ids,
             EmailKind::ContactChanged,
             contact.clone(),
             permit.actor(),
         );
+        mail.hand_off = handed.cloned();
         effects.queue(mail);
     }
     effects.contact = Some(contact);

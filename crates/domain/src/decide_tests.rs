@@ -85,6 +85,7 @@ fn a_contact_change_returns_every_effect() {
         "the line's language by default"
     );
     assert_eq!(e.queue[0].requested_by, Some(pia().user_id));
+    assert_eq!(e.queue[0].hand_off, None, "a contact change is no hand-off");
     let kinds: Vec<_> = e.events.iter().map(|e| e.kind().as_str()).collect();
     assert_eq!(kinds, ["contact.changed", "email.queued"]);
     assert_eq!(e.contact.unwrap().name.as_deref(), Some("Ines"));
@@ -231,13 +232,14 @@ fn hand_offs_are_capped_per_line_and_notify_the_ordering_contact() {
     let kinds: Vec<_> = e.queue.iter().map(|m| m.kind).collect();
     assert_eq!(kinds, [EmailKind::ContactChanged, EmailKind::HandedOff]);
     assert_eq!(e.queue[1].to, ordering);
-    assert_eq!(
-        e.queue[1].hand_off,
-        Some(HandOff {
-            from: email("kim@kund.test"),
-            to: email("ines@kund.test")
-        })
-    );
+    let handed = Some(HandOff {
+        from: email("kim@kund.test"),
+        to: email("ines@kund.test"),
+    });
+    assert_eq!(e.queue[1].hand_off, handed);
+    // The colleague's email says who handed the line to them.
+    assert_eq!(e.queue[0].to.email, email("ines@kund.test"));
+    assert_eq!(e.queue[0].hand_off, handed);
     assert_eq!(e.links, Some(LinkState::Revoked));
     f.mail = (0..HAND_OFFS_PER_HOUR as u128)
         .map(|i| {

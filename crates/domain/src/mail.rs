@@ -82,8 +82,10 @@ pub struct Recipient {
     pub locale: Locale,
 }
 
-/// What a `handed_off` notice to the ordering contact reports (SPEC §10): the provisioning
-/// contact who handed the setup off, and the colleague they handed it to.
+/// A hand-off from the setup page (SPEC §10): the provisioning contact who handed the setup
+/// off, and the colleague they handed it to. The `handed_off` notice reports it to the
+/// ordering contact; the colleague's `contact_changed` email carries it too, to say who asked
+/// them to set the service up.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct HandOff {
     pub from: ContactEmail,
@@ -120,7 +122,8 @@ pub struct NewMail {
     /// The person who asked (a resend or contact change); none for the service or the setup
     /// page.
     pub requested_by: Option<UserId>,
-    /// What a `handed_off` notice reports.
+    /// The hand-off this mail is about: what a `handed_off` notice reports, or who handed the
+    /// line to the recipient of a `contact_changed` email. None for every other mail.
     pub hand_off: Option<HandOff>,
 }
 

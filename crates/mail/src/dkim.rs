@@ -6,6 +6,10 @@ use lettre::message::dkim::{
     DkimSigningKey,
 };
 use lettre::message::header::HeaderName;
+use rsa::RsaPrivateKey;
+use rsa::pkcs1::EncodeRsaPrivateKey;
+use rsa::pkcs1::LineEnding;
+use rsa::pkcs8::DecodePrivateKey;
 
 /// The DKIM key is unusable; the message says why and never shows the key.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -43,8 +47,9 @@ const SIGNED: [&str; 9] = [
 ];
 
 impl Dkim {
-    /// `key` is an RSA private key in PKCS#1 PEM (`-----BEGIN RSA PRIVATE KEY-----`) or the
-    /// base64 of a 32-byte Ed25519 private key.
+    /// `key` is an RSA private key in PEM, PKCS#1 (`-----BEGIN RSA PRIVATE KEY-----`, what
+    /// `openssl genrsa -traditional` writes) or PKCS#8 (`-----BEGIN PRIVATE KEY-----`, what
+    /// `openssl genpkey` writes), or the base64 of a 32-byte Ed25519 private key.
     pub fn from_key(selector: &str, domain: &str, key: &str) -> Result<Self, DkimError> {
         let selector = selector.trim();
         let domain = domain.trim().to_ascii_lowercase();
@@ -61,19 +66,26 @@ impl Dkim {
             return Err(DkimError(format!("'{domain}' is not a domain")));
         }
         let key = key.trim();
-        let algorithm = if key.starts_with("-----BEGIN RSA PRIVATE KEY-----") {
-            DkimSigningAlgorithm::Rsa
+        let signing_key = if key.starts_with("-----BEGIN PRIVATE KEY-----") {
+            // lettre reads PKCS#1 only: the same key, re-encoded (kept in zeroized memory).
+            let rsa = RsaPrivateKey::from_pkcs8_pem(key)
+                .map_err(|e| DkimError(format!("not an RSA private key in PKCS#8 PEM ({e})")))?;
+            let pkcs1 = rsa
+                .to_pkcs1_pem(LineEnding::LF)
+                .map_err(|e| DkimError(format!("cannot re-encode the RSA key ({e})")))?;
+            rsa_key(&pkcs1)?
+        } else if key.starts_with("-----BEGIN RSA PRIVATE KEY-----") {
+            rsa_key(key)?
         } else if key.starts_with("-----BEGIN") {
             return Err(DkimError(
-                "an RSA key must be PKCS#1 PEM (BEGIN RSA PRIVATE KEY); convert with \
-                 `openssl rsa -traditional`"
+                "an RSA key must be PEM, PKCS#1 (BEGIN RSA PRIVATE KEY) or PKCS#8 \
+                 (BEGIN PRIVATE KEY)"
                     .into(),
             ));
         } else {
-            DkimSigningAlgorithm::Ed25519
+            DkimSigningKey::new(key, DkimSigningAlgorithm::Ed25519)
+                .map_err(|e| DkimError(format!("not an ed25519 private key ({e})")))?
         };
-        let signing_key = DkimSigningKey::new(key, algorithm)
-            .map_err(|e| DkimError(format!("not a {algorithm} private key ({e})")))?;
         let config = DkimConfig::new(
             selector.to_owned(),
             domain.clone(),
@@ -103,6 +115,11 @@ impl Dkim {
     pub fn dns_name(&self) -> String {
         format!("{}._domainkey.{}", self.selector, self.domain)
     }
+}
+
+fn rsa_key(pkcs1_pem: &str) -> Result<DkimSigningKey, DkimError> {
+    DkimSigningKey::new(pkcs1_pem, DkimSigningAlgorithm::Rsa)
+        .map_err(|e| DkimError(format!("not an RSA private key in PKCS#1 PEM ({e})")))
 }
 
 #[cfg(test)]
@@ -178,10 +195,18 @@ mod tests {
         let e = Dkim::from_key("s", "x.example", "not base64 at all!").unwrap_err();
         assert!(e.to_string().contains("ed25519"), "{e}");
         assert!(!e.to_string().contains("not base64"), "{e}");
+        // PKCS#8, but not RSA (a truncated Ed25519 key).
         let pkcs8 =
             "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----";
         let e = Dkim::from_key("s", "x.example", pkcs8).unwrap_err();
-        assert!(e.to_string().contains("PKCS#1"), "{e}");
+        assert!(e.to_string().contains("RSA private key in PKCS#8"), "{e}");
+        assert!(!e.to_string().contains("MC4CAQ"), "{e}");
+        let ec = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEE\n-----END EC PRIVATE KEY-----";
+        let e = Dkim::from_key("s", "x.example", ec).unwrap_err();
+        assert!(
+            e.to_string().contains("PKCS#1") && e.to_string().contains("PKCS#8"),
+            "{e}"
+        );
         assert!(Dkim::from_key("bad selector", "x.example", ED25519).is_err());
         assert!(Dkim::from_key("s", "", ED25519).is_err());
     }

@@ -13,6 +13,7 @@ mod header_text;
 pub mod i18n;
 mod mime;
 mod outbound;
+mod transfer;
 pub mod transport;
 
 pub use compose::{Composed, compose};

@@ -9,14 +9,15 @@
 //! to render here (permanently) instead of being retried against every relay.
 
 use lettre::message::{
-    Body, MultiPart,
-    header::{self, ContentTransferEncoding, HeaderName, HeaderValue},
+    Body, MultiPart, SinglePart,
+    header::{self, ContentTransferEncoding, ContentType, HeaderName, HeaderValue},
 };
 
 use crate::compose::{self, Composed};
 use crate::error::RenderError;
 use crate::header_text;
 use crate::outbound::{Envelope, Mailbox, Outbound};
+use crate::transfer;
 
 /// Renders `mail` with the composer of its kind into a multipart/alternative (text + HTML)
 /// message in its locale.
@@ -41,7 +42,9 @@ fn build(envelope: &Envelope, composed: Composed) -> Result<lettre::Message, Ren
     if let Some(reply_to) = &envelope.reply_to {
         builder = builder.reply_to(mailbox(reply_to, "Reply-To")?);
     }
-    let parts = MultiPart::alternative_plain_html(composed.text, composed.html);
+    let parts = MultiPart::alternative()
+        .singlepart(part(ContentType::TEXT_PLAIN, &composed.text))
+        .singlepart(part(ContentType::TEXT_HTML, &composed.html));
     // lettre writes a multipart's Content-Type with its body, outside the message's headers,
     // where its DKIM signer cannot see it. The same bytes as a raw body with Content-Type
     // and MIME-Version among the headers make one identical message that DKIM can cover.
@@ -56,13 +59,20 @@ fn build(envelope: &Envelope, composed: Composed) -> Result<lettre::Message, Ren
         .position(|w| w == b"\r\n\r\n")
         .map(|at| formatted[at + 4..].to_vec())
         .ok_or(RenderError::Mime)?;
-    // lettre encoded each part as 7bit, quoted-printable or base64 (its lines up to 76
-    // characters, which lettre's own 7bit check counts as too long): the whole is 7-bit.
+    // Each part is 7bit or quoted-printable (`transfer.rs`): the whole is 7-bit.
     let body = Body::dangerous_pre_encoded(body, ContentTransferEncoding::SevenBit);
     Ok(builder
         .header(header::MIME_VERSION_1_0)
         .raw_header(raw(CONTENT_TYPE, &content_type))
         .body(body)?)
+}
+
+/// A text or HTML part, encoded so that no soft line break falls inside a link.
+fn part(content_type: ContentType, text: &str) -> SinglePart {
+    let (bytes, encoding) = transfer::encode(text);
+    SinglePart::builder()
+        .header(content_type)
+        .body(Body::dangerous_pre_encoded(bytes, encoding))
 }
 
 const CONTENT_TYPE: HeaderName = HeaderName::new_from_ascii_str("Content-Type");

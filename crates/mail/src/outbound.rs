@@ -61,6 +61,10 @@ pub struct ProvisioningEmail {
     pub admin_portal_url: Option<String>,
     /// Whom to contact with questions: the ordering contact (partner side).
     pub help_contact: Mailbox,
+    /// The contact who handed the setup off to the recipient from the setup page (SPEC §10),
+    /// when that is why this email came: the email says so, so the colleague knows whose
+    /// request it is.
+    pub handed_off_by: Option<Mailbox>,
 }
 
 /// The notice to the ordering contact that the provisioning contact handed the setup off to
@@ -72,11 +76,16 @@ pub struct HandOffNotice {
     pub web_order_id: String,
     pub subscription_ref: String,
     pub end_customer: String,
+    /// The partner the order is from; the footer names it, as in the provisioning emails.
+    pub partner: String,
     pub offer: String,
     /// The provisioning contact who handed the setup off.
     pub from: Mailbox,
     /// The colleague, now the line's provisioning contact.
     pub to: Mailbox,
+    /// The line in the workspace (its row on the order page), where the ordering contact can
+    /// see it and change the contact again.
+    pub line_url: String,
 }
 
 /// Outbound mail of every kind.

@@ -7,7 +7,7 @@ use provisio_domain::{
 };
 use provisio_store::{
     EmailRecord, EventRecord, HandOff, Line, LineContext, LineQuery, LineSort, Organization, Page,
-    PageRequest, Person, Scope, StoreResult,
+    PageRequest, Person, Scope, StoreError, StoreResult,
 };
 use rusqlite::{Connection, params};
 
@@ -34,14 +34,15 @@ macro_rules! line_columns {
          le.id AS le_id, le.kind AS le_kind, le.recipient AS le_recipient, le.state AS le_state,
          le.attempts AS le_attempts, le.queued_at AS le_queued_at, le.sent_at AS le_sent_at,
          le.last_reply AS le_last_reply, le.recipient_name AS le_recipient_name,
-         le.locale AS le_locale, le.requested_by AS le_requested_by"
+         le.locale AS le_locale, le.requested_by AS le_requested_by,
+         le.handed_off_from AS le_handed_off_from, le.handed_off_to AS le_handed_off_to"
         )
     };
 }
 pub(crate) use line_columns;
 
-/// Lines `l` with their last email `le` (a provisioning email: never a notice about the line,
-/// so its columns leave out what a notice reports).
+/// Lines `l` with their last email `le` (a provisioning email: never a notice about the line;
+/// a `contact_changed` one may name the hand-off that caused it).
 macro_rules! lines_from {
     () => {
         " FROM lines l LEFT JOIN emails le ON le.id =
@@ -157,24 +158,25 @@ pub(crate) fn state_from(row: &Named<'_, '_>) -> StoreResult<LineState> {
     })
 }
 
-/// An email from columns named `{prefix}id`, `{prefix}kind`, ….
-/// A `handed_off` notice also reads what it reports (`{prefix}handed_off_from` / `_to`); no
-/// other kind looks for those columns (a line's last email, a provisioning email, never
-/// selects them).
+/// An email from columns named `{prefix}id`, `{prefix}kind`, …, `{prefix}handed_off_from` /
+/// `_to`: the hand-off a `handed_off` notice reports (always there), or that a
+/// `contact_changed` email to the colleague names (there when the change was a hand-off).
 pub(crate) fn email_from(row: &Named<'_, '_>, prefix: &str) -> StoreResult<EmailRecord> {
     let col = |c: &str| format!("{prefix}{c}");
     let kind = stored("email kind", EmailKind::parse(&text(row, &col("kind"))?))?;
-    let hand_off = match kind {
-        EmailKind::HandedOff => Some(HandOff {
-            from: stored(
-                "handed off from",
-                ContactEmail::parse(&text(row, &col("handed_off_from"))?),
-            )?,
-            to: stored(
-                "handed off to",
-                ContactEmail::parse(&text(row, &col("handed_off_to"))?),
-            )?,
+    let hand_off = match (
+        opt_text(row, &col("handed_off_from"))?,
+        opt_text(row, &col("handed_off_to"))?,
+    ) {
+        (Some(from), Some(to)) => Some(HandOff {
+            from: stored("handed off from", ContactEmail::parse(&from))?,
+            to: stored("handed off to", ContactEmail::parse(&to))?,
         }),
+        _ if kind == EmailKind::HandedOff => {
+            return Err(StoreError::corrupt(
+                "a handed_off notice without its hand-off",
+            ));
+        }
         _ => None,
     };
     Ok(EmailRecord {

@@ -1,10 +1,12 @@
 //! The composer of the hand-off notice (SPEC §10): the ordering contact learns that the
 //! provisioning contact handed the setup off to a colleague, and to whom. No setup link: the
-//! colleague got their own provisioning email.
+//! colleague got their own provisioning email. A link to the line in the workspace instead,
+//! and the provisioning emails' footer.
 
 use askama::Template;
 use provisio_domain::Locale;
 
+use super::rich::Marks;
 use super::{Composed, Texts, fact_lines};
 use crate::error::RenderError;
 use crate::outbound::{HandOffNotice, Mailbox};
@@ -47,13 +49,23 @@ pub(crate) fn compose(notice: &HandOffNotice) -> Result<Composed, RenderError> {
             (t.get("email-label-handed-off-to", &[])?, to.clone()),
         ],
         next: t.get("email-handed_off-next", &args)?,
+        line_lead: t.get("email-handed_off-line", &[])?,
+        line_url: notice.line_url.clone(),
+        footer: t.get("email-footer", &[("partner", &notice.partner)])?,
+        marks: Marks::default()
+            .address(notice.from.address.clone())
+            .address(notice.to.address.clone()),
     };
+    // The link stands alone on its line, as the setup link does in a provisioning email.
     let text = format!(
-        "{}\n\n{}\n\n{}\n{}\n",
+        "{}\n\n{}\n\n{}\n{}\n\n{}\n{}\n\n-- \n{}\n",
         body.greeting,
         body.intro,
         fact_lines(&body.facts),
-        body.next
+        body.next,
+        body.line_lead,
+        body.line_url,
+        body.footer
     );
     Ok(Composed {
         html: Html { body: &body }.render()?,
@@ -77,6 +89,10 @@ pub(crate) struct Body {
     pub(crate) intro: String,
     pub(crate) facts: Vec<(String, String)>,
     pub(crate) next: String,
+    pub(crate) line_lead: String,
+    pub(crate) line_url: String,
+    pub(crate) footer: String,
+    pub(crate) marks: Marks,
 }
 
 #[derive(Template)]

@@ -3,6 +3,7 @@
 
 mod hand_off;
 mod provisioning;
+mod rich;
 
 use provisio_domain::Locale;
 

@@ -4,6 +4,7 @@
 use askama::Template;
 use provisio_domain::{EmailKind, Locale};
 
+use super::rich::Marks;
 use super::{Composed, Texts, fact_lines};
 use crate::error::RenderError;
 use crate::outbound::ProvisioningEmail;
@@ -37,6 +38,8 @@ pub(crate) struct Body {
     pub(crate) admin_portal: Option<(String, String)>,
     pub(crate) help: String,
     pub(crate) footer: String,
+    /// The dates and addresses above, kept whole on a narrow screen.
+    pub(crate) marks: Marks,
 }
 
 impl Body {
@@ -44,7 +47,9 @@ impl Body {
         let locale = email.envelope.locale;
         let t = Texts(locale);
         let kind = kind_key(email.kind);
-        let deadline = deadline_text(email);
+        let (deadline_at, zone) = deadline_text(email);
+        let deadline = format!("{deadline_at} {zone}");
+        let start_date = email.requested_start_date.strftime("%Y-%m-%d").to_string();
         // A resend or contact change after the window lapsed: the line is closed, yet setup
         // still works (R6), so the email must not read as a deadline still ahead.
         let passed = email.envelope.date >= email.deadline;
@@ -58,7 +63,24 @@ impl Body {
             Some(name) => t.get("email-greeting-named", &[("name", name)])?,
             None => t.get("email-greeting", &[])?,
         };
-        let facts = vec![
+        let mut marks = Marks::default()
+            .date(deadline_at)
+            .zone(zone)
+            .date(start_date.clone())
+            .address(email.help_contact.address.clone());
+        // A hand-off (SPEC §10): the colleague learns who asked them, first thing.
+        let intro = match &email.handed_off_by {
+            Some(by) if email.kind == EmailKind::ContactChanged => {
+                marks = marks.address(by.address.clone());
+                let from = [("from", by.address.as_str())];
+                t.get(
+                    "email-intro-contact_changed-handed_off",
+                    &[order.as_slice(), &from].concat(),
+                )?
+            }
+            _ => t.get(&format!("email-intro-{kind}"), &order)?,
+        };
+        let mut facts = vec![
             (t.get("email-label-order", &[])?, email.web_order_id.clone()),
             (
                 t.get("email-label-subscription", &[])?,
@@ -74,10 +96,7 @@ impl Body {
                 t.get("email-label-quantity", &[])?,
                 email.quantity.to_string(),
             ),
-            (
-                t.get("email-label-start-date", &[])?,
-                email.requested_start_date.strftime("%Y-%m-%d").to_string(),
-            ),
+            (t.get("email-label-start-date", &[])?, start_date),
             (
                 t.get(
                     if passed {
@@ -90,6 +109,9 @@ impl Body {
                 deadline.clone(),
             ),
         ];
+        if let (Some(by), EmailKind::ContactChanged) = (&email.handed_off_by, email.kind) {
+            facts.push((t.get("email-label-handed-off-by", &[])?, by.address.clone()));
+        }
         let admin_portal = match &email.admin_portal_url {
             Some(url) => Some((t.get("email-admin-portal", &[])?, url.clone())),
             None => None,
@@ -98,7 +120,7 @@ impl Body {
             locale,
             subject: t.get(&format!("email-subject-{kind}"), &order)?,
             greeting,
-            intro: t.get(&format!("email-intro-{kind}"), &order)?,
+            intro,
             facts,
             setup_lead: t.get("email-setup-lead", &[])?,
             setup_button: t.get("email-setup-button", &[])?,
@@ -120,6 +142,7 @@ impl Body {
                 ],
             )?,
             footer: t.get("email-footer", &[("partner", &email.partner)])?,
+            marks,
         })
     }
 
@@ -161,13 +184,13 @@ fn kind_key(kind: EmailKind) -> &'static str {
     }
 }
 
-/// "2025-03-21 09:30 Europe/Stockholm": a date and time a person can act on, with the zone
-/// named so nobody has to guess.
-fn deadline_text(email: &ProvisioningEmail) -> String {
+/// ("2025-03-21 09:30", "Europe/Stockholm"): a date and time a person can act on, with the
+/// zone named so nobody has to guess.
+fn deadline_text(email: &ProvisioningEmail) -> (String, String) {
     let zoned = email.deadline.to_zoned_datetime(email.time_zone.clone());
     let zone = match email.time_zone.iana_name() {
         Some(name) => name.to_owned(),
         None => zoned.strftime("UTC%:z").to_string(),
     };
-    format!("{} {zone}", zoned.strftime("%Y-%m-%d %H:%M"))
+    (zoned.strftime("%Y-%m-%d %H:%M").to_string(), zone)
 }

@@ -1,13 +1,16 @@
-//! DKIM signatures checked by a verifier of our own, written from RFC 6376 (relaxed/relaxed)
-//! and RFC 8463 (ed25519-sha256), independent of lettre's signer: the signature verifies,
-//! covers MIME-Version and Content-Type, and over-signs From, so a From added on the way
-//! breaks it.
+//! DKIM signatures checked by a verifier of our own, written from RFC 6376 (relaxed/relaxed,
+//! rsa-sha256) and RFC 8463 (ed25519-sha256), independent of lettre's signer: the signature
+//! verifies, covers MIME-Version and Content-Type, and over-signs From, so a From added on
+//! the way breaks it. An RSA key is accepted in PKCS#1 and in PKCS#8 PEM.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use ed25519_dalek::{Signature, SigningKey, Verifier};
 use provisio_domain::{EmailKind, Locale};
 use provisio_mail::Dkim;
+use rsa::pkcs1::EncodeRsaPrivateKey;
+use rsa::pkcs8::{EncodePrivateKey, LineEnding};
+use rsa::{Pkcs1v15Sign, RsaPrivateKey, RsaPublicKey};
 use sha2::{Digest, Sha256};
 
 use crate::{email, render};
@@ -16,10 +19,20 @@ use crate::{email, render};
 const KEY: &str = "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=";
 
 fn signed() -> Vec<u8> {
-    let dkim = Dkim::from_key("mail2026", "provisio.example", KEY).unwrap();
+    signed_with(KEY)
+}
+
+fn signed_with(key: &str) -> Vec<u8> {
+    let dkim = Dkim::from_key("mail2026", "provisio.example", key).unwrap();
     let mut message = render(&email(Locale::Sv, EmailKind::Initial)).unwrap();
     dkim.sign(&mut message);
     message.formatted()
+}
+
+/// The public key a receiver finds in DNS.
+enum PublicKey {
+    Ed25519,
+    Rsa(RsaPublicKey),
 }
 
 /// The header fields in order, each unfolded: (name, value as on the wire).
@@ -68,8 +81,13 @@ fn relaxed_body(body: &str) -> String {
     lines.iter().map(|l| format!("{l}\r\n")).collect()
 }
 
-/// Verifies the message's DKIM-Signature; returns its `h=` list, or why it fails.
+/// Verifies the message's DKIM-Signature with the Ed25519 test key.
 fn verify(raw: &[u8]) -> Result<Vec<String>, String> {
+    verify_with(raw, &PublicKey::Ed25519)
+}
+
+/// Verifies the message's DKIM-Signature; returns its `h=` list, or why it fails.
+fn verify_with(raw: &[u8], key: &PublicKey) -> Result<Vec<String>, String> {
     let raw = std::str::from_utf8(raw).unwrap();
     let (head, body) = raw.split_once("\r\n\r\n").unwrap();
     let fields = fields(head);
@@ -93,9 +111,13 @@ fn verify(raw: &[u8]) -> Result<Vec<String>, String> {
             .map(|(_, v)| v.clone())
             .unwrap()
     };
+    let algorithm = match key {
+        PublicKey::Ed25519 => "ed25519-sha256",
+        PublicKey::Rsa(_) => "rsa-sha256",
+    };
     assert_eq!(
         (tag("a"), tag("c")),
-        ("ed25519-sha256".into(), "relaxed/relaxed".into())
+        (algorithm.into(), "relaxed/relaxed".into())
     );
 
     let body_hash = STANDARD.encode(Sha256::digest(relaxed_body(body)));
@@ -131,12 +153,29 @@ fn verify(raw: &[u8]) -> Result<Vec<String>, String> {
     let unsigned = format!("{}b={}", &signature[..b_at], &signature[end..]);
     data.push_str(&relaxed_header("DKIM-Signature", &unsigned));
 
-    let seed: [u8; 32] = STANDARD.decode(KEY).unwrap().try_into().unwrap();
-    let public = SigningKey::from_bytes(&seed).verifying_key();
-    let b: [u8; 64] = STANDARD.decode(tag("b")).unwrap().try_into().unwrap();
-    public
-        .verify(&Sha256::digest(data.as_bytes()), &Signature::from_bytes(&b))
-        .map_err(|e| format!("signature: {e}"))?;
+    let b = STANDARD.decode(tag("b")).unwrap();
+    match key {
+        PublicKey::Ed25519 => {
+            let seed: [u8; 32] = STANDARD.decode(KEY).unwrap().try_into().unwrap();
+            let public = SigningKey::from_bytes(&seed).verifying_key();
+            let b: [u8; 64] = b.try_into().unwrap();
+            public
+                .verify(&Sha256::digest(data.as_bytes()), &Signature::from_bytes(&b))
+                .map_err(|e| format!("signature: {e}"))?;
+        }
+        PublicKey::Rsa(public) => {
+            // RSASSA-PKCS1-v1_5 (RFC 8017 §9.2): the SHA-256 DigestInfo, then the hash.
+            const SHA256_DIGEST_INFO: [u8; 19] = [
+                0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+                0x01, 0x05, 0x00, 0x04, 0x20,
+            ];
+            let mut hashed = SHA256_DIGEST_INFO.to_vec();
+            hashed.extend_from_slice(&Sha256::digest(data.as_bytes()));
+            public
+                .verify(Pkcs1v15Sign::new_unprefixed(), &hashed, &b)
+                .map_err(|e| format!("signature: {e}"))?;
+        }
+    }
     Ok(h)
 }
 
@@ -167,4 +206,24 @@ fn a_from_added_on_the_way_or_a_changed_content_type_breaks_it() {
         verify(relabelled.as_bytes()).is_err(),
         "Content-Type is signed"
     );
+}
+
+#[test]
+fn an_rsa_key_is_accepted_in_pkcs1_and_in_pkcs8_and_its_signature_verifies() {
+    // 1024 bits keeps the test quick; the format, not the size, is what is tested.
+    let private = RsaPrivateKey::new(&mut rand_core::OsRng, 1024).unwrap();
+    let pkcs1 = private.to_pkcs1_pem(LineEnding::LF).unwrap();
+    let pkcs8 = private.to_pkcs8_pem(LineEnding::LF).unwrap();
+    assert!(pkcs1.starts_with("-----BEGIN RSA PRIVATE KEY-----"));
+    assert!(pkcs8.starts_with("-----BEGIN PRIVATE KEY-----"));
+    let public = PublicKey::Rsa(RsaPublicKey::from(&private));
+    let other = RsaPrivateKey::new(&mut rand_core::OsRng, 1024).unwrap();
+    let other = PublicKey::Rsa(RsaPublicKey::from(&other));
+    for key in [pkcs1.as_str(), pkcs8.as_str()] {
+        let raw = signed_with(key);
+        verify_with(&raw, &public)
+            .unwrap_or_else(|e| panic!("{e}\n{}", String::from_utf8_lossy(&raw)));
+        // A receiver with another public key refuses it.
+        assert!(verify_with(&raw, &other).is_err());
+    }
 }

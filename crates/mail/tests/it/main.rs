@@ -10,10 +10,11 @@ mod headers;
 mod peer;
 mod render;
 mod smtp;
+mod trust;
 
 use jiff::{civil::date, tz::TimeZone};
 use provisio_domain::{EmailKind, Locale};
-use provisio_mail::{Envelope, Mailbox, Outbound, ProvisioningEmail, RenderError};
+use provisio_mail::{Envelope, HandOffNotice, Mailbox, Outbound, ProvisioningEmail, RenderError};
 
 pub const SETUP_URL: &str = "https://provisio.example/setup/AbC123xyz_-";
 
@@ -44,8 +45,32 @@ pub fn email(locale: Locale, kind: EmailKind) -> ProvisioningEmail {
         setup_url: SETUP_URL.to_owned(),
         admin_portal_url: Some("https://admin.example.com".to_owned()),
         help_contact: Mailbox::new(Some("Olle Ordersson".to_owned()), "olle@partner.example"),
+        handed_off_by: None,
     }
 }
+
+/// The notice to Olle (the ordering contact) that Kim handed the setup of Sub1000042 off to
+/// Lo.
+pub fn notice(locale: Locale) -> HandOffNotice {
+    let base = email(locale, EmailKind::Initial);
+    HandOffNotice {
+        envelope: Envelope {
+            to: Mailbox::new(Some("Olle Ordersson".to_owned()), "olle@partner.example"),
+            reply_to: Some(Mailbox::new(None, "kim@kund.example")),
+            ..base.envelope
+        },
+        web_order_id: "W123".to_owned(),
+        subscription_ref: "Sub1000042".to_owned(),
+        end_customer: "Kund AB".to_owned(),
+        partner: "Partner AB".to_owned(),
+        offer: "A-FLEX".to_owned(),
+        from: Mailbox::new(None, "kim@kund.example"),
+        to: Mailbox::new(None, "lo@kund.example"),
+        line_url: LINE_URL.to_owned(),
+    }
+}
+
+pub const LINE_URL: &str = "https://provisio.example/orders/W123#line-Sub1000042";
 
 /// Renders a provisioning email as delivery does: as one kind of [`Outbound`] mail.
 pub fn render(email: &ProvisioningEmail) -> Result<lettre::Message, RenderError> {
@@ -57,4 +82,11 @@ pub fn parse(bytes: &[u8]) -> mail_parser::Message<'static> {
         .parse(bytes)
         .expect("a parsable message")
         .into_owned()
+}
+
+/// The HTML with each piece kept on one line (`<span style="white-space:nowrap">…</span>`)
+/// written `[…]`, for short assertions.
+pub fn marked(html: &str) -> String {
+    html.replace("<span style=\"white-space:nowrap\">", "[")
+        .replace("</span>", "]")
 }

@@ -195,16 +195,31 @@ impl App {
             to: Mailbox::new(mail.email.to_name.clone(), mail.email.to.as_str()),
             locale: mail.email.locale,
         };
-        if let Some(hand_off) = mail.email.hand_off.as_ref() {
+        let handed_off_by = mail
+            .email
+            .hand_off
+            .as_ref()
+            .map(|h| Mailbox::new(None, h.from.as_str()));
+        let public_url = config.public_url.as_str().trim_end_matches('/');
+        if let (false, Some(hand_off)) = (
+            mail.email.kind.traits().provisioning,
+            mail.email.hand_off.as_ref(),
+        ) {
             let from = Mailbox::new(None, hand_off.from.as_str());
             return Outbound::HandOff(HandOffNotice {
                 envelope: envelope(from.clone()),
                 web_order_id: line.web_order_id.to_string(),
                 subscription_ref: line.line.sub_ref.to_string(),
                 end_customer: line.end_customer.clone(),
+                partner: line.partner.name.clone(),
                 offer: line.line.offer.to_string(),
                 from,
                 to: Mailbox::new(None, hand_off.to.as_str()),
+                // The line's row on its order page (`web/orders.rs`, `line_rows.html`).
+                line_url: format!(
+                    "{public_url}/orders/{}#line-{}",
+                    line.web_order_id, line.line.sub_ref
+                ),
             });
         }
         let state = &line.line.state;
@@ -225,13 +240,10 @@ impl App {
             requested_start_date: line.line.requested_start_date,
             deadline,
             time_zone: config.time_zone.clone(),
-            setup_url: format!(
-                "{}/setup/{}",
-                config.public_url.as_str().trim_end_matches('/'),
-                mail.token
-            ),
+            setup_url: format!("{public_url}/setup/{}", mail.token),
             admin_portal_url: self.admin_portal(),
             help_contact: ordering,
+            handed_off_by,
         })
     }
 }

@@ -81,7 +81,7 @@ async fn emailed(web_id: &str, locale: &str, rows: &str) -> (World, Received, St
     );
     assert!(mail.header("To").unwrap().contains("<kim@kund.test>"));
 
-    let (text, html) = (mail.text_body(), mail.html_body());
+    let (text, html) = (mail.text_body(), seen(&mail.html_body()));
     let link = mail.setup_link();
     let token = link.strip_prefix(&format!("{}/setup/", t.base));
     assert!(
@@ -129,7 +129,7 @@ async fn the_english_email_names_the_order_the_link_and_whom_to_ask() {
     for phrase in [
         "Hello Kim,",
         "Set up the service here:",
-        "the point of no return",
+        "Once your organization is set up, this link stops working.",
         "Questions? Contact Pia Partner (pia@acme.test), who placed the order",
     ] {
         assert!(text.contains(phrase), "{phrase:?} in\n{text}");
@@ -148,7 +148,7 @@ async fn the_swedish_email_uses_the_articles_words() {
         "Hej Kim,",
         "etableringskontakt",
         "Slutför etableringen här:",
-        "Point of No Return",
+        "När organisationen har registrerats slutar den här länken att fungera.",
         "Frågor? Kontakta Pia Partner (pia@acme.test), som gjorde beställningen",
     ] {
         assert!(text.contains(phrase), "{phrase:?} in\n{text}");
@@ -336,7 +336,7 @@ async fn the_configured_sender_and_odd_names_come_through_intact() {
     );
 
     assert!(mail.subject().ends_with(&format!("({sub}, {customer})")));
-    let (text, html) = (mail.text_body(), mail.html_body());
+    let (text, html) = (mail.text_body(), seen(&mail.html_body()));
     assert_eq!(fact(&text, "Slutkund"), customer);
     assert!(
         !html.contains("<b>AB</b>") && html.contains("Söner"),
@@ -433,4 +433,12 @@ async fn a_waiting_email_to_a_replaced_contact_is_not_sent() {
         );
     })
     .await;
+}
+
+/// The HTML part as a reader sees its words: without the marks that keep a date on one line
+/// and let an address break only at its dots (`provisio-mail`'s `compose/rich.rs`).
+fn seen(html: &str) -> String {
+    html.replace("<span style=\"white-space:nowrap\">", "")
+        .replace("</span>", "")
+        .replace("<wbr>", "")
 }

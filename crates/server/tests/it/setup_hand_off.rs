@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 use crate::smtp::{Received, SmtpPeer};
+use crate::web::{Visitor, with_passwords};
 
 /// A world with SMTP and one English line for kim@kund.test, emailed; its ref and link.
 async fn emailed(web_id: &str) -> (World, SmtpPeer, String, String) {
@@ -79,7 +80,7 @@ async fn the_contact_hands_the_setup_off_to_a_colleague() {
         "{}",
         notice.subject()
     );
-    let body = notice.text_body();
+    let body = notice.text_body().replace("\r\n", "\n");
     assert!(
         body.contains("kim@kund.test") && body.contains("lo@kund.test"),
         "{body}"
@@ -88,6 +89,19 @@ async fn the_contact_hands_the_setup_off_to_a_colleague() {
     assert!(
         !body.contains("/setup/"),
         "a notice carries no setup link: {body}"
+    );
+    // The colleague learns whose request it is (issue 19, point 7).
+    let asked = colleague.text_body();
+    assert!(
+        asked.contains("kim@kund.test asked you to set up the service"),
+        "{asked}"
+    );
+    // The notice links the line in the workspace and has the provisioning emails' footer.
+    let line_url = format!("{}/orders/W-HO1#line-{sub}", t.base);
+    assert!(body.lines().any(|l| l == line_url), "{line_url} in {body}");
+    assert!(
+        body.contains("\n-- \nSent by provisio on behalf of Acme"),
+        "{body}"
     );
 
     // The line is re-addressed; its last email is the colleague's, not the notice.
@@ -111,6 +125,14 @@ async fn the_contact_hands_the_setup_off_to_a_colleague() {
     assert_eq!(changed["data"]["to"], "lo@kund.test");
     assert_eq!(changed["data"]["via"], "setup_link");
     assert!(changed["actor"].is_null());
+
+    // The notice's link opens the order page at the line, for the ordering contact.
+    with_passwords(t, &["pia@acme.test"]).await;
+    let mut pia = Visitor::new(t);
+    pia.sign_in("pia@acme.test").await;
+    let order = pia.get(line_url.trim_start_matches(&t.base)).await;
+    assert_eq!(order.status.as_u16(), 200, "{}", order.body);
+    assert!(order.has(&format!("id=\"line-{sub}\"")), "{}", order.body);
 
     // Kim's link is dead and says so; the colleague's works.
     let old = TestApp::reply(t.http.get(&link)).await;

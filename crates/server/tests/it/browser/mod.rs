@@ -18,8 +18,8 @@
 //! process, the session that starts Chromium, locating the binaries); here the [`Options`] a
 //! browser starts with and the [`Words`] it looks for. The harness's own tests are in `harness`;
 //! the page tests in `setup` (the contact's setup page), in `workspace`, `resend`, `contact`
-//! and `keyboard` (the web workspace) and in `admin` (Administration); `axe` runs axe-core
-//! (npm) over every page.
+//! and `keyboard` (the web workspace), in `admin` (Administration) and in `email` (an email's
+//! HTML part at 375 px); `axe` runs axe-core (npm) over every page.
 // Not every test uses every helper.
 #![allow(dead_code)]
 
@@ -32,6 +32,7 @@ mod scope;
 mod admin;
 mod axe;
 mod contact;
+mod email;
 mod harness;
 mod keyboard;
 mod resend;
