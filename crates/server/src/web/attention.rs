@@ -11,7 +11,7 @@ use provisio_domain::attention::Attention;
 
 use super::orders::page_links;
 use super::page::{Chrome, html, or_error_page};
-use super::rows::{Row, count_apply_all, row};
+use super::rows::{Row, count_apply_all, name_partners, row};
 use super::session::SignedIn;
 use crate::app::App;
 use crate::app::line_list::{LineFilter, Listed};
@@ -116,6 +116,7 @@ async fn attention_page(
             rows.push(row(&app, &c, &view, &notes, now));
         }
         count_apply_all(&app, &s.actor, &c, &mut rows).await?;
+        name_partners(&s.actor, &mut rows);
         let more = (only.is_none() && *count > rows.len())
             .then(|| c.t_with("web-attention-show-all", &[("count", &count.to_string())]));
         groups.push(Group {

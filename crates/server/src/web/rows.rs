@@ -3,7 +3,7 @@
 
 use jiff::{SignedDuration, Timestamp};
 use provisio_domain::next_step::Waiting;
-use provisio_domain::{Actor, LineStatus, Refusal, Stage};
+use provisio_domain::{Actor, CompanyKind, LineStatus, Refusal, Stage};
 use provisio_store::EmailRecord;
 
 use super::address::shown;
@@ -19,6 +19,10 @@ pub struct Row {
     pub order_id: String,
     pub line_number: u32,
     pub end_customer: String,
+    /// The order's partner, named on the row for those who see several partners' lines
+    /// ([`name_partners`]).
+    pub partner: String,
+    pub show_partner: bool,
     pub offer: String,
     pub quantity: u32,
     pub rsd: String,
@@ -206,6 +210,8 @@ pub fn row(app: &App, c: &Chrome, view: &LineView, notes: &[Note], now: Timestam
         order_id: view.line.web_order_id.to_string(),
         line_number: line.line_number,
         end_customer: view.line.end_customer.clone(),
+        partner: view.line.partner.name.clone(),
+        show_partner: false,
         offer: line.offer.to_string(),
         quantity: line.quantity,
         rsd: line.requested_start_date.to_string(),
@@ -270,6 +276,15 @@ pub fn row(app: &App, c: &Chrome, view: &LineView, notes: &[Note], now: Timestam
         contact_warning: contact.warning,
         contact_address: line.contact_email.to_string(),
         sub_ref,
+    }
+}
+
+/// Names each row's partner for a user who sees the lines of several partners (a distributor,
+/// the operator's people); a partner's own people see only their own.
+pub fn name_partners(actor: &Actor, rows: &mut [Row]) {
+    let across = actor.company_kind != CompanyKind::Partner;
+    for r in rows {
+        r.show_partner = across;
     }
 }
 

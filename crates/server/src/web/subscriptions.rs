@@ -18,7 +18,7 @@ use provisio_store::LineSort;
 
 use super::orders::page_links;
 use super::page::{Chrome, html, or_error_page};
-use super::rows::{Row, count_apply_all, row};
+use super::rows::{Row, count_apply_all, name_partners, row};
 use super::session::SignedIn;
 use crate::app::App;
 use crate::app::line_list::LineFilter;
@@ -113,6 +113,7 @@ async fn page(app: App, s: SignedIn, query: HashMap<String, String>) -> AppResul
         rows.push(row(&app, &c, &view, &notes, now));
     }
     count_apply_all(&app, &s.actor, &c, &mut rows).await?;
+    name_partners(&s.actor, &mut rows);
     let show_select = rows.iter().any(|r| r.can_select);
     let title = c.t("web-subscriptions-title");
     let page = SubscriptionsPage {
