@@ -359,3 +359,6 @@ web-apply-all-count = { $count ->
    *[other] Changes { $count } lines of order { $id }: every line not yet set up.
 }
 web-smtp-reply = The mail server answered:
+
+# Issue 19: the browser tests of the attention list, bulk resend and the CSV (browser helper)
+web-csv-contact-name = Provisioning contact's name

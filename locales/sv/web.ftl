@@ -358,3 +358,6 @@ web-apply-all-count = { $count ->
    *[other] Ändrar { $count } orderrader i order { $id }: alla rader som inte är etablerade än.
 }
 web-smtp-reply = E-postservern svarade:
+
+# Issue 19: the browser tests of the attention list, bulk resend and the CSV (browser helper)
+web-csv-contact-name = Etableringskontaktens namn

@@ -36,7 +36,7 @@ const COLUMNS: [&str; 17] = [
     "web-status",
     "web-deadline",
     "web-contact",
-    "web-contact-name",
+    "web-csv-contact-name",
     "web-last-email",
     "web-email-state",
     "web-email-reply",
