@@ -18,8 +18,9 @@
 //! process, the session that starts Chromium, locating the binaries); here the [`Options`] a
 //! browser starts with and the [`Words`] it looks for. The harness's own tests are in `harness`;
 //! the page tests in `setup` (the contact's setup page), in `workspace`, `resend`, `contact`
-//! and `keyboard` (the web workspace), in `admin` (Administration) and in `email` (an email's
-//! HTML part at 375 px); `axe` runs axe-core (npm) over every page.
+//! and `keyboard` (the web workspace), in `attention` (what needs attention, by role, and the
+//! why-not texts) and `subscriptions` (Resend selected, the CSV), in `admin` (Administration)
+//! and in `email` (an email's HTML part at 375 px); `axe` runs axe-core (npm) over every page.
 // Not every test uses every helper.
 #![allow(dead_code)]
 
@@ -30,6 +31,7 @@ mod role;
 mod scope;
 
 mod admin;
+mod attention;
 mod axe;
 mod contact;
 mod email;
@@ -37,6 +39,7 @@ mod harness;
 mod keyboard;
 mod resend;
 mod setup;
+mod subscriptions;
 mod workspace;
 
 use std::time::Duration;
@@ -108,6 +111,9 @@ pub struct Words {
     pub set_up: &'static str,
     pub colleague: &'static str,
     pub fresh_link: &'static str,
+    /// A line's checkbox ("Select {ref}") and the button that resends the chosen lines.
+    pub select: &'static str,
+    pub resend_selected: &'static str,
 }
 
 const EN: Words = Words {
@@ -122,6 +128,8 @@ const EN: Words = Words {
     set_up: "Set up your service",
     colleague: "Colleague's email",
     fresh_link: "Send me a fresh link",
+    select: "Select",
+    resend_selected: "Resend selected",
 };
 const SV: Words = Words {
     email: "E-post",
@@ -135,4 +143,6 @@ const SV: Words = Words {
     set_up: "Konfigurera din tjänst",
     colleague: "Kollegans e-post",
     fresh_link: "Skicka en ny länk till mig",
+    select: "Välj",
+    resend_selected: "Skicka igen för valda",
 };

@@ -41,6 +41,13 @@ pub(super) enum Step {
         fill: Vec<(String, String)>,
         press: String,
     },
+    /// Tick checkboxes by label, press a button, and wait for the page at `then` (Resend
+    /// selected's Yes/No page).
+    Tick {
+        tick: Vec<String>,
+        press: String,
+        then: String,
+    },
 }
 
 /// One page to check: a name for the report, the path to open, and what to do there.
@@ -105,6 +112,13 @@ pub(super) async fn check(
                 None => b.page().press(button).await,
             }
             b.dialog().await;
+        }
+        Step::Tick { tick, press, then } => {
+            for label in tick {
+                b.page().tick(label).await;
+            }
+            b.page().press(press).await;
+            b.wait_for_path(then).await;
         }
         Step::OpenDialogIn { id, button } => {
             b.by_id(id).press(button).await;

@@ -20,7 +20,7 @@ use self::check::{AXE_VERSION, Step, Visit, axe_source, check};
 use super::workspace::{PASSWORD, emailed_order, world};
 use super::*;
 use crate::helpers::*;
-use crate::smtp::SmtpPeer;
+use crate::smtp::{Answer, SmtpPeer};
 
 /// The lines of one language's order, each in the state a page needs.
 struct Lines {
@@ -31,7 +31,10 @@ struct Lines {
     /// Its first email, for the email pages.
     email_id: String,
     /// Onboarded through its setup link (past the point of no return); the link is used.
+    used: String,
     used_link: String,
+    /// Re-addressed (emailed to its new contact).
+    moved: String,
     /// Re-addressed: its first link was withdrawn.
     withdrawn_link: String,
     /// Emailed, open: its contact hands it off from the setup page.
@@ -92,6 +95,14 @@ fn signed_in(l: &Lines, words: Words) -> Vec<Visit> {
     vec![
         Visit::at("needs attention", "/"),
         Visit::at("needs attention, one reason", "/?reason=closed_in_progress"),
+        Visit::at(
+            "needs attention, the last email failed",
+            "/?reason=last_email_failed",
+        ),
+        Visit::at("needs attention, the admin portal popup", "/").then(Step::OpenDialog {
+            row: Some(l.used.clone()),
+            button: words.resend.to_owned(),
+        }),
         Visit::at("orders", "/orders"),
         Visit::at(
             "orders, a search that finds none",
@@ -122,6 +133,21 @@ fn signed_in(l: &Lines, words: Words) -> Vec<Visit> {
             "subscriptions, filtered and sorted by deadline",
             "/subscriptions?status=open&closing_within_days=30&sort=deadline",
         ),
+        Visit::at(
+            "subscriptions, the lines whose last email failed",
+            "/subscriptions?attention=last_email_failed",
+        ),
+        Visit::at(
+            "subscriptions, resend selected: the Yes/No page",
+            "/subscriptions",
+        )
+        .then(Step::Tick {
+            tick: [live, &l.moved]
+                .map(|sub| format!("{} {sub}", words.select))
+                .to_vec(),
+            press: words.resend_selected.to_owned(),
+            then: "/lines/resend".to_owned(),
+        }),
         Visit::at("provisioning help", "/help"),
         Visit::at(
             "open a case",
@@ -232,7 +258,7 @@ async fn every_page(options: Options, locale: &str) {
 }
 
 /// One order in `locale` with a live line, a line onboarded through its link and a line
-/// whose contact was changed.
+/// whose contact was changed; and a line whose first email the SMTP server refused.
 async fn lines(w: &World, peer: &SmtpPeer, locale: &str) -> Lines {
     let order = format!("W-AX-{locale}");
     let contacts = [
@@ -286,6 +312,11 @@ async fn lines(w: &World, peer: &SmtpPeer, locale: &str) -> Lines {
     w.t.send(Method::PUT, &path, Some(&w.bo), Some(body))
         .await
         .ok(200);
+    peer.answer("refused@kund.test", Answer::PermFail);
+    let refused = w
+        .line_due_today(&format!("W-AX-{locale}-F"), "refused@kund.test")
+        .await;
+    w.t.email_in_state(&w.bo, &refused, "failed").await;
     let email_id = w.t.emails(&w.bo, &subs[0]).await[0]["id"]
         .as_str()
         .unwrap()
@@ -295,7 +326,9 @@ async fn lines(w: &World, peer: &SmtpPeer, locale: &str) -> Lines {
         live: subs[0].clone(),
         live_link: local(&live_link),
         email_id,
+        used: subs[1].clone(),
         used_link: local(&used_link),
+        moved: subs[2].clone(),
         withdrawn_link: local(&withdrawn_link),
         hand_off_link: local(&hand_off_link),
         user_id: bo,
