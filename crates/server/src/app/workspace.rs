@@ -10,10 +10,11 @@ use provisio_domain::rate_limit::ResendBudget;
 use provisio_domain::refusal::{OrderingContact, Refusal};
 use provisio_domain::{Actor, MailFact, OfferPolicies};
 use provisio_mail::{Composed, compose};
-use provisio_store::{EmailRecord, EventRecord, LineContext};
+use provisio_store::{EmailRecord, LineContext};
 
 use super::App;
 use super::outbox::MailOf;
+use super::timeline::{TimelineItem, items};
 use crate::error::{AppError, AppResult, Thing};
 
 /// Whether the user may resend the line's provisioning email or change its contact, and if
@@ -41,8 +42,8 @@ pub struct LineView {
     pub action: MailAction,
     /// Newest first.
     pub emails: Vec<EmailRecord>,
-    /// Oldest first, the order's own included.
-    pub events: Vec<EventRecord>,
+    /// The line's timeline, newest first (`timeline.rs`).
+    pub history: Vec<TimelineItem>,
     /// Why the line waits for a person, if it does (SPEC §11: the line shows it).
     pub waiting: Option<Waiting>,
     /// For a line not sent yet that the user may resend: the deadline a resend now starts
@@ -131,8 +132,8 @@ impl App {
         Ok(LineView {
             line,
             action,
+            history: items(&events, &emails),
             emails,
-            events,
             waiting,
             first_send_deadline,
         })

@@ -1,5 +1,6 @@
-//! The page language when the user has not chosen one: the first of the browser's
-//! `Accept-Language` preferences (by weight) that we speak, else English.
+//! The language of a reply when the user has not chosen one: the first of the client's
+//! `Accept-Language` preferences (by weight) that we speak, else English. The pages use it,
+//! and so does the API where it answers in words (a line's timeline).
 
 use axum::http::{HeaderMap, header};
 use provisio_domain::Locale;
