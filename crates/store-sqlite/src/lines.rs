@@ -313,7 +313,7 @@ pub(crate) fn events(conn: &Connection, sub_ref: &SubRef) -> StoreResult<Vec<Eve
          FROM lines l JOIN events e ON e.order_id = l.order_id AND (e.line_id IS NULL OR e.line_id = l.id)
          LEFT JOIN users u ON u.id = e.actor_id
          WHERE l.sub_ref = ? ORDER BY e.seq";
-    rows(conn, sql, [sub_ref.as_str()], |r| event_from(r))
+    rows(conn, sql, [sub_ref.as_str()], event_from)
 }
 
 /// The events about no order (administration), newest first.

@@ -137,7 +137,7 @@ pub fn items(events: &[EventRecord], emails: &[EmailRecord]) -> Vec<TimelineItem
     }
     // Newest first; within one instant, the later step first.
     items.reverse();
-    items.sort_by(|a, b| b.at.cmp(&a.at));
+    items.sort_by_key(|i| std::cmp::Reverse(i.at));
     items
 }
 

@@ -79,11 +79,7 @@ async fn the_first_send_a_partners_resend_and_the_customers_onboarding_each_name
         first["details"], "The first email to kim@kund.test.",
         "{first}"
     );
-    let sent = items
-        .iter()
-        .filter(|i| i["type"] == "email.sent")
-        .last()
-        .unwrap();
+    let sent = items.iter().rfind(|i| i["type"] == "email.sent").unwrap();
     assert_eq!(sent["actor"], "provisio");
     assert!(
         sent["details"]
