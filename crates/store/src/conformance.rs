@@ -482,6 +482,9 @@ pub async fn orders(store: Arc<dyn Store>) {
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].kind, "order.created");
     assert_eq!(events[0].actor_email.as_deref(), Some("pia@acme.test"));
+    // A history names the person and their role, not only an address.
+    assert_eq!(events[0].actor_name.as_deref(), Some("Pia Partner"));
+    assert_eq!(events[0].actor_role, Some(Role::Member));
     assert_eq!(events[0].at, now());
 }
 

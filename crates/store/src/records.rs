@@ -375,6 +375,10 @@ pub struct EventRecord {
     pub kind: String,
     pub at: Timestamp,
     pub actor_email: Option<String>,
+    /// The actor's name and role as they are now (a history names people, not addresses);
+    /// all three are `None` for the service, the setup page and the command line.
+    pub actor_name: Option<String>,
+    pub actor_role: Option<Role>,
     pub data: serde_json::Value,
 }
 

@@ -252,9 +252,10 @@ async fn the_attention_list_names_each_reason_and_a_line_leaves_when_it_is_fixed
 
     // Two days more: closed by policy, not set up; onboarded; provisioned (gone).
     t.advance(2 * DAY).await;
-    let closed = attention(&w, &w.pia).await;
+    closed(&w, &flex).await;
+    let list = attention(&w, &w.pia).await;
     assert_eq!(
-        reasons(&closed),
+        reasons(&list),
         [("closed_in_progress".to_owned(), flex.clone())]
     );
     t.post(
@@ -329,6 +330,7 @@ async fn subscriptions_filter_by_stage_status_reason_and_deadline_and_sort_by_de
     );
 
     t.advance(8 * DAY).await;
+    closed(&w, &week).await;
     assert_eq!(refs(&get("status=closed").await), vec![week.clone()]);
     assert_eq!(
         refs(&get("attention=closed_in_progress").await),

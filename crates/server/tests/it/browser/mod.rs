@@ -18,8 +18,9 @@
 //! process, the session that starts Chromium, locating the binaries); here the [`Options`] a
 //! browser starts with and the [`Words`] it looks for. The harness's own tests are in `harness`;
 //! the page tests in `setup` (the contact's setup page), in `workspace`, `resend`, `contact`
-//! and `keyboard` (the web workspace), in `admin` (Administration) and in `email` (an email's
-//! HTML part at 375 px); `axe` runs axe-core (npm) over every page.
+//! and `keyboard` (the web workspace), in `timeline` (a line's history), in `admin`
+//! (Administration) and in `email` (an email's HTML part at 375 px); `axe` runs axe-core (npm)
+//! over every page.
 // Not every test uses every helper.
 #![allow(dead_code)]
 
@@ -37,6 +38,7 @@ mod harness;
 mod keyboard;
 mod resend;
 mod setup;
+mod timeline;
 mod workspace;
 
 use std::time::Duration;
@@ -108,6 +110,8 @@ pub struct Words {
     pub set_up: &'static str,
     pub colleague: &'static str,
     pub fresh_link: &'static str,
+    /// A line's history disclosure: "History of Sub…".
+    pub history: &'static str,
 }
 
 const EN: Words = Words {
@@ -122,6 +126,7 @@ const EN: Words = Words {
     set_up: "Set up your service",
     colleague: "Colleague's email",
     fresh_link: "Send me a fresh link",
+    history: "History of",
 };
 const SV: Words = Words {
     email: "E-post",
@@ -135,4 +140,5 @@ const SV: Words = Words {
     set_up: "Konfigurera din tjänst",
     colleague: "Kollegans e-post",
     fresh_link: "Skicka en ny länk till mig",
+    history: "Historik för",
 };
