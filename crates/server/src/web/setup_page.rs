@@ -129,7 +129,9 @@ pub fn view(
                     &[("name", &who.name), ("email", &who.email)],
                 ))
             };
-            let paragraphs = std::iter::once(text(l, "setup-revoked")).chain(next).collect();
+            let paragraphs = std::iter::once(text(l, "setup-revoked"))
+                .chain(next)
+                .collect();
             let mut page = Page::new(l, text(l, "setup-revoked-title"), paragraphs);
             page.fresh = can_send.then(|| fresh_form(l, token));
             render(StatusCode::GONE, page)

@@ -336,6 +336,28 @@ async fn subscriptions_filter_by_stage_status_reason_and_deadline_and_sort_by_de
         refs(&get("attention=closed_in_progress").await),
         vec![week.clone()]
     );
+    // The orders list takes the same filters: orders with such a line.
+    let orders = |q: &str| {
+        let path = format!("/api/v1/orders?{q}");
+        async move {
+            t.get(&path, pia).await.ok(200)["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|o| o["order_id"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(orders("attention=closed_in_progress").await, ["W-SF-2"]);
+    // W-SF-2 closed (no running window): after the one that has, newest first.
+    assert_eq!(
+        orders("sort=deadline").await,
+        ["W-SF-1", "W-SF-3", "W-SF-2"]
+    );
+    assert_eq!(orders("closing_within_days=30").await, ["W-SF-1"]);
+    t.get("/api/v1/orders?attention=late", pia)
+        .await
+        .problem(422, "invalid_request");
     for bad in [
         "sort=oldest",
         "closing_within_days=-1",

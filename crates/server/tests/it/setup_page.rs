@@ -201,7 +201,11 @@ async fn cancelled_unknown_and_malformed_links() {
         html(&cancelled, 410),
         &["This link no longer works", "Pia Partner"],
     );
-    assert!(!cancelled.text.contains("Send me a fresh link"), "{}", cancelled.text);
+    assert!(
+        !cancelled.text.contains("Send me a fresh link"),
+        "{}",
+        cancelled.text
+    );
     html(
         &submit(t, &link, &[("organization_name", "Late Org")]).await,
         410,
