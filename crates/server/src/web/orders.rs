@@ -179,7 +179,7 @@ async fn list_page(app: App, s: SignedIn, query: HashMap<String, String>) -> App
     let pairs = filter.pairs();
     let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let (next_page, first_href) = page_links("/orders", &pairs, found.next);
-    let choices = FilterChoices::new(&c, &filter, &Stage::ALL);
+    let choices = FilterChoices::new(&c, &filter, Stage::ALL);
     let title = c.t("web-orders-title");
     let page = OrdersPage {
         stages: choices.stages,
