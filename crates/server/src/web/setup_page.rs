@@ -312,8 +312,8 @@ pub fn done(app: &App, line: &LineContext, org: &Organization) -> Response {
         "setup-done",
         &[("organization", &org.name), ("reference", &reference)],
     )];
-    let portal = continue_at(app, l, &mut paragraphs);
     paragraphs.push(text(l, "setup-done-next"));
+    let portal = continue_at(app, l, &mut paragraphs);
     let mut page = Page::new(l, text(l, "setup-done-title"), paragraphs);
     page.link = portal;
     render(StatusCode::OK, page)
