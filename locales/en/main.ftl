@@ -16,3 +16,8 @@ closed_reason-cancelled = Cancelled
 provisioning-still-in-progress = Provisioning is still in progress.
 
 page-error-title = Something is not right
+
+# Issue 19 (lead): error pages in the page frame, with a way back
+page-not-found-title = Page not found
+page-way-back = Where to go from here:
+page-start = The start page (what needs attention, once signed in)

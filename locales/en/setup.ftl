@@ -44,3 +44,6 @@ setup-fresh-lead = Still need to set up the service? We can send a fresh setup l
 setup-fresh-button = Send me a fresh link
 setup-fresh-title = We have taken your request
 setup-fresh-done = If the subscription can still be set up, a fresh setup link is on its way to its current provisioning contact. It can take a few minutes to arrive; check the spam folder too.
+
+# Issue 19 (lead)
+setup-done-next = What happens next: this link has done its job and no longer opens the setup page; the partner sees that the service is set up, and nothing more is emailed about it.

@@ -16,3 +16,8 @@ closed_reason-cancelled = Avbruten
 provisioning-still-in-progress = Etableringen pågår fortfarande.
 
 page-error-title = Något är fel
+
+# Issue 19 (lead): error pages in the page frame, with a way back
+page-not-found-title = Sidan finns inte
+page-way-back = Härifrån kan du gå till:
+page-start = Startsidan (det som behöver åtgärd, när du har loggat in)

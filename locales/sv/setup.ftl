@@ -44,3 +44,6 @@ setup-fresh-lead = Behöver du fortfarande konfigurera tjänsten? Vi kan skicka 
 setup-fresh-button = Skicka en ny länk till mig
 setup-fresh-title = Vi har tagit emot din begäran
 setup-fresh-done = Om prenumerationen fortfarande kan konfigureras är en ny konfigurationslänk på väg till dess nuvarande etableringskontakt. Det kan ta några minuter innan den kommer fram; titta även i skräpposten.
+
+# Issue 19 (lead)
+setup-done-next = Vad händer nu: länken har gjort sitt och öppnar inte längre sidan; partnern ser att tjänsten är registrerad, och inga fler e-postmeddelanden skickas om den.

@@ -55,6 +55,7 @@ mod tests {
             "page-",
             "web-",
             "admin-",
+            "timeline-",
         ];
         let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         let mut keys = std::collections::BTreeSet::new();

@@ -3,7 +3,7 @@
 use jiff::civil::Date;
 use provisio_domain::{
     ClosedReason, ContactEmail, EmailKind, EmailState, LineState, LineStatus, Locale, OfferSku,
-    Stage, SubRef, UserId, WebOrderId,
+    Role, Stage, SubRef, UserId, WebOrderId,
 };
 use provisio_store::{
     EmailRecord, EventRecord, HandOff, Line, LineContext, LineQuery, LineSort, Organization, Page,
@@ -352,23 +352,18 @@ pub(crate) fn page<T>(mut found: Vec<(i64, T)>, limit: u32) -> Page<T> {
 }
 
 pub(crate) fn events(conn: &Connection, sub_ref: &SubRef) -> StoreResult<Vec<EventRecord>> {
-    let sql = "SELECT e.type, e.at, e.data, u.email AS actor_email
+    let sql = "SELECT e.type, e.at, e.data, u.email AS actor_email, u.name AS actor_name,
+                u.role AS actor_role
          FROM lines l JOIN events e ON e.order_id = l.order_id AND (e.line_id IS NULL OR e.line_id = l.id)
          LEFT JOIN users u ON u.id = e.actor_id
          WHERE l.sub_ref = ? ORDER BY e.seq";
-    rows(conn, sql, [sub_ref.as_str()], |r| {
-        Ok(EventRecord {
-            kind: text(r, "type")?,
-            at: parse_ts(&text(r, "at")?)?,
-            actor_email: opt_text(r, "actor_email")?,
-            data: stored("event data", serde_json::from_str(&text(r, "data")?))?,
-        })
-    })
+    rows(conn, sql, [sub_ref.as_str()], event_from)
 }
 
 /// The events about no order (administration), newest first.
 pub(crate) fn admin_events(conn: &Connection, req: &PageRequest) -> StoreResult<Page<EventRecord>> {
-    let sql = "SELECT e.seq, e.type, e.at, e.data, u.email AS actor_email
+    let sql = "SELECT e.seq, e.type, e.at, e.data, u.email AS actor_email, u.name AS actor_name,
+                u.role AS actor_role
          FROM events e LEFT JOIN users u ON u.id = e.actor_id
          WHERE e.order_id IS NULL AND e.line_id IS NULL AND (?1 IS NULL OR e.seq < ?1)
          ORDER BY e.seq DESC LIMIT ?2";
@@ -376,17 +371,21 @@ pub(crate) fn admin_events(conn: &Connection, req: &PageRequest) -> StoreResult<
         conn,
         sql,
         params![req.after, i64::from(req.limit) + 1],
-        |r| {
-            Ok((
-                r.int("seq")?,
-                EventRecord {
-                    kind: text(r, "type")?,
-                    at: parse_ts(&text(r, "at")?)?,
-                    actor_email: opt_text(r, "actor_email")?,
-                    data: stored("event data", serde_json::from_str(&text(r, "data")?))?,
-                },
-            ))
-        },
+        |r| Ok((r.int("seq")?, event_from(r)?)),
     )?;
     Ok(page(found, req.limit))
+}
+
+/// An event row with its actor (joined from users as `actor_*`).
+fn event_from(r: &Named<'_, '_>) -> StoreResult<EventRecord> {
+    Ok(EventRecord {
+        kind: text(r, "type")?,
+        at: parse_ts(&text(r, "at")?)?,
+        actor_email: opt_text(r, "actor_email")?,
+        actor_name: opt_text(r, "actor_name")?,
+        actor_role: opt_text(r, "actor_role")?
+            .map(|role| stored("role", Role::parse(&role)))
+            .transpose()?,
+        data: stored("event data", serde_json::from_str(&text(r, "data")?))?,
+    })
 }

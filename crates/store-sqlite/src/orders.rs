@@ -4,7 +4,8 @@ use std::collections::HashMap;
 
 use provisio_domain::{LineState, LineStatus, Locale, Stage, SubRef, UserId, WebOrderId};
 use provisio_store::{
-    Entity, NewOrderRecord, Order, OrderQuery, OrderSummary, Page, Person, StoreError, StoreResult,
+    Entity, LineSort, NewOrderRecord, Order, OrderQuery, OrderSummary, Page, Person, StoreError,
+    StoreResult,
 };
 use rusqlite::{Connection, params};
 
@@ -249,36 +250,72 @@ pub(crate) fn by_web_id(conn: &Connection, id: &WebOrderId) -> StoreResult<Optio
     Ok(with_lines(conn, found)?.into_iter().next())
 }
 
+/// The filters of an [`OrderQuery`] after [`in_scope!`], bound as ?4 … ?9 by [`list`].
+macro_rules! order_filters {
+    () => {
+        " AND (?4 IS NULL OR EXISTS (SELECT 1 FROM lines l WHERE l.order_id = o.id AND l.status = ?4))
+           AND (?5 IS NULL OR EXISTS (SELECT 1 FROM lines l WHERE l.order_id = o.id AND l.stage = ?5))
+           AND (?6 IS NULL OR o.web_order_id LIKE ?6 ESCAPE '\\' OR o.end_customer_name LIKE ?6 ESCAPE '\\'
+                OR EXISTS (SELECT 1 FROM lines l WHERE l.order_id = o.id
+                           AND (l.sub_ref LIKE ?6 ESCAPE '\\' OR l.contact_email LIKE ?6 ESCAPE '\\')))
+           AND (?7 IS NULL OR EXISTS (SELECT 1 FROM lines l WHERE l.order_id = o.id
+                                      AND l.close_due_at <= ?7))
+           AND (?8 IS NULL OR o.web_order_id IN (SELECT value FROM json_each(?8)))"
+    };
+}
+
 pub(crate) fn list(conn: &Connection, query: &OrderQuery) -> StoreResult<Page<OrderSummary>> {
     let (everything, company, user) = scope_binds(&query.scope);
     let limit = i64::from(query.page.limit);
-    const SQL: &str = concat!(
-        order_select!(),
-        "WHERE ",
-        in_scope!(),
-        " AND (?4 IS NULL OR o.seq < ?4)
-           AND (?5 IS NULL OR EXISTS (SELECT 1 FROM lines l WHERE l.order_id = o.id AND l.status = ?5))
-           AND (?6 IS NULL OR EXISTS (SELECT 1 FROM lines l WHERE l.order_id = o.id AND l.stage = ?6))
-           AND (?7 IS NULL OR o.web_order_id LIKE ?7 ESCAPE '\\' OR o.end_customer_name LIKE ?7 ESCAPE '\\'
-                OR EXISTS (SELECT 1 FROM lines l WHERE l.order_id = o.id
-                           AND (l.sub_ref LIKE ?7 ESCAPE '\\' OR l.contact_email LIKE ?7 ESCAPE '\\')))
-         ORDER BY o.seq DESC LIMIT ?8"
-    );
-    let found = rows(
-        conn,
-        SQL,
-        params![
-            everything,
-            company,
-            user,
-            query.page.after,
-            query.status.map(|s| s.as_str()),
-            query.stage.map(|s| s.as_str()),
-            like_pattern(&query.q),
-            limit + 1
-        ],
-        |r| Ok((r.int("seq")?, found(r)?)),
-    )?;
+    let only = match &query.only {
+        Some(ids) => {
+            let ids: Vec<&str> = ids.iter().map(WebOrderId::as_str).collect();
+            Some(serde_json::to_string(&ids).map_err(StoreError::backend)?)
+        }
+        None => None,
+    };
+    let binds = params![
+        everything,
+        company,
+        user,
+        query.status.map(|s| s.as_str()),
+        query.stage.map(|s| s.as_str()),
+        like_pattern(&query.q),
+        query.closing_by.map(ts),
+        only,
+        limit + 1,
+        query.page.after,
+    ];
+    let found = match query.sort {
+        LineSort::Newest => {
+            const SQL: &str = concat!(
+                order_select!(),
+                "WHERE ",
+                in_scope!(),
+                order_filters!(),
+                " AND (?10 IS NULL OR o.seq < ?10) ORDER BY o.seq DESC LIMIT ?9"
+            );
+            rows(conn, SQL, binds, |r| Ok((r.int("seq")?, found(r)?)))?
+        }
+        LineSort::Deadline => {
+            // A position: the cursor is how many orders came before.
+            const SQL: &str = concat!(
+                order_select!(),
+                "WHERE ",
+                in_scope!(),
+                order_filters!(),
+                " ORDER BY (SELECT min(l.close_due_at) FROM lines l WHERE l.order_id = o.id) IS NULL,
+                           (SELECT min(l.close_due_at) FROM lines l WHERE l.order_id = o.id),
+                           o.seq DESC
+                  LIMIT ?9 OFFSET coalesce(?10, 0)"
+            );
+            let mut n = query.page.after.unwrap_or(0);
+            rows(conn, SQL, binds, |r| {
+                n += 1;
+                Ok((n, found(r)?))
+            })?
+        }
+    };
     let Page { items, next } = page(found, query.page.limit);
     Ok(Page {
         items: summarized(conn, items)?,

@@ -380,13 +380,7 @@ pub async fn orders(store: Arc<dyn Store>) {
         None
     );
 
-    let everything = OrderQuery {
-        scope: Scope::Everything,
-        q: None,
-        status: None,
-        stage: None,
-        page: page(50),
-    };
+    let everything = OrderQuery::new(Scope::Everything, page(50));
     let all = store.list_orders(&everything).await.unwrap();
     assert_eq!(all.items.len(), 4);
     assert_eq!(
@@ -482,6 +476,9 @@ pub async fn orders(store: Arc<dyn Store>) {
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].kind, "order.created");
     assert_eq!(events[0].actor_email.as_deref(), Some("pia@acme.test"));
+    // A history names the person and their role, not only an address.
+    assert_eq!(events[0].actor_name.as_deref(), Some("Pia Partner"));
+    assert_eq!(events[0].actor_role, Some(Role::Member));
     assert_eq!(events[0].at, now());
 }
 
@@ -580,13 +577,7 @@ pub async fn distributors(store: Arc<dyn Store>) {
     .unwrap();
     let order = store.create_order(order).await.unwrap().into_inner();
     let scope = Scope::of(&dana.actor());
-    let orders = OrderQuery {
-        scope: scope.clone(),
-        q: None,
-        status: None,
-        stage: None,
-        page: page(10),
-    };
+    let orders = OrderQuery::new(scope.clone(), page(10));
     let lines = LineQuery::new(scope, page(10));
     let listed = store.list_orders(&orders).await.unwrap().items;
     assert_eq!(listed.len(), 1);

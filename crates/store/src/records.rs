@@ -321,7 +321,30 @@ pub struct OrderQuery {
     /// Orders with at least one line in this status / stage.
     pub status: Option<LineStatus>,
     pub stage: Option<Stage>,
+    /// Orders with a line whose window runs and closes at or before this instant.
+    pub closing_by: Option<Timestamp>,
+    /// Only these orders (e.g. those with a line the domain says needs a person).
+    pub only: Option<Vec<WebOrderId>>,
+    /// Newest first, or by the nearest closing deadline of their lines (the cursor is then a
+    /// position).
+    pub sort: LineSort,
     pub page: PageRequest,
+}
+
+impl OrderQuery {
+    /// Every order in `scope`, newest first.
+    pub fn new(scope: Scope, page: PageRequest) -> Self {
+        Self {
+            scope,
+            q: None,
+            status: None,
+            stage: None,
+            closing_by: None,
+            only: None,
+            sort: LineSort::Newest,
+            page,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -375,6 +398,10 @@ pub struct EventRecord {
     pub kind: String,
     pub at: Timestamp,
     pub actor_email: Option<String>,
+    /// The actor's name and role as they are now (a history names people, not addresses);
+    /// all three are `None` for the service, the setup page and the command line.
+    pub actor_name: Option<String>,
+    pub actor_role: Option<Role>,
     pub data: serde_json::Value,
 }
 

@@ -17,6 +17,7 @@ mod lines;
 mod meta;
 mod openapi;
 mod orders;
+mod timeline;
 
 use std::sync::Arc;
 
@@ -35,6 +36,7 @@ fn routes(test_clock: bool) -> OpenApiRouter<App> {
         .merge(directory::router())
         .merge(orders::router())
         .merge(lines::router())
+        .merge(timeline::router())
         .merge(actions::router())
         .merge(meta::router());
     // Without --test-clock the clock routes do not exist (SPEC §6).

@@ -5,16 +5,15 @@ use std::collections::HashMap;
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use provisio_domain::{LineStatus, Stage};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::dto::{NewOrderBody, OrderDto, OrderList, OrderSummaryDto, Problem};
 use super::extract::{ApiJson, Auth, PathId, idempotency};
 use crate::app::App;
-use crate::app::orders::OrderFilter;
+use crate::app::line_list::LineFilter;
 use crate::error::AppResult;
-use crate::http::extract::{encode_cursor, page_of, parse_enum};
+use crate::http::extract::{encode_cursor, page_of};
 
 pub fn router() -> OpenApiRouter<App> {
     OpenApiRouter::new()
@@ -56,6 +55,9 @@ async fn create_order(
         ("q" = Option<String>, Query, description = "part of a web order id, end customer, subscription reference or contact email"),
         ("status" = Option<String>, Query, description = "orders with a line in this status (open, closed)"),
         ("stage" = Option<String>, Query, description = "orders with a line in this stage"),
+        ("attention" = Option<String>, Query, description = "orders with a line that needs a person for this reason (see GET /api/v1/attention)"),
+        ("closing_within_days" = Option<u32>, Query, description = "orders with an open line whose provisioning window closes within this many days"),
+        ("sort" = Option<String>, Query, description = "`newest` (default) or `deadline` (the nearest closing deadline of an order's lines first)"),
         ("cursor" = Option<String>, Query, description = "next_cursor of the previous page"),
         ("limit" = Option<u32>, Query, minimum = 1, description = "1–200, default 50; larger values are clamped"),
     ),
@@ -66,13 +68,8 @@ async fn list_orders(
     Auth(actor): Auth,
     Query(params): Query<HashMap<String, String>>,
 ) -> AppResult<Json<OrderList>> {
-    let filter = OrderFilter {
-        q: params.get("q").cloned(),
-        status: parse_enum("status", params.get("status"), LineStatus::parse)?,
-        stage: parse_enum("stage", params.get("stage"), Stage::parse)?,
-        page: page_of(&params)?,
-    };
-    let page = app.list_orders(&actor, filter).await?;
+    let filter = LineFilter::from_query(&params)?;
+    let page = app.list_orders(&actor, &filter, page_of(&params)?).await?;
     Ok(Json(OrderList {
         items: page.items.iter().map(OrderSummaryDto::from).collect(),
         next_cursor: page.next.map(encode_cursor),

@@ -99,6 +99,12 @@ impl LineFilter {
         pairs
     }
 
+    /// The instant "closing within N days" means at `now`.
+    pub fn closing_by(&self, now: Timestamp) -> Option<Timestamp> {
+        self.closing_within_days
+            .map(|d| now + SignedDuration::from_hours(24 * i64::from(d)))
+    }
+
     fn query(
         &self,
         actor: &Actor,
@@ -119,9 +125,7 @@ impl LineFilter {
             q: self.q.clone(),
             stages,
             status: self.status,
-            closing_by: self
-                .closing_within_days
-                .map(|d| now + SignedDuration::from_hours(24 * i64::from(d))),
+            closing_by: self.closing_by(now),
             attention: candidates.then(|| Candidates::at(now)),
             sort: self.sort,
             ..LineQuery::new(Scope::of(actor), page)

@@ -11,12 +11,15 @@
 //! clock), `outbox` (what the scheduler asks: first sends, closure, claims, results, leases,
 //! the message of an attempt),
 //! `signin` (the web workspace's sign-in and sessions), `workspace` (what the pages show of
-//! a line: which actions the user may take, the resend budget, an email as it was sent).
+//! a line: which actions the user may take, the resend budget, an email as it was sent),
+//! `timeline` (a line's history, newest first, who did what; `event_words` reads a stored
+//! event back into typed words, for the timeline and the audit log).
 
 pub mod access;
 pub mod admin;
 pub mod clock;
 pub mod directory;
+pub mod event_words;
 pub mod hand_off;
 pub mod line_list;
 pub mod lines;
@@ -27,6 +30,7 @@ pub mod resend;
 pub mod secrets;
 pub mod setup;
 pub mod signin;
+pub mod timeline;
 pub mod workspace;
 
 use std::sync::Arc;

@@ -9,8 +9,7 @@ use provisio_domain::permission::{
 };
 use provisio_domain::policy::rsd_start;
 use provisio_domain::{
-    Actor, CompanyId, CompanyKind, ContactEmail, FieldPath, LineStatus, OrderPermit, Scope, Stage,
-    SubRef, WebOrderId,
+    Actor, CompanyId, CompanyKind, ContactEmail, FieldPath, OrderPermit, Scope, SubRef, WebOrderId,
 };
 use provisio_store::{
     Company, Created, EventRecord, IdempotencyKey, LineContext, NewLineRecord, NewOrderRecord,
@@ -18,6 +17,7 @@ use provisio_store::{
 };
 
 use super::App;
+use super::line_list::LineFilter;
 use crate::error::{AppError, AppResult, Thing};
 
 /// How long an `Idempotency-Key` is remembered.
@@ -38,13 +38,6 @@ pub struct OrderInput {
 pub struct Idempotency {
     pub key: String,
     pub request_hash: String,
-}
-
-pub struct OrderFilter {
-    pub q: Option<String>,
-    pub status: Option<LineStatus>,
-    pub stage: Option<Stage>,
-    pub page: PageRequest,
 }
 
 impl App {
@@ -194,17 +187,44 @@ impl App {
         Ok(order)
     }
 
+    /// Orders the actor may see, narrowed by `filter` (its stage and status: orders with such
+    /// a line; its attention reason: orders with a line the domain lists under it; closing
+    /// within N days: orders with a line whose window ends by then), newest first or by
+    /// deadline.
     pub async fn list_orders(
         &self,
         actor: &Actor,
-        f: OrderFilter,
+        filter: &LineFilter,
+        page: PageRequest,
     ) -> AppResult<Page<OrderSummary>> {
+        let only = match filter.attention {
+            Some(reason) => {
+                let all = PageRequest {
+                    after: None,
+                    limit: u32::MAX,
+                };
+                let found = self
+                    .attention(actor, &LineFilter::default(), Some(reason), all)
+                    .await?;
+                let mut ids: Vec<WebOrderId> = vec![];
+                for l in found.page.items {
+                    if !ids.contains(&l.line.web_order_id) {
+                        ids.push(l.line.web_order_id);
+                    }
+                }
+                Some(ids)
+            }
+            None => None,
+        };
+        let now = self.clock.now();
         let query = OrderQuery {
-            scope: Scope::of(actor),
-            q: f.q,
-            status: f.status,
-            stage: f.stage,
-            page: f.page,
+            q: filter.q.clone(),
+            status: filter.status,
+            stage: filter.stage,
+            closing_by: filter.closing_by(now),
+            only,
+            sort: filter.sort,
+            ..OrderQuery::new(Scope::of(actor), page)
         };
         let mut page = self.store.list_orders(&query).await?;
         // The store selects candidates; the domain's scope decides (one rule for a single

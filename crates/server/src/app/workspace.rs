@@ -7,11 +7,12 @@ use jiff::Timestamp;
 use provisio_domain::next_step::{self, StepFacts, Waiting};
 use provisio_domain::{Actor, MailFact, OfferPolicies};
 use provisio_mail::{Composed, compose};
-use provisio_store::{EmailRecord, EventRecord, LineContext};
+use provisio_store::{EmailRecord, LineContext};
 
 use super::App;
 use super::offers::Offered;
 use super::outbox::MailOf;
+use super::timeline::{TimelineItem, items};
 use crate::error::{AppError, AppResult, Thing};
 
 /// A line with what the page needs beside it.
@@ -22,8 +23,8 @@ pub struct LineView {
     pub offered: Offered,
     /// Newest first.
     pub emails: Vec<EmailRecord>,
-    /// Oldest first, the order's own included.
-    pub events: Vec<EventRecord>,
+    /// The line's timeline, newest first (`timeline.rs`).
+    pub history: Vec<TimelineItem>,
     /// Why the line waits for a person, if it does (SPEC §11: the line shows it).
     pub waiting: Option<Waiting>,
     /// For a line not sent yet that the user may resend: the deadline a resend now starts
@@ -77,8 +78,8 @@ impl App {
         Ok(LineView {
             line,
             offered,
+            history: items(&events, &emails),
             emails,
-            events,
             waiting,
             first_send_deadline,
         })

@@ -1,6 +1,7 @@
 //! `/admin/audit`: the administration events, newest first, 50 a page: who disabled,
 //! enabled or changed a user, created or revoked an API key, or changed an offer policy, and
-//! when (the operator's commands have no actor: "the command line").
+//! when (the operator's commands have no actor: "the command line"). What and the details
+//! are the event in words (`app::event_words`, as on a line's timeline), never its codes.
 
 use askama::Template;
 use axum::Router;
@@ -14,9 +15,10 @@ use super::admin::Admin;
 use super::orders::page_links;
 use super::page::{Chrome, html, or_error_page, when};
 use crate::app::App;
+use crate::app::event_words::{By, What};
 use crate::error::AppResult;
 use crate::http::extract::page_request;
-use crate::i18n::event_key;
+use crate::i18n::render;
 
 pub fn router() -> Router<App> {
     Router::new().route("/admin/audit", get(audit))
@@ -35,7 +37,7 @@ struct Row {
     at: String,
     who: String,
     what: String,
-    /// "user: kim@…, can_resend: false"
+    /// "kim@… may not resend"
     details: String,
 }
 
@@ -62,14 +64,16 @@ async fn page(app: &App, admin: &Admin, q: &AuditQuery) -> AppResult<Response> {
     let rows = found
         .items
         .iter()
-        .map(|e| Row {
-            at: when(app, e.at),
-            who: e
-                .actor_email
-                .clone()
-                .unwrap_or_else(|| c.t("admin-audit-operator")),
-            what: c.t(&event_key(&e.kind)),
-            details: details(&e.data),
+        .map(|e| {
+            let what = What::of(e);
+            let who = By::person(e).unwrap_or(By::CommandLine);
+            let details: Vec<String> = what.details().iter().map(|m| render(c.locale, m)).collect();
+            Row {
+                at: when(app, e.at),
+                who: render(c.locale, &who.message()),
+                what: render(c.locale, &what.title()),
+                details: details.join(" "),
+            }
         })
         .collect();
     let (next_page, first_href) = page_links("/admin/audit", &[], found.next);
@@ -81,19 +85,4 @@ async fn page(app: &App, admin: &Admin, q: &AuditQuery) -> AppResult<Response> {
         first_href,
     };
     Ok(html(StatusCode::OK, &page, admin.locale()))
-}
-
-/// An event's fields as "name: value" pairs, in the order stored.
-fn details(data: &serde_json::Value) -> String {
-    match data.as_object() {
-        Some(fields) => fields
-            .iter()
-            .map(|(k, v)| match v {
-                serde_json::Value::String(s) => format!("{k}: {s}"),
-                other => format!("{k}: {other}"),
-            })
-            .collect::<Vec<_>>()
-            .join(", "),
-        None => String::new(),
-    }
 }

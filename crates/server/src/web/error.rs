@@ -85,10 +85,21 @@ pub fn page(locale: Locale, e: &AppError) -> Response {
         ),
         other => (other.status(), message(locale, e)),
     };
+    let title = match code {
+        Code::NotFound => "page-not-found-title",
+        _ => "page-error-title",
+    };
     let page = ErrorPage {
         lang: locale.as_str(),
-        title: i18n::text(locale, "page-error-title"),
+        title: i18n::text(locale, title),
         text,
+        t: FrameWords {
+            skip: i18n::text(locale, "web-skip"),
+            brand: i18n::text(locale, "web-brand"),
+            way_back: i18n::text(locale, "page-way-back"),
+            start: i18n::text(locale, "page-start"),
+            help: i18n::text(locale, "web-nav-help"),
+        },
     };
     // Rendering these strings cannot fail in practice; if it did, the status still tells.
     let body = page
@@ -107,6 +118,16 @@ struct ErrorPage {
     lang: &'static str,
     title: String,
     text: String,
+    t: FrameWords,
+}
+
+/// The words of the page's frame and its ways back.
+struct FrameWords {
+    skip: String,
+    brand: String,
+    way_back: String,
+    start: String,
+    help: String,
 }
 
 #[cfg(test)]

@@ -4,7 +4,8 @@
 //!
 //! The workspace (behind sign-in, SPEC §5): `signin` (`/`, sign-in and sign-out, language),
 //! `orders` (the list and the order page), `actions` (Resend, Resend selected), `contact`
-//! (Edit contact), `subscriptions`, `emails` (an email as sent), `help` (Provisioning help, Open a
+//! (Edit contact), `subscriptions`, `emails` (an email as sent), `timeline` (a line's history
+//! in a row and its CSV and JSON downloads), `help` (Provisioning help, Open a
 //! case, the static files), `admin` (Administration, admins only: companies; users in
 //! `admin_users`, their API keys in `admin_keys`, offer policies and sender addresses in
 //! `admin_policies`). Beside them: `rows` (a line as a row of a table), `address` (an email
@@ -48,6 +49,7 @@ mod setup;
 mod setup_page;
 mod signin;
 mod subscriptions;
+mod timeline;
 
 use axum::Router;
 
@@ -63,6 +65,7 @@ pub fn router(app: &App) -> Router<App> {
         .merge(contact::router())
         .merge(subscriptions::router())
         .merge(emails::router())
+        .merge(timeline::router())
         .merge(help::router())
         .merge(admin::router())
         .layer(session::layer(app));

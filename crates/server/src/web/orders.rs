@@ -3,40 +3,30 @@
 
 use askama::Template;
 use axum::Router;
+use std::collections::HashMap;
+
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
+use provisio_domain::attention::Attention;
 use provisio_domain::{LineStatus, Stage};
 use provisio_store::LineContext;
-use serde::Deserialize;
+use provisio_store::LineSort;
 
 use super::page::{Chrome, html, or_error_page, when};
 use super::rows::{Row, count_apply_all, row};
 use super::session::SignedIn;
 use crate::app::App;
-use crate::app::orders::OrderFilter;
+use crate::app::line_list::LineFilter;
 use crate::error::AppResult;
-use crate::http::extract::{encode_cursor, page_request, parse_enum};
+use crate::http::extract::{encode_cursor, page_request};
 use crate::i18n::stage_label;
 
 pub fn router() -> Router<App> {
     Router::new()
         .route("/orders", get(list))
         .route("/orders/{order_id}", get(order_page))
-}
-
-/// The list's query: what the filter form sends.
-#[derive(Debug, Default, Deserialize)]
-struct ListQuery {
-    #[serde(default)]
-    q: String,
-    #[serde(default)]
-    pub stage: String,
-    #[serde(default)]
-    pub status: String,
-    #[serde(default)]
-    pub cursor: String,
 }
 
 struct OrderItem {
@@ -49,13 +39,19 @@ struct OrderItem {
     stages: Vec<(String, u32)>,
 }
 
+/// A choice of a filter's select: value, words, chosen.
+pub type Choice = (&'static str, String, bool);
+
 #[derive(Template)]
 #[template(path = "orders.html")]
 struct OrdersPage {
     c: Chrome,
     q: String,
-    stages: Vec<(&'static str, String, bool)>,
-    statuses: Vec<(&'static str, String, bool)>,
+    stages: Vec<Choice>,
+    statuses: Vec<Choice>,
+    reasons: Vec<Choice>,
+    sorts: Vec<Choice>,
+    closing_within_days: String,
     filtered: bool,
     orders: Vec<OrderItem>,
     next_page: Option<String>,
@@ -93,29 +89,74 @@ pub fn page_links(
     (next, first)
 }
 
-async fn list(State(app): State<App>, s: SignedIn, Query(query): Query<ListQuery>) -> Response {
+/// The filter selects of the orders list and Subscriptions: stages (`stages`), statuses,
+/// attention reasons and orders, each marked as `filter` chooses it.
+pub struct FilterChoices {
+    pub stages: Vec<Choice>,
+    pub statuses: Vec<Choice>,
+    pub reasons: Vec<Choice>,
+    pub sorts: Vec<Choice>,
+    pub closing_within_days: String,
+}
+
+impl FilterChoices {
+    pub fn new(c: &Chrome, filter: &LineFilter, stages: &[Stage]) -> Self {
+        Self {
+            stages: stages
+                .iter()
+                .map(|s| {
+                    (
+                        s.as_str(),
+                        stage_label(c.locale, *s),
+                        filter.stage == Some(*s),
+                    )
+                })
+                .collect(),
+            statuses: LineStatus::ALL
+                .iter()
+                .map(|s| {
+                    let label = c.t(&format!("status-{}", s.as_str()));
+                    (s.as_str(), label, filter.status == Some(*s))
+                })
+                .collect(),
+            reasons: Attention::ALL
+                .iter()
+                .map(|a| {
+                    let label = c.t(&format!("web-attention-{}", a.as_str().replace('_', "-")));
+                    (a.as_str(), label, filter.attention == Some(*a))
+                })
+                .collect(),
+            sorts: [
+                ("newest", LineSort::Newest),
+                ("deadline", LineSort::Deadline),
+            ]
+            .into_iter()
+            .map(|(v, sort)| (v, c.t(&format!("web-sort-{v}")), filter.sort == sort))
+            .collect(),
+            closing_within_days: filter
+                .closing_within_days
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+async fn list(
+    State(app): State<App>,
+    s: SignedIn,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
     let locale = s.visitor.locale;
     or_error_page(locale, list_page(app, s, query).await)
 }
 
-async fn list_page(app: App, s: SignedIn, query: ListQuery) -> AppResult<Response> {
+async fn list_page(app: App, s: SignedIn, query: HashMap<String, String>) -> AppResult<Response> {
     let SignedIn { visitor, actor } = s;
-    let stage = parse_enum("stage", Some(&query.stage), Stage::parse)?;
-    let status = parse_enum("status", Some(&query.status), LineStatus::parse)?;
-    let q = query.q.trim().to_owned();
-    let page = page_request(Some(PAGE), Some(&query.cursor))?;
+    let filter = LineFilter::from_query(&query)?;
+    let cursor = query.get("cursor").map(String::as_str);
+    let page = page_request(Some(PAGE), cursor)?;
     let first_page = page.after.is_none();
-    let found = app
-        .list_orders(
-            &actor,
-            OrderFilter {
-                q: (!q.is_empty()).then(|| q.clone()),
-                status,
-                stage,
-                page,
-            },
-        )
-        .await?;
+    let found = app.list_orders(&actor, &filter, page).await?;
     let notes = visitor.take_notes().await?;
     let c = Chrome::new(&visitor, "orders", "/orders", &notes);
     let orders = found
@@ -135,28 +176,20 @@ async fn list_page(app: App, s: SignedIn, query: ListQuery) -> AppResult<Respons
                 .collect(),
         })
         .collect();
-    let filters = [
-        ("q", q.as_str()),
-        ("stage", query.stage.as_str()),
-        ("status", query.status.as_str()),
-    ];
-    let (next_page, first_href) = page_links("/orders", &filters, found.next);
+    let pairs = filter.pairs();
+    let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (next_page, first_href) = page_links("/orders", &pairs, found.next);
+    let choices = FilterChoices::new(&c, &filter, Stage::ALL);
     let title = c.t("web-orders-title");
     let page = OrdersPage {
-        stages: Stage::ALL
-            .iter()
-            .map(|s| (s.as_str(), stage_label(c.locale, *s), Some(*s) == stage))
-            .collect(),
-        statuses: LineStatus::ALL
-            .iter()
-            .map(|s| {
-                let label = c.t(&format!("status-{}", s.as_str()));
-                (s.as_str(), label, Some(*s) == status)
-            })
-            .collect(),
+        stages: choices.stages,
+        statuses: choices.statuses,
+        reasons: choices.reasons,
+        sorts: choices.sorts,
+        closing_within_days: choices.closing_within_days,
         c: c.titled(title),
-        filtered: !q.is_empty() || stage.is_some() || status.is_some(),
-        q,
+        filtered: filter != LineFilter::default(),
+        q: filter.q.clone().unwrap_or_default(),
         orders,
         next_page,
         first_page,

@@ -9,10 +9,11 @@ use provisio_store::EmailRecord;
 use super::address::shown;
 use super::page::{Chrome, when};
 use super::session::Note;
+use super::timeline::{History, history};
 use crate::app::App;
 use crate::app::workspace::LineView;
 use crate::error::AppResult;
-use crate::i18n::{event_key, stage_label, try_text_with};
+use crate::i18n::stage_label;
 
 pub struct Row {
     pub sub_ref: String,
@@ -70,43 +71,23 @@ pub struct Row {
     /// already (the last email to the contact failed).
     pub waiting: Option<String>,
     pub history_label: String,
-    pub emails: Vec<EmailRow>,
-    pub events: Vec<EventRow>,
+    /// The line's timeline, newest first (`timeline.rs`).
+    pub history: History,
 }
 
 pub struct EmailRow {
-    pub id: String,
     pub kind: String,
-    pub to: String,
-    pub to_warning: Option<String>,
     pub state: &'static str,
     pub state_label: String,
-    pub attempts: String,
     pub when: String,
     pub reply: Option<String>,
 }
 
-pub struct EventRow {
-    pub when: String,
-    pub label: String,
-    pub kind: String,
-    pub who: String,
-}
-
 pub fn email_row(app: &App, c: &Chrome, e: &EmailRecord) -> EmailRow {
-    let to = shown(c.locale, &e.to);
     EmailRow {
-        id: e.id.to_string(),
         kind: c.t(&format!("kind-{}", e.kind.as_str())),
-        to: to.text,
-        to_warning: to.warning,
         state: e.state.as_str(),
         state_label: c.t(&format!("email-state-{}", e.state.as_str())),
-        attempts: if e.attempts > 1 {
-            c.t_with("web-attempts", &[("count", &e.attempts.to_string())])
-        } else {
-            String::new()
-        },
         when: when(app, e.sent_at.unwrap_or(e.queued_at)),
         reply: e.last_reply.clone(),
     }
@@ -260,18 +241,7 @@ pub fn row(app: &App, c: &Chrome, view: &LineView, notes: &[Note], now: Timestam
             _ => None,
         },
         history_label: c.t_with("web-history", &[("ref", &sub_ref)]),
-        emails: view.emails.iter().map(|e| email_row(app, c, e)).collect(),
-        events: view
-            .events
-            .iter()
-            .map(|e| EventRow {
-                when: when(app, e.at),
-                label: try_text_with(c.locale, &event_key(&e.kind), &[])
-                    .unwrap_or_else(|| e.kind.clone()),
-                kind: e.kind.clone(),
-                who: e.actor_email.clone().unwrap_or_else(|| c.t("web-system")),
-            })
-            .collect(),
+        history: history(app, c, &sub_ref, &view.history),
         contact_email: email,
         contact_warning: contact.warning,
         contact_address: line.contact_email.to_string(),

@@ -111,25 +111,29 @@ pub fn view(
             let portal = continue_at(app, l, &mut paragraphs);
             let mut page = Page::new(l, text(l, "setup-spent-title"), paragraphs);
             page.link = portal;
-            page.fresh = Some(fresh_form(l, token));
+            // Onboarded: a fresh link could send nothing (setup goes on at the portal).
             render(StatusCode::GONE, page)
         }
         LinkView::Revoked(link) => {
             let l = link.line.line.locale;
             let who = &link.line.placed_by;
-            let mut page = Page::new(
-                l,
-                text(l, "setup-revoked-title"),
-                vec![
-                    text(l, "setup-revoked"),
-                    text_with(
-                        l,
-                        "setup-ask-partner",
-                        &[("name", &who.name), ("email", &who.email)],
-                    ),
-                ],
-            );
-            page.fresh = Some(fresh_form(l, token));
+            // One instruction: a fresh link where one can still be sent (the line is before
+            // its point of no return), else whom to ask.
+            let can_send = link.line.line.state.ensure_before_ponr().is_ok();
+            let next = if can_send {
+                None
+            } else {
+                Some(text_with(
+                    l,
+                    "setup-ask-partner",
+                    &[("name", &who.name), ("email", &who.email)],
+                ))
+            };
+            let paragraphs = std::iter::once(text(l, "setup-revoked"))
+                .chain(next)
+                .collect();
+            let mut page = Page::new(l, text(l, "setup-revoked-title"), paragraphs);
+            page.fresh = can_send.then(|| fresh_form(l, token));
             render(StatusCode::GONE, page)
         }
         LinkView::Live {
@@ -308,6 +312,7 @@ pub fn done(app: &App, line: &LineContext, org: &Organization) -> Response {
         "setup-done",
         &[("organization", &org.name), ("reference", &reference)],
     )];
+    paragraphs.push(text(l, "setup-done-next"));
     let portal = continue_at(app, l, &mut paragraphs);
     let mut page = Page::new(l, text(l, "setup-done-title"), paragraphs);
     page.link = portal;

@@ -12,11 +12,9 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
-use provisio_domain::attention::Attention;
-use provisio_domain::{LineStatus, Stage};
-use provisio_store::LineSort;
+use provisio_domain::Stage;
 
-use super::orders::page_links;
+use super::orders::{Choice, FilterChoices, page_links};
 use super::page::{Chrome, html, or_error_page};
 use super::rows::{Row, count_apply_all, name_partners, row};
 use super::session::SignedIn;
@@ -24,7 +22,6 @@ use crate::app::App;
 use crate::app::line_list::LineFilter;
 use crate::error::AppResult;
 use crate::http::extract::page_request;
-use crate::i18n::stage_label;
 
 pub fn router() -> Router<App> {
     Router::new()
@@ -34,9 +31,6 @@ pub fn router() -> Router<App> {
             get(super::csv_export::subscriptions_csv),
         )
 }
-
-/// A choice of a filter's select: value, words, chosen.
-type Choice = (&'static str, String, bool);
 
 #[derive(Template)]
 #[template(path = "subscriptions.html")]
@@ -116,43 +110,18 @@ async fn page(app: App, s: SignedIn, query: HashMap<String, String>) -> AppResul
     name_partners(&s.actor, &mut rows);
     let show_select = rows.iter().any(|r| r.can_select);
     let title = c.t("web-subscriptions-title");
+    let stages: Vec<Stage> = Stage::ALL
+        .iter()
+        .copied()
+        .filter(|s| s.provisioning_in_progress())
+        .collect();
+    let choices = FilterChoices::new(&c, &filter, &stages);
     let page = SubscriptionsPage {
-        stages: Stage::ALL
-            .iter()
-            .filter(|s| s.provisioning_in_progress())
-            .map(|s| {
-                (
-                    s.as_str(),
-                    stage_label(c.locale, *s),
-                    filter.stage == Some(*s),
-                )
-            })
-            .collect(),
-        statuses: LineStatus::ALL
-            .iter()
-            .map(|s| {
-                let label = c.t(&format!("status-{}", s.as_str()));
-                (s.as_str(), label, filter.status == Some(*s))
-            })
-            .collect(),
-        reasons: Attention::ALL
-            .iter()
-            .map(|a| {
-                let label = c.t(&format!("web-attention-{}", a.as_str().replace('_', "-")));
-                (a.as_str(), label, filter.attention == Some(*a))
-            })
-            .collect(),
-        sorts: [
-            ("newest", LineSort::Newest),
-            ("deadline", LineSort::Deadline),
-        ]
-        .into_iter()
-        .map(|(v, sort)| (v, c.t(&format!("web-sort-{v}")), filter.sort == sort))
-        .collect(),
-        closing_within_days: filter
-            .closing_within_days
-            .map(|d| d.to_string())
-            .unwrap_or_default(),
+        stages: choices.stages,
+        statuses: choices.statuses,
+        reasons: choices.reasons,
+        sorts: choices.sorts,
+        closing_within_days: choices.closing_within_days,
         filtered: filter != filter_of(&HashMap::new())?,
         csv_href: format!("/subscriptions.csv{}", query_of(&filter)),
         q: filter.q.clone().unwrap_or_default(),

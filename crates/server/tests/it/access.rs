@@ -326,8 +326,13 @@ async fn every_access_change_is_in_the_audit_log_with_who_and_when() {
         "User disabled",
         "API key revoked",
         "the command line",
-        "user: cy@acme.test",
+        "<td>cy@acme.test</td>",
+        "bo@acme.test may not resend",
     ] {
         assert!(page.has(text), "{text:?} in {}", page.body);
+    }
+    // The details are words, never the event's field names.
+    for code in ["can_resend", "user:", "key_id"] {
+        assert!(!page.has(code), "{code:?} in {}", page.body);
     }
 }

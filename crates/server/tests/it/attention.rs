@@ -252,9 +252,10 @@ async fn the_attention_list_names_each_reason_and_a_line_leaves_when_it_is_fixed
 
     // Two days more: closed by policy, not set up; onboarded; provisioned (gone).
     t.advance(2 * DAY).await;
-    let closed = attention(&w, &w.pia).await;
+    closed(&w, &flex).await;
+    let list = attention(&w, &w.pia).await;
     assert_eq!(
-        reasons(&closed),
+        reasons(&list),
         [("closed_in_progress".to_owned(), flex.clone())]
     );
     t.post(
@@ -329,11 +330,34 @@ async fn subscriptions_filter_by_stage_status_reason_and_deadline_and_sort_by_de
     );
 
     t.advance(8 * DAY).await;
+    closed(&w, &week).await;
     assert_eq!(refs(&get("status=closed").await), vec![week.clone()]);
     assert_eq!(
         refs(&get("attention=closed_in_progress").await),
         vec![week.clone()]
     );
+    // The orders list takes the same filters: orders with such a line.
+    let orders = |q: &str| {
+        let path = format!("/api/v1/orders?{q}");
+        async move {
+            t.get(&path, pia).await.ok(200)["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|o| o["order_id"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(orders("attention=closed_in_progress").await, ["W-SF-2"]);
+    // W-SF-2 closed (no running window): after the one that has, newest first.
+    assert_eq!(
+        orders("sort=deadline").await,
+        ["W-SF-1", "W-SF-3", "W-SF-2"]
+    );
+    assert_eq!(orders("closing_within_days=30").await, ["W-SF-1"]);
+    t.get("/api/v1/orders?attention=late", pia)
+        .await
+        .problem(422, "invalid_request");
     for bad in [
         "sort=oldest",
         "closing_within_days=-1",

@@ -222,16 +222,13 @@ impl TestApp {
 
     /// Every stored order, as the store sees them (for "nothing was stored" checks).
     pub async fn order_count(&self) -> usize {
-        let q = provisio_store::OrderQuery {
-            scope: provisio_store::Scope::Everything,
-            q: None,
-            status: None,
-            stage: None,
-            page: provisio_store::PageRequest {
+        let q = provisio_store::OrderQuery::new(
+            provisio_store::Scope::Everything,
+            provisio_store::PageRequest {
                 after: None,
                 limit: 200,
             },
-        };
+        );
         self.store.list_orders(&q).await.unwrap().items.len()
     }
 

@@ -37,4 +37,5 @@ mod setup_hand_off;
 mod setup_page;
 mod smtp;
 mod tenancy;
+mod timeline;
 mod web;

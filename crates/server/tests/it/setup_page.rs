@@ -151,9 +151,9 @@ async fn posting_a_name_onboards_and_spends_every_link_of_the_line() {
             html(&page, 410),
             &["already been used", &format!("href=\"{ADMIN_PORTAL}\"")],
         );
-        // No setup form; only the way to ask for a fresh link.
+        // No setup form, and no fresh link (it could send nothing after onboarding).
         assert!(!page.text.contains("organization_name"), "{}", page.text);
-        assert!(page.text.contains("Send me a fresh link"), "{}", page.text);
+        assert!(!page.text.contains("Send me a fresh link"), "{}", page.text);
     }
     // Posting again through the older link changes nothing.
     let again = submit(t, &first, &[("organization_name", "Other Org")]).await;
@@ -163,7 +163,7 @@ async fn posting_a_name_onboards_and_spends_every_link_of_the_line() {
 }
 
 #[tokio::test]
-async fn a_replaced_contacts_link_is_revoked_and_names_whom_to_ask() {
+async fn a_replaced_contacts_link_is_revoked_and_offers_one_way_on() {
     let (w, peer, sub, old) = emailed("W-P3", "en", "kim@kund.test").await;
     let t = &w.t;
     let path = format!("/api/v1/lines/{sub}/provisioning-contact");
@@ -173,10 +173,9 @@ async fn a_replaced_contacts_link_is_revoked_and_names_whom_to_ask() {
         .ok(200);
 
     let page = open(t, &old).await;
-    has_all(
-        html(&page, 410),
-        &["This link no longer works", "Pia Partner", "pia@acme.test"],
-    );
+    // One instruction: a fresh link can still be sent, so that is the way (not "ask Pia").
+    has_all(html(&page, 410), &["This link no longer works"]);
+    assert!(!page.text.contains("pia@acme.test"), "{}", page.text);
     assert!(!page.text.contains("organization_name"), "{}", page.text);
     assert!(page.text.contains("Send me a fresh link"), "{}", page.text);
     let mail = peer.wait_for(2).await.remove(1);
@@ -196,9 +195,16 @@ async fn cancelled_unknown_and_malformed_links() {
     t.post(&format!("/api/v1/lines/{sub}/cancel"), &w.pia, json!({}))
         .await
         .ok(200);
+    // Cancelled: nothing can be sent, so the one instruction is whom to ask.
+    let cancelled = open(t, &link).await;
     has_all(
-        html(&open(t, &link).await, 410),
+        html(&cancelled, 410),
         &["This link no longer works", "Pia Partner"],
+    );
+    assert!(
+        !cancelled.text.contains("Send me a fresh link"),
+        "{}",
+        cancelled.text
     );
     html(
         &submit(t, &link, &[("organization_name", "Late Org")]).await,

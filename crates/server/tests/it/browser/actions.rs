@@ -18,6 +18,11 @@ impl Scope<'_> {
         self.click(Role::Link, name).await;
     }
 
+    /// Opens (or closes) the disclosure named `name` (a `<summary>`).
+    pub async fn open(&self, name: &str) {
+        self.click(Role::Disclosure, name).await;
+    }
+
     async fn click(&self, role: Role, name: &str) {
         let what = format!("a {} named {name:?} in {} to click", role.noun(), self.what);
         self.browser

@@ -19,8 +19,9 @@
 //! browser starts with and the [`Words`] it looks for. The harness's own tests are in `harness`;
 //! the page tests in `setup` (the contact's setup page), in `workspace`, `resend`, `contact`
 //! and `keyboard` (the web workspace), in `attention` (what needs attention, by role, and the
-//! why-not texts) and `subscriptions` (Resend selected, the CSV), in `admin` (Administration)
-//! and in `email` (an email's HTML part at 375 px); `axe` runs axe-core (npm) over every page.
+//! why-not texts), `subscriptions` (Resend selected, the CSV) and `timeline` (a line's
+//! history), in `admin` (Administration) and in `email` (an email's HTML part at 375 px);
+//! `axe` runs axe-core (npm) over every page.
 // Not every test uses every helper.
 #![allow(dead_code)]
 
@@ -40,6 +41,7 @@ mod keyboard;
 mod resend;
 mod setup;
 mod subscriptions;
+mod timeline;
 mod workspace;
 
 use std::time::Duration;
@@ -111,6 +113,8 @@ pub struct Words {
     pub set_up: &'static str,
     pub colleague: &'static str,
     pub fresh_link: &'static str,
+    /// A line's history disclosure: "History of Sub…".
+    pub history: &'static str,
     /// A line's checkbox ("Select {ref}") and the button that resends the chosen lines.
     pub select: &'static str,
     pub resend_selected: &'static str,
@@ -128,6 +132,7 @@ const EN: Words = Words {
     set_up: "Set up your service",
     colleague: "Colleague's email",
     fresh_link: "Send me a fresh link",
+    history: "History of",
     select: "Select",
     resend_selected: "Resend selected",
 };
@@ -143,6 +148,7 @@ const SV: Words = Words {
     set_up: "Konfigurera din tjänst",
     colleague: "Kollegans e-post",
     fresh_link: "Skicka en ny länk till mig",
+    history: "Historik för",
     select: "Välj",
     resend_selected: "Skicka igen för valda",
 };

@@ -21,6 +21,10 @@ pub enum Role {
     Heading,
     /// A live status region (`role=status` or `output`).
     Status,
+    /// A disclosure's summary (`<summary>`): it opens and closes what it names.
+    Disclosure,
+    /// A table, named by its caption.
+    Table,
 }
 
 impl Role {
@@ -40,6 +44,8 @@ impl Role {
             Role::Dialog => "dialog, [role=dialog], [role=alertdialog]",
             Role::Heading => "h1",
             Role::Status => "[role=status], output",
+            Role::Disclosure => "summary",
+            Role::Table => "table",
         }
     }
 
@@ -53,6 +59,8 @@ impl Role {
             Role::Dialog => "dialog",
             Role::Heading => "main heading (h1)",
             Role::Status => "status region",
+            Role::Disclosure => "disclosure",
+            Role::Table => "table",
         }
     }
 }

@@ -37,12 +37,17 @@ async fn a_look_alike_contact_address_is_shown_as_a_labels_with_a_warning() {
         "{}",
         page.body
     );
-    // The email history says the same of the email sent there.
+    // The line's history says the same of the email sent there.
+    let history = &page.body[page.body.find("<tr class=\"history\">").unwrap()..];
     assert!(
-        page.has(&format!("<td>{EVIL_SHOWN}<p class=\"notice\">{WARNING_EN}")),
-        "{}",
-        page.body
+        history.contains(&format!("<td>The first email to {EVIL_SHOWN}.")),
+        "{history}"
     );
+    assert!(
+        history.contains(&format!("<p class=\"notice\">{WARNING_EN}")),
+        "{history}"
+    );
+    assert!(!history.contains(EVIL), "{history}");
     assert!(
         !page.has(&format!(">{EVIL}")),
         "never shown as text in its look-alike form: {}",

@@ -12,6 +12,7 @@ mod pages;
 mod resend;
 mod sessions;
 mod signin;
+mod timeline;
 
 use provisio::app::Caller;
 use reqwest::StatusCode;

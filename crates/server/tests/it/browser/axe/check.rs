@@ -25,6 +25,8 @@ pub(super) enum Step {
     /// Press the button named so in the element with this id (a user's row) and wait for a
     /// dialog.
     OpenDialogIn { id: String, button: String },
+    /// Open the disclosure named so (a line's history) and wait for its table.
+    OpenHistory { name: String },
     /// The page as markup: fetched with the browser's cookie and opened as a `data:` URL, for
     /// a page served sandboxed (an email's HTML), where scripts, axe's too, never run.
     Markup,
@@ -104,6 +106,23 @@ pub(super) async fn check(
                 "data:text/html;charset=utf-8;base64,{}",
                 STANDARD.encode(html)
             ))
+            .await;
+        }
+        Step::OpenHistory { name } => {
+            b.page().open(name).await;
+            let open = "return !!document.querySelector('details[open] table')";
+            b.wait("the history's table to show", || async {
+                let found = b
+                    .client()
+                    .execute(open, vec![])
+                    .await
+                    .map_err(|e| e.to_string())?;
+                if found == Value::Bool(true) {
+                    Ok(())
+                } else {
+                    Err("not yet".to_owned())
+                }
+            })
             .await;
         }
         Step::OpenDialog { row, button } => {

@@ -112,6 +112,9 @@ fn signed_in(l: &Lines, words: Words) -> Vec<Visit> {
         Visit::at("order page, the resend dialog", order.clone()).then(row(words.resend)),
         Visit::at("order page, the edit contact dialog", order.clone())
             .then(row(words.edit_contact)),
+        Visit::at("order page, a line's history open", order.clone()).then(Step::OpenHistory {
+            name: format!("{} {live}", words.history),
+        }),
         Visit::at(
             "resend confirmation page (no script)",
             format!("/lines/{live}/resend?back={order}"),
