@@ -43,33 +43,58 @@ pub(crate) fn encode(text: &str) -> (Vec<u8>, ContentTransferEncoding) {
     (out.into_bytes(), ContentTransferEncoding::QuotedPrintable)
 }
 
-/// One line, quoted-printable, with soft breaks only where a word ends.
+/// One line, quoted-printable, with soft breaks only where a word ends. Written straight
+/// into `out`, a word's width counted first (no text is built per word: this runs for every
+/// email, and per-word strings made each email measurably dearer).
 fn quoted_printable_line(line: &str, out: &mut String) {
     let mut width = 0;
-    let pieces: Vec<&str> = words(line).collect();
-    for (i, piece) in pieces.iter().enumerate() {
+    let mut pieces = words(line).peekable();
+    while let Some(piece) = pieces.next() {
         // Whitespace at the very end of the line is encoded, or a relay may strip it.
-        let encoded = encode_piece(piece, i + 1 == pieces.len());
-        if width > 0 && width + encoded.len() > QP_LINE {
+        let keep = if pieces.peek().is_none() {
+            piece.trim_end_matches([' ', '\t']).len()
+        } else {
+            piece.len()
+        };
+        let literal = |i: usize, b: u8| i < keep && is_literal(b);
+        let len: usize = piece
+            .bytes()
+            .enumerate()
+            .map(|(i, b)| if literal(i, b) { 1 } else { 3 })
+            .sum();
+        if width > 0 && width + len > QP_LINE {
             out.push_str("=\r\n");
             width = 0;
         }
-        // Room for the soft break `=` that may follow it.
-        if encoded.len() < MAX_LINE {
-            out.push_str(&encoded);
-            width += encoded.len();
-            continue;
-        }
-        // A single word beyond SMTP's limit: split it (between encoded octets).
-        for c in split_encoded(&encoded) {
-            if width + c.len() > QP_LINE {
+        // A single word beyond SMTP's limit is split between encoded octets.
+        let split = len >= MAX_LINE;
+        for (i, b) in piece.bytes().enumerate() {
+            let n = if literal(i, b) { 1 } else { 3 };
+            if split && width + n > QP_LINE {
                 out.push_str("=\r\n");
                 width = 0;
             }
-            out.push_str(c);
-            width += c.len();
+            if n == 1 {
+                out.push(char::from(b));
+            } else {
+                push_escaped(b, out);
+            }
+            width += n;
         }
     }
+}
+
+/// Octets quoted-printable leaves as they are (but `=`), spaces and tabs inside a line.
+fn is_literal(b: u8) -> bool {
+    b != b'=' && ((b'!'..=b'~').contains(&b) || b == b' ' || b == b'\t')
+}
+
+/// `=XX`.
+fn push_escaped(b: u8, out: &mut String) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    out.push('=');
+    out.push(char::from(HEX[usize::from(b >> 4)]));
+    out.push(char::from(HEX[usize::from(b & 0x0f)]));
 }
 
 /// A line cut after each run of spaces and tabs: "Set up by 2025" → "Set ", "up ", "by ",
@@ -87,38 +112,6 @@ fn words(line: &str) -> impl Iterator<Item = &str> {
         let (piece, tail) = rest.split_at(end);
         rest = tail;
         Some(piece)
-    })
-}
-
-fn encode_piece(piece: &str, at_line_end: bool) -> String {
-    let mut out = String::with_capacity(piece.len());
-    let trailing = if at_line_end {
-        piece.len() - piece.trim_end_matches([' ', '\t']).len()
-    } else {
-        0
-    };
-    for (i, b) in piece.bytes().enumerate() {
-        let literal = b != b'=' && ((b'!'..=b'~').contains(&b) || b == b' ' || b == b'\t');
-        if literal && i < piece.len() - trailing {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("={b:02X}"));
-        }
-    }
-    out
-}
-
-/// The encoded octets of `encoded`: `a`, `=C3`, ….
-fn split_encoded(encoded: &str) -> impl Iterator<Item = &str> {
-    let mut rest = encoded;
-    std::iter::from_fn(move || {
-        if rest.is_empty() {
-            return None;
-        }
-        let n = if rest.starts_with('=') { 3 } else { 1 };
-        let (c, tail) = rest.split_at(n.min(rest.len()));
-        rest = tail;
-        Some(c)
     })
 }
 
