@@ -1,0 +1,164 @@
+//! A subscription line as the API shows it: its contact, organization, emails, and what the
+//! caller may do with it (`actions`) and why it needs a person (`attention`).
+
+use provisio_domain::actions::Offer;
+use provisio_store::{EmailRecord, Line, LineContext};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::time;
+use crate::app::offers::Offered;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContactDto {
+    pub email: String,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrganizationDto {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EmailDto {
+    pub id: String,
+    /// `initial`, `resend`, `contact_changed` or `reminder` (provisioning emails to the line's
+    /// contact), or `handed_off` (the notice to the ordering contact that the contact handed
+    /// the setup off to a colleague from the setup page).
+    pub kind: String,
+    /// The bare address.
+    pub to: String,
+    /// `queued`, `sending`, `sent`, `retrying`, `failed` or `cancelled`.
+    pub state: String,
+    pub attempts: u32,
+    pub queued_at: String,
+    pub sent_at: Option<String>,
+    pub last_reply: Option<String>,
+}
+
+impl From<&EmailRecord> for EmailDto {
+    fn from(e: &EmailRecord) -> Self {
+        Self {
+            id: e.id.to_string(),
+            kind: e.kind.as_str().into(),
+            to: e.to.to_string(),
+            state: e.state.as_str().into(),
+            attempts: e.attempts,
+            queued_at: time(e.queued_at),
+            sent_at: e.sent_at.map(time),
+            last_reply: e.last_reply.clone(),
+        }
+    }
+}
+
+/// A line's emails, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EmailList {
+    pub items: Vec<EmailDto>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LineDto {
+    pub subscription_ref: String,
+    /// The web order id.
+    pub order_id: String,
+    pub line_number: u32,
+    pub offer: String,
+    pub quantity: u32,
+    pub requested_start_date: String,
+    pub provisioning_contact: ContactDto,
+    pub locale: String,
+    /// `scheduled`, `awaiting_provisioning`, `onboarded`, `provisioned` or `cancelled`.
+    pub stage: String,
+    /// `open` or `closed`.
+    pub status: String,
+    pub closed_reason: Option<String>,
+    pub first_sent_at: Option<String>,
+    pub closes_at: Option<String>,
+    pub closed_at: Option<String>,
+    pub organization: Option<OrganizationDto>,
+    pub past_point_of_no_return: bool,
+    pub provisioning_in_progress: bool,
+    pub last_email: Option<EmailDto>,
+    /// What the caller may do with the line now (SPEC §11).
+    pub actions: ActionsDto,
+    /// Why the line needs a person, if it does: `last_email_failed`, `closed_in_progress`,
+    /// `closing_soon`, `resend_budget_used` or `onboarded_not_provisioned`.
+    pub attention: Option<String>,
+}
+
+/// One action as offered to the caller.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActionDto {
+    pub allowed: bool,
+    /// The problem code the action would be refused with (`permission_denied`,
+    /// `past_point_of_no_return`, `line_cancelled`, `resend_rate_limited`,
+    /// `invalid_transition`); null when allowed.
+    #[schema(example = "resend_rate_limited")]
+    pub reason: Option<String>,
+    /// When the answer changes, where known (the next possible resend).
+    pub until: Option<String>,
+}
+
+impl From<&Offer> for ActionDto {
+    fn from(o: &Offer) -> Self {
+        Self {
+            allowed: o.allowed(),
+            reason: o.reason().map(str::to_owned),
+            until: o.until.map(time),
+        }
+    }
+}
+
+/// The line's actions for the caller: what they may do, and if not, why.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActionsDto {
+    pub resend: ActionDto,
+    pub change_contact: ActionDto,
+    pub cancel: ActionDto,
+}
+
+impl LineDto {
+    pub fn new(order_id: &str, l: &Line, offered: &Offered) -> Self {
+        let s = &l.state;
+        Self {
+            subscription_ref: l.sub_ref.to_string(),
+            order_id: order_id.to_owned(),
+            line_number: l.line_number,
+            offer: l.offer.to_string(),
+            quantity: l.quantity,
+            requested_start_date: l.requested_start_date.to_string(),
+            provisioning_contact: ContactDto {
+                email: l.contact_email.to_string(),
+                name: l.contact_name.clone(),
+            },
+            locale: l.locale.as_str().into(),
+            stage: s.stage.as_str().into(),
+            status: s.status.as_str().into(),
+            closed_reason: s.closed_reason.map(|r| r.as_str().into()),
+            first_sent_at: s.first_sent_at.map(time),
+            closes_at: s.closes_at.map(time),
+            closed_at: s.closed_at.map(time),
+            organization: l.organization.as_ref().map(|o| OrganizationDto {
+                id: o.id.clone(),
+                name: o.name.clone(),
+            }),
+            past_point_of_no_return: s.past_point_of_no_return(),
+            provisioning_in_progress: s.provisioning_in_progress(),
+            last_email: l.last_email.as_ref().map(EmailDto::from),
+            actions: ActionsDto {
+                resend: (&offered.actions.resend).into(),
+                change_contact: (&offered.actions.change_contact).into(),
+                cancel: (&offered.actions.cancel).into(),
+            },
+            attention: offered.attention.map(|a| a.as_str().to_owned()),
+        }
+    }
+
+    /// A line of a list, or alone, as the caller sees it.
+    pub fn listed(c: &LineContext, offered: &Offered) -> Self {
+        LineDto::new(c.web_order_id.as_str(), &c.line, offered)
+    }
+}
