@@ -75,10 +75,10 @@ impl Chrome {
 }
 
 /// An instant as the pages show it: in the business time zone, to the minute, the zone named
-/// ("2026-12-05 10:42 CET").
+/// ("2026-12-05 10:42 Europe/Stockholm").
 pub fn when(app: &App, t: Timestamp) -> String {
     t.to_zoned_datetime(app.config.time_zone.clone())
-        .strftime("%Y-%m-%d %H:%M %Z")
+        .strftime("%Y-%m-%d %H:%M")
         .to_string()
         + " "
         + &app.config.time_zone_name
