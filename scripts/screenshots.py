@@ -5,6 +5,7 @@ Starts `provisio serve --demo` on a scratch data directory, reads the demo users
 from what it prints, drives headless Chromium through chromedriver's W3C WebDriver HTTP API
 (Python's standard library only) and saves PNGs into docs/screenshots/:
 
+  attention.png      what needs attention, the first page after sign-in (signed in as Bo)
   order.png          an order page with lines in several stages (signed in as Bo)
   resend-dialog.png  the same page with the Resend dialog open
   subscriptions.png  the Subscriptions page
@@ -249,7 +250,13 @@ def main():
         b.click("form[action='/sign-in'] button[type=submit]")
         b.find("form[action='/sign-out']")
 
+        # The first page after sign-in: what needs attention.
+        b.find("h1")
+        b.shot(out / "attention.png")
+
         # The order whose lines are in the most stages.
+        b.go(f"{base}/orders")
+        b.find("h1")
         orders = b.js(
             "return [...document.querySelectorAll('tbody tr')].map(r => "
             "[r.querySelector('th a').textContent, r.querySelectorAll('.tag').length]);"
