@@ -9,6 +9,20 @@ use provisio_domain::Locale;
 use crate::error::{Arg, Message};
 
 /// The translation key of an event type's label: `line.closed` → `event-line-closed`.
+/// Why a line needs a person, in words ("Last email failed").
+pub fn attention_label(locale: Locale, a: provisio_domain::attention::Attention) -> String {
+    text(locale, &attention_key(a, ""))
+}
+
+/// What to do about it, in words.
+pub fn attention_todo(locale: Locale, a: provisio_domain::attention::Attention) -> String {
+    text(locale, &attention_key(a, "-todo"))
+}
+
+fn attention_key(a: provisio_domain::attention::Attention, suffix: &str) -> String {
+    format!("web-attention-{}{suffix}", a.as_str().replace('_', "-"))
+}
+
 pub fn event_key(kind: &str) -> String {
     format!("event-{}", kind.replace('.', "-"))
 }

@@ -17,6 +17,7 @@ use crate::app::App;
 use crate::app::line_list::{LineFilter, Listed};
 use crate::error::AppResult;
 use crate::http::extract::{page_request, parse_enum};
+use crate::i18n::{attention_label, attention_todo};
 
 /// One reason with how many lines it holds, and its link.
 struct Count {
@@ -62,10 +63,6 @@ const PAGE: &str = "25";
 pub async fn page(app: App, s: SignedIn, query: HashMap<String, String>) -> Response {
     let locale = s.visitor.locale;
     or_error_page(locale, attention_page(app, s, query).await)
-}
-
-fn label(c: &Chrome, a: Attention) -> String {
-    c.t(&format!("web-attention-{}", a.as_str().replace('_', "-")))
 }
 
 async fn attention_page(
@@ -123,12 +120,12 @@ async fn attention_page(
             code: a.as_str(),
             heading: c.t_with(
                 "web-attention-heading",
-                &[("reason", &label(&c, *a)), ("count", &count.to_string())],
+                &[
+                    ("reason", &attention_label(c.locale, *a)),
+                    ("count", &count.to_string()),
+                ],
             ),
-            todo: c.t(&format!(
-                "web-attention-{}-todo",
-                a.as_str().replace('_', "-")
-            )),
+            todo: attention_todo(c.locale, *a),
             rows,
             more,
         });
@@ -138,7 +135,7 @@ async fn attention_page(
         .iter()
         .map(|(a, n)| Count {
             code: a.as_str(),
-            label: label(&c, *a),
+            label: attention_label(c.locale, *a),
             count: *n,
             href: format!("/?reason={}", a.as_str()),
             current: only == Some(*a),

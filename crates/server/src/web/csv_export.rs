@@ -17,7 +17,7 @@ use super::session::SignedIn;
 use super::subscriptions::filter_of;
 use crate::app::App;
 use crate::app::line_list::{LineFilter, Listed};
-use crate::i18n::{stage_label, text};
+use crate::i18n::{attention_label, stage_label, text};
 
 /// Lines read per step of the stream.
 const STEP: u32 = 200;
@@ -140,12 +140,7 @@ fn row(app: &App, locale: Locale, listed: &Listed) -> Vec<u8> {
         listed
             .offered
             .attention
-            .map(|a| {
-                text(
-                    locale,
-                    &format!("web-attention-{}", a.as_str().replace('_', "-")),
-                )
-            })
+            .map(|a| attention_label(locale, a))
             .unwrap_or_default(),
     ])
 }

@@ -21,7 +21,7 @@ use crate::app::App;
 use crate::app::line_list::LineFilter;
 use crate::error::AppResult;
 use crate::http::extract::{encode_cursor, page_request};
-use crate::i18n::stage_label;
+use crate::i18n::{attention_label, stage_label};
 
 pub fn router() -> Router<App> {
     Router::new()
@@ -89,6 +89,17 @@ pub fn page_links(
     (next, first)
 }
 
+/// [`page_links`] of a list narrowed by `filter`.
+pub fn filter_links(
+    base: &str,
+    filter: &LineFilter,
+    next: Option<i64>,
+) -> (Option<String>, String) {
+    let pairs = filter.pairs();
+    let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    page_links(base, &pairs, next)
+}
+
 /// The filter selects of the orders list and Subscriptions: stages (`stages`), statuses,
 /// attention reasons and orders, each marked as `filter` chooses it.
 pub struct FilterChoices {
@@ -122,7 +133,7 @@ impl FilterChoices {
             reasons: Attention::ALL
                 .iter()
                 .map(|a| {
-                    let label = c.t(&format!("web-attention-{}", a.as_str().replace('_', "-")));
+                    let label = attention_label(c.locale, *a);
                     (a.as_str(), label, filter.attention == Some(*a))
                 })
                 .collect(),
@@ -176,9 +187,7 @@ async fn list_page(app: App, s: SignedIn, query: HashMap<String, String>) -> App
                 .collect(),
         })
         .collect();
-    let pairs = filter.pairs();
-    let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let (next_page, first_href) = page_links("/orders", &pairs, found.next);
+    let (next_page, first_href) = filter_links("/orders", &filter, found.next);
     let choices = FilterChoices::new(&c, &filter, Stage::ALL);
     let title = c.t("web-orders-title");
     let page = OrdersPage {

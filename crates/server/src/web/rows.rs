@@ -13,7 +13,7 @@ use super::timeline::{History, history};
 use crate::app::App;
 use crate::app::workspace::LineView;
 use crate::error::AppResult;
-use crate::i18n::stage_label;
+use crate::i18n::{attention_label, stage_label};
 
 pub struct Row {
     pub sub_ref: String,
@@ -208,12 +208,10 @@ pub fn row(app: &App, c: &Chrome, view: &LineView, notes: &[Note], now: Timestam
             && state.provisioning_in_progress()
             && !state.past_point_of_no_return(),
         closed_past_ponr: state.status == LineStatus::Closed && state.stage == Stage::Onboarded,
-        attention: view.offered.attention.map(|a| {
-            (
-                a.as_str(),
-                c.t(&format!("web-attention-{}", a.as_str().replace('_', "-"))),
-            )
-        }),
+        attention: view
+            .offered
+            .attention
+            .map(|a| (a.as_str(), attention_label(c.locale, a))),
         deadline,
         deadline_at,
         contact_name: line.contact_name.clone(),

@@ -14,7 +14,7 @@ use axum::response::Response;
 use axum::routing::get;
 use provisio_domain::Stage;
 
-use super::orders::{Choice, FilterChoices, page_links};
+use super::orders::{Choice, FilterChoices, filter_links};
 use super::page::{Chrome, html, or_error_page};
 use super::rows::{Row, count_apply_all, name_partners, row};
 use super::session::SignedIn;
@@ -74,28 +74,13 @@ pub fn filter_of(query: &HashMap<String, String>) -> AppResult<LineFilter> {
     Ok(filter)
 }
 
-/// The filter's query string (with `?`), or nothing.
-pub fn query_of(filter: &LineFilter) -> String {
-    let pairs = filter.pairs();
-    if pairs.is_empty() {
-        return String::new();
-    }
-    let mut out = url::form_urlencoded::Serializer::new(String::from("?"));
-    for (k, v) in &pairs {
-        out.append_pair(k, v);
-    }
-    out.finish()
-}
-
 async fn page(app: App, s: SignedIn, query: HashMap<String, String>) -> AppResult<Response> {
     let filter = filter_of(&query)?;
     let cursor = query.get("cursor").map(String::as_str);
     let request = page_request(Some(PAGE), cursor)?;
     let first_page = request.after.is_none();
     let found = app.list_lines(&s.actor, &filter, request).await?;
-    let pairs = filter.pairs();
-    let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let (next_page, first_href) = page_links("/subscriptions", &pairs, found.next);
+    let (next_page, first_href) = filter_links("/subscriptions", &filter, found.next);
     let here = first_href.clone();
     let notes = s.visitor.take_notes().await?;
     let c = Chrome::new(&s.visitor, "subscriptions", &here, &notes);
@@ -123,7 +108,7 @@ async fn page(app: App, s: SignedIn, query: HashMap<String, String>) -> AppResul
         sorts: choices.sorts,
         closing_within_days: choices.closing_within_days,
         filtered: filter != filter_of(&HashMap::new())?,
-        csv_href: format!("/subscriptions.csv{}", query_of(&filter)),
+        csv_href: filter_links("/subscriptions.csv", &filter, None).1,
         q: filter.q.clone().unwrap_or_default(),
         c: c.titled(title),
         rows,
