@@ -45,7 +45,7 @@ pub use permission::{
 pub use policy::OfferPolicies;
 pub use refusal::Refusal;
 pub use state::{
-    ClosedReason, CompanyKind, EmailKind, EmailState, LineStatus, LinkState, MailSubjectKind, Role,
-    Stage, UserStatus,
+    CaseRequestType, CaseState, ClosedReason, CompanyKind, EmailKind, EmailState, LineStatus,
+    LinkState, MailSubjectKind, Role, Stage, UserStatus,
 };
 pub use values::{ContactEmail, Locale, OfferSku, PersonName, SubRef, ValueError, WebOrderId};

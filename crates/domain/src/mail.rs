@@ -40,6 +40,12 @@ const LINE_NOTICE: MailTraits = MailTraits {
     provisioning: false,
 };
 
+/// A notification about a support case (to the agents, or to its opener).
+const CASE_NOTICE: MailTraits = MailTraits {
+    subject: MailSubjectKind::Case,
+    provisioning: false,
+};
+
 impl EmailKind {
     /// The one declaration of what this kind of mail is.
     pub const fn traits(self) -> MailTraits {
@@ -49,6 +55,9 @@ impl EmailKind {
             | EmailKind::ContactChanged
             | EmailKind::Reminder => PROVISIONING,
             EmailKind::HandedOff => LINE_NOTICE,
+            EmailKind::CaseOpened | EmailKind::CaseAnswered | EmailKind::CaseResolved => {
+                CASE_NOTICE
+            }
         }
     }
 

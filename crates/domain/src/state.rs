@@ -152,13 +152,36 @@ text_enum!(
         ContactChanged => "contact_changed",
         Reminder => "reminder",
         HandedOff => "handed_off",
+        CaseOpened => "case_opened",
+        CaseAnswered => "case_answered",
+        CaseResolved => "case_resolved",
     }
 );
 
 text_enum!(
-    /// What an outbox row is about: a line now; a support case next.
+    /// What an outbox row is about: a line, or a support case.
     MailSubjectKind, "mail subject" {
         Line => "line",
+        Case => "case",
+    }
+);
+
+text_enum!(
+    /// What a support case asks for (SPEC §7, §11).
+    CaseRequestType, "request type" {
+        ResendProvisioningEmail => "resend_provisioning_email",
+        ChangeProvisioningContact => "change_provisioning_contact",
+        Other => "other",
+    }
+);
+
+text_enum!(
+    /// Where a support case stands (SPEC §11): `open` (support is to act), `waiting` (an
+    /// agent answered publicly; the opener is to act), `resolved`.
+    CaseState, "case state" {
+        Open => "open",
+        Waiting => "waiting",
+        Resolved => "resolved",
     }
 );
 

@@ -179,8 +179,12 @@ fn kind_key(kind: EmailKind) -> &'static str {
         EmailKind::Resend => "resend",
         EmailKind::ContactChanged => "contact_changed",
         EmailKind::Reminder => "reminder",
-        // Not a provisioning email: composed by `hand_off`; never built into this value.
+        // Not provisioning emails: composed by `hand_off` and `case`; never built into this
+        // value.
         EmailKind::HandedOff => "handed_off",
+        EmailKind::CaseOpened => "case_opened",
+        EmailKind::CaseAnswered => "case_answered",
+        EmailKind::CaseResolved => "case_resolved",
     }
 }
 

@@ -15,7 +15,9 @@ fn mail(m: &Mail) -> Message {
         Some(EmailKind::ContactChanged) => "timeline-mail-contact_changed",
         Some(EmailKind::Reminder) => "timeline-mail-reminder",
         Some(EmailKind::HandedOff) => "timeline-mail-handed_off",
-        None => "timeline-mail-other",
+        Some(EmailKind::CaseOpened | EmailKind::CaseAnswered | EmailKind::CaseResolved) | None => {
+            "timeline-mail-other"
+        }
     };
     Message::new(key).with("to", m.to.clone())
 }
