@@ -240,7 +240,13 @@ mod tests {
             ]
         );
         for k in EmailKind::ALL {
-            assert_eq!(k.subject(), MailSubjectKind::Line);
+            let case = k.as_str().starts_with("case_");
+            let expected = if case {
+                MailSubjectKind::Case
+            } else {
+                MailSubjectKind::Line
+            };
+            assert_eq!(k.subject(), expected, "{k}");
         }
     }
 }
