@@ -67,6 +67,7 @@ pub fn line_actions(
         keyed: true,
         limit,
         now,
+        for_case: None,
     };
     let resend = match decide::resend(facts, &ask, &mut no_ids) {
         Decision::Refuse { refusal, .. } => Some(refusal),

@@ -11,6 +11,7 @@
 use jiff::{SignedDuration, Timestamp};
 use uuid::Uuid;
 
+use crate::case::{self, CaseEffects, CaseFacts};
 use crate::event::{Event, RefusedAction};
 use crate::lifecycle::{LineState, Transition};
 use crate::mail::{HandOff, MailFact, MintMail, NewMail, Recipient};
@@ -41,6 +42,8 @@ pub struct LineFacts {
     /// The line's mail that decisions read, oldest first: every email still waiting to go
     /// out, and every one queued since the start of the rate limit's window.
     pub mail: Vec<MailFact>,
+    /// The line's support cases that are not resolved.
+    pub cases: Vec<CaseFacts>,
 }
 
 impl LineFacts {
@@ -74,6 +77,9 @@ pub struct Effects {
     pub cancel: Vec<Uuid>,
     /// Every live setup link of the line turns into this state.
     pub links: Option<LinkState>,
+    /// What becomes of the line's support cases (an on-behalf resend's note; resolved by
+    /// onboarding).
+    pub cases: Vec<CaseEffects>,
 }
 
 impl Effects {
@@ -87,6 +93,7 @@ impl Effects {
             queue: vec![],
             cancel: vec![],
             links: None,
+            cases: vec![],
         }
     }
 
@@ -170,6 +177,9 @@ pub struct ResendAsk {
     /// The partner's limit (R10).
     pub limit: ResendLimit,
     pub now: Timestamp,
+    /// Support resends on the opener's behalf from this case (SPEC §10): the email and its
+    /// event name the case, and the case gets a note.
+    pub for_case: Option<CaseFacts>,
 }
 
 /// R2 / R5 / R10: resend the provisioning email to the line's current contact. A double click
@@ -212,13 +222,21 @@ pub fn resend(facts: &LineFacts, ask: &ResendAsk, ids: &mut dyn MintMail) -> Dec
         Err(r) if permit.by_link() => return Decision::refused_silently(r),
         Err(r) => return Decision::refused(RefusedAction::Resend, r),
     };
-    let mail = NewMail::new(ids, EmailKind::Resend, facts.contact.clone(), asker);
+    let mut mail = NewMail::new(ids, EmailKind::Resend, facts.contact.clone(), asker);
     let mut effects = Effects::new(facts.state.clone());
+    if let (Some(case), Asker::User(actor)) = (&ask.for_case, &ask.by) {
+        mail.for_case = Some(case.id);
+        let to = mail.to.email.as_str();
+        effects
+            .cases
+            .push(case::resend_noted(case, actor, mail.id, to, ids));
+    }
     effects.events.push(Event::ResendRequested {
         email_id: mail.id,
         to: mail.to.email.clone(),
         first_send: plan.is_first_send,
         via: plan.via,
+        case_id: mail.for_case,
     });
     effects.queue(mail);
     Decision::apply(effects)
@@ -397,7 +415,13 @@ pub enum Reporter<'a> {
 
 /// R7: the organization is onboarded (the point of no return): it is recorded, every link of
 /// the line is spent, and waiting mail is cancelled.
-pub fn onboard(facts: &LineFacts, by: Reporter<'_>, organization: &Organization) -> Decision {
+pub fn onboard(
+    facts: &LineFacts,
+    by: Reporter<'_>,
+    organization: &Organization,
+    now: Timestamp,
+    ids: &mut dyn MintMail,
+) -> Decision {
     let permit = match by {
         Reporter::User(actor) => authorize_report(actor, &facts.parties),
         Reporter::Link(link) => authorize_by_link(link.state, &link.sent_to, &facts.contact.email),
@@ -410,6 +434,12 @@ pub fn onboard(facts: &LineFacts, by: Reporter<'_>, organization: &Organization)
                 effects.organization = Some(organization.clone());
                 effects.links = Some(LinkState::Spent);
                 effects.cancel = facts.waiting_for_the_line();
+                // The line's open cases resolve themselves, each telling its opener.
+                effects.cases = facts
+                    .cases
+                    .iter()
+                    .filter_map(|c| case::resolve_onboarded(c, &organization.name, now, ids))
+                    .collect();
                 effects
             }),
     )

@@ -153,6 +153,7 @@ fn a_double_click_replays_and_a_key_does_not() {
         keyed: false,
         limit: ResendLimit::default(),
         now: t("2026-05-04T00:00:03Z"),
+        for_case: None,
     };
     assert_eq!(
         resend(&f, &ask, &mut ids()),
@@ -192,6 +193,7 @@ fn fresh_links_have_their_own_budget_and_are_refused_silently() {
         keyed: false,
         limit: ResendLimit::default(),
         now,
+        for_case: None,
     };
     match resend(&f, &link, &mut ids()) {
         Decision::Refuse { refusal, events } => {
@@ -286,7 +288,7 @@ fn onboarding_and_cancelling_end_the_links_and_the_waiting_mail() {
         state: LinkState::Live,
         sent_to: email("kim@kund.test"),
     };
-    let e = applied(onboard(&f, Reporter::Link(&link), &org));
+    let e = applied(onboard(&f, Reporter::Link(&link), &org, t(RSD), &mut ids()));
     assert_eq!(e.state.stage, Stage::Onboarded);
     assert_eq!(e.links, Some(LinkState::Spent));
     assert_eq!(e.cancel, [Uuid::from_u128(1)]);
@@ -296,7 +298,13 @@ fn onboarding_and_cancelling_end_the_links_and_the_waiting_mail() {
         ..link
     };
     assert!(matches!(
-        onboard(&f, Reporter::Link(&stale), &e.organization.clone().unwrap()),
+        onboard(
+            &f,
+            Reporter::Link(&stale),
+            &e.organization.clone().unwrap(),
+            t(RSD),
+            &mut ids()
+        ),
         Decision::Refuse {
             refusal: Refusal::NotFound,
             ..

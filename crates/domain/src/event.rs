@@ -8,7 +8,8 @@ use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::state::{ClosedReason, CompanyKind, EmailKind, Role, Stage};
+use crate::ids::CaseId;
+use crate::state::{CaseRequestType, ClosedReason, CompanyKind, EmailKind, Role, Stage};
 use crate::values::{ContactEmail, OfferSku};
 
 /// The event types of SPEC §3 (R11). The spelling is stable: clients filter on it.
@@ -35,6 +36,11 @@ pub enum EventType {
     UserChanged,
     ApiKeyCreated,
     ApiKeyRevoked,
+    CaseOpened,
+    CaseCommented,
+    CaseClaimed,
+    CaseResolved,
+    CaseReopened,
 }
 
 impl EventType {
@@ -60,6 +66,11 @@ impl EventType {
         Self::UserChanged,
         Self::ApiKeyCreated,
         Self::ApiKeyRevoked,
+        Self::CaseOpened,
+        Self::CaseCommented,
+        Self::CaseClaimed,
+        Self::CaseResolved,
+        Self::CaseReopened,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -85,6 +96,11 @@ impl EventType {
             Self::UserChanged => "user.changed",
             Self::ApiKeyCreated => "api_key.created",
             Self::ApiKeyRevoked => "api_key.revoked",
+            Self::CaseOpened => "case.opened",
+            Self::CaseCommented => "case.commented",
+            Self::CaseClaimed => "case.claimed",
+            Self::CaseResolved => "case.resolved",
+            Self::CaseReopened => "case.reopened",
         }
     }
 }
@@ -170,6 +186,9 @@ pub enum Event {
         /// `setup_link`: asked for from the setup page ("Send me a fresh link").
         #[serde(skip_serializing_if = "Option::is_none")]
         via: Option<Via>,
+        /// Support resent on the opener's behalf from this case (SPEC §10).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        case_id: Option<CaseId>,
     },
     /// A refusal the actor may learn about (SPEC §9); `code` is the problem code.
     ResendRefused {
@@ -234,6 +253,27 @@ pub enum Event {
         user: ContactEmail,
         key_id: Uuid,
     },
+    /// Support cases (SPEC §11), about the case (not its line).
+    CaseOpened {
+        case_id: CaseId,
+        request_type: CaseRequestType,
+    },
+    CaseCommented {
+        case_id: CaseId,
+        comment_id: Uuid,
+        internal: bool,
+    },
+    CaseClaimed {
+        case_id: CaseId,
+    },
+    CaseResolved {
+        case_id: CaseId,
+        /// The line was onboarded: the service resolved it.
+        by_service: bool,
+    },
+    CaseReopened {
+        case_id: CaseId,
+    },
 }
 
 impl Event {
@@ -260,6 +300,11 @@ impl Event {
             Event::UserChanged { .. } => EventType::UserChanged,
             Event::ApiKeyCreated { .. } => EventType::ApiKeyCreated,
             Event::ApiKeyRevoked { .. } => EventType::ApiKeyRevoked,
+            Event::CaseOpened { .. } => EventType::CaseOpened,
+            Event::CaseCommented { .. } => EventType::CaseCommented,
+            Event::CaseClaimed { .. } => EventType::CaseClaimed,
+            Event::CaseResolved { .. } => EventType::CaseResolved,
+            Event::CaseReopened { .. } => EventType::CaseReopened,
         }
     }
 

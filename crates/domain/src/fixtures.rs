@@ -76,5 +76,6 @@ pub fn facts() -> LineFacts {
         },
         parties: pias_order(),
         mail: vec![],
+        cases: vec![],
     }
 }

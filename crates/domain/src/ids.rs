@@ -46,3 +46,7 @@ uuid_id!(
     /// A user of some company.
     UserId
 );
+uuid_id!(
+    /// A support case.
+    CaseId
+);

@@ -12,6 +12,9 @@
 
 pub mod actions;
 pub mod attention;
+pub mod case;
+#[cfg(test)]
+mod case_tests;
 pub mod decide;
 pub mod delivery;
 pub mod event;
@@ -34,7 +37,7 @@ pub mod values;
 pub use decide::{Decision, Effects, LineFacts};
 pub use event::{Event, EventType};
 pub use field::{FieldError, FieldPath};
-pub use ids::{CompanyId, UserId};
+pub use ids::{CaseId, CompanyId, UserId};
 pub use lifecycle::LineState;
 pub use mail::{HandOff, MailFact, MailId, MintMail, NewMail, Recipient};
 pub use order::{NewLine, NewOrder, OrderError};

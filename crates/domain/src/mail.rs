@@ -134,6 +134,11 @@ pub struct NewMail {
     /// The hand-off this mail is about: what a `handed_off` notice reports, or who handed the
     /// line to the recipient of a `contact_changed` email. None for every other mail.
     pub hand_off: Option<HandOff>,
+    /// A case notice: the case (and the comment) it is about.
+    pub case: Option<crate::case::CaseMail>,
+    /// A provisioning email support resent from this case on the opener's behalf: the
+    /// SMTP server's answer becomes a note in the case.
+    pub for_case: Option<crate::ids::CaseId>,
 }
 
 impl NewMail {
@@ -151,6 +156,8 @@ impl NewMail {
             to,
             requested_by,
             hand_off: None,
+            case: None,
+            for_case: None,
         }
     }
 }

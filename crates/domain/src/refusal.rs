@@ -3,6 +3,7 @@
 //! the translation key of [`Refusal::key`] (`locales/*/errors.ftl`); nothing here is prose.
 
 use crate::event::{Event, RefusedAction};
+use crate::ids::CaseId;
 use crate::state::Stage;
 
 /// Whom to ask when you may not act on an order yourself (case 1.1 of the article).
@@ -31,6 +32,8 @@ pub enum Denial {
     OnBehalf,
     /// Offer policies are changed by an admin through the API, not at the command line.
     PolicyByApi,
+    /// Support cases: answers, internal notes, claims and on-behalf resends are support's.
+    CaseSupportOnly,
 }
 
 impl Denial {
@@ -44,6 +47,7 @@ impl Denial {
             Denial::OwnCompanyOrders => "denied-own-company-orders",
             Denial::OnBehalf => "denied-on-behalf",
             Denial::PolicyByApi => "denied-policy-by-api",
+            Denial::CaseSupportOnly => "denied-case-support-only",
         }
     }
 }
@@ -87,6 +91,15 @@ pub enum Refusal {
     RateLimited { limit: u32, retry_after_secs: u64 },
     #[error("cannot {} a line that is {from}", .action.as_str())]
     InvalidTransition { from: Stage, action: LineAction },
+    /// A second open case for the same line and request type: this one is open.
+    #[error("case {case_id} is open for this line and request")]
+    CaseExists { case_id: CaseId },
+    /// SPEC §11: too many cases opened in the rolling hour.
+    #[error("rate limited: {limit} cases per hour, retry after {retry_after_secs} s")]
+    CaseRateLimited { limit: u32, retry_after_secs: u64 },
+    /// An on-behalf resend needs a case about a line.
+    #[error("the case is about no line")]
+    CaseWithoutLine,
 }
 
 impl Refusal {
@@ -99,6 +112,9 @@ impl Refusal {
             Refusal::LineCancelled => "line_cancelled",
             Refusal::RateLimited { .. } => "resend_rate_limited",
             Refusal::InvalidTransition { .. } => "invalid_transition",
+            Refusal::CaseExists { .. } => "already_exists",
+            Refusal::CaseRateLimited { .. } => "rate_limited",
+            Refusal::CaseWithoutLine => "invalid_transition",
         }
     }
 
@@ -115,6 +131,9 @@ impl Refusal {
                 LineAction::MarkProvisioned => "refused-transition-mark-provisioned",
                 LineAction::Cancel => "refused-transition-cancel",
             },
+            Refusal::CaseExists { .. } => "refused-case-exists",
+            Refusal::CaseRateLimited { .. } => "refused-case-rate-limited",
+            Refusal::CaseWithoutLine => "refused-case-without-line",
         }
     }
 
@@ -129,7 +148,11 @@ impl Refusal {
                 action,
                 code: self.code(),
             }),
-            Refusal::NotFound | Refusal::InvalidTransition { .. } => None,
+            Refusal::NotFound
+            | Refusal::InvalidTransition { .. }
+            | Refusal::CaseExists { .. }
+            | Refusal::CaseRateLimited { .. }
+            | Refusal::CaseWithoutLine => None,
         }
     }
 }

@@ -120,6 +120,7 @@ impl World {
                 .map(|i| self.fact(i))
                 .filter(|m| m.waiting() || m.queued_at >= since)
                 .collect(),
+            cases: vec![],
         }
     }
 
@@ -187,6 +188,7 @@ impl World {
                 keyed: true,
                 limit: ResendLimit::default(),
                 now,
+                for_case: None,
             };
             next.extend(self.decided(decide::resend(&facts, &ask, &mut self.ids())));
             let new = decide::NewContact {
@@ -224,7 +226,13 @@ impl World {
             id: "org-1".into(),
             name: "Kund AB".into(),
         };
-        next.extend(self.decided(decide::onboard(&facts, Reporter::User(&ada()), &org)));
+        next.extend(self.decided(decide::onboard(
+            &facts,
+            Reporter::User(&ada()),
+            &org,
+            now,
+            &mut self.ids(),
+        )));
         next.extend(self.decided(decide::mark_provisioned(&facts, &ada(), now)));
         next.extend(self.decided(decide::cancel(&facts, &pia(), now)));
         // The service.
@@ -437,6 +445,7 @@ fn an_early_resend_that_failed_does_not_stop_the_first_send() {
         keyed: false,
         limit: ResendLimit::default(),
         now: w.now(),
+        for_case: None,
     };
     w = w
         .decided(decide::resend(&w.facts(), &ask, &mut w.ids()))
