@@ -7,6 +7,8 @@ pub enum RenderError {
     Address { header: &'static str },
     #[error("the Message-ID must look like local@domain without angle brackets or spaces")]
     MessageId,
+    #[error("the thread id must look like local@domain without angle brackets or spaces")]
+    Thread,
     #[error("the Date is out of the system's time range")]
     Date,
     #[error("the {locale} translation has no text '{key}'")]

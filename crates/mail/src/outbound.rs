@@ -39,6 +39,11 @@ pub struct Envelope {
     pub to: Mailbox,
     /// The language of the whole message.
     pub locale: Locale,
+    /// The Message-ID of the thread this mail belongs to (bare, like `message_id`), e.g. the
+    /// thread id of a support case: the message then carries `In-Reply-To` and `References`
+    /// naming it, so mail programs that thread by those headers keep every notice of one case
+    /// together. `None` for mail that starts no conversation (provisioning emails).
+    pub thread: Option<String>,
 }
 
 /// Everything one provisioning email says (SPEC §4).

@@ -31,6 +31,7 @@ pub fn email(locale: Locale, kind: EmailKind) -> ProvisioningEmail {
                 "olle@partner.example",
             )),
             to: Mailbox::new(Some("Kim Kundsson".to_owned()), "kim@kund.example"),
+            thread: None,
         },
         kind,
         web_order_id: "W123".to_owned(),
