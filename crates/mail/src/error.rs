@@ -1,4 +1,4 @@
-use provisio_domain::Locale;
+use provisio_domain::{EmailKind, Locale};
 
 /// Why an email could not be rendered. Messages never contain an email address.
 #[derive(Debug, thiserror::Error)]
@@ -11,6 +11,8 @@ pub enum RenderError {
     Thread,
     #[error("the Date is out of the system's time range")]
     Date,
+    #[error("a {kind} email is not a case notice")]
+    NotACase { kind: EmailKind },
     #[error("the {locale} translation has no text '{key}'")]
     MissingText { locale: Locale, key: String },
     #[error("the HTML template failed: {0}")]

@@ -27,10 +27,14 @@ use crate::transfer;
 /// message in its locale.
 pub fn render(mail: &Outbound) -> Result<lettre::Message, RenderError> {
     let composed = compose::compose(mail)?;
-    build(mail.envelope(), composed)
+    build(mail.envelope(), mail.reply_to(), composed)
 }
 
-fn build(envelope: &Envelope, composed: Composed) -> Result<lettre::Message, RenderError> {
+fn build(
+    envelope: &Envelope,
+    reply_to: Option<&Mailbox>,
+    composed: Composed,
+) -> Result<lettre::Message, RenderError> {
     let message_id = checked_message_id(&envelope.message_id).ok_or(RenderError::MessageId)?;
     let thread = match &envelope.thread {
         Some(thread) => Some(checked_message_id(thread).ok_or(RenderError::Thread)?),
@@ -47,7 +51,7 @@ fn build(envelope: &Envelope, composed: Composed) -> Result<lettre::Message, Ren
         .raw_header(raw(CONTENT_LANGUAGE, envelope.locale.as_str()))
         // An automatic message: out-of-office replies should not answer it (RFC 3834).
         .raw_header(raw(AUTO_SUBMITTED, "auto-generated"));
-    if let Some(reply_to) = &envelope.reply_to {
+    if let Some(reply_to) = reply_to {
         builder = builder.reply_to(mailbox(reply_to, "Reply-To")?);
     }
     if let Some(thread) = thread {

@@ -1,6 +1,7 @@
 //! One composer per kind of mail: it turns the typed value into the words of the message
 //! (subject, plain text, HTML), taken from `locales/*/email.ftl`. Headers are `mime.rs`'s.
 
+mod case;
 mod hand_off;
 mod provisioning;
 mod rich;
@@ -25,6 +26,7 @@ pub fn compose(mail: &Outbound) -> Result<Composed, RenderError> {
     match mail {
         Outbound::Provisioning(p) => provisioning::compose(p),
         Outbound::HandOff(n) => hand_off::compose(n),
+        Outbound::Case(n) => case::compose(n),
     }
 }
 
