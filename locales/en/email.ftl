@@ -45,3 +45,31 @@ email-handed_off-next = You do not need to do anything. If this was not expected
 # the setup off from the setup page.
 email-intro-contact_changed-handed_off = { $from } asked you to set up the service for the subscription of { $customer }, ordered by { $partner }. You are now its provisioning contact. Please set up the service.
 email-handed_off-line = See the order line in the workspace:
+
+# Support-case notifications (SPEC §11): to the support agents (case_opened) or to the case's
+# opener (case_answered, case_resolved). Every notice of one case has one Subject, so mail
+# programs that thread by subject keep them together; what happened is the first paragraph.
+# Arguments: $sub, $order, $company (the opener's), $type (the request type in words),
+# $opener ("Name (address)"), $author (a name, or an address when there is none).
+email-case-subject-sub = Case about { $sub }: { $type }
+email-case-subject-order = Case about order { $order }: { $type }
+email-case-subject-company = Case from { $company }: { $type }
+email-case-type-resend_provisioning_email = Resend provisioning email
+email-case-type-change_provisioning_contact = Change provisioning contact
+email-case-type-other = Other
+email-case-state-open = Open
+email-case-state-waiting = Waiting
+email-case-state-resolved = Resolved
+email-intro-case_opened = A new case was opened by { $opener } of { $company }.
+email-intro-case_answered = { $author } answered your case:
+email-intro-case_resolved = Your case was resolved by { $author }.
+email-intro-case_resolved-by-service = Your case resolved itself: the organization was onboarded, so the service is set up.
+email-case-description = Description:
+email-case-comment = Comment:
+email-case-last-email-failed = The last provisioning email of this line could not be delivered: see the line's emails before you answer.
+email-label-case = Case
+email-label-request-type = Request type
+email-label-opened-by = Opened by
+email-case-link = See the case:
+email-case-no-reply = Replies to this email are not read: answer on the case page.
+email-case-footer = Sent by provisio.

@@ -44,3 +44,29 @@ email-handed_off-next = Du behöver inte göra något. Om det här var oväntat 
 # över etableringen från etableringssidan.
 email-intro-contact_changed-handed_off = { $from } har bett dig att slutföra etableringen av tjänsten för prenumerationen för { $customer }, beställd av { $partner }. Du är nu etableringskontakt. Slutför etableringen av tjänsten.
 email-handed_off-line = Se orderraden i arbetsytan:
+
+# Ärendemeddelanden (SPEC §11): till supporten (case_opened) eller till den som öppnade
+# ärendet (case_answered, case_resolved). Samma ämnesrad för alla meddelanden om ett ärende.
+# Orden följer supportartikeln och SPEC §11: ärende, Typ av begäran.
+email-case-subject-sub = Ärende om { $sub }: { $type }
+email-case-subject-order = Ärende om beställning { $order }: { $type }
+email-case-subject-company = Ärende från { $company }: { $type }
+email-case-type-resend_provisioning_email = Skicka e-post om etablering igen
+email-case-type-change_provisioning_contact = Ändra kontakt för etablering
+email-case-type-other = Annat
+email-case-state-open = Öppet
+email-case-state-waiting = Väntar
+email-case-state-resolved = Löst
+email-intro-case_opened = Ett nytt ärende har öppnats av { $opener } på { $company }.
+email-intro-case_answered = { $author } har svarat på ditt ärende:
+email-intro-case_resolved = Ditt ärende har lösts av { $author }.
+email-intro-case_resolved-by-service = Ditt ärende löstes av sig självt: organisationen har registrerats, så tjänsten är etablerad.
+email-case-description = Beskrivning:
+email-case-comment = Kommentar:
+email-case-last-email-failed = Det senaste etableringsmeddelandet för orderraden kunde inte levereras: se orderradens e-post innan du svarar.
+email-label-case = Ärende
+email-label-request-type = Typ av begäran
+email-label-opened-by = Öppnat av
+email-case-link = Se ärendet:
+email-case-no-reply = Svar på det här meddelandet läses inte: svara på ärendesidan.
+email-case-footer = Skickat av provisio.

@@ -1,5 +1,5 @@
-//! provisio's outbound email: typed mail ([`Outbound`]: provisioning emails now, case
-//! notifications next), one composer per kind rendering it per locale ([`render`]), and the
+//! provisio's outbound email: typed mail ([`Outbound`]: provisioning emails, the hand-off
+//! notice, support-case notifications), one composer per kind rendering it per locale ([`render`]), and the
 //! transports that hand it over ([`FileTransport`], [`SmtpTransport`]). The scheduler decides
 //! when to send and what to record; nothing here reads the clock.
 //!
@@ -20,7 +20,7 @@ pub use compose::{Composed, compose};
 pub use dkim::{Dkim, DkimError};
 pub use error::RenderError;
 pub use mime::render;
-pub use outbound::{Envelope, HandOffNotice, Mailbox, Outbound, ProvisioningEmail};
+pub use outbound::{CaseNotice, Envelope, HandOffNotice, Mailbox, Outbound, ProvisioningEmail};
 pub use transport::{
     Accepted, ConfigError, Fault, FileTransport, MemoryTransport, SendError, SmtpTransport,
     Transport,

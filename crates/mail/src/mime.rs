@@ -2,6 +2,10 @@
 //! the subject, and a multipart/alternative of the text and HTML parts (SPEC §4). Text people
 //! typed reaches the headers through `header_text.rs`.
 //!
+//! A mail that belongs to a thread (a support case's notices: `Envelope::thread`) names it in
+//! `In-Reply-To` and `References` (RFC 5322 §3.6.4), the headers mail programs thread by,
+//! while its own `Message-ID` stays the one fixed when it was queued.
+//!
 //! Addresses go out in ASCII: an internationalized domain as its A-labels (`bücher.example`
 //! → `xn--bcher-kva.example`), in the headers and so in the envelope, because provisio does
 //! not use SMTPUTF8 and a relay without it would refuse the message. A non-ASCII local part
@@ -23,11 +27,19 @@ use crate::transfer;
 /// message in its locale.
 pub fn render(mail: &Outbound) -> Result<lettre::Message, RenderError> {
     let composed = compose::compose(mail)?;
-    build(mail.envelope(), composed)
+    build(mail.envelope(), mail.reply_to(), composed)
 }
 
-fn build(envelope: &Envelope, composed: Composed) -> Result<lettre::Message, RenderError> {
-    let message_id = checked_message_id(&envelope.message_id)?;
+fn build(
+    envelope: &Envelope,
+    reply_to: Option<&Mailbox>,
+    composed: Composed,
+) -> Result<lettre::Message, RenderError> {
+    let message_id = checked_message_id(&envelope.message_id).ok_or(RenderError::MessageId)?;
+    let thread = match &envelope.thread {
+        Some(thread) => Some(checked_message_id(thread).ok_or(RenderError::Thread)?),
+        None => None,
+    };
     // Every jiff timestamp fits a SystemTime on the platforms we build for.
     let date = std::time::SystemTime::try_from(envelope.date).map_err(|_| RenderError::Date)?;
     let mut builder = lettre::Message::builder()
@@ -39,8 +51,14 @@ fn build(envelope: &Envelope, composed: Composed) -> Result<lettre::Message, Ren
         .raw_header(raw(CONTENT_LANGUAGE, envelope.locale.as_str()))
         // An automatic message: out-of-office replies should not answer it (RFC 3834).
         .raw_header(raw(AUTO_SUBMITTED, "auto-generated"));
-    if let Some(reply_to) = &envelope.reply_to {
+    if let Some(reply_to) = reply_to {
         builder = builder.reply_to(mailbox(reply_to, "Reply-To")?);
+    }
+    if let Some(thread) = thread {
+        // The thread's root is the only ancestor provisio knows of: both headers name it.
+        builder = builder
+            .in_reply_to(format!("<{thread}>"))
+            .references(format!("<{thread}>"));
     }
     let parts = MultiPart::alternative()
         .singlepart(part(ContentType::TEXT_PLAIN, &composed.text))
@@ -109,18 +127,16 @@ fn ascii_address(address: &str) -> Option<String> {
     Some(format!("{local}@{domain}"))
 }
 
-fn checked_message_id(id: &str) -> Result<&str, RenderError> {
+/// `id` when it is a bare `local@domain` (no angle brackets, spaces or quotes), as a
+/// Message-ID and a thread id must be.
+fn checked_message_id(id: &str) -> Option<&str> {
     let valid = id
         .split_once('@')
         .is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty())
         && id
             .chars()
             .all(|c| c.is_ascii_graphic() && !matches!(c, '<' | '>' | '"' | '\\' | ','));
-    if valid {
-        Ok(id)
-    } else {
-        Err(RenderError::MessageId)
-    }
+    valid.then_some(id)
 }
 
 #[cfg(test)]
@@ -144,7 +160,7 @@ mod tests {
     #[test]
     fn message_ids_are_bare_local_at_domain() {
         for good in ["0190f3a1-7c2e@provisio", "a.b+c@mail.example"] {
-            assert!(checked_message_id(good).is_ok(), "{good}");
+            assert!(checked_message_id(good).is_some(), "{good}");
         }
         for bad in [
             "",
@@ -155,7 +171,7 @@ mod tests {
             "a b@provisio",
             "x@prov\nisio",
         ] {
-            assert!(checked_message_id(bad).is_err(), "{bad}");
+            assert!(checked_message_id(bad).is_none(), "{bad}");
         }
     }
 }

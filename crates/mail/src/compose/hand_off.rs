@@ -7,9 +7,9 @@ use askama::Template;
 use provisio_domain::Locale;
 
 use super::rich::Marks;
-use super::{Composed, Texts, fact_lines};
+use super::{Composed, Texts, fact_lines, greeting, person};
 use crate::error::RenderError;
-use crate::outbound::{HandOffNotice, Mailbox};
+use crate::outbound::HandOffNotice;
 
 pub(crate) fn compose(notice: &HandOffNotice) -> Result<Composed, RenderError> {
     let t = Texts(notice.envelope.locale);
@@ -22,10 +22,7 @@ pub(crate) fn compose(notice: &HandOffNotice) -> Result<Composed, RenderError> {
         ("from", from.as_str()),
         ("to", to.as_str()),
     ];
-    let greeting = match &notice.envelope.to.name {
-        Some(name) => t.get("email-greeting-named", &[("name", name)])?,
-        None => t.get("email-greeting", &[])?,
-    };
+    let greeting = greeting(&t, &notice.envelope.to)?;
     let body = Body {
         locale: notice.envelope.locale,
         subject: t.get("email-subject-handed_off", &args)?,
@@ -72,14 +69,6 @@ pub(crate) fn compose(notice: &HandOffNotice) -> Result<Composed, RenderError> {
         text,
         subject: body.subject,
     })
-}
-
-/// "Name (address)", or the address alone.
-fn person(m: &Mailbox) -> String {
-    match &m.name {
-        Some(name) => format!("{name} ({})", m.address),
-        None => m.address.clone(),
-    }
 }
 
 pub(crate) struct Body {

@@ -1,6 +1,7 @@
 //! One composer per kind of mail: it turns the typed value into the words of the message
 //! (subject, plain text, HTML), taken from `locales/*/email.ftl`. Headers are `mime.rs`'s.
 
+mod case;
 mod hand_off;
 mod provisioning;
 mod rich;
@@ -9,7 +10,7 @@ use provisio_domain::Locale;
 
 use crate::error::RenderError;
 use crate::i18n;
-use crate::outbound::Outbound;
+use crate::outbound::{Mailbox, Outbound};
 
 /// A message's words, ready for the MIME builder (and for the page that shows an email as it
 /// was sent).
@@ -25,6 +26,7 @@ pub fn compose(mail: &Outbound) -> Result<Composed, RenderError> {
     match mail {
         Outbound::Provisioning(p) => provisioning::compose(p),
         Outbound::HandOff(n) => hand_off::compose(n),
+        Outbound::Case(n) => case::compose(n),
     }
 }
 
@@ -37,6 +39,22 @@ impl Texts {
             locale: self.0,
             key: key.to_owned(),
         })
+    }
+}
+
+/// "Hello Kim Kundsson," when the recipient has a name, else "Hello,".
+pub(crate) fn greeting(t: &Texts, to: &Mailbox) -> Result<String, RenderError> {
+    match &to.name {
+        Some(name) => t.get("email-greeting-named", &[("name", name)]),
+        None => t.get("email-greeting", &[]),
+    }
+}
+
+/// "Name (address)", or the address alone.
+pub(crate) fn person(m: &Mailbox) -> String {
+    match &m.name {
+        Some(name) => format!("{name} ({})", m.address),
+        None => m.address.clone(),
     }
 }
 

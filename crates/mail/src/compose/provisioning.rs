@@ -5,7 +5,7 @@ use askama::Template;
 use provisio_domain::{EmailKind, Locale};
 
 use super::rich::Marks;
-use super::{Composed, Texts, fact_lines};
+use super::{Composed, Texts, fact_lines, greeting};
 use crate::error::RenderError;
 use crate::outbound::ProvisioningEmail;
 
@@ -59,10 +59,7 @@ impl Body {
             ("customer", email.end_customer.as_str()),
             ("partner", email.partner.as_str()),
         ];
-        let greeting = match &email.envelope.to.name {
-            Some(name) => t.get("email-greeting-named", &[("name", name)])?,
-            None => t.get("email-greeting", &[])?,
-        };
+        let greeting = greeting(&t, &email.envelope.to)?;
         let mut marks = Marks::default()
             .date(deadline_at)
             .zone(zone)

@@ -3,6 +3,7 @@
 // Test code: a failed unwrap is a failed test, with its location.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod case;
 mod commands;
 mod dkim;
 mod file;
@@ -31,6 +32,7 @@ pub fn email(locale: Locale, kind: EmailKind) -> ProvisioningEmail {
                 "olle@partner.example",
             )),
             to: Mailbox::new(Some("Kim Kundsson".to_owned()), "kim@kund.example"),
+            thread: None,
         },
         kind,
         web_order_id: "W123".to_owned(),

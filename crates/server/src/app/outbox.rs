@@ -194,6 +194,7 @@ impl App {
             reply_to: Some(reply_to),
             to: Mailbox::new(mail.email.to_name.clone(), mail.email.to.as_str()),
             locale: mail.email.locale,
+            thread: None,
         };
         let handed_off_by = mail
             .email

@@ -24,6 +24,7 @@ fn long_email(locale: Locale) -> ProvisioningEmail {
             from: Mailbox::new(None, "provisio@provisio.example"),
             reply_to: Some(ordering.clone()),
             to: Mailbox::new(None, "lo@kund.example"),
+            thread: None,
         },
         kind: EmailKind::ContactChanged,
         web_order_id: "W123".to_owned(),
