@@ -11,6 +11,7 @@
 //! What each kind of mail is, is declared once ([`mail`]).
 
 pub mod actions;
+pub mod attachment;
 pub mod attention;
 pub mod case;
 #[cfg(test)]
