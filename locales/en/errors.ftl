@@ -116,3 +116,27 @@ value-days = closing_within_days must be a whole number of days from 0 to { $max
 
 # Issue 19 point 8: a form says every problem at once.
 value-company-missing = no company was chosen
+
+# Support cases (SPEC §11)
+not-found-case = Case not found
+denied-case-support-only = only support agents and admins answer cases, write internal notes, claim cases and resend on the opener's behalf
+refused-case-exists = This line already has an open case of this request type; add to that case instead.
+refused-case-rate-limited = At most { $limit } cases can be opened per hour; try again in { $seconds } seconds.
+refused-case-without-line = This case is about an order, not a line: there is no provisioning email to resend.
+value-too-long = at most { $max } characters are allowed
+value-control-characters = contains a control character; remove it
+case-about-required = name the subscription (or the order) the case is about
+case-order-mismatch = { $sub } is not a line of this order
+request-field-unknown = unknown field '{ $field }'
+attachment-empty = the file is empty
+attachment-not-allowed = only PNG, JPEG, GIF and WebP images and PDF files can be attached (the file's content decides, not its name)
+attachment-damaged = the file could not be read as the image or PDF it starts like
+attachment-too-many-pixels = the image is { $width } × { $height } pixels; at most { $max } pixels on a side are allowed
+attachment-too-large = a file may be at most { $max_mb } MB
+attachment-too-many = at most { $max } files per case
+case-note-text = { $text }
+case-note-resend-queued = Resent the provisioning email to { $to } on the opener's behalf.
+case-note-resend-accepted = The mail server accepted the provisioning email to { $to }: { $reply }
+case-note-resend-refused = The mail server refused the provisioning email to { $to }: { $reply }
+case-note-resend-deferred = The mail server deferred the provisioning email to { $to } ({ $reply }); it will be tried again.
+case-note-onboarded = The organization { $organization } was onboarded: the service is set up, so this case resolved itself.

@@ -115,3 +115,27 @@ value-days = closing_within_days måste vara ett helt antal dagar från 0 till {
 
 # Issue 19 point 8: a form says every problem at once.
 value-company-missing = inget företag valdes
+
+# Ärenden (SPEC §11)
+not-found-case = Ärendet finns inte
+denied-case-support-only = bara supportagenter och administratörer svarar på ärenden, skriver interna anteckningar, tar ärenden och skickar om å beställarens vägnar
+refused-case-exists = Raden har redan ett öppet ärende av den här typen; lägg till i det ärendet i stället.
+refused-case-rate-limited = Högst { $limit } ärenden kan öppnas per timme; försök igen om { $seconds } sekunder.
+refused-case-without-line = Ärendet gäller en beställning, inte en rad: det finns inget e-postmeddelande om etablering att skicka om.
+value-too-long = högst { $max } tecken är tillåtna
+value-control-characters = innehåller ett styrtecken; ta bort det
+case-about-required = ange prenumerationen (eller beställningen) som ärendet gäller
+case-order-mismatch = { $sub } är inte en rad i den här beställningen
+request-field-unknown = okänt fält '{ $field }'
+attachment-empty = filen är tom
+attachment-not-allowed = bara PNG-, JPEG-, GIF- och WebP-bilder och PDF-filer kan bifogas (filens innehåll avgör, inte dess namn)
+attachment-damaged = filen kunde inte läsas som den bild eller PDF den börjar som
+attachment-too-many-pixels = bilden är { $width } × { $height } bildpunkter; högst { $max } bildpunkter per sida är tillåtet
+attachment-too-large = en fil får vara högst { $max_mb } MB
+attachment-too-many = högst { $max } filer per ärende
+case-note-text = { $text }
+case-note-resend-queued = Skickade e-postmeddelandet om etablering igen till { $to } å beställarens vägnar.
+case-note-resend-accepted = E-postservern tog emot e-postmeddelandet om etablering till { $to }: { $reply }
+case-note-resend-refused = E-postservern avvisade e-postmeddelandet om etablering till { $to }: { $reply }
+case-note-resend-deferred = E-postservern sköt upp e-postmeddelandet om etablering till { $to } ({ $reply }); det skickas igen.
+case-note-onboarded = Organisationen { $organization } har registrerats: tjänsten är konfigurerad, så ärendet löstes av sig självt.

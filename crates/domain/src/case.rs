@@ -72,6 +72,11 @@ pub fn may_see(actor: &Actor, case_company: CompanyId) -> bool {
     is_support(actor) || actor.company_id == case_company
 }
 
+/// Whether the actor may read a comment: internal notes are support's alone.
+pub fn may_read(actor: &Actor, internal: bool) -> bool {
+    !internal || is_support(actor)
+}
+
 /// Who opened a case and how to reach them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Opener {

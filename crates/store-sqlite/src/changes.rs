@@ -26,11 +26,12 @@ pub(crate) struct LineIds {
     pub version: i64,
 }
 
-/// What an event is about: an order and line, or neither (a policy change).
+/// What an event is about: an order and line, a case, or neither (a policy change).
 #[derive(Default, Clone, Copy)]
 pub(crate) struct EventScope<'a> {
     pub order_id: Option<&'a str>,
     pub line_id: Option<&'a str>,
+    pub case_id: Option<&'a str>,
 }
 
 impl<'a> From<&'a LineIds> for EventScope<'a> {
@@ -38,6 +39,7 @@ impl<'a> From<&'a LineIds> for EventScope<'a> {
         Self {
             order_id: Some(&ids.order_id),
             line_id: Some(&ids.line_id),
+            case_id: None,
         }
     }
 }
@@ -169,6 +171,7 @@ pub(crate) fn update_line(
         contact: line.contact(),
         parties: line.parties(),
         mail: mail_facts(tx, &ids.line_id, request.mail_since)?,
+        cases: crate::cases::open_cases_of_line(tx, &ids.line_id)?,
     };
     let decided = match decide(&facts) {
         Decision::Apply(effects) => {
@@ -218,7 +221,8 @@ pub(crate) fn insert_events(
 ) -> StoreResult<()> {
     let mut st = tx
         .prepare_cached(
-            "INSERT INTO events (order_id, line_id, type, at, actor_id, data) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO events (order_id, line_id, case_id, type, at, actor_id, data)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
         .map_err(db)?;
     let (at, actor) = (ts(now), actor.map(|a| a.to_string()));
@@ -226,6 +230,7 @@ pub(crate) fn insert_events(
         st.execute(params![
             scope.order_id,
             scope.line_id,
+            scope.case_id,
             event.kind().as_str(),
             at,
             actor,
@@ -256,7 +261,10 @@ pub(crate) fn write_effects(
     write_details(tx, ids, &effects)?;
     let mut queued = Vec::with_capacity(effects.queue.len());
     for mail in &effects.queue {
-        queued.push(insert_email(tx, ids, mail, now)?);
+        queued.push(insert_email(tx, MailRow::line(&ids.line_id), mail, now)?);
+    }
+    for case in &effects.cases {
+        crate::cases::write_case_effects(tx, case, actor, now)?;
     }
     // A lost race undoes all of the above.
     if *before != effects.state {
@@ -378,20 +386,54 @@ fn write_details(tx: &Tx, ids: &LineIds, effects: &Effects) -> StoreResult<()> {
     Ok(())
 }
 
-fn insert_email(tx: &Tx, ids: &LineIds, mail: &NewMail, now: Timestamp) -> StoreResult<String> {
+/// What an outbox row is about: its line, or its case (the row's subject, as the mail's kind
+/// declares it).
+#[derive(Clone)]
+pub(crate) struct MailRow<'a> {
+    line_id: Option<&'a str>,
+    case_id: Option<String>,
+}
+
+impl<'a> MailRow<'a> {
+    pub(crate) fn line(line_id: &'a str) -> Self {
+        Self {
+            line_id: Some(line_id),
+            case_id: None,
+        }
+    }
+
+    /// A case notice: about the case its mail names.
+    pub(crate) fn of(mail: &NewMail) -> Self {
+        Self {
+            line_id: None,
+            case_id: mail.case.map(|c| c.case.to_string()),
+        }
+    }
+}
+
+/// Puts one mail into the outbox: the one statement for every subject.
+pub(crate) fn insert_email(
+    tx: &Tx,
+    row: MailRow<'_>,
+    mail: &NewMail,
+    now: Timestamp,
+) -> StoreResult<String> {
     let id = mail.id.to_string();
     tx.prepare_cached(
-        "INSERT INTO emails (id, kind, subject, line_id, recipient, recipient_name, locale,
-                 requested_by, message_id, state, queued_at, next_attempt_at, handed_off_from,
-                 handed_off_to, last_email)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)",
+        "INSERT INTO emails (id, kind, subject, line_id, case_id, case_comment_id, for_case,
+                 recipient, recipient_name, locale, requested_by, message_id, state, queued_at,
+                 next_attempt_at, handed_off_from, handed_off_to, last_email)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)",
     )
     .and_then(|mut q| {
         q.execute(params![
             id,
             mail.kind.as_str(),
             mail.kind.subject().as_str(),
-            ids.line_id,
+            row.line_id,
+            row.case_id,
+            mail.case.and_then(|c| c.comment).map(|c| c.to_string()),
+            mail.for_case.map(|c| c.to_string()),
             mail.to.email.as_str(),
             mail.to.name,
             mail.to.locale.as_str(),
@@ -406,9 +448,10 @@ fn insert_email(tx: &Tx, ids: &LineIds, mail: &NewMail, now: Timestamp) -> Store
     })
     .map_err(|e| match constraint(&e) {
         // Another writer queued the line's initial email first.
-        Some(Constraint::Unique) => {
-            StoreError::Retryable(format!("line {} already has this email", ids.line_id))
-        }
+        Some(Constraint::Unique) => StoreError::Retryable(format!(
+            "line {} already has this email",
+            row.line_id.unwrap_or_default()
+        )),
         _ => db(e),
     })?;
     Ok(id)

@@ -87,6 +87,9 @@ impl Named<'_, '_> {
     pub(crate) fn int(&self, col: &str) -> StoreResult<i64> {
         self.get(col)
     }
+    pub(crate) fn blob(&self, col: &str) -> StoreResult<Vec<u8>> {
+        self.get(col)
+    }
 }
 
 /// Instants are stored with exactly six fractional digits so that text order is time order.

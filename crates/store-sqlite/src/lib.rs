@@ -16,6 +16,7 @@
 //! domain values.
 
 mod api_keys;
+mod cases;
 mod changes;
 mod codec;
 mod directory;
@@ -36,6 +37,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use jiff::Timestamp;
+use provisio_domain::CaseId;
 use provisio_domain::{
     CompanyId, CompanyKind, ContactEmail, Locale, MailFact, OfferSku, SubRef, UserId, UserStatus,
     WebOrderId,
@@ -47,6 +49,9 @@ use provisio_store::{
     OrderQuery, OrderSummary, Orders, Organization, Outbox, Page, PageRequest, PolicyChange,
     RunningLine, SessionRecord, Settings, SetupLink, Signals, StoreError, StoreResult,
     UpdateRequest, User, Wake, WebSessions,
+};
+use provisio_store::{
+    AttachmentFile, CaseQuery, CaseRecord, CaseRule, CaseSummary, Cases, NewCaseRecord, OpenRule,
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
@@ -331,6 +336,52 @@ impl Directory for SqliteStore {
     async fn partners_of(&self, distributor: CompanyId) -> StoreResult<Vec<Company>> {
         self.readers
             .read(|c| directory::partners_of(c, distributor))
+    }
+}
+
+#[async_trait]
+impl Cases for SqliteStore {
+    async fn open_case(
+        &self,
+        new: NewCaseRecord,
+        decide: OpenRule<'_>,
+    ) -> StoreResult<Result<CaseRecord, provisio_domain::Refusal>> {
+        let opened = self
+            .writer
+            .transaction(|tx| cases::open(tx, &new, decide))?;
+        match opened {
+            Ok(id) => self
+                .case(id)
+                .await?
+                .map(Ok)
+                .ok_or(StoreError::NotFound { what: Entity::Case }),
+            Err(refusal) => Ok(Err(refusal)),
+        }
+    }
+    async fn update_case(
+        &self,
+        id: CaseId,
+        actor: Option<UserId>,
+        now: Timestamp,
+        decide: CaseRule<'_>,
+    ) -> StoreResult<Option<Result<CaseRecord, provisio_domain::Refusal>>> {
+        let done = self
+            .writer
+            .transaction(|tx| cases::update(tx, id, actor, now, decide))?;
+        match done {
+            None => Ok(None),
+            Some(Err(refusal)) => Ok(Some(Err(refusal))),
+            Some(Ok(())) => Ok(self.case(id).await?.map(Ok)),
+        }
+    }
+    async fn case(&self, id: CaseId) -> StoreResult<Option<CaseRecord>> {
+        self.readers.read(|c| cases::record(c, id))
+    }
+    async fn list_cases(&self, query: &CaseQuery) -> StoreResult<Page<CaseSummary>> {
+        self.readers.scan(|c| cases::list(c, query))
+    }
+    async fn case_attachment(&self, id: CaseId, n: u32) -> StoreResult<Option<AttachmentFile>> {
+        self.readers.read(|c| cases::attachment(c, id, n))
     }
 }
 

@@ -365,7 +365,8 @@ pub(crate) fn admin_events(conn: &Connection, req: &PageRequest) -> StoreResult<
     let sql = "SELECT e.seq, e.type, e.at, e.data, u.email AS actor_email, u.name AS actor_name,
                 u.role AS actor_role
          FROM events e LEFT JOIN users u ON u.id = e.actor_id
-         WHERE e.order_id IS NULL AND e.line_id IS NULL AND (?1 IS NULL OR e.seq < ?1)
+         WHERE e.order_id IS NULL AND e.line_id IS NULL AND e.case_id IS NULL
+           AND (?1 IS NULL OR e.seq < ?1)
          ORDER BY e.seq DESC LIMIT ?2";
     let found = rows(
         conn,

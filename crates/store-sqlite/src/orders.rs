@@ -120,7 +120,7 @@ pub(crate) fn write(tx: &Tx, new: &NewOrderRecord) -> StoreResult<(WebOrderId, b
     }
     let scope = EventScope {
         order_id: Some(&order_id),
-        line_id: None,
+        ..EventScope::default()
     };
     insert_events(
         tx,

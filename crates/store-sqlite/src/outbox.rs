@@ -9,6 +9,8 @@
 use std::collections::HashMap;
 
 use jiff::Timestamp;
+use provisio_domain::CaseId;
+use provisio_domain::case::{Answered, resend_answered};
 use provisio_domain::delivery::{Outcome, overtaken, record_attempt};
 use provisio_domain::event::{Attempt, Overtaken};
 use provisio_domain::{ContactEmail, Effects, Event, LineState, Locale, OfferSku, Recipient};
@@ -24,7 +26,7 @@ use crate::changes::{
 use crate::lines::{email_from, state_columns, state_from, text};
 use crate::settings::policies;
 use crate::writer::Tx;
-use crate::{db, rows, stored, ts};
+use crate::{db, rows, stored, ts, uuid};
 
 /// R1: the lines whose first send is due by `now` (the domain's instant, stored with their
 /// state), earliest first; `due` decides each and its effects are written.
@@ -92,15 +94,19 @@ pub(crate) fn close_lapsed(
 struct Due {
     email: EmailRecord,
     message_id: String,
-    /// The line it is about (every kind of mail is about a line for now).
-    line_id: String,
+    /// The line it is about, or the case's line.
+    line_id: Option<String>,
+    /// The case a case notice is about, and the comment it reports.
+    case_id: Option<String>,
+    comment_id: Option<String>,
 }
 
 /// Emails whose lease ended (their instance is gone), by the lease's end.
 const DUE_ABANDONED: &str = concat!(
     "SELECT ",
     email_columns!(),
-    ", e.message_id, e.line_id FROM emails e
+    ", e.message_id, coalesce(e.line_id, c.line_id) AS line_id, e.case_id, e.case_comment_id
+     FROM emails e LEFT JOIN cases c ON c.id = e.case_id
      WHERE e.lease_until < ?1 ORDER BY e.lease_until LIMIT ?2"
 );
 
@@ -108,7 +114,8 @@ const DUE_ABANDONED: &str = concat!(
 const DUE_NOW: &str = concat!(
     "SELECT ",
     email_columns!(),
-    ", e.message_id, e.line_id FROM emails e
+    ", e.message_id, coalesce(e.line_id, c.line_id) AS line_id, e.case_id, e.case_comment_id
+     FROM emails e LEFT JOIN cases c ON c.id = e.case_id
      WHERE e.next_attempt_at <= ?1 ORDER BY e.next_attempt_at LIMIT ?2"
 );
 
@@ -117,7 +124,9 @@ fn select_due(tx: &Tx, sql: &'static str, before: &str, limit: i64) -> StoreResu
         Ok(Due {
             email: email_from(r, "e_")?,
             message_id: text(r, "message_id")?,
-            line_id: text(r, "line_id")?,
+            line_id: r.opt_text("line_id")?,
+            case_id: r.opt_text("case_id")?,
+            comment_id: r.opt_text("case_comment_id")?,
         })
     })
 }
@@ -135,7 +144,7 @@ pub(crate) fn claim(tx: &Tx, claim: &ClaimRequest) -> StoreResult<Vec<ClaimedEma
     if left > 0 {
         due.extend(select_due(tx, DUE_NOW, &ts(claim.now), left)?);
     }
-    let lines = contexts_by_id_tx(tx, due.iter().map(|d| d.line_id.as_str()))?;
+    let lines = contexts_by_id_tx(tx, due.iter().filter_map(|d| d.line_id.as_deref()))?;
     // Taken only while it is still due or its lease has ended (compare-and-set: another
     // writer's claim of the same email leaves this one nothing to take).
     let mut take = tx
@@ -158,10 +167,40 @@ pub(crate) fn claim(tx: &Tx, claim: &ClaimRequest) -> StoreResult<Vec<ClaimedEma
     let mut claimed = Vec::with_capacity(due.len());
     let mut tokens = 0;
     for d in due {
-        let Some((line, ids)) = lines.get(&d.line_id) else {
+        let email_id = d.email.id.to_string();
+        if let Some(case_id) = &d.case_id {
+            // A case notice: nothing about a line can overtake it.
+            let taken = take
+                .execute(params![claim.owner, lease_until, email_id, at, real_now])
+                .map_err(db)?;
+            let case = crate::cases::record(tx, CaseId::from_uuid(uuid(case_id)?))?;
+            if taken == 0 {
+                continue;
+            }
+            let case = case.ok_or(StoreError::NotFound {
+                what: provisio_store::Entity::Case,
+            })?;
+            let line = d
+                .line_id
+                .as_ref()
+                .and_then(|id| lines.get(id))
+                .map(|(l, _)| Box::new(l.clone()));
+            let comment = d.comment_id.as_deref().map(uuid).transpose()?;
+            claimed.push(ClaimedEmail {
+                message_id: d.message_id,
+                token: None,
+                email: d.email,
+                subject: MailSubject::Case {
+                    case: Box::new(case),
+                    comment,
+                    line,
+                },
+            });
+            continue;
+        }
+        let Some((line, ids)) = d.line_id.as_ref().and_then(|id| lines.get(id)) else {
             continue;
         };
-        let email_id = d.email.id.to_string();
         let current = &line.line;
         if let Some(reason) = overtaken(
             d.email.kind,
@@ -243,7 +282,7 @@ pub(crate) fn finish(tx: &Tx, finished: Vec<Finished>) -> StoreResult<()> {
             "UPDATE emails SET state = ?, attempts = attempts + 1, sent_at = ?, next_attempt_at = ?,
                  last_reply = ?, lease_owner = NULL, lease_until = NULL
              WHERE id = ? AND lease_owner = ? AND state = 'sending' AND attempts = ?
-             RETURNING line_id",
+             RETURNING line_id, for_case",
         )
         .map_err(db)?;
     let mut recorded = Vec::with_capacity(finished.len());
@@ -264,12 +303,24 @@ pub(crate) fn finish(tx: &Tx, finished: Vec<Finished>) -> StoreResult<()> {
                     f.owner,
                     f.attempt.saturating_sub(1)
                 ],
-                |r| r.get::<_, String>(0),
+                |r| {
+                    Ok((
+                        r.get::<_, Option<String>>(0)?,
+                        r.get::<_, Option<String>>(1)?,
+                    ))
+                },
             )
             .optional()
             .map_err(db)?;
         // Lost the lease (we were too slow and someone else took over): their result counts.
-        let Some(line_id) = row else {
+        let Some((line_id, for_case)) = row else {
+            continue;
+        };
+        if let Some(case) = for_case {
+            note_answer(tx, &case, &f)?;
+        }
+        // A case notice: its row is its evidence; nothing else to record.
+        let Some(line_id) = line_id else {
             continue;
         };
         let attempt = Attempt {
@@ -307,6 +358,33 @@ pub(crate) fn finish(tx: &Tx, finished: Vec<Finished>) -> StoreResult<()> {
             }
             None => write_events(tx, &line.ids, &events, None, f.at)?,
         }
+    }
+    Ok(())
+}
+
+/// The SMTP server answered a resend support made from a case: the domain says whether the
+/// case gets a note (the acceptance, the refusal, the first deferral).
+fn note_answer(tx: &Tx, case: &str, f: &Finished) -> StoreResult<()> {
+    let result = match &f.outcome {
+        Outcome::Sent { .. } => Answered::Accepted,
+        Outcome::RetryAt { .. } => Answered::Deferred,
+        Outcome::Failed { .. } => Answered::Refused,
+    };
+    let mut ids = || provisio_domain::MailId {
+        id: uuid::Uuid::now_v7(),
+        message_id: String::new(),
+    };
+    let reply = Some(f.outcome.reply()).filter(|r| !r.is_empty());
+    if let Some(note) = resend_answered(
+        f.email_id,
+        f.to.as_str(),
+        result,
+        f.attempt,
+        reply,
+        &mut ids,
+    ) {
+        let case = CaseId::from_uuid(uuid(case)?);
+        crate::cases::insert_comment(tx, case, &note, f.at)?;
     }
     Ok(())
 }

@@ -88,6 +88,13 @@ pub struct ClaimRequest {
 pub enum MailSubject {
     /// A provisioning email of a line, or a notice about it.
     Line(Box<LineContext>),
+    /// A notice about a support case: the case as it stands, the comment it reports (an
+    /// answer, the resolving note), and the case's line, if it is about one.
+    Case {
+        case: Box<crate::cases::CaseRecord>,
+        comment: Option<uuid::Uuid>,
+        line: Option<Box<LineContext>>,
+    },
 }
 
 /// A claimed email with what rendering needs.

@@ -84,6 +84,7 @@ async fn line(store: &dyn Store, r: &SubRef) -> LineContext {
 pub(super) fn line_of(c: &ClaimedEmail) -> &LineContext {
     match &c.subject {
         MailSubject::Line(line) => line,
+        MailSubject::Case { .. } => panic!("a case notice, not a line's email"),
     }
 }
 

@@ -14,6 +14,8 @@ pub enum Entity {
     /// Unique by subscription reference.
     Line,
     Email,
+    /// A support case.
+    Case,
     /// The partner, distributor or ordering contact an order names.
     OrderParty,
     /// An organization id, which belongs to the partner (tenant) whose line it was first
@@ -30,6 +32,7 @@ impl Entity {
             Entity::Order => "order",
             Entity::Line => "line",
             Entity::Email => "email",
+            Entity::Case => "case",
             Entity::OrderParty => "order_party",
             Entity::Organization => "organization",
         }

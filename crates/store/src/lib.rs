@@ -17,6 +17,7 @@
 //! [`conformance`] holds the behaviour story every backend must pass, chapter by chapter,
 //! concurrency and two store handles on one database included.
 
+mod cases;
 mod changes;
 pub mod conformance;
 mod error;
@@ -32,6 +33,7 @@ use provisio_domain::{
     WebOrderId,
 };
 
+pub use cases::*;
 pub use changes::*;
 pub use error::{Entity, StoreError};
 pub use records::*;
@@ -295,6 +297,7 @@ pub trait Signals {
 /// A whole backend.
 pub trait Store:
     Maintenance
+    + Cases
     + Directory
     + Orders
     + LineActions
@@ -310,6 +313,7 @@ pub trait Store:
 
 impl<T> Store for T where
     T: Maintenance
+        + Cases
         + Directory
         + Orders
         + LineActions

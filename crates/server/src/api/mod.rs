@@ -9,6 +9,7 @@
 mod access;
 mod actions;
 mod admin;
+mod cases;
 mod clock;
 mod directory;
 pub mod dto;
@@ -38,6 +39,7 @@ fn routes(test_clock: bool) -> OpenApiRouter<App> {
         .merge(lines::router())
         .merge(timeline::router())
         .merge(actions::router())
+        .merge(cases::router())
         .merge(meta::router());
     // Without --test-clock the clock routes do not exist (SPEC §6).
     if test_clock {

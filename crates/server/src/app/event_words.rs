@@ -298,6 +298,13 @@ impl What {
                 reason: ClosedReason::parse(&text(d, "reason")).ok(),
             },
             EventType::LineCancelled => What::Cancelled,
+            // A case's events are about the case, shown on its page, never in a line's
+            // history or the administration log.
+            EventType::CaseOpened
+            | EventType::CaseCommented
+            | EventType::CaseClaimed
+            | EventType::CaseResolved
+            | EventType::CaseReopened => What::Other,
             EventType::PolicyChanged => What::PolicyChanged {
                 offer: text(d, "offer"),
                 window_days: number(d, "window_days"),

@@ -173,6 +173,7 @@ impl App {
             keyed: false,
             limit: self.resend_limit(),
             now: self.clock.now(),
+            for_case: None,
         });
         match self.decide(&sub_ref, None, None, decide).await {
             Ok(_) => tracing::info!(line = %sub_ref, "fresh link asked for from the setup page"),

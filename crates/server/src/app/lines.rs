@@ -169,8 +169,12 @@ impl App {
         let organization =
             reported_organization(input.organization_id.as_deref(), &input.organization_name)?;
         let who = actor.clone();
-        let decide: Decide =
-            Arc::new(move |facts| decide::onboard(facts, Reporter::User(&who), &organization));
+        let (ids, now) = (self.mail_ids(), self.clock.now());
+        // The line's open cases resolve themselves in the same write.
+        let decide: Decide = Arc::new(move |facts| {
+            let by = Reporter::User(&who);
+            decide::onboard(facts, by, &organization, now, &mut ids.clone())
+        });
         Ok(self.decide(&sub_ref, Some(actor), None, decide).await?.0)
     }
 

@@ -17,6 +17,8 @@
 
 pub mod access;
 pub mod admin;
+mod case_mail;
+pub mod cases;
 pub mod clock;
 pub mod directory;
 pub mod event_words;

@@ -46,6 +46,7 @@ impl App {
                     contact: line.contact(),
                     parties: parties.clone(),
                     mail: mail.remove(&line.sub_ref).unwrap_or_default(),
+                    cases: vec![],
                 };
                 offered(&facts, line.last_email.as_ref(), actor, limit, now)
             })
@@ -65,6 +66,7 @@ impl App {
             contact: line.contact(),
             parties: line.parties(),
             mail,
+            cases: vec![],
         };
         offered(
             &facts,

@@ -171,6 +171,11 @@ impl App {
                 },
                 policies,
             ),
+            MailSubject::Case {
+                case,
+                comment,
+                line,
+            } => self.case_mail(&c.email, &c.message_id, case, *comment, line.as_deref()),
         }
     }
 

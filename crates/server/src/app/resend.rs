@@ -32,6 +32,7 @@ impl App {
             keyed: idempotency.is_some(),
             limit: self.resend_limit(),
             now: self.clock.now(),
+            for_case: None,
         };
         let decide = self.resend_decision(ask);
         let (line, email) = self

@@ -122,8 +122,10 @@ impl App {
         let org = organization.clone();
         // The contact is read again where the change is written: a contact change committed
         // since the link was checked has revoked it, and the domain refuses.
-        let decide: Decide =
-            Arc::new(move |facts| decide::onboard(facts, Reporter::Link(&held), &org));
+        let (ids, now) = (self.mail_ids(), self.clock.now());
+        let decide: Decide = Arc::new(move |facts| {
+            decide::onboard(facts, Reporter::Link(&held), &org, now, &mut ids.clone())
+        });
         match self
             .decide(&link.line.line.sub_ref, None, None, decide)
             .await

@@ -35,6 +35,7 @@ struct RawConfig {
     database_url: Option<String>,
     public_url: Option<String>,
     admin_portal_url: Option<String>,
+    support_email: Option<String>,
     smtp_url: Option<String>,
     smtp_helo_name: Option<String>,
     mail_from: String,
@@ -59,6 +60,7 @@ impl Default for RawConfig {
             database_url: None,
             public_url: None,
             admin_portal_url: None,
+            support_email: None,
             smtp_url: None,
             smtp_helo_name: None,
             mail_from: "provisio@localhost".into(),
@@ -92,6 +94,8 @@ pub struct Config {
     pub database_url: Option<SecretString>,
     pub public_url: Url,
     pub admin_portal_url: Option<Url>,
+    /// Where the support agents are told of each new case (SPEC §11); none: nobody is.
+    pub support_email: Option<provisio_domain::ContactEmail>,
     pub smtp_url: Option<SecretString>,
     /// The name provisio gives itself in SMTP's EHLO (relays check it).
     pub smtp_helo_name: String,
@@ -126,6 +130,7 @@ const ENV_KEYS: &[&str] = &[
     "LISTEN",
     "PUBLIC_URL",
     "ADMIN_PORTAL_URL",
+    "SUPPORT_EMAIL",
     "SMTP_URL",
     "SMTP_HELO_NAME",
     "MAIL_FROM",
@@ -184,6 +189,15 @@ impl Config {
             .as_deref()
             .filter(|u| !u.is_empty())
             .map(|u| parse_http_url("admin_portal_url", u))
+            .transpose()?;
+        let support_email = raw
+            .support_email
+            .as_deref()
+            .filter(|e| !e.is_empty())
+            .map(|e| {
+                provisio_domain::ContactEmail::parse(e)
+                    .map_err(|_| anyhow::anyhow!("support_email: '{e}' is not an email address"))
+            })
             .transpose()?;
         if let Some(smtp) = raw.smtp_url.as_deref().filter(|u| !u.is_empty()) {
             let url = Url::parse(smtp).map_err(|e| anyhow::anyhow!("smtp_url: {e}"))?;
@@ -247,6 +261,7 @@ impl Config {
                 .map(SecretString::from),
             public_url,
             admin_portal_url,
+            support_email,
             smtp_url: raw
                 .smtp_url
                 .filter(|u| !u.is_empty())
@@ -317,6 +332,10 @@ impl std::fmt::Debug for Config {
             .field(
                 "admin_portal_url",
                 &self.admin_portal_url.as_ref().map(Url::as_str),
+            )
+            .field(
+                "support_email",
+                &self.support_email.as_ref().map(|e| mask_email(e.as_str())),
             )
             .field(
                 "smtp_url",

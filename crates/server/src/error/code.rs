@@ -23,13 +23,15 @@ pub enum Code {
     UnsupportedMediaType,
     Unavailable,
     Internal,
+    /// SPEC §11: too many cases opened in the hour.
+    RateLimited,
 }
 
 impl Code {
     /// Every code, in the table's order: for what lists them all (the OpenAPI document, the
     /// `/problems/{code}` pages). `index` keeps it complete: a new variant does not compile
     /// until it has a place there, and the check below the impl until it is listed here.
-    pub const ALL: [Code; 18] = [
+    pub const ALL: [Code; 19] = [
         Code::InvalidRequest,
         Code::Unprocessable,
         Code::Unauthenticated,
@@ -48,6 +50,7 @@ impl Code {
         Code::UnsupportedMediaType,
         Code::Unavailable,
         Code::Internal,
+        Code::RateLimited,
     ];
 
     /// The code's place in [`Code::ALL`] (an exhaustive match, so `ALL` cannot miss one).
@@ -71,6 +74,7 @@ impl Code {
             Code::UnsupportedMediaType => 15,
             Code::Unavailable => 16,
             Code::Internal => 17,
+            Code::RateLimited => 18,
         }
     }
 
@@ -123,6 +127,7 @@ impl Code {
                 S::TOO_MANY_REQUESTS,
                 "Too many resends",
             ),
+            Code::RateLimited => ("rate_limited", S::TOO_MANY_REQUESTS, "Too many requests"),
             Code::InvalidEmail => (
                 "invalid_email",
                 S::UNPROCESSABLE_ENTITY,

@@ -25,6 +25,7 @@ pub enum Thing {
     Company,
     Email,
     ApiKey,
+    Case,
     /// An organization id (of another tenant, or none at all).
     Organization,
     /// No such route (API) or page.
@@ -42,6 +43,7 @@ impl Thing {
             Thing::Company => "not-found-company",
             Thing::Email => "not-found-email",
             Thing::ApiKey => "not-found-api-key",
+            Thing::Case => "not-found-case",
             Thing::Organization => "not-found-organization",
             Thing::Route => "not-found-route",
             Thing::Resource => "not-found-resource",
@@ -112,6 +114,10 @@ pub enum AppError {
     /// A dependency (the database) is not answering; said by `/readyz`.
     #[error("unavailable")]
     Unavailable,
+    /// An attachment of a case was refused (SPEC §11): too large or too many (413), or not
+    /// one of the kinds taken, empty or damaged (422).
+    #[error("attachment refused: {0:?}")]
+    Attachment(provisio_domain::attachment::AttachmentRefusal),
     /// A page's form without this session's CSRF token.
     #[error("the form's token does not match the session")]
     StaleForm,
@@ -170,7 +176,11 @@ impl AppError {
                 Refusal::PastPointOfNoReturn => Code::PastPointOfNoReturn,
                 Refusal::LineCancelled => Code::LineCancelled,
                 Refusal::RateLimited { .. } => Code::ResendRateLimited,
-                Refusal::InvalidTransition { .. } => Code::InvalidTransition,
+                Refusal::InvalidTransition { .. } | Refusal::CaseWithoutLine => {
+                    Code::InvalidTransition
+                }
+                Refusal::CaseExists { .. } => Code::AlreadyExists,
+                Refusal::CaseRateLimited { .. } => Code::RateLimited,
             },
             AppError::PastPointOfNoReturn { .. } => Code::PastPointOfNoReturn,
             AppError::Invalid(errors) => match field::code_of(errors) {
@@ -188,6 +198,8 @@ impl AppError {
             AppError::MethodNotAllowed => Code::MethodNotAllowed,
             AppError::Unavailable => Code::Unavailable,
             AppError::StaleForm => Code::PermissionDenied,
+            AppError::Attachment(r) if r.too_large() => Code::PayloadTooLarge,
+            AppError::Attachment(_) => Code::Unprocessable,
             AppError::Internal(_) => Code::Internal,
         }
     }
@@ -257,6 +269,10 @@ impl AppError {
             AppError::MethodNotAllowed => Message::new("error-method-not-allowed"),
             AppError::Unavailable => Message::new("error-unavailable"),
             AppError::StaleForm => Message::new("error-stale-form"),
+            AppError::Attachment(r) => r
+                .args()
+                .into_iter()
+                .fold(Message::new(r.key()), |m, (k, v)| m.with(k, v)),
             AppError::Internal(_) => Message::new("error-internal"),
         }
     }
@@ -275,6 +291,10 @@ fn refusal_message(r: &Refusal) -> Message {
         Refusal::RateLimited {
             limit,
             retry_after_secs,
+        }
+        | Refusal::CaseRateLimited {
+            limit,
+            retry_after_secs,
         } => m
             .with("limit", limit.to_string())
             .with("seconds", retry_after_secs.to_string()),
@@ -290,7 +310,7 @@ fn exists_key(what: Entity) -> &'static str {
         Entity::ApiKey => "exists-api-key",
         Entity::Order => "exists-order",
         Entity::Line => "exists-line",
-        Entity::Email | Entity::OrderParty | Entity::Organization => "exists-other",
+        Entity::Email | Entity::Case | Entity::OrderParty | Entity::Organization => "exists-other",
     }
 }
 
@@ -324,6 +344,7 @@ impl From<StoreError> for AppError {
                 Entity::Order => Thing::Order,
                 Entity::Line => Thing::Line,
                 Entity::Email => Thing::Email,
+                Entity::Case => Thing::Case,
                 Entity::Organization => Thing::Organization,
                 Entity::ApiKey => Thing::ApiKey,
                 Entity::OrderParty => Thing::Resource,

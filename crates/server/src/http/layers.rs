@@ -53,7 +53,7 @@ pub async fn refuse_declared_oversize(
     req: Request,
     next: Next,
 ) -> Response {
-    let limit = app.config.body_limit_bytes;
+    let limit = body_limit_of(req.uri().path(), app.config.body_limit_bytes);
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -68,6 +68,19 @@ pub async fn refuse_declared_oversize(
         return response;
     }
     next.run(req).await
+}
+
+/// The paths that take a case's form (the API's and the page's) have their own body limit
+/// (SPEC §10); every other one the general limit.
+pub const CASE_FORM_PATHS: [&str; 2] = ["/api/v1/cases", "/cases"];
+
+/// The body limit of a request to `path`.
+pub fn body_limit_of(path: &str, general: usize) -> usize {
+    if CASE_FORM_PATHS.contains(&path) {
+        super::upload::CASE_BODY_LIMIT.max(general)
+    } else {
+        general
+    }
 }
 
 /// A client's `x-request-id` is kept only when it is short and made of safe characters;

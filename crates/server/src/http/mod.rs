@@ -19,3 +19,4 @@ pub mod layers;
 pub mod locale;
 pub mod problem;
 pub mod timeline;
+pub mod upload;

@@ -52,9 +52,17 @@ pub fn problem(e: &AppError) -> Value {
         } => {
             body["admin_portal_url"] = json!(admin_portal_url);
         }
-        AppError::Refused(Refusal::RateLimited {
-            retry_after_secs, ..
-        }) => body["retry_after"] = json!(retry_after_secs),
+        AppError::Refused(
+            Refusal::RateLimited {
+                retry_after_secs, ..
+            }
+            | Refusal::CaseRateLimited {
+                retry_after_secs, ..
+            },
+        ) => body["retry_after"] = json!(retry_after_secs),
+        AppError::Refused(Refusal::CaseExists { case_id }) => {
+            body["case_id"] = json!(case_id.to_string());
+        }
         _ => {}
     }
     body
@@ -92,9 +100,14 @@ impl IntoResponse for AppError {
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
         match &self {
-            AppError::Refused(Refusal::RateLimited {
-                retry_after_secs, ..
-            }) => {
+            AppError::Refused(
+                Refusal::RateLimited {
+                    retry_after_secs, ..
+                }
+                | Refusal::CaseRateLimited {
+                    retry_after_secs, ..
+                },
+            ) => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
             }
             AppError::Unauthenticated(_) => {

@@ -10,6 +10,7 @@ mod backend;
 mod bad_input;
 mod bad_requests;
 mod browser;
+mod cases;
 mod cli;
 mod cli_admin;
 mod cli_import;

@@ -11,9 +11,11 @@ use crate::app::offers::Offered;
 use crate::app::orders::OrderInput;
 
 mod access;
+mod case;
 mod line;
 mod lists;
 pub use access::*;
+pub use case::*;
 pub use line::*;
 pub use lists::*;
 

@@ -1,0 +1,147 @@
+//! Support cases through the API (SPEC §7, §8, §10, §11; issue 20): the conversation and
+//! its states, who sees what, the on-behalf resend, notifications at the real SMTP peer.
+
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+/// Pia opens a case about `sub`.
+async fn open(w: &World, key: &str, sub: &str, request_type: &str) -> Reply {
+    let body = json!({"request_type": request_type, "subscription_ref": sub,
+                      "description": "Kim never got the email"});
+    w.t.post("/api/v1/cases", key, body).await
+}
+
+fn id(case: &Value) -> String {
+    case["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_case_goes_from_open_to_waiting_to_open_to_resolved() {
+    let w = World::new().await;
+    let order = w.order("W-CASE-1", &["kim@kund.test"]).await;
+    let sub = order["lines"][0]["subscription_ref"].as_str().unwrap();
+    let case = open(&w, &w.pia, sub, "resend_provisioning_email")
+        .await
+        .ok(201)
+        .clone();
+    assert_eq!(case["state"], "open");
+    assert_eq!(case["subscription_ref"], sub);
+    assert_eq!(case["order_id"], "W-CASE-1");
+    let path = format!("/api/v1/cases/{}", id(&case));
+
+    // The agent answers publicly: the case waits on the opener.
+    let answered =
+        w.t.post(
+            &format!("{path}/comments"),
+            &w.agent,
+            json!({"body": "Resent; check spam"}),
+        )
+        .await
+        .ok(201)
+        .clone();
+    assert_eq!(answered["state"], "waiting");
+    assert!(answered["first_answer_at"].is_string());
+    // An internal note moves nothing, and the opener's side never sees it.
+    w.t.post(
+        &format!("{path}/comments"),
+        &w.agent,
+        json!({"body": "kund.test greylists", "internal": true}),
+    )
+    .await
+    .ok(201);
+    let seen_by_pia = w.t.get(&path, &w.pia).await.ok(200).clone();
+    let bodies: Vec<&str> = seen_by_pia["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["body"].as_str().unwrap())
+        .collect();
+    assert_eq!(bodies, ["Resent; check spam"]);
+    let seen_by_agent = w.t.get(&path, &w.agent).await.ok(200).clone();
+    assert_eq!(seen_by_agent["comments"].as_array().unwrap().len(), 2);
+    // Pia may not write internal notes.
+    w.t.post(
+        &format!("{path}/comments"),
+        &w.pia,
+        json!({"body": "psst", "internal": true}),
+    )
+    .await
+    .problem(403, "permission_denied");
+
+    // Her colleague's comment opens it again.
+    let reopened =
+        w.t.post(
+            &format!("{path}/comments"),
+            &w.cy,
+            json!({"body": "Still nothing"}),
+        )
+        .await
+        .ok(201)
+        .clone();
+    assert_eq!(reopened["state"], "open");
+    let claimed =
+        w.t.post(&format!("{path}/claim"), &w.agent, json!({}))
+            .await
+            .ok(200)
+            .clone();
+    assert_eq!(claimed["claimed_by"]["email"], "agent@op.test");
+    w.t.post(&format!("{path}/claim"), &w.pia, json!({}))
+        .await
+        .problem(403, "permission_denied");
+    let resolved =
+        w.t.post(&format!("{path}/resolve"), &w.agent, json!({}))
+            .await
+            .ok(200)
+            .clone();
+    assert_eq!(resolved["state"], "resolved");
+    assert!(resolved["resolved_at"].is_string());
+}
+
+#[tokio::test]
+async fn another_company_answers_not_found_and_a_second_open_case_names_the_first() {
+    let w = World::new().await;
+    let order = w.order("W-CASE-2", &["kim@kund.test"]).await;
+    let sub = order["lines"][0]["subscription_ref"].as_str().unwrap();
+    // Olle's company does not see the line: the same answer as an unknown one.
+    open(&w, &w.olle, sub, "other")
+        .await
+        .problem(404, "not_found");
+    open(&w, &w.olle, "Sub9999999", "other")
+        .await
+        .problem(404, "not_found");
+    let first = open(&w, &w.pia, sub, "resend_provisioning_email")
+        .await
+        .ok(201)
+        .clone();
+    let path = format!("/api/v1/cases/{}", id(&first));
+    w.t.get(&path, &w.olle).await.problem(404, "not_found");
+    w.t.get(&format!("/api/v1/cases/{}", uuid_like()), &w.pia)
+        .await
+        .problem(404, "not_found");
+    w.t.get("/api/v1/cases/not-a-case", &w.pia)
+        .await
+        .problem(404, "not_found");
+    let again = open(&w, &w.bo, sub, "resend_provisioning_email").await;
+    let problem = again.problem(409, "already_exists");
+    assert_eq!(problem["case_id"], id(&first));
+    // Another request type for the same line is another case.
+    open(&w, &w.bo, sub, "change_provisioning_contact")
+        .await
+        .ok(201);
+    // Lists: Pia's company sees both, Olle none, the agent every company's.
+    let listed = w.t.get("/api/v1/cases", &w.pia).await.ok(200).clone();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 2);
+    let listed = w.t.get("/api/v1/cases", &w.olle).await.ok(200).clone();
+    assert!(listed["items"].as_array().unwrap().is_empty());
+    let listed =
+        w.t.get("/api/v1/cases?request_type=other", &w.agent)
+            .await
+            .ok(200)
+            .clone();
+    assert!(listed["items"].as_array().unwrap().is_empty());
+}
+
+fn uuid_like() -> &'static str {
+    "0190f3a2-0000-7000-8000-000000000000"
+}
