@@ -39,3 +39,5 @@ problem-unavailable-title = Temporarily unavailable
 problem-unavailable-text = The service or its database is not answering right now, or the request took too long. Try again in a few minutes.
 problem-internal_error-title = Internal server error
 problem-internal_error-text = Something went wrong on our side. It has been logged, and on purpose the response says no more. Try again later; if it persists, give the operator the x-request-id header of the response.
+problem-rate_limited-title = Too many requests
+problem-rate_limited-text = Too many support cases were opened by this user within the last hour (at most 10; refused requests do not count). Try again after the seconds in the Retry-After header (also retry_after).

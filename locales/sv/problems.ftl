@@ -39,3 +39,5 @@ problem-unavailable-title = Tillfälligt otillgänglig
 problem-unavailable-text = Tjänsten eller dess databas svarar inte just nu, eller så tog begäran för lång tid. Försök igen om några minuter.
 problem-internal_error-title = Internt serverfel
 problem-internal_error-text = Något gick fel hos oss. Det har loggats, och svaret säger med avsikt inget mer. Försök igen senare; om felet består, ge operatören svarets x-request-id-huvud.
+problem-rate_limited-title = För många förfrågningar
+problem-rate_limited-text = Den här användaren har öppnat för många supportärenden den senaste timmen (högst 10; nekade förfrågningar räknas inte). Försök igen efter antalet sekunder i huvudet Retry-After (även retry_after).

@@ -91,3 +91,117 @@
     message.focus();
   }
 })();
+
+// A case's screenshots: besides the file chooser, files dropped on the field or pasted
+// (a screenshot from the clipboard) join the chosen files; each is previewed with a button
+// to remove it before sending. Without script the plain file field works alone.
+(function () {
+  "use strict";
+  var zone = document.querySelector("[data-drop-zone]");
+  if (!zone || typeof DataTransfer === "undefined") { return; }
+  var input = zone.querySelector("input[type=file]");
+  var list = zone.querySelector("[data-previews]");
+  var form = zone.closest("form");
+  var chosen = [];
+  zone.querySelectorAll(".js-only").forEach(function (el) { el.hidden = false; });
+
+  function sync() {
+    var dt = new DataTransfer();
+    chosen.forEach(function (f) { dt.items.add(f); });
+    input.files = dt.files;
+    list.querySelectorAll("img").forEach(function (img) { URL.revokeObjectURL(img.src); });
+    list.textContent = "";
+    chosen.forEach(function (file, i) {
+      var item = document.createElement("li");
+      if (/^image\//.test(file.type)) {
+        var img = document.createElement("img");
+        img.src = URL.createObjectURL(file);
+        img.alt = "";
+        item.appendChild(img);
+      }
+      var name = document.createElement("span");
+      name.textContent = file.name + " (" + Math.ceil(file.size / 1024) + " kB)";
+      item.appendChild(name);
+      var remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "small secondary";
+      remove.textContent = (zone.dataset.removeLabel || "Remove") + " " + file.name;
+      remove.addEventListener("click", function () {
+        chosen.splice(i, 1);
+        sync();
+        input.focus();
+      });
+      item.appendChild(remove);
+      list.appendChild(item);
+    });
+  }
+
+  function add(files) {
+    Array.prototype.forEach.call(files, function (f) {
+      var n = chosen.length + 1;
+      // A pasted screenshot arrives as "image.png": give it a name that tells them apart.
+      if (f.name === "image.png" || !f.name) {
+        f = new File([f], "screenshot-" + n + ".png", { type: f.type || "image/png" });
+      }
+      chosen.push(f);
+    });
+    sync();
+  }
+
+  input.addEventListener("change", function () {
+    var picked = Array.prototype.slice.call(input.files);
+    // The chooser replaces the field's files: keep those chosen before.
+    var before = chosen.filter(function (f) { return picked.indexOf(f) < 0; });
+    chosen = before;
+    add(picked);
+  });
+  ["dragenter", "dragover"].forEach(function (type) {
+    zone.addEventListener(type, function (event) {
+      event.preventDefault();
+      zone.classList.add("dragging");
+    });
+  });
+  ["dragleave", "drop"].forEach(function (type) {
+    zone.addEventListener(type, function () { zone.classList.remove("dragging"); });
+  });
+  zone.addEventListener("drop", function (event) {
+    event.preventDefault();
+    if (event.dataTransfer && event.dataTransfer.files.length) { add(event.dataTransfer.files); }
+  });
+  form.addEventListener("paste", function (event) {
+    var files = event.clipboardData && event.clipboardData.files;
+    if (files && files.length) {
+      event.preventDefault();
+      add(files);
+    }
+  });
+})();
+
+// A case's page while an email of its line is on its way: it looks again every few
+// seconds and puts in what changed (the conversation, the line's evidence), announcing it,
+// until nothing is on its way any more. What the reader is typing is left alone.
+(function () {
+  "use strict";
+  var live = document.querySelector("[data-live]");
+  if (!live || typeof DOMParser === "undefined") { return; }
+  var status = document.getElementById("live-status");
+  var timer = window.setInterval(function () {
+    fetch(live.dataset.live, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (!html) { return; }
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var changed = false;
+        document.querySelectorAll("[data-live-part]").forEach(function (part) {
+          var fresh = doc.querySelector("[data-live-part='" + part.dataset.livePart + "']");
+          if (fresh && fresh.innerHTML !== part.innerHTML) {
+            part.innerHTML = fresh.innerHTML;
+            changed = true;
+          }
+        });
+        if (changed && status) { status.textContent = live.dataset.updated || ""; }
+        if (!doc.querySelector("[data-live]")) { window.clearInterval(timer); }
+      })
+      .catch(function () {});
+  }, 3000);
+})();

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use axum::Json;
 use axum::extract::{DefaultBodyLimit, FromRequest, Path, Query, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use provisio_domain::{CaseRequestType, CaseState, SubRef};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -21,7 +21,7 @@ use crate::app::cases::{CaseFilter, CaseInput, Upload};
 use crate::error::{AppError, AppResult, Message};
 use crate::http::extract::{encode_cursor, page_of, parse_enum};
 use crate::http::locale::preferred_locale;
-use crate::http::upload::{CASE_BODY_LIMIT, is_multipart, read_case_form};
+use crate::http::upload::{CASE_BODY_LIMIT, attachment_response, is_multipart, read_case_form};
 
 pub fn router() -> OpenApiRouter<App> {
     // The cases route has its own body limit (SPEC §10); every other keeps the general one.
@@ -30,12 +30,12 @@ pub fn router() -> OpenApiRouter<App> {
         .layer(DefaultBodyLimit::max(CASE_BODY_LIMIT));
     OpenApiRouter::new()
         .merge(form)
-        .routes(routes!(case))
-        .routes(routes!(comment))
-        .routes(routes!(claim))
-        .routes(routes!(resolve))
-        .routes(routes!(resend))
-        .routes(routes!(attachment))
+        .routes(routes!(get_case))
+        .routes(routes!(comment_case))
+        .routes(routes!(claim_case))
+        .routes(routes!(resolve_case))
+        .routes(routes!(resend_for_case))
+        .routes(routes!(case_attachment))
 }
 
 /// A new case as JSON.
@@ -199,7 +199,7 @@ async fn list_cases(
 #[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases",
     params(("id" = String, Path)), security(("api_key" = [])),
     responses((status = 200, body = CaseDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
-async fn case(
+async fn get_case(
     State(app): State<App>,
     Auth(actor): Auth,
     PathId(id): PathId,
@@ -218,7 +218,7 @@ async fn case(
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
-async fn comment(
+async fn comment_case(
     State(app): State<App>,
     Auth(actor): Auth,
     PathId(id): PathId,
@@ -239,7 +239,7 @@ async fn comment(
     responses((status = 200, body = CaseDto),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json")))]
-async fn claim(
+async fn claim_case(
     State(app): State<App>,
     Auth(actor): Auth,
     PathId(id): PathId,
@@ -256,7 +256,7 @@ async fn claim(
     params(("id" = String, Path)), security(("api_key" = [])),
     responses((status = 200, body = CaseDto),
         (status = 404, body = Problem, content_type = "application/problem+json")))]
-async fn resolve(
+async fn resolve_case(
     State(app): State<App>,
     Auth(actor): Auth,
     PathId(id): PathId,
@@ -277,7 +277,7 @@ async fn resolve(
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "past_point_of_no_return, line_cancelled, invalid_transition (a case about no line)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "resend_rate_limited", body = Problem, content_type = "application/problem+json")))]
-async fn resend(
+async fn resend_for_case(
     State(app): State<App>,
     Auth(actor): Auth,
     PathId(id): PathId,
@@ -293,43 +293,11 @@ async fn resend(
     params(("id" = String, Path), ("n" = u32, Path)), security(("api_key" = [])),
     responses((status = 200, description = "the file", content_type = "application/octet-stream"),
         (status = 404, body = Problem, content_type = "application/problem+json")))]
-async fn attachment(
+async fn case_attachment(
     State(app): State<App>,
     Auth(actor): Auth,
     Path((id, n)): Path<(String, String)>,
 ) -> AppResult<Response> {
     let file = app.case_attachment(&actor, &id, &n).await?;
     Ok(attachment_response(file))
-}
-
-/// An attachment's bytes with the headers that keep it inert (shared with the pages).
-pub fn attachment_response(file: provisio_store::AttachmentFile) -> Response {
-    let mut response = file.bytes.into_response();
-    let h = response.headers_mut();
-    let content_type = HeaderValue::from_str(&file.meta.content_type)
-        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
-    h.insert(header::CONTENT_TYPE, content_type);
-    // The stored name is safe (no quotes, controls or paths): RFC 6266's quoted form.
-    let disposition = format!("attachment; filename=\"{}\"", file.meta.filename);
-    if let Ok(v) = HeaderValue::from_str(&disposition) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    } else {
-        h.insert(
-            header::CONTENT_DISPOSITION,
-            HeaderValue::from_static("attachment"),
-        );
-    }
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; sandbox"),
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    response
 }

@@ -6,6 +6,8 @@
 use std::collections::HashMap;
 
 use axum::extract::{FromRequest, Multipart, Request};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
 use provisio_domain::attachment::{
     AttachmentRefusal, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, check_count,
 };
@@ -94,4 +96,36 @@ pub async fn read_case_form(req: Request, app: &App) -> Result<CaseForm, AppErro
         }
     }
     Ok(form)
+}
+
+/// An attachment's bytes with the headers that keep it inert (shared with the pages).
+pub fn attachment_response(file: provisio_store::AttachmentFile) -> Response {
+    let mut response = file.bytes.into_response();
+    let h = response.headers_mut();
+    let content_type = HeaderValue::from_str(&file.meta.content_type)
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    h.insert(header::CONTENT_TYPE, content_type);
+    // The stored name is safe (no quotes, controls or paths): RFC 6266's quoted form.
+    let disposition = format!("attachment; filename=\"{}\"", file.meta.filename);
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    } else {
+        h.insert(
+            header::CONTENT_DISPOSITION,
+            HeaderValue::from_static("attachment"),
+        );
+    }
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; sandbox"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    response
 }

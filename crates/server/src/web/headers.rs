@@ -8,7 +8,7 @@ use axum::response::Response;
 /// The workspace's policy: scripts and styles only from us, frames only ours, never framed.
 /// Error pages send it too, wherever they appear.
 pub const WORKSPACE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
-     img-src 'self'; frame-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+     img-src 'self' blob:; frame-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// Sets the headers of an HTML page: its type, `no-store`, `csp` and `referrer`.
 pub fn page_headers(response: &mut Response, csp: &'static str, referrer: &'static str) {

@@ -1,6 +1,5 @@
 //! `/help` (Provisioning help: spam folder, the sender addresses to allowlist, browser
-//! steps, then Open a case), `/cases/new` (until support cases land: how to reach support),
-//! and the workspace's one stylesheet and script.
+//! steps, then Open a case) and the workspace's one stylesheet and script.
 
 use askama::Template;
 use axum::Router;
@@ -14,9 +13,7 @@ use super::session::Visitor;
 use crate::app::App;
 
 pub fn router() -> Router<App> {
-    Router::new()
-        .route("/help", get(help))
-        .route("/cases/new", get(new_case))
+    Router::new().route("/help", get(help))
 }
 
 /// The static files, outside the session layer (no cookie for a stylesheet).
@@ -66,26 +63,6 @@ async fn help(State(app): State<App>, visitor: Visitor) -> Response {
     let page = HelpPage {
         c: c.titled(title),
         senders: app.sender_addresses(),
-    };
-    html(StatusCode::OK, &page, visitor.locale)
-}
-
-#[derive(Template)]
-#[template(path = "case_new.html")]
-struct CasePage {
-    c: Chrome,
-    support: String,
-    write_to: String,
-}
-
-async fn new_case(State(app): State<App>, visitor: Visitor) -> Response {
-    let c = Chrome::new(&visitor, "help", "/cases/new", &[]);
-    let title = c.t("web-case-title");
-    let support = app.config.mail_from.address.clone();
-    let page = CasePage {
-        write_to: c.t("web-case-write"),
-        c: c.titled(title),
-        support,
     };
     html(StatusCode::OK, &page, visitor.locale)
 }

@@ -32,6 +32,8 @@ mod admin_user_status;
 mod admin_users;
 mod attention;
 mod bulk;
+mod case_page;
+mod cases;
 mod contact;
 mod csv_export;
 mod emails;
@@ -67,6 +69,8 @@ pub fn router(app: &App) -> Router<App> {
         .merge(emails::router())
         .merge(timeline::router())
         .merge(help::router())
+        .merge(cases::router())
+        .merge(case_page::router())
         .merge(admin::router())
         .layer(session::layer(app));
     setup::router()

@@ -73,6 +73,9 @@ pub struct Row {
     pub history_label: String,
     /// The line's timeline, newest first (`timeline.rs`).
     pub history: History,
+    /// Shown on a case's page: the case's own actions stand for the row's Resend, and the
+    /// row offers no case of its own.
+    pub in_case: bool,
 }
 
 pub struct EmailRow {
@@ -240,6 +243,7 @@ pub fn row(app: &App, c: &Chrome, view: &LineView, notes: &[Note], now: Timestam
         },
         history_label: c.t_with("web-history", &[("ref", &sub_ref)]),
         history: history(app, c, &sub_ref, &view.history),
+        in_case: false,
         contact_email: email,
         contact_warning: contact.warning,
         contact_address: line.contact_email.to_string(),

@@ -225,7 +225,12 @@ impl Visitor {
     /// Refuses a form without this session's token (another site's form, or a page left open
     /// across a sign-out).
     fn check_csrf(&self, fields: &Fields) -> AppResult<()> {
-        let given = fields.text("csrf_token");
+        self.check_token(fields.text("csrf_token"))
+    }
+
+    /// Refuses a form token that is not this session's (for forms read otherwise than as
+    /// [`CheckedForm`]: a case's multipart form).
+    pub fn check_token(&self, given: &str) -> AppResult<()> {
         if !given.is_empty() && constant_time_eq(given.as_bytes(), self.csrf.as_bytes()) {
             Ok(())
         } else {

@@ -131,7 +131,7 @@ async fn edit_contact_validates_and_applies_to_every_line_before_its_ponr() {
 }
 
 #[tokio::test]
-async fn the_help_page_lists_the_senders_and_opening_a_case_is_a_page() {
+async fn the_help_page_lists_the_senders_and_opening_a_case_is_a_form_after_sign_in() {
     let w = World::new().await;
     let mut v = Visitor::new(&w.t);
     let help = v.get("/help").await;
@@ -139,11 +139,27 @@ async fn the_help_page_lists_the_senders_and_opening_a_case_is_a_page() {
     assert!(help.has("<h1>Provisioning help</h1>"));
     assert!(help.has("<code>provisio@localhost</code>"), "{}", help.body);
     assert!(help.has(">Open a case</a>"));
+    // A case is opened by a signed-in user: others sign in first and come back to it.
+    let case = v
+        .get("/cases/new?request_type=resend_provisioning_email")
+        .await;
+    assert_eq!(case.status, StatusCode::SEE_OTHER);
+    assert!(
+        case.location
+            .as_deref()
+            .is_some_and(|l| l.starts_with("/?next=%2Fcases%2Fnew")),
+        "{:?}",
+        case.location
+    );
+    super::with_passwords(&w.t, &["pia@acme.test"]).await;
+    v.sign_in("pia@acme.test").await;
     let case = v
         .get("/cases/new?request_type=resend_provisioning_email")
         .await;
     assert_eq!(case.status, StatusCode::OK);
-    assert!(case.has("Resend provisioning email"));
+    assert!(
+        case.has("<option value=\"resend_provisioning_email\" selected>Resend provisioning email")
+    );
 }
 
 #[tokio::test]
