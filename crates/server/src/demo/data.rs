@@ -7,6 +7,7 @@ use anyhow::{Context, bail};
 use jiff::SignedDuration;
 use provisio_domain::SubRef;
 
+use super::cases;
 use super::replay::{DemoLine, Replay, days};
 use crate::app::admin::UserInput;
 use crate::app::lines::{ContactInput, OnboardingInput};
@@ -24,6 +25,8 @@ pub const HINT_ORDER: &str = "DEMO-1002";
 
 pub const ADMIN: &str = "ada@operator.example";
 const SUPPORT: &str = "sam@operator.example";
+/// The request type the support article names.
+const RESEND_TYPE: &str = "resend_provisioning_email";
 const PIA: &str = "pia@partner.example";
 const BO: &str = "bo@partner.example";
 const CY: &str = "cy@partner.example";
@@ -209,17 +212,27 @@ pub async fn create(server: &App) -> anyhow::Result<()> {
     // An English order 6 days ago: a 7-day line closing tomorrow, not set up yet; a line whose
     // contact was mistyped, so the mail server refused its email.
     r.to(days(6, 0)).await?;
-    r.order(
-        BO,
-        "DEMO-1005",
-        ("Lindqvist Consulting Ltd", "en"),
-        None,
-        &[
-            line("A-FLEX", 4, 0, EVA, "en"),
-            line("A-WX-CALL", 6, 0, NOOR_TYPO, "en"),
-        ],
-    )
-    .await?;
+    let lindqvist = r
+        .order(
+            BO,
+            "DEMO-1005",
+            ("Lindqvist Consulting Ltd", "en"),
+            None,
+            &[
+                line("A-FLEX", 4, 0, EVA, "en"),
+                line("A-WX-CALL", 6, 0, NOOR_TYPO, "en"),
+            ],
+        )
+        .await?;
+    // Bo opens a case; Sam sees the mail server's refusal beside it and answers.
+    r.to(days(5, 0)).await?;
+    let refused = "Noor at Lindqvist says the setup email never arrived.";
+    let case = cases::open(&r, BO, &lindqvist[1], RESEND_TYPE, refused, false).await?;
+    r.to(days(4, 22)).await?;
+    let note = "The mail server answered 550: no such mailbox. The address looks mistyped.";
+    let answer = "The customer's mail server refused the address (no such mailbox). Please \
+                  check the address with Noor and change the contact; the email goes out at once.";
+    cases::claim_and_answer(&r, SUPPORT, &case, note, answer).await?;
 
     // A Swedish order 3 days ago: one line waiting for its contact, one onboarded yesterday,
     // one scheduled for ten days from now.
@@ -237,6 +250,10 @@ pub async fn create(server: &App) -> anyhow::Result<()> {
             ],
         )
         .await?;
+    // A question about a line, answered by itself when Sara onboards it.
+    r.to(days(2, 0)).await?;
+    let ask = "Sara undrar om hon kan använda organisationen hon redan har.";
+    cases::open(&r, PIA, &fjall[1], "other", ask, false).await?;
     r.to(days(1, 2)).await?;
     onboard(&r, &fjall[1], "Fjällbutiken AB").await?;
 
@@ -262,6 +279,10 @@ pub async fn create(server: &App) -> anyhow::Result<()> {
         r.app.resend(&bo, globex[1].as_str(), None).await?;
         r.tick().await?;
     }
+    // Pia opens a case with a screenshot: unclaimed in the agents' queue.
+    r.to(SignedDuration::from_mins(5)).await?;
+    let nothing = "Noor still sees nothing after five resends. Screenshot of her inbox attached.";
+    cases::open(&r, PIA, &globex[1], RESEND_TYPE, nothing, true).await?;
     r.to(days(0, 0)).await?;
     r.finish().await;
     Ok(())

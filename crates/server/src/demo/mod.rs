@@ -4,6 +4,7 @@
 //! and a new API key for the demo admin (revoking the earlier ones), printed before the server starts serving. Demo mail
 //! always goes to `.eml` files, never over SMTP.
 
+mod cases;
 mod data;
 mod replay;
 
@@ -20,6 +21,9 @@ pub use data::{ADMIN, LAST_ORDER, OPERATOR, USERS};
 /// configured.
 pub const ADMIN_PORTAL: &str = "https://admin-portal.example/";
 
+/// Where the demo's support agents are told of new cases, unless one is configured.
+pub const SUPPORT_INBOX: &str = "support@operator.example";
+
 /// Demo mail goes to files: a configured SMTP server is ignored (with a warning), so trying
 /// the demo never emails the `.example` contacts' (or anyone's) servers. The admin portal is
 /// the demo's own unless one is configured, so the pages after PONR link it.
@@ -32,6 +36,10 @@ pub fn mail_to_files(config: &mut Config) {
     }
     if config.admin_portal_url.is_none() {
         config.admin_portal_url = url::Url::parse(ADMIN_PORTAL).ok();
+    }
+    // Support hears of new cases (their notices go to files too).
+    if config.support_email.is_none() {
+        config.support_email = provisio_domain::ContactEmail::parse(SUPPORT_INBOX).ok();
     }
 }
 

@@ -258,6 +258,21 @@ async fn the_first_demo_start_creates_every_stage_with_back_dated_history() {
         );
     }
     assert!(out.contains("curl"), "a try-this hint: {out}");
+    // Support cases: one just opened with a screenshot (unclaimed), one resolved by its
+    // line's onboarding, one answered and waiting on the partner; newest first.
+    let cases = demo.get("/api/v1/cases").await;
+    let items = cases["items"].as_array().unwrap();
+    let states: Vec<&str> = items.iter().map(|c| c["state"].as_str().unwrap()).collect();
+    assert_eq!(states, ["open", "resolved", "waiting"]);
+    assert!(items[0]["claimed_by"].is_null());
+    assert_eq!(items[2]["claimed_by"]["email"], "sam@operator.example");
+    let newest = demo
+        .get(&format!(
+            "/api/v1/cases/{}",
+            items[0]["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(newest["attachments"][0]["content_type"], "image/png");
     demo.stop().await;
 }
 
