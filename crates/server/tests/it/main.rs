@@ -11,6 +11,7 @@ mod bad_input;
 mod bad_requests;
 mod browser;
 mod cases;
+mod cases_api;
 mod cli;
 mod cli_admin;
 mod cli_import;
