@@ -12,6 +12,7 @@ mod bad_requests;
 mod browser;
 mod cases;
 mod cases_api;
+mod cases_limits;
 mod cli;
 mod cli_admin;
 mod cli_import;
