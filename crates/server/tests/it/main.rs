@@ -14,6 +14,7 @@ mod cases;
 mod cases_api;
 mod cases_files;
 mod cases_limits;
+mod cases_mail;
 mod cases_uploads;
 mod cli;
 mod cli_admin;
