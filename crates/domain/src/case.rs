@@ -98,6 +98,9 @@ pub struct CaseFacts {
     pub line: Option<SubRef>,
     /// Written over (compare-and-set).
     pub version: u32,
+    /// For a resolved case: another case of the same line and request type that is open
+    /// now (one may be open at a time, so this one cannot be reopened beside it).
+    pub open_beside: Option<CaseId>,
 }
 
 /// A comment's content: a person's text, or a note the service writes in words of its own.
@@ -295,6 +298,7 @@ pub fn open(
         first_answer_at: None,
         line: opening.line.clone(),
         version: 0,
+        open_beside: None,
         opener,
     };
     let mut effects = CaseEffects::on(&case);
@@ -366,6 +370,17 @@ pub fn comment(
         effects
             .events
             .push(Event::CaseReopened { case_id: case.id });
+    }
+    // One case per line and request type is open at a time: a resolved case does not come
+    // back beside a newer open one; the comment belongs there (answered as opening it again
+    // would be).
+    let reopens = case.state == CaseState::Resolved
+        && effects
+            .write
+            .as_ref()
+            .is_some_and(|w| w.state != CaseState::Resolved);
+    if let (true, Some(open)) = (reopens, case.open_beside) {
+        return Err(Refusal::CaseExists { case_id: open });
     }
     effects.comment = Some(comment);
     Ok(effects)

@@ -95,6 +95,7 @@ fn case_in(state: CaseState) -> CaseFacts {
         first_answer_at: None,
         line: Some(sub()),
         version: 3,
+        open_beside: None,
     }
 }
 
@@ -408,4 +409,27 @@ fn support_sees_every_case_others_their_companys() {
     assert!(may_see(&sam(), company));
     let other = CompanyId::from_uuid(Uuid::from_u128(99));
     assert!(!may_see(&pia(), other));
+}
+
+#[test]
+fn a_resolved_case_does_not_reopen_beside_a_newer_open_one() {
+    let newer = CaseId::from_uuid(Uuid::from_u128(78));
+    let mut old = case_in(CaseState::Resolved);
+    old.open_beside = Some(newer);
+    for who in [pia(), sam()] {
+        let refused = comment(&old, &who, text("Again"), false, t(NOW), &mut ids());
+        assert_eq!(refused, Err(Refusal::CaseExists { case_id: newer }));
+    }
+    // An internal note on it moves nothing, so it may be written.
+    assert!(
+        comment(
+            &old,
+            &sam(),
+            text("see the newer case"),
+            true,
+            t(NOW),
+            &mut ids()
+        )
+        .is_ok()
+    );
 }

@@ -94,6 +94,7 @@ fn case_from(r: &Named<'_, '_>) -> StoreResult<CaseRow> {
         first_answer_at,
         line: line.clone(),
         version: u32::try_from(r.int("version")?).unwrap_or(u32::MAX),
+        open_beside: None,
     };
     let seq = r.int("seq")?;
     let summary = CaseSummary {
@@ -331,7 +332,23 @@ pub(crate) fn open_cases_of_line(tx: &Tx, line_id: &str) -> StoreResult<Vec<Case
 
 /// The case facts of `id` inside a transaction.
 pub(crate) fn facts_tx(tx: &Tx, id: &str) -> StoreResult<Option<CaseFacts>> {
-    Ok(case_row(tx, id)?.map(|c| c.facts))
+    let Some(mut facts) = case_row(tx, id)?.map(|c| c.facts) else {
+        return Ok(None);
+    };
+    // A resolved case: the open one of its line and request type that reopening it would
+    // stand beside (the candidate the unique key `cases_one_open` would collide with).
+    if let (CaseState::Resolved, Some(line)) = (facts.state, &facts.line) {
+        facts.open_beside = rows(
+            tx,
+            "SELECT c.id FROM cases c JOIN lines l ON l.id = c.line_id
+             WHERE l.sub_ref = ? AND c.request_type = ? AND c.state <> 'resolved'",
+            params![line.as_str(), facts.request_type.as_str()],
+            |r| Ok(CaseId::from_uuid(uuid(&r.text("id")?)?)),
+        )?
+        .into_iter()
+        .next();
+    }
+    Ok(Some(facts))
 }
 
 pub(crate) fn open(
@@ -463,43 +480,13 @@ pub(crate) fn update(
     let Some(facts) = facts_tx(tx, &id.to_string())? else {
         return Ok(None);
     };
-    let effects = match decide(&facts) {
-        Ok(effects) => effects,
-        Err(refusal) => return Ok(Some(Err(refusal))),
-    };
-    // Reopening a resolved case beside a newer open one of the same line and request type
-    // would break the unique key `cases_one_open` (a 500): it is answered as opening that
-    // case again would be, with the open one, and nothing is written.
-    if let Some(existing) = open_beside(tx, &facts, &effects)? {
-        return Ok(Some(Err(Refusal::CaseExists { case_id: existing })));
+    match decide(&facts) {
+        Ok(effects) => {
+            write_case_effects(tx, &effects, actor, now)?;
+            Ok(Some(Ok(())))
+        }
+        Err(refusal) => Ok(Some(Err(refusal))),
     }
-    write_case_effects(tx, &effects, actor, now)?;
-    Ok(Some(Ok(())))
-}
-
-/// The open case a change that reopens the resolved case `facts` would collide with under
-/// `cases_one_open`, if any (the same candidate `open` reads).
-fn open_beside(tx: &Tx, facts: &CaseFacts, effects: &CaseEffects) -> StoreResult<Option<CaseId>> {
-    let reopens = facts.state == CaseState::Resolved
-        && effects
-            .write
-            .as_ref()
-            .is_some_and(|w| w.state != CaseState::Resolved);
-    let Some(line) = facts.line.as_ref().filter(|_| reopens) else {
-        return Ok(None);
-    };
-    let found = rows(
-        tx,
-        "SELECT c.id FROM cases c JOIN lines l ON l.id = c.line_id
-         WHERE l.sub_ref = ? AND c.request_type = ? AND c.state <> 'resolved' AND c.id <> ?",
-        params![
-            line.as_str(),
-            facts.request_type.as_str(),
-            facts.id.to_string()
-        ],
-        |r| Ok(CaseId::from_uuid(uuid(&r.text("id")?)?)),
-    )?;
-    Ok(found.into_iter().next())
 }
 
 pub(crate) fn list(conn: &Connection, q: &CaseQuery) -> StoreResult<Page<CaseSummary>> {
