@@ -171,7 +171,7 @@ pub(crate) fn update_line(
         contact: line.contact(),
         parties: line.parties(),
         mail: mail_facts(tx, &ids.line_id, request.mail_since)?,
-        cases: crate::cases::open_cases_of_line(tx, &ids.line_id)?,
+        cases: crate::case_writes::open_cases_of_line(tx, &ids.line_id)?,
     };
     let decided = match decide(&facts) {
         Decision::Apply(effects) => {
@@ -264,7 +264,7 @@ pub(crate) fn write_effects(
         queued.push(insert_email(tx, MailRow::line(&ids.line_id), mail, now)?);
     }
     for case in &effects.cases {
-        crate::cases::write_case_effects(tx, case, actor, now)?;
+        crate::case_writes::write_case_effects(tx, case, actor, now)?;
     }
     // A lost race undoes all of the above.
     if *before != effects.state {

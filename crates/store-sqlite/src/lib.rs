@@ -16,6 +16,7 @@
 //! domain values.
 
 mod api_keys;
+mod case_writes;
 mod cases;
 mod changes;
 mod codec;
@@ -348,7 +349,7 @@ impl Cases for SqliteStore {
     ) -> StoreResult<Result<CaseRecord, provisio_domain::Refusal>> {
         let opened = self
             .writer
-            .transaction(|tx| cases::open(tx, &new, decide))?;
+            .transaction(|tx| case_writes::open(tx, &new, decide))?;
         match opened {
             Ok(id) => self
                 .case(id)
@@ -367,7 +368,7 @@ impl Cases for SqliteStore {
     ) -> StoreResult<Option<Result<CaseRecord, provisio_domain::Refusal>>> {
         let done = self
             .writer
-            .transaction(|tx| cases::update(tx, id, actor, now, decide))?;
+            .transaction(|tx| case_writes::update(tx, id, actor, now, decide))?;
         match done {
             None => Ok(None),
             Some(Err(refusal)) => Ok(Some(Err(refusal))),

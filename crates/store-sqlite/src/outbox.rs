@@ -9,8 +9,6 @@
 use std::collections::HashMap;
 
 use jiff::Timestamp;
-use provisio_domain::CaseId;
-use provisio_domain::case::{Answered, resend_answered};
 use provisio_domain::delivery::{Outcome, overtaken, record_attempt};
 use provisio_domain::event::{Attempt, Overtaken};
 use provisio_domain::{ContactEmail, Effects, Event, LineState, Locale, OfferSku, Recipient};
@@ -20,13 +18,14 @@ use provisio_store::{
 };
 use rusqlite::{OptionalExtension, params};
 
+use crate::case_writes::{case_subject, note_answer};
 use crate::changes::{
     LineIds, contexts_by_id_tx, email_columns, ids_of, write_effects, write_events,
 };
 use crate::lines::{email_from, state_columns, state_from, text};
 use crate::settings::policies;
 use crate::writer::Tx;
-use crate::{db, rows, stored, ts, uuid};
+use crate::{db, rows, stored, ts};
 
 /// R1: the lines whose first send is due by `now` (the domain's instant, stored with their
 /// state), earliest first; `due` decides each and its effects are written.
@@ -173,29 +172,16 @@ pub(crate) fn claim(tx: &Tx, claim: &ClaimRequest) -> StoreResult<Vec<ClaimedEma
             let taken = take
                 .execute(params![claim.owner, lease_until, email_id, at, real_now])
                 .map_err(db)?;
-            let case = crate::cases::record(tx, CaseId::from_uuid(uuid(case_id)?))?;
-            if taken == 0 {
-                continue;
+            if taken > 0 {
+                let line = d.line_id.as_ref().and_then(|id| lines.get(id));
+                let subject = case_subject(tx, case_id, d.comment_id.as_deref(), line)?;
+                claimed.push(ClaimedEmail {
+                    message_id: d.message_id,
+                    token: None,
+                    email: d.email,
+                    subject,
+                });
             }
-            let case = case.ok_or(StoreError::NotFound {
-                what: provisio_store::Entity::Case,
-            })?;
-            let line = d
-                .line_id
-                .as_ref()
-                .and_then(|id| lines.get(id))
-                .map(|(l, _)| Box::new(l.clone()));
-            let comment = d.comment_id.as_deref().map(uuid).transpose()?;
-            claimed.push(ClaimedEmail {
-                message_id: d.message_id,
-                token: None,
-                email: d.email,
-                subject: MailSubject::Case {
-                    case: Box::new(case),
-                    comment,
-                    line,
-                },
-            });
             continue;
         }
         let Some((line, ids)) = d.line_id.as_ref().and_then(|id| lines.get(id)) else {
@@ -358,33 +344,6 @@ pub(crate) fn finish(tx: &Tx, finished: Vec<Finished>) -> StoreResult<()> {
             }
             None => write_events(tx, &line.ids, &events, None, f.at)?,
         }
-    }
-    Ok(())
-}
-
-/// The SMTP server answered a resend support made from a case: the domain says whether the
-/// case gets a note (the acceptance, the refusal, the first deferral).
-fn note_answer(tx: &Tx, case: &str, f: &Finished) -> StoreResult<()> {
-    let result = match &f.outcome {
-        Outcome::Sent { .. } => Answered::Accepted,
-        Outcome::RetryAt { .. } => Answered::Deferred,
-        Outcome::Failed { .. } => Answered::Refused,
-    };
-    let mut ids = || provisio_domain::MailId {
-        id: uuid::Uuid::now_v7(),
-        message_id: String::new(),
-    };
-    let reply = Some(f.outcome.reply()).filter(|r| !r.is_empty());
-    if let Some(note) = resend_answered(
-        f.email_id,
-        f.to.as_str(),
-        result,
-        f.attempt,
-        reply,
-        &mut ids,
-    ) {
-        let case = CaseId::from_uuid(uuid(case)?);
-        crate::cases::insert_comment(tx, case, &note, f.at)?;
     }
     Ok(())
 }
