@@ -82,6 +82,7 @@ fn opening() -> Opening {
         order: WebOrderId::parse("W-1").unwrap(),
         line: Some(sub()),
         description: CaseText::parse("Kim never got the email").unwrap(),
+        by_support: false,
     }
 }
 
@@ -143,11 +144,43 @@ fn opening_tells_the_agents_and_writes_the_event() {
 fn a_second_open_case_for_the_line_and_request_answers_with_the_first() {
     let first = CaseId::from_uuid(Uuid::from_u128(5));
     let facts = OpeningFacts {
-        same_open: Some(first),
+        open_for_line: vec![(first, pia().company_id)],
         ..OpeningFacts::default()
     };
     let refused = open(&opening(), opener(), &facts, None, t(NOW), &mut ids());
     assert_eq!(refused, Err(Refusal::CaseExists { case_id: first }));
+    // Another company's open case is not this company's to be answered with; support, who
+    // see every case, are.
+    let distributors = OpeningFacts {
+        open_for_line: vec![(first, CompanyId::from_uuid(Uuid::from_u128(30)))],
+        ..OpeningFacts::default()
+    };
+    assert!(
+        open(
+            &opening(),
+            opener(),
+            &distributors,
+            None,
+            t(NOW),
+            &mut ids()
+        )
+        .is_ok()
+    );
+    let by_support = Opening {
+        by_support: true,
+        ..opening()
+    };
+    assert_eq!(
+        open(
+            &by_support,
+            opener(),
+            &distributors,
+            None,
+            t(NOW),
+            &mut ids()
+        ),
+        Err(Refusal::CaseExists { case_id: first })
+    );
     assert_eq!(
         Refusal::CaseExists { case_id: first }.code(),
         "already_exists"

@@ -4,8 +4,9 @@
 --
 -- cases: one row per case; its state is the domain's CaseState, written only over the
 --   version it was read at (compare-and-set). cases_one_open: at most one case that is not
---   resolved per line and request type, whoever opens it (the domain answers with the
---   existing case; the key keeps two openers racing from both getting one).
+--   resolved per line, request type and opening company (a case is its company's: the
+--   domain answers a second one with the first; the key keeps two openers racing from both
+--   getting one; a partner's case never blocks, nor names itself to, its distributor).
 -- case_comments: a person's text, or a typed note of the service (kind + data), internal
 --   ones for support only.
 -- case_attachments: the checked bytes (metadata removed) in the database itself, so both
@@ -49,7 +50,7 @@ CREATE TABLE cases (
     version          INTEGER NOT NULL DEFAULT 0,
     CHECK ((state = 'resolved') = (resolved_at IS NOT NULL))
 );
-CREATE UNIQUE INDEX cases_one_open ON cases (line_id, request_type)
+CREATE UNIQUE INDEX cases_one_open ON cases (line_id, request_type, company_id)
     WHERE state <> 'resolved' AND line_id IS NOT NULL;
 CREATE INDEX cases_company ON cases (company_id, seq);
 CREATE INDEX cases_state ON cases (state, seq);

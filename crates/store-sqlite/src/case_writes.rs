@@ -11,7 +11,8 @@ use provisio_domain::case::{
 use provisio_domain::delivery::Outcome;
 use provisio_domain::rate_limit::WINDOW;
 use provisio_domain::{
-    CaseId, CaseState, CompanyId, ContactEmail, Locale, Recipient, Refusal, UserId,
+    CaseId, CaseRequestType, CaseState, CompanyId, ContactEmail, Locale, Recipient, Refusal,
+    SubRef, UserId,
 };
 use provisio_store::{
     CaseRule, Entity, Finished, LineContext, MailSubject, NewCaseRecord, OpenRule, StoreError,
@@ -146,17 +147,28 @@ pub(crate) fn facts_tx(tx: &Tx, id: &str) -> StoreResult<Option<CaseFacts>> {
     // A resolved case: the open one of its line and request type that reopening it would
     // stand beside (the candidate the unique key `cases_one_open` would collide with).
     if let (CaseState::Resolved, Some(line)) = (facts.state, &facts.line) {
-        facts.open_beside = rows(
-            tx,
-            "SELECT c.id FROM cases c JOIN lines l ON l.id = c.line_id
-             WHERE l.sub_ref = ? AND c.request_type = ? AND c.state <> 'resolved'",
-            params![line.as_str(), facts.request_type.as_str()],
-            |r| Ok(CaseId::from_uuid(uuid(&r.text("id")?)?)),
-        )?
-        .into_iter()
-        .next();
+        facts.open_beside = open_case_of(tx, line, facts.request_type, facts.opener.company)?;
     }
     Ok(Some(facts))
+}
+
+/// The open case of a line and request type opened by a company: the candidate the unique
+/// key `cases_one_open` would collide with.
+fn open_case_of(
+    tx: &Tx,
+    line: &SubRef,
+    request_type: CaseRequestType,
+    company: CompanyId,
+) -> StoreResult<Option<CaseId>> {
+    let found = rows(
+        tx,
+        "SELECT c.id FROM cases c JOIN lines l ON l.id = c.line_id
+         WHERE l.sub_ref = ? AND c.request_type = ? AND c.company_id = ?
+           AND c.state <> 'resolved'",
+        params![line.as_str(), request_type.as_str(), company.to_string()],
+        |r| Ok(CaseId::from_uuid(uuid(&r.text("id")?)?)),
+    )?;
+    Ok(found.into_iter().next())
 }
 
 pub(crate) fn open(
@@ -212,21 +224,25 @@ pub(crate) fn open(
         params![new.opener.to_string(), ts(new.now - WINDOW)],
         |r| parse_ts(&r.text("opened_at")?),
     )?;
-    // The candidate the unique key `cases_one_open` would collide with.
-    let same_open = match &line_id {
+    // The candidates: the open cases of the line and request type, by company.
+    let open_for_line = match &line_id {
         Some(line) => rows(
             tx,
-            "SELECT id FROM cases WHERE line_id = ? AND request_type = ? AND state <> 'resolved'",
+            "SELECT id, company_id FROM cases
+             WHERE line_id = ? AND request_type = ? AND state <> 'resolved'",
             params![line, new.request_type.as_str()],
-            |r| Ok(CaseId::from_uuid(uuid(&r.text("id")?)?)),
-        )?
-        .into_iter()
-        .next(),
-        None => None,
+            |r| {
+                Ok((
+                    CaseId::from_uuid(uuid(&r.text("id")?)?),
+                    CompanyId::from_uuid(uuid(&r.text("company_id")?)?),
+                ))
+            },
+        )?,
+        None => vec![],
     };
     let facts = OpeningFacts {
         opened_recently,
-        same_open,
+        open_for_line,
     };
     let opened = match decide(&facts, opener) {
         Ok(o) => o,

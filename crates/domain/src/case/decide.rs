@@ -26,8 +26,15 @@ pub fn open(
     now: Timestamp,
     ids: &mut dyn MintMail,
 ) -> Result<Opened, Refusal> {
-    if let Some(existing) = facts.same_open {
-        return Err(Refusal::CaseExists { case_id: existing });
+    // One open case per line and request type: a company's own, which its people are
+    // answered with; support, who see every company's cases, with any company's. (Another
+    // company's case is not named to a partner or distributor: it is not theirs to see.)
+    let same = facts
+        .open_for_line
+        .iter()
+        .find(|(_, company)| opening.by_support || *company == opener.company);
+    if let Some((existing, _)) = same {
+        return Err(Refusal::CaseExists { case_id: *existing });
     }
     let mut recent: Vec<Timestamp> = facts
         .opened_recently

@@ -1,5 +1,6 @@
 //! Support cases (SPEC §7, §10, §11 "Cases"): who may see and work a case, and every decision
-//! on one — opening (one open case per line and request type, 10 openings per user per hour),
+//! on one — opening (one open case per line, request type and company, 10 openings per user per
+//! hour),
 //! comments (an agent's public answer waits on the opener; the opener's comment reopens),
 //! claims, resolving (also by the line's onboarding), and the notes an on-behalf resend leaves.
 //! Each decision returns all its effects ([`CaseEffects`]): the state written over the
@@ -245,6 +246,8 @@ pub struct Opening {
     pub order: WebOrderId,
     pub line: Option<SubRef>,
     pub description: CaseText,
+    /// Opened by support (who see every company's cases).
+    pub by_support: bool,
 }
 
 /// What opening reads inside the writing transaction.
@@ -252,8 +255,9 @@ pub struct Opening {
 pub struct OpeningFacts {
     /// When the opener opened their cases of the last hour.
     pub opened_recently: Vec<Timestamp>,
-    /// The open case of the same line and request type, if there is one.
-    pub same_open: Option<CaseId>,
+    /// The open cases of the same line and request type, each with the company that opened
+    /// it.
+    pub open_for_line: Vec<(CaseId, CompanyId)>,
 }
 
 /// A case opened: the new case and its effects.

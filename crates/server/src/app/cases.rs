@@ -137,6 +137,7 @@ impl App {
             order: order.clone(),
             line: line.clone(),
             description: description.clone(),
+            by_support: case::is_support(actor),
         };
         let agents = self.config.support_email.clone().map(|email| Recipient {
             email,

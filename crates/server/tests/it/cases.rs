@@ -145,3 +145,29 @@ async fn another_company_answers_not_found_and_a_second_open_case_names_the_firs
 fn uuid_like() -> &'static str {
     "0190f3a2-0000-7000-8000-000000000000"
 }
+
+#[tokio::test]
+async fn a_case_is_its_companys_so_a_partners_case_neither_blocks_nor_shows_to_its_distributor() {
+    let w = World::new().await;
+    let order = w.order("W-CASE-3", &["kim@kund.test"]).await;
+    let sub = order["lines"][0]["subscription_ref"].as_str().unwrap();
+    let partners = open(&w, &w.pia, sub, "resend_provisioning_email")
+        .await
+        .ok(201)
+        .clone();
+    // Dana (the distributor serving Acme) sees the line and opens her own case about it.
+    let distributors = open(&w, &w.dana, sub, "resend_provisioning_email")
+        .await
+        .ok(201)
+        .clone();
+    assert_ne!(id(&partners), id(&distributors));
+    w.t.get(&format!("/api/v1/cases/{}", id(&partners)), &w.dana)
+        .await
+        .problem(404, "not_found");
+    // Within one company the rule stands.
+    let again = open(&w, &w.cy, sub, "resend_provisioning_email").await;
+    assert_eq!(
+        again.problem(409, "already_exists")["case_id"],
+        id(&partners)
+    );
+}
