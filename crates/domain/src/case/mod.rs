@@ -1,12 +1,11 @@
-//! Support cases (SPEC §7, §10, §11 "Cases"): who may see and work a case, and every decision
-//! on one — opening (one open case per line, request type and company, 10 openings per user per
-//! hour),
-//! comments (an agent's public answer waits on the opener; the opener's comment reopens),
-//! claims, resolving (also by the line's onboarding), and the notes an on-behalf resend leaves.
-//! Each decision returns all its effects ([`CaseEffects`]): the state written over the
-//! version it read, the comment, the events and the notification mail. Notifications go to
-//! the opener only for what others did, never for internal notes; the agents get one per new
-//! case.
+//! Support cases (SPEC §7, §10, §11 "Cases"): who may see and work a case, the values its
+//! decisions (`decide.rs`) read and return — opening (one open case per line, request type
+//! and company; 10 openings per user per hour), comments (an agent's public answer waits on
+//! the opener; the opener's comment reopens), claims, resolving (also by the line's
+//! onboarding), and the notes an on-behalf resend leaves. Each decision returns all its
+//! effects ([`CaseEffects`]): the state written over the version it read, the comment, the
+//! events and the notification mail. Notifications go to the opener only for what others
+//! did, never for internal notes; the agents get one per new case.
 
 mod decide;
 
