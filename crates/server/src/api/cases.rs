@@ -150,7 +150,7 @@ async fn open_case(
     new: NewCase,
 ) -> AppResult<(StatusCode, Json<CaseDto>)> {
     let case = app.open_case(&actor, new.input, new.files).await?;
-    let dto = CaseDto::new(&case, preferred_locale(&headers));
+    let dto = CaseDto::new(&case, preferred_locale(&headers), app.sender());
     Ok((StatusCode::CREATED, Json(dto)))
 }
 
@@ -206,7 +206,11 @@ async fn get_case(
     headers: axum::http::HeaderMap,
 ) -> AppResult<Json<CaseDto>> {
     let case = app.case(&actor, &id).await?;
-    Ok(Json(CaseDto::new(&case, preferred_locale(&headers))))
+    Ok(Json(CaseDto::new(
+        &case,
+        preferred_locale(&headers),
+        app.sender(),
+    )))
 }
 
 /// A comment: support's public answer (the case then waits on the opener, who is emailed)
@@ -229,7 +233,7 @@ async fn comment_case(
     let case = app
         .comment_case(&actor, &id, &body.body, body.internal)
         .await?;
-    let dto = CaseDto::new(&case, preferred_locale(&headers));
+    let dto = CaseDto::new(&case, preferred_locale(&headers), app.sender());
     Ok((StatusCode::CREATED, Json(dto)))
 }
 
@@ -247,7 +251,11 @@ async fn claim_case(
     _: NoBody,
 ) -> AppResult<Json<CaseDto>> {
     let case = app.claim_case(&actor, &id).await?;
-    Ok(Json(CaseDto::new(&case, preferred_locale(&headers))))
+    Ok(Json(CaseDto::new(
+        &case,
+        preferred_locale(&headers),
+        app.sender(),
+    )))
 }
 
 /// Resolve the case (support, or the opener's side); the opener is emailed unless it was
@@ -264,7 +272,11 @@ async fn resolve_case(
     _: NoBody,
 ) -> AppResult<Json<CaseDto>> {
     let case = app.resolve_case(&actor, &id).await?;
-    Ok(Json(CaseDto::new(&case, preferred_locale(&headers))))
+    Ok(Json(CaseDto::new(
+        &case,
+        preferred_locale(&headers),
+        app.sender(),
+    )))
 }
 
 /// Support resends the provisioning email of the case's line on the opener's behalf (R2,

@@ -22,6 +22,11 @@ impl App {
         format!("case-{}@{domain}", case.id().as_uuid().simple())
     }
 
+    /// The address the service's own notes in a case are signed with.
+    pub fn sender(&self) -> &str {
+        &self.config.mail_from.address
+    }
+
     /// The case page, absolute.
     pub fn case_url(&self, case: &CaseRecord) -> String {
         let public_url = self.config.public_url.as_str().trim_end_matches('/');

@@ -243,7 +243,7 @@ async fn onboarding_the_line_resolves_its_open_cases_and_tells_their_openers() {
         assert!(case["resolved_at"].is_string());
         let note = case["comments"].as_array().unwrap().last().unwrap().clone();
         assert_eq!(note["kind"], "onboarded");
-        assert_eq!(note["author"], Value::Null);
+        assert_eq!(note["author"]["name"], "provisio");
         assert!(
             note["body"].as_str().unwrap().contains("Kund AB Org"),
             "{note}"
@@ -356,7 +356,7 @@ async fn an_on_behalf_resend_is_a_resend_and_its_acceptance_lands_in_the_case() 
     let sent = w.t.email_in_state(&w.pia, &subs[0], "sent").await;
     assert_eq!(sent["id"], email["id"]);
     let note = answered_note(&w, &id).await;
-    assert_eq!(note["author"], Value::Null);
+    assert_eq!(note["author"]["name"], "provisio");
     let body = note["body"].as_str().unwrap();
     assert!(
         body.starts_with("The mail server accepted the provisioning email to kim@kund.test"),

@@ -26,8 +26,8 @@ pub struct CaseCompanyDto {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CommentDto {
     pub id: String,
-    /// None: the service (a note it wrote).
-    pub author: Option<PersonDto>,
+    /// Who wrote it; the service's notes are by "provisio" with its sender address.
+    pub author: PersonDto,
     /// A person's text, or the service's note in words.
     pub body: String,
     /// `text` (a person wrote it), `resend_queued`, `resend_answered`, `onboarded`.
@@ -38,10 +38,16 @@ pub struct CommentDto {
 }
 
 impl CommentDto {
-    fn new(c: &CommentRecord, locale: Locale) -> Self {
+    fn new(c: &CommentRecord, locale: Locale, service: &str) -> Self {
         Self {
             id: c.id.to_string(),
-            author: c.author.as_ref().map(person),
+            author: c.author.as_ref().map_or_else(
+                || PersonDto {
+                    name: "provisio".into(),
+                    email: service.to_owned(),
+                },
+                person,
+            ),
             body: i18n::render(locale, &note_message(&c.note)),
             kind: c.note.kind(),
             internal: c.internal,
@@ -82,7 +88,8 @@ pub struct CaseDto {
 }
 
 impl CaseDto {
-    pub fn new(c: &CaseRecord, locale: Locale) -> Self {
+    /// `service`: the address the service's own notes are signed with (the sender's).
+    pub fn new(c: &CaseRecord, locale: Locale, service: &str) -> Self {
         Self {
             id: c.id().to_string(),
             request_type: c.facts.request_type.as_str(),
@@ -102,7 +109,7 @@ impl CaseDto {
             comments: c
                 .comments
                 .iter()
-                .map(|k| CommentDto::new(k, locale))
+                .map(|k| CommentDto::new(k, locale, service))
                 .collect(),
             attachments: c
                 .attachments
