@@ -12,6 +12,9 @@ from what it prints, drives headless Chromium through chromedriver's W3C WebDriv
   setup.png          the provisioning contact's setup page of a live link (from the demo's .eml)
   setup-sv.png       the setup page of a Swedish line, in Swedish
   order-sv.png       the order page in Swedish (the language selector)
+  case-new.png       Open a case (signed in as Bo)
+  case.png           a case support answered, beside its line's evidence, as Bo sees it
+  case-queue.png     the agents' case queue (signed in as Sam, support)
 
 Usage, in the repository root, after `cargo build --release`:
 
@@ -281,6 +284,22 @@ def main():
         b.find("h1")
         b.shot(out / "subscriptions.png")
 
+        # Support cases: the form from a line's row, and the case support answered (the line's
+        # mail server refused the address) as its opener sees it.
+        b.go(f"{base}/cases/new?request_type=resend_provisioning_email")
+        b.find("h1")
+        b.shot(out / "case-new.png")
+        b.go(f"{base}/cases")
+        waiting = b.js(
+            "const r = [...document.querySelectorAll('tbody tr')].find(r => "
+            "r.querySelector('.case-waiting')); return r && r.querySelector('th a').href;"
+        )
+        if not waiting:
+            sys.exit("no waiting case in the demo")
+        b.go(waiting)
+        b.find("h1")
+        b.shot(out / "case.png")
+
         # Setup pages: the newest live link (its page has the form), in English and in Swedish.
         done = set()
         for path, locale in setup_links(scratch / "data" / "mail"):
@@ -305,6 +324,18 @@ def main():
         wait_until("the Swedish page", lambda: b.js("return document.documentElement.lang") == "sv")
         b.find("table.lines")
         b.shot(out / "order-sv.png")
+
+        # The agents' queue, signed in as Sam (support).
+        support = Browser(chromium, chromedriver, "en-US", scratch / "profile-sam")
+        browsers.append(support)
+        support.go(f"{base}/")
+        support.type("#email", "sam@operator.example")
+        support.type("#password", passwords["sam@operator.example"])
+        support.click("form[action='/sign-in'] button[type=submit]")
+        support.find("form[action='/sign-out']")
+        support.go(f"{base}/cases")
+        support.find("h1")
+        support.shot(out / "case-queue.png")
     finally:
         for browser in browsers:
             browser.close()
