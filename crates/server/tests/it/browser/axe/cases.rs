@@ -21,10 +21,7 @@ pub(super) struct Cases {
 
 /// One PNG screenshot of 48 × 32 pixels.
 fn png() -> Vec<u8> {
-    let picture = image::RgbImage::from_pixel(48, 32, image::Rgb([30, 90, 160]));
-    let mut out = std::io::Cursor::new(Vec::new());
-    picture.write_to(&mut out, image::ImageFormat::Png).unwrap();
-    out.into_inner()
+    crate::browser::cases::form::png(48, 32, [30, 90, 160])
 }
 
 /// Bo opens a case about `refused` (its last email failed) with a screenshot, through the
