@@ -20,7 +20,7 @@ use super::page::{Chrome, html, or_error_page, see_other, when};
 use super::session::{Note, SignedIn, Visitor};
 use crate::app::App;
 use crate::app::cases::{CaseFilter, CaseInput};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Message};
 use crate::http::extract::{encode_cursor, page_of};
 use crate::http::upload::read_case_form;
 
@@ -232,8 +232,8 @@ fn form_page(visitor: &Visitor, input: &CaseInput, problem: Option<&AppError>) -
                 fields
                     .iter()
                     .map(|f| {
-                        let m = crate::error::field_message(f, |p| p.to_string());
-                        (f.path.to_string(), crate::i18n::render(locale, &m))
+                        let field = f.path.root().unwrap_or("description");
+                        (field.to_owned(), field_problem(&c, field, f))
                     })
                     .collect()
             }
@@ -250,6 +250,24 @@ fn form_page(visitor: &Visitor, input: &CaseInput, problem: Option<&AppError>) -
         existing,
         c,
     }
+}
+
+/// One field's problem in words, linked from the summary to the field: the form's own label
+/// is the `$field` a message names ("Description is required"); the domain's value errors do
+/// not know which field of which form they are about.
+fn field_problem(c: &Chrome, field: &str, f: &provisio_domain::FieldError) -> String {
+    let mut message = Message::from(&f.error);
+    if !message.args.iter().any(|(name, _)| *name == "field") {
+        let label = match field {
+            "request_type" => c.t("web-case-request-type"),
+            "subscription_ref" => c.t("web-subscription"),
+            "order_id" => c.t("web-order"),
+            "description" => c.t("web-case-description"),
+            other => other.to_owned(),
+        };
+        message = message.with("field", label);
+    }
+    crate::i18n::render(c.locale, &message)
 }
 
 async fn new_case(s: SignedIn, Query(params): Query<HashMap<String, String>>) -> Response {

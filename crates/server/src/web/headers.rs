@@ -5,10 +5,12 @@
 use axum::http::{HeaderValue, header};
 use axum::response::Response;
 
-/// The workspace's policy: scripts and styles only from us, frames only ours, never framed.
-/// Error pages send it too, wherever they appear.
+/// The workspace's policy: scripts and styles only from us, frames only ours, never framed;
+/// scripts may fetch only from us (a case page looks at itself again while an email of its
+/// line is on its way). Error pages send it too, wherever they appear.
 pub const WORKSPACE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
-     img-src 'self' blob:; frame-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+     img-src 'self' blob:; connect-src 'self'; frame-src 'self'; form-action 'self'; \
+     frame-ancestors 'none'; base-uri 'none'";
 
 /// Sets the headers of an HTML page: its type, `no-store`, `csp` and `referrer`.
 pub fn page_headers(response: &mut Response, csp: &'static str, referrer: &'static str) {

@@ -20,7 +20,8 @@
 //! the page tests in `setup` (the contact's setup page), in `workspace`, `resend`, `contact`
 //! and `keyboard` (the web workspace), in `attention` (what needs attention, by role, and the
 //! why-not texts), `subscriptions` (Resend selected, the CSV) and `timeline` (a line's
-//! history), in `admin` (Administration) and in `email` (an email's HTML part at 375 px);
+//! history), in `cases` (support cases: opened from a line's row with screenshots, worked through
+//! the agents' queue), in `admin` (Administration) and in `email` (an email's HTML part at 375 px);
 //! `axe` runs axe-core (npm) over every page.
 // Not every test uses every helper.
 #![allow(dead_code)]
@@ -34,6 +35,7 @@ mod scope;
 mod admin;
 mod attention;
 mod axe;
+mod cases;
 mod contact;
 mod email;
 mod harness;

@@ -85,6 +85,26 @@ async fn a_case_from_a_lines_row_with_a_screenshot_through_the_queue_to_resolved
     );
     assert!(refused.has("Kim never got it"));
 
+    // Empty fields: each problem in words, linked to its field.
+    let empty = p
+        .post_multipart(
+            "/cases",
+            &[("csrf_token", &csrf), ("request_type", "other")],
+            &[],
+        )
+        .await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        empty.has("<a href=\"#description\">Description is required</a>"),
+        "{}",
+        empty.body
+    );
+    assert!(
+        empty.has("<a href=\"#subscription_ref\">"),
+        "{}",
+        empty.body
+    );
+
     let opened = p
         .post_multipart(
             "/cases",

@@ -43,6 +43,9 @@ pub(super) enum Step {
         fill: Vec<(String, String)>,
         press: String,
     },
+    /// Choose this file in the file field labelled so, and wait for the form's preview of it
+    /// (made by the page's script: a case's screenshots).
+    Choose { field: String, file: String },
     /// Tick checkboxes by label, press a button, and wait for the page at `then` (Resend
     /// selected's Yes/No page).
     Tick {
@@ -138,6 +141,19 @@ pub(super) async fn check(
             }
             b.page().press(press).await;
             b.wait_for_path(then).await;
+        }
+        Step::Choose { field, file } => {
+            let input = b.page().field(field).await;
+            input.send_keys(file).await.unwrap();
+            let shown = "return !!document.querySelector('[data-previews] li img')";
+            b.wait("the chosen file's preview", || async {
+                let found = b.client().execute(shown, vec![]).await;
+                match found.map_err(|e| e.to_string())? {
+                    Value::Bool(true) => Ok(()),
+                    _ => Err("not yet".to_owned()),
+                }
+            })
+            .await;
         }
         Step::OpenDialogIn { id, button } => {
             b.by_id(id).press(button).await;

@@ -5,10 +5,12 @@
 //! resend; [`as_admin`] as the operator's admin): a new page is one more [`Visit`] there,
 //! `Visit::at("name", path)`, with `.then(Step::…)` when it needs a click or a form sent first
 //! (a dialog opened, an invalid value sent). A new state of a line (a setup link of another
-//! kind) is one more field of [`Lines`], made in [`lines`].
+//! kind) is one more field of [`Lines`], made in [`lines`]. The support case pages, and the
+//! cases they show, are in [`cases`]: for their opener (Bo) and for a support agent.
 //!
 //! axe.min.js is read from `PROVISIO_AXE`, else from `target/npm/node_modules/axe-core/` (where
 //! `.ci/run` installs it); missing, the test fails saying how to install it (never a skip).
+mod cases;
 mod check;
 
 use std::time::Duration;
@@ -16,6 +18,7 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::json;
 
+use self::cases::{Cases, as_agent, as_opener};
 use self::check::{AXE_VERSION, Step, Visit, axe_source, check};
 use super::workspace::{PASSWORD, emailed_order, world};
 use super::*;
@@ -42,6 +45,8 @@ struct Lines {
     /// A user with an API key (the admin's keys page).
     user_id: String,
     key_id: String,
+    /// Support cases: one about the refused line, one about `live`.
+    cases: Cases,
 }
 
 /// Every page a signed-out visitor can reach.
@@ -230,7 +235,9 @@ async fn axe_finds_nothing_serious_on_any_page_in_swedish() {
 async fn every_page(options: Options, locale: &str) {
     let axe = axe_source();
     let (w, peer) = world().await;
-    w.t.set_password("admin@op.test", PASSWORD).await;
+    for email in ["admin@op.test", "agent@op.test"] {
+        w.t.set_password(email, PASSWORD).await;
+    }
     let lines = lines(&w, &peer, locale).await;
     let mut b = Browser::start_with(&w.t.base, options).await;
     // axe on a long page of a busy machine takes seconds.
@@ -242,15 +249,19 @@ async fn every_page(options: Options, locale: &str) {
         findings.extend(check(&b, &w.t.base, &axe, &visit, "signed out").await);
     }
     b.sign_in("bo@acme.test", PASSWORD).await;
-    for visit in signed_in(&lines, words) {
+    let opener = as_opener(&lines.cases, &lines.live, locale);
+    for visit in signed_in(&lines, words).into_iter().chain(opener) {
         findings.extend(check(&b, &w.t.base, &axe, &visit, "signed in").await);
     }
-    b.goto("/").await;
-    b.page().press(words.sign_out).await;
-    b.page().field(words.password).await;
+    sign_out(&b, words).await;
     b.sign_in("admin@op.test", PASSWORD).await;
     for visit in as_admin(&lines, locale) {
         findings.extend(check(&b, &w.t.base, &axe, &visit, "admin").await);
+    }
+    sign_out(&b, words).await;
+    b.sign_in("agent@op.test", PASSWORD).await;
+    for visit in as_agent(&lines.cases) {
+        findings.extend(check(&b, &w.t.base, &axe, &visit, "support agent").await);
     }
     assert!(
         findings.is_empty(),
@@ -258,6 +269,12 @@ async fn every_page(options: Options, locale: &str) {
         findings.len(),
         findings.join("\n")
     );
+}
+
+async fn sign_out(b: &Browser, words: Words) {
+    b.goto("/").await;
+    b.page().press(words.sign_out).await;
+    b.page().field(words.password).await;
 }
 
 /// One order in `locale` with a live line, a line onboarded through its link and a line
@@ -320,6 +337,7 @@ async fn lines(w: &World, peer: &SmtpPeer, locale: &str) -> Lines {
         .line_due_today(&format!("W-AX-{locale}-F"), "refused@kund.test")
         .await;
     w.t.email_in_state(&w.bo, &refused, "failed").await;
+    let cases = cases::cases(w, &refused, &subs[0], w.t.dir.path()).await;
     let email_id = w.t.emails(&w.bo, &subs[0]).await[0]["id"]
         .as_str()
         .unwrap()
@@ -336,6 +354,7 @@ async fn lines(w: &World, peer: &SmtpPeer, locale: &str) -> Lines {
         hand_off_link: local(&hand_off_link),
         user_id: bo,
         key_id,
+        cases,
     }
 }
 
