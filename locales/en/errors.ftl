@@ -140,3 +140,5 @@ case-note-resend-accepted = The mail server accepted the provisioning email to {
 case-note-resend-refused = The mail server refused the provisioning email to { $to }: { $reply }
 case-note-resend-deferred = The mail server deferred the provisioning email to { $to } ({ $reply }); it will be tried again.
 case-note-onboarded = The organization { $organization } was onboarded: the service is set up, so this case resolved itself.
+value-text-empty = the text is empty; say what happened
+case-request-type-required = choose a request type ({ $allowed })

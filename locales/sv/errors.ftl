@@ -139,3 +139,5 @@ case-note-resend-accepted = E-postservern tog emot e-postmeddelandet om etableri
 case-note-resend-refused = E-postservern avvisade e-postmeddelandet om etablering till { $to }: { $reply }
 case-note-resend-deferred = E-postservern sköt upp e-postmeddelandet om etablering till { $to } ({ $reply }); det skickas igen.
 case-note-onboarded = Organisationen { $organization } har registrerats: tjänsten är konfigurerad, så ärendet löstes av sig självt.
+value-text-empty = texten är tom; beskriv vad som hänt
+case-request-type-required = välj en typ av begäran ({ $allowed })

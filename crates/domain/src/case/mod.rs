@@ -35,7 +35,7 @@ impl CaseText {
     pub fn parse(raw: &str) -> Result<Self, ValueError> {
         let text = raw.trim();
         if text.is_empty() {
-            return Err(ValueError::invalid("value-required", vec![]));
+            return Err(ValueError::invalid("value-text-empty", vec![]));
         }
         let chars = text.chars().count();
         if chars > TEXT_MAX_CHARS {

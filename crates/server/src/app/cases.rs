@@ -83,7 +83,10 @@ impl App {
             None => {
                 errors.push((
                     FieldPath::name("request_type"),
-                    ValueError::invalid("value-required", vec![]),
+                    ValueError::invalid(
+                        "case-request-type-required",
+                        vec![("allowed", allowed_request_types())],
+                    ),
                 ));
                 None
             }
@@ -323,4 +326,13 @@ pub fn note_message(note: &Note) -> Message {
             Message::new("case-note-onboarded").with("organization", organization)
         }
     }
+}
+
+/// The request types, as a message lists them.
+fn allowed_request_types() -> String {
+    CaseRequestType::ALL
+        .iter()
+        .map(|t| t.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

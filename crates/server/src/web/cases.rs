@@ -252,21 +252,20 @@ fn form_page(visitor: &Visitor, input: &CaseInput, problem: Option<&AppError>) -
     }
 }
 
-/// One field's problem in words, linked from the summary to the field: the form's own label
-/// is the `$field` a message names ("Description is required"); the domain's value errors do
-/// not know which field of which form they are about.
+/// One field's problem in words, linked from the summary to the field and named by the
+/// form's own label ("Description: the text is empty; …"): the domain's value errors do not
+/// know which field of which form they are about.
 fn field_problem(c: &Chrome, field: &str, f: &provisio_domain::FieldError) -> String {
-    let mut message = Message::from(&f.error);
-    if !message.args.iter().any(|(name, _)| *name == "field") {
-        let label = match field {
-            "request_type" => c.t("web-case-request-type"),
-            "subscription_ref" => c.t("web-subscription"),
-            "order_id" => c.t("web-order"),
-            "description" => c.t("web-case-description"),
-            other => other.to_owned(),
-        };
-        message = message.with("field", label);
-    }
+    let label = match field {
+        "request_type" => c.t("web-case-request-type"),
+        "subscription_ref" => c.t("web-subscription"),
+        "order_id" => c.t("web-order"),
+        "description" => c.t("web-case-description"),
+        other => other.to_owned(),
+    };
+    let message = Message::new("error-field")
+        .with("field", label)
+        .with_message("message", Message::from(&f.error));
     crate::i18n::render(c.locale, &message)
 }
 

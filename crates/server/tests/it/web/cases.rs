@@ -95,7 +95,7 @@ async fn a_case_from_a_lines_row_with_a_screenshot_through_the_queue_to_resolved
         .await;
     assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        empty.has("<a href=\"#description\">Description is required</a>"),
+        empty.has("<a href=\"#description\">Description: the text is empty; say what happened</a>"),
         "{}",
         empty.body
     );
