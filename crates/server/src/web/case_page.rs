@@ -58,6 +58,8 @@ struct CasePage {
     c: Chrome,
     id: String,
     heading: String,
+    /// The order the case is about, and its page.
+    order: String,
     state: &'static str,
     state_label: String,
     request_type: String,
@@ -175,6 +177,7 @@ async fn case_page(
     Ok(CasePage {
         id: case.id().to_string(),
         heading,
+        order: case.order.to_string(),
         state: case.state().as_str(),
         state_label: state_label(locale, case.state()),
         request_type: request_type_label(locale, case.facts.request_type),
