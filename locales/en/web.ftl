@@ -509,3 +509,4 @@ event-case-commented = Case commented
 event-case-claimed = Case claimed
 event-case-resolved = Case resolved
 event-case-reopened = Case reopened
+web-case-notices = Emails about this case

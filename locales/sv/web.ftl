@@ -508,3 +508,4 @@ event-case-commented = Ärende kommenterat
 event-case-claimed = Ärende taget
 event-case-resolved = Ärende löst
 event-case-reopened = Ärende öppnat igen
+web-case-notices = E-post om ärendet

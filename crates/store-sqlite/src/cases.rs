@@ -9,11 +9,12 @@ use provisio_domain::{
 };
 use provisio_store::{
     AttachmentFile, AttachmentMeta, CaseOrder, CaseQuery, CaseRecord, CaseSummary, CommentRecord,
-    Company, Page, Person, StoreError, StoreResult,
+    Company, EmailRecord, Page, Person, StoreError, StoreResult,
 };
 use rusqlite::{Connection, params};
 
-use crate::lines::page;
+use crate::changes::email_columns;
+use crate::lines::{email_from, page};
 use crate::{Named, db, parse_opt_ts, parse_ts, rows, stored, uuid};
 
 /// The columns of a case with its opener, company, claimer and line.
@@ -273,4 +274,14 @@ pub(crate) fn attachment(
         },
     )?;
     Ok(found.into_iter().next())
+}
+
+/// The case's notices, newest first (the same columns as a line's emails).
+pub(crate) fn emails(conn: &Connection, id: CaseId) -> StoreResult<Vec<EmailRecord>> {
+    const SQL: &str = concat!(
+        "SELECT ",
+        email_columns!(),
+        " FROM emails e WHERE e.case_id = ? ORDER BY e.seq DESC"
+    );
+    rows(conn, SQL, [id.to_string()], |r| email_from(r, "e_"))
 }

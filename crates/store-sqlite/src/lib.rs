@@ -384,6 +384,9 @@ impl Cases for SqliteStore {
     async fn case_attachment(&self, id: CaseId, n: u32) -> StoreResult<Option<AttachmentFile>> {
         self.readers.read(|c| cases::attachment(c, id, n))
     }
+    async fn case_emails(&self, id: CaseId) -> StoreResult<Vec<EmailRecord>> {
+        self.readers.read(|c| cases::emails(c, id))
+    }
 }
 
 #[async_trait]

@@ -164,4 +164,7 @@ pub trait Cases {
     async fn list_cases(&self, query: &CaseQuery) -> StoreResult<Page<CaseSummary>>;
     /// One attachment's bytes.
     async fn case_attachment(&self, id: CaseId, n: u32) -> StoreResult<Option<AttachmentFile>>;
+    /// The case's notices, newest first, with their delivery state and the SMTP server's
+    /// last reply (the case mail's evidence, as a line's emails are the line's).
+    async fn case_emails(&self, id: CaseId) -> StoreResult<Vec<crate::EmailRecord>>;
 }

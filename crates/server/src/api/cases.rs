@@ -195,7 +195,8 @@ async fn list_cases(
     }))
 }
 
-/// One case with its conversation (internal notes only for support).
+/// One case with its conversation (internal notes only for support); for support also its
+/// notices with their delivery state (`emails`).
 #[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases",
     params(("id" = String, Path)), security(("api_key" = [])),
     responses((status = 200, body = CaseDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
@@ -206,11 +207,9 @@ async fn get_case(
     headers: axum::http::HeaderMap,
 ) -> AppResult<Json<CaseDto>> {
     let case = app.case(&actor, &id).await?;
-    Ok(Json(CaseDto::new(
-        &case,
-        preferred_locale(&headers),
-        app.sender(),
-    )))
+    let emails = app.case_emails(&actor, &case).await?;
+    let dto = CaseDto::new(&case, preferred_locale(&headers), app.sender()).with_emails(emails);
+    Ok(Json(dto))
 }
 
 /// A comment: support's public answer (the case then waits on the opener, who is emailed)

@@ -284,6 +284,19 @@ impl App {
         Ok(Resent { email, line })
     }
 
+    /// The case's notices with their delivery state, for support (the case mail's
+    /// evidence); none for anyone else.
+    pub async fn case_emails(
+        &self,
+        actor: &Actor,
+        case: &CaseRecord,
+    ) -> AppResult<Option<Vec<provisio_store::EmailRecord>>> {
+        if !case::is_support(actor) {
+            return Ok(None);
+        }
+        Ok(Some(self.store.case_emails(case.id()).await?))
+    }
+
     /// One attachment's bytes, to those who may see the case (others: `not_found`).
     pub async fn case_attachment(
         &self,

@@ -19,7 +19,7 @@ use provisio_store::CaseRecord;
 use super::actions::refusal_note;
 use super::cases::{request_type_label, state_label};
 use super::page::{Chrome, html, or_error_page, see_other, when};
-use super::rows::{Row, row};
+use super::rows::{EmailRow, Row, email_row, row};
 use super::session::{CheckedForm, Note, SignedIn};
 use crate::app::App;
 use crate::app::cases::note_message;
@@ -79,6 +79,8 @@ struct CasePage {
     rows: Vec<Row>,
     /// An email of the line is on its way: the page looks again (with JavaScript).
     live: bool,
+    /// For support: the case's notices with their delivery state (whom each went to).
+    notices: Vec<(String, EmailRow)>,
     // What the line's row template reads.
     show_select: bool,
     show_order: bool,
@@ -164,6 +166,13 @@ async fn case_page(
             note: !matches!(k.note, provisio_domain::case::Note::Text(_)),
         })
         .collect();
+    let notices = app
+        .case_emails(&s.actor, case)
+        .await?
+        .unwrap_or_default()
+        .iter()
+        .map(|e| (e.to.to_string(), email_row(app, &c, e)))
+        .collect();
     let open = case.state() != CaseState::Resolved;
     let heading = match &case.facts.line {
         Some(l) => text_with(locale, "web-case-heading", &[("about", l.as_str())]),
@@ -220,6 +229,7 @@ async fn case_page(
         }),
         rows,
         live,
+        notices,
         show_select: false,
         show_order: true,
         columns: 7,

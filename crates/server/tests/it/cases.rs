@@ -171,3 +171,32 @@ async fn a_case_is_its_companys_so_a_partners_case_neither_blocks_nor_shows_to_i
         id(&partners)
     );
 }
+
+#[tokio::test]
+async fn support_sees_each_notice_of_a_case_with_its_delivery_state_and_reply() {
+    let (w, _peer) = World::with_smtp_and(|c| {
+        c.support_email = Some(provisio_domain::ContactEmail::parse("help@op.test").unwrap());
+    })
+    .await;
+    let order = w.order("W-CASE-4", &["kim@kund.test"]).await;
+    let sub = order["lines"][0]["subscription_ref"].as_str().unwrap();
+    let case = open(&w, &w.pia, sub, "resend_provisioning_email")
+        .await
+        .ok(201)
+        .clone();
+    let path = format!("/api/v1/cases/{}", id(&case));
+    let seen =
+        w.t.until("the agents' notice to be sent", || async {
+            let c = w.t.get(&path, &w.agent).await.ok(200).clone();
+            let sent = c["emails"][0]["state"] == "sent";
+            sent.then_some(c)
+        })
+        .await;
+    let notice = &seen["emails"][0];
+    assert_eq!(notice["kind"], "case_opened");
+    assert_eq!(notice["to"], "help@op.test");
+    assert!(notice["last_reply"].as_str().unwrap().starts_with("250"));
+    // The opener's side does not see support's mail.
+    let theirs = w.t.get(&path, &w.pia).await.ok(200).clone();
+    assert!(theirs.get("emails").is_none(), "{theirs}");
+}

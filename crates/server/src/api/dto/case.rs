@@ -6,7 +6,7 @@ use provisio_store::{CaseRecord, CaseSummary, CommentRecord, Person};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{PersonDto, time};
+use super::{EmailDto, PersonDto, time};
 use crate::app::cases::note_message;
 use crate::i18n;
 
@@ -85,9 +85,19 @@ pub struct CaseDto {
     pub resolved_at: Option<String>,
     pub comments: Vec<CommentDto>,
     pub attachments: Vec<AttachmentDto>,
+    /// For support, in `GET /api/v1/cases/{id}`: the case's notices with their delivery
+    /// state and the SMTP server's last reply, newest first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub emails: Option<Vec<EmailDto>>,
 }
 
 impl CaseDto {
+    /// With the case's notices (support only).
+    pub fn with_emails(mut self, emails: Option<Vec<provisio_store::EmailRecord>>) -> Self {
+        self.emails = emails.map(|list| list.iter().map(Into::into).collect());
+        self
+    }
+
     /// `service`: the address the service's own notes are signed with (the sender's).
     pub fn new(c: &CaseRecord, locale: Locale, service: &str) -> Self {
         Self {
@@ -121,6 +131,7 @@ impl CaseDto {
                     size: a.size,
                 })
                 .collect(),
+            emails: None,
         }
     }
 }
