@@ -510,3 +510,5 @@ event-case-claimed = Case claimed
 event-case-resolved = Case resolved
 event-case-reopened = Case reopened
 web-case-notices = Emails about this case
+web-cases-who-waiting = Waiting on the opener
+web-cases-who-resolved = Resolved

@@ -509,3 +509,5 @@ event-case-claimed = Ärende taget
 event-case-resolved = Ärende löst
 event-case-reopened = Ärende öppnat igen
 web-case-notices = E-post om ärendet
+web-cases-who-waiting = Väntar på beställaren
+web-cases-who-resolved = Lösta

@@ -129,15 +129,23 @@ async fn list(
         let notes = s.visitor.take_notes().await?;
         let queue = is_support(&s.actor);
         let who = params.get("who").cloned().unwrap_or_else(|| "all".into());
+        // The queue: what support is to act on (open), oldest first; beside it the cases
+        // waiting on their openers and the resolved ones, newest first.
+        let state = match (queue, who.as_str()) {
+            (true, "waiting") => vec![CaseState::Waiting],
+            (true, "resolved") => vec![CaseState::Resolved],
+            (true, _) => vec![CaseState::Open],
+            (false, _) => vec![],
+        };
+        let oldest_first = state == [CaseState::Open];
         let filter = CaseFilter {
-            // The queue: what support is to act on, oldest first.
-            states: if queue { vec![CaseState::Open] } else { vec![] },
+            states: state,
             mine: match (queue, who.as_str()) {
                 (true, "mine") => Some(true),
                 (true, "unclaimed") => Some(false),
                 _ => None,
             },
-            order: if queue {
+            order: if oldest_first {
                 CaseOrder::Oldest
             } else {
                 CaseOrder::Newest
@@ -159,7 +167,7 @@ async fn list(
             .iter()
             .map(|k| row(&app, &c, k, s.actor.user_id, now))
             .collect();
-        let filter_links = ["all", "unclaimed", "mine"]
+        let filter_links = ["all", "unclaimed", "mine", "waiting", "resolved"]
             .iter()
             .map(|w| {
                 (

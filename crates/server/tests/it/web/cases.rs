@@ -174,11 +174,15 @@ async fn a_case_from_a_lines_row_with_a_screenshot_through_the_queue_to_resolved
     assert!(page.has("Resent it; please check spam"));
     assert!(page.has("Waiting"));
     assert!(!page.has("MX greylists"), "internal notes are support's");
+    // Out of the queue (it waits on Pia), among the cases waiting on their openers.
+    assert!(!a.get("/cases").await.has(&case_path));
+    assert!(a.get("/cases?who=waiting").await.has(&case_path));
     let resolved = a
         .post(&format!("{case_path}/resolve"), &[("csrf_token", &csrf)])
         .await;
     assert_eq!(resolved.status, StatusCode::SEE_OTHER);
     assert!(p.get(&case_path).await.has("Resolved"));
+    assert!(a.get("/cases?who=resolved").await.has(&case_path));
     // Pia's list shows her company's case.
     let list = p.get("/cases").await;
     assert!(
