@@ -512,3 +512,4 @@ event-case-reopened = Case reopened
 web-case-notices = Emails about this case
 web-cases-who-waiting = Waiting on the opener
 web-cases-who-resolved = Resolved
+web-case-history = What happened

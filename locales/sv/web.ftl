@@ -511,3 +511,4 @@ event-case-reopened = Ärende öppnat igen
 web-case-notices = E-post om ärendet
 web-cases-who-waiting = Väntar på beställaren
 web-cases-who-resolved = Lösta
+web-case-history = Vad som hänt

@@ -9,12 +9,12 @@ use provisio_domain::{
 };
 use provisio_store::{
     AttachmentFile, AttachmentMeta, CaseOrder, CaseQuery, CaseRecord, CaseSummary, CommentRecord,
-    Company, EmailRecord, Page, Person, StoreError, StoreResult,
+    Company, EmailRecord, EventRecord, Page, Person, StoreError, StoreResult,
 };
 use rusqlite::{Connection, params};
 
 use crate::changes::email_columns;
-use crate::lines::{email_from, page};
+use crate::lines::{email_from, event_from, page};
 use crate::{Named, db, parse_opt_ts, parse_ts, rows, stored, uuid};
 
 /// The columns of a case with its opener, company, claimer and line.
@@ -284,4 +284,13 @@ pub(crate) fn emails(conn: &Connection, id: CaseId) -> StoreResult<Vec<EmailReco
         " FROM emails e WHERE e.case_id = ? ORDER BY e.seq DESC"
     );
     rows(conn, SQL, [id.to_string()], |r| email_from(r, "e_"))
+}
+
+/// The case's events, oldest first.
+pub(crate) fn events(conn: &Connection, id: CaseId) -> StoreResult<Vec<EventRecord>> {
+    let sql = "SELECT e.type, e.at, e.data, u.email AS actor_email, u.name AS actor_name,
+                u.role AS actor_role
+         FROM events e LEFT JOIN users u ON u.id = e.actor_id
+         WHERE e.case_id = ? ORDER BY e.seq";
+    rows(conn, sql, [id.to_string()], event_from)
 }

@@ -387,6 +387,9 @@ impl Cases for SqliteStore {
     async fn case_emails(&self, id: CaseId) -> StoreResult<Vec<EmailRecord>> {
         self.readers.read(|c| cases::emails(c, id))
     }
+    async fn case_events(&self, id: CaseId) -> StoreResult<Vec<EventRecord>> {
+        self.readers.read(|c| cases::events(c, id))
+    }
 }
 
 #[async_trait]

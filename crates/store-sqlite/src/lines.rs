@@ -378,7 +378,7 @@ pub(crate) fn admin_events(conn: &Connection, req: &PageRequest) -> StoreResult<
 }
 
 /// An event row with its actor (joined from users as `actor_*`).
-fn event_from(r: &Named<'_, '_>) -> StoreResult<EventRecord> {
+pub(crate) fn event_from(r: &Named<'_, '_>) -> StoreResult<EventRecord> {
     Ok(EventRecord {
         kind: text(r, "type")?,
         at: parse_ts(&text(r, "at")?)?,

@@ -167,4 +167,7 @@ pub trait Cases {
     /// The case's notices, newest first, with their delivery state and the SMTP server's
     /// last reply (the case mail's evidence, as a line's emails are the line's).
     async fn case_emails(&self, id: CaseId) -> StoreResult<Vec<crate::EmailRecord>>;
+    /// The case's events (case.opened, .commented, .claimed, .resolved, .reopened), oldest
+    /// first, with their actors as they are now.
+    async fn case_events(&self, id: CaseId) -> StoreResult<Vec<crate::EventRecord>>;
 }

@@ -195,8 +195,8 @@ async fn list_cases(
     }))
 }
 
-/// One case with its conversation (internal notes only for support); for support also its
-/// notices with their delivery state (`emails`).
+/// One case with its conversation (internal notes only for support), what happened to it
+/// (`events`), and for support its notices with their delivery state (`emails`).
 #[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases",
     params(("id" = String, Path)), security(("api_key" = [])),
     responses((status = 200, body = CaseDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
@@ -208,7 +208,10 @@ async fn get_case(
 ) -> AppResult<Json<CaseDto>> {
     let case = app.case(&actor, &id).await?;
     let emails = app.case_emails(&actor, &case).await?;
-    let dto = CaseDto::new(&case, preferred_locale(&headers), app.sender()).with_emails(emails);
+    let events = app.case_events(&actor, &case).await?;
+    let dto = CaseDto::new(&case, preferred_locale(&headers), app.sender())
+        .with_emails(emails)
+        .with_events(&events);
     Ok(Json(dto))
 }
 

@@ -297,6 +297,21 @@ impl App {
         Ok(Some(self.store.case_emails(case.id()).await?))
     }
 
+    /// What happened to the case, oldest first, as the actor may see it (an internal note's
+    /// event only for support).
+    pub async fn case_events(
+        &self,
+        actor: &Actor,
+        case: &CaseRecord,
+    ) -> AppResult<Vec<provisio_store::EventRecord>> {
+        let mut events = self.store.case_events(case.id()).await?;
+        events.retain(|e| {
+            let internal = e.data.get("internal").and_then(|v| v.as_bool());
+            case::may_read(actor, internal.unwrap_or(false))
+        });
+        Ok(events)
+    }
+
     /// One attachment's bytes, to those who may see the case (others: `not_found`).
     pub async fn case_attachment(
         &self,

@@ -79,6 +79,8 @@ struct CasePage {
     rows: Vec<Row>,
     /// An email of the line is on its way: the page looks again (with JavaScript).
     live: bool,
+    /// What happened to the case, oldest first: (when, who, what).
+    history: Vec<(String, String, String)>,
     /// For support: the case's notices with their delivery state (whom each went to).
     notices: Vec<(String, EmailRow)>,
     // What the line's row template reads.
@@ -173,6 +175,19 @@ async fn case_page(
         .iter()
         .map(|e| (e.to.to_string(), email_row(app, &c, e)))
         .collect();
+    let history = app
+        .case_events(&s.actor, case)
+        .await?
+        .iter()
+        .map(|e| {
+            let who = e
+                .actor_name
+                .clone()
+                .unwrap_or_else(|| text(locale, "web-brand"));
+            let what = text(locale, &crate::i18n::event_key(&e.kind));
+            (when(app, e.at), who, what)
+        })
+        .collect();
     let open = case.state() != CaseState::Resolved;
     let heading = match &case.facts.line {
         Some(l) => text_with(locale, "web-case-heading", &[("about", l.as_str())]),
@@ -229,6 +244,7 @@ async fn case_page(
         }),
         rows,
         live,
+        history,
         notices,
         show_select: false,
         show_order: true,

@@ -96,6 +96,36 @@ async fn a_case_goes_from_open_to_waiting_to_open_to_resolved() {
             .clone();
     assert_eq!(resolved["state"], "resolved");
     assert!(resolved["resolved_at"].is_string());
+
+    // What happened, oldest first, with who did it; the internal note's event only for
+    // support.
+    let types = |case: &Value| -> Vec<(String, String)> {
+        case["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                let who = e["actor"]["email"].as_str().unwrap_or("-").to_owned();
+                (e["type"].as_str().unwrap().to_owned(), who)
+            })
+            .collect()
+    };
+    let agent_view = w.t.get(&path, &w.agent).await.ok(200).clone();
+    let pair = |t: &str, who: &str| (t.to_owned(), who.to_owned());
+    assert_eq!(
+        types(&agent_view),
+        [
+            pair("case.opened", "pia@acme.test"),
+            pair("case.commented", "agent@op.test"),
+            pair("case.commented", "agent@op.test"),
+            pair("case.commented", "cy@acme.test"),
+            pair("case.reopened", "cy@acme.test"),
+            pair("case.claimed", "agent@op.test"),
+            pair("case.resolved", "agent@op.test"),
+        ]
+    );
+    let pias_view = w.t.get(&path, &w.pia).await.ok(200).clone();
+    assert_eq!(types(&pias_view).len(), 6, "not the internal note's");
 }
 
 #[tokio::test]

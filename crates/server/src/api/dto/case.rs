@@ -6,7 +6,7 @@ use provisio_store::{CaseRecord, CaseSummary, CommentRecord, Person};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{EmailDto, PersonDto, time};
+use super::{EmailDto, EventDto, PersonDto, time};
 use crate::app::cases::note_message;
 use crate::i18n;
 
@@ -89,12 +89,23 @@ pub struct CaseDto {
     /// state and the SMTP server's last reply, newest first.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub emails: Option<Vec<EmailDto>>,
+    /// In `GET /api/v1/cases/{id}`: what happened to the case (`case.opened`,
+    /// `case.commented`, `case.claimed`, `case.resolved`, `case.reopened`), oldest first; an
+    /// internal note's only for support.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub events: Option<Vec<EventDto>>,
 }
 
 impl CaseDto {
     /// With the case's notices (support only).
     pub fn with_emails(mut self, emails: Option<Vec<provisio_store::EmailRecord>>) -> Self {
         self.emails = emails.map(|list| list.iter().map(Into::into).collect());
+        self
+    }
+
+    /// With what happened to the case.
+    pub fn with_events(mut self, events: &[provisio_store::EventRecord]) -> Self {
+        self.events = Some(events.iter().map(Into::into).collect());
         self
     }
 
@@ -132,6 +143,7 @@ impl CaseDto {
                 })
                 .collect(),
             emails: None,
+            events: None,
         }
     }
 }

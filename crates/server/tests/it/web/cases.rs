@@ -182,6 +182,14 @@ async fn a_case_from_a_lines_row_with_a_screenshot_through_the_queue_to_resolved
         .await;
     assert_eq!(resolved.status, StatusCode::SEE_OTHER);
     assert!(p.get(&case_path).await.has("Resolved"));
+    let resolved_page = a.get(&case_path).await;
+    assert!(resolved_page.has("What happened"));
+    assert!(
+        resolved_page.has("Agnes Agent: Case claimed"),
+        "{}",
+        resolved_page.body
+    );
+    assert!(resolved_page.has("Agnes Agent: Case resolved"));
     assert!(a.get("/cases?who=resolved").await.has(&case_path));
     // Pia's list shows her company's case.
     let list = p.get("/cases").await;
