@@ -8,6 +8,7 @@
 //! with support's new-case notice. Without JavaScript the plain file field opens a case. The
 //! form's actions (choosing, pasting, the previews) are in `form`.
 
+mod drop;
 pub(super) mod form;
 
 use fantoccini::Locator;
