@@ -15,7 +15,7 @@ use rusqlite::{Connection, params};
 
 use crate::changes::email_columns;
 use crate::lines::{email_from, event_from, page};
-use crate::{Named, db, parse_opt_ts, parse_ts, rows, stored, uuid};
+use crate::{Named, parse_opt_ts, parse_ts, rows, stored, uuid};
 
 /// The columns of a case with its opener, company, claimer and line.
 pub(crate) const CASE_SELECT: &str =
@@ -36,6 +36,7 @@ pub(crate) struct CaseRow {
     seq: i64,
     pub facts: CaseFacts,
     summary: CaseSummary,
+    resolved_at: Option<jiff::Timestamp>,
 }
 
 pub(crate) fn case_from(r: &Named<'_, '_>) -> StoreResult<CaseRow> {
@@ -110,6 +111,7 @@ pub(crate) fn case_from(r: &Named<'_, '_>) -> StoreResult<CaseRow> {
         seq,
         facts,
         summary,
+        resolved_at: parse_opt_ts(r.opt_text("resolved_at")?)?,
     })
 }
 
@@ -124,10 +126,6 @@ pub(crate) fn record(conn: &Connection, id: CaseId) -> StoreResult<Option<CaseRe
     let Some(row) = case_row(conn, &id)? else {
         return Ok(None);
     };
-    let resolved_at = conn
-        .prepare_cached("SELECT resolved_at FROM cases WHERE id = ?")
-        .and_then(|mut q| q.query_row([&id], |r| r.get::<_, Option<String>>(0)))
-        .map_err(db)?;
     let comments = rows(
         conn,
         "SELECT k.id, k.author_id, u.name AS u_name, u.email AS u_email, k.internal, k.kind,
@@ -149,7 +147,7 @@ pub(crate) fn record(conn: &Connection, id: CaseId) -> StoreResult<Option<CaseRe
         order: s.order,
         description: s.description,
         opened_at: s.opened_at,
-        resolved_at: parse_opt_ts(resolved_at)?,
+        resolved_at: row.resolved_at,
         opener: s.opener,
         company: s.company,
         claimed_by: s.claimed_by,

@@ -171,7 +171,11 @@ pub(crate) fn update_line(
         contact: line.contact(),
         parties: line.parties(),
         mail: mail_facts(tx, &ids.line_id, request.mail_since)?,
-        cases: crate::case_writes::open_cases_of_line(tx, &ids.line_id)?,
+        cases: if request.open_cases {
+            crate::case_writes::open_cases_of_line(tx, &ids.line_id)?
+        } else {
+            vec![]
+        },
     };
     let decided = match decide(&facts) {
         Decision::Apply(effects) => {

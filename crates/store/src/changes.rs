@@ -26,6 +26,9 @@ pub struct UpdateRequest {
     pub mail_since: Timestamp,
     /// A resend's `Idempotency-Key`: a repeat answers with the email the first one queued.
     pub idempotency: Option<IdempotencyKey>,
+    /// The facts carry the line's open support cases (`LineFacts::cases`): only onboarding
+    /// decides on them, so every other action (a resend) does not read them.
+    pub open_cases: bool,
 }
 
 /// The decision on a line's facts, made by pure domain code (`provisio_domain::decide`). It

@@ -94,6 +94,7 @@ pub(super) fn request(now: Timestamp) -> UpdateRequest {
         now,
         mail_since: now - SignedDuration::from_hours(1),
         idempotency: None,
+        open_cases: false,
     }
 }
 

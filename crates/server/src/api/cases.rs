@@ -150,7 +150,7 @@ async fn open_case(
     new: NewCase,
 ) -> AppResult<(StatusCode, Json<CaseDto>)> {
     let case = app.open_case(&actor, new.input, new.files).await?;
-    let dto = CaseDto::new(&case, preferred_locale(&headers), app.sender());
+    let dto = shown(&app, &headers, &case);
     Ok((StatusCode::CREATED, Json(dto)))
 }
 
@@ -209,7 +209,7 @@ async fn get_case(
     let case = app.case(&actor, &id).await?;
     let emails = app.case_emails(&actor, &case).await?;
     let events = app.case_events(&actor, &case).await?;
-    let dto = CaseDto::new(&case, preferred_locale(&headers), app.sender())
+    let dto = shown(&app, &headers, &case)
         .with_emails(emails)
         .with_events(&events);
     Ok(Json(dto))
@@ -235,7 +235,7 @@ async fn comment_case(
     let case = app
         .comment_case(&actor, &id, &body.body, body.internal)
         .await?;
-    let dto = CaseDto::new(&case, preferred_locale(&headers), app.sender());
+    let dto = shown(&app, &headers, &case);
     Ok((StatusCode::CREATED, Json(dto)))
 }
 
@@ -253,11 +253,7 @@ async fn claim_case(
     _: NoBody,
 ) -> AppResult<Json<CaseDto>> {
     let case = app.claim_case(&actor, &id).await?;
-    Ok(Json(CaseDto::new(
-        &case,
-        preferred_locale(&headers),
-        app.sender(),
-    )))
+    Ok(Json(shown(&app, &headers, &case)))
 }
 
 /// Resolve the case (support, or the opener's side); the opener is emailed unless it was
@@ -274,11 +270,7 @@ async fn resolve_case(
     _: NoBody,
 ) -> AppResult<Json<CaseDto>> {
     let case = app.resolve_case(&actor, &id).await?;
-    Ok(Json(CaseDto::new(
-        &case,
-        preferred_locale(&headers),
-        app.sender(),
-    )))
+    Ok(Json(shown(&app, &headers, &case)))
 }
 
 /// Support resends the provisioning email of the case's line on the opener's behalf (R2,
@@ -314,4 +306,10 @@ async fn case_attachment(
 ) -> AppResult<Response> {
     let file = app.case_attachment(&actor, &id, &n).await?;
     Ok(attachment_response(file))
+}
+
+/// A case as its caller reads it: the service's notes in their language, signed with the
+/// sender's address.
+fn shown(app: &App, headers: &axum::http::HeaderMap, case: &provisio_store::CaseRecord) -> CaseDto {
+    CaseDto::new(case, preferred_locale(headers), app.sender())
 }

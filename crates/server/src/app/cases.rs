@@ -224,12 +224,26 @@ impl App {
         decide: &(dyn Fn(&CaseFacts) -> Result<case::CaseEffects, provisio_domain::Refusal> + Sync),
     ) -> AppResult<CaseRecord> {
         let id = Self::case_id(raw_id)?;
-        self.visible_case(actor, id).await?;
         let now = self.clock.now();
-        let done = retrying(|| self.store.update_case(id, Some(actor.user_id), now, decide))
-            .await?
-            .ok_or(AppError::not_found(Thing::Case))?;
-        let case = done.map_err(|r| self.refused(r))?;
+        // Who may see it is decided on the facts read where the change is written (another
+        // company's case answers like an unknown one).
+        let visible = |c: &CaseFacts| {
+            if case::may_see(actor, c.opener.company) {
+                decide(c)
+            } else {
+                Err(provisio_domain::Refusal::NotFound)
+            }
+        };
+        let done = retrying(|| {
+            self.store
+                .update_case(id, Some(actor.user_id), now, &visible)
+        })
+        .await?
+        .ok_or(AppError::not_found(Thing::Case))?;
+        let case = done.map_err(|r| match r {
+            provisio_domain::Refusal::NotFound => AppError::not_found(Thing::Case),
+            other => self.refused(other),
+        })?;
         self.wake(provisio_store::Wake::Delivery);
         Ok(self.shown_to(actor, case))
     }

@@ -80,6 +80,30 @@ impl App {
         idempotency: Option<Idempotency>,
         decide: Decide,
     ) -> AppResult<(LineContext, Option<EmailRecord>)> {
+        self.decide_line(sub_ref, actor, idempotency, decide, false)
+            .await
+    }
+
+    /// [`App::decide`] for onboarding (R7), whose decision also resolves the line's open
+    /// support cases: the facts carry them.
+    pub(super) async fn decide_onboarding(
+        &self,
+        sub_ref: &SubRef,
+        actor: Option<&Actor>,
+        decide: Decide,
+    ) -> AppResult<LineContext> {
+        let decided = self.decide_line(sub_ref, actor, None, decide, true);
+        Ok(decided.await?.0)
+    }
+
+    async fn decide_line(
+        &self,
+        sub_ref: &SubRef,
+        actor: Option<&Actor>,
+        idempotency: Option<Idempotency>,
+        decide: Decide,
+        open_cases: bool,
+    ) -> AppResult<(LineContext, Option<EmailRecord>)> {
         let now = self.clock.now();
         let request = UpdateRequest {
             actor: actor.map(|a| a.user_id),
@@ -94,6 +118,7 @@ impl App {
                 }),
                 _ => None,
             },
+            open_cases,
         };
         let decided = retrying(|| {
             self.store
@@ -175,7 +200,7 @@ impl App {
             let by = Reporter::User(&who);
             decide::onboard(facts, by, &organization, now, &mut ids.clone())
         });
-        Ok(self.decide(&sub_ref, Some(actor), None, decide).await?.0)
+        self.decide_onboarding(&sub_ref, Some(actor), decide).await
     }
 
     /// R8: service configuration is complete. (Strangers are refused `not_found` by the

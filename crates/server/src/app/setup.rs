@@ -127,10 +127,10 @@ impl App {
             decide::onboard(facts, Reporter::Link(&held), &org, now, &mut ids.clone())
         });
         match self
-            .decide(&link.line.line.sub_ref, None, None, decide)
+            .decide_onboarding(&link.line.line.sub_ref, None, decide)
             .await
         {
-            Ok((line, _)) => Ok(SetupOutcome::Onboarded {
+            Ok(line) => Ok(SetupOutcome::Onboarded {
                 line: Box::new(line),
                 organization,
             }),
