@@ -57,6 +57,10 @@ pub enum StoreError {
     /// retry by itself; [`retrying`](crate::retrying) does it for callers.
     #[error("the database was busy; nothing was written ({0})")]
     Retryable(String),
+    /// The database cannot be reached now (connection lost, restarting, every connection
+    /// busy for too long); nothing was written. Edges answer 503 and callers may try later.
+    #[error("the database is unavailable; nothing was written ({0})")]
+    Unavailable(String),
     /// Stored data that does not parse (a bug or manual tampering); never the caller's fault.
     #[error("corrupt stored data: {0}")]
     Corrupt(String),
@@ -70,6 +74,9 @@ impl StoreError {
     }
     pub fn corrupt(what: impl std::fmt::Display) -> Self {
         Self::Corrupt(what.to_string())
+    }
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, StoreError::Unavailable(_))
     }
     pub fn is_retryable(&self) -> bool {
         matches!(self, StoreError::Retryable(_))

@@ -354,6 +354,12 @@ impl From<StoreError> for AppError {
                 tracing::warn!("the database stayed busy: {why}");
                 AppError::Unavailable
             }
+            // Nothing was written; the instance rides it out and answers again once the
+            // database is back.
+            StoreError::Unavailable(why) => {
+                tracing::warn!("the database is unavailable: {why}");
+                AppError::Unavailable
+            }
             other => AppError::Internal(anyhow::Error::new(other)),
         }
     }
@@ -410,6 +416,8 @@ mod tests {
         let busy = AppError::from(StoreError::Retryable("database is locked".into()));
         assert_eq!(busy.code(), Code::Unavailable);
         assert_eq!(busy.code().status().as_u16(), 503);
+        let gone = AppError::from(StoreError::Unavailable("connection refused".into()));
+        assert_eq!(gone.code().status().as_u16(), 503);
     }
 
     #[test]

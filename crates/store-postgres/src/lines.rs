@@ -1,0 +1,438 @@
+//! Reading lines (with their order context) and their events: the row mapping every module
+//! shares, and the list of lines.
+
+use jiff::civil::Date;
+use provisio_domain::{
+    ClosedReason, ContactEmail, EmailKind, EmailState, LineState, LineStatus, Locale, OfferSku,
+    Role, Stage, SubRef, UserId, WebOrderId,
+};
+use provisio_store::{
+    EmailRecord, EventRecord, HandOff, Line, LineContext, LineQuery, LineSort, Organization, Page,
+    PageRequest, Person, Scope, StoreError, StoreResult,
+};
+use sqlx::PgConnection;
+use sqlx::postgres::PgRow;
+
+use crate::changes::LineIds;
+use crate::directory::company_from;
+use crate::{Ts, col, col_opt_ts, col_ts, db, stored, uuid};
+
+/// The columns [`state_from`] reads, with those of [`ids_of`].
+macro_rules! state_columns {
+    () => {
+        "l.id, l.order_id, l.version, l.stage, l.status, l.closed_reason, l.closed_at,
+         l.rsd_start_at, l.first_sent_at, l.closes_at, l.initial_queued"
+    };
+}
+pub(crate) use state_columns;
+
+/// The columns [`line_from`] reads, from [`lines_from!`].
+macro_rules! line_columns {
+    () => {
+        concat!(
+            $crate::lines::state_columns!(),
+            ", l.seq, l.line_number, l.sub_ref, l.offer, l.quantity,
+         l.requested_start_date, l.contact_email, l.contact_name, l.locale,
+         l.organization_id, l.organization_name,
+         le.id AS le_id, le.kind AS le_kind, le.recipient AS le_recipient, le.state AS le_state,
+         le.attempts AS le_attempts, le.queued_at AS le_queued_at, le.sent_at AS le_sent_at,
+         le.last_reply AS le_last_reply, le.recipient_name AS le_recipient_name,
+         le.locale AS le_locale, le.requested_by AS le_requested_by,
+         le.handed_off_from AS le_handed_off_from, le.handed_off_to AS le_handed_off_to"
+        )
+    };
+}
+pub(crate) use line_columns;
+
+/// Lines `l` with their last email `le` (a provisioning email: never a notice about the line;
+/// a `contact_changed` one may name the hand-off that caused it).
+macro_rules! lines_from {
+    () => {
+        " FROM lines l LEFT JOIN LATERAL
+            (SELECT e2.* FROM emails e2 WHERE e2.line_id = l.id AND e2.last_email
+             ORDER BY e2.seq DESC LIMIT 1) le ON true "
+    };
+}
+pub(crate) use lines_from;
+
+/// Columns of a line joined with its order, partner, distributor and ordering contact.
+macro_rules! line_context_select {
+    () => {
+        concat!(
+            "SELECT ",
+            $crate::lines::line_columns!(),
+            ", o.web_order_id, o.end_customer_name, o.placed_by,
+                pu.name AS pu_name, pu.email AS pu_email,
+                p.id AS p_id, p.name AS p_name, p.kind AS p_kind,
+                d.id AS d_id, d.name AS d_name, d.kind AS d_kind, ",
+            $crate::lines::serves_column!(),
+            $crate::lines::lines_from!(),
+            "JOIN orders o ON o.id = l.order_id
+         JOIN users pu ON pu.id = o.placed_by
+         JOIN companies p ON p.id = o.partner_id
+         LEFT JOIN companies d ON d.id = o.distributor_id "
+        )
+    };
+}
+#[allow(unused_imports)] // used by the modules not written yet
+pub(crate) use line_context_select;
+
+/// Whether the order `o`'s distributor serves its partner now.
+macro_rules! serves {
+    () => {
+        "EXISTS (SELECT 1 FROM distributor_partners dp
+                 WHERE dp.distributor_id = o.distributor_id AND dp.partner_id = o.partner_id)"
+    };
+}
+
+/// [`serves!`] as the column `serves` (looked up only when the order has a distributor).
+macro_rules! serves_column {
+    () => {
+        concat!(
+            "(o.distributor_id IS NOT NULL AND ",
+            $crate::lines::serves!(),
+            ") AS serves"
+        )
+    };
+}
+pub(crate) use {serves, serves_column};
+
+/// The orders `o` a [`provisio_store::Scope`] admits, bound as `($1 everything, $2 company,
+/// $3 user)` by [`scope_binds`]: the SQL form of `Scope::admits`, which selects candidates
+/// (the app keeps only those the domain admits).
+macro_rules! in_scope {
+    () => {
+        concat!(
+            "($1::boolean OR o.partner_id = $2 OR o.placed_by = $3 OR (o.distributor_id = $2 AND ",
+            $crate::lines::serves!(),
+            "))"
+        )
+    };
+}
+#[allow(unused_imports)] // used by the modules not written yet
+pub(crate) use in_scope;
+
+pub(crate) fn text(row: &PgRow, name: &str) -> StoreResult<String> {
+    col(row, name)
+}
+
+pub(crate) fn opt_text(row: &PgRow, name: &str) -> StoreResult<Option<String>> {
+    col(row, name)
+}
+
+/// A user's id, or none.
+pub(crate) fn opt_user(row: &PgRow, name: &str) -> StoreResult<Option<UserId>> {
+    opt_text(row, name)?
+        .map(|id| uuid(&id).map(UserId::from_uuid))
+        .transpose()
+}
+
+/// From the columns `id`, `order_id` and `version` of a line.
+pub(crate) fn ids_of(row: &PgRow) -> StoreResult<LineIds> {
+    Ok(LineIds {
+        line_id: text(row, "id")?,
+        order_id: text(row, "order_id")?,
+        version: col(row, "version")?,
+    })
+}
+
+pub(crate) fn line_from(row: &PgRow) -> StoreResult<Line> {
+    let organization = match (
+        opt_text(row, "organization_id")?,
+        opt_text(row, "organization_name")?,
+    ) {
+        (Some(id), Some(name)) => Some(Organization { id, name }),
+        _ => None,
+    };
+    Ok(Line {
+        sub_ref: stored("sub_ref", SubRef::parse(&text(row, "sub_ref")?))?,
+        line_number: stored(
+            "line number",
+            u32::try_from(col::<i32>(row, "line_number")?),
+        )?,
+        offer: stored("offer", OfferSku::parse(&text(row, "offer")?))?,
+        quantity: stored("quantity", u32::try_from(col::<i32>(row, "quantity")?))?,
+        requested_start_date: stored("date", text(row, "requested_start_date")?.parse::<Date>())?,
+        contact_email: stored("contact", ContactEmail::parse(&text(row, "contact_email")?))?,
+        contact_name: opt_text(row, "contact_name")?,
+        locale: stored("locale", Locale::parse(&text(row, "locale")?))?,
+        state: state_from(row)?,
+        organization,
+        last_email: match opt_text(row, "le_id")? {
+            Some(_) => Some(email_from(row, "le_")?),
+            None => None,
+        },
+    })
+}
+
+/// A line's state from its columns `stage`, `status`, `closed_reason`, `closed_at`,
+/// `rsd_start_at`, `first_sent_at`, `closes_at`, `initial_queued`.
+pub(crate) fn state_from(row: &PgRow) -> StoreResult<LineState> {
+    Ok(LineState {
+        stage: stored("stage", Stage::parse(&text(row, "stage")?))?,
+        status: stored("status", LineStatus::parse(&text(row, "status")?))?,
+        closed_reason: opt_text(row, "closed_reason")?
+            .map(|r| stored("closed reason", ClosedReason::parse(&r)))
+            .transpose()?,
+        closed_at: col_opt_ts(row, "closed_at")?,
+        rsd_start: col_ts(row, "rsd_start_at")?,
+        first_sent_at: col_opt_ts(row, "first_sent_at")?,
+        closes_at: col_opt_ts(row, "closes_at")?,
+        initial_queued: col(row, "initial_queued")?,
+    })
+}
+
+/// An email from columns named `{prefix}id`, `{prefix}kind`, …, `{prefix}handed_off_from` /
+/// `_to`: the hand-off a `handed_off` notice reports (always there), or that a
+/// `contact_changed` email to the colleague names (there when the change was a hand-off).
+pub(crate) fn email_from(row: &PgRow, prefix: &str) -> StoreResult<EmailRecord> {
+    let c = |name: &str| format!("{prefix}{name}");
+    let kind = stored("email kind", EmailKind::parse(&text(row, &c("kind"))?))?;
+    let hand_off = match (
+        opt_text(row, &c("handed_off_from"))?,
+        opt_text(row, &c("handed_off_to"))?,
+    ) {
+        (Some(from), Some(to)) => Some(HandOff {
+            from: stored("handed off from", ContactEmail::parse(&from))?,
+            to: stored("handed off to", ContactEmail::parse(&to))?,
+        }),
+        _ if kind == EmailKind::HandedOff => {
+            return Err(StoreError::corrupt(
+                "a handed_off notice without its hand-off",
+            ));
+        }
+        _ => None,
+    };
+    Ok(EmailRecord {
+        id: uuid(&text(row, &c("id"))?)?,
+        kind,
+        to: stored(
+            "recipient",
+            ContactEmail::parse(&text(row, &c("recipient"))?),
+        )?,
+        state: stored("email state", EmailState::parse(&text(row, &c("state"))?))?,
+        attempts: stored("attempts", u32::try_from(col::<i32>(row, &c("attempts"))?))?,
+        queued_at: col_ts(row, &c("queued_at"))?,
+        sent_at: col_opt_ts(row, &c("sent_at"))?,
+        // A transport without replies (a file) records none.
+        last_reply: opt_text(row, &c("last_reply"))?.filter(|r| !r.is_empty()),
+        to_name: opt_text(row, &c("recipient_name"))?,
+        locale: stored("email locale", Locale::parse(&text(row, &c("locale"))?))?,
+        hand_off,
+        requested_by: opt_user(row, &c("requested_by"))?,
+    })
+}
+
+pub(crate) fn context_from(row: &PgRow) -> StoreResult<LineContext> {
+    let distributor = match opt_text(row, "d_id")? {
+        Some(_) => Some(company_from(row, "d_")?),
+        None => None,
+    };
+    Ok(LineContext {
+        line: line_from(row)?,
+        web_order_id: stored(
+            "web order id",
+            WebOrderId::parse(&text(row, "web_order_id")?),
+        )?,
+        end_customer: text(row, "end_customer_name")?,
+        partner: company_from(row, "p_")?,
+        distributor,
+        distributor_serves_partner: col(row, "serves")?,
+        placed_by: Person {
+            id: UserId::from_uuid(uuid(&text(row, "placed_by")?)?),
+            name: text(row, "pu_name")?,
+            email: text(row, "pu_email")?,
+        },
+    })
+}
+
+pub(crate) async fn by_ref(
+    conn: &mut PgConnection,
+    sub_ref: &SubRef,
+) -> StoreResult<Option<LineContext>> {
+    const SQL: &str = concat!(line_context_select!(), "WHERE l.sub_ref = $1");
+    let row = sqlx::query(SQL)
+        .bind(sub_ref.as_str())
+        .fetch_optional(conn)
+        .await
+        .map_err(db)?;
+    row.as_ref().map(context_from).transpose()
+}
+
+/// `%q%` with LIKE's wildcards escaped, or None.
+pub(crate) fn like_pattern(q: &Option<String>) -> Option<String> {
+    q.as_deref()
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+        .map(|q| {
+            let escaped = q
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            format!("%{escaped}%")
+        })
+}
+
+/// The bind values for a scope: (everything, company id, user id).
+pub(crate) fn scope_binds(scope: &Scope) -> (bool, String, String) {
+    match scope {
+        Scope::Everything => (true, String::new(), String::new()),
+        Scope::Company {
+            company_id,
+            user_id,
+        } => (false, company_id.to_string(), user_id.to_string()),
+    }
+}
+
+/// The filters of a [`LineQuery`] after [`in_scope!`], bound as $4 … $9 by [`list`]. Searches
+/// ignore case, as SQLite's LIKE does.
+macro_rules! line_filters {
+    () => {
+        " AND ($4::text[] IS NULL OR l.stage = ANY($4))
+           AND ($5::text IS NULL OR l.sub_ref ILIKE $5 ESCAPE '\\' OR l.contact_email ILIKE $5 ESCAPE '\\'
+                OR o.web_order_id ILIKE $5 ESCAPE '\\' OR o.end_customer_name ILIKE $5 ESCAPE '\\')
+           AND ($6::text IS NULL OR l.status = $6)
+           AND ($7::timestamptz IS NULL OR l.close_due_at <= $7)
+           AND ($8::timestamptz IS NULL OR l.status = 'closed' OR l.stage = 'onboarded'
+                OR l.close_due_at <= $8 OR le.state = 'failed'
+                OR EXISTS (SELECT 1 FROM emails r WHERE r.line_id = l.id
+                           AND r.requested_by IS NOT NULL AND r.queued_at >= $9))"
+    };
+}
+
+pub(crate) async fn list(
+    conn: &mut PgConnection,
+    query: &LineQuery,
+) -> StoreResult<Page<LineContext>> {
+    let (everything, company, user) = scope_binds(&query.scope);
+    let limit = i64::from(query.page.limit);
+    // The attention list's candidates: lines that are closed, onboarded, closing soon, whose
+    // last email failed, or that a person resent lately; the domain decides which need one.
+    let (closing_soon, resent_since) = match &query.attention {
+        Some(c) => (Some(Ts(c.closing_before)), Some(Ts(c.resent_since))),
+        None => (None, None),
+    };
+    let sql = match query.sort {
+        LineSort::Newest => concat!(
+            line_context_select!(),
+            "WHERE ",
+            in_scope!(),
+            line_filters!(),
+            " AND ($11::bigint IS NULL OR l.seq < $11) ORDER BY l.seq DESC LIMIT $10"
+        ),
+        // A position: the cursor is how many lines came before.
+        LineSort::Deadline => concat!(
+            line_context_select!(),
+            "WHERE ",
+            in_scope!(),
+            line_filters!(),
+            " ORDER BY l.close_due_at IS NULL, l.close_due_at, l.seq DESC
+              LIMIT $10 OFFSET coalesce($11::bigint, 0)"
+        ),
+    };
+    let rows = sqlx::query(sql)
+        .bind(everything)
+        .bind(company)
+        .bind(user)
+        .bind(stages(&query.stages))
+        .bind(like_pattern(&query.q))
+        .bind(query.status.map(|s| s.as_str()))
+        .bind(query.closing_by.map(Ts))
+        .bind(closing_soon)
+        .bind(resent_since)
+        .bind(limit + 1)
+        .bind(query.page.after)
+        .fetch_all(conn)
+        .await
+        .map_err(db)?;
+    let mut n = query.page.after.unwrap_or(0);
+    let found = rows
+        .iter()
+        .map(|r| {
+            let key = match query.sort {
+                LineSort::Newest => col::<i64>(r, "seq")?,
+                LineSort::Deadline => {
+                    n += 1;
+                    n
+                }
+            };
+            Ok((key, context_from(r)?))
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(page(found, query.page.limit))
+}
+
+/// The stages a query asks for (`None`: every stage).
+pub(crate) fn stages(stages: &[Stage]) -> Option<Vec<String>> {
+    (!stages.is_empty()).then(|| stages.iter().map(|s| s.as_str().to_owned()).collect())
+}
+
+/// Keeps the first `limit` of `limit + 1` fetched `(seq, item)`s; the cursor is the last kept
+/// item's `seq` when a further one shows there is another page.
+pub(crate) fn page<T>(mut found: Vec<(i64, T)>, limit: u32) -> Page<T> {
+    let more = found.len() > limit as usize;
+    found.truncate(limit as usize);
+    let next = match found.last() {
+        Some((seq, _)) if more => Some(*seq),
+        _ => None,
+    };
+    Page {
+        items: found.into_iter().map(|(_, item)| item).collect(),
+        next,
+    }
+}
+
+pub(crate) async fn events(
+    conn: &mut PgConnection,
+    sub_ref: &SubRef,
+) -> StoreResult<Vec<EventRecord>> {
+    let sql = "SELECT e.type, e.at, e.data, u.email AS actor_email, u.name AS actor_name,
+                u.role AS actor_role
+         FROM lines l JOIN events e ON e.order_id = l.order_id AND (e.line_id IS NULL OR e.line_id = l.id)
+         LEFT JOIN users u ON u.id = e.actor_id
+         WHERE l.sub_ref = $1 ORDER BY e.seq";
+    let rows = sqlx::query(sql)
+        .bind(sub_ref.as_str())
+        .fetch_all(conn)
+        .await
+        .map_err(db)?;
+    rows.iter().map(event_from).collect()
+}
+
+/// The events about no order (administration), newest first.
+pub(crate) async fn admin_events(
+    conn: &mut PgConnection,
+    req: &PageRequest,
+) -> StoreResult<Page<EventRecord>> {
+    let sql = "SELECT e.seq, e.type, e.at, e.data, u.email AS actor_email, u.name AS actor_name,
+                u.role AS actor_role
+         FROM events e LEFT JOIN users u ON u.id = e.actor_id
+         WHERE e.order_id IS NULL AND e.line_id IS NULL AND e.case_id IS NULL
+           AND ($1::bigint IS NULL OR e.seq < $1)
+         ORDER BY e.seq DESC LIMIT $2";
+    let rows = sqlx::query(sql)
+        .bind(req.after)
+        .bind(i64::from(req.limit) + 1)
+        .fetch_all(conn)
+        .await
+        .map_err(db)?;
+    let found = rows
+        .iter()
+        .map(|r| Ok((col::<i64>(r, "seq")?, event_from(r)?)))
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(page(found, req.limit))
+}
+
+/// An event row with its actor (joined from users as `actor_*`).
+pub(crate) fn event_from(r: &PgRow) -> StoreResult<EventRecord> {
+    Ok(EventRecord {
+        kind: text(r, "type")?,
+        at: col_ts(r, "at")?,
+        actor_email: opt_text(r, "actor_email")?,
+        actor_name: opt_text(r, "actor_name")?,
+        actor_role: opt_text(r, "actor_role")?
+            .map(|role| stored("role", Role::parse(&role)))
+            .transpose()?,
+        data: stored("event data", serde_json::from_str(&text(r, "data")?))?,
+    })
+}
