@@ -34,6 +34,8 @@ mod idempotency;
 mod lines;
 mod orders;
 mod outbox;
+mod outbox_claims;
+mod outbox_results;
 mod sessions;
 mod settings;
 mod signals;
