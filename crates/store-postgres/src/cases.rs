@@ -356,7 +356,7 @@ impl Cases for PgStore {
         decide: OpenRule<'_>,
     ) -> StoreResult<Result<CaseRecord, provisio_domain::Refusal>> {
         let mut tx = self.begin().await?;
-        let opened = crate::case_writes::open(&mut tx, &new, decide).await?;
+        let opened = crate::case_open::open(&mut tx, &new, decide).await?;
         let id = match opened {
             Ok(id) => id,
             // A refusal writes nothing: the transaction rolls back as it is dropped.

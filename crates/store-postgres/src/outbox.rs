@@ -141,16 +141,6 @@ macro_rules! release {
     };
 }
 
-/// Opening a transaction, running `work` in it, committing.
-macro_rules! in_tx {
-    ($store:expr, |$tx:ident| $work:expr) => {{
-        let mut $tx = $store.begin().await?;
-        let done = $work;
-        $tx.commit().await.map_err(db)?;
-        Ok(done)
-    }};
-}
-
 #[async_trait]
 impl Outbox for PgStore {
     async fn queue_first_sends(
@@ -159,8 +149,10 @@ impl Outbox for PgStore {
         limit: u32,
         due: FirstSendRule<'_>,
     ) -> StoreResult<usize> {
-        in_tx!(self, |tx| queue_first_sends(&mut tx, now, limit, due)
-            .await?)
+        let mut tx = self.begin().await?;
+        let changed = queue_first_sends(&mut tx, now, limit, due).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(changed)
     }
     async fn close_lapsed(
         &self,
@@ -168,17 +160,24 @@ impl Outbox for PgStore {
         limit: u32,
         close: CloseRule<'_>,
     ) -> StoreResult<usize> {
-        in_tx!(self, |tx| close_lapsed(&mut tx, now, limit, close).await?)
+        let mut tx = self.begin().await?;
+        let changed = close_lapsed(&mut tx, now, limit, close).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(changed)
     }
     async fn claim_emails(&self, claim: ClaimRequest) -> StoreResult<Vec<ClaimedEmail>> {
-        in_tx!(self, |tx| crate::outbox_claims::claim(&mut tx, &claim)
-            .await?)
+        let mut tx = self.begin().await?;
+        let claimed = crate::outbox_claims::claim(&mut tx, &claim).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(claimed)
     }
     /// Several results in one transaction: delivery records each attempt as it ends, and
     /// the scheduler hands over the results that ended together.
     async fn finish_emails(&self, finished: Vec<Finished>) -> StoreResult<()> {
-        in_tx!(self, |tx| crate::outbox_results::finish(&mut tx, finished)
-            .await?)
+        let mut tx = self.begin().await?;
+        let done = crate::outbox_results::finish(&mut tx, finished).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(done)
     }
     async fn release_leases(&self, owner: &str) -> StoreResult<u64> {
         const SQL: &str = release!("lease_until IS NOT NULL AND lease_owner = $1");
@@ -195,6 +194,38 @@ impl Outbox for PgStore {
         const SQL: &str = release!(concat!("lease_until < ", lease_now!(1)));
         let done = sqlx::query(SQL)
             .bind(Ts(real_now))
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(done.rows_affected())
+    }
+}
+
+impl PgStore {
+    /// Renews `owner`'s leases of `emails` (a send that takes long): each lease now ends
+    /// `lease` after `lease_now!` of `real_now`. Returns how many were renewed; an email whose
+    /// lease `owner` lost (taken over, released, its result recorded) is not: its sender
+    /// should give it up. Not on the store's seam (`Outbox`) yet: the server renews nothing.
+    pub async fn renew_leases(
+        &self,
+        owner: &str,
+        emails: &[uuid::Uuid],
+        real_now: Timestamp,
+        lease: jiff::SignedDuration,
+    ) -> StoreResult<u64> {
+        const SQL: &str = concat!(
+            "UPDATE emails SET lease_until = ",
+            lease_now!(1),
+            " + $2 * interval '1 microsecond'
+             WHERE id = ANY($3::text[]) AND lease_owner = $4 AND state = 'sending'"
+        );
+        let ids: Vec<String> = emails.iter().map(uuid::Uuid::to_string).collect();
+        let lease = i64::try_from(lease.as_micros()).unwrap_or(i64::MAX).max(0);
+        let done = sqlx::query(SQL)
+            .bind(Ts(real_now))
+            .bind(lease)
+            .bind(&ids)
+            .bind(owner)
             .execute(&self.pool)
             .await
             .map_err(db)?;
