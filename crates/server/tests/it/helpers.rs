@@ -25,6 +25,8 @@ pub struct TestApp {
     /// reaches it through `app`.
     pub store: Arc<dyn Store>,
     pub dir: TempDir,
+    /// The database (a PostgreSQL one is dropped with the test).
+    pub db: crate::backend::Database,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     /// An admin of the operator company.
     pub admin: String,
@@ -98,7 +100,7 @@ impl TestApp {
     ) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config::defaults(dir.path().to_path_buf()).unwrap();
-        let store = backend.open(dir.path()).await;
+        let (store, db) = backend.open(dir.path()).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         // The server's own address, unless the test puts it behind another public URL.
@@ -120,6 +122,7 @@ impl TestApp {
             app,
             store,
             dir,
+            db,
             stop: Some(tx),
             admin: String::new(),
         };
