@@ -13,7 +13,7 @@ use std::collections::{HashMap, HashSet};
 
 use provisio_domain::delivery::{Outcome, record_attempt};
 use provisio_domain::event::Attempt;
-use provisio_domain::{ContactEmail, Effects, Event, LineState, OfferPolicies, OfferSku};
+use provisio_domain::{ContactEmail, Effects, Event, LineState, OfferSku};
 
 use super::*;
 use crate::case_writes::note_answer;
@@ -21,25 +21,7 @@ use crate::changes::{LineIds, write_effects};
 use crate::events::insert_events;
 use crate::lines::{ids_of, state_columns, state_from, text};
 use crate::outbox::line_scope;
-
-/// The offer policies as the rules use them (read in the results' transaction).
-async fn policies(tx: &mut PgConnection) -> StoreResult<OfferPolicies> {
-    let rows: Vec<(String, i32)> =
-        sqlx::query_as("SELECT offer, window_days FROM offer_policies ORDER BY offer")
-            .fetch_all(tx)
-            .await
-            .map_err(db)?;
-    let entries = rows
-        .into_iter()
-        .map(|(offer, days)| {
-            Ok((
-                stored("offer", OfferSku::parse(&offer))?,
-                stored("window", u32::try_from(days))?,
-            ))
-        })
-        .collect::<StoreResult<Vec<_>>>()?;
-    Ok(OfferPolicies::from_entries(entries))
-}
+use crate::settings::policies;
 
 /// An instant as `timestamptz` input text (RFC 3339, microseconds kept).
 fn instant(t: Timestamp) -> String {
@@ -122,7 +104,6 @@ pub(crate) async fn finish(tx: &mut PgConnection, finished: Vec<Finished>) -> St
     if batch.is_empty() {
         return Ok(());
     }
-    let policies = policies(tx).await?;
     // Record every attempt first, then load the lines they touched in one query. (What the
     // attempt's event tells comes with `Finished`, as claimed: nothing to read back.)
     let recorded = record(tx, &batch).await?;
@@ -138,6 +119,9 @@ pub(crate) async fn finish(tx: &mut PgConnection, finished: Vec<Finished>) -> St
         }
     }
     let mut lines = states_tx(tx, touched.iter().map(|(id, _)| id.clone()).collect()).await?;
+    // Read after the lines are locked: a policy change (which locks the offer's open lines)
+    // has committed before, or waits for this transaction.
+    let policies = policies(tx).await?;
     for (line_id, f) in touched {
         let Some(line) = lines.get_mut(&line_id) else {
             continue;
