@@ -31,6 +31,7 @@ mod codec;
 mod directory;
 mod events;
 mod idempotency;
+mod line_writes;
 mod lines;
 mod orders;
 mod outbox;
