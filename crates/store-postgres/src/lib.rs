@@ -33,6 +33,7 @@ mod events;
 mod idempotency;
 mod line_writes;
 mod lines;
+mod order_reads;
 mod orders;
 mod outbox;
 mod sessions;
