@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use provisio_store::Store;
+use provisio_store_postgres::{PgOptions, PgStore};
 use provisio_store_sqlite::SqliteStore;
 
 use crate::app::App;
@@ -19,31 +20,45 @@ use crate::{demo, router, scheduler};
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(4);
 
 /// Opens the store `DATABASE_URL` names (default: the SQLite file in the data directory) and
-/// applies pending migrations.
+/// applies pending migrations (on PostgreSQL, of several instances starting at once one
+/// migrates and the others wait for it).
 pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
-    let Some(path) = sqlite_file(config)? else {
-        bail!(
-            "DATABASE_URL {}: PostgreSQL is not supported by this version yet",
-            redact_url(config.database_url().unwrap_or_default())
-        )
-    };
-    if config.database_url().is_none() {
-        std::fs::create_dir_all(config.data_dir()).with_context(|| {
-            format!(
-                "creating the data directory {}",
-                config.data_dir().display()
+    let store: Arc<dyn Store> = match sqlite_file(config)? {
+        Some(path) => {
+            if config.database_url().is_none() {
+                std::fs::create_dir_all(config.data_dir()).with_context(|| {
+                    format!(
+                        "creating the data directory {}",
+                        config.data_dir().display()
+                    )
+                })?;
+            }
+            Arc::new(
+                SqliteStore::open(&path)
+                    .await
+                    .with_context(|| format!("opening {}", path.display()))?,
             )
-        })?;
-    }
-    let store: Arc<dyn Store> = Arc::new(
-        SqliteStore::open(&path)
-            .await
-            .with_context(|| format!("opening {}", path.display()))?,
-    );
+        }
+        None => {
+            let url = config.database_url().unwrap_or_default();
+            let options = PgOptions {
+                max_connections: config.db_pool_size,
+                ..PgOptions::default()
+            };
+            Arc::new(
+                PgStore::open_with(url, options)
+                    .await
+                    .with_context(|| format!("opening {}", redact_url(url)))?,
+            )
+        }
+    };
     store
         .migrate()
         .await
-        .context("applying database migrations")?;
+        .with_context(|| match config.database_url() {
+            Some(url) => format!("applying database migrations to {}", redact_url(url)),
+            None => "applying database migrations".to_owned(),
+        })?;
     Ok(store)
 }
 
@@ -148,6 +163,8 @@ pub async fn serve(mut config: Config, test_clock: bool, demo: bool) -> anyhow::
 
 /// Serves (with the scheduler beside) until `shutdown` resolves, then gives in-flight requests
 /// and sends a short grace period; sends not done by then are released for the next start.
+/// Everything ends within [`SHUTDOWN_GRACE`] of the signal (the process exits within 5 s of
+/// SIGTERM, its leases handed back).
 pub async fn run(
     listener: tokio::net::TcpListener,
     app: App,
@@ -162,8 +179,11 @@ pub async fn run(
     }
     .fitted();
     let service = router::service(app);
+    let stopped_at = Arc::new(OnceLock::new());
+    let stop_instant = Arc::clone(&stopped_at);
     let server = http_server::serve(listener, service, limits, async move {
         shutdown.await;
+        let _ = stop_instant.set(tokio::time::Instant::now());
         let _ = tx.send(true);
     });
     let mut rx2 = rx.clone();
@@ -175,10 +195,12 @@ pub async fn run(
         } => tracing::warn!("requests still running after {SHUTDOWN_GRACE:?}; stopping anyway"),
     }
     drop(rx);
-    if tokio::time::timeout(SHUTDOWN_GRACE, scheduler)
-        .await
-        .is_err()
-    {
+    // The scheduler stops beside the server, from the same signal: what is left of the grace.
+    let deadline = stopped_at
+        .get()
+        .map_or_else(tokio::time::Instant::now, |at| *at)
+        + SHUTDOWN_GRACE;
+    if tokio::time::timeout_at(deadline, scheduler).await.is_err() {
         tracing::warn!("the scheduler did not stop in time");
     }
     Ok(())

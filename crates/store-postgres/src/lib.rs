@@ -24,6 +24,7 @@
 // The skeleton of the port: removed once every part is written.
 #![allow(dead_code)]
 
+mod api_keys;
 mod case_writes;
 mod cases;
 mod changes;

@@ -50,6 +50,7 @@ struct RawConfig {
     header_read_timeout_secs: u64,
     request_body_timeout_secs: u64,
     max_connections: usize,
+    db_pool_size: u32,
     log_format: LogFormat,
 }
 
@@ -75,6 +76,7 @@ impl Default for RawConfig {
             header_read_timeout_secs: 30,
             request_body_timeout_secs: 20,
             max_connections: 4096,
+            db_pool_size: 16,
             log_format: LogFormat::Text,
         }
     }
@@ -116,6 +118,8 @@ pub struct Config {
     pub request_body_timeout: Duration,
     /// Open HTTP connections at most (further ones are answered `503` and closed).
     pub max_connections: usize,
+    /// PostgreSQL: connections this instance keeps at most (README "Operations").
+    pub db_pool_size: u32,
     pub log_format: LogFormat,
 }
 
@@ -252,6 +256,9 @@ impl Config {
         if raw.max_connections < 16 {
             bail!("max_connections: must be at least 16");
         }
+        if raw.db_pool_size < 2 || raw.db_pool_size > 1000 {
+            bail!("db_pool_size: must be between 2 and 1000");
+        }
         Ok(Self {
             listen,
             data_dir,
@@ -278,6 +285,7 @@ impl Config {
             header_read_timeout: Duration::from_secs(raw.header_read_timeout_secs),
             request_body_timeout: Duration::from_secs(raw.request_body_timeout_secs),
             max_connections: raw.max_connections,
+            db_pool_size: raw.db_pool_size,
             log_format: raw.log_format,
         })
     }
@@ -355,6 +363,7 @@ impl std::fmt::Debug for Config {
             .field("header_read_timeout", &self.header_read_timeout)
             .field("request_body_timeout", &self.request_body_timeout)
             .field("max_connections", &self.max_connections)
+            .field("db_pool_size", &self.db_pool_size)
             .finish()
     }
 }

@@ -5,8 +5,9 @@
 //! Recording per attempt bounds the duplicates a crash can cause (SPEC §9: delivery is at
 //! least once): a send's slot is freed only once its result is committed, so at any moment
 //! at most `smtp_connections` emails have been handed over without being recorded. (Results
-//! used to be recorded in batches of 64; a `kill -9` then sent up to 91 emails twice.) The
-//! records of concurrent sends still share commits: the SQLite store group-commits them.
+//! used to be recorded in batches of 64 before their slots were freed; a `kill -9` then sent
+//! up to 91 emails twice.) The records of concurrent sends still share commits: the
+//! [`Recorder`] writes all that arrived meanwhile at once.
 //!
 //! A fault of the transport itself (the relay refuses our credentials, TLS fails, it cannot
 //! be reached, the mail directory cannot be written) is not the email's: the round stops
@@ -29,6 +30,7 @@ use tokio::task::{JoinHandle, JoinSet};
 
 use crate::app::App;
 use crate::app::outbox::Claimed;
+use crate::scheduler::recorder::Recorder;
 
 /// Emails claimed at a time (at most).
 const CLAIM: usize = 128;
@@ -57,6 +59,7 @@ pub struct Delivery {
     app: App,
     transport: Arc<dyn Transport>,
     owner: String,
+    recorder: Recorder,
 }
 
 impl Delivery {
@@ -64,6 +67,7 @@ impl Delivery {
         // Exported from the start, so a dashboard sees 0 rather than nothing.
         metrics::gauge!("provisio_delivery_paused").set(0.0);
         Self {
+            recorder: Recorder::start(app.clone()),
             app,
             transport,
             owner: format!("{}-{}", std::process::id(), uuid::Uuid::now_v7().simple()),
@@ -190,7 +194,7 @@ impl Delivery {
             Err(e) => {
                 let reply = format!("could not render the message: {e}");
                 let finished = self.finished(&claimed, AttemptResult::Permanent { reply });
-                self.app.finish_emails(vec![finished]).await?;
+                self.recorder.record(finished).await?;
                 return Ok(Handed::Recorded { answered: false });
             }
         };
@@ -210,7 +214,7 @@ impl Delivery {
             },
         };
         let finished = self.finished(&claimed, result);
-        self.app.finish_emails(vec![finished]).await?;
+        self.recorder.record(finished).await?;
         Ok(Handed::Recorded { answered: true })
     }
 

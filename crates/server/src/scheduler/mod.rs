@@ -5,6 +5,7 @@
 //! (`app/outbox.rs`); this module owns the loops, the concurrency and the transport.
 
 mod delivery;
+mod recorder;
 
 use std::sync::Arc;
 use std::time::Duration;

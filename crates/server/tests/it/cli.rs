@@ -63,11 +63,35 @@ pub(crate) fn isolated() -> Command {
     cmd
 }
 
-/// `provisio --data-dir DIR`, isolated.
+/// `provisio --data-dir DIR`, isolated. On PostgreSQL (`PROVISIO_TEST_BACKEND=postgres`) with
+/// the `DATABASE_URL` of a database that belongs to `dir`: every run on the same directory
+/// finds the same data, as on SQLite.
 pub(crate) fn provisio(dir: &Path) -> Command {
     let mut cmd = isolated();
     cmd.arg("--data-dir").arg(dir);
+    if let Some(url) = database_of(dir) {
+        cmd.env("DATABASE_URL", url);
+    }
     cmd
+}
+
+/// The PostgreSQL database of a data directory, when the tests run on PostgreSQL (created at
+/// its first use; dropped when the test process ends, or by the next run's sweep).
+pub(crate) fn database_of(dir: &Path) -> Option<String> {
+    use std::collections::HashMap;
+    use std::sync::{LazyLock, Mutex};
+
+    use provisio_store_postgres::testing::TestDatabase;
+    static DATABASES: LazyLock<Mutex<HashMap<std::path::PathBuf, TestDatabase>>> =
+        LazyLock::new(Mutex::default);
+    if !matches!(Backend::default(), Backend::Postgres) {
+        return None;
+    }
+    let mut dbs = DATABASES.lock().unwrap();
+    let db = dbs
+        .entry(dir.to_path_buf())
+        .or_insert_with(TestDatabase::create_blocking);
+    Some(db.url().to_owned())
 }
 
 /// Runs the command to its end (at most 60 s), feeding it `stdin`.
