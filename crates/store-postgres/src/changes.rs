@@ -1,8 +1,42 @@
-//! The read-decide-write of line actions, and the reads of a line's emails, setup links and organizations.
+//! The read-decide-write of line actions: lock the line, read its facts, let the domain
+//! decide, write its effects (state + events + outbox rows, `line_writes.rs`) over the version
+//! read, in one transaction. Also the reads of a line's emails, setup links and organizations.
+//!
+//! SQLite had one writer, so a line action's read and write were serialized for free. Here
+//! several instances act at once (READ COMMITTED), so a line action takes its line's row lock
+//! before it reads anything: two actions on one line take turns, and the second reads what
+//! the first committed. That is what makes the rate limits and the double-click rule hold
+//! across instances, also for a resend, which writes no column of the line.
+
+use std::collections::HashMap;
+
+use provisio_domain::{Decision, EmailKind, EmailState, LineFacts, LinkState};
+use provisio_store::Entity;
+use sqlx::postgres::PgRow;
 
 use super::*;
+use crate::idempotency;
+use crate::lines::{context_from, email_from, ids_of, line_context_select, text};
 
-#[allow(unused_variables)] // not yet written
+// The shared write path, where the outbox, settings and cases find it.
+#[allow(unused_imports)] // used by the modules not written yet
+pub(crate) use crate::line_writes::{
+    LineIds, MailRow, insert_email, write_effects, write_events, write_state,
+};
+
+/// The email columns [`email_from`] reads with prefix `e_`.
+macro_rules! email_columns {
+    () => {
+        "e.id AS e_id, e.kind AS e_kind, e.recipient AS e_recipient, e.state AS e_state,
+         e.attempts AS e_attempts, e.queued_at AS e_queued_at, e.sent_at AS e_sent_at,
+         e.last_reply AS e_last_reply, e.recipient_name AS e_recipient_name,
+         e.locale AS e_locale, e.handed_off_from AS e_handed_off_from,
+         e.handed_off_to AS e_handed_off_to, e.requested_by AS e_requested_by"
+    };
+}
+#[allow(unused_imports)] // used by the modules not written yet
+pub(crate) use email_columns;
+
 #[async_trait]
 impl LineActions for PgStore {
     async fn update_line(
@@ -11,66 +45,286 @@ impl LineActions for PgStore {
         request: UpdateRequest,
         decide: Decide,
     ) -> StoreResult<Option<Decided>> {
-        Err(crate::not_yet())
+        let mut tx = self.begin().await?;
+        let decided = update_line(&mut tx, sub_ref, &request, decide.as_ref()).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(decided)
     }
     async fn line_emails(&self, sub_ref: &SubRef) -> StoreResult<Vec<EmailRecord>> {
-        Err(crate::not_yet())
+        const SQL: &str = concat!(
+            "SELECT ",
+            email_columns!(),
+            " FROM emails e JOIN lines l ON l.id = e.line_id WHERE l.sub_ref = $1
+              ORDER BY e.seq DESC"
+        );
+        let rows = sqlx::query(SQL)
+            .bind(sub_ref.as_str())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.iter().map(|r| email_from(r, "e_")).collect()
     }
     async fn recent_mail(
         &self,
         lines: &[SubRef],
         since: Timestamp,
     ) -> StoreResult<Vec<(SubRef, MailFact)>> {
-        Err(crate::not_yet())
+        if lines.is_empty() {
+            return Ok(vec![]);
+        }
+        let refs: Vec<&str> = lines.iter().map(SubRef::as_str).collect();
+        let rows = sqlx::query(
+            "SELECT l.sub_ref, e.id, e.kind, e.recipient, e.state, e.queued_at, e.requested_by
+             FROM lines l JOIN emails e ON e.line_id = l.id
+             WHERE l.sub_ref = ANY($1::text[])
+               AND (e.queued_at >= $2 OR e.next_attempt_at IS NOT NULL OR e.state = 'sending')
+             ORDER BY e.seq",
+        )
+        .bind(&refs)
+        .bind(Ts(since))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    stored("sub_ref", SubRef::parse(&text(r, "sub_ref")?))?,
+                    mail_fact_from(r)?,
+                ))
+            })
+            .collect()
     }
     async fn setup_link(&self, token_hash: &str) -> StoreResult<Option<SetupLink>> {
-        Err(crate::not_yet())
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        let row = sqlx::query(
+            "SELECT s.email_id, s.state, e.recipient, l.sub_ref
+             FROM setup_links s JOIN emails e ON e.id = s.email_id
+                 JOIN lines l ON l.id = s.line_id
+             WHERE s.token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db)?;
+        let Some(r) = row else {
+            return Ok(None);
+        };
+        let email_id = uuid(&text(&r, "email_id")?)?;
+        let link = stored("link state", LinkState::parse(&text(&r, "state")?))?;
+        let sent_to = stored("recipient", ContactEmail::parse(&text(&r, "recipient")?))?;
+        let sub_ref = stored("sub_ref", SubRef::parse(&text(&r, "sub_ref")?))?;
+        let (line, _) = context_tx(&mut conn, &sub_ref)
+            .await?
+            .ok_or(StoreError::NotFound { what: Entity::Line })?;
+        Ok(Some(SetupLink {
+            email_id,
+            sent_to,
+            link,
+            line,
+        }))
     }
     async fn organizations_of(
         &self,
         contact: &ContactEmail,
         partner: CompanyId,
     ) -> StoreResult<Vec<Organization>> {
-        Err(crate::not_yet())
+        // Ordered by bytes, as SQLite's BINARY collation orders them (whatever the
+        // database's collation).
+        let rows = sqlx::query(
+            r#"SELECT DISTINCT l.organization_id, l.organization_name COLLATE "C" AS organization_name
+               FROM lines l JOIN orders o ON o.id = l.order_id
+               WHERE l.contact_email = $1 AND l.organization_id IS NOT NULL AND o.partner_id = $2
+               ORDER BY 2"#,
+        )
+        .bind(contact.as_str())
+        .bind(partner.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                Ok(Organization {
+                    id: text(r, "organization_id")?,
+                    name: text(r, "organization_name")?,
+                })
+            })
+            .collect()
     }
 }
 
-/// The ids a change needs besides the domain values, and the version the line was read at.
-pub(crate) struct LineIds {
-    pub line_id: String,
-    pub order_id: String,
-    pub version: i64,
-}
-
-/// What an outbox row is about: its line, or its case (the row's subject, as the mail's kind
-/// declares it).
-#[derive(Clone)]
-pub(crate) struct MailRow<'a> {
-    pub line_id: Option<&'a str>,
-    pub case_id: Option<String>,
-}
-
-/// Persists a decision's effects, as they are, over the line's version read with its facts
-/// (a writer that lost a race gets `Retryable`); returns the ids of the mail it queued.
-#[allow(unused_variables)] // not yet written
-pub(crate) async fn write_effects(
+/// A line action in its transaction: the line locked, its facts read, the domain's decision
+/// written. `None`: no such line.
+async fn update_line(
     tx: &mut PgConnection,
-    ids: &LineIds,
-    before: &provisio_domain::LineState,
-    effects: provisio_domain::Effects,
-    actor: Option<UserId>,
-    now: Timestamp,
-) -> StoreResult<Vec<String>> {
-    Err(crate::not_yet())
+    sub_ref: &SubRef,
+    request: &UpdateRequest,
+    decide: &(dyn Fn(&LineFacts) -> Decision + Send + Sync),
+) -> StoreResult<Option<Decided>> {
+    // The lock first, in a statement of its own: every statement after it sees what the
+    // line's previous writer committed (a locking read that waited returns the line's new
+    // row, but what it joins as of before the wait). `NO KEY UPDATE`, the lock an UPDATE of
+    // the line takes, is enough to order line actions, and lets other transactions insert
+    // rows that refer to the line meanwhile (a claim's events), so they cannot deadlock on it.
+    let locked: Option<i32> =
+        sqlx::query_scalar("SELECT 1 FROM lines WHERE sub_ref = $1 FOR NO KEY UPDATE")
+            .bind(sub_ref.as_str())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?;
+    if locked.is_none() {
+        return Ok(None);
+    }
+    let Some((line, ids)) = context_tx(tx, sub_ref).await? else {
+        return Ok(None);
+    };
+    if let Some(key) = &request.idempotency
+        && let Some(email_id) = idempotency::replay(tx, key).await?
+    {
+        let email = email_by_id(tx, &email_id).await?;
+        return Ok(Some(Decided::Replayed { line, email }));
+    }
+    let facts = LineFacts {
+        state: line.line.state.clone(),
+        contact: line.contact(),
+        parties: line.parties(),
+        mail: mail_facts(tx, &ids.line_id, request.mail_since).await?,
+        cases: if request.open_cases {
+            crate::case_writes::open_cases_of_line(tx, &ids.line_id).await?
+        } else {
+            vec![]
+        },
+    };
+    let decided = match decide(&facts) {
+        Decision::Apply(effects) => {
+            let queued =
+                write_effects(tx, &ids, &facts.state, *effects, request.actor, request.now).await?;
+            if let (Some(key), Some(first)) = (&request.idempotency, queued.first()) {
+                idempotency::remember(tx, key, "email", first, request.now).await?;
+            }
+            let queued = emails_by_id(tx, &queued).await?;
+            let (line, _) = context_tx(tx, sub_ref)
+                .await?
+                .ok_or(StoreError::NotFound { what: Entity::Line })?;
+            Decided::Applied { line, queued }
+        }
+        Decision::Refuse { refusal, events } => {
+            write_events(tx, &ids, &events, request.actor, request.now).await?;
+            Decided::Refused(refusal)
+        }
+        Decision::Replay(id) => Decided::Replayed {
+            email: email_by_id(tx, &id.to_string()).await?,
+            line,
+        },
+    };
+    Ok(Some(decided))
 }
 
-/// Puts one mail into the outbox: the one statement for every subject.
-#[allow(unused_variables)] // not yet written
-pub(crate) async fn insert_email(
+/// A line with its order's context, and the ids a change needs, as the transaction sees it.
+pub(crate) async fn context_tx(
     tx: &mut PgConnection,
-    row: MailRow<'_>,
-    mail: &provisio_domain::NewMail,
-    now: Timestamp,
-) -> StoreResult<String> {
-    Err(crate::not_yet())
+    sub_ref: &SubRef,
+) -> StoreResult<Option<(LineContext, LineIds)>> {
+    const SQL: &str = concat!(line_context_select!(), "WHERE l.sub_ref = $1");
+    let row = sqlx::query(SQL)
+        .bind(sub_ref.as_str())
+        .fetch_optional(tx)
+        .await
+        .map_err(db)?;
+    row.as_ref()
+        .map(|r| Ok((context_from(r)?, ids_of(r)?)))
+        .transpose()
+}
+
+/// Several lines by id in one query, keyed by id (read, not locked: a writer of their state
+/// goes through [`write_state`]'s compare-and-set).
+pub(crate) async fn contexts_by_id<'r>(
+    tx: &mut PgConnection,
+    line_ids: impl IntoIterator<Item = &'r str>,
+) -> StoreResult<HashMap<String, (LineContext, LineIds)>> {
+    let ids: Vec<&str> = line_ids.into_iter().collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    const SQL: &str = concat!(line_context_select!(), "WHERE l.id = ANY($1::text[])");
+    let rows = sqlx::query(SQL)
+        .bind(&ids)
+        .fetch_all(tx)
+        .await
+        .map_err(db)?;
+    rows.iter()
+        .map(|r| Ok((text(r, "id")?, (context_from(r)?, ids_of(r)?))))
+        .collect()
+}
+
+async fn email_by_id(tx: &mut PgConnection, id: &str) -> StoreResult<EmailRecord> {
+    const SQL: &str = concat!(
+        "SELECT ",
+        email_columns!(),
+        " FROM emails e WHERE e.id = $1"
+    );
+    let row = sqlx::query(SQL)
+        .bind(id)
+        .fetch_optional(tx)
+        .await
+        .map_err(db)?
+        .ok_or(StoreError::NotFound {
+            what: Entity::Email,
+        })?;
+    email_from(&row, "e_")
+}
+
+/// Emails by id in one query, in the order of `ids`.
+async fn emails_by_id(tx: &mut PgConnection, ids: &[String]) -> StoreResult<Vec<EmailRecord>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    const SQL: &str = concat!(
+        "SELECT ",
+        email_columns!(),
+        " FROM emails e WHERE e.id = ANY($1::text[])"
+    );
+    let rows = sqlx::query(SQL).bind(ids).fetch_all(tx).await.map_err(db)?;
+    let mut found: HashMap<String, EmailRecord> = rows
+        .iter()
+        .map(|r| Ok((text(r, "e_id")?, email_from(r, "e_")?)))
+        .collect::<StoreResult<_>>()?;
+    ids.iter()
+        .map(|id| {
+            found.remove(id).ok_or(StoreError::NotFound {
+                what: Entity::Email,
+            })
+        })
+        .collect()
+}
+
+/// The line's mail that decisions read: every email still waiting, and every one queued
+/// since `since`, oldest first.
+async fn mail_facts(
+    tx: &mut PgConnection,
+    line_id: &str,
+    since: Timestamp,
+) -> StoreResult<Vec<MailFact>> {
+    let rows = sqlx::query(
+        "SELECT e.id, e.kind, e.recipient, e.state, e.queued_at, e.requested_by
+         FROM emails e
+         WHERE e.line_id = $1 AND (e.queued_at >= $2 OR e.next_attempt_at IS NOT NULL)
+         ORDER BY e.seq",
+    )
+    .bind(line_id)
+    .bind(Ts(since))
+    .fetch_all(tx)
+    .await
+    .map_err(db)?;
+    rows.iter().map(mail_fact_from).collect()
+}
+
+fn mail_fact_from(r: &PgRow) -> StoreResult<MailFact> {
+    Ok(MailFact {
+        id: uuid(&text(r, "id")?)?,
+        kind: stored("email kind", EmailKind::parse(&text(r, "kind")?))?,
+        to: stored("recipient", ContactEmail::parse(&text(r, "recipient")?))?,
+        state: stored("email state", EmailState::parse(&text(r, "state")?))?,
+        queued_at: col_ts(r, "queued_at")?,
+        requested_by: crate::lines::opt_user(r, "requested_by")?,
+    })
 }

@@ -4,12 +4,12 @@
 //! Several instances:
 //! - a policy change holds its policy row (the UPSERT locks it until the commit), so two
 //!   changes of one offer take turns, and the second reads the lines as the first left them;
-//! - it locks the offer's open lines (`FOR UPDATE`) before it reads their states: the running
-//!   ones it moves, and those whose window may start meanwhile (a first send being recorded,
-//!   which computes the deadline from the policy it reads once it holds the line) either
-//!   commit first and are moved here, or wait and then read the new policy. Each line is
-//!   written over the version read (compare-and-set), so a lost race is `Retryable`, never a
-//!   deadline moved from a stale read;
+//! - it locks the offer's open lines (`FOR NO KEY UPDATE`) before it reads their states: the
+//!   running ones it moves, and those whose window may start meanwhile (a first send being
+//!   recorded, which computes the deadline from the policy it reads once it holds the line)
+//!   either commit first and are moved here, or wait and then read the new policy. Each line
+//!   is written over the version read (compare-and-set), so a lost race is `Retryable`, never
+//!   a deadline moved from a stale read;
 //! - the clock's offset advances in one UPSERT that adds and returns the sum: concurrent
 //!   advances all count.
 
@@ -64,14 +64,16 @@ async fn set_offer_policy(tx: &mut PgConnection, change: &PolicyChange) -> Store
     .execute(&mut *tx)
     .await
     .map_err(db)?;
-    // Locked in seq order (a deadlock with a batch that locks in another order is Retryable);
-    // moved are those whose window runs (the domain's closure instant is stored for exactly
+    // Locked in the order of their ids, as the outbox's results lock a batch of lines, so
+    // the two take turns without a deadlock; `NO KEY UPDATE`, the lock the UPDATE itself
+    // takes (it serializes writers of the line without blocking rows that reference it).
+    // Moved are those whose window runs (the domain's closure instant is stored for exactly
     // those, as SQLite selects them).
     const SQL: &str = concat!(
         "SELECT ",
         state_columns!(),
         ", l.close_due_at IS NOT NULL AS running
-         FROM lines l WHERE l.offer = $1 AND l.status = 'open' ORDER BY l.seq FOR UPDATE"
+         FROM lines l WHERE l.offer = $1 AND l.status = 'open' ORDER BY l.id FOR NO KEY UPDATE"
     );
     let rows = sqlx::query(SQL)
         .bind(change.offer.as_str())

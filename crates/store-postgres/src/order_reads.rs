@@ -1,0 +1,262 @@
+//! Reading and listing orders: an order with its lines, a page of orders with their lines'
+//! counts by stage and status.
+
+use std::collections::HashMap;
+
+use provisio_domain::{LineStatus, Locale, Stage, UserId, WebOrderId};
+use provisio_store::{LineSort, Order, OrderQuery, OrderSummary, Page, Person, StoreResult};
+use sqlx::PgConnection;
+use sqlx::postgres::PgRow;
+
+use crate::directory::company_from;
+use crate::lines::{
+    in_scope, like_pattern, line_columns, line_from, lines_from, opt_text, page, scope_binds, text,
+};
+use crate::{Ts, col, col_ts, db, stored, uuid};
+
+macro_rules! order_select {
+    () => {
+        concat!(
+            "SELECT o.seq, o.id, o.web_order_id, o.end_customer_name, o.locale, o.placed_at,
+            o.placed_by, pu.name AS pu_name, pu.email AS pu_email,
+            p.id AS p_id, p.name AS p_name, p.kind AS p_kind,
+            d.id AS d_id, d.name AS d_name, d.kind AS d_kind, ",
+            $crate::lines::serves_column!(),
+            " FROM orders o
+        JOIN users pu ON pu.id = o.placed_by
+        JOIN companies p ON p.id = o.partner_id
+        LEFT JOIN companies d ON d.id = o.distributor_id "
+        )
+    };
+}
+
+fn order_from(row: &PgRow) -> StoreResult<Order> {
+    let distributor = match opt_text(row, "d_id")? {
+        Some(_) => Some(company_from(row, "d_")?),
+        None => None,
+    };
+    Ok(Order {
+        web_order_id: stored(
+            "web order id",
+            WebOrderId::parse(&text(row, "web_order_id")?),
+        )?,
+        partner: company_from(row, "p_")?,
+        distributor,
+        distributor_serves_partner: col(row, "serves")?,
+        end_customer: text(row, "end_customer_name")?,
+        placed_by: Person {
+            id: UserId::from_uuid(uuid(&text(row, "placed_by")?)?),
+            name: text(row, "pu_name")?,
+            email: text(row, "pu_email")?,
+        },
+        placed_at: col_ts(row, "placed_at")?,
+        locale: stored("locale", Locale::parse(&text(row, "locale")?))?,
+        lines: Vec::new(),
+    })
+}
+
+/// An order read with its row's `id` (to attach its lines).
+struct Found {
+    id: String,
+    order: Order,
+}
+
+fn found(row: &PgRow) -> StoreResult<Found> {
+    Ok(Found {
+        id: text(row, "id")?,
+        order: order_from(row)?,
+    })
+}
+
+/// Orders read, each made into a `T`, findable by their row id; the ids as the array the
+/// follow-up query takes.
+struct ByRowId<T> {
+    items: Vec<T>,
+    index: HashMap<String, usize>,
+    ids: Vec<String>,
+}
+
+impl<T> ByRowId<T> {
+    fn new(found: Vec<Found>, make: impl Fn(Order) -> T) -> Self {
+        let mut index = HashMap::with_capacity(found.len());
+        let mut ids = Vec::with_capacity(found.len());
+        let mut items = Vec::with_capacity(found.len());
+        for (i, f) in found.into_iter().enumerate() {
+            index.insert(f.id.clone(), i);
+            ids.push(f.id);
+            items.push(make(f.order));
+        }
+        Self { items, index, ids }
+    }
+
+    fn get_mut(&mut self, row_id: &str) -> Option<&mut T> {
+        let i = *self.index.get(row_id)?;
+        self.items.get_mut(i)
+    }
+}
+
+/// Attaches their lines to orders in one more query.
+async fn with_lines(conn: &mut PgConnection, found: Vec<Found>) -> StoreResult<Vec<Order>> {
+    let mut orders = ByRowId::new(found, |o| o);
+    if orders.items.is_empty() {
+        return Ok(orders.items);
+    }
+    const SQL: &str = concat!(
+        "SELECT ",
+        line_columns!(),
+        lines_from!(),
+        "WHERE l.order_id = ANY($1::text[]) ORDER BY l.order_id, l.line_number"
+    );
+    let rows = sqlx::query(SQL)
+        .bind(&orders.ids)
+        .fetch_all(conn)
+        .await
+        .map_err(db)?;
+    for r in &rows {
+        let order_id = text(r, "order_id")?;
+        let line = line_from(r)?;
+        if let Some(order) = orders.get_mut(&order_id) {
+            order.lines.push(line);
+        }
+    }
+    Ok(orders.items)
+}
+
+pub(crate) async fn by_web_id(
+    conn: &mut PgConnection,
+    id: &WebOrderId,
+) -> StoreResult<Option<Order>> {
+    const SQL: &str = concat!(order_select!(), " WHERE o.web_order_id = $1");
+    let row = sqlx::query(SQL)
+        .bind(id.as_str())
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db)?;
+    let found = row.as_ref().map(found).transpose()?.into_iter().collect();
+    Ok(with_lines(conn, found).await?.into_iter().next())
+}
+
+/// The filters of an [`OrderQuery`] after [`in_scope!`], bound as $4 … $8 by [`list`].
+/// Searches ignore case, as SQLite's LIKE does.
+macro_rules! order_filters {
+    () => {
+        " AND ($4::text IS NULL OR EXISTS (SELECT 1 FROM lines l WHERE l.order_id = o.id AND l.status = $4))
+           AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM lines l WHERE l.order_id = o.id AND l.stage = $5))
+           AND ($6::text IS NULL OR o.web_order_id ILIKE $6 ESCAPE '\\' OR o.end_customer_name ILIKE $6 ESCAPE '\\'
+                OR EXISTS (SELECT 1 FROM lines l WHERE l.order_id = o.id
+                           AND (l.sub_ref ILIKE $6 ESCAPE '\\' OR l.contact_email ILIKE $6 ESCAPE '\\')))
+           AND ($7::timestamptz IS NULL OR EXISTS (SELECT 1 FROM lines l WHERE l.order_id = o.id
+                                                   AND l.close_due_at <= $7))
+           AND ($8::text[] IS NULL OR o.web_order_id = ANY($8))"
+    };
+}
+
+pub(crate) async fn list(
+    conn: &mut PgConnection,
+    query: &OrderQuery,
+) -> StoreResult<Page<OrderSummary>> {
+    let (everything, company, user) = scope_binds(&query.scope);
+    let limit = i64::from(query.page.limit);
+    let only: Option<Vec<&str>> = query
+        .only
+        .as_ref()
+        .map(|ids| ids.iter().map(WebOrderId::as_str).collect());
+    let sql = match query.sort {
+        LineSort::Newest => concat!(
+            order_select!(),
+            "WHERE ",
+            in_scope!(),
+            order_filters!(),
+            " AND ($10::bigint IS NULL OR o.seq < $10) ORDER BY o.seq DESC LIMIT $9"
+        ),
+        // A position: the cursor is how many orders came before.
+        LineSort::Deadline => concat!(
+            order_select!(),
+            "WHERE ",
+            in_scope!(),
+            order_filters!(),
+            " ORDER BY (SELECT min(l.close_due_at) FROM lines l WHERE l.order_id = o.id) IS NULL,
+                       (SELECT min(l.close_due_at) FROM lines l WHERE l.order_id = o.id),
+                       o.seq DESC
+              LIMIT $9 OFFSET coalesce($10::bigint, 0)"
+        ),
+    };
+    let rows = sqlx::query(sql)
+        .bind(everything)
+        .bind(company)
+        .bind(user)
+        .bind(query.status.map(|s| s.as_str()))
+        .bind(query.stage.map(|s| s.as_str()))
+        .bind(like_pattern(&query.q))
+        .bind(query.closing_by.map(Ts))
+        .bind(only)
+        .bind(limit + 1)
+        .bind(query.page.after)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?;
+    let mut n = query.page.after.unwrap_or(0);
+    let found = rows
+        .iter()
+        .map(|r| {
+            let key = match query.sort {
+                LineSort::Newest => col::<i64>(r, "seq")?,
+                LineSort::Deadline => {
+                    n += 1;
+                    n
+                }
+            };
+            Ok((key, found(r)?))
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    let Page { items, next } = page(found, query.page.limit);
+    Ok(Page {
+        items: summarized(conn, items).await?,
+        next,
+    })
+}
+
+/// Orders with their line counts by stage and status, in one more query.
+async fn summarized(conn: &mut PgConnection, found: Vec<Found>) -> StoreResult<Vec<OrderSummary>> {
+    let mut summaries = ByRowId::new(found, |order| OrderSummary {
+        order,
+        line_count: 0,
+        lines_by_stage: Vec::new(),
+        lines_by_status: Vec::new(),
+    });
+    if summaries.items.is_empty() {
+        return Ok(summaries.items);
+    }
+    // Ordered by bytes, as SQLite's BINARY collation orders them: the counts come out in
+    // the same order on both backends, whatever the database's collation.
+    let rows = sqlx::query(
+        r#"SELECT order_id, stage, status, count(*) AS n FROM lines
+           WHERE order_id = ANY($1::text[])
+           GROUP BY order_id, stage, status
+           ORDER BY order_id COLLATE "C", stage COLLATE "C", status COLLATE "C""#,
+    )
+    .bind(&summaries.ids)
+    .fetch_all(conn)
+    .await
+    .map_err(db)?;
+    for r in &rows {
+        let order_id = text(r, "order_id")?;
+        let stage = stored("stage", Stage::parse(&text(r, "stage")?))?;
+        let status = stored("status", LineStatus::parse(&text(r, "status")?))?;
+        let n = stored("line count", u32::try_from(col::<i64>(r, "n")?))?;
+        let Some(s) = summaries.get_mut(&order_id) else {
+            continue;
+        };
+        s.line_count += n;
+        add_count(&mut s.lines_by_stage, stage, n);
+        add_count(&mut s.lines_by_status, status, n);
+    }
+    Ok(summaries.items)
+}
+
+fn add_count<K: PartialEq>(counts: &mut Vec<(K, u32)>, key: K, n: u32) {
+    match counts.iter_mut().find(|(k, _)| *k == key) {
+        Some((_, c)) => *c += n,
+        None => counts.push((key, n)),
+    }
+}
