@@ -123,12 +123,7 @@ pub(crate) async fn write_case_effects(
     };
     insert_events(tx, scope, &effects.events, actor, now).await?;
     for mail in &effects.queue {
-        // A case notice: about the case its mail names.
-        let row = MailRow {
-            line_id: None,
-            case_id: mail.case.map(|c| c.case.to_string()),
-        };
-        insert_email(tx, row, mail, now).await?;
+        insert_email(tx, MailRow::of(mail), mail, now).await?;
     }
     Ok(())
 }

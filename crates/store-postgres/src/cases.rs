@@ -8,20 +8,8 @@ use provisio_store::{AttachmentMeta, CaseOrder, CommentRecord, Entity, Person};
 use sqlx::postgres::PgRow;
 
 use super::*;
+use crate::changes::email_columns;
 use crate::lines::{email_from, event_from, opt_text, opt_user, page, text};
-
-/// The email columns [`email_from`] reads with prefix `e_` (the outbox's claims read them
-/// too).
-macro_rules! email_columns {
-    () => {
-        "e.id AS e_id, e.kind AS e_kind, e.recipient AS e_recipient, e.state AS e_state,
-         e.attempts AS e_attempts, e.queued_at AS e_queued_at, e.sent_at AS e_sent_at,
-         e.last_reply AS e_last_reply, e.recipient_name AS e_recipient_name,
-         e.locale AS e_locale, e.handed_off_from AS e_handed_off_from,
-         e.handed_off_to AS e_handed_off_to, e.requested_by AS e_requested_by"
-    };
-}
-pub(crate) use email_columns;
 
 /// The columns of a case with its opener, company, claimer and line.
 macro_rules! case_select {

@@ -14,8 +14,7 @@ use provisio_domain::{ContactEmail, Locale, OfferSku, Recipient};
 use sqlx::postgres::PgRow;
 
 use super::*;
-use crate::changes::{LineIds, write_effects};
-use crate::events::EventScope;
+use crate::changes::write_effects;
 use crate::lines::{ids_of, opt_text, state_columns, state_from, text};
 
 /// The instant leases are measured against, as a scalar subquery (evaluated once per
@@ -34,15 +33,6 @@ macro_rules! lease_now {
     };
 }
 pub(crate) use lease_now;
-
-/// The events of a line's change, scoped to it.
-pub(crate) fn line_scope(ids: &LineIds) -> EventScope<'_> {
-    EventScope {
-        order_id: Some(&ids.order_id),
-        line_id: Some(&ids.line_id),
-        case_id: None,
-    }
-}
 
 /// R1: the lines whose first send is due by `now` (the domain's instant, stored with their
 /// state), earliest first, each locked (another instance's planner skips it); `due` decides

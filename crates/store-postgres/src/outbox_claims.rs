@@ -6,19 +6,15 @@
 //! never wait on each other; a locked row is the claim's until it commits, so it is taken
 //! by id. Its lease ends at an instant of the database's clock (`lease_now!`).
 
-use std::collections::HashMap;
-
 use provisio_domain::Event;
 use provisio_domain::delivery::overtaken;
 use provisio_store::MailSubject;
 
 use super::*;
 use crate::case_writes::case_subject;
-use crate::cases::email_columns;
-use crate::changes::LineIds;
-use crate::events::insert_events;
-use crate::lines::{context_from, email_from, ids_of, line_context_select, opt_text, text};
-use crate::outbox::{lease_now, line_scope};
+use crate::changes::{LineIds, contexts_by_id, email_columns, write_events};
+use crate::lines::{email_from, opt_text, text};
+use crate::outbox::lease_now;
 
 /// A due email as claimed, before its subject is attached.
 struct Due {
@@ -82,25 +78,6 @@ async fn select_due(
         .collect()
 }
 
-/// Several lines by id in one query, keyed by id.
-async fn contexts_by_id(
-    tx: &mut PgConnection,
-    line_ids: Vec<String>,
-) -> StoreResult<HashMap<String, (LineContext, LineIds)>> {
-    if line_ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    const SQL: &str = concat!(line_context_select!(), "WHERE l.id = ANY($1::text[])");
-    let rows = sqlx::query(SQL)
-        .bind(line_ids)
-        .fetch_all(tx)
-        .await
-        .map_err(db)?;
-    rows.iter()
-        .map(|r| Ok((text(r, "id")?, (context_from(r)?, ids_of(r)?))))
-        .collect()
-}
-
 /// What a claim writes besides the emails it hands out.
 #[derive(Default)]
 struct Writes {
@@ -126,8 +103,7 @@ pub(crate) async fn claim(
     if left > 0 {
         due.extend(select_due(tx, DUE_NOW, claim.now, left).await?);
     }
-    let line_ids = due.iter().filter_map(|d| d.line_id.clone()).collect();
-    let lines = contexts_by_id(tx, line_ids).await?;
+    let lines = contexts_by_id(tx, due.iter().filter_map(|d| d.line_id.as_deref())).await?;
     let mut writes = Writes::default();
     let mut claimed = Vec::with_capacity(due.len());
     for d in due {
@@ -257,14 +233,7 @@ async fn write(tx: &mut PgConnection, claim: &ClaimRequest, writes: Writes) -> S
         .await
         .map_err(db)?;
     for (_, ids, event) in &writes.cancelled {
-        insert_events(
-            tx,
-            line_scope(ids),
-            std::slice::from_ref(event),
-            None,
-            claim.now,
-        )
-        .await?;
+        write_events(tx, ids, std::slice::from_ref(event), None, claim.now).await?;
     }
     Ok(())
 }

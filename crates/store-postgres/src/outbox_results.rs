@@ -17,10 +17,8 @@ use provisio_domain::{ContactEmail, Effects, Event, LineState, OfferSku};
 
 use super::*;
 use crate::case_writes::note_answer;
-use crate::changes::{LineIds, write_effects};
-use crate::events::insert_events;
+use crate::changes::{LineIds, write_effects, write_events};
 use crate::lines::{ids_of, state_columns, state_from, text};
-use crate::outbox::line_scope;
 use crate::settings::policies;
 
 /// An instant as `timestamptz` input text (RFC 3339, microseconds kept).
@@ -152,7 +150,7 @@ pub(crate) async fn finish(tx: &mut PgConnection, finished: Vec<Finished>) -> St
                 line.state = state;
                 line.ids.version += 1;
             }
-            None => insert_events(tx, line_scope(&line.ids), &events, None, f.at).await?,
+            None => write_events(tx, &line.ids, &events, None, f.at).await?,
         }
     }
     Ok(())
