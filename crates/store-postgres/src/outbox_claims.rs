@@ -1,10 +1,14 @@
 //! Claims: due emails leased to one instance in batches, with their setup links; those the
 //! domain finds overtaken by their line cancelled instead.
 //!
-//! What several instances need: the due rows are selected and locked in one statement
-//! (`FOR NO KEY UPDATE SKIP LOCKED`), so two instances' claims take different emails and
-//! never wait on each other; a locked row is the claim's until it commits, so it is taken
-//! by id. Its lease ends at an instant of the database's clock (`lease_now!`).
+//! What several instances need: the statement that selects due rows locks them as it
+//! returns them (`FOR NO KEY UPDATE SKIP LOCKED`: abandoned leases, then due emails), so
+//! two instances' claims take different emails and never wait on each other; a locked row
+//! is the claim's until it commits, so the one `UPDATE` of the batch takes them by id. A
+//! lease ends at an instant of the database's clock (`lease_now!`). The line facts the
+//! domain's `overtaken` reads are not locked: a line action that changes the contact while
+//! its email is claimed finds it `sending` (no longer waiting), as on SQLite when the claim
+//! committed first.
 
 use provisio_domain::Event;
 use provisio_domain::delivery::overtaken;
