@@ -40,8 +40,7 @@ impl ResendLimit {
     /// turn on the line, so one that went first may carry a later time than this one.
     pub fn budget(&self, recent: &[Timestamp], now: Timestamp) -> ResendBudget {
         let since = now - WINDOW;
-        let mut in_window: Vec<Timestamp> =
-            recent.iter().copied().filter(|t| *t > since).collect();
+        let mut in_window: Vec<Timestamp> = recent.iter().copied().filter(|t| *t > since).collect();
         let used = u32::try_from(in_window.len()).unwrap_or(u32::MAX);
         let next_at = (used >= self.per_hour).then(|| {
             in_window.sort();

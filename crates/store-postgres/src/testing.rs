@@ -20,7 +20,7 @@ pub fn admin_url() -> String {
 /// Every test database's name starts so, followed by a v7 uuid (which holds its creation time).
 const PREFIX: &str = "provisio_test_";
 /// Test databases older than this are an earlier run's leftovers.
-const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(6 * 3600);
+const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(3600);
 static SWEPT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Drops the test databases created more than [`STALE_AFTER`] ago.

@@ -34,8 +34,7 @@ impl Default for Backend {
 }
 
 /// The PostgreSQL databases of data directories.
-static DATABASES: LazyLock<Mutex<HashMap<PathBuf, TestDatabase>>> =
-    LazyLock::new(Mutex::default);
+static DATABASES: LazyLock<Mutex<HashMap<PathBuf, TestDatabase>>> = LazyLock::new(Mutex::default);
 
 /// The `DATABASE_URL` of a data directory's database when the tests run on PostgreSQL
 /// (created at its first use, dropped with [`Database`] or, for directories only the CLI
@@ -56,7 +55,10 @@ pub struct Database(PathBuf);
 
 impl Drop for Database {
     fn drop(&mut self) {
-        let db = DATABASES.lock().ok().and_then(|mut dbs| dbs.remove(&self.0));
+        let db = DATABASES
+            .lock()
+            .ok()
+            .and_then(|mut dbs| dbs.remove(&self.0));
         drop(db);
     }
 }
@@ -71,7 +73,11 @@ impl Backend {
     /// The migrated store of `dir`'s database, which lives on after it.
     async fn open_store(self, dir: &Path) -> Arc<dyn Store> {
         let store: Arc<dyn Store> = match self {
-            Backend::Sqlite => Arc::new(SqliteStore::open(&dir.join("provisio.sqlite")).await.unwrap()),
+            Backend::Sqlite => Arc::new(
+                SqliteStore::open(&dir.join("provisio.sqlite"))
+                    .await
+                    .unwrap(),
+            ),
             Backend::Postgres => {
                 let url = database_of(dir).expect("the tests run on PostgreSQL");
                 Arc::new(PgStore::open(&url).await.unwrap())

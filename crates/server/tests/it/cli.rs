@@ -75,7 +75,6 @@ pub(crate) fn provisio(dir: &Path) -> Command {
     cmd
 }
 
-
 /// Runs the command to its end (at most 60 s), feeding it `stdin`.
 pub(crate) async fn finish(mut cmd: Command, stdin: Option<&str>) -> Out {
     cmd.stdin(Stdio::piped())

@@ -218,6 +218,35 @@ impl SmtpPeer {
         );
     }
 
+    /// How many messages were accepted so far (without copying them).
+    pub fn count(&self) -> usize {
+        self.shared.lock().received.len()
+    }
+
+    /// Waits (up to `limit`) until at least `count` messages were accepted; returns how many
+    /// were, or panics saying how many arrived. Copies nothing: for thousands of messages.
+    pub async fn wait_for_count(&self, count: usize, limit: Duration) -> usize {
+        let arrived = async {
+            loop {
+                let notified = self.shared.arrived.notified();
+                let mut notified = std::pin::pin!(notified);
+                notified.as_mut().enable();
+                let n = self.count();
+                if n >= count {
+                    return n;
+                }
+                notified.await;
+            }
+        };
+        match tokio::time::timeout(limit, arrived).await {
+            Ok(n) => n,
+            Err(_) => panic!(
+                "SMTP peer: expected at least {count} message(s) within {limit:?}, {} arrived",
+                self.count()
+            ),
+        }
+    }
+
     /// The messages accepted so far, in order.
     pub fn received(&self) -> Vec<Received> {
         self.shared.lock().received.clone()
