@@ -35,6 +35,25 @@ pub(super) fn name_arg(raw: &str) -> Result<String, String> {
         .map_err(|e| value_words(&e))
 }
 
+/// `--from` of `db copy`: a `sqlite:` URL.
+pub(super) fn sqlite_arg(raw: &str) -> Result<String, String> {
+    match raw.strip_prefix("sqlite:") {
+        Some(rest) if !rest.trim_start_matches('/').is_empty() => Ok(raw.to_owned()),
+        _ => Err(
+            "expected a SQLite database as sqlite:PATH, e.g. sqlite:data/provisio.sqlite".into(),
+        ),
+    }
+}
+
+/// `--to` of `db copy`: a `postgres://` (or `postgresql://`) URL.
+pub(super) fn postgres_arg(raw: &str) -> Result<String, String> {
+    if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+        Ok(raw.to_owned())
+    } else {
+        Err("expected a PostgreSQL database as postgres://USER@HOST/DATABASE".into())
+    }
+}
+
 fn value_words(e: &ValueError) -> String {
     i18n::render(Locale::En, &Message::from(e))
 }
