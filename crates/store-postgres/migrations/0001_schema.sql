@@ -13,7 +13,9 @@
 -- Autovacuum: the outbox (emails) and sessions are updated many times per row; their own
 -- settings keep dead tuples from piling up (README "Operations").
 
+-- companies and users: `seq` is the order lists page by (SQLite: the rowid).
 CREATE TABLE companies (
+    seq         bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
     id          text PRIMARY KEY,
     name        text NOT NULL,
     kind        text NOT NULL CHECK (kind IN ('partner', 'distributor', 'operator')),
@@ -22,6 +24,7 @@ CREATE TABLE companies (
 CREATE UNIQUE INDEX companies_name ON companies (lower(name));
 
 CREATE TABLE users (
+    seq            bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
     id             text PRIMARY KEY,
     company_id     text NOT NULL REFERENCES companies (id),
     email          text NOT NULL UNIQUE,

@@ -5,9 +5,7 @@
 //! could race on is kept by the schema (unique names, emails and key hashes, foreign keys),
 //! whose violations map to `AlreadyExists` / `NotFound` as SQLite's do.
 //!
-//! Lists: the companies and users tables have no `seq` column (SQLite pages them by rowid), so
-//! they are listed newest first by id (UUIDv7: creation order, monotonic within a process) and
-//! the cursor is a position (how many came before), as the lines' deadline sort does.
+//! Lists: newest first by `seq` (SQLite: the rowid), the cursor the last item's `seq`.
 
 use super::*;
 use provisio_domain::Role;
@@ -42,7 +40,7 @@ pub(crate) fn insert_error(what: Entity, parent: Entity) -> impl Fn(sqlx::Error)
 /// The columns [`user_from`] reads: a user `u` and their company `c`.
 macro_rules! user_columns {
     () => {
-        "u.id, u.email, u.name, u.role, u.can_resend, u.status, u.password_hash, u.locale,
+        "u.seq, u.id, u.email, u.name, u.role, u.can_resend, u.status, u.password_hash, u.locale,
             c.id AS c_id, c.name AS c_name, c.kind AS c_kind"
     };
 }
@@ -153,16 +151,15 @@ where
     Ok(())
 }
 
-/// A page of rows fetched at the position `page.after`: each item keyed by its position.
-fn positioned<T>(
+/// A page of rows keyed by their `seq` column.
+fn by_seq<T>(
     rows: &[PgRow],
     page: &PageRequest,
     item: impl Fn(&PgRow) -> StoreResult<T>,
 ) -> StoreResult<Page<T>> {
-    let start = page.after.unwrap_or(0);
-    let found = (1_i64..)
-        .zip(rows)
-        .map(|(n, r)| Ok((start + n, item(r)?)))
+    let found = rows
+        .iter()
+        .map(|r| Ok((col::<i64>(r, "seq")?, item(r)?)))
         .collect::<StoreResult<Vec<_>>>()?;
     Ok(crate::lines::page(found, page.limit))
 }
@@ -308,10 +305,10 @@ impl Directory for PgStore {
         page: PageRequest,
     ) -> StoreResult<Page<Company>> {
         let rows = sqlx::query(
-            "SELECT id, name, kind FROM companies
+            "SELECT seq, id, name, kind FROM companies
              WHERE ($1::text IS NULL OR id = $1) AND ($2::text IS NULL OR kind = $2)
-               AND coalesce($4::bigint, 0) >= 0
-             ORDER BY id COLLATE \"C\" DESC LIMIT $3 OFFSET greatest(coalesce($4::bigint, 0), 0)",
+               AND ($4::bigint IS NULL OR seq < $4)
+             ORDER BY seq DESC LIMIT $3",
         )
         .bind(only.map(|c| c.to_string()))
         .bind(kind.map(CompanyKind::as_str))
@@ -320,7 +317,7 @@ impl Directory for PgStore {
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
-        positioned(&rows, &page, |r| company_from(r, ""))
+        by_seq(&rows, &page, |r| company_from(r, ""))
     }
     /// Newest first (see the module doc for the cursor).
     async fn list_users(
@@ -330,8 +327,8 @@ impl Directory for PgStore {
     ) -> StoreResult<Page<User>> {
         const SQL: &str = concat!(
             user_select!(),
-            " WHERE ($1::text IS NULL OR u.company_id = $1) AND coalesce($3::bigint, 0) >= 0
-              ORDER BY u.id COLLATE \"C\" DESC LIMIT $2 OFFSET greatest(coalesce($3::bigint, 0), 0)"
+            " WHERE ($1::text IS NULL OR u.company_id = $1) AND ($3::bigint IS NULL OR u.seq < $3)
+              ORDER BY u.seq DESC LIMIT $2"
         );
         let rows = sqlx::query(SQL)
             .bind(company.map(|c| c.to_string()))
@@ -340,7 +337,7 @@ impl Directory for PgStore {
             .fetch_all(&self.pool)
             .await
             .map_err(db)?;
-        positioned(&rows, &page, user_from)
+        by_seq(&rows, &page, user_from)
     }
     /// Linking twice or unlinking twice is fine: single statements, nothing read first.
     async fn set_distributor_link(

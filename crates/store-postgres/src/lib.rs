@@ -21,10 +21,8 @@
 //! `orders`, `changes` (line actions), `outbox`, `cases`; `events` appends the audit log;
 //! `codec` maps values and driver errors.
 
-// The skeleton of the port: removed once every part is written.
-#![allow(dead_code)]
-
 mod api_keys;
+mod case_open;
 mod case_writes;
 mod cases;
 mod changes;
@@ -39,6 +37,8 @@ mod lines;
 mod order_reads;
 mod orders;
 mod outbox;
+mod outbox_claims;
+mod outbox_results;
 mod sessions;
 mod settings;
 mod signals;
@@ -146,13 +146,6 @@ pub(crate) async fn audited(tx: &mut PgConnection, audit: &Audit) -> StoreResult
         audit.now,
     )
     .await
-}
-
-/// What a part of this backend not written yet answers.
-pub(crate) fn not_yet() -> StoreError {
-    StoreError::backend(std::io::Error::other(
-        "not available on PostgreSQL in this version yet",
-    ))
 }
 
 #[async_trait]

@@ -1,8 +1,136 @@
-//! The scheduler's side: due first sends, closure by policy, claims, results, leases.
+//! The scheduler's side of the store: due first sends (R1), closure by policy (R6), and the
+//! outbox: claims with leases and setup links (`outbox_claims.rs`), attempt results
+//! (`outbox_results.rs`), lease release and take-over. What to do with each email and line is
+//! the domain's decision (`provisio_domain::decide`, `provisio_domain::delivery`); this
+//! module selects candidates by indexed columns, loads the facts and writes the outcome.
+//!
+//! What several instances need: the planner and the sweep lock their candidate lines
+//! (`FOR NO KEY UPDATE SKIP LOCKED`), so two instances' planners take different lines and
+//! never wait on each other or on a line action; the effects are written over the version
+//! read, and the unique key `emails_one_initial` keeps one initial email per line
+//! regardless. Leases end at an instant of the database's clock (`lease_now!`).
+
+use provisio_domain::{ContactEmail, Locale, OfferSku, Recipient};
+use sqlx::postgres::PgRow;
 
 use super::*;
+use crate::changes::write_effects;
+use crate::lines::{ids_of, opt_text, state_columns, state_from, text};
 
-#[allow(unused_variables)] // not yet written
+/// The instant leases are measured against, as a scalar subquery (evaluated once per
+/// statement, so the partial index on `lease_until` can use it) over the caller's real time
+/// bound as `$1`: the database's clock (`clock_timestamp()`; instances' clocks may differ, so
+/// one whose clock runs late neither writes a lease that ends early nor takes over a live
+/// one), unless the caller's real time is ahead of it (a test that lets real time pass by
+/// naming a later instant, as the conformance story does).
+macro_rules! lease_now {
+    ($n:literal) => {
+        concat!(
+            "(SELECT greatest(clock_timestamp(), $",
+            $n,
+            "::timestamptz))"
+        )
+    };
+}
+pub(crate) use lease_now;
+
+/// R1: the lines whose first send is due by `now` (the domain's instant, stored with their
+/// state), earliest first, each locked (another instance's planner skips it); `due` decides
+/// each and its effects are written.
+async fn queue_first_sends(
+    tx: &mut PgConnection,
+    now: Timestamp,
+    limit: u32,
+    due: FirstSendRule<'_>,
+) -> StoreResult<usize> {
+    // Only what the decision reads: the state and the contact (not the order's context).
+    const SQL: &str = concat!(
+        "SELECT l.contact_email, l.contact_name, l.locale, ",
+        state_columns!(),
+        " FROM lines l WHERE l.first_send_due_at <= $1
+          ORDER BY l.first_send_due_at, l.seq LIMIT $2
+          FOR NO KEY UPDATE SKIP LOCKED"
+    );
+    let rows = sqlx::query(SQL)
+        .bind(Ts(now))
+        .bind(i64::from(limit))
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db)?;
+    let candidates = rows
+        .iter()
+        .map(|r| {
+            let contact = Recipient {
+                email: stored("contact", ContactEmail::parse(&text(r, "contact_email")?))?,
+                name: opt_text(r, "contact_name")?,
+                locale: stored("locale", Locale::parse(&text(r, "locale")?))?,
+            };
+            Ok((state_from(r)?, contact, ids_of(r)?))
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    let mut changed = 0;
+    for (state, contact, ids) in candidates {
+        if let Some(effects) = due(&state, &contact) {
+            write_effects(tx, &ids, &state, effects, None, now).await?;
+            changed += 1;
+        }
+    }
+    Ok(changed)
+}
+
+/// R6: the lines whose closure is due by `now`, earliest first, each locked as the planner's;
+/// `close` decides each.
+async fn close_lapsed(
+    tx: &mut PgConnection,
+    now: Timestamp,
+    limit: u32,
+    close: CloseRule<'_>,
+) -> StoreResult<usize> {
+    const SQL: &str = concat!(
+        "SELECT l.offer, ",
+        state_columns!(),
+        " FROM lines l WHERE l.close_due_at <= $1 ORDER BY l.close_due_at, l.seq LIMIT $2
+          FOR NO KEY UPDATE SKIP LOCKED"
+    );
+    let rows = sqlx::query(SQL)
+        .bind(Ts(now))
+        .bind(i64::from(limit))
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db)?;
+    let candidates = rows
+        .iter()
+        .map(|r: &PgRow| {
+            Ok((
+                state_from(r)?,
+                stored("offer", OfferSku::parse(&text(r, "offer")?))?,
+                ids_of(r)?,
+            ))
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    let mut changed = 0;
+    for (state, offer, ids) in candidates {
+        if let Some(effects) = close(&state, &offer) {
+            write_effects(tx, &ids, &state, effects, None, now).await?;
+            changed += 1;
+        }
+    }
+    Ok(changed)
+}
+
+/// Gives leases up: their emails are due again at once. `WHERE` names which (a lease is
+/// held while `lease_until` is set: the partial index `emails_leased`).
+macro_rules! release {
+    ($($which:tt)+) => {
+        concat!(
+            "UPDATE emails SET state = CASE WHEN attempts = 0 THEN 'queued' ELSE 'retrying' END,
+                 next_attempt_at = queued_at, lease_owner = NULL, lease_until = NULL
+             WHERE state = 'sending' AND ",
+            $($which)+
+        )
+    };
+}
+
 #[async_trait]
 impl Outbox for PgStore {
     async fn queue_first_sends(
@@ -11,7 +139,10 @@ impl Outbox for PgStore {
         limit: u32,
         due: FirstSendRule<'_>,
     ) -> StoreResult<usize> {
-        Err(crate::not_yet())
+        let mut tx = self.begin().await?;
+        let changed = queue_first_sends(&mut tx, now, limit, due).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(changed)
     }
     async fn close_lapsed(
         &self,
@@ -19,22 +150,75 @@ impl Outbox for PgStore {
         limit: u32,
         close: CloseRule<'_>,
     ) -> StoreResult<usize> {
-        Err(crate::not_yet())
+        let mut tx = self.begin().await?;
+        let changed = close_lapsed(&mut tx, now, limit, close).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(changed)
     }
     async fn claim_emails(&self, claim: ClaimRequest) -> StoreResult<Vec<ClaimedEmail>> {
-        Err(crate::not_yet())
+        let mut tx = self.begin().await?;
+        let claimed = crate::outbox_claims::claim(&mut tx, &claim).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(claimed)
     }
-    /// Grouped: delivery records each attempt as it ends, so concurrent sends' results share a
-    /// commit.
+    /// Several results in one transaction: delivery records each attempt as it ends, and
+    /// the scheduler hands over the results that ended together.
     async fn finish_emails(&self, finished: Vec<Finished>) -> StoreResult<()> {
-        Err(crate::not_yet())
+        let mut tx = self.begin().await?;
+        let done = crate::outbox_results::finish(&mut tx, finished).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(done)
     }
     async fn release_leases(&self, owner: &str) -> StoreResult<u64> {
-        Err(crate::not_yet())
+        const SQL: &str = release!("lease_until IS NOT NULL AND lease_owner = $1");
+        let done = sqlx::query(SQL)
+            .bind(owner)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(done.rows_affected())
     }
-    /// A SQLite file admits one server (its lock), so at a start every lease is a previous
-    /// run's: all of them are taken over, whatever their time.
-    async fn take_over_leases(&self, _real_now: Timestamp) -> StoreResult<u64> {
-        Err(crate::not_yet())
+    /// Several instances share the database, so only leases that can no longer be live are
+    /// taken over: those that ended before the database's clock (or `real_now`, when ahead).
+    async fn take_over_leases(&self, real_now: Timestamp) -> StoreResult<u64> {
+        const SQL: &str = release!(concat!("lease_until < ", lease_now!(1)));
+        let done = sqlx::query(SQL)
+            .bind(Ts(real_now))
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(done.rows_affected())
+    }
+}
+
+impl PgStore {
+    /// Renews `owner`'s leases of `emails` (a send that takes long): each lease now ends
+    /// `lease` after `lease_now!` of `real_now`. Returns how many were renewed; an email whose
+    /// lease `owner` lost (taken over, released, its result recorded) is not: its sender
+    /// should give it up. Not on the store's seam (`Outbox`) yet: the server renews nothing.
+    pub async fn renew_leases(
+        &self,
+        owner: &str,
+        emails: &[uuid::Uuid],
+        real_now: Timestamp,
+        lease: jiff::SignedDuration,
+    ) -> StoreResult<u64> {
+        const SQL: &str = concat!(
+            "UPDATE emails SET lease_until = ",
+            lease_now!(1),
+            " + $2 * interval '1 microsecond'
+             WHERE id = ANY($3::text[]) AND lease_owner = $4 AND state = 'sending'"
+        );
+        let ids: Vec<String> = emails.iter().map(uuid::Uuid::to_string).collect();
+        let lease = i64::try_from(lease.as_micros()).unwrap_or(i64::MAX).max(0);
+        let done = sqlx::query(SQL)
+            .bind(Ts(real_now))
+            .bind(lease)
+            .bind(&ids)
+            .bind(owner)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(done.rows_affected())
     }
 }
