@@ -41,7 +41,6 @@ const LOCK_TIMEOUT: &str = "10s";
 
 /// A table being copied: its columns (the source's order) and types, its INSERT.
 struct Target {
-    table: &'static Table,
     columns: Vec<String>,
     kinds: Vec<Kind>,
     insert: String,
@@ -185,7 +184,6 @@ fn target(
         arrays.join(", ")
     );
     Ok(Target {
-        table: source.table,
         columns: source.columns.clone(),
         kinds,
         insert,

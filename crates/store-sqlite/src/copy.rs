@@ -17,7 +17,7 @@ use std::sync::{Mutex, PoisonError};
 use std::thread;
 
 use provisio_store::copy::{
-    CopyError, Page, Row, SourceTable, TABLES, Table, Tally, Value, is_internal,
+    CopyError, Page, Row, SEQ, SourceTable, TABLES, Table, Tally, Value, is_internal,
 };
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
@@ -175,9 +175,13 @@ fn described(conn: &Connection, table: &'static Table) -> Result<SourceTable, Co
     let (rows, blob_bytes): (i64, i64) = conn
         .query_row(&sql, [], |r| Ok((r.get(0)?, r.get(1)?)))
         .map_err(db)?;
+    let mut names: Vec<String> = columns.into_iter().map(|(name, _)| name).collect();
+    if table.rowid_is_seq && !names.iter().any(|n| n == SEQ) {
+        names.push(SEQ.to_owned());
+    }
     Ok(SourceTable {
         table,
-        columns: columns.into_iter().map(|(name, _)| name).collect(),
+        columns: names,
         tally: Tally {
             rows: u64::try_from(rows).unwrap_or_default(),
             blob_bytes: u64::try_from(blob_bytes).unwrap_or_default(),
@@ -192,7 +196,16 @@ fn read_all(
     tx: &mpsc::Sender<Result<Page, CopyError>>,
 ) -> Result<(), CopyError> {
     for source in tables {
-        let names: Vec<String> = source.columns.iter().map(|c| quoted(c)).collect();
+        let names: Vec<String> = source
+            .columns
+            .iter()
+            .map(|c| match c.as_str() {
+                // The rowid, as `seq` (see `Table::rowid_is_seq`; were `seq` a column of
+                // the table, it would be its INTEGER PRIMARY KEY: the rowid itself).
+                SEQ if source.table.rowid_is_seq => "rowid".to_owned(),
+                c => quoted(c),
+            })
+            .collect();
         let sql = format!(
             "SELECT {} FROM {}",
             names.join(", "),

@@ -62,18 +62,36 @@ pub enum Seeded {
 pub struct Table {
     pub name: &'static str,
     pub seeded: Seeded,
+    /// The order rows were added in, which lists page by, is a `seq` column in PostgreSQL
+    /// and the rowid in SQLite (companies, users): SQLite's rowid is read as `seq`.
+    pub rowid_is_seq: bool,
 }
 
 const fn table(name: &'static str, seeded: Seeded) -> Table {
-    Table { name, seeded }
+    Table {
+        name,
+        seeded,
+        rowid_is_seq: false,
+    }
 }
+
+const fn ordered_by_rowid(name: &'static str) -> Table {
+    Table {
+        name,
+        seeded: Seeded::No,
+        rowid_is_seq: true,
+    }
+}
+
+/// The column a table's order is kept in where it is a column (see [`Table::rowid_is_seq`]).
+pub const SEQ: &str = "seq";
 
 /// Every table of an installation, each after the tables its rows refer to: users after
 /// companies; cases after orders and lines; emails after cases and case_comments (an email
 /// names the comment it reports); setup_links after emails; events after cases.
 pub const TABLES: &[Table] = &[
-    table("companies", Seeded::No),
-    table("users", Seeded::No),
+    ordered_by_rowid("companies"),
+    ordered_by_rowid("users"),
     table("api_keys", Seeded::No),
     table("distributor_partners", Seeded::No),
     table("sequences", Seeded::Replaced),

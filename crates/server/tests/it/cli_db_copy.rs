@@ -200,19 +200,21 @@ async fn a_sqlite_installation_moves_to_postgresql_whole_and_reads_the_same() {
     };
     assert_eq!(line(&b).await, line(a).await, "the line's timeline");
 
-    // The case with its screenshot and comments, and the mail that reports a comment.
-    let file = a.case_attachment(&pia, &case_id, "1").await.unwrap();
-    let bytes: Vec<u8> =
-        sqlx::query_scalar("SELECT bytes FROM case_attachments WHERE case_id = $1 AND n = 1")
-            .bind(&case_id)
-            .fetch_one(pg.pool())
-            .await
-            .unwrap();
-    assert_eq!(bytes, file.bytes);
+    // The case with its screenshot, its comments and its mail (one email reports a comment).
     let agent = a.authenticate(&w.agent).await.unwrap();
-    let comments = a.case(&agent, &case_id).await.unwrap().comments.len();
-    let sql = format!("SELECT count(*) FROM case_comments WHERE case_id = '{case_id}'");
-    assert_eq!(count(&pg, &sql).await, comments as i64);
+    let case = |app: &App| {
+        let (app, agent, pia, id) = (app.clone(), agent.clone(), pia.clone(), case_id.clone());
+        async move {
+            let case = app.case(&agent, &id).await.unwrap();
+            let emails = app.case_emails(&agent, &case).await.unwrap().unwrap();
+            let events = app.case_events(&agent, &case).await.unwrap();
+            let file = app.case_attachment(&pia, &id, "1").await.unwrap();
+            (format!("{case:?}\n{emails:?}\n{events:?}"), file.bytes)
+        }
+    };
+    let (copied, files) = (case(&b).await, case(a).await);
+    assert_eq!(copied, files, "the case");
+    assert!(copied.1.starts_with(b"\x89PNG"), "the screenshot's bytes");
     let sql = "SELECT count(*) FROM emails WHERE case_comment_id IS NOT NULL";
     assert!(count(&pg, sql).await > 0, "no email reports a comment");
 
@@ -247,7 +249,10 @@ async fn a_sqlite_installation_moves_to_postgresql_whole_and_reads_the_same() {
         async move { finish(cmd, None).await.ok().to_owned() }
     };
     let on_copy = import(target.url().to_owned()).await;
-    assert!(on_copy.contains("W-NEXT: imported 1 line (Sub"), "{on_copy}");
+    assert!(
+        on_copy.contains("W-NEXT: imported 1 line (Sub"),
+        "{on_copy}"
+    );
     assert_eq!(on_copy, import(sqlite_url(&d)).await);
     pg.close().await;
 }
