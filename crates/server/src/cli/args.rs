@@ -225,13 +225,15 @@ pub(super) enum OrderCommand {
 
 #[derive(Subcommand)]
 pub(super) enum DbCommand {
-    /// Copy a whole installation from its SQLite file into a new PostgreSQL database: every
-    /// table and row (cases and their attachments included) with their ids and order, the
-    /// counters of subscription references and web order ids, the test clock's offset and the
-    /// offer policies. Migrates the target first and refuses one that holds any data. Nothing
-    /// may write to the source meanwhile: stop `provisio serve` first (a running one is
-    /// refused). All or nothing, in one transaction: prints each table's rows on both sides
-    /// and exits 0 only when they all match; otherwise the target is left as it was.
+    /// Copy a whole installation from its SQLite file into a new PostgreSQL database.
+    ///
+    /// Every table and row (cases and their attachments included) with their ids and order,
+    /// the counters of subscription references and web order ids, the test clock's offset and
+    /// the offer policies. Migrates the target first and refuses one that holds any data.
+    /// Nothing may write to the source meanwhile: stop `provisio serve` first (a running one
+    /// is refused, and none can start until the copy ends). All or nothing, in one
+    /// transaction: prints each table's rows on both sides and exits 0 only when they all
+    /// match; otherwise the target is left as it was.
     Copy {
         /// The SQLite database to copy, e.g. sqlite:data/provisio.sqlite.
         #[arg(long, value_name = "sqlite:PATH", value_parser = sqlite_arg)]

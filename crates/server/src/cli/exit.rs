@@ -13,9 +13,9 @@ Exit codes:
   0  done.
   1  the command was understood but not done: the service refused it (an unknown company,
      user, order or line; something that already exists; a rule such as permission, the
-     point of no return, a cancelled line or the rate limit), a file or standard input whose
-     content is wrong (order import: any order not imported), or a file or the database
-     failed.
+     point of no return, a cancelled line or the rate limit; db copy: a target that holds
+     data, a serve running on the source), a file or standard input whose content is wrong
+     (order import: any order not imported), or a file or the database failed.
   2  the command line is wrong: an unknown command or flag, a missing argument, a value
      outside the listed choices, or a value that cannot be what its flag asks for (an email
      address that is not an address, an empty name). Nothing was done.";

@@ -9,7 +9,7 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
-use provisio::app::App;
+use provisio::app::{App, Caller};
 use provisio::clock::Clock;
 use provisio_store::{Maintenance, Store};
 use provisio_store_postgres::PgStore;
@@ -181,6 +181,16 @@ async fn a_sqlite_installation_moves_to_postgresql_whole_and_reads_the_same() {
             "API keys still work"
         );
     }
+    // Lists keep their order (SQLite pages companies and users by rowid, PostgreSQL by seq).
+    let everyone = |app: &App| {
+        let app = app.clone();
+        async move {
+            let companies = app.all_companies(&Caller::Operator).await.unwrap();
+            let users = app.all_users(&Caller::Operator, None).await.unwrap();
+            format!("{companies:?}\n{users:?}")
+        }
+    };
+    assert_eq!(everyone(&b).await, everyone(a).await);
     let pia = a.authenticate(&w.pia).await.unwrap();
     for order in ["W-COPY-1", "W-COPY-2"] {
         assert_eq!(
@@ -321,4 +331,79 @@ async fn a_copy_is_refused_while_serve_runs_on_the_source_and_names_its_database
     assert_eq!(count(&pg, sql).await, 0, "{out}");
     pg.close().await;
     server.kill().await.unwrap();
+}
+
+/// A small installation made with the CLI: a company, a user with a key, an order.
+async fn small_installation(dir: &Path) {
+    let sqlite = sqlite_url(dir);
+    for args in [
+        "company create --name Acme --kind partner",
+        "user create --company Acme --email pia@acme.test --name Pia --role member",
+        "api-key create --user pia@acme.test",
+    ] {
+        let mut cmd = provisio_on(dir, &sqlite);
+        cmd.args(args.split_whitespace());
+        finish(cmd, None).await.ok();
+    }
+    let csv = "web_order_id,partner,end_customer,offer,quantity,requested_start_date,contact_email\n\
+               W-1,Acme,Kund AB,A-FLEX,1,2030-02-01,kim@kund.test\n";
+    std::fs::write(dir.join("order.csv"), csv).unwrap();
+    let mut cmd = provisio_on(dir, &sqlite);
+    cmd.args(["order", "import"]).arg(dir.join("order.csv"));
+    cmd.args(["--as", "pia@acme.test"]);
+    finish(cmd, None).await.ok();
+}
+
+#[tokio::test]
+async fn a_used_target_is_refused_and_a_failed_copy_leaves_the_target_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    small_installation(d).await;
+
+    // An offer policy set on the target is data of another installation.
+    let used = TestDatabase::create().await;
+    let pg = PgStore::open(used.url()).await.unwrap();
+    pg.migrate().await.unwrap();
+    sqlx::query("UPDATE offer_policies SET window_days = 9, updated_at = now()")
+        .execute(pg.pool())
+        .await
+        .unwrap();
+    copy(d, used.url())
+        .await
+        .fails(1, "not empty: table offer_policies");
+    pg.close().await;
+
+    // A value the target cannot take, in the last table but one: everything written before
+    // it is rolled back.
+    let source = sqlx::SqlitePool::connect(&sqlite_url(d)).await.unwrap();
+    sqlx::query(
+        "UPDATE events SET at = 'not an instant' WHERE seq = (SELECT max(seq) FROM events)",
+    )
+    .execute(&source)
+    .await
+    .unwrap();
+    source.close().await;
+    let target = TestDatabase::create().await;
+    let out = copy(d, target.url()).await;
+    out.fails(1, "events.at");
+    assert!(out.stderr.contains("not an instant"), "{out}");
+    let pg = PgStore::open(target.url()).await.unwrap();
+    for table in [
+        "companies",
+        "users",
+        "api_keys",
+        "orders",
+        "lines",
+        "events",
+    ] {
+        let sql = format!("SELECT count(*) FROM {table}");
+        assert_eq!(count(&pg, &sql).await, 0, "{table}: {out}");
+    }
+    let sql = "SELECT count(*) FROM sequences WHERE value IN (1000000, 100000)";
+    assert_eq!(
+        count(&pg, sql).await,
+        2,
+        "the counters as the migrations wrote them"
+    );
+    pg.close().await;
 }
