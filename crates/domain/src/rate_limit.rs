@@ -34,14 +34,14 @@ pub struct ResendBudget {
 }
 
 impl ResendLimit {
-    /// `recent` are the line's earlier resends (any order).
+    /// `recent` are the line's earlier resends (any order). Every resend stored since the
+    /// window began counts, also one stamped a moment *after* `now`: simultaneous requests
+    /// (on one instance or several, whose clocks differ) read the clock before they take their
+    /// turn on the line, so one that went first may carry a later time than this one.
     pub fn budget(&self, recent: &[Timestamp], now: Timestamp) -> ResendBudget {
         let since = now - WINDOW;
-        let mut in_window: Vec<Timestamp> = recent
-            .iter()
-            .copied()
-            .filter(|t| *t > since && *t <= now)
-            .collect();
+        let mut in_window: Vec<Timestamp> =
+            recent.iter().copied().filter(|t| *t > since).collect();
         let used = u32::try_from(in_window.len()).unwrap_or(u32::MAX);
         let next_at = (used >= self.per_hour).then(|| {
             in_window.sort();
@@ -106,6 +106,19 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    /// Five requests that read the clock a moment after this one's took their turn first: they
+    /// are stored, so they count (found on PostgreSQL with twenty simultaneous resends).
+    #[test]
+    fn resends_stamped_a_moment_after_now_count() {
+        let now = t("2026-01-01T12:00:00Z");
+        let later: Vec<_> = (1..=5)
+            .map(|i| now + SignedDuration::from_millis(i))
+            .collect();
+        let budget = ResendLimit::default().budget(&later, now);
+        assert_eq!(budget.used, 5);
+        assert!(ResendLimit::default().check(&later, now).is_err());
     }
 
     #[test]

@@ -2,15 +2,21 @@
 //! or PostgreSQL (a database of the test's own on the machine's server). The whole suite runs
 //! on the backend `PROVISIO_TEST_BACKEND` names (`sqlite`, the default, or `postgres`); CI runs
 //! it on both.
+//!
+//! Every data directory of a test has its database: on SQLite the file in it, on PostgreSQL
+//! one created at its first use ([`database_of`]). So a [`crate::helpers::TestApp`] and the CLI
+//! processes a test runs on its directory share their data on both backends.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, LazyLock, Mutex};
 
-use provisio_store::{Maintenance, Store};
+use provisio_store::Store;
 use provisio_store_postgres::PgStore;
 use provisio_store_postgres::testing::TestDatabase;
 use provisio_store_sqlite::SqliteStore;
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
     Postgres,
@@ -27,41 +33,57 @@ impl Default for Backend {
     }
 }
 
-/// What keeps a test's database alive (the PostgreSQL database is dropped with it).
-pub enum Database {
-    /// In the test's directory.
-    File,
-    Postgres(TestDatabase),
+/// The PostgreSQL databases of data directories.
+static DATABASES: LazyLock<Mutex<HashMap<PathBuf, TestDatabase>>> =
+    LazyLock::new(Mutex::default);
+
+/// The `DATABASE_URL` of a data directory's database when the tests run on PostgreSQL
+/// (created at its first use, dropped with [`Database`] or, for directories only the CLI
+/// used, by a later run's sweep); `None` on SQLite (the file in the directory).
+pub fn database_of(dir: &Path) -> Option<String> {
+    if Backend::default() != Backend::Postgres {
+        return None;
+    }
+    let mut dbs = DATABASES.lock().unwrap();
+    let db = dbs
+        .entry(dir.to_path_buf())
+        .or_insert_with(TestDatabase::create_blocking);
+    Some(db.url().to_owned())
 }
 
-impl Database {
-    /// The `DATABASE_URL` a process of this test (the CLI, a second server) opens the
-    /// database with; `None`: the SQLite file of the data directory.
-    pub fn url(&self) -> Option<&str> {
-        match self {
-            Database::File => None,
-            Database::Postgres(db) => Some(db.url()),
-        }
+/// Drops a data directory's PostgreSQL database with the [`crate::helpers::TestApp`] using it.
+pub struct Database(PathBuf);
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        let db = DATABASES.lock().ok().and_then(|mut dbs| dbs.remove(&self.0));
+        drop(db);
     }
 }
 
 impl Backend {
-    /// A fresh, migrated, empty store of this backend, its files (if any) in `dir`.
-    pub async fn open(self, dir: &std::path::Path) -> (Arc<dyn Store>, Database) {
-        match self {
-            Backend::Sqlite => {
-                let store = SqliteStore::open(&dir.join("provisio.sqlite"))
-                    .await
-                    .unwrap();
-                store.migrate().await.unwrap();
-                (Arc::new(store), Database::File)
-            }
-            Backend::Postgres => {
-                let db = TestDatabase::create().await;
-                let store = PgStore::open(db.url()).await.unwrap();
-                store.migrate().await.unwrap();
-                (Arc::new(store), Database::Postgres(db))
-            }
-        }
+    /// A migrated store on the data directory `dir`'s database: fresh for a new directory,
+    /// the CLI's data for one the CLI used already.
+    pub async fn open(self, dir: &Path) -> (Arc<dyn Store>, Database) {
+        (self.open_store(dir).await, Database(dir.to_path_buf()))
     }
+
+    /// The migrated store of `dir`'s database, which lives on after it.
+    async fn open_store(self, dir: &Path) -> Arc<dyn Store> {
+        let store: Arc<dyn Store> = match self {
+            Backend::Sqlite => Arc::new(SqliteStore::open(&dir.join("provisio.sqlite")).await.unwrap()),
+            Backend::Postgres => {
+                let url = database_of(dir).expect("the tests run on PostgreSQL");
+                Arc::new(PgStore::open(&url).await.unwrap())
+            }
+        };
+        store.migrate().await.unwrap();
+        store
+    }
+}
+
+/// The store of a data directory the CLI or a `serve` process made (migrated), on the
+/// backend the tests run on.
+pub async fn store_of(dir: &Path) -> Arc<dyn Store> {
+    Backend::default().open_store(dir).await
 }

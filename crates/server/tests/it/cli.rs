@@ -64,35 +64,17 @@ pub(crate) fn isolated() -> Command {
 }
 
 /// `provisio --data-dir DIR`, isolated. On PostgreSQL (`PROVISIO_TEST_BACKEND=postgres`) with
-/// the `DATABASE_URL` of a database that belongs to `dir`: every run on the same directory
-/// finds the same data, as on SQLite.
+/// the `DATABASE_URL` of the database that belongs to `dir` (`backend::database_of`): every
+/// run on the same directory, and a `TestApp` on it, find the same data, as on SQLite.
 pub(crate) fn provisio(dir: &Path) -> Command {
     let mut cmd = isolated();
     cmd.arg("--data-dir").arg(dir);
-    if let Some(url) = database_of(dir) {
+    if let Some(url) = crate::backend::database_of(dir) {
         cmd.env("DATABASE_URL", url);
     }
     cmd
 }
 
-/// The PostgreSQL database of a data directory, when the tests run on PostgreSQL (created at
-/// its first use; dropped when the test process ends, or by the next run's sweep).
-pub(crate) fn database_of(dir: &Path) -> Option<String> {
-    use std::collections::HashMap;
-    use std::sync::{LazyLock, Mutex};
-
-    use provisio_store_postgres::testing::TestDatabase;
-    static DATABASES: LazyLock<Mutex<HashMap<std::path::PathBuf, TestDatabase>>> =
-        LazyLock::new(Mutex::default);
-    if !matches!(Backend::default(), Backend::Postgres) {
-        return None;
-    }
-    let mut dbs = DATABASES.lock().unwrap();
-    let db = dbs
-        .entry(dir.to_path_buf())
-        .or_insert_with(TestDatabase::create_blocking);
-    Some(db.url().to_owned())
-}
 
 /// Runs the command to its end (at most 60 s), feeding it `stdin`.
 pub(crate) async fn finish(mut cmd: Command, stdin: Option<&str>) -> Out {
@@ -379,7 +361,9 @@ pub(crate) async fn password_stdin_reads_one_line_and_checks_its_length() {
 pub(crate) async fn the_cli_acts_on_a_running_servers_database_at_once() {
     let t = TestApp::spawn().await;
     let d = t.data_dir();
-    assert!(d.join("provisio.sqlite").is_file());
+    if crate::backend::Backend::default() == crate::backend::Backend::Sqlite {
+        assert!(d.join("provisio.sqlite").is_file());
+    }
     partner_with_member(&d).await;
     let out = cli(&d, "api-key create --user pia@acme.test").await;
     let key = out.ok().lines().last().unwrap_or_default().to_owned();

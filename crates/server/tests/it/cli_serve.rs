@@ -15,7 +15,16 @@ pub(crate) fn free_addr() -> String {
 
 /// Starts `provisio serve` and waits (up to 10 s) until `/healthz` answers 200.
 pub(crate) async fn serve(dir: &Path, addr: &str, smtp_url: &str, logs: &Path) -> Child {
-    let mut cmd = provisio(dir);
+    serve_with(provisio(dir), addr, smtp_url, logs).await
+}
+
+/// [`serve`] with this command (`provisio` with its data directory and database).
+pub(crate) async fn serve_with(
+    mut cmd: tokio::process::Command,
+    addr: &str,
+    smtp_url: &str,
+    logs: &Path,
+) -> Child {
     cmd.args(["serve", "--listen", addr]).stdin(Stdio::null());
     if !smtp_url.is_empty() {
         cmd.env("PROVISIO_SMTP_URL", smtp_url);
@@ -41,20 +50,28 @@ pub(crate) async fn serve(dir: &Path, addr: &str, smtp_url: &str, logs: &Path) -
 }
 
 #[tokio::test]
-async fn serve_is_alone_on_its_database_and_stops_cleanly_on_sigterm() {
+async fn serve_is_alone_on_its_sqlite_database_and_stops_cleanly_on_sigterm() {
     let (dir, logs) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let d = dir.path();
-    let mut child = serve(d, &free_addr(), "", logs.path()).await;
+    // SQLite whatever backend the suite runs on: one server per file is SQLite's rule.
+    let on_sqlite = || {
+        let mut cmd = isolated();
+        cmd.arg("--data-dir").arg(d);
+        cmd
+    };
+    let mut child = serve_with(on_sqlite(), &free_addr(), "", logs.path()).await;
     let stderr = || std::fs::read_to_string(logs.path().join("err")).unwrap_or_default();
 
-    let args = format!("serve --listen {}", free_addr());
-    let second = tokio::time::timeout(Duration::from_secs(10), cli(d, &args)).await;
+    let mut cmd = on_sqlite();
+    cmd.args(["serve", "--listen", &free_addr()]);
+    let second = tokio::time::timeout(Duration::from_secs(10), finish(cmd, None)).await;
     let second = second.expect("a second serve on the same data dir exits within 10 s");
     second.fails(1, "already running");
     // Another data directory naming the same database file is refused too: the lock is on
     // the file, not the directory.
     let elsewhere = tempfile::tempdir().unwrap();
-    let mut cmd = provisio(elsewhere.path());
+    let mut cmd = isolated();
+    cmd.arg("--data-dir").arg(elsewhere.path());
     cmd.env(
         "DATABASE_URL",
         format!("sqlite:{}", d.join("provisio.sqlite").display()),
@@ -103,14 +120,10 @@ async fn serve_fails_fast_on_a_bad_time_zone() {
 /// time as the `--test-clock` server that moved it.
 #[tokio::test]
 async fn the_cli_follows_the_stored_test_clock() {
-    use provisio_store::{Maintenance, Settings};
-
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     partner_with_member(d).await;
-    let store = provisio_store_sqlite::SqliteStore::open(&d.join("provisio.sqlite"))
-        .await
-        .unwrap();
+    let store = crate::backend::store_of(d).await;
     let ten_days = 10 * 86_400 * 1_000_000;
     store.advance_clock_offset(ten_days).await.unwrap();
     store.close().await;

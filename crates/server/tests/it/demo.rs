@@ -9,8 +9,6 @@ use std::time::Duration;
 use jiff::{SignedDuration, Timestamp};
 use provisio::app::secrets::verify_password;
 use provisio_domain::ContactEmail;
-use provisio_store::{Directory, Maintenance};
-use provisio_store_sqlite::SqliteStore;
 use serde_json::{Value, json};
 use tokio::process::Child;
 
@@ -134,9 +132,7 @@ fn real_now() -> Timestamp {
 }
 
 async fn stored_hash(dir: &Path, email: &str) -> String {
-    let store = SqliteStore::open(&dir.join("provisio.sqlite"))
-        .await
-        .unwrap();
+    let store = crate::backend::store_of(dir).await;
     let email = ContactEmail::parse(email).unwrap();
     let user = store.user_by_email(&email).await.unwrap();
     let user = user.expect("the demo user exists");

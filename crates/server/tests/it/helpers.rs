@@ -25,9 +25,8 @@ pub struct TestApp {
     /// reaches it through `app`.
     pub store: Arc<dyn Store>,
     pub dir: TempDir,
-    /// The database (a PostgreSQL one is dropped with the test, so it is held here).
-    #[allow(dead_code)]
-    pub db: crate::backend::Database,
+    /// Drops the data directory's PostgreSQL database (if any) with the test.
+    _db: crate::backend::Database,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     /// The server (with its scheduler) running on the app.
     server: Option<tokio::task::JoinHandle<()>>,
@@ -104,7 +103,8 @@ impl TestApp {
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config::defaults(dir.path().to_path_buf()).unwrap();
         let (store, db) = backend.open(dir.path()).await;
-        config.database_url = db.url().map(|u| secrecy::SecretString::from(u.to_owned()));
+        config.database_url =
+            crate::backend::database_of(dir.path()).map(secrecy::SecretString::from);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         // The server's own address, unless the test puts it behind another public URL.
@@ -126,7 +126,7 @@ impl TestApp {
             app,
             store,
             dir,
-            db,
+            _db: db,
             stop: Some(tx),
             server: Some(server),
             admin: String::new(),

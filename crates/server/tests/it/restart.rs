@@ -12,7 +12,7 @@ use tempfile::TempDir;
 use tokio::process::Child;
 
 use crate::cli::*;
-use crate::cli_serve::{free_addr, serve};
+use crate::cli_serve::{free_addr, serve_with};
 use crate::helpers::until;
 use crate::smtp::SmtpPeer;
 
@@ -32,6 +32,14 @@ async fn silent_smtp() -> (String, Arc<AtomicUsize>) {
         }
     });
     (url, accepted)
+}
+
+/// `provisio serve` on `dir` with short leases: on a shared database (PostgreSQL) a starting
+/// server takes over only leases that ended, so a killed server's sends wait that long.
+async fn serve(dir: &Path, addr: &str, smtp_url: &str, logs: &Path) -> Child {
+    let mut cmd = provisio(dir);
+    cmd.env("PROVISIO_LEASE_SECS", "2");
+    serve_with(cmd, addr, smtp_url, logs).await
 }
 
 /// Acme, pia, and an order of `LINES` lines due today, imported through the CLI.
