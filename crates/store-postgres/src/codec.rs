@@ -5,7 +5,9 @@ use provisio_store::{StoreError, StoreResult};
 use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
 use sqlx::postgres::types::Oid;
-use sqlx::postgres::{PgArgumentBuffer, PgTypeInfo, PgValueFormat, PgValueRef, Postgres};
+use sqlx::postgres::{
+    PgArgumentBuffer, PgHasArrayType, PgTypeInfo, PgValueFormat, PgValueRef, Postgres,
+};
 use sqlx::{Decode, Encode, Type};
 
 /// SQLSTATEs after which running the transaction again may succeed: nothing was written.
@@ -67,6 +69,7 @@ pub struct Ts(pub Timestamp);
 /// 2000-01-01T00:00:00Z in microseconds since the Unix epoch.
 const PG_EPOCH_MICROS: i64 = 946_684_800_000_000;
 const TIMESTAMPTZ: Oid = Oid(1184);
+const TIMESTAMPTZ_ARRAY: Oid = Oid(1185);
 
 impl From<Timestamp> for Ts {
     fn from(t: Timestamp) -> Self {
@@ -86,6 +89,13 @@ impl Type<Postgres> for Ts {
     }
     fn compatible(ty: &PgTypeInfo) -> bool {
         *ty == Self::type_info() || sqlx::TypeInfo::name(ty).eq_ignore_ascii_case("timestamptz")
+    }
+}
+
+/// Instants bound as one array (`provisio db copy` inserts a page per statement).
+impl PgHasArrayType for Ts {
+    fn array_type_info() -> PgTypeInfo {
+        PgTypeInfo::with_oid(TIMESTAMPTZ_ARRAY)
     }
 }
 

@@ -27,6 +27,8 @@ mod case_writes;
 mod cases;
 mod changes;
 mod codec;
+mod copy;
+mod copy_values;
 mod directory;
 mod events;
 mod idempotency;
@@ -70,6 +72,7 @@ use sqlx::{PgConnection, Postgres, Transaction};
 
 pub use codec::Ts;
 pub(crate) use codec::*;
+pub use copy::CopyIn;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 

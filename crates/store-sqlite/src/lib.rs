@@ -20,6 +20,7 @@ mod case_writes;
 mod cases;
 mod changes;
 mod codec;
+mod copy;
 mod directory;
 mod group;
 mod idempotency;
@@ -57,6 +58,7 @@ use provisio_store::{
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 pub(crate) use codec::*;
+pub use copy::{CopyOut, PAGE_BYTES, PAGE_ROWS};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 

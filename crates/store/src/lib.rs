@@ -20,6 +20,7 @@
 mod cases;
 mod changes;
 pub mod conformance;
+pub mod copy;
 mod error;
 mod records;
 mod signals;

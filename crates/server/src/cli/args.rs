@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use super::exit::{email_arg, name_arg};
+use super::exit::{email_arg, name_arg, postgres_arg, sqlite_arg};
 
 #[derive(Parser)]
 #[command(
@@ -45,6 +45,9 @@ pub(super) enum Command {
     /// Import and look up orders.
     #[command(subcommand)]
     Order(OrderCommand),
+    /// Database maintenance: moving an installation to PostgreSQL.
+    #[command(subcommand)]
+    Db(DbCommand),
     /// Resend the provisioning email of a line as a user, with every rule of the API: the
     /// user's permission (else the ordering contact to ask is named), the point of no return
     /// (the admin portal is named), cancelled lines, at most 5 resends per line per hour.
@@ -217,5 +220,27 @@ pub(super) enum OrderCommand {
         /// Print the order as JSON (the API's shape); a failure as the API's problem document.
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub(super) enum DbCommand {
+    /// Copy a whole installation from its SQLite file into a new PostgreSQL database.
+    ///
+    /// Every table and row (cases and their attachments included) with their ids and order,
+    /// the counters of subscription references and web order ids, the test clock's offset and
+    /// the offer policies. Migrates the target first and refuses one that holds any data.
+    /// Nothing may write to the source meanwhile: stop `provisio serve` first (a running one
+    /// is refused, and none can start until the copy ends). All or nothing, in one
+    /// transaction: prints each table's rows on both sides and exits 0 only when they all
+    /// match; otherwise the target is left as it was.
+    Copy {
+        /// The SQLite database to copy, e.g. sqlite:data/provisio.sqlite.
+        #[arg(long, value_name = "sqlite:PATH", value_parser = sqlite_arg)]
+        from: String,
+        /// The PostgreSQL database to copy into, e.g. postgres://provisio@db.internal/provisio
+        /// (leave the password out and set PGPASSWORD, so it is not in the process list).
+        #[arg(long, value_name = "postgres://…", value_parser = postgres_arg)]
+        to: String,
     },
 }

@@ -13,9 +13,9 @@ Exit codes:
   0  done.
   1  the command was understood but not done: the service refused it (an unknown company,
      user, order or line; something that already exists; a rule such as permission, the
-     point of no return, a cancelled line or the rate limit), a file or standard input whose
-     content is wrong (order import: any order not imported), or a file or the database
-     failed.
+     point of no return, a cancelled line or the rate limit; db copy: a target that holds
+     data, a serve running on the source), a file or standard input whose content is wrong
+     (order import: any order not imported), or a file or the database failed.
   2  the command line is wrong: an unknown command or flag, a missing argument, a value
      outside the listed choices, or a value that cannot be what its flag asks for (an email
      address that is not an address, an empty name). Nothing was done.";
@@ -33,6 +33,25 @@ pub(super) fn name_arg(raw: &str) -> Result<String, String> {
     PersonName::parse(raw)
         .map(|_| raw.to_owned())
         .map_err(|e| value_words(&e))
+}
+
+/// `--from` of `db copy`: a `sqlite:` URL.
+pub(super) fn sqlite_arg(raw: &str) -> Result<String, String> {
+    match raw.strip_prefix("sqlite:") {
+        Some(rest) if !rest.trim_start_matches('/').is_empty() => Ok(raw.to_owned()),
+        _ => Err(
+            "expected a SQLite database as sqlite:PATH, e.g. sqlite:data/provisio.sqlite".into(),
+        ),
+    }
+}
+
+/// `--to` of `db copy`: a `postgres://` (or `postgresql://`) URL.
+pub(super) fn postgres_arg(raw: &str) -> Result<String, String> {
+    if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+        Ok(raw.to_owned())
+    } else {
+        Err("expected a PostgreSQL database as postgres://USER@HOST/DATABASE".into())
+    }
 }
 
 fn value_words(e: &ValueError) -> String {

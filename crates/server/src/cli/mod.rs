@@ -5,6 +5,7 @@
 
 mod admin;
 mod args;
+mod db_copy;
 mod exit;
 mod import;
 mod import_csv;
@@ -13,7 +14,8 @@ mod show;
 
 pub use args::ServeArgs;
 use args::{
-    ApiKeyCommand, Cli, Command, CompanyCommand, KindArg, OrderCommand, RoleArg, UserCommand,
+    ApiKeyCommand, Cli, Command, CompanyCommand, DbCommand, KindArg, OrderCommand, RoleArg,
+    UserCommand,
 };
 pub use exit::{EXIT_CODES, Failure, text};
 use exit::{flag, with_exit_codes};
@@ -90,6 +92,10 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     if let Command::Serve(args) = cli.command {
         return Ok(serve::serve(config, args.test_clock, args.demo).await?);
     }
+    // The two databases it names, not the configured one.
+    if let Command::Db(DbCommand::Copy { from, to }) = &cli.command {
+        return db_copy::run(from, to).await;
+    }
     let mut app = open_app(config, Clock::system()).await?;
     app.clock = cli_clock(&app).await?;
     let result = command(&app, cli.command).await;
@@ -99,7 +105,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 
 async fn command(app: &App, command: Command) -> Result<(), Failure> {
     match command {
-        Command::Serve(_) => unreachable!("handled in run"),
+        Command::Serve(_) | Command::Db(_) => unreachable!("handled in run"),
         Command::Migrate => {
             println!("database is up to date");
         }

@@ -28,6 +28,8 @@ pub struct TestApp {
     /// Drops the data directory's PostgreSQL database (if any) with the test.
     _db: crate::backend::Database,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
+    /// The server (with its scheduler) running on the app.
+    server: Option<tokio::task::JoinHandle<()>>,
     /// An admin of the operator company.
     pub admin: String,
 }
@@ -111,7 +113,7 @@ impl TestApp {
         let app = App::new(Arc::clone(&store), clock, config);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let server_app = app.clone();
-        tokio::spawn(async move {
+        let server = tokio::spawn(async move {
             provisio::serve::run(listener, server_app, async {
                 let _ = rx.await;
             })
@@ -126,6 +128,7 @@ impl TestApp {
             dir,
             _db: db,
             stop: Some(tx),
+            server: Some(server),
             admin: String::new(),
         };
         let op = t
@@ -249,6 +252,19 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Stops the server and its scheduler and waits until they have stopped: nothing writes
+    /// to the store any more (the app and the store still read).
+    pub async fn shut_down(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.unwrap();
+        }
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(tx) = self.stop.take() {
@@ -285,6 +301,11 @@ pub struct World {
 impl World {
     pub async fn new() -> World {
         Self::build(TestApp::spawn().await).await
+    }
+
+    /// A world on this backend, whatever `PROVISIO_TEST_BACKEND` says.
+    pub async fn on(backend: Backend) -> World {
+        Self::build(TestApp::spawn_full(backend, Clock::test(), |_| {}).await).await
     }
 
     /// A world whose server sends through a real SMTP peer and names an admin portal.

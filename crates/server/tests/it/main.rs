@@ -18,6 +18,7 @@ mod cases_mail;
 mod cases_uploads;
 mod cli;
 mod cli_admin;
+mod cli_db_copy;
 mod cli_import;
 mod cli_resend;
 mod cli_serve;
