@@ -5,6 +5,8 @@
 //! `last_used_at` is accurate to a minute: writing on every request would put a write on the
 //! path of every API call, whose latency is benchmarked. The write runs in a task of its own,
 //! off the request's path; a failed one is logged and the next minute's use writes again.
+//! Closing the app waits for the writes still running ([`KeyUses::settle`]), so a stopped
+//! server has written everything it meant to (`provisio db copy` then finds a quiet source).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -24,9 +26,28 @@ pub const USE_EVERY: SignedDuration = SignedDuration::from_mins(1);
 #[derive(Debug, Default)]
 pub struct KeyUses {
     recorded: Mutex<HashMap<uuid::Uuid, Timestamp>>,
+    /// The writes started and maybe still running.
+    writing: Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
 impl KeyUses {
+    /// Keeps a write's task, forgetting those that ended.
+    fn track(&self, task: tokio::task::JoinHandle<()>) {
+        let mut writing = self.writing.lock().unwrap_or_else(|p| p.into_inner());
+        writing.retain(|t| !t.is_finished());
+        writing.push(task);
+    }
+
+    /// Waits (a second at most) for the writes still running.
+    pub async fn settle(&self) {
+        let writing: Vec<_> = {
+            let mut w = self.writing.lock().unwrap_or_else(|p| p.into_inner());
+            w.drain(..).collect()
+        };
+        let all = futures::future::join_all(writing);
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(1), all).await;
+    }
+
     /// Whether a use at `now` is to be written (and remembers it if so).
     fn due(&self, key: uuid::Uuid, now: Timestamp) -> bool {
         // A poisoned lock only means another request panicked while holding it; the map
@@ -50,11 +71,11 @@ impl App {
             return;
         }
         let store = self.store.clone();
-        tokio::spawn(async move {
+        self.key_uses.track(tokio::spawn(async move {
             if let Err(e) = store.record_api_key_use(key, now).await {
                 tracing::warn!(key_id = %key, "recording an API key's use: {e}");
             }
-        });
+        }));
     }
 
     /// The audit of an administration change by `caller` now (the CLI's operator: no actor).

@@ -112,8 +112,10 @@ impl App {
         Ok(found.actor)
     }
 
-    /// Closes the store (checkpointing where the backend does); the app is unusable after.
+    /// Finishes the writes running in the background, then closes the store (checkpointing
+    /// where the backend does); the app is unusable after.
     pub async fn close(&self) {
+        self.key_uses.settle().await;
         self.store.close().await;
     }
 }

@@ -8,7 +8,6 @@
 // Test code: a failed unwrap is a failed test, with its location.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[allow(dead_code)]
 #[path = "../it/smtp.rs"]
 mod smtp;
 

@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::process::Stdio;
 use std::sync::Arc;
-use std::time::Duration;
 
 use provisio::app::{App, Caller};
 use provisio::clock::Clock;
@@ -129,8 +128,8 @@ async fn a_sqlite_installation_moves_to_postgresql_whole_and_reads_the_same() {
     let mut w = World::on(Backend::Sqlite).await;
     let (sent, case_id) = installation(&w).await;
     w.t.shut_down().await;
-    // An API key's use is written in the background: let the last ones land.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // As `serve` stops: the writes still running in the background land first.
+    w.t.app.close().await;
     let d = w.t.data_dir();
     let target = TestDatabase::create().await;
 
