@@ -41,6 +41,10 @@ pub fn service(app: App) -> Router {
         .layer(RequestBodyTimeoutLayer::new(body_timeout))
         .layer(middleware::from_fn_with_state(
             app.clone(),
+            layers::follow_test_clock,
+        ))
+        .layer(middleware::from_fn_with_state(
+            app.clone(),
             layers::refuse_declared_oversize,
         ))
         .layer(middleware::from_fn(telemetry::track_http))

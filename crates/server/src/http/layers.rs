@@ -46,6 +46,18 @@ pub async fn problem_for_bare_errors(req: Request, next: Next) -> Response {
     Response::from_parts(parts, body.to_string().into())
 }
 
+/// On a test clock (`serve --test-clock`), every request first reads the clock's stored offset,
+/// so a clock moved through another instance holds here at once (SPEC §9). Without a test
+/// clock this costs nothing.
+pub async fn follow_test_clock(State(app): State<App>, req: Request, next: Next) -> Response {
+    if app.clock.is_test_clock()
+        && let Err(e) = app.sync_test_clock().await
+    {
+        return e.into_response();
+    }
+    next.run(req).await
+}
+
 /// A body declared larger than the limit is refused before a byte of it is read (otherwise
 /// the client would send it all, or stall, before hearing no).
 pub async fn refuse_declared_oversize(
