@@ -178,44 +178,37 @@ impl Outbox for PgStore {
             .map_err(db)?;
         Ok(done.rows_affected())
     }
+    /// The new end is the database's clock plus the lease's length (`lease_until - real_now`).
+    async fn renew_leases(
+        &self,
+        owner: &str,
+        real_now: Timestamp,
+        lease_until: Timestamp,
+    ) -> StoreResult<u64> {
+        const SQL: &str = concat!(
+            "UPDATE emails SET lease_until = ",
+            lease_now!(1),
+            " + $2 * interval '1 microsecond'
+             WHERE state = 'sending' AND lease_owner = $3"
+        );
+        let lease = i64::try_from(lease_until.duration_since(real_now).as_micros())
+            .unwrap_or(i64::MAX)
+            .max(0);
+        let done = sqlx::query(SQL)
+            .bind(Ts(real_now))
+            .bind(lease)
+            .bind(owner)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(done.rows_affected())
+    }
     /// Several instances share the database, so only leases that can no longer be live are
     /// taken over: those that ended before the database's clock (or `real_now`, when ahead).
     async fn take_over_leases(&self, real_now: Timestamp) -> StoreResult<u64> {
         const SQL: &str = release!(concat!("lease_until < ", lease_now!(1)));
         let done = sqlx::query(SQL)
             .bind(Ts(real_now))
-            .execute(&self.pool)
-            .await
-            .map_err(db)?;
-        Ok(done.rows_affected())
-    }
-}
-
-impl PgStore {
-    /// Renews `owner`'s leases of `emails` (a send that takes long): each lease now ends
-    /// `lease` after `lease_now!` of `real_now`. Returns how many were renewed; an email whose
-    /// lease `owner` lost (taken over, released, its result recorded) is not: its sender
-    /// should give it up. Not on the store's seam (`Outbox`) yet: the server renews nothing.
-    pub async fn renew_leases(
-        &self,
-        owner: &str,
-        emails: &[uuid::Uuid],
-        real_now: Timestamp,
-        lease: jiff::SignedDuration,
-    ) -> StoreResult<u64> {
-        const SQL: &str = concat!(
-            "UPDATE emails SET lease_until = ",
-            lease_now!(1),
-            " + $2 * interval '1 microsecond'
-             WHERE id = ANY($3::text[]) AND lease_owner = $4 AND state = 'sending'"
-        );
-        let ids: Vec<String> = emails.iter().map(uuid::Uuid::to_string).collect();
-        let lease = i64::try_from(lease.as_micros()).unwrap_or(i64::MAX).max(0);
-        let done = sqlx::query(SQL)
-            .bind(Ts(real_now))
-            .bind(lease)
-            .bind(&ids)
-            .bind(owner)
             .execute(&self.pool)
             .await
             .map_err(db)?;

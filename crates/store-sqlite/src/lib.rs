@@ -498,6 +498,15 @@ impl Outbox for SqliteStore {
         self.writer
             .transaction(|tx| outbox::release(tx, Some(owner)))
     }
+    async fn renew_leases(
+        &self,
+        owner: &str,
+        _real_now: Timestamp,
+        lease_until: Timestamp,
+    ) -> StoreResult<u64> {
+        self.writer
+            .transaction(|tx| outbox::renew(tx, owner, lease_until))
+    }
     /// A SQLite file admits one server (its lock), so at a start every lease is a previous
     /// run's: all of them are taken over, whatever their time.
     async fn take_over_leases(&self, _real_now: Timestamp) -> StoreResult<u64> {

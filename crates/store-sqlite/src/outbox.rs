@@ -386,6 +386,17 @@ fn states_tx<'r>(
 }
 
 /// Gives leases up: of `owner`, or (`None`) every one. Their emails are due again at once.
+/// Renews `owner`'s leases to end at `lease_until` (real time).
+pub(crate) fn renew(tx: &Tx, owner: &str, lease_until: Timestamp) -> StoreResult<u64> {
+    let done = tx
+        .prepare_cached(
+            "UPDATE emails SET lease_until = ?1 WHERE state = 'sending' AND lease_owner = ?2",
+        )
+        .and_then(|mut q| q.execute(params![ts(lease_until), owner]))
+        .map_err(db)?;
+    Ok(done as u64)
+}
+
 pub(crate) fn release(tx: &Tx, owner: Option<&str>) -> StoreResult<u64> {
     let done = tx
         .prepare_cached(

@@ -212,11 +212,29 @@ pub async fn story(store: &dyn Store) {
     assert_eq!(store.release_leases(second_owner).await.unwrap(), 1);
     let again = claim(store, "d", rsd, real, 5).await;
     assert_eq!(again.len(), 1);
-    assert!(
-        claim(store, "e", rsd, real + SignedDuration::from_secs(61), 5)
+    // A lease its holder renews (a long send) outlives its first end; only the holder's
+    // leases are renewed.
+    let secs = SignedDuration::from_secs;
+    assert_eq!(
+        store
+            .renew_leases("nobody", real + secs(50), real + secs(110))
             .await
-            .len()
-            == 1,
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        store
+            .renew_leases("d", real + secs(50), real + secs(110))
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(
+        claim(store, "x", rsd, real + secs(61), 5).await.is_empty(),
+        "a renewed lease is kept past its first end"
+    );
+    assert!(
+        claim(store, "e", rsd, real + secs(111), 5).await.len() == 1,
         "an expired lease is taken over"
     );
     let retry_at = rsd + SignedDuration::from_mins(2);

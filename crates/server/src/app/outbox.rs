@@ -63,14 +63,13 @@ impl App {
     pub async fn claim_emails(&self, owner: &str, limit: usize) -> AppResult<Vec<Claimed>> {
         let mut tokens: Vec<(String, String)> = (0..limit).map(|_| new_setup_token()).collect();
         let real_now = self.clock.real_now();
-        let lease = SignedDuration::from_secs(i64::try_from(self.config.lease_secs).unwrap_or(60));
         let claimed = self
             .store
             .claim_emails(ClaimRequest {
                 owner: owner.to_owned(),
                 now: self.clock.now(),
                 real_now,
-                lease_until: real_now + lease,
+                lease_until: real_now + self.lease(),
                 token_hashes: tokens.iter().map(|(_, h)| h.clone()).collect(),
             })
             .await?;
@@ -149,6 +148,20 @@ impl App {
     /// Gives up `owner`'s leases (an instance stopping); returns how many.
     pub async fn release_leases(&self, owner: &str) -> AppResult<u64> {
         Ok(self.store.release_leases(owner).await?)
+    }
+
+    /// Renews `owner`'s leases for another lease length (long sends keep their emails).
+    pub async fn renew_leases(&self, owner: &str) -> AppResult<u64> {
+        let real_now = self.clock.real_now();
+        Ok(self
+            .store
+            .renew_leases(owner, real_now, real_now + self.lease())
+            .await?)
+    }
+
+    /// How long a claim holds an email (`lease_secs`, at most 600 by the configuration).
+    fn lease(&self) -> SignedDuration {
+        SignedDuration::from_secs(i64::try_from(self.config.lease_secs).unwrap_or(60))
     }
 
     /// At start: takes over the leases that can no longer be live (the store decides which).

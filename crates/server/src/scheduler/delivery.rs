@@ -269,6 +269,22 @@ impl Delivery {
         Ok(message)
     }
 
+    /// Renews this instance's leases every third of a lease while it runs, so a send that takes
+    /// long (a slow SMTP server) keeps its email: another instance takes it over only when this
+    /// one stopped renewing (it died).
+    pub async fn renew_leases(&self, mut stop: watch::Receiver<bool>) {
+        let every = Duration::from_secs(self.app.config.lease_secs.max(3) / 3);
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                _ = stop.wait_for(|s| *s) => return,
+            }
+            if let Err(e) = self.app.renew_leases(&self.owner).await {
+                tracing::warn!("renewing leases: {e}");
+            }
+        }
+    }
+
     /// Gives up this instance's leases so another instance (or the next start) sends them,
     /// and says goodbye to the SMTP server (briefly: the process must end within 5 s).
     pub async fn shutdown(&self) {

@@ -54,9 +54,14 @@ pub fn start(
     tracing::info!("mail goes to {}", transport.describe());
     let delivery = Delivery::new(app.clone(), transport);
     let planner = tokio::spawn(plan(app, stop.clone()));
+    let renewer = {
+        let (delivery, stop) = (delivery.clone(), stop.clone());
+        tokio::spawn(async move { delivery.renew_leases(stop).await })
+    };
     tokio::spawn(async move {
         deliver_loop(delivery, stop).await;
         let _ = planner.await;
+        let _ = renewer.await;
     })
 }
 
