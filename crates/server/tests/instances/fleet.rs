@@ -103,6 +103,11 @@ impl Fleet {
     /// `n` instances started at once on a fresh database (they migrate it together: one does,
     /// the others wait), mail to `smtp_url`; then a partner with a member who may resend.
     pub async fn start(n: usize, smtp_url: &str) -> Fleet {
+        Self::start_with(n, smtp_url, &[]).await
+    }
+
+    /// [`Fleet::start`] with more arguments to `serve` (e.g. `--test-clock`).
+    pub async fn start_with(n: usize, smtp_url: &str, serve_args: &[&str]) -> Fleet {
         let db = TestDatabase::create().await;
         let mut starting = Vec::new();
         for _ in 0..n {
@@ -113,6 +118,7 @@ impl Fleet {
             };
             let mut cmd = provisio(db.url(), dir.path());
             cmd.args(["serve", "--listen", &addr])
+                .args(serve_args)
                 .env("PROVISIO_SMTP_URL", smtp_url)
                 .env("PROVISIO_LEASE_SECS", LEASE_SECS)
                 .stdout(std::fs::File::create(dir.path().join("out.log")).unwrap())
@@ -181,6 +187,56 @@ impl Fleet {
         let body: Value = reply.json().await.unwrap();
         assert_eq!(status, 201, "{body}");
         body
+    }
+
+    /// An API key of an operator admin (made with the CLI).
+    pub async fn admin_key(&self) -> String {
+        let (url, dir) = (self.db.url().to_owned(), self.instances[0].dir.path());
+        cli_ok(
+            &url,
+            dir,
+            &["company", "create", "--name", "Op", "--kind", "operator"],
+        )
+        .await;
+        let user = [
+            "user",
+            "create",
+            "--company",
+            "Op",
+            "--email",
+            "ada@op.test",
+            "--name",
+            "Ada",
+            "--role",
+            "admin",
+        ];
+        cli_ok(&url, dir, &user).await;
+        let out = cli_ok(&url, dir, &["api-key", "create", "--user", "ada@op.test"]).await;
+        out.split_whitespace()
+            .find(|w| w.starts_with("pvk_"))
+            .expect("the new key")
+            .to_owned()
+    }
+
+    /// A JSON request to instance `i` with `key`: the status and the body.
+    pub async fn call(
+        &self,
+        i: usize,
+        method: reqwest::Method,
+        path: &str,
+        key: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut req = self
+            .http
+            .request(method, self.url(i, path))
+            .bearer_auth(key);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let reply = req.send().await.unwrap();
+        let status = reply.status().as_u16();
+        (status, reply.json().await.unwrap_or(Value::Null))
     }
 
     /// Resends a line through instance `i`: the status and the body.

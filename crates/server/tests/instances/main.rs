@@ -143,3 +143,46 @@ async fn resends_spread_over_three_instances_keep_the_limit_and_a_double_click_s
         .await;
     fleet.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_test_clock_moved_through_one_instance_holds_on_the_others_at_once() {
+    let _alone = ALONE.lock().await;
+    let peer = SmtpPeer::start();
+    let fleet = Fleet::start_with(3, &peer.url(), &["--test-clock"]).await;
+    let admin = fleet.admin_key().await;
+    let now = |i| {
+        let (fleet, admin) = (&fleet, admin.clone());
+        async move {
+            let (status, body) = fleet
+                .call(i, reqwest::Method::GET, "/api/v1/clock", &admin, None)
+                .await;
+            assert_eq!(status, 200, "{body}");
+            body["now"]
+                .as_str()
+                .unwrap()
+                .parse::<jiff::Timestamp>()
+                .unwrap()
+        }
+    };
+    let before = now(2).await;
+    let advance = json!({"seconds": 30 * 86_400});
+    let (status, moved) = fleet
+        .call(
+            0,
+            reqwest::Method::POST,
+            "/api/v1/clock/advance",
+            &admin,
+            Some(advance),
+        )
+        .await;
+    assert_eq!(status, 200, "{moved}");
+    // The very next request on another instance is on the moved clock.
+    for i in [1, 2] {
+        let there = now(i).await;
+        assert!(
+            there >= before + jiff::SignedDuration::from_hours(30 * 24),
+            "instance {i}: {there} is not 30 days after {before}"
+        );
+    }
+    fleet.stop().await;
+}
