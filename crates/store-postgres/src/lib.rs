@@ -76,6 +76,9 @@ pub use copy::CopyIn;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
+/// How long `/readyz` waits for the database.
+const PING_WITHIN: Duration = Duration::from_secs(2);
+
 /// How an instance uses the database's connections.
 #[derive(Debug, Clone, Copy)]
 pub struct PgOptions {
@@ -164,12 +167,16 @@ impl Maintenance for PgStore {
         self.pool.close().await;
     }
 
+    /// Answers within [`PING_WITHIN`] (a load balancer's health check waits no longer), also
+    /// while the pool keeps trying to reach a database that is down.
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map(|_| ())
-            .map_err(db)
+        let ping = sqlx::query("SELECT 1").execute(&self.pool);
+        match tokio::time::timeout(PING_WITHIN, ping).await {
+            Ok(done) => done.map(|_| ()).map_err(db),
+            Err(_) => Err(StoreError::Unavailable(format!(
+                "the database did not answer within {PING_WITHIN:?}"
+            ))),
+        }
     }
 
     async fn purge_idempotency_keys(&self, before: Timestamp) -> StoreResult<u64> {

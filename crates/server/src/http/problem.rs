@@ -113,11 +113,21 @@ impl IntoResponse for AppError {
             AppError::Unauthenticated(_) => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
+            // The database is busy or away: nothing was written, try again shortly.
+            AppError::Unavailable => {
+                headers.insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(UNAVAILABLE_RETRY_SECS),
+                );
+            }
             _ => {}
         }
         response
     }
 }
+
+/// `Retry-After` of a `503` for a database that is busy or unreachable.
+const UNAVAILABLE_RETRY_SECS: u64 = 5;
 
 #[cfg(test)]
 mod tests {

@@ -300,6 +300,10 @@ impl Fleet {
                     .await
                     .unwrap();
                 assert_eq!(reply.status().as_u16(), 503, "an API request meanwhile");
+                assert!(
+                    reply.headers().contains_key("retry-after"),
+                    "a 503 says when to try again"
+                );
                 return;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
