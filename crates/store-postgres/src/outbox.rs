@@ -182,6 +182,7 @@ impl Outbox for PgStore {
     async fn renew_leases(
         &self,
         owner: &str,
+        emails: &[uuid::Uuid],
         real_now: Timestamp,
         lease_until: Timestamp,
     ) -> StoreResult<u64> {
@@ -189,8 +190,9 @@ impl Outbox for PgStore {
             "UPDATE emails SET lease_until = ",
             lease_now!(1),
             " + $2 * interval '1 microsecond'
-             WHERE state = 'sending' AND lease_owner = $3"
+             WHERE state = 'sending' AND lease_owner = $3 AND id = ANY($4::text[])"
         );
+        let ids: Vec<String> = emails.iter().map(uuid::Uuid::to_string).collect();
         let lease = i64::try_from(lease_until.duration_since(real_now).as_micros())
             .unwrap_or(i64::MAX)
             .max(0);
@@ -198,6 +200,7 @@ impl Outbox for PgStore {
             .bind(Ts(real_now))
             .bind(lease)
             .bind(owner)
+            .bind(&ids)
             .execute(&self.pool)
             .await
             .map_err(db)?;

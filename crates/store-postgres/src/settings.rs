@@ -18,8 +18,8 @@ use provisio_domain::policy::window_of;
 use provisio_domain::{LineState, OfferPolicies};
 use sqlx::postgres::PgRow;
 
-use crate::changes::LineIds;
 use crate::events::{EventScope, insert_events};
+use crate::line_writes::write_state;
 use crate::lines::{ids_of, state_columns, state_from, text};
 
 /// The name of the clock's offset in `settings`.
@@ -102,39 +102,6 @@ async fn set_offer_policy(tx: &mut PgConnection, change: &PolicyChange) -> Store
         change.now,
     )
     .await
-}
-
-/// Writes a line's state over the version read (compare-and-set): the columns of
-/// store-sqlite's `changes::write_state`, with the instants the domain derives from the
-/// state. A private copy until `crate::changes::write_state` is there.
-async fn write_state(tx: &mut PgConnection, ids: &LineIds, st: &LineState) -> StoreResult<()> {
-    let written = sqlx::query(
-        "UPDATE lines SET stage = $1, status = $2, closed_reason = $3, closed_at = $4,
-             first_sent_at = $5, closes_at = $6, initial_queued = $7, first_send_due_at = $8,
-             close_due_at = $9, version = version + 1
-         WHERE id = $10 AND version = $11",
-    )
-    .bind(st.stage.as_str())
-    .bind(st.status.as_str())
-    .bind(st.closed_reason.map(|r| r.as_str()))
-    .bind(opt_ts(st.closed_at))
-    .bind(opt_ts(st.first_sent_at))
-    .bind(opt_ts(st.closes_at))
-    .bind(st.initial_queued)
-    .bind(opt_ts(st.first_send_due_at()))
-    .bind(opt_ts(st.closure_due_at()))
-    .bind(&ids.line_id)
-    .bind(ids.version)
-    .execute(tx)
-    .await
-    .map_err(db)?;
-    if written.rows_affected() == 0 {
-        return Err(StoreError::Retryable(format!(
-            "line {} changed since it was read",
-            ids.line_id
-        )));
-    }
-    Ok(())
 }
 
 fn running_line(r: &PgRow) -> StoreResult<RunningLine> {

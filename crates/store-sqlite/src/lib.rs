@@ -501,11 +501,12 @@ impl Outbox for SqliteStore {
     async fn renew_leases(
         &self,
         owner: &str,
+        emails: &[uuid::Uuid],
         _real_now: Timestamp,
         lease_until: Timestamp,
     ) -> StoreResult<u64> {
         self.writer
-            .transaction(|tx| outbox::renew(tx, owner, lease_until))
+            .transaction(|tx| outbox::renew(tx, owner, emails, lease_until))
     }
     /// A SQLite file admits one server (its lock), so at a start every lease is a previous
     /// run's: all of them are taken over, whatever their time.

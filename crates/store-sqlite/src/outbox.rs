@@ -386,13 +386,22 @@ fn states_tx<'r>(
 }
 
 /// Gives leases up: of `owner`, or (`None`) every one. Their emails are due again at once.
-/// Renews `owner`'s leases to end at `lease_until` (real time).
-pub(crate) fn renew(tx: &Tx, owner: &str, lease_until: Timestamp) -> StoreResult<u64> {
+/// Renews `owner`'s leases of `emails` to end at `lease_until` (real time).
+pub(crate) fn renew(
+    tx: &Tx,
+    owner: &str,
+    emails: &[uuid::Uuid],
+    lease_until: Timestamp,
+) -> StoreResult<u64> {
+    let ids: Vec<String> = emails.iter().map(uuid::Uuid::to_string).collect();
+    let ids = serde_json::to_string(&ids).map_err(StoreError::backend)?;
     let done = tx
         .prepare_cached(
-            "UPDATE emails SET lease_until = ?1 WHERE state = 'sending' AND lease_owner = ?2",
+            "UPDATE emails SET lease_until = ?1
+             WHERE state = 'sending' AND lease_owner = ?2
+               AND id IN (SELECT value FROM json_each(?3))",
         )
-        .and_then(|mut q| q.execute(params![ts(lease_until), owner]))
+        .and_then(|mut q| q.execute(params![ts(lease_until), owner, ids]))
         .map_err(db)?;
     Ok(done as u64)
 }

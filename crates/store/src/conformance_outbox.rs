@@ -215,20 +215,16 @@ pub async fn story(store: &dyn Store) {
     // A lease its holder renews (a long send) outlives its first end; only the holder's
     // leases are renewed.
     let secs = SignedDuration::from_secs;
-    assert_eq!(
+    let held = [again[0].email.id];
+    let renew = |owner: &'static str, emails: Vec<uuid::Uuid>| async move {
         store
-            .renew_leases("nobody", real + secs(50), real + secs(110))
+            .renew_leases(owner, &emails, real + secs(50), real + secs(110))
             .await
-            .unwrap(),
-        0
-    );
-    assert_eq!(
-        store
-            .renew_leases("d", real + secs(50), real + secs(110))
-            .await
-            .unwrap(),
-        1
-    );
+            .unwrap()
+    };
+    assert_eq!(renew("nobody", held.to_vec()).await, 0);
+    assert_eq!(renew("d", vec![]).await, 0, "only the emails named");
+    assert_eq!(renew("d", held.to_vec()).await, 1);
     assert!(
         claim(store, "x", rsd, real + secs(61), 5).await.is_empty(),
         "a renewed lease is kept past its first end"

@@ -224,13 +224,14 @@ pub trait Outbox {
     async fn finish_emails(&self, finished: Vec<Finished>) -> StoreResult<()>;
     /// Gives up the leases of `owner` (an instance stopping): its emails are due again.
     async fn release_leases(&self, owner: &str) -> StoreResult<u64>;
-    /// Renews every lease `owner` still holds (sends in flight, claimed emails waiting for a
+    /// Renews `owner`'s leases of `emails` (sends in flight, claimed emails waiting for a
     /// connection) to end `lease_until - real_now` from now (on a shared database, now by the
     /// database's clock): long sends keep their emails. Returns how many were renewed; a lease
     /// `owner` lost (taken over, its result recorded) is not renewed.
     async fn renew_leases(
         &self,
         owner: &str,
+        emails: &[uuid::Uuid],
         real_now: Timestamp,
         lease_until: Timestamp,
     ) -> StoreResult<u64>;

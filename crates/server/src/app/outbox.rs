@@ -150,12 +150,12 @@ impl App {
         Ok(self.store.release_leases(owner).await?)
     }
 
-    /// Renews `owner`'s leases for another lease length (long sends keep their emails).
-    pub async fn renew_leases(&self, owner: &str) -> AppResult<u64> {
+    /// Renews `owner`'s leases of `emails` for another lease length (long sends keep them).
+    pub async fn renew_leases(&self, owner: &str, emails: &[uuid::Uuid]) -> AppResult<u64> {
         let real_now = self.clock.real_now();
         Ok(self
             .store
-            .renew_leases(owner, real_now, real_now + self.lease())
+            .renew_leases(owner, emails, real_now, real_now + self.lease())
             .await?)
     }
 

@@ -60,6 +60,10 @@ pub struct Delivery {
     transport: Arc<dyn Transport>,
     owner: String,
     recorder: Recorder,
+    /// The emails this instance claimed and has not finished in the current round: the leases
+    /// it renews. Emails left over when a round ends (the store failed, the transport broke)
+    /// are dropped from it, so their leases run out and any instance takes them again.
+    held: Arc<std::sync::Mutex<std::collections::HashSet<uuid::Uuid>>>,
 }
 
 impl Delivery {
@@ -68,6 +72,7 @@ impl Delivery {
         metrics::gauge!("provisio_delivery_paused").set(0.0);
         Self {
             recorder: Recorder::start(app.clone()),
+            held: Arc::default(),
             app,
             transport,
             owner: format!("{}-{}", std::process::id(), uuid::Uuid::now_v7().simple()),
@@ -116,6 +121,7 @@ impl Delivery {
                 let (claimed, asked) = handle.await??;
                 // A short batch took everything due; what is queued meanwhile wakes us again.
                 more = claimed.len() == asked;
+                self.hold(claimed.iter().map(|c| c.email.email.id), true);
                 waiting.extend(claimed);
             }
             if !halted && more && claiming.is_none() && waiting.len() < 2 * concurrency {
@@ -179,16 +185,49 @@ impl Delivery {
             tracing::debug!(released, retry_at = %pause.retry_at, "emails back in the queue");
         }
         if let Some(e) = failed {
+            // The store failed (the database went away, say): every send of the round has
+            // ended; what is still leased was not handed over. Back to the queue at once if
+            // the database answers, else its leases run out.
+            if let Err(release) = self.app.release_leases(&self.owner).await {
+                tracing::debug!("releasing the round's leases: {release}");
+            }
             return Err(e);
         }
+        // What is left was not handed over: no longer renewed.
+        self.held.lock().unwrap_or_else(|p| p.into_inner()).clear();
         if attempted > 0 {
             tracing::info!(attempted, "delivered a round of provisioning emails");
         }
         Ok(attempted)
     }
 
+    /// Adds emails to (or takes them from) those whose leases this instance renews.
+    fn hold(&self, emails: impl IntoIterator<Item = uuid::Uuid>, held: bool) {
+        let mut set = self.held.lock().unwrap_or_else(|p| p.into_inner());
+        for id in emails {
+            if held {
+                set.insert(id);
+            } else {
+                set.remove(&id);
+            }
+        }
+    }
+
     /// Hands one email over and records the result (a transport fault records nothing).
     async fn hand_off(&self, claimed: Claimed, policies: &OfferPolicies) -> anyhow::Result<Handed> {
+        let id = claimed.email.email.id;
+        let handed = self.hand_over(claimed, policies).await;
+        if matches!(handed, Ok(Handed::Recorded { .. })) {
+            self.hold([id], false);
+        }
+        handed
+    }
+
+    async fn hand_over(
+        &self,
+        claimed: Claimed,
+        policies: &OfferPolicies,
+    ) -> anyhow::Result<Handed> {
         let message = match self.message(&claimed, policies) {
             Ok(message) => message,
             Err(e) => {
@@ -269,9 +308,9 @@ impl Delivery {
         Ok(message)
     }
 
-    /// Renews this instance's leases every third of a lease while it runs, so a send that takes
-    /// long (a slow SMTP server) keeps its email: another instance takes it over only when this
-    /// one stopped renewing (it died).
+    /// Renews the leases of the emails this instance is working on every third of a lease, so
+    /// a send that takes long (a slow SMTP server) keeps its email: another instance takes it
+    /// over only when this one stopped renewing (it died, or gave the email up).
     pub async fn renew_leases(&self, mut stop: watch::Receiver<bool>) {
         let every = Duration::from_secs(self.app.config.lease_secs.max(3) / 3);
         loop {
@@ -279,7 +318,14 @@ impl Delivery {
                 _ = tokio::time::sleep(every) => {}
                 _ = stop.wait_for(|s| *s) => return,
             }
-            if let Err(e) = self.app.renew_leases(&self.owner).await {
+            let held: Vec<uuid::Uuid> = {
+                let set = self.held.lock().unwrap_or_else(|p| p.into_inner());
+                set.iter().copied().collect()
+            };
+            if held.is_empty() {
+                continue;
+            }
+            if let Err(e) = self.app.renew_leases(&self.owner, &held).await {
                 tracing::warn!("renewing leases: {e}");
             }
         }
