@@ -130,14 +130,7 @@ pub(crate) fn opt_ts(t: Option<Timestamp>) -> Option<Ts> {
     t.map(Ts)
 }
 
-/// Parses a stored value with the domain's parser; a failure means corrupt data.
-pub(crate) fn stored<T, E: std::fmt::Display>(what: &str, r: Result<T, E>) -> StoreResult<T> {
-    r.map_err(|e| StoreError::corrupt(format!("{what}: {e}")))
-}
-
-pub(crate) fn uuid(s: &str) -> StoreResult<uuid::Uuid> {
-    stored("id", uuid::Uuid::parse_str(s))
-}
+pub(crate) use provisio_store::rows::{stored, uuid};
 
 /// A column of a row by name, decoded (an instant as [`Ts`], a flag as `bool`).
 pub(crate) fn col<'r, T>(row: &'r sqlx::postgres::PgRow, name: &str) -> StoreResult<T>
@@ -159,4 +152,34 @@ pub(crate) fn col_opt_ts(
     name: &str,
 ) -> StoreResult<Option<Timestamp>> {
     Ok(col::<Option<Ts>>(row, name)?.map(|t| t.0))
+}
+
+/// A row as the shared mapping (`provisio_store::rows`) reads it: PostgreSQL keeps instants as
+/// `timestamptz`, flags as `boolean`, counts as `integer` or `bigint`.
+pub(crate) struct Pg<'r>(pub &'r sqlx::postgres::PgRow);
+
+impl provisio_store::rows::Columns for Pg<'_> {
+    fn text(&self, name: &str) -> StoreResult<String> {
+        col(self.0, name)
+    }
+    fn opt_text(&self, name: &str) -> StoreResult<Option<String>> {
+        col(self.0, name)
+    }
+    fn int(&self, name: &str) -> StoreResult<i64> {
+        use sqlx::Row;
+        match self.0.try_get::<i64, _>(name) {
+            Ok(n) => Ok(n),
+            Err(sqlx::Error::ColumnDecode { .. }) => Ok(i64::from(col::<i32>(self.0, name)?)),
+            Err(e) => Err(db(e)),
+        }
+    }
+    fn flag(&self, name: &str) -> StoreResult<bool> {
+        col(self.0, name)
+    }
+    fn instant(&self, name: &str) -> StoreResult<Timestamp> {
+        col_ts(self.0, name)
+    }
+    fn opt_instant(&self, name: &str) -> StoreResult<Option<Timestamp>> {
+        col_opt_ts(self.0, name)
+    }
 }

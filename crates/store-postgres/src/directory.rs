@@ -16,12 +16,7 @@ use crate::lines::{opt_text, text};
 
 /// A company from the columns `{prefix}id`, `{prefix}name`, `{prefix}kind`.
 pub(crate) fn company_from(row: &PgRow, prefix: &str) -> StoreResult<Company> {
-    let get = |c: &str| col::<String>(row, &format!("{prefix}{c}"));
-    Ok(Company {
-        id: CompanyId::from_uuid(uuid(&get("id")?)?),
-        name: get("name")?,
-        kind: stored("company kind", CompanyKind::parse(&get("kind")?))?,
-    })
+    provisio_store::rows::company_from(&crate::Pg(row), prefix)
 }
 
 /// Maps a failed insert: a unique violation is `what` taken, a foreign key an unknown `parent`.

@@ -1,21 +1,17 @@
 //! Reading lines (with their order context) and their events: the row mapping every module
 //! shares, and the list of lines.
 
-use jiff::civil::Date;
-use provisio_domain::{
-    ClosedReason, ContactEmail, EmailKind, EmailState, LineState, LineStatus, Locale, OfferSku,
-    Role, Stage, SubRef, UserId, WebOrderId,
-};
+use provisio_domain::{LineState, Stage, SubRef, UserId};
+use provisio_store::rows;
 use provisio_store::{
-    EmailRecord, EventRecord, HandOff, Line, LineContext, LineQuery, LineSort, Organization, Page,
-    PageRequest, Person, Scope, StoreError, StoreResult,
+    EmailRecord, EventRecord, Line, LineContext, LineQuery, LineSort, Page, PageRequest, Scope,
+    StoreResult,
 };
 use sqlx::PgConnection;
 use sqlx::postgres::PgRow;
 
 use crate::changes::LineIds;
-use crate::directory::company_from;
-use crate::{Ts, col, col_opt_ts, col_ts, db, stored, uuid};
+use crate::{Pg, Ts, col, db};
 
 /// The columns [`state_from`] reads, with those of [`ids_of`].
 macro_rules! state_columns {
@@ -112,6 +108,26 @@ macro_rules! in_scope {
 #[allow(unused_imports)] // used by the modules not written yet
 pub(crate) use in_scope;
 
+/// The shared row mapping (`provisio_store::rows`) on PostgreSQL's rows.
+pub(crate) fn context_from(row: &PgRow) -> StoreResult<LineContext> {
+    rows::context_from(&Pg(row))
+}
+pub(crate) fn line_from(row: &PgRow) -> StoreResult<Line> {
+    rows::line_from(&Pg(row))
+}
+pub(crate) fn state_from(row: &PgRow) -> StoreResult<LineState> {
+    rows::state_from(&Pg(row))
+}
+pub(crate) fn email_from(row: &PgRow, prefix: &str) -> StoreResult<EmailRecord> {
+    rows::email_from(&Pg(row), prefix)
+}
+pub(crate) fn event_from(row: &PgRow) -> StoreResult<EventRecord> {
+    rows::event_from(&Pg(row))
+}
+pub(crate) fn opt_user(row: &PgRow, name: &str) -> StoreResult<Option<UserId>> {
+    rows::opt_user(&Pg(row), name)
+}
+
 pub(crate) fn text(row: &PgRow, name: &str) -> StoreResult<String> {
     col(row, name)
 }
@@ -120,129 +136,12 @@ pub(crate) fn opt_text(row: &PgRow, name: &str) -> StoreResult<Option<String>> {
     col(row, name)
 }
 
-/// A user's id, or none.
-pub(crate) fn opt_user(row: &PgRow, name: &str) -> StoreResult<Option<UserId>> {
-    opt_text(row, name)?
-        .map(|id| uuid(&id).map(UserId::from_uuid))
-        .transpose()
-}
-
 /// From the columns `id`, `order_id` and `version` of a line.
 pub(crate) fn ids_of(row: &PgRow) -> StoreResult<LineIds> {
     Ok(LineIds {
         line_id: text(row, "id")?,
         order_id: text(row, "order_id")?,
         version: col(row, "version")?,
-    })
-}
-
-pub(crate) fn line_from(row: &PgRow) -> StoreResult<Line> {
-    let organization = match (
-        opt_text(row, "organization_id")?,
-        opt_text(row, "organization_name")?,
-    ) {
-        (Some(id), Some(name)) => Some(Organization { id, name }),
-        _ => None,
-    };
-    Ok(Line {
-        sub_ref: stored("sub_ref", SubRef::parse(&text(row, "sub_ref")?))?,
-        line_number: stored(
-            "line number",
-            u32::try_from(col::<i32>(row, "line_number")?),
-        )?,
-        offer: stored("offer", OfferSku::parse(&text(row, "offer")?))?,
-        quantity: stored("quantity", u32::try_from(col::<i32>(row, "quantity")?))?,
-        requested_start_date: stored("date", text(row, "requested_start_date")?.parse::<Date>())?,
-        contact_email: stored("contact", ContactEmail::parse(&text(row, "contact_email")?))?,
-        contact_name: opt_text(row, "contact_name")?,
-        locale: stored("locale", Locale::parse(&text(row, "locale")?))?,
-        state: state_from(row)?,
-        organization,
-        last_email: match opt_text(row, "le_id")? {
-            Some(_) => Some(email_from(row, "le_")?),
-            None => None,
-        },
-    })
-}
-
-/// A line's state from its columns `stage`, `status`, `closed_reason`, `closed_at`,
-/// `rsd_start_at`, `first_sent_at`, `closes_at`, `initial_queued`.
-pub(crate) fn state_from(row: &PgRow) -> StoreResult<LineState> {
-    Ok(LineState {
-        stage: stored("stage", Stage::parse(&text(row, "stage")?))?,
-        status: stored("status", LineStatus::parse(&text(row, "status")?))?,
-        closed_reason: opt_text(row, "closed_reason")?
-            .map(|r| stored("closed reason", ClosedReason::parse(&r)))
-            .transpose()?,
-        closed_at: col_opt_ts(row, "closed_at")?,
-        rsd_start: col_ts(row, "rsd_start_at")?,
-        first_sent_at: col_opt_ts(row, "first_sent_at")?,
-        closes_at: col_opt_ts(row, "closes_at")?,
-        initial_queued: col(row, "initial_queued")?,
-    })
-}
-
-/// An email from columns named `{prefix}id`, `{prefix}kind`, …, `{prefix}handed_off_from` /
-/// `_to`: the hand-off a `handed_off` notice reports (always there), or that a
-/// `contact_changed` email to the colleague names (there when the change was a hand-off).
-pub(crate) fn email_from(row: &PgRow, prefix: &str) -> StoreResult<EmailRecord> {
-    let c = |name: &str| format!("{prefix}{name}");
-    let kind = stored("email kind", EmailKind::parse(&text(row, &c("kind"))?))?;
-    let hand_off = match (
-        opt_text(row, &c("handed_off_from"))?,
-        opt_text(row, &c("handed_off_to"))?,
-    ) {
-        (Some(from), Some(to)) => Some(HandOff {
-            from: stored("handed off from", ContactEmail::parse(&from))?,
-            to: stored("handed off to", ContactEmail::parse(&to))?,
-        }),
-        _ if kind == EmailKind::HandedOff => {
-            return Err(StoreError::corrupt(
-                "a handed_off notice without its hand-off",
-            ));
-        }
-        _ => None,
-    };
-    Ok(EmailRecord {
-        id: uuid(&text(row, &c("id"))?)?,
-        kind,
-        to: stored(
-            "recipient",
-            ContactEmail::parse(&text(row, &c("recipient"))?),
-        )?,
-        state: stored("email state", EmailState::parse(&text(row, &c("state"))?))?,
-        attempts: stored("attempts", u32::try_from(col::<i32>(row, &c("attempts"))?))?,
-        queued_at: col_ts(row, &c("queued_at"))?,
-        sent_at: col_opt_ts(row, &c("sent_at"))?,
-        // A transport without replies (a file) records none.
-        last_reply: opt_text(row, &c("last_reply"))?.filter(|r| !r.is_empty()),
-        to_name: opt_text(row, &c("recipient_name"))?,
-        locale: stored("email locale", Locale::parse(&text(row, &c("locale"))?))?,
-        hand_off,
-        requested_by: opt_user(row, &c("requested_by"))?,
-    })
-}
-
-pub(crate) fn context_from(row: &PgRow) -> StoreResult<LineContext> {
-    let distributor = match opt_text(row, "d_id")? {
-        Some(_) => Some(company_from(row, "d_")?),
-        None => None,
-    };
-    Ok(LineContext {
-        line: line_from(row)?,
-        web_order_id: stored(
-            "web order id",
-            WebOrderId::parse(&text(row, "web_order_id")?),
-        )?,
-        end_customer: text(row, "end_customer_name")?,
-        partner: company_from(row, "p_")?,
-        distributor,
-        distributor_serves_partner: col(row, "serves")?,
-        placed_by: Person {
-            id: UserId::from_uuid(uuid(&text(row, "placed_by")?)?),
-            name: text(row, "pu_name")?,
-            email: text(row, "pu_email")?,
-        },
     })
 }
 
@@ -421,18 +320,4 @@ pub(crate) async fn admin_events(
         .map(|r| Ok((col::<i64>(r, "seq")?, event_from(r)?)))
         .collect::<StoreResult<Vec<_>>>()?;
     Ok(page(found, req.limit))
-}
-
-/// An event row with its actor (joined from users as `actor_*`).
-pub(crate) fn event_from(r: &PgRow) -> StoreResult<EventRecord> {
-    Ok(EventRecord {
-        kind: text(r, "type")?,
-        at: col_ts(r, "at")?,
-        actor_email: opt_text(r, "actor_email")?,
-        actor_name: opt_text(r, "actor_name")?,
-        actor_role: opt_text(r, "actor_role")?
-            .map(|role| stored("role", Role::parse(&role)))
-            .transpose()?,
-        data: stored("event data", serde_json::from_str(&text(r, "data")?))?,
-    })
 }

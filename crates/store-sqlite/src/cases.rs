@@ -290,5 +290,5 @@ pub(crate) fn events(conn: &Connection, id: CaseId) -> StoreResult<Vec<EventReco
                 u.role AS actor_role
          FROM events e LEFT JOIN users u ON u.id = e.actor_id
          WHERE e.case_id = ? ORDER BY e.seq";
-    rows(conn, sql, [id.to_string()], event_from)
+    rows(conn, sql, [id.to_string()], |r| event_from(r))
 }

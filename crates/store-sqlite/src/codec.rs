@@ -61,6 +61,28 @@ pub(crate) fn rows<T>(
     Ok(out)
 }
 
+/// SQLite keeps instants as text with six fractional digits and flags as 0/1.
+impl provisio_store::rows::Columns for Named<'_, '_> {
+    fn text(&self, name: &str) -> StoreResult<String> {
+        self.get(name)
+    }
+    fn opt_text(&self, name: &str) -> StoreResult<Option<String>> {
+        self.get(name)
+    }
+    fn int(&self, name: &str) -> StoreResult<i64> {
+        self.get(name)
+    }
+    fn flag(&self, name: &str) -> StoreResult<bool> {
+        Ok(self.get::<i64>(name)? != 0)
+    }
+    fn instant(&self, name: &str) -> StoreResult<Timestamp> {
+        parse_ts(&self.get::<String>(name)?)
+    }
+    fn opt_instant(&self, name: &str) -> StoreResult<Option<Timestamp>> {
+        parse_opt_ts(self.get(name)?)
+    }
+}
+
 impl Named<'_, '_> {
     fn get<T: rusqlite::types::FromSql>(&self, col: &str) -> StoreResult<T> {
         let i = self
@@ -110,17 +132,7 @@ pub(crate) fn parse_opt_ts(s: Option<String>) -> Result<Option<Timestamp>, Store
     s.as_deref().map(parse_ts).transpose()
 }
 
-/// Parses a stored value with the domain's parser; a failure means corrupt data.
-pub(crate) fn stored<T, E: std::fmt::Display>(
-    what: &str,
-    r: Result<T, E>,
-) -> Result<T, StoreError> {
-    r.map_err(|e| StoreError::corrupt(format!("{what}: {e}")))
-}
-
-pub(crate) fn uuid(s: &str) -> Result<uuid::Uuid, StoreError> {
-    stored("id", uuid::Uuid::parse_str(s))
-}
+pub(crate) use provisio_store::rows::{stored, uuid};
 
 #[cfg(test)]
 mod tests {

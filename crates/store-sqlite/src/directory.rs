@@ -10,14 +10,7 @@ use rusqlite::{Connection, params};
 use crate::writer::{Constraint, Tx, constraint};
 use crate::{Named, db, rows, stored, ts, uuid};
 
-pub(crate) fn company_from(row: &Named<'_, '_>, prefix: &str) -> StoreResult<Company> {
-    let get = |c: &str| row.text(&format!("{prefix}{c}"));
-    Ok(Company {
-        id: CompanyId::from_uuid(uuid(&get("id")?)?),
-        name: get("name")?,
-        kind: stored("company kind", CompanyKind::parse(&get("kind")?))?,
-    })
-}
+pub(crate) use provisio_store::rows::company_from;
 
 /// Maps a failed insert: a unique violation is `what` taken, a foreign key an unknown `parent`.
 pub(crate) fn insert_error(what: Entity, parent: Entity) -> impl Fn(rusqlite::Error) -> StoreError {

@@ -1,18 +1,12 @@
 //! Reading lines (with their order context) and their events.
 
-use jiff::civil::Date;
-use provisio_domain::{
-    ClosedReason, ContactEmail, EmailKind, EmailState, LineState, LineStatus, Locale, OfferSku,
-    Role, Stage, SubRef, UserId, WebOrderId,
-};
+use provisio_domain::{Stage, SubRef};
 use provisio_store::{
-    EmailRecord, EventRecord, HandOff, Line, LineContext, LineQuery, LineSort, Organization, Page,
-    PageRequest, Person, Scope, StoreError, StoreResult,
+    EventRecord, LineContext, LineQuery, LineSort, Page, PageRequest, Scope, StoreResult,
 };
 use rusqlite::{Connection, params};
 
-use crate::directory::company_from;
-use crate::{Named, parse_opt_ts, parse_ts, rows, stored, ts, uuid};
+use crate::{Named, rows, ts};
 
 /// The columns [`state_from`] reads, with those of [`ids_of`](crate::changes::ids_of).
 macro_rules! state_columns {
@@ -107,124 +101,17 @@ macro_rules! in_scope {
 }
 pub(crate) use in_scope;
 
+pub(crate) use provisio_store::rows::{
+    context_from, email_from, event_from, line_from, state_from,
+};
+
 pub(crate) fn text(row: &Named<'_, '_>, col: &str) -> StoreResult<String> {
     row.text(col)
 }
 
-pub(crate) fn opt_text(row: &Named<'_, '_>, col: &str) -> StoreResult<Option<String>> {
-    row.opt_text(col)
-}
-
-pub(crate) fn line_from(row: &Named<'_, '_>) -> StoreResult<Line> {
-    let organization = match (
-        opt_text(row, "organization_id")?,
-        opt_text(row, "organization_name")?,
-    ) {
-        (Some(id), Some(name)) => Some(Organization { id, name }),
-        _ => None,
-    };
-    Ok(Line {
-        sub_ref: stored("sub_ref", SubRef::parse(&text(row, "sub_ref")?))?,
-        line_number: stored("line number", u32::try_from(row.int("line_number")?))?,
-        offer: stored("offer", OfferSku::parse(&text(row, "offer")?))?,
-        quantity: stored("quantity", u32::try_from(row.int("quantity")?))?,
-        requested_start_date: stored("date", text(row, "requested_start_date")?.parse::<Date>())?,
-        contact_email: stored("contact", ContactEmail::parse(&text(row, "contact_email")?))?,
-        contact_name: opt_text(row, "contact_name")?,
-        locale: stored("locale", Locale::parse(&text(row, "locale")?))?,
-        state: state_from(row)?,
-        organization,
-        last_email: match opt_text(row, "le_id")? {
-            Some(_) => Some(email_from(row, "le_")?),
-            None => None,
-        },
-    })
-}
-
-/// A line's state from its columns `stage`, `status`, `closed_reason`, `closed_at`,
-/// `rsd_start_at`, `first_sent_at`, `closes_at`, `initial_queued`.
-pub(crate) fn state_from(row: &Named<'_, '_>) -> StoreResult<LineState> {
-    Ok(LineState {
-        stage: stored("stage", Stage::parse(&text(row, "stage")?))?,
-        status: stored("status", LineStatus::parse(&text(row, "status")?))?,
-        closed_reason: opt_text(row, "closed_reason")?
-            .map(|r| stored("closed reason", ClosedReason::parse(&r)))
-            .transpose()?,
-        closed_at: parse_opt_ts(opt_text(row, "closed_at")?)?,
-        rsd_start: parse_ts(&text(row, "rsd_start_at")?)?,
-        first_sent_at: parse_opt_ts(opt_text(row, "first_sent_at")?)?,
-        closes_at: parse_opt_ts(opt_text(row, "closes_at")?)?,
-        initial_queued: row.int("initial_queued")? != 0,
-    })
-}
-
-/// An email from columns named `{prefix}id`, `{prefix}kind`, …, `{prefix}handed_off_from` /
-/// `_to`: the hand-off a `handed_off` notice reports (always there), or that a
-/// `contact_changed` email to the colleague names (there when the change was a hand-off).
-pub(crate) fn email_from(row: &Named<'_, '_>, prefix: &str) -> StoreResult<EmailRecord> {
-    let col = |c: &str| format!("{prefix}{c}");
-    let kind = stored("email kind", EmailKind::parse(&text(row, &col("kind"))?))?;
-    let hand_off = match (
-        opt_text(row, &col("handed_off_from"))?,
-        opt_text(row, &col("handed_off_to"))?,
-    ) {
-        (Some(from), Some(to)) => Some(HandOff {
-            from: stored("handed off from", ContactEmail::parse(&from))?,
-            to: stored("handed off to", ContactEmail::parse(&to))?,
-        }),
-        _ if kind == EmailKind::HandedOff => {
-            return Err(StoreError::corrupt(
-                "a handed_off notice without its hand-off",
-            ));
-        }
-        _ => None,
-    };
-    Ok(EmailRecord {
-        id: uuid(&text(row, &col("id"))?)?,
-        kind,
-        to: stored(
-            "recipient",
-            ContactEmail::parse(&text(row, &col("recipient"))?),
-        )?,
-        state: stored("email state", EmailState::parse(&text(row, &col("state"))?))?,
-        attempts: stored("attempts", u32::try_from(row.int(&col("attempts"))?))?,
-        queued_at: parse_ts(&text(row, &col("queued_at"))?)?,
-        sent_at: parse_opt_ts(opt_text(row, &col("sent_at"))?)?,
-        // A transport without replies (a file) records none.
-        last_reply: opt_text(row, &col("last_reply"))?.filter(|r| !r.is_empty()),
-        to_name: opt_text(row, &col("recipient_name"))?,
-        locale: stored("email locale", Locale::parse(&text(row, &col("locale"))?))?,
-        hand_off,
-        requested_by: row.opt_user(&col("requested_by"))?,
-    })
-}
-
-pub(crate) fn context_from(row: &Named<'_, '_>) -> StoreResult<LineContext> {
-    let distributor = match opt_text(row, "d_id")? {
-        Some(_) => Some(company_from(row, "d_")?),
-        None => None,
-    };
-    Ok(LineContext {
-        line: line_from(row)?,
-        web_order_id: stored(
-            "web order id",
-            WebOrderId::parse(&text(row, "web_order_id")?),
-        )?,
-        end_customer: text(row, "end_customer_name")?,
-        partner: company_from(row, "p_")?,
-        distributor,
-        distributor_serves_partner: row.int("serves")? != 0,
-        placed_by: Person {
-            id: UserId::from_uuid(uuid(&text(row, "placed_by")?)?),
-            name: text(row, "pu_name")?,
-            email: text(row, "pu_email")?,
-        },
-    })
-}
-
 pub(crate) fn by_ref(conn: &Connection, sub_ref: &SubRef) -> StoreResult<Option<LineContext>> {
     const SQL: &str = concat!(line_context_select!(), "WHERE l.sub_ref = ?");
-    Ok(rows(conn, SQL, [sub_ref.as_str()], context_from)?
+    Ok(rows(conn, SQL, [sub_ref.as_str()], |r| context_from(r))?
         .into_iter()
         .next())
 }
@@ -357,7 +244,7 @@ pub(crate) fn events(conn: &Connection, sub_ref: &SubRef) -> StoreResult<Vec<Eve
          FROM lines l JOIN events e ON e.order_id = l.order_id AND (e.line_id IS NULL OR e.line_id = l.id)
          LEFT JOIN users u ON u.id = e.actor_id
          WHERE l.sub_ref = ? ORDER BY e.seq";
-    rows(conn, sql, [sub_ref.as_str()], event_from)
+    rows(conn, sql, [sub_ref.as_str()], |r| event_from(r))
 }
 
 /// The events about no order (administration), newest first.
@@ -375,18 +262,4 @@ pub(crate) fn admin_events(conn: &Connection, req: &PageRequest) -> StoreResult<
         |r| Ok((r.int("seq")?, event_from(r)?)),
     )?;
     Ok(page(found, req.limit))
-}
-
-/// An event row with its actor (joined from users as `actor_*`).
-pub(crate) fn event_from(r: &Named<'_, '_>) -> StoreResult<EventRecord> {
-    Ok(EventRecord {
-        kind: text(r, "type")?,
-        at: parse_ts(&text(r, "at")?)?,
-        actor_email: opt_text(r, "actor_email")?,
-        actor_name: opt_text(r, "actor_name")?,
-        actor_role: opt_text(r, "actor_role")?
-            .map(|role| stored("role", Role::parse(&role)))
-            .transpose()?,
-        data: stored("event data", serde_json::from_str(&text(r, "data")?))?,
-    })
 }

@@ -23,6 +23,7 @@ pub mod conformance;
 pub mod copy;
 mod error;
 mod records;
+pub mod rows;
 mod signals;
 
 use std::future::Future;

@@ -1,0 +1,180 @@
+//! The one mapping of stored rows to domain values, for every backend: a backend says how to
+//! read a column of its rows ([`Columns`]: SQLite keeps instants as text and flags as 0/1,
+//! PostgreSQL as `timestamptz` and `boolean`), and the lines, emails, companies and events
+//! are made from them here, the same way for both. A value that does not parse is corrupt
+//! data, never the caller's fault.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use provisio_domain::{
+    ClosedReason, CompanyId, CompanyKind, ContactEmail, EmailKind, EmailState, LineState,
+    LineStatus, Locale, OfferSku, Role, Stage, SubRef, UserId, WebOrderId,
+};
+
+use crate::{
+    Company, EmailRecord, EventRecord, HandOff, Line, LineContext, Organization, Person,
+    StoreError, StoreResult,
+};
+
+/// A row read by column name, as its backend stores the values.
+pub trait Columns {
+    fn text(&self, name: &str) -> StoreResult<String>;
+    fn opt_text(&self, name: &str) -> StoreResult<Option<String>>;
+    fn int(&self, name: &str) -> StoreResult<i64>;
+    fn flag(&self, name: &str) -> StoreResult<bool>;
+    fn instant(&self, name: &str) -> StoreResult<Timestamp>;
+    fn opt_instant(&self, name: &str) -> StoreResult<Option<Timestamp>>;
+}
+
+/// Parses a stored value with the domain's parser; a failure means corrupt data.
+pub fn stored<T, E: std::fmt::Display>(what: &str, r: Result<T, E>) -> StoreResult<T> {
+    r.map_err(|e| StoreError::corrupt(format!("{what}: {e}")))
+}
+
+/// A stored id.
+pub fn uuid(s: &str) -> StoreResult<uuid::Uuid> {
+    stored("id", uuid::Uuid::parse_str(s))
+}
+
+/// A user's id, or none.
+pub fn opt_user(row: &impl Columns, name: &str) -> StoreResult<Option<UserId>> {
+    row.opt_text(name)?
+        .map(|id| uuid(&id).map(UserId::from_uuid))
+        .transpose()
+}
+
+/// A company from the columns `{prefix}id`, `{prefix}name`, `{prefix}kind`.
+pub fn company_from(row: &impl Columns, prefix: &str) -> StoreResult<Company> {
+    let get = |c: &str| row.text(&format!("{prefix}{c}"));
+    Ok(Company {
+        id: CompanyId::from_uuid(uuid(&get("id")?)?),
+        name: get("name")?,
+        kind: stored("company kind", CompanyKind::parse(&get("kind")?))?,
+    })
+}
+
+/// A line's state from its columns `stage`, `status`, `closed_reason`, `closed_at`,
+/// `rsd_start_at`, `first_sent_at`, `closes_at`, `initial_queued`.
+pub fn state_from(row: &impl Columns) -> StoreResult<LineState> {
+    Ok(LineState {
+        stage: stored("stage", Stage::parse(&row.text("stage")?))?,
+        status: stored("status", LineStatus::parse(&row.text("status")?))?,
+        closed_reason: row
+            .opt_text("closed_reason")?
+            .map(|r| stored("closed reason", ClosedReason::parse(&r)))
+            .transpose()?,
+        closed_at: row.opt_instant("closed_at")?,
+        rsd_start: row.instant("rsd_start_at")?,
+        first_sent_at: row.opt_instant("first_sent_at")?,
+        closes_at: row.opt_instant("closes_at")?,
+        initial_queued: row.flag("initial_queued")?,
+    })
+}
+
+/// A line from its columns, its last email's prefixed `le_`.
+pub fn line_from(row: &impl Columns) -> StoreResult<Line> {
+    let organization = match (
+        row.opt_text("organization_id")?,
+        row.opt_text("organization_name")?,
+    ) {
+        (Some(id), Some(name)) => Some(Organization { id, name }),
+        _ => None,
+    };
+    Ok(Line {
+        sub_ref: stored("sub_ref", SubRef::parse(&row.text("sub_ref")?))?,
+        line_number: stored("line number", u32::try_from(row.int("line_number")?))?,
+        offer: stored("offer", OfferSku::parse(&row.text("offer")?))?,
+        quantity: stored("quantity", u32::try_from(row.int("quantity")?))?,
+        requested_start_date: stored("date", row.text("requested_start_date")?.parse::<Date>())?,
+        contact_email: stored("contact", ContactEmail::parse(&row.text("contact_email")?))?,
+        contact_name: row.opt_text("contact_name")?,
+        locale: stored("locale", Locale::parse(&row.text("locale")?))?,
+        state: state_from(row)?,
+        organization,
+        last_email: match row.opt_text("le_id")? {
+            Some(_) => Some(email_from(row, "le_")?),
+            None => None,
+        },
+    })
+}
+
+/// An email from columns named `{prefix}id`, `{prefix}kind`, …, `{prefix}handed_off_from` /
+/// `_to`: the hand-off a `handed_off` notice reports (always there), or that a
+/// `contact_changed` email to the colleague names (there when the change was a hand-off).
+pub fn email_from(row: &impl Columns, prefix: &str) -> StoreResult<EmailRecord> {
+    let c = |name: &str| format!("{prefix}{name}");
+    let kind = stored("email kind", EmailKind::parse(&row.text(&c("kind"))?))?;
+    let hand_off = match (
+        row.opt_text(&c("handed_off_from"))?,
+        row.opt_text(&c("handed_off_to"))?,
+    ) {
+        (Some(from), Some(to)) => Some(HandOff {
+            from: stored("handed off from", ContactEmail::parse(&from))?,
+            to: stored("handed off to", ContactEmail::parse(&to))?,
+        }),
+        _ if kind == EmailKind::HandedOff => {
+            return Err(StoreError::corrupt(
+                "a handed_off notice without its hand-off",
+            ));
+        }
+        _ => None,
+    };
+    Ok(EmailRecord {
+        id: uuid(&row.text(&c("id"))?)?,
+        kind,
+        to: stored(
+            "recipient",
+            ContactEmail::parse(&row.text(&c("recipient"))?),
+        )?,
+        state: stored("email state", EmailState::parse(&row.text(&c("state"))?))?,
+        attempts: stored("attempts", u32::try_from(row.int(&c("attempts"))?))?,
+        queued_at: row.instant(&c("queued_at"))?,
+        sent_at: row.opt_instant(&c("sent_at"))?,
+        // A transport without replies (a file) records none.
+        last_reply: row.opt_text(&c("last_reply"))?.filter(|r| !r.is_empty()),
+        to_name: row.opt_text(&c("recipient_name"))?,
+        locale: stored("email locale", Locale::parse(&row.text(&c("locale"))?))?,
+        hand_off,
+        requested_by: opt_user(row, &c("requested_by"))?,
+    })
+}
+
+/// A line with its order's context: partner `p_`, distributor `d_`, whether it serves the
+/// partner (`serves`), the ordering contact `pu_`.
+pub fn context_from(row: &impl Columns) -> StoreResult<LineContext> {
+    let distributor = match row.opt_text("d_id")? {
+        Some(_) => Some(company_from(row, "d_")?),
+        None => None,
+    };
+    Ok(LineContext {
+        line: line_from(row)?,
+        web_order_id: stored(
+            "web order id",
+            WebOrderId::parse(&row.text("web_order_id")?),
+        )?,
+        end_customer: row.text("end_customer_name")?,
+        partner: company_from(row, "p_")?,
+        distributor,
+        distributor_serves_partner: row.flag("serves")?,
+        placed_by: Person {
+            id: UserId::from_uuid(uuid(&row.text("placed_by")?)?),
+            name: row.text("pu_name")?,
+            email: row.text("pu_email")?,
+        },
+    })
+}
+
+/// An event row with its actor (joined from users as `actor_*`).
+pub fn event_from(row: &impl Columns) -> StoreResult<EventRecord> {
+    Ok(EventRecord {
+        kind: row.text("type")?,
+        at: row.instant("at")?,
+        actor_email: row.opt_text("actor_email")?,
+        actor_name: row.opt_text("actor_name")?,
+        actor_role: row
+            .opt_text("actor_role")?
+            .map(|role| stored("role", Role::parse(&role)))
+            .transpose()?,
+        data: stored("event data", serde_json::from_str(&row.text("data")?))?,
+    })
+}
