@@ -10,13 +10,12 @@
 
 use jiff::Timestamp;
 use provisio_domain::case::resend_answered;
-use provisio_domain::case::{Answered, CaseEffects, CaseFacts, NewComment, Note};
+use provisio_domain::case::{Answered, CaseEffects, CaseFacts, NewComment};
 use provisio_domain::delivery::Outcome;
 use provisio_domain::{CaseId, CaseRequestType, CaseState, CompanyId, Refusal, SubRef, UserId};
 use provisio_store::{
     CaseRule, Entity, Finished, LineContext, MailSubject, StoreError, StoreResult,
 };
-use serde_json::json;
 use sqlx::PgConnection;
 
 use crate::cases::{case_from, case_select};
@@ -24,35 +23,7 @@ use crate::changes::{LineIds, MailRow, insert_email};
 use crate::events::{EventScope, insert_events};
 use crate::{Ts, db, unique_violation, uuid};
 
-/// A note's stored form: the person's text, or the service's facts.
-fn note_row(note: &Note) -> (Option<&str>, Option<String>) {
-    match note {
-        Note::Text(t) => (Some(t.as_str()), None),
-        Note::ResendQueued { email_id, to } => (
-            None,
-            Some(json!({"email_id": email_id.to_string(), "to": to}).to_string()),
-        ),
-        Note::ResendAnswered {
-            email_id,
-            to,
-            result,
-            reply,
-        } => {
-            let result = match result {
-                Answered::Accepted => "accepted",
-                Answered::Refused => "refused",
-                Answered::Deferred => "deferred",
-            };
-            let data = json!({"email_id": email_id.to_string(), "to": to, "result": result,
-                              "reply": reply});
-            (None, Some(data.to_string()))
-        }
-        Note::Onboarded { organization } => (
-            None,
-            Some(json!({"organization": organization}).to_string()),
-        ),
-    }
-}
+use provisio_store::rows::note_row;
 
 pub(crate) async fn insert_comment(
     tx: &mut PgConnection,

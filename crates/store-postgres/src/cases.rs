@@ -2,14 +2,12 @@
 //! conversation and attachments, lists, and an attachment's bytes. The writes (opening, and
 //! a decision's effects over the case's version) are `case_writes.rs`.
 
-use provisio_domain::case::{Answered, CaseFacts, CaseText, Note, Opener};
-use provisio_domain::{CaseRequestType, CaseState, Recipient};
-use provisio_store::{AttachmentMeta, CaseOrder, CommentRecord, Entity, Person};
+use provisio_store::{AttachmentMeta, CaseOrder, CommentRecord, Entity};
 use sqlx::postgres::PgRow;
 
 use super::*;
 use crate::changes::email_columns;
-use crate::lines::{email_from, event_from, opt_text, opt_user, page, text};
+use crate::lines::{email_from, event_from, page, text};
 
 /// The columns of a case with its opener, company, claimer and line.
 macro_rules! case_select {
@@ -29,88 +27,10 @@ macro_rules! case_select {
 }
 pub(crate) use case_select;
 
-/// A case row as read: its facts and what lists and pages show.
-pub(crate) struct CaseRow {
-    seq: i64,
-    pub facts: CaseFacts,
-    summary: CaseSummary,
-    resolved_at: Option<Timestamp>,
-}
+pub(crate) use provisio_store::rows::CaseRow;
 
 pub(crate) fn case_from(r: &PgRow) -> StoreResult<CaseRow> {
-    let id = CaseId::from_uuid(uuid(&text(r, "id")?)?);
-    let request_type = stored(
-        "request type",
-        CaseRequestType::parse(&text(r, "request_type")?),
-    )?;
-    let state = stored("case state", CaseState::parse(&text(r, "state")?))?;
-    let opener = Person {
-        id: UserId::from_uuid(uuid(&text(r, "opened_by")?)?),
-        name: text(r, "ou_name")?,
-        email: text(r, "ou_email")?,
-    };
-    let company = Company {
-        id: CompanyId::from_uuid(uuid(&text(r, "company_id")?)?),
-        name: text(r, "co_name")?,
-        kind: stored("company kind", CompanyKind::parse(&text(r, "co_kind")?))?,
-    };
-    let claimed_by = match opt_user(r, "claimed_by")? {
-        Some(id) => Some(Person {
-            id,
-            name: text(r, "cu_name")?,
-            email: text(r, "cu_email")?,
-        }),
-        None => None,
-    };
-    let line = match opt_text(r, "sub_ref")? {
-        Some(s) => Some(stored("sub_ref", SubRef::parse(&s))?),
-        None => None,
-    };
-    let locale = match opt_text(r, "ou_locale")? {
-        Some(l) => stored("locale", Locale::parse(&l))?,
-        None => Locale::En,
-    };
-    let first_answer_at = col_opt_ts(r, "first_answer_at")?;
-    let facts = CaseFacts {
-        id,
-        state,
-        request_type,
-        opener: Opener {
-            user: opener.id,
-            company: company.id,
-            to: Recipient {
-                email: stored("opener", ContactEmail::parse(&opener.email))?,
-                name: Some(opener.name.clone()),
-                locale,
-            },
-        },
-        claimed_by: claimed_by.as_ref().map(|p| p.id),
-        first_answer_at,
-        line: line.clone(),
-        version: u32::try_from(col::<i64>(r, "version")?).unwrap_or(u32::MAX),
-        open_beside: None,
-    };
-    let seq = col::<i64>(r, "seq")?;
-    let summary = CaseSummary {
-        id,
-        request_type,
-        state,
-        order: stored("web order id", WebOrderId::parse(&text(r, "web_order_id")?))?,
-        line,
-        description: text(r, "description")?,
-        opened_at: col_ts(r, "opened_at")?,
-        first_answer_at,
-        opener,
-        company,
-        claimed_by,
-        position: seq,
-    };
-    Ok(CaseRow {
-        seq,
-        facts,
-        summary,
-        resolved_at: col_opt_ts(r, "resolved_at")?,
-    })
+    provisio_store::rows::case_from(&crate::Pg(r))
 }
 
 /// The case `id` as it is now (no lock: a reader's).
@@ -170,57 +90,11 @@ pub(crate) async fn record(conn: &mut PgConnection, id: CaseId) -> StoreResult<O
 }
 
 fn meta_from(r: &PgRow) -> StoreResult<AttachmentMeta> {
-    Ok(AttachmentMeta {
-        n: u32::try_from(col::<i32>(r, "n")?).unwrap_or(0),
-        filename: text(r, "filename")?,
-        content_type: text(r, "content_type")?,
-        size: u64::try_from(col::<i32>(r, "size")?).unwrap_or(0),
-    })
+    provisio_store::rows::meta_from(&crate::Pg(r))
 }
 
 fn comment_from(r: &PgRow) -> StoreResult<CommentRecord> {
-    let author = match opt_user(r, "author_id")? {
-        Some(id) => Some(Person {
-            id,
-            name: text(r, "u_name")?,
-            email: text(r, "u_email")?,
-        }),
-        None => None,
-    };
-    let data: serde_json::Value = match opt_text(r, "data")? {
-        Some(d) => serde_json::from_str(&d).map_err(StoreError::backend)?,
-        None => serde_json::Value::Null,
-    };
-    let field = |k: &str| data[k].as_str().unwrap_or_default().to_owned();
-    let email_id = || uuid(data["email_id"].as_str().unwrap_or_default());
-    let note = match text(r, "kind")?.as_str() {
-        "text" => Note::Text(CaseText::stored(text(r, "body")?)),
-        "resend_queued" => Note::ResendQueued {
-            email_id: email_id()?,
-            to: field("to"),
-        },
-        "resend_answered" => Note::ResendAnswered {
-            email_id: email_id()?,
-            to: field("to"),
-            result: match data["result"].as_str() {
-                Some("accepted") => Answered::Accepted,
-                Some("deferred") => Answered::Deferred,
-                _ => Answered::Refused,
-            },
-            reply: data["reply"].as_str().map(str::to_owned),
-        },
-        "onboarded" => Note::Onboarded {
-            organization: field("organization"),
-        },
-        other => return Err(StoreError::corrupt(format!("a comment of kind {other}"))),
-    };
-    Ok(CommentRecord {
-        id: uuid(&text(r, "id")?)?,
-        author,
-        internal: col(r, "internal")?,
-        note,
-        at: col_ts(r, "at")?,
-    })
+    provisio_store::rows::comment_from(&crate::Pg(r))
 }
 
 /// The filters of a [`CaseQuery`], bound as $1 … $6 by [`list`].

@@ -5,9 +5,7 @@
 
 use jiff::Timestamp;
 use provisio_domain::case::resend_answered;
-use provisio_domain::case::{
-    Answered, CaseEffects, CaseFacts, NewComment, Note, Opener, OpeningFacts,
-};
+use provisio_domain::case::{Answered, CaseEffects, CaseFacts, NewComment, Opener, OpeningFacts};
 use provisio_domain::delivery::Outcome;
 use provisio_domain::rate_limit::WINDOW;
 use provisio_domain::{
@@ -19,42 +17,13 @@ use provisio_store::{
     StoreResult,
 };
 use rusqlite::{OptionalExtension, params};
-use serde_json::json;
 
 use crate::cases::{CASE_SELECT, case_from, case_row};
 use crate::changes::{EventScope, LineIds, MailRow, insert_email, insert_events};
 use crate::writer::{Constraint, Tx, constraint};
 use crate::{db, opt_ts, parse_ts, rows, stored, ts, uuid};
 
-/// A note's stored form: its kind, the person's text, the service's facts.
-fn note_row(note: &Note) -> (Option<&str>, Option<String>) {
-    match note {
-        Note::Text(t) => (Some(t.as_str()), None),
-        Note::ResendQueued { email_id, to } => (
-            None,
-            Some(json!({"email_id": email_id.to_string(), "to": to}).to_string()),
-        ),
-        Note::ResendAnswered {
-            email_id,
-            to,
-            result,
-            reply,
-        } => {
-            let result = match result {
-                Answered::Accepted => "accepted",
-                Answered::Refused => "refused",
-                Answered::Deferred => "deferred",
-            };
-            let data = json!({"email_id": email_id.to_string(), "to": to, "result": result,
-                              "reply": reply});
-            (None, Some(data.to_string()))
-        }
-        Note::Onboarded { organization } => (
-            None,
-            Some(json!({"organization": organization}).to_string()),
-        ),
-    }
-}
+use provisio_store::rows::note_row;
 
 pub(crate) fn insert_comment(
     tx: &Tx,
@@ -133,7 +102,7 @@ pub(crate) fn write_case_effects(
 /// The open cases of a line: what a decision on the line reads (onboarding resolves them).
 pub(crate) fn open_cases_of_line(tx: &Tx, line_id: &str) -> StoreResult<Vec<CaseFacts>> {
     let sql = format!("{CASE_SELECT} WHERE c.line_id = ? AND c.state <> 'resolved'");
-    Ok(rows(tx, &sql, [line_id], case_from)?
+    Ok(rows(tx, &sql, [line_id], |r| case_from(r))?
         .into_iter()
         .map(|c| c.facts)
         .collect())

@@ -2,20 +2,16 @@
 //! conversation and attachments, lists, and an attachment's bytes. The writes (opening, and
 //! a decision's effects over the case's version) are `case_writes.rs`.
 
-use provisio_domain::case::{Answered, CaseFacts, CaseText, Note, Opener};
-use provisio_domain::{
-    CaseId, CaseRequestType, CaseState, CompanyId, CompanyKind, ContactEmail, Locale, Recipient,
-    SubRef, UserId, WebOrderId,
-};
+use provisio_domain::{CaseId, CompanyId, SubRef};
 use provisio_store::{
-    AttachmentFile, AttachmentMeta, CaseOrder, CaseQuery, CaseRecord, CaseSummary, CommentRecord,
-    Company, EmailRecord, EventRecord, Page, Person, StoreError, StoreResult,
+    AttachmentFile, CaseOrder, CaseQuery, CaseRecord, CaseSummary, EmailRecord, EventRecord, Page,
+    StoreError, StoreResult,
 };
 use rusqlite::{Connection, params};
 
 use crate::changes::email_columns;
 use crate::lines::{email_from, event_from, page};
-use crate::{Named, parse_opt_ts, parse_ts, rows, stored, uuid};
+use crate::{rows, uuid};
 
 /// The columns of a case with its opener, company, claimer and line.
 pub(crate) const CASE_SELECT: &str =
@@ -31,93 +27,12 @@ pub(crate) const CASE_SELECT: &str =
     JOIN orders o ON o.id = c.order_id
     LEFT JOIN lines l ON l.id = c.line_id ";
 
-/// A case row as read: its facts and what lists and pages show.
-pub(crate) struct CaseRow {
-    seq: i64,
-    pub facts: CaseFacts,
-    summary: CaseSummary,
-    resolved_at: Option<jiff::Timestamp>,
-}
-
-pub(crate) fn case_from(r: &Named<'_, '_>) -> StoreResult<CaseRow> {
-    let id = CaseId::from_uuid(uuid(&r.text("id")?)?);
-    let request_type = stored(
-        "request type",
-        CaseRequestType::parse(&r.text("request_type")?),
-    )?;
-    let state = stored("case state", CaseState::parse(&r.text("state")?))?;
-    let opener = Person {
-        id: UserId::from_uuid(uuid(&r.text("opened_by")?)?),
-        name: r.text("ou_name")?,
-        email: r.text("ou_email")?,
-    };
-    let company = Company {
-        id: CompanyId::from_uuid(uuid(&r.text("company_id")?)?),
-        name: r.text("co_name")?,
-        kind: stored("company kind", CompanyKind::parse(&r.text("co_kind")?))?,
-    };
-    let claimed_by = match r.opt_user("claimed_by")? {
-        Some(id) => Some(Person {
-            id,
-            name: r.text("cu_name")?,
-            email: r.text("cu_email")?,
-        }),
-        None => None,
-    };
-    let line = match r.opt_text("sub_ref")? {
-        Some(s) => Some(stored("sub_ref", SubRef::parse(&s))?),
-        None => None,
-    };
-    let locale = match r.opt_text("ou_locale")? {
-        Some(l) => stored("locale", Locale::parse(&l))?,
-        None => Locale::En,
-    };
-    let first_answer_at = parse_opt_ts(r.opt_text("first_answer_at")?)?;
-    let facts = CaseFacts {
-        id,
-        state,
-        request_type,
-        opener: Opener {
-            user: opener.id,
-            company: company.id,
-            to: Recipient {
-                email: stored("opener", ContactEmail::parse(&opener.email))?,
-                name: Some(opener.name.clone()),
-                locale,
-            },
-        },
-        claimed_by: claimed_by.as_ref().map(|p| p.id),
-        first_answer_at,
-        line: line.clone(),
-        version: u32::try_from(r.int("version")?).unwrap_or(u32::MAX),
-        open_beside: None,
-    };
-    let seq = r.int("seq")?;
-    let summary = CaseSummary {
-        id,
-        request_type,
-        state,
-        order: stored("web order id", WebOrderId::parse(&r.text("web_order_id")?))?,
-        line,
-        description: r.text("description")?,
-        opened_at: parse_ts(&r.text("opened_at")?)?,
-        first_answer_at,
-        opener,
-        company,
-        claimed_by,
-        position: seq,
-    };
-    Ok(CaseRow {
-        seq,
-        facts,
-        summary,
-        resolved_at: parse_opt_ts(r.opt_text("resolved_at")?)?,
-    })
-}
+pub(crate) use provisio_store::rows::{CaseRow, case_from};
+use provisio_store::rows::{comment_from, meta_from};
 
 pub(crate) fn case_row(conn: &Connection, id: &str) -> StoreResult<Option<CaseRow>> {
     let sql = format!("{CASE_SELECT} WHERE c.id = ?");
-    Ok(rows(conn, &sql, [id], case_from)?.into_iter().next())
+    Ok(rows(conn, &sql, [id], |r| case_from(r))?.into_iter().next())
 }
 
 /// The case with its conversation and attachments.
@@ -133,13 +48,13 @@ pub(crate) fn record(conn: &Connection, id: CaseId) -> StoreResult<Option<CaseRe
          FROM case_comments k LEFT JOIN users u ON u.id = k.author_id
          WHERE k.case_id = ? ORDER BY k.seq",
         [&id],
-        comment_from,
+        |r| comment_from(r),
     )?;
     let attachments = rows(
         conn,
         "SELECT n, filename, content_type, size FROM case_attachments WHERE case_id = ? ORDER BY n",
         [&id],
-        meta_from,
+        |r| meta_from(r),
     )?;
     let s = row.summary;
     Ok(Some(CaseRecord {
@@ -154,60 +69,6 @@ pub(crate) fn record(conn: &Connection, id: CaseId) -> StoreResult<Option<CaseRe
         comments,
         attachments,
     }))
-}
-
-fn meta_from(r: &Named<'_, '_>) -> StoreResult<AttachmentMeta> {
-    Ok(AttachmentMeta {
-        n: u32::try_from(r.int("n")?).unwrap_or(0),
-        filename: r.text("filename")?,
-        content_type: r.text("content_type")?,
-        size: u64::try_from(r.int("size")?).unwrap_or(0),
-    })
-}
-
-fn comment_from(r: &Named<'_, '_>) -> StoreResult<CommentRecord> {
-    let author = match r.opt_user("author_id")? {
-        Some(id) => Some(Person {
-            id,
-            name: r.text("u_name")?,
-            email: r.text("u_email")?,
-        }),
-        None => None,
-    };
-    let data: serde_json::Value = match r.opt_text("data")? {
-        Some(d) => serde_json::from_str(&d).map_err(StoreError::backend)?,
-        None => serde_json::Value::Null,
-    };
-    let field = |k: &str| data[k].as_str().unwrap_or_default().to_owned();
-    let email_id = || uuid(data["email_id"].as_str().unwrap_or_default());
-    let note = match r.text("kind")?.as_str() {
-        "text" => Note::Text(CaseText::stored(r.text("body")?)),
-        "resend_queued" => Note::ResendQueued {
-            email_id: email_id()?,
-            to: field("to"),
-        },
-        "resend_answered" => Note::ResendAnswered {
-            email_id: email_id()?,
-            to: field("to"),
-            result: match data["result"].as_str() {
-                Some("accepted") => Answered::Accepted,
-                Some("deferred") => Answered::Deferred,
-                _ => Answered::Refused,
-            },
-            reply: data["reply"].as_str().map(str::to_owned),
-        },
-        "onboarded" => Note::Onboarded {
-            organization: field("organization"),
-        },
-        other => return Err(StoreError::corrupt(format!("a comment of kind {other}"))),
-    };
-    Ok(CommentRecord {
-        id: uuid(&r.text("id")?)?,
-        author,
-        internal: r.int("internal")? != 0,
-        note,
-        at: parse_ts(&r.text("at")?)?,
-    })
 }
 
 pub(crate) fn list(conn: &Connection, q: &CaseQuery) -> StoreResult<Page<CaseSummary>> {

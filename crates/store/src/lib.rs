@@ -24,6 +24,7 @@ pub mod copy;
 mod error;
 mod records;
 pub mod rows;
+mod rows_cases;
 mod signals;
 
 use std::future::Future;

@@ -16,6 +16,8 @@ use crate::{
     StoreError, StoreResult,
 };
 
+pub use crate::rows_cases::{CaseRow, case_from, comment_from, meta_from, note_row};
+
 /// A row read by column name, as its backend stores the values.
 pub trait Columns {
     fn text(&self, name: &str) -> StoreResult<String>;
