@@ -1,5 +1,5 @@
-//! One provisio under test: a fresh data directory set up through the CLI, and `serve
-//! --test-clock` sending into the sink.
+//! One provisio under test: a fresh data directory (and, on PostgreSQL, a fresh database) set
+//! up through the CLI, and one or more `serve --test-clock` sending into the sink.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -18,6 +18,8 @@ const PER_ORDER: usize = 1000;
 pub struct Instance {
     bin: PathBuf,
     dir: tempfile::TempDir,
+    /// `DATABASE_URL` (PostgreSQL); `None`: the SQLite file in the data directory.
+    database_url: Option<String>,
     pub admin_key: String,
     pub pia_key: String,
     pub order_ids: Vec<String>,
@@ -25,16 +27,17 @@ pub struct Instance {
 
 impl Instance {
     /// A data directory with an operator admin, a partner with a member and `lines` lines
-    /// whose requested start date is tomorrow (UTC), imported through `provisio order import`.
-    pub async fn prepare(bin: &Path, lines: usize) -> anyhow::Result<Self> {
-        let mut dir = tempfile::tempdir().context("creating a data directory")?;
-        if std::env::var_os("PROVISIO_BENCH_KEEP").is_some() {
-            dir.disable_cleanup(true);
-            eprintln!("data directory (kept): {}", dir.path().display());
-        }
+    /// whose requested start date is tomorrow (UTC), imported through `provisio order import`
+    /// into the database `database_url` names (default: SQLite in the data directory).
+    pub async fn prepare(
+        bin: &Path,
+        lines: usize,
+        database_url: Option<&str>,
+    ) -> anyhow::Result<Self> {
         let mut me = Instance {
             bin: bin.to_owned(),
-            dir,
+            dir: data_dir()?,
+            database_url: database_url.map(str::to_owned),
             admin_key: String::new(),
             pia_key: String::new(),
             order_ids: Vec::new(),
@@ -105,23 +108,26 @@ impl Instance {
         Ok(me)
     }
 
-    fn command(&self) -> Command {
+    /// `provisio` on this installation's database with the data directory `dir`, none of the
+    /// caller's settings.
+    fn command(&self, dir: &Path) -> Command {
         let mut cmd = Command::new(&self.bin);
         for (key, _) in std::env::vars_os() {
             if key.to_string_lossy().starts_with("PROVISIO_") {
                 cmd.env_remove(&key);
             }
         }
-        cmd.env_remove("DATABASE_URL")
-            .arg("--data-dir")
-            .arg(self.dir.path())
-            .kill_on_drop(true);
+        match &self.database_url {
+            Some(url) => cmd.env("DATABASE_URL", url),
+            None => cmd.env_remove("DATABASE_URL"),
+        };
+        cmd.arg("--data-dir").arg(dir).kill_on_drop(true);
         cmd
     }
 
     async fn cli(&self, args: &[&str]) -> anyhow::Result<String> {
         let out = self
-            .command()
+            .command(self.dir.path())
             .args(args)
             .output()
             .await
@@ -136,38 +142,84 @@ impl Instance {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
-    /// `provisio serve --test-clock` sending to `smtp_url`; ready when `/healthz` answers.
-    pub async fn serve(&self, smtp_url: &str) -> anyhow::Result<Server> {
-        let addr = format!("127.0.0.1:{}", crate::postfix::free_port()?);
-        let log = self.dir.path().join("serve.log");
-        let child = self
-            .command()
-            .args(["serve", "--test-clock", "--listen", &addr])
-            .env("PROVISIO_SMTP_URL", smtp_url)
-            .stdin(Stdio::null())
-            .stdout(std::fs::File::create(&log)?)
-            .stderr(std::fs::File::create(self.dir.path().join("serve.err"))?)
-            .spawn()
-            .context("starting provisio serve")?;
-        let http = reqwest::Client::new();
-        let base = format!("http://{addr}");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let ok = http.get(format!("{base}/healthz")).send().await;
-            if ok.is_ok_and(|r| r.status().is_success()) {
-                break;
-            }
-            if Instant::now() > deadline {
-                bail!("provisio serve did not answer /healthz within 30 s");
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+    /// `count` processes of `provisio serve --test-clock` sending to `smtp_url`, started at
+    /// once; ready when each answers `/healthz`. The first runs in the data directory the CLI
+    /// used, the others each in one of their own (several need PostgreSQL: on SQLite the
+    /// second would refuse the file the first holds).
+    pub async fn serve(&self, smtp_url: &str, count: usize) -> anyhow::Result<Fleet> {
+        let mut servers = Vec::with_capacity(count);
+        for i in 0..count {
+            let own = if i == 0 { None } else { Some(data_dir()?) };
+            let dir = own
+                .as_ref()
+                .map_or(self.dir.path(), |d| d.path())
+                .to_owned();
+            let addr = format!("127.0.0.1:{}", crate::postfix::free_port()?);
+            let child = self
+                .command(&dir)
+                .args(["serve", "--test-clock", "--listen", &addr])
+                .env("PROVISIO_SMTP_URL", smtp_url)
+                .stdin(Stdio::null())
+                .stdout(std::fs::File::create(dir.join("serve.log"))?)
+                .stderr(std::fs::File::create(dir.join("serve.err"))?)
+                .spawn()
+                .context("starting provisio serve")?;
+            servers.push(Server {
+                child,
+                base: format!("http://{addr}"),
+                http: reqwest::Client::new(),
+                admin_key: self.admin_key.clone(),
+                dir,
+                _own_dir: own,
+            });
         }
-        Ok(Server {
-            child,
-            base,
-            http,
-            admin_key: self.admin_key.clone(),
-        })
+        for server in &servers {
+            server.ready().await?;
+        }
+        Ok(Fleet { servers })
+    }
+}
+
+/// A fresh data directory (kept, and named, with `PROVISIO_BENCH_KEEP`).
+fn data_dir() -> anyhow::Result<tempfile::TempDir> {
+    let mut dir = tempfile::tempdir().context("creating a data directory")?;
+    if std::env::var_os("PROVISIO_BENCH_KEEP").is_some() {
+        dir.disable_cleanup(true);
+        eprintln!("data directory (kept): {}", dir.path().display());
+    }
+    Ok(dir)
+}
+
+/// The `serve` processes of one installation.
+pub struct Fleet {
+    pub servers: Vec<Server>,
+}
+
+impl Fleet {
+    /// The instance the clock is advanced through and orders are read from.
+    pub fn first(&self) -> anyhow::Result<&Server> {
+        self.servers.first().context("no server running")
+    }
+
+    /// Each instance's base URL (`http://127.0.0.1:port`).
+    pub fn bases(&self) -> Vec<String> {
+        self.servers.iter().map(|s| s.base.clone()).collect()
+    }
+
+    /// CPU time (user + system) all instances have used so far.
+    pub fn cpu_time(&self) -> Duration {
+        self.servers.iter().map(Server::cpu_time).sum()
+    }
+
+    /// The process ids (for `perf record -p`).
+    pub fn pids(&self) -> Vec<u32> {
+        self.servers.iter().filter_map(|s| s.child.id()).collect()
+    }
+
+    /// Stops every instance (SIGTERM), all at once, and waits for each.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        futures::future::try_join_all(self.servers.into_iter().map(Server::stop)).await?;
+        Ok(())
     }
 }
 
@@ -176,9 +228,33 @@ pub struct Server {
     pub base: String,
     http: reqwest::Client,
     admin_key: String,
+    /// Its data directory (its logs are there).
+    dir: PathBuf,
+    /// The data directory it alone uses, removed with it.
+    _own_dir: Option<tempfile::TempDir>,
 }
 
 impl Server {
+    /// Waits until `/healthz` answers (30 s at most).
+    async fn ready(&self) -> anyhow::Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let ok = self.http.get(format!("{}/healthz", self.base)).send().await;
+            if ok.is_ok_and(|r| r.status().is_success()) {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                let err = std::fs::read_to_string(self.dir.join("serve.err")).unwrap_or_default();
+                bail!(
+                    "provisio serve ({}) did not answer /healthz within 30 s: {}",
+                    self.base,
+                    err.trim()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     async fn call(&self, req: reqwest::RequestBuilder) -> anyhow::Result<Value> {
         let reply = req.bearer_auth(&self.admin_key).send().await?;
         let status = reply.status();
@@ -221,26 +297,9 @@ impl Server {
             .collect())
     }
 
-    /// CPU time (user + system) the server has used so far, from /proc (Linux; USER_HZ is
-    /// 100). Less sensitive to a noisy machine than wall time.
+    /// CPU time (user + system) the server has used so far (see [`cpu_of`]).
     pub fn cpu_time(&self) -> Duration {
-        let Some(pid) = self.child.id() else {
-            return Duration::ZERO;
-        };
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-        // Fields after the command name (which is in parentheses and may hold spaces).
-        let fields: Vec<&str> = stat
-            .rsplit_once(')')
-            .map(|(_, rest)| rest.split_whitespace().collect())
-            .unwrap_or_default();
-        let ticks = |i: usize| {
-            fields
-                .get(i)
-                .and_then(|f| f.parse::<u64>().ok())
-                .unwrap_or(0)
-        };
-        // utime and stime are fields 14 and 15 of stat(5), i.e. 11 and 12 after the name.
-        Duration::from_millis((ticks(11) + ticks(12)) * 10)
+        self.child.id().and_then(cpu_of).unwrap_or_default()
     }
 
     /// SIGTERM, then wait for the exit.
@@ -254,6 +313,18 @@ impl Server {
         let _ = tokio::time::timeout(Duration::from_secs(10), self.child.wait()).await;
         Ok(())
     }
+}
+
+/// CPU time (user + system) process `pid` has used so far, from /proc (Linux; USER_HZ is
+/// 100). Less sensitive to a noisy machine than wall time. `None` when it has gone.
+pub fn cpu_of(pid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let (_, rest) = stat.rsplit_once(')')?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok());
+    // utime and stime are fields 14 and 15 of stat(5), i.e. 11 and 12 after the name.
+    Some(Duration::from_millis((ticks(11)? + ticks(12)?) * 10))
 }
 
 fn last_line(out: &str) -> String {

@@ -1,5 +1,7 @@
 //! Request latency under concurrent clients: each client has its own keep-alive connection and
 //! takes the next unsent request until none is left, so every request is made exactly once.
+//! With several instances, the clients are spread over them round-robin (client i talks to
+//! instance i mod n).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -7,11 +9,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::bail;
 
-/// One request: method POST or GET, the URL, and the status it must answer with.
+/// One request: method POST or GET and the path (on whichever instance the client talks to).
 #[derive(Clone)]
 pub struct Call {
     pub post: bool,
-    pub url: String,
+    pub path: String,
 }
 
 pub struct Latencies {
@@ -28,29 +30,35 @@ impl Latencies {
     }
 }
 
-/// Runs `calls` with `clients` concurrent clients, each with bearer `key`; every answer must
-/// have status `expect`.
+/// Runs `calls` with `clients` concurrent clients spread over the instances at `bases` (base
+/// URLs), each with bearer `key`; every answer must have status `expect`.
 pub async fn measure(
     calls: Vec<Call>,
+    bases: &[String],
     clients: usize,
     key: &str,
     expect: u16,
 ) -> anyhow::Result<Latencies> {
+    if bases.is_empty() {
+        bail!("no instance to measure");
+    }
     let calls = Arc::new(calls);
     let next = Arc::new(AtomicUsize::new(0));
     let mut tasks = Vec::new();
-    for _ in 0..clients {
+    for (_, base) in (0..clients).zip(bases.iter().cycle()) {
         let (calls, next, key) = (Arc::clone(&calls), Arc::clone(&next), key.to_owned());
+        let base = base.clone();
         tasks.push(tokio::spawn(async move {
             let http = reqwest::Client::new();
             let mut times = Vec::new();
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(call) = calls.get(i) else { break };
+                let url = format!("{base}{}", call.path);
                 let req = if call.post {
-                    http.post(&call.url)
+                    http.post(&url)
                 } else {
-                    http.get(&call.url)
+                    http.get(&url)
                 };
                 let started = Instant::now();
                 let reply = req.bearer_auth(&key).send().await?;
@@ -59,8 +67,7 @@ pub async fn measure(
                 times.push(started.elapsed());
                 if status != expect {
                     bail!(
-                        "{} answered {status}, not {expect}: {}",
-                        call.url,
+                        "{url} answered {status}, not {expect}: {}",
                         String::from_utf8_lossy(&body)
                     );
                 }
