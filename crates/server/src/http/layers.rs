@@ -49,8 +49,11 @@ pub async fn problem_for_bare_errors(req: Request, next: Next) -> Response {
 /// On a test clock (`serve --test-clock`), every request first reads the clock's stored offset,
 /// so a clock moved through another instance holds here at once (SPEC §9). Without a test
 /// clock this costs nothing.
+/// Probes and metrics (`/healthz`, `/readyz`, `/metrics`) use no business time and skip it.
 pub async fn follow_test_clock(State(app): State<App>, req: Request, next: Next) -> Response {
+    let probe = matches!(req.uri().path(), "/healthz" | "/readyz" | "/metrics");
     if app.clock.is_test_clock()
+        && !probe
         && let Err(e) = app.sync_test_clock().await
     {
         return e.into_response();
