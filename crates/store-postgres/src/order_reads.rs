@@ -247,16 +247,7 @@ async fn summarized(conn: &mut PgConnection, found: Vec<Found>) -> StoreResult<V
         let Some(s) = summaries.get_mut(&order_id) else {
             continue;
         };
-        s.line_count += n;
-        add_count(&mut s.lines_by_stage, stage, n);
-        add_count(&mut s.lines_by_status, status, n);
+        s.add_lines(stage, status, n);
     }
     Ok(summaries.items)
-}
-
-fn add_count<K: PartialEq>(counts: &mut Vec<(K, u32)>, key: K, n: u32) {
-    match counts.iter_mut().find(|(k, _)| *k == key) {
-        Some((_, c)) => *c += n,
-        None => counts.push((key, n)),
-    }
 }

@@ -179,6 +179,21 @@ pub struct OrderSummary {
     pub lines_by_status: Vec<(LineStatus, u32)>,
 }
 
+impl OrderSummary {
+    /// Counts `n` lines of this stage and status (a row of a backend's counting query).
+    pub fn add_lines(&mut self, stage: Stage, status: LineStatus, n: u32) {
+        fn add<K: PartialEq>(counts: &mut Vec<(K, u32)>, key: K, n: u32) {
+            match counts.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, c)) => *c += n,
+                None => counts.push((key, n)),
+            }
+        }
+        self.line_count += n;
+        add(&mut self.lines_by_stage, stage, n);
+        add(&mut self.lines_by_status, status, n);
+    }
+}
+
 impl Order {
     pub fn parties(&self) -> OrderParties {
         parties(
