@@ -9,9 +9,7 @@
 //! defence (a reopening that would break it is retried).
 
 use jiff::Timestamp;
-use provisio_domain::case::resend_answered;
-use provisio_domain::case::{Answered, CaseEffects, CaseFacts, NewComment};
-use provisio_domain::delivery::Outcome;
+use provisio_domain::case::{CaseEffects, CaseFacts, NewComment};
 use provisio_domain::{CaseId, CaseRequestType, CaseState, CompanyId, Refusal, SubRef, UserId};
 use provisio_store::{
     CaseRule, Entity, Finished, LineContext, MailSubject, StoreError, StoreResult,
@@ -207,24 +205,7 @@ pub(crate) async fn note_answer(
     case: &str,
     f: &Finished,
 ) -> StoreResult<()> {
-    let result = match &f.outcome {
-        Outcome::Sent { .. } => Answered::Accepted,
-        Outcome::RetryAt { .. } => Answered::Deferred,
-        Outcome::Failed { .. } => Answered::Refused,
-    };
-    let mut ids = || provisio_domain::MailId {
-        id: uuid::Uuid::now_v7(),
-        message_id: String::new(),
-    };
-    let reply = Some(f.outcome.reply()).filter(|r| !r.is_empty());
-    if let Some(note) = resend_answered(
-        f.email_id,
-        f.to.as_str(),
-        result,
-        f.attempt,
-        reply,
-        &mut ids,
-    ) {
+    if let Some(note) = provisio_store::resend_answer_note(f) {
         let case = CaseId::from_uuid(uuid(case)?);
         insert_comment(tx, case, &note, f.at).await?;
     }

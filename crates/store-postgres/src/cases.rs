@@ -74,19 +74,7 @@ pub(crate) async fn record(conn: &mut PgConnection, id: CaseId) -> StoreResult<O
     .iter()
     .map(meta_from)
     .collect::<StoreResult<Vec<_>>>()?;
-    let s = row.summary;
-    Ok(Some(CaseRecord {
-        facts: row.facts,
-        order: s.order,
-        description: s.description,
-        opened_at: s.opened_at,
-        resolved_at: row.resolved_at,
-        opener: s.opener,
-        company: s.company,
-        claimed_by: s.claimed_by,
-        comments,
-        attachments,
-    }))
+    Ok(Some(row.into_record(comments, attachments)))
 }
 
 fn meta_from(r: &PgRow) -> StoreResult<AttachmentMeta> {

@@ -10,12 +10,12 @@
 //! read, and the unique key `emails_one_initial` keeps one initial email per line
 //! regardless. Leases end at an instant of the database's clock (`lease_now!`).
 
-use provisio_domain::{ContactEmail, Locale, OfferSku, Recipient};
+use provisio_domain::OfferSku;
 use sqlx::postgres::PgRow;
 
 use super::*;
 use crate::changes::write_effects;
-use crate::lines::{ids_of, opt_text, state_columns, state_from, text};
+use crate::lines::{ids_of, state_columns, state_from, text};
 
 /// The instant leases are measured against, as a scalar subquery (evaluated once per
 /// statement, so the partial index on `lease_until` can use it) over the caller's real time
@@ -60,11 +60,7 @@ async fn queue_first_sends(
     let candidates = rows
         .iter()
         .map(|r| {
-            let contact = Recipient {
-                email: stored("contact", ContactEmail::parse(&text(r, "contact_email")?))?,
-                name: opt_text(r, "contact_name")?,
-                locale: stored("locale", Locale::parse(&text(r, "locale")?))?,
-            };
+            let contact = provisio_store::rows::contact_from(&crate::Pg(r))?;
             Ok((state_from(r)?, contact, ids_of(r)?))
         })
         .collect::<StoreResult<Vec<_>>>()?;

@@ -4,9 +4,7 @@
 //! the outbox's one insert).
 
 use jiff::Timestamp;
-use provisio_domain::case::resend_answered;
-use provisio_domain::case::{Answered, CaseEffects, CaseFacts, NewComment, Opener, OpeningFacts};
-use provisio_domain::delivery::Outcome;
+use provisio_domain::case::{CaseEffects, CaseFacts, NewComment, Opener, OpeningFacts};
 use provisio_domain::rate_limit::WINDOW;
 use provisio_domain::{
     CaseId, CaseRequestType, CaseState, CompanyId, ContactEmail, Locale, Recipient, Refusal,
@@ -302,24 +300,7 @@ pub(crate) fn case_subject(
 /// The SMTP server answered a resend support made from a case: the domain says whether the
 /// case gets a note (the acceptance, the refusal, the first deferral).
 pub(crate) fn note_answer(tx: &Tx, case: &str, f: &Finished) -> StoreResult<()> {
-    let result = match &f.outcome {
-        Outcome::Sent { .. } => Answered::Accepted,
-        Outcome::RetryAt { .. } => Answered::Deferred,
-        Outcome::Failed { .. } => Answered::Refused,
-    };
-    let mut ids = || provisio_domain::MailId {
-        id: uuid::Uuid::now_v7(),
-        message_id: String::new(),
-    };
-    let reply = Some(f.outcome.reply()).filter(|r| !r.is_empty());
-    if let Some(note) = resend_answered(
-        f.email_id,
-        f.to.as_str(),
-        result,
-        f.attempt,
-        reply,
-        &mut ids,
-    ) {
+    if let Some(note) = provisio_store::resend_answer_note(f) {
         let case = CaseId::from_uuid(uuid(case)?);
         insert_comment(tx, case, &note, f.at)?;
     }

@@ -56,19 +56,7 @@ pub(crate) fn record(conn: &Connection, id: CaseId) -> StoreResult<Option<CaseRe
         [&id],
         |r| meta_from(r),
     )?;
-    let s = row.summary;
-    Ok(Some(CaseRecord {
-        facts: row.facts,
-        order: s.order,
-        description: s.description,
-        opened_at: s.opened_at,
-        resolved_at: row.resolved_at,
-        opener: s.opener,
-        company: s.company,
-        claimed_by: s.claimed_by,
-        comments,
-        attachments,
-    }))
+    Ok(Some(row.into_record(comments, attachments)))
 }
 
 pub(crate) fn list(conn: &Connection, q: &CaseQuery) -> StoreResult<Page<CaseSummary>> {

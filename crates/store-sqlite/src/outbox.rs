@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use jiff::Timestamp;
 use provisio_domain::delivery::{Outcome, overtaken, record_attempt};
 use provisio_domain::event::{Attempt, Overtaken};
-use provisio_domain::{ContactEmail, Effects, Event, LineState, Locale, OfferSku, Recipient};
+use provisio_domain::{ContactEmail, Effects, Event, LineState, OfferSku};
 use provisio_store::{
     ClaimRequest, ClaimedEmail, CloseRule, EmailRecord, Finished, FirstSendRule, MailSubject,
     StoreError, StoreResult,
@@ -43,11 +43,7 @@ pub(crate) fn queue_first_sends(
           ORDER BY l.first_send_due_at, l.seq LIMIT ?2"
     );
     let candidates = rows(tx, SQL, params![ts(now), i64::from(limit)], |r| {
-        let contact = Recipient {
-            email: stored("contact", ContactEmail::parse(&text(r, "contact_email")?))?,
-            name: r.opt_text("contact_name")?,
-            locale: stored("locale", Locale::parse(&text(r, "locale")?))?,
-        };
+        let contact = provisio_store::rows::contact_from(r)?;
         Ok((state_from(r)?, contact, ids_of(r)?))
     })?;
     let mut changed = 0;

@@ -171,3 +171,22 @@ pub trait Cases {
     /// first, with their actors as they are now.
     async fn case_events(&self, id: CaseId) -> StoreResult<Vec<crate::EventRecord>>;
 }
+
+/// The note an attempt's result leaves on the case an on-behalf resend was asked from (the
+/// domain's `resend_answered`: the acceptance, the refusal, the first deferral), for either
+/// backend to insert with the result.
+pub fn resend_answer_note(f: &crate::Finished) -> Option<provisio_domain::case::NewComment> {
+    let mut ids = || provisio_domain::MailId {
+        id: uuid::Uuid::now_v7(),
+        message_id: String::new(),
+    };
+    let reply = Some(f.outcome.reply()).filter(|r| !r.is_empty());
+    provisio_domain::case::resend_answered(
+        f.email_id,
+        f.to.as_str(),
+        provisio_domain::case::Answered::of(&f.outcome),
+        f.attempt,
+        reply,
+        &mut ids,
+    )
+}

@@ -55,6 +55,15 @@ pub fn company_from(row: &impl Columns, prefix: &str) -> StoreResult<Company> {
     })
 }
 
+/// A line's provisioning contact from its columns `contact_email`, `contact_name`, `locale`.
+pub fn contact_from(row: &impl Columns) -> StoreResult<provisio_domain::Recipient> {
+    Ok(provisio_domain::Recipient {
+        email: stored("contact", ContactEmail::parse(&row.text("contact_email")?))?,
+        name: row.opt_text("contact_name")?,
+        locale: stored("locale", Locale::parse(&row.text("locale")?))?,
+    })
+}
+
 /// A line's state from its columns `stage`, `status`, `closed_reason`, `closed_at`,
 /// `rsd_start_at`, `first_sent_at`, `closes_at`, `initial_queued`.
 pub fn state_from(row: &impl Columns) -> StoreResult<LineState> {

@@ -20,6 +20,29 @@ pub struct CaseRow {
     pub resolved_at: Option<jiff::Timestamp>,
 }
 
+impl CaseRow {
+    /// The whole case, with its conversation and its attachments' descriptions.
+    pub fn into_record(
+        self,
+        comments: Vec<CommentRecord>,
+        attachments: Vec<AttachmentMeta>,
+    ) -> crate::CaseRecord {
+        let s = self.summary;
+        crate::CaseRecord {
+            facts: self.facts,
+            order: s.order,
+            description: s.description,
+            opened_at: s.opened_at,
+            resolved_at: self.resolved_at,
+            opener: s.opener,
+            company: s.company,
+            claimed_by: s.claimed_by,
+            comments,
+            attachments,
+        }
+    }
+}
+
 /// A case from the columns of the backends' case select (`c.*`, the opener `ou_`, the
 /// company `co_`, the claimer `cu_`, the order's web id and the line's reference).
 pub fn case_from(r: &impl Columns) -> StoreResult<CaseRow> {

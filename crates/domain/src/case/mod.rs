@@ -136,6 +136,18 @@ pub enum Answered {
     Deferred,
 }
 
+impl Answered {
+    /// What an attempt's outcome says of the resend: accepted, refused for good, or deferred.
+    pub fn of(outcome: &crate::delivery::Outcome) -> Self {
+        use crate::delivery::Outcome;
+        match outcome {
+            Outcome::Sent { .. } => Answered::Accepted,
+            Outcome::RetryAt { .. } => Answered::Deferred,
+            Outcome::Failed { .. } => Answered::Refused,
+        }
+    }
+}
+
 impl Note {
     /// The stored spelling of the note's kind.
     pub fn kind(&self) -> &'static str {
