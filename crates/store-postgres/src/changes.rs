@@ -19,10 +19,10 @@ use crate::idempotency;
 use crate::lines::{context_from, email_from, ids_of, line_context_select, text};
 
 // The shared write path, where the outbox, settings and cases find it.
-#[allow(unused_imports)] // used by the modules not written yet
 pub(crate) use crate::line_writes::{
-    LineIds, MailRow, insert_email, write_effects, write_events, write_state,
+    LineChange, LineIds, write_changes, write_effects, write_events,
 };
+pub(crate) use crate::mail_rows::{MailRow, insert_email};
 
 /// The email columns [`email_from`] reads with prefix `e_`.
 macro_rules! email_columns {
@@ -196,15 +196,29 @@ async fn update_line(
     };
     let decided = match decide(&facts) {
         Decision::Apply(effects) => {
-            let queued =
-                write_effects(tx, &ids, &facts.state, *effects, request.actor, request.now).await?;
+            let change = LineChange {
+                ids,
+                before: facts.state,
+                effects: *effects,
+                actor: request.actor,
+                now: request.now,
+            };
+            // A change that leaves the line's row as it is (a resend) leaves the line read
+            // under its lock as it is: nothing to read again.
+            let writes_line = change.writes_line();
+            let queued = write_effects(tx, change).await?;
             if let (Some(key), Some(first)) = (&request.idempotency, queued.first()) {
-                idempotency::remember(tx, key, "email", first, request.now).await?;
+                idempotency::remember(tx, key, "email", &first.id.to_string(), request.now).await?;
             }
-            let queued = emails_by_id(tx, &queued).await?;
-            let (line, _) = context_tx(tx, sub_ref)
-                .await?
-                .ok_or(StoreError::NotFound { what: Entity::Line })?;
+            let line = match writes_line {
+                true => {
+                    context_tx(tx, sub_ref)
+                        .await?
+                        .ok_or(StoreError::NotFound { what: Entity::Line })?
+                        .0
+                }
+                false => line,
+            };
             Decided::Applied { line, queued }
         }
         Decision::Refuse { refusal, events } => {
@@ -236,7 +250,7 @@ pub(crate) async fn context_tx(
 }
 
 /// Several lines by id in one query, keyed by id (read, not locked: a writer of their state
-/// goes through [`write_state`]'s compare-and-set).
+/// goes through [`crate::line_states::write_states`]'s compare-and-set).
 pub(crate) async fn contexts_by_id<'r>(
     tx: &mut PgConnection,
     line_ids: impl IntoIterator<Item = &'r str>,
@@ -271,30 +285,6 @@ async fn email_by_id(tx: &mut PgConnection, id: &str) -> StoreResult<EmailRecord
             what: Entity::Email,
         })?;
     email_from(&row, "e_")
-}
-
-/// Emails by id in one query, in the order of `ids`.
-async fn emails_by_id(tx: &mut PgConnection, ids: &[String]) -> StoreResult<Vec<EmailRecord>> {
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    const SQL: &str = concat!(
-        "SELECT ",
-        email_columns!(),
-        " FROM emails e WHERE e.id = ANY($1::text[])"
-    );
-    let rows = sqlx::query(SQL).bind(ids).fetch_all(tx).await.map_err(db)?;
-    let mut found: HashMap<String, EmailRecord> = rows
-        .iter()
-        .map(|r| Ok((text(r, "e_id")?, email_from(r, "e_")?)))
-        .collect::<StoreResult<_>>()?;
-    ids.iter()
-        .map(|id| {
-            found.remove(id).ok_or(StoreError::NotFound {
-                what: Entity::Email,
-            })
-        })
-        .collect()
 }
 
 /// The line's mail that decisions read: every email still waiting, and every one queued

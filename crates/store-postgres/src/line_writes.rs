@@ -1,23 +1,28 @@
 //! The write path every line change shares (line actions, first sends, closure, results,
-//! policy changes): a decision's effects persisted as they are, the line's state written over
-//! the version it was read at, mail put into the outbox.
+//! policy changes): decisions' effects persisted as they are, each line's state written over
+//! the version it was read at, mail put into the outbox. Many changes are written together
+//! (a planner's batch, a batch of results) in a few statements, not a few per line: what
+//! PostgreSQL's round trips would otherwise make the delivery rate.
 //!
 //! What keeps two instances from breaking a line, here: every write of a line's state is a
 //! compare-and-set over `version` (a writer that lost the race gets `Retryable` and its
-//! transaction rolls back whole); cancelling mail is conditional on it still waiting; an
-//! organization id is claimed under a transaction-scoped advisory lock on that id; the
-//! schema's `emails_one_initial` keeps a line to one initial email. A line action also holds
-//! its line's row lock from its read on (`changes.rs`).
+//! transaction rolls back whole, `line_states.rs`); cancelling mail is conditional on it
+//! still waiting; an organization id is claimed under a transaction-scoped advisory lock on
+//! that id; the schema's `emails_one_initial` keeps a line to one initial email. A line
+//! action also holds its line's row lock from its read on (`changes.rs`).
 
 use jiff::Timestamp;
-use provisio_domain::{Effects, Event, LineState, NewMail, UserId};
-use provisio_store::{Entity, StoreError, StoreResult};
+use provisio_domain::{Effects, Event, LineState, UserId};
+use provisio_store::{EmailRecord, Entity, StoreError, StoreResult};
 use sqlx::PgConnection;
 
-use crate::events::{EventScope, insert_events};
-use crate::{Ts, db, opt_ts};
+use crate::db;
+use crate::events::{EventRow, EventScope, insert_event_rows, insert_events};
+use crate::line_states::{StateWrite, write_states};
+use crate::mail_rows::{MailRow, QueuedMail, insert_emails};
 
 /// The ids a change needs besides the domain values, and the version the line was read at.
+#[derive(Clone)]
 pub(crate) struct LineIds {
     pub line_id: String,
     pub order_id: String,
@@ -34,6 +39,29 @@ impl<'a> From<&'a LineIds> for EventScope<'a> {
     }
 }
 
+/// A decision's effects on one line: `before`, the state the decision saw, read at
+/// `ids.version`; `actor` and `now`, who and when, as its events record them.
+pub(crate) struct LineChange {
+    pub ids: LineIds,
+    pub before: LineState,
+    pub effects: Effects,
+    pub actor: Option<UserId>,
+    pub now: Timestamp,
+}
+
+impl LineChange {
+    /// Whether the change writes the line's row: a new state, contact or organization,
+    /// links or cancelled mail (its version then moves on). A resend only queues mail.
+    pub(crate) fn writes_line(&self) -> bool {
+        let e = &self.effects;
+        self.before != e.state
+            || e.contact.is_some()
+            || e.organization.is_some()
+            || e.links.is_some()
+            || !e.cancel.is_empty()
+    }
+}
+
 /// Writes a line's events.
 pub(crate) async fn write_events(
     tx: &mut PgConnection,
@@ -45,99 +73,79 @@ pub(crate) async fn write_events(
     insert_events(tx, ids.into(), events, actor, now).await
 }
 
-/// Persists a decision's effects, as they are, over the line's version read with its facts
-/// (a writer that lost a race gets `Retryable`); returns the ids of the mail it queued.
-/// `before`: the state the decision saw. A decision that changes nothing of the line itself
-/// (a resend only queues mail) does not write it: what it depends on, the line's recent
-/// mail, is read under the line's row lock that a line action takes (`changes.rs`).
-///
-/// The version is claimed first: a writer that lost the race learns it before writing
-/// anything else, and from then on holds the line's row lock, so what follows cannot
-/// interleave with another change of the line.
+/// Persists one decision's effects ([`write_changes`]); returns the mail it queued.
 pub(crate) async fn write_effects(
     tx: &mut PgConnection,
-    ids: &LineIds,
-    before: &LineState,
-    effects: Effects,
-    actor: Option<UserId>,
-    now: Timestamp,
-) -> StoreResult<Vec<String>> {
-    let changes_line = effects.contact.is_some()
-        || effects.organization.is_some()
-        || effects.links.is_some()
-        || !effects.cancel.is_empty();
-    // A lost race rolls back all that follows.
-    if *before != effects.state {
-        write_state(tx, ids, &effects.state).await?;
-    } else if changes_line {
-        write_version(tx, ids).await?;
-    }
-    write_details(tx, ids, &effects).await?;
-    let mut queued = Vec::with_capacity(effects.queue.len());
-    for mail in &effects.queue {
-        queued.push(insert_email(tx, MailRow::line(&ids.line_id), mail, now).await?);
-    }
-    for case in &effects.cases {
-        crate::case_writes::write_case_effects(tx, case, actor, now).await?;
-    }
-    write_events(tx, ids, &effects.events, actor, now).await?;
-    Ok(queued)
+    change: LineChange,
+) -> StoreResult<Vec<EmailRecord>> {
+    let mut queued = write_changes(tx, std::slice::from_ref(&change)).await?;
+    Ok(queued.pop().unwrap_or_default())
 }
 
-/// Writes a line's state with the instants the domain derives from it (when the planner and
-/// the sweep must look at it), over the version it was read at (compare-and-set: a writer
-/// that changed the line meanwhile makes this one `Retryable`; one still writing makes it
-/// wait for its commit, then find the version gone).
-pub(crate) async fn write_state(
+/// Persists decisions' effects, as they are, each over its line's version read with its
+/// facts (a writer that lost a race gets `Retryable`, and the transaction rolls back whole);
+/// returns, for each change, the mail it queued as written. A decision that changes nothing
+/// of the line itself (a resend only queues mail) does not write it: what it depends on,
+/// the line's recent mail, is read under the line's row lock that a line action takes
+/// (`changes.rs`). Several changes of one line in one batch (results of two attempts) are
+/// written as one: its last state, over the version first read.
+///
+/// The versions are claimed first: a writer that lost the race learns it before writing
+/// anything else, and from then on holds the lines' row locks, so what follows cannot
+/// interleave with another change of them. Then each change's details, the mail of all in
+/// one statement, the cases, and the events of all in one statement, in the changes' order.
+pub(crate) async fn write_changes(
     tx: &mut PgConnection,
-    ids: &LineIds,
-    st: &LineState,
-) -> StoreResult<()> {
-    let written = sqlx::query(
-        "UPDATE lines SET stage = $1, status = $2, closed_reason = $3, closed_at = $4,
-             first_sent_at = $5, closes_at = $6, initial_queued = $7, first_send_due_at = $8,
-             close_due_at = $9, version = version + 1
-         WHERE id = $10 AND version = $11",
-    )
-    .bind(st.stage.as_str())
-    .bind(st.status.as_str())
-    .bind(st.closed_reason.map(|r| r.as_str()))
-    .bind(opt_ts(st.closed_at))
-    .bind(opt_ts(st.first_sent_at))
-    .bind(opt_ts(st.closes_at))
-    .bind(st.initial_queued)
-    .bind(opt_ts(st.first_send_due_at()))
-    .bind(opt_ts(st.closure_due_at()))
-    .bind(&ids.line_id)
-    .bind(ids.version)
-    .execute(tx)
-    .await
-    .map_err(db)?;
-    lost_race(written.rows_affected(), ids)
-}
-
-/// Claims the next version of a line whose state stays as it is (compare-and-set).
-async fn write_version(tx: &mut PgConnection, ids: &LineIds) -> StoreResult<()> {
-    let written =
-        sqlx::query("UPDATE lines SET version = version + 1 WHERE id = $1 AND version = $2")
-            .bind(&ids.line_id)
-            .bind(ids.version)
-            .execute(tx)
-            .await
-            .map_err(db)?;
-    lost_race(written.rows_affected(), ids)
-}
-
-/// `Retryable` when an update over the version read wrote nothing: another writer changed
-/// the line since.
-fn lost_race(written: u64, ids: &LineIds) -> StoreResult<()> {
-    if written == 0 {
-        return Err(StoreError::Retryable(format!(
-            "line {} changed since it was read",
-            ids.line_id
-        )));
+    changes: &[LineChange],
+) -> StoreResult<Vec<Vec<EmailRecord>>> {
+    let mut states: Vec<StateWrite> = Vec::new();
+    for c in changes {
+        if !c.writes_line() {
+            continue;
+        }
+        let state = (c.before != c.effects.state).then_some(&c.effects.state);
+        match states.iter_mut().find(|w| w.ids.line_id == c.ids.line_id) {
+            Some(w) => w.state = state.or(w.state),
+            None => states.push(StateWrite { ids: &c.ids, state }),
+        }
     }
-    Ok(())
+    write_states(tx, &states).await?;
+    for c in changes {
+        write_details(tx, &c.ids, &c.effects).await?;
+    }
+    let mail: Vec<QueuedMail> = changes
+        .iter()
+        .flat_map(|c| {
+            c.effects.queue.iter().map(|mail| QueuedMail {
+                row: MailRow::line(&c.ids.line_id),
+                mail,
+                at: c.now,
+            })
+        })
+        .collect();
+    let mut written = insert_emails(tx, &mail).await?.into_iter();
+    let queued = changes
+        .iter()
+        .map(|c| written.by_ref().take(c.effects.queue.len()).collect())
+        .collect();
+    for c in changes {
+        for case in &c.effects.cases {
+            crate::case_writes::write_case_effects(tx, case, c.actor, c.now).await?;
+        }
+    }
+    let events: Vec<EventRow> = changes
+        .iter()
+        .flat_map(|c| {
+            c.effects.events.iter().map(|event| EventRow {
+                scope: (&c.ids).into(),
+                event,
+                actor: c.actor,
+                at: c.now,
+            })
+        })
+        .collect();
+    insert_event_rows(tx, &events).await?;
+    Ok(queued)
 }
 
 /// Contact, organization, links and cancelled mail of a change.
@@ -216,76 +224,4 @@ async fn claim_organization(tx: &mut PgConnection, ids: &LineIds, org_id: &str) 
         }),
         None => Ok(()),
     }
-}
-
-/// What an outbox row is about: its line, or its case (the row's subject, as the mail's kind
-/// declares it).
-#[derive(Clone)]
-pub(crate) struct MailRow<'a> {
-    pub line_id: Option<&'a str>,
-    pub case_id: Option<String>,
-}
-
-impl<'a> MailRow<'a> {
-    pub(crate) fn line(line_id: &'a str) -> Self {
-        Self {
-            line_id: Some(line_id),
-            case_id: None,
-        }
-    }
-
-    /// A case notice: about the case its mail names.
-    pub(crate) fn of(mail: &NewMail) -> Self {
-        Self {
-            line_id: None,
-            case_id: mail.case.map(|c| c.case.to_string()),
-        }
-    }
-}
-
-/// Puts one mail into the outbox: the one statement for every subject. A unique violation
-/// (`emails_one_initial`: another writer queued the line's initial email first) is
-/// `Retryable`: run again, the decision sees that email.
-pub(crate) async fn insert_email(
-    tx: &mut PgConnection,
-    row: MailRow<'_>,
-    mail: &NewMail,
-    now: Timestamp,
-) -> StoreResult<String> {
-    let id = mail.id.to_string();
-    sqlx::query(
-        "INSERT INTO emails (id, kind, subject, line_id, case_id, case_comment_id, for_case,
-                 recipient, recipient_name, locale, requested_by, message_id, state, queued_at,
-                 next_attempt_at, handed_off_from, handed_off_to, last_email)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'queued', $13, $13, $14, $15,
-                 $16)",
-    )
-    .bind(&id)
-    .bind(mail.kind.as_str())
-    .bind(mail.kind.subject().as_str())
-    .bind(row.line_id)
-    .bind(row.case_id.as_deref())
-    .bind(mail.case.and_then(|c| c.comment).map(|c| c.to_string()))
-    .bind(mail.for_case.map(|c| c.to_string()))
-    .bind(mail.to.email.as_str())
-    .bind(mail.to.name.as_deref())
-    .bind(mail.to.locale.as_str())
-    .bind(mail.requested_by.map(|u| u.to_string()))
-    .bind(&mail.message_id)
-    .bind(Ts(now))
-    .bind(mail.hand_off.as_ref().map(|h| h.from.as_str()))
-    .bind(mail.hand_off.as_ref().map(|h| h.to.as_str()))
-    .bind(mail.kind.traits().provisioning)
-    .execute(tx)
-    .await
-    .map_err(|e| match crate::unique_violation(&e) {
-        // Another writer queued the line's initial email first (as SQLite, any unique key
-        // of the outbox that a new row breaks is a lost race).
-        Some(_) => StoreError::Retryable(format!(
-            "line {} already has this email",
-            row.line_id.unwrap_or_default()
-        )),
-        None => db(e),
-    })?;
-    Ok(id)
 }

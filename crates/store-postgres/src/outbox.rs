@@ -14,7 +14,7 @@ use provisio_domain::OfferSku;
 use sqlx::postgres::PgRow;
 
 use super::*;
-use crate::changes::write_effects;
+use crate::changes::{LineChange, write_changes};
 use crate::lines::{ids_of, state_columns, state_from, text};
 
 /// The instant leases are measured against, as a scalar subquery (evaluated once per
@@ -64,14 +64,21 @@ async fn queue_first_sends(
             Ok((state_from(r)?, contact, ids_of(r)?))
         })
         .collect::<StoreResult<Vec<_>>>()?;
-    let mut changed = 0;
-    for (state, contact, ids) in candidates {
-        if let Some(effects) = due(&state, &contact) {
-            write_effects(tx, &ids, &state, effects, None, now).await?;
-            changed += 1;
-        }
-    }
-    Ok(changed)
+    let changes: Vec<LineChange> = candidates
+        .into_iter()
+        .filter_map(|(state, contact, ids)| {
+            let effects = due(&state, &contact)?;
+            Some(LineChange {
+                ids,
+                before: state,
+                effects,
+                actor: None,
+                now,
+            })
+        })
+        .collect();
+    write_changes(tx, &changes).await?;
+    Ok(changes.len())
 }
 
 /// R6: the lines whose closure is due by `now`, earliest first, each locked as the planner's;
@@ -104,14 +111,21 @@ async fn close_lapsed(
             ))
         })
         .collect::<StoreResult<Vec<_>>>()?;
-    let mut changed = 0;
-    for (state, offer, ids) in candidates {
-        if let Some(effects) = close(&state, &offer) {
-            write_effects(tx, &ids, &state, effects, None, now).await?;
-            changed += 1;
-        }
-    }
-    Ok(changed)
+    let changes: Vec<LineChange> = candidates
+        .into_iter()
+        .filter_map(|(state, offer, ids)| {
+            let effects = close(&state, &offer)?;
+            Some(LineChange {
+                ids,
+                before: state,
+                effects,
+                actor: None,
+                now,
+            })
+        })
+        .collect();
+    write_changes(tx, &changes).await?;
+    Ok(changes.len())
 }
 
 /// Gives leases up: their emails are due again at once. `WHERE` names which (a lease is

@@ -13,11 +13,11 @@ use std::collections::{HashMap, HashSet};
 
 use provisio_domain::delivery::{Outcome, record_attempt};
 use provisio_domain::event::Attempt;
-use provisio_domain::{ContactEmail, Effects, Event, LineState, OfferSku};
+use provisio_domain::{ContactEmail, Effects, LineState, OfferSku};
 
 use super::*;
 use crate::case_writes::note_answer;
-use crate::changes::{LineIds, write_effects, write_events};
+use crate::changes::{LineChange, LineIds, write_changes};
 use crate::lines::{ids_of, state_columns, state_from, text};
 use crate::settings::policies;
 
@@ -120,6 +120,7 @@ pub(crate) async fn finish(tx: &mut PgConnection, finished: Vec<Finished>) -> St
     // Read after the lines are locked: a policy change (which locks the offer's open lines)
     // has committed before, or waits for this transaction.
     let policies = policies(tx).await?;
+    let mut changes = Vec::with_capacity(touched.len());
     for (line_id, f) in touched {
         let Some(line) = lines.get_mut(&line_id) else {
             continue;
@@ -140,19 +141,22 @@ pub(crate) async fn finish(tx: &mut PgConnection, finished: Vec<Finished>) -> St
             window,
             f.at,
         );
-        let events: Vec<Event> = done.event.into_iter().collect();
-        match done.line {
-            Some(state) => {
-                let mut effects = Effects::new(state.clone());
-                effects.events = events;
-                write_effects(tx, &line.ids, &line.state, effects, None, f.at).await?;
-                // Later results in this batch for the same line see the new state.
-                line.state = state;
-                line.ids.version += 1;
-            }
-            None => write_events(tx, &line.ids, &events, None, f.at).await?,
+        let mut effects = Effects::new(done.line.clone().unwrap_or_else(|| line.state.clone()));
+        effects.events = done.event.into_iter().collect();
+        changes.push(LineChange {
+            ids: line.ids.clone(),
+            before: line.state.clone(),
+            effects,
+            actor: None,
+            now: f.at,
+        });
+        // Later results in this batch for the same line see the new state (the changes of
+        // one line are written as one, over the version read).
+        if let Some(state) = done.line {
+            line.state = state;
         }
     }
+    write_changes(tx, &changes).await?;
     Ok(())
 }
 

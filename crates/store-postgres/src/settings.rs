@@ -19,7 +19,7 @@ use provisio_domain::{LineState, OfferPolicies};
 use sqlx::postgres::PgRow;
 
 use crate::events::{EventScope, insert_events};
-use crate::line_writes::write_state;
+use crate::line_states::{StateWrite, write_states};
 use crate::lines::{ids_of, state_columns, state_from, text};
 
 /// The name of the clock's offset in `settings`.
@@ -81,19 +81,28 @@ async fn set_offer_policy(tx: &mut PgConnection, change: &PolicyChange) -> Store
         .await
         .map_err(db)?;
     let window = window_of(change.window_days);
+    let mut moved = Vec::new();
     for row in &rows {
         if !col::<bool>(row, "running")? {
             continue;
         }
         let (ids, state) = (ids_of(row)?, state_from(row)?);
-        let moved = LineState {
+        let next = LineState {
             closes_at: state.deadline_under(window),
             ..state.clone()
         };
-        if moved != state {
-            write_state(tx, &ids, &moved).await?;
+        if next != state {
+            moved.push((ids, next));
         }
     }
+    let writes: Vec<StateWrite> = moved
+        .iter()
+        .map(|(ids, state)| StateWrite {
+            ids,
+            state: Some(state),
+        })
+        .collect();
+    write_states(tx, &writes).await?;
     insert_events(
         tx,
         EventScope::default(),
