@@ -18,21 +18,34 @@ use crate::changes::{LineChange, write_changes};
 use crate::lines::{ids_of, state_columns, state_from, text};
 
 /// The instant leases are measured against, as a scalar subquery (evaluated once per
-/// statement, so the partial index on `lease_until` can use it) over the caller's real time
-/// bound as `$1`: the database's clock (`clock_timestamp()`; instances' clocks may differ, so
-/// one whose clock runs late neither writes a lease that ends early nor takes over a live
-/// one), unless the caller's real time is ahead of it (a test that lets real time pass by
-/// naming a later instant, as the conformance story does).
+/// statement, so the partial index on `lease_until` can use it): the database's clock
+/// (`clock_timestamp()`), never an instance's. Instances' clocks may differ: one whose clock
+/// runs ahead must not take over a live lease, one whose clock runs late must not write a
+/// lease that ends early. `$n` (microseconds, [`ahead_of_clock`]) moves it on by as much as
+/// the caller's real time is ahead of this process's own clock: nothing in a server, whose
+/// real time is its clock; the time a test lets pass by naming a later instant (the
+/// conformance story).
 macro_rules! lease_now {
     ($n:literal) => {
         concat!(
-            "(SELECT greatest(clock_timestamp(), $",
+            "(SELECT clock_timestamp() + $",
             $n,
-            "::timestamptz))"
+            "::bigint * interval '1 microsecond')"
         )
     };
 }
 pub(crate) use lease_now;
+
+/// How far the caller's real time is ahead of this process's clock, in microseconds (never
+/// negative: a real time read a moment ago is not ahead), for [`lease_now!`].
+pub(crate) fn ahead_of_clock(real_now: Timestamp) -> i64 {
+    // The store's one read of the wall clock (STYLE habit 3 keeps time a parameter): not to
+    // know the time, which is the database's, but how much later than it the caller's real
+    // time claims to be; the server's real time is this very clock, so nothing.
+    #[allow(clippy::disallowed_methods)]
+    let ahead = real_now.duration_since(Timestamp::now()).as_micros();
+    i64::try_from(ahead).unwrap_or(i64::MAX).max(0)
+}
 
 /// R1: the lines whose first send is due by `now` (the domain's instant, stored with their
 /// state), earliest first, each locked (another instance's planner skips it); `due` decides
@@ -207,7 +220,7 @@ impl Outbox for PgStore {
             .unwrap_or(i64::MAX)
             .max(0);
         let done = sqlx::query(SQL)
-            .bind(Ts(real_now))
+            .bind(ahead_of_clock(real_now))
             .bind(lease)
             .bind(owner)
             .bind(&ids)
@@ -217,11 +230,11 @@ impl Outbox for PgStore {
         Ok(done.rows_affected())
     }
     /// Several instances share the database, so only leases that can no longer be live are
-    /// taken over: those that ended before the database's clock (or `real_now`, when ahead).
+    /// taken over: those that ended before the database's clock ([`lease_now!`]).
     async fn take_over_leases(&self, real_now: Timestamp) -> StoreResult<u64> {
         const SQL: &str = release!(concat!("lease_until < ", lease_now!(1)));
         let done = sqlx::query(SQL)
-            .bind(Ts(real_now))
+            .bind(ahead_of_clock(real_now))
             .execute(&self.pool)
             .await
             .map_err(db)?;

@@ -46,8 +46,8 @@ macro_rules! due {
     };
 }
 
-/// Emails whose lease ended (their instance is gone), by the lease's end; `$1` is the
-/// caller's real time.
+/// Emails whose lease ended by the database's clock (their instance is gone), by the lease's
+/// end; `$1` as [`lease_now!`] takes it.
 const DUE_ABANDONED: &str = due!(concat!(
     "e.lease_until < ",
     lease_now!(1),
@@ -57,14 +57,17 @@ const DUE_ABANDONED: &str = due!(concat!(
 /// Emails due for an attempt by `$1` (business time), by when they became due.
 const DUE_NOW: &str = due!("e.next_attempt_at <= $1 ORDER BY e.next_attempt_at LIMIT $2");
 
-async fn select_due(
+async fn select_due<T>(
     tx: &mut PgConnection,
     sql: &'static str,
-    before: Timestamp,
+    before: T,
     limit: i64,
-) -> StoreResult<Vec<Due>> {
+) -> StoreResult<Vec<Due>>
+where
+    T: for<'q> sqlx::Encode<'q, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send,
+{
     let rows = sqlx::query(sql)
-        .bind(Ts(before))
+        .bind(before)
         .bind(limit)
         .fetch_all(tx)
         .await
@@ -102,10 +105,16 @@ pub(crate) async fn claim(
     }
     // Abandoned leases first, then due emails in due order; each query walks its partial
     // index and stops at the limit.
-    let mut due = select_due(tx, DUE_ABANDONED, claim.real_now, limit).await?;
+    let mut due = select_due(
+        tx,
+        DUE_ABANDONED,
+        crate::outbox::ahead_of_clock(claim.real_now),
+        limit,
+    )
+    .await?;
     let left = limit - due.len() as i64;
     if left > 0 {
-        due.extend(select_due(tx, DUE_NOW, claim.now, left).await?);
+        due.extend(select_due(tx, DUE_NOW, Ts(claim.now), left).await?);
     }
     let lines = contexts_by_id(tx, due.iter().filter_map(|d| d.line_id.as_deref())).await?;
     let mut writes = Writes::default();
@@ -189,7 +198,7 @@ async fn write(tx: &mut PgConnection, claim: &ClaimRequest, writes: Writes) -> S
              WHERE id = ANY($4::text[])"
         );
         sqlx::query(TAKE)
-            .bind(Ts(claim.real_now))
+            .bind(crate::outbox::ahead_of_clock(claim.real_now))
             .bind(lease)
             .bind(&claim.owner)
             .bind(&writes.taken)

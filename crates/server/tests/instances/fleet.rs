@@ -20,6 +20,7 @@ pub struct Instance {
 
 pub struct Fleet {
     db: TestDatabase,
+    smtp_url: String,
     instances: Vec<Instance>,
     /// A partner member who may resend.
     key: String,
@@ -40,6 +41,25 @@ fn provisio(db: &str, dir: &std::path::Path) -> Command {
         .stdin(Stdio::null())
         .kill_on_drop(true);
     cmd
+}
+
+/// Starts `serve` on the database `db` with a data directory and port of its own.
+fn spawn(db: &str, smtp_url: &str, serve_args: &[&str], env: &[(&str, &str)]) -> Instance {
+    let dir = tempfile::tempdir().unwrap();
+    let addr = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().to_string()
+    };
+    let mut cmd = provisio(db, dir.path());
+    cmd.args(["serve", "--listen", &addr])
+        .args(serve_args)
+        .envs(env.iter().copied())
+        .env("PROVISIO_SMTP_URL", smtp_url)
+        .env("PROVISIO_LEASE_SECS", LEASE_SECS)
+        .stdout(std::fs::File::create(dir.path().join("out.log")).unwrap())
+        .stderr(std::fs::File::create(dir.path().join("err.log")).unwrap());
+    let child = cmd.spawn().unwrap();
+    Instance { child, addr, dir }
 }
 
 /// Runs a CLI command to its end; returns stdout, panics with both outputs on failure.
@@ -109,25 +129,12 @@ impl Fleet {
     /// [`Fleet::start`] with more arguments to `serve` (e.g. `--test-clock`).
     pub async fn start_with(n: usize, smtp_url: &str, serve_args: &[&str]) -> Fleet {
         let db = TestDatabase::create().await;
-        let mut starting = Vec::new();
-        for _ in 0..n {
-            let dir = tempfile::tempdir().unwrap();
-            let addr = {
-                let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-                l.local_addr().unwrap().to_string()
-            };
-            let mut cmd = provisio(db.url(), dir.path());
-            cmd.args(["serve", "--listen", &addr])
-                .args(serve_args)
-                .env("PROVISIO_SMTP_URL", smtp_url)
-                .env("PROVISIO_LEASE_SECS", LEASE_SECS)
-                .stdout(std::fs::File::create(dir.path().join("out.log")).unwrap())
-                .stderr(std::fs::File::create(dir.path().join("err.log")).unwrap());
-            let child = cmd.spawn().unwrap();
-            starting.push(Instance { child, addr, dir });
-        }
+        let starting = (0..n)
+            .map(|_| spawn(db.url(), smtp_url, serve_args, &[]))
+            .collect();
         let mut fleet = Fleet {
             db,
+            smtp_url: smtp_url.to_owned(),
             instances: starting,
             key: String::new(),
             http: reqwest::Client::new(),
@@ -163,6 +170,16 @@ impl Fleet {
             .expect("the new key")
             .to_owned();
         fleet
+    }
+
+    /// Starts one more instance on the fleet's database, with `env` set for its process (e.g.
+    /// a clock of its own); returns its number once it is ready.
+    pub async fn add_instance(&mut self, env: &[(&str, &str)]) -> usize {
+        let instance = spawn(self.db.url(), &self.smtp_url, &[], env);
+        self.instances.push(instance);
+        let i = self.instances.len() - 1;
+        self.expect_ready(i).await;
+        i
     }
 
     fn url(&self, i: usize, path: &str) -> String {

@@ -1,6 +1,7 @@
 //! Several `provisio serve` processes on one PostgreSQL database (issue 21): every email sent
 //! once across instances, an instance killed with SIGKILL mid-delivery, PostgreSQL itself
-//! restarted during delivery, and the rate limit and double-click rule across instances.
+//! restarted during delivery, the rate limit and double-click rule across instances, and an
+//! instance whose clock runs ahead of the database's (libfaketime) taking over no live lease.
 //!
 //! A test binary of its own (STYLE habit 9 has one integration binary; this one is apart on
 //! purpose): it stops and starts the machine's PostgreSQL, which no other test may see, and
@@ -184,5 +185,56 @@ async fn a_test_clock_moved_through_one_instance_holds_on_the_others_at_once() {
             "instance {i}: {there} is not 30 days after {before}"
         );
     }
+    fleet.stop().await;
+}
+
+/// libfaketime (Debian's `faketime`, installed by .ci/run): a process's clock set apart.
+const FAKETIME: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_instance_whose_clock_runs_ahead_takes_over_no_live_lease() {
+    let _alone = ALONE.lock().await;
+    assert!(
+        std::path::Path::new(FAKETIME).exists(),
+        "this test needs libfaketime at {FAKETIME}: apt-get install -y faketime (.ci/run does)"
+    );
+    let peer = SmtpPeer::start();
+    let mut fleet = Fleet::start(1, &peer.url()).await;
+    // The first instance's sends hang in flight after 100 messages: it holds their leases
+    // (5 s, renewed while they last).
+    peer.stall_after(100);
+    fleet.place(0, &due_today_order("W80", 1000, "a")).await;
+    peer.wait_for_count(100, Duration::from_secs(60)).await;
+    let first = peer.connections();
+    // A second instance starts whose clock is ten minutes ahead of the database's and the
+    // first's. By its own clock every lease of the first ended long ago; by the database's,
+    // which leases are read against, none has. It starts (take-over of ended leases) and
+    // claims due mail (its own sends connect to the peer) without taking the first's.
+    let ahead = [
+        ("LD_PRELOAD", FAKETIME),
+        ("FAKETIME", "+10m"),
+        ("FAKETIME_DONT_FAKE_MONOTONIC", "1"),
+    ];
+    let second = fleet.add_instance(&ahead).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while peer.connections() <= first {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "instance {second} sent nothing within 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    peer.resume();
+    fleet
+        .until_nothing_waits(1000, Duration::from_secs(120))
+        .await;
+    let received = peer.received();
+    let recipients: HashSet<_> = received.iter().flat_map(|r| r.to.clone()).collect();
+    assert_eq!(recipients.len(), 1000, "every line's contact got its email");
+    assert_eq!(
+        duplicates(&received),
+        0,
+        "no lease of a live instance was taken over (instance {second} runs ten minutes ahead)"
+    );
     fleet.stop().await;
 }

@@ -320,6 +320,11 @@ impl SmtpPeer {
         self.shared.lock().stall_after = Some(count);
     }
 
+    /// Ends a stall: held and later messages are accepted again.
+    pub fn resume(&self) {
+        self.shared.lock().stall_after = None;
+    }
+
     /// TCP sessions accepted so far.
     pub fn connections(&self) -> usize {
         self.shared.lock().connections
