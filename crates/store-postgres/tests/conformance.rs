@@ -29,3 +29,29 @@ impl Fresh for PgDatabase {
 mod story {
     provisio_store::conformance_tests!(super::PgDatabase);
 }
+
+/// After a bulk write the planner knows the tables as they are: `refresh_statistics` analyzes
+/// them (`reltuples` is -1 until a table was first analyzed).
+#[tokio::test]
+async fn refreshed_statistics_describe_the_tables() {
+    let db = TestDatabase::create().await;
+    let store = PgStore::open(db.url()).await.unwrap();
+    store.migrate().await.unwrap();
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(db.url())
+        .await
+        .unwrap();
+    let never_analyzed = "SELECT count(*) FROM pg_class
+         WHERE relname IN ('orders', 'lines', 'emails', 'events', 'setup_links')
+           AND reltuples < 0";
+    let before: i64 = sqlx::query_scalar(never_analyzed)
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(before, 5, "a fresh database has no statistics");
+    store.refresh_statistics().await.unwrap();
+    let after: i64 = sqlx::query_scalar(never_analyzed)
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(after, 0, "every table that grows with orders was analyzed");
+}

@@ -55,6 +55,10 @@ pub trait Maintenance {
     async fn ping(&self) -> StoreResult<()>;
     /// Forgets idempotency keys created before `before`.
     async fn purge_idempotency_keys(&self, before: Timestamp) -> StoreResult<u64>;
+    /// After a bulk write (an import, a copy): brings the query planner's statistics up to
+    /// date, so the next reads are planned for the data as it now is, not as it was (on
+    /// PostgreSQL a list planned for an empty table sorts every line for each page).
+    async fn refresh_statistics(&self) -> StoreResult<()>;
 }
 
 /// Companies, users, API keys and sign-in passwords.

@@ -136,6 +136,11 @@ impl App {
         authorize_order(actor, partner, distributor, serves, placed_by).map_err(no_such)
     }
 
+    /// After a bulk import: the store's planner statistics brought up to date.
+    pub async fn refresh_statistics(&self) -> AppResult<()> {
+        Ok(self.store.refresh_statistics().await?)
+    }
+
     /// Places an order: all of it, or nothing (R1 sends come from the scheduler).
     pub async fn create_order(
         &self,

@@ -72,6 +72,11 @@ async fn migrate_and_copy(
     let checks = copy(source, target)
         .await
         .map_err(|e| failed(e, path, shown_to))?;
+    // A fresh database's planner knows nothing of what was just copied into it.
+    target
+        .refresh_statistics()
+        .await
+        .with_context(|| format!("analyzing {shown_to} after the copy"))?;
     let copied = checks.iter().filter(|c| c.table.seeded != Seeded::Equal);
     let rows: u64 = copied.map(|c| c.target.rows).sum();
     println!(

@@ -220,6 +220,13 @@ pub async fn run(app: &App, file: &Path, as_user: &str) -> Result<(), Failure> {
         progress.inc(1);
     }
     progress.finish_and_clear();
+    if created > 0 {
+        // The imported orders stay imported whatever this does; the next reads are planned
+        // for them at once.
+        if let Err(e) = app.refresh_statistics().await {
+            eprintln!("warning: the database's statistics were not refreshed: {e}");
+        }
+    }
     println!("{created} order(s) imported, {failed} failed");
     if failed > 0 {
         return Err(Failure::new(
