@@ -20,6 +20,7 @@ mod database;
 mod instance;
 mod latency;
 mod postfix;
+mod scale;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -84,6 +85,11 @@ struct Args {
     /// instances on PostgreSQL dispatch at least as fast as one on SQLite (when both ran).
     #[arg(long)]
     check: bool,
+    /// Instead of dispatch and resend: the reads (an order, a line, searches, Subscriptions,
+    /// attention) and the import at these numbers of stored lines, e.g. `10000,100000,1000000`,
+    /// on each backend of `--backends` (one instance). See README, Performance, At scale.
+    #[arg(long, value_delimiter = ',')]
+    scale: Vec<usize>,
 }
 
 /// Where provisio keeps its data in one benchmark: SQLite, or PostgreSQL with this many
@@ -177,6 +183,20 @@ async fn bench(mut args: Args) -> anyhow::Result<bool> {
         if !backends.contains(&b) {
             backends.push(b);
         }
+    }
+    if !args.scale.is_empty() {
+        let mut table = Vec::new();
+        for lines in &args.scale {
+            for backend in &backends {
+                table.push(scale::one_size(&bin, &args.postgres, *backend, *lines).await?);
+            }
+        }
+        println!("\n| {} |", scale::header().join(" | "));
+        println!("|{}", "---|".repeat(scale::header().len()));
+        for r in &table {
+            println!("| {} |", r.join(" | "));
+        }
+        return Ok(true);
     }
     let postfix = Postfix::find(args.postfix.as_deref())?;
     // Per backend, its runs.
