@@ -210,14 +210,13 @@ async fn update_line(
             if let (Some(key), Some(first)) = (&request.idempotency, queued.first()) {
                 idempotency::remember(tx, key, "email", &first.id.to_string(), request.now).await?;
             }
-            let line = match writes_line {
-                true => {
-                    context_tx(tx, sub_ref)
-                        .await?
-                        .ok_or(StoreError::NotFound { what: Entity::Line })?
-                        .0
-                }
-                false => line,
+            let line = if writes_line {
+                context_tx(tx, sub_ref)
+                    .await?
+                    .ok_or(StoreError::NotFound { what: Entity::Line })?
+                    .0
+            } else {
+                line
             };
             Decided::Applied { line, queued }
         }
