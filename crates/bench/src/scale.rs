@@ -41,9 +41,7 @@ fn calls(read: &str, order: &str, refs: &[String]) -> Vec<Call> {
                 "a line" => format!("/api/v1/lines/{sub}"),
                 "search: a whole reference" => format!("/api/v1/subscriptions?q={sub}"),
                 // Contacts are c{i}@{order}.customer.example: a part that names one order.
-                "search: part of a contact" => {
-                    format!("/api/v1/subscriptions?q={}", format_args!("@{order}.cust"))
-                }
+                "search: part of a contact" => format!("/api/v1/subscriptions?q=@{order}.cust"),
                 "search: an end customer" => "/api/v1/subscriptions?q=kund".to_owned(),
                 "Subscriptions page (incomplete)" => {
                     "/api/v1/subscriptions?provisioning=incomplete".to_owned()

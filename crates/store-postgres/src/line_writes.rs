@@ -11,6 +11,8 @@
 //! that id; the schema's `emails_one_initial` keeps a line to one initial email. A line
 //! action also holds its line's row lock from its read on (`changes.rs`).
 
+use std::collections::HashMap;
+
 use jiff::Timestamp;
 use provisio_domain::{Effects, Event, LineState, UserId};
 use provisio_store::{EmailRecord, Entity, StoreError, StoreResult};
@@ -50,6 +52,22 @@ pub(crate) struct LineChange {
 }
 
 impl LineChange {
+    /// A change the service decided (the planner, the closure sweep, a result): no actor.
+    pub(crate) fn by_service(
+        ids: LineIds,
+        before: LineState,
+        effects: Effects,
+        now: Timestamp,
+    ) -> Self {
+        Self {
+            ids,
+            before,
+            effects,
+            actor: None,
+            now,
+        }
+    }
+
     /// Whether the change writes the line's row: a new state, contact or organization,
     /// links or cancelled mail (its version then moves on). A resend only queues mail.
     pub(crate) fn writes_line(&self) -> bool {
@@ -99,14 +117,19 @@ pub(crate) async fn write_changes(
     changes: &[LineChange],
 ) -> StoreResult<Vec<Vec<EmailRecord>>> {
     let mut states: Vec<StateWrite> = Vec::new();
+    // Where each line's write is in `states` (a batch holds up to hundreds of lines).
+    let mut at: HashMap<&str, usize> = HashMap::new();
     for c in changes {
         if !c.writes_line() {
             continue;
         }
         let state = (c.before != c.effects.state).then_some(&c.effects.state);
-        match states.iter_mut().find(|w| w.ids.line_id == c.ids.line_id) {
-            Some(w) => w.state = state.or(w.state),
-            None => states.push(StateWrite { ids: &c.ids, state }),
+        match at.get(c.ids.line_id.as_str()) {
+            Some(&i) => states[i].state = state.or(states[i].state),
+            None => {
+                at.insert(&c.ids.line_id, states.len());
+                states.push(StateWrite { ids: &c.ids, state });
+            }
         }
     }
     write_states(tx, &states).await?;

@@ -81,13 +81,7 @@ async fn queue_first_sends(
         .into_iter()
         .filter_map(|(state, contact, ids)| {
             let effects = due(&state, &contact)?;
-            Some(LineChange {
-                ids,
-                before: state,
-                effects,
-                actor: None,
-                now,
-            })
+            Some(LineChange::by_service(ids, state, effects, now))
         })
         .collect();
     write_changes(tx, &changes).await?;
@@ -128,13 +122,7 @@ async fn close_lapsed(
         .into_iter()
         .filter_map(|(state, offer, ids)| {
             let effects = close(&state, &offer)?;
-            Some(LineChange {
-                ids,
-                before: state,
-                effects,
-                actor: None,
-                now,
-            })
+            Some(LineChange::by_service(ids, state, effects, now))
         })
         .collect();
     write_changes(tx, &changes).await?;

@@ -143,13 +143,12 @@ pub(crate) async fn finish(tx: &mut PgConnection, finished: Vec<Finished>) -> St
         );
         let mut effects = Effects::new(done.line.clone().unwrap_or_else(|| line.state.clone()));
         effects.events = done.event.into_iter().collect();
-        changes.push(LineChange {
-            ids: line.ids.clone(),
-            before: line.state.clone(),
+        changes.push(LineChange::by_service(
+            line.ids.clone(),
+            line.state.clone(),
             effects,
-            actor: None,
-            now: f.at,
-        });
+            f.at,
+        ));
         // Later results in this batch for the same line see the new state (the changes of
         // one line are written as one, over the version read).
         if let Some(state) = done.line {
