@@ -22,12 +22,14 @@ const CALLS: usize = 400;
 
 /// The reads measured, by name, and how each is made from an installation's first order (its
 /// id and its lines' references).
-const READS: [&str; 7] = [
+const READS: [&str; 9] = [
     "order of 1,000 lines",
     "a line",
     "search: a whole reference",
     "search: part of a contact",
     "search: an end customer",
+    "search: nothing found",
+    "orders search: part of a contact",
     "Subscriptions page (incomplete)",
     "attention list",
 ];
@@ -43,6 +45,10 @@ fn calls(read: &str, order: &str, refs: &[String]) -> Vec<Call> {
                 // Contacts are c{i}@{order}.customer.example: a part that names one order.
                 "search: part of a contact" => format!("/api/v1/subscriptions?q=@{order}.cust"),
                 "search: an end customer" => "/api/v1/subscriptions?q=kund".to_owned(),
+                "search: nothing found" => "/api/v1/subscriptions?q=nobody@nowhere".to_owned(),
+                "orders search: part of a contact" => {
+                    format!("/api/v1/orders?q=@{order}.cust")
+                }
                 "Subscriptions page (incomplete)" => {
                     "/api/v1/subscriptions?provisioning=incomplete".to_owned()
                 }

@@ -32,6 +32,7 @@ pub mod permission;
 pub mod policy;
 pub mod rate_limit;
 pub mod refusal;
+pub mod search;
 pub mod state;
 pub mod values;
 

@@ -313,7 +313,10 @@ impl CopyIn {
     }
 
     /// Commits the copy: the target holds the whole installation from now on.
-    pub async fn commit(self) -> Result<(), CopyError> {
+    pub async fn commit(mut self) -> Result<(), CopyError> {
+        // The search index is derived from the lines (never copied): built here, in the
+        // copy's transaction.
+        crate::search::index_all(&mut self.tx).await?;
         self.tx.commit().await.map_err(db)?;
         Ok(())
     }

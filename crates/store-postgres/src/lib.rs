@@ -41,6 +41,7 @@ mod orders;
 mod outbox;
 mod outbox_claims;
 mod outbox_results;
+mod search;
 mod sessions;
 mod settings;
 mod signals;
@@ -161,7 +162,10 @@ impl Maintenance for PgStore {
         MIGRATOR.run(&self.pool).await.map_err(|e| match e {
             sqlx::migrate::MigrateError::Execute(e) => db(e),
             other => StoreError::backend(other),
-        })
+        })?;
+        // Lines stored before the search index was (migration 0003) get their text now.
+        search::backfill(&self.pool).await?;
+        Ok(())
     }
 
     async fn close(&self) {

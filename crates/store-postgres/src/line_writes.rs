@@ -184,6 +184,7 @@ async fn write_details(tx: &mut PgConnection, ids: &LineIds, effects: &Effects) 
         .execute(&mut *tx)
         .await
         .map_err(db)?;
+        crate::search::reindex_line(tx, &ids.line_id).await?;
     }
     if let Some(org) = &effects.organization {
         claim_organization(tx, ids, &org.id).await?;

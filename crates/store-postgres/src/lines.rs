@@ -158,20 +158,6 @@ pub(crate) async fn by_ref(
     row.as_ref().map(context_from).transpose()
 }
 
-/// `%q%` with LIKE's wildcards escaped, or None.
-pub(crate) fn like_pattern(q: &Option<String>) -> Option<String> {
-    q.as_deref()
-        .map(str::trim)
-        .filter(|q| !q.is_empty())
-        .map(|q| {
-            let escaped = q
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            format!("%{escaped}%")
-        })
-}
-
 /// The bind values for a scope: (everything, company id, user id).
 pub(crate) fn scope_binds(scope: &Scope) -> (bool, String, String) {
     match scope {
@@ -183,19 +169,55 @@ pub(crate) fn scope_binds(scope: &Scope) -> (bool, String, String) {
     }
 }
 
-/// The filters of a [`LineQuery`] after [`in_scope!`], bound as $4 … $9 by [`list`]. Searches
-/// ignore case, as SQLite's LIKE does.
+/// The filters of a [`LineQuery`] after [`in_scope!`], bound as $4 … $9 by [`list`]; the
+/// search ($5) is [`line_search!`]'s.
 macro_rules! line_filters {
     () => {
         " AND ($4::text[] IS NULL OR l.stage = ANY($4))
-           AND ($5::text IS NULL OR l.sub_ref ILIKE $5 ESCAPE '\\' OR l.contact_email ILIKE $5 ESCAPE '\\'
-                OR o.web_order_id ILIKE $5 ESCAPE '\\' OR o.end_customer_name ILIKE $5 ESCAPE '\\')
            AND ($6::text IS NULL OR l.status = $6)
            AND ($7::timestamptz IS NULL OR l.close_due_at <= $7)
            AND ($8::timestamptz IS NULL OR l.status = 'closed' OR l.stage = 'onboarded'
                 OR l.close_due_at <= $8 OR le.state = 'failed'
                 OR EXISTS (SELECT 1 FROM emails r WHERE r.line_id = l.id
                            AND r.requested_by IS NOT NULL AND r.queued_at >= $9))"
+    };
+}
+
+/// The lines the search index finds ($5, a LIKE pattern), or `(none)` when there is no
+/// search: a statement of its own, so the planner picks the index or the newest-first scan by
+/// what the term is likely to find.
+macro_rules! line_search {
+    (none) => {
+        " AND $5::text IS NULL"
+    };
+    (searched) => {
+        " AND l.seq IN (SELECT ls.seq FROM line_search ls WHERE ls.search LIKE $5)"
+    };
+}
+
+/// The statement of a list sorted `$sort`, with or without a search.
+macro_rules! line_list {
+    (newest, $search:ident) => {
+        concat!(
+            line_context_select!(),
+            "WHERE ",
+            in_scope!(),
+            line_filters!(),
+            line_search!($search),
+            " AND ($11::bigint IS NULL OR l.seq < $11) ORDER BY l.seq DESC LIMIT $10"
+        )
+    };
+    // A position: the cursor is how many lines came before.
+    (deadline, $search:ident) => {
+        concat!(
+            line_context_select!(),
+            "WHERE ",
+            in_scope!(),
+            line_filters!(),
+            line_search!($search),
+            " ORDER BY l.close_due_at IS NULL, l.close_due_at, l.seq DESC
+              LIMIT $10 OFFSET coalesce($11::bigint, 0)"
+        )
     };
 }
 
@@ -211,30 +233,18 @@ pub(crate) async fn list(
         Some(c) => (Some(Ts(c.closing_before)), Some(Ts(c.resent_since))),
         None => (None, None),
     };
-    let sql = match query.sort {
-        LineSort::Newest => concat!(
-            line_context_select!(),
-            "WHERE ",
-            in_scope!(),
-            line_filters!(),
-            " AND ($11::bigint IS NULL OR l.seq < $11) ORDER BY l.seq DESC LIMIT $10"
-        ),
-        // A position: the cursor is how many lines came before.
-        LineSort::Deadline => concat!(
-            line_context_select!(),
-            "WHERE ",
-            in_scope!(),
-            line_filters!(),
-            " ORDER BY l.close_due_at IS NULL, l.close_due_at, l.seq DESC
-              LIMIT $10 OFFSET coalesce($11::bigint, 0)"
-        ),
+    let sql = match (query.sort, query.q.is_some()) {
+        (LineSort::Newest, false) => line_list!(newest, none),
+        (LineSort::Newest, true) => line_list!(newest, searched),
+        (LineSort::Deadline, false) => line_list!(deadline, none),
+        (LineSort::Deadline, true) => line_list!(deadline, searched),
     };
     let rows = sqlx::query(sql)
         .bind(everything)
         .bind(company)
         .bind(user)
         .bind(stages(&query.stages))
-        .bind(like_pattern(&query.q))
+        .bind(query.q.as_ref().map(crate::search::like))
         .bind(query.status.map(|s| s.as_str()))
         .bind(query.closing_by.map(Ts))
         .bind(closing_soon)

@@ -10,9 +10,9 @@ use sqlx::postgres::PgRow;
 
 use crate::directory::company_from;
 use crate::lines::{
-    in_scope, like_pattern, line_columns, line_from, lines_from, opt_text, page, scope_binds, text,
+    in_scope, line_columns, line_from, lines_from, opt_text, page, scope_binds, text,
 };
-use crate::{Ts, col, col_ts, db, stored, uuid};
+use crate::{Ts, col, col_ts, db, search, stored, uuid};
 
 macro_rules! order_select {
     () => {
@@ -136,18 +136,56 @@ pub(crate) async fn by_web_id(
     Ok(with_lines(conn, found).await?.into_iter().next())
 }
 
-/// The filters of an [`OrderQuery`] after [`in_scope!`], bound as $4 … $8 by [`list`].
-/// Searches ignore case, as SQLite's LIKE does.
+/// The filters of an [`OrderQuery`] after [`in_scope!`], bound as $4 … $8 by [`list`]; the
+/// search ($6) is [`order_search!`]'s.
 macro_rules! order_filters {
     () => {
         " AND ($4::text IS NULL OR EXISTS (SELECT 1 FROM lines l WHERE l.order_id = o.id AND l.status = $4))
            AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM lines l WHERE l.order_id = o.id AND l.stage = $5))
-           AND ($6::text IS NULL OR o.web_order_id ILIKE $6 ESCAPE '\\' OR o.end_customer_name ILIKE $6 ESCAPE '\\'
-                OR EXISTS (SELECT 1 FROM lines l WHERE l.order_id = o.id
-                           AND (l.sub_ref ILIKE $6 ESCAPE '\\' OR l.contact_email ILIKE $6 ESCAPE '\\')))
            AND ($7::timestamptz IS NULL OR EXISTS (SELECT 1 FROM lines l WHERE l.order_id = o.id
                                                    AND l.close_due_at <= $7))
            AND ($8::text[] IS NULL OR o.web_order_id = ANY($8))"
+    };
+}
+
+/// The orders with a line the search index finds ($6, a LIKE pattern), or `(none)` when
+/// there is no search: a statement of its own, so the planner picks the index or the
+/// newest-first scan by what the term is likely to find.
+macro_rules! order_search {
+    (none) => {
+        " AND $6::text IS NULL"
+    };
+    (searched) => {
+        " AND o.id IN (SELECT l.order_id FROM line_search ls JOIN lines l ON l.seq = ls.seq
+                       WHERE ls.search LIKE $6)"
+    };
+}
+
+/// The statement of a list sorted `$sort`, with or without a search.
+macro_rules! order_list {
+    (newest, $search:ident) => {
+        concat!(
+            order_select!(),
+            "WHERE ",
+            in_scope!(),
+            order_filters!(),
+            order_search!($search),
+            " AND ($10::bigint IS NULL OR o.seq < $10) ORDER BY o.seq DESC LIMIT $9"
+        )
+    };
+    // A position: the cursor is how many orders came before.
+    (deadline, $search:ident) => {
+        concat!(
+            order_select!(),
+            "WHERE ",
+            in_scope!(),
+            order_filters!(),
+            order_search!($search),
+            " ORDER BY (SELECT min(l.close_due_at) FROM lines l WHERE l.order_id = o.id) IS NULL,
+                       (SELECT min(l.close_due_at) FROM lines l WHERE l.order_id = o.id),
+                       o.seq DESC
+              LIMIT $9 OFFSET coalesce($10::bigint, 0)"
+        )
     };
 }
 
@@ -161,25 +199,11 @@ pub(crate) async fn list(
         .only
         .as_ref()
         .map(|ids| ids.iter().map(WebOrderId::as_str).collect());
-    let sql = match query.sort {
-        LineSort::Newest => concat!(
-            order_select!(),
-            "WHERE ",
-            in_scope!(),
-            order_filters!(),
-            " AND ($10::bigint IS NULL OR o.seq < $10) ORDER BY o.seq DESC LIMIT $9"
-        ),
-        // A position: the cursor is how many orders came before.
-        LineSort::Deadline => concat!(
-            order_select!(),
-            "WHERE ",
-            in_scope!(),
-            order_filters!(),
-            " ORDER BY (SELECT min(l.close_due_at) FROM lines l WHERE l.order_id = o.id) IS NULL,
-                       (SELECT min(l.close_due_at) FROM lines l WHERE l.order_id = o.id),
-                       o.seq DESC
-              LIMIT $9 OFFSET coalesce($10::bigint, 0)"
-        ),
+    let sql = match (query.sort, query.q.is_some()) {
+        (LineSort::Newest, false) => order_list!(newest, none),
+        (LineSort::Newest, true) => order_list!(newest, searched),
+        (LineSort::Deadline, false) => order_list!(deadline, none),
+        (LineSort::Deadline, true) => order_list!(deadline, searched),
     };
     let rows = sqlx::query(sql)
         .bind(everything)
@@ -187,7 +211,7 @@ pub(crate) async fn list(
         .bind(user)
         .bind(query.status.map(|s| s.as_str()))
         .bind(query.stage.map(|s| s.as_str()))
-        .bind(like_pattern(&query.q))
+        .bind(query.q.as_ref().map(search::like))
         .bind(query.closing_by.map(Ts))
         .bind(only)
         .bind(limit + 1)

@@ -6,6 +6,7 @@
 //! did. The unique keys of `orders` and `lines` stay the last line of defence.
 
 use provisio_domain::LineState;
+use provisio_domain::search::SearchText;
 use provisio_store::Entity;
 
 use super::*;
@@ -138,7 +139,7 @@ async fn write(tx: &mut PgConnection, new: &NewOrderRecord) -> StoreResult<(WebO
             db(e)
         }
     })?;
-    insert_lines(tx, &order_id, new).await?;
+    insert_lines(tx, &order_id, web_order_id.as_str(), new).await?;
     let scope = EventScope {
         order_id: Some(&order_id),
         ..EventScope::default()
@@ -158,10 +159,11 @@ async fn write(tx: &mut PgConnection, new: &NewOrderRecord) -> StoreResult<(WebO
 }
 
 /// The order's lines in one statement, numbered from 1 in the order given, with the next
-/// subscription references.
+/// subscription references, and their search texts.
 async fn insert_lines(
     tx: &mut PgConnection,
     order_id: &str,
+    web_order_id: &str,
     new: &NewOrderRecord,
 ) -> StoreResult<()> {
     let count = new.lines.len();
@@ -178,14 +180,19 @@ async fn insert_lines(
     let mut stages = Vec::with_capacity(count);
     let mut statuses = Vec::with_capacity(count);
     let mut first_sends = Vec::with_capacity(count);
+    let mut texts = Vec::with_capacity(count);
     for (i, l) in new.lines.iter().enumerate() {
         let state = LineState::new(l.rsd_start);
         ids.push(uuid::Uuid::now_v7().to_string());
-        sub_refs.push(
-            SubRef::from_number((first_ref + i as i64) as u64)
-                .as_str()
-                .to_owned(),
+        let sub_ref = SubRef::from_number((first_ref + i as i64) as u64);
+        let text = SearchText::of_line(
+            sub_ref.as_str(),
+            l.line.contact_email.as_str(),
+            web_order_id,
+            new.end_customer.as_str(),
         );
+        texts.push(text.as_str().to_owned());
+        sub_refs.push(sub_ref.as_str().to_owned());
         offers.push(l.line.offer.as_str().to_owned());
         quantities.push(stored("quantity", i32::try_from(l.line.quantity))?);
         dates.push(l.line.requested_start_date.to_string());
@@ -198,7 +205,8 @@ async fn insert_lines(
         first_sends.push(state.first_send_due_at().map(instant_text).transpose()?);
     }
     sqlx::query(
-        "INSERT INTO lines (id, order_id, line_number, sub_ref, offer, quantity,
+        "WITH inserted AS (
+         INSERT INTO lines (id, order_id, line_number, sub_ref, offer, quantity,
              requested_start_date, rsd_start_at, contact_email, contact_name, locale, stage,
              status, first_send_due_at)
          SELECT n.id, $1, n.line_number::integer, n.sub_ref, n.offer, n.quantity,
@@ -210,7 +218,12 @@ async fn insert_lines(
              AS n (id, sub_ref, offer, quantity, requested_start_date, rsd_start_at,
                    contact_email, contact_name, locale, stage, status, first_send_due_at,
                    line_number)
-         ORDER BY n.line_number",
+         ORDER BY n.line_number
+         RETURNING seq, line_number)
+         INSERT INTO line_search (seq, search)
+         SELECT i.seq, t.search FROM inserted i
+         JOIN unnest($14::text[]) WITH ORDINALITY AS t (search, line_number)
+             ON t.line_number = i.line_number",
     )
     .bind(order_id)
     .bind(&ids)
@@ -225,6 +238,7 @@ async fn insert_lines(
     .bind(&stages)
     .bind(&statuses)
     .bind(&first_sends)
+    .bind(&texts)
     .execute(tx)
     .await
     .map_err(|e| match crate::unique_violation(&e) {

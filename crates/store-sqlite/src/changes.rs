@@ -345,6 +345,7 @@ fn write_details(tx: &Tx, ids: &LineIds, effects: &Effects) -> StoreResult<()> {
             ])
         })
         .map_err(db)?;
+        crate::search::reindex_line(tx, &ids.line_id)?;
     }
     if let Some(org) = &effects.organization {
         // An organization id belongs to the partner (tenant) whose line it was first

@@ -28,6 +28,7 @@ mod lines;
 mod orders;
 mod outbox;
 mod reader;
+mod search;
 mod sessions;
 mod settings;
 mod writer;
@@ -134,7 +135,10 @@ impl Maintenance for SqliteStore {
             .map_err(StoreError::backend)?;
         let done = MIGRATOR.run(&pool).await.map_err(StoreError::backend);
         pool.close().await;
-        done
+        done?;
+        // Lines stored before the search index was (migration 0012) get their text now.
+        search::backfill(&self.writer)?;
+        Ok(())
     }
 
     async fn close(&self) {

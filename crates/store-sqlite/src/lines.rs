@@ -6,7 +6,7 @@ use provisio_store::{
 };
 use rusqlite::{Connection, params};
 
-use crate::{Named, rows, ts};
+use crate::{Named, rows, search, ts};
 
 /// The columns [`state_from`] reads, with those of [`ids_of`](crate::changes::ids_of).
 macro_rules! state_columns {
@@ -36,19 +36,35 @@ macro_rules! line_columns {
 pub(crate) use line_columns;
 
 /// Lines `l` with their last email `le` (a provisioning email: never a notice about the line;
-/// a `contact_changed` one may name the hand-off that caused it).
+/// a `contact_changed` one may name the hand-off that caused it). `(searched)`: the lines
+/// found in the search index `s` (bind its GLOB pattern on `s.search`), read from the index
+/// in its order (newest first with `ORDER BY s.rowid DESC`), so a page stops the reading.
 macro_rules! lines_from {
     () => {
-        " FROM lines l LEFT JOIN emails le ON le.id =
-            (SELECT e2.id FROM emails e2 WHERE e2.line_id = l.id AND e2.last_email = 1
-             ORDER BY e2.seq DESC LIMIT 1) "
+        concat!(" FROM lines l", $crate::lines::last_email!())
+    };
+    (searched) => {
+        concat!(
+            " FROM line_search s CROSS JOIN lines l ON l.seq = s.rowid",
+            $crate::lines::last_email!()
+        )
     };
 }
 pub(crate) use lines_from;
 
-/// Columns of a line joined with its order, partner, distributor and ordering contact.
-macro_rules! line_context_select {
+macro_rules! last_email {
     () => {
+        " LEFT JOIN emails le ON le.id =
+            (SELECT e2.id FROM emails e2 WHERE e2.line_id = l.id AND e2.last_email = 1
+             ORDER BY e2.seq DESC LIMIT 1) "
+    };
+}
+pub(crate) use last_email;
+
+/// Columns of a line joined with its order, partner, distributor and ordering contact;
+/// `(searched)` as [`lines_from!`].
+macro_rules! line_context_select {
+    ($($searched:ident)?) => {
         concat!(
             "SELECT ",
             $crate::lines::line_columns!(),
@@ -57,7 +73,7 @@ macro_rules! line_context_select {
                 p.id AS p_id, p.name AS p_name, p.kind AS p_kind,
                 d.id AS d_id, d.name AS d_name, d.kind AS d_kind, ",
             $crate::lines::serves_column!(),
-            $crate::lines::lines_from!(),
+            $crate::lines::lines_from!($($searched)?),
             "JOIN orders o ON o.id = l.order_id
          JOIN users pu ON pu.id = o.placed_by
          JOIN companies p ON p.id = o.partner_id
@@ -116,20 +132,6 @@ pub(crate) fn by_ref(conn: &Connection, sub_ref: &SubRef) -> StoreResult<Option<
         .next())
 }
 
-/// `%q%` with LIKE's wildcards escaped, or None.
-pub(crate) fn like_pattern(q: &Option<String>) -> Option<String> {
-    q.as_deref()
-        .map(str::trim)
-        .filter(|q| !q.is_empty())
-        .map(|q| {
-            let escaped = q
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            format!("%{escaped}%")
-        })
-}
-
 /// The bind values for a scope: (everything, company id, user id).
 pub(crate) fn scope_binds(scope: &Scope) -> (bool, String, String) {
     match scope {
@@ -141,12 +143,11 @@ pub(crate) fn scope_binds(scope: &Scope) -> (bool, String, String) {
     }
 }
 
-/// The filters of a [`LineQuery`] after [`in_scope!`], bound as ?4 … ?10 by [`list`].
+/// The filters of a [`LineQuery`] after [`in_scope!`], bound as ?4 … ?10 by [`list`]; the
+/// search (?5) is the index's, in the searched forms of the query.
 macro_rules! line_filters {
     () => {
         " AND (?4 IS NULL OR l.stage IN (SELECT value FROM json_each(?4)))
-           AND (?5 IS NULL OR l.sub_ref LIKE ?5 ESCAPE '\\' OR l.contact_email LIKE ?5 ESCAPE '\\'
-                OR o.web_order_id LIKE ?5 ESCAPE '\\' OR o.end_customer_name LIKE ?5 ESCAPE '\\')
            AND (?6 IS NULL OR l.status = ?6)
            AND (?7 IS NULL OR l.close_due_at <= ?7)
            AND (?8 IS NULL OR l.status = 'closed' OR l.stage = 'onboarded'
@@ -170,7 +171,7 @@ pub(crate) fn list(conn: &Connection, query: &LineQuery) -> StoreResult<Page<Lin
         company,
         user,
         stages_json(&query.stages)?,
-        like_pattern(&query.q),
+        query.q.as_ref().map(search::glob),
         query.status.map(|s| s.as_str()),
         query.closing_by.map(ts),
         closing_soon,
@@ -178,6 +179,7 @@ pub(crate) fn list(conn: &Connection, query: &LineQuery) -> StoreResult<Page<Lin
         limit + 1,
         query.page.after,
     ];
+    let searched = query.q.is_some();
     let found = match query.sort {
         LineSort::Newest => {
             const SQL: &str = concat!(
@@ -187,7 +189,14 @@ pub(crate) fn list(conn: &Connection, query: &LineQuery) -> StoreResult<Page<Lin
                 line_filters!(),
                 " AND (?11 IS NULL OR l.seq < ?11) ORDER BY l.seq DESC LIMIT ?10"
             );
-            rows(conn, SQL, filters, |r| {
+            const SEARCHED: &str = concat!(
+                line_context_select!(searched),
+                "WHERE s.search GLOB ?5 AND ",
+                in_scope!(),
+                line_filters!(),
+                " AND (?11 IS NULL OR s.rowid < ?11) ORDER BY s.rowid DESC LIMIT ?10"
+            );
+            rows(conn, if searched { SEARCHED } else { SQL }, filters, |r| {
                 Ok((r.int("seq")?, context_from(r)?))
             })?
         }
@@ -201,9 +210,17 @@ pub(crate) fn list(conn: &Connection, query: &LineQuery) -> StoreResult<Page<Lin
                 " ORDER BY l.close_due_at IS NULL, l.close_due_at, l.seq DESC
                   LIMIT ?10 OFFSET coalesce(?11, 0)"
             );
+            const SEARCHED: &str = concat!(
+                line_context_select!(searched),
+                "WHERE s.search GLOB ?5 AND ",
+                in_scope!(),
+                line_filters!(),
+                " ORDER BY l.close_due_at IS NULL, l.close_due_at, l.seq DESC
+                  LIMIT ?10 OFFSET coalesce(?11, 0)"
+            );
             let skipped = query.page.after.unwrap_or(0);
             let mut n = skipped;
-            rows(conn, SQL, filters, |r| {
+            rows(conn, if searched { SEARCHED } else { SQL }, filters, |r| {
                 n += 1;
                 Ok((n, context_from(r)?))
             })?

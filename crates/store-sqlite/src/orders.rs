@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use provisio_domain::search::SearchText;
 use provisio_domain::{LineState, LineStatus, Locale, Stage, SubRef, UserId, WebOrderId};
 use provisio_store::{
     Entity, LineSort, NewOrderRecord, Order, OrderQuery, OrderSummary, Page, Person, StoreError,
@@ -12,11 +13,10 @@ use rusqlite::{Connection, params};
 use crate::changes::{EventScope, insert_events};
 use crate::directory::company_from;
 use crate::idempotency;
-use crate::lines::{
-    in_scope, like_pattern, line_columns, line_from, lines_from, page, scope_binds,
-};
+use crate::lines::{in_scope, line_columns, line_from, lines_from, page, scope_binds};
+use crate::search;
 use crate::writer::{Constraint, Tx, constraint};
-use crate::{Named, db, opt_ts, parse_ts, rows, stored, ts, uuid};
+use crate::{Columns, Named, db, opt_ts, parse_ts, rows, stored, ts, uuid};
 
 /// Reserves `n` consecutive numbers of a sequence; returns the first.
 fn reserve(tx: &Tx, name: &str, n: i64) -> StoreResult<i64> {
@@ -96,12 +96,13 @@ pub(crate) fn write(tx: &Tx, new: &NewOrderRecord) -> StoreResult<(WebOrderId, b
         .map_err(db)?;
     for (i, l) in new.lines.iter().enumerate() {
         let state = LineState::new(l.rsd_start);
+        let sub_ref = SubRef::from_number((first_ref + i as i64) as u64);
         insert
             .execute(params![
                 uuid::Uuid::now_v7().to_string(),
                 order_id,
                 i as i64 + 1,
-                SubRef::from_number((first_ref + i as i64) as u64).as_str(),
+                sub_ref.as_str(),
                 l.line.offer.as_str(),
                 i64::from(l.line.quantity),
                 l.line.requested_start_date.to_string(),
@@ -117,6 +118,13 @@ pub(crate) fn write(tx: &Tx, new: &NewOrderRecord) -> StoreResult<(WebOrderId, b
                 Some(Constraint::Unique) => StoreError::AlreadyExists { what: Entity::Line },
                 _ => db(e),
             })?;
+        let text = SearchText::of_line(
+            sub_ref.as_str(),
+            l.line.contact_email.as_str(),
+            web_order_id.as_str(),
+            new.end_customer.as_str(),
+        );
+        search::index_line(tx, tx.last_insert_rowid(), &text)?;
     }
     let scope = EventScope {
         order_id: Some(&order_id),
@@ -135,7 +143,23 @@ pub(crate) fn write(tx: &Tx, new: &NewOrderRecord) -> StoreResult<(WebOrderId, b
     Ok((web_order_id, false))
 }
 
+/// Orders `o` with their parties. `(searched)`: each line `l` the search index `s` finds
+/// (bind its GLOB pattern on `s.search`) with its order, read in the index's order.
 macro_rules! order_select {
+    () => {
+        concat!(order_columns!(), " FROM orders o", order_parties!())
+    };
+    (searched) => {
+        concat!(
+            order_columns!(),
+            ", s.rowid AS line_seq FROM line_search s CROSS JOIN lines l ON l.seq = s.rowid
+             JOIN orders o ON o.id = l.order_id",
+            order_parties!()
+        )
+    };
+}
+
+macro_rules! order_columns {
     () => {
         concat!(
             "SELECT o.seq, o.id, o.web_order_id, o.end_customer_name, o.locale, o.placed_at,
@@ -143,11 +167,16 @@ macro_rules! order_select {
             p.id AS p_id, p.name AS p_name, p.kind AS p_kind,
             d.id AS d_id, d.name AS d_name, d.kind AS d_kind, ",
             $crate::lines::serves_column!(),
-            " FROM orders o
+        )
+    };
+}
+
+macro_rules! order_parties {
+    () => {
+        "
         JOIN users pu ON pu.id = o.placed_by
         JOIN companies p ON p.id = o.partner_id
         LEFT JOIN companies d ON d.id = o.distributor_id "
-        )
     };
 }
 
@@ -250,17 +279,24 @@ pub(crate) fn by_web_id(conn: &Connection, id: &WebOrderId) -> StoreResult<Optio
     Ok(with_lines(conn, found)?.into_iter().next())
 }
 
-/// The filters of an [`OrderQuery`] after [`in_scope!`], bound as ?4 … ?9 by [`list`].
+/// The filters of an [`OrderQuery`] after [`in_scope!`], bound as ?4 … ?9 by [`list`]; the
+/// search (?6) is [`found_by_search!`] or the searched form of the query.
 macro_rules! order_filters {
     () => {
         " AND (?4 IS NULL OR EXISTS (SELECT 1 FROM lines l WHERE l.order_id = o.id AND l.status = ?4))
            AND (?5 IS NULL OR EXISTS (SELECT 1 FROM lines l WHERE l.order_id = o.id AND l.stage = ?5))
-           AND (?6 IS NULL OR o.web_order_id LIKE ?6 ESCAPE '\\' OR o.end_customer_name LIKE ?6 ESCAPE '\\'
-                OR EXISTS (SELECT 1 FROM lines l WHERE l.order_id = o.id
-                           AND (l.sub_ref LIKE ?6 ESCAPE '\\' OR l.contact_email LIKE ?6 ESCAPE '\\')))
            AND (?7 IS NULL OR EXISTS (SELECT 1 FROM lines l WHERE l.order_id = o.id
                                       AND l.close_due_at <= ?7))
            AND (?8 IS NULL OR o.web_order_id IN (SELECT value FROM json_each(?8)))"
+    };
+}
+
+/// The orders with a line the search (?6) finds, every one of them gathered first.
+macro_rules! found_by_search {
+    () => {
+        " AND (?6 IS NULL OR o.id IN (SELECT l.order_id FROM line_search s
+                                      CROSS JOIN lines l ON l.seq = s.rowid
+                                      WHERE s.search GLOB ?6))"
     };
 }
 
@@ -280,13 +316,16 @@ pub(crate) fn list(conn: &Connection, query: &OrderQuery) -> StoreResult<Page<Or
         user,
         query.status.map(|s| s.as_str()),
         query.stage.map(|s| s.as_str()),
-        like_pattern(&query.q),
+        query.q.as_ref().map(search::glob),
         query.closing_by.map(ts),
         only,
         limit + 1,
         query.page.after,
     ];
     let found = match query.sort {
+        LineSort::Newest if query.q.is_some() => {
+            return searched_newest(conn, binds, query.page.limit);
+        }
         LineSort::Newest => {
             const SQL: &str = concat!(
                 order_select!(),
@@ -304,6 +343,7 @@ pub(crate) fn list(conn: &Connection, query: &OrderQuery) -> StoreResult<Page<Or
                 "WHERE ",
                 in_scope!(),
                 order_filters!(),
+                found_by_search!(),
                 " ORDER BY (SELECT min(l.close_due_at) FROM lines l WHERE l.order_id = o.id) IS NULL,
                            (SELECT min(l.close_due_at) FROM lines l WHERE l.order_id = o.id),
                            o.seq DESC
@@ -319,6 +359,52 @@ pub(crate) fn list(conn: &Connection, query: &OrderQuery) -> StoreResult<Page<Or
     let Page { items, next } = page(found, query.page.limit);
     Ok(Page {
         items: summarized(conn, items)?,
+        next,
+    })
+}
+
+/// The newest orders with a line the search finds: the index's lines read newest first, each
+/// new order kept, until a page and one more are found, so reading stops early however many
+/// lines match. The lines of an order are written together, after those of every older order
+/// (one writer), so they come one order at a time; the cursor is the line at which the next
+/// page's first order was met.
+fn searched_newest(
+    conn: &Connection,
+    binds: &[&dyn rusqlite::ToSql],
+    limit: u32,
+) -> StoreResult<Page<OrderSummary>> {
+    const SQL: &str = concat!(
+        order_select!(searched),
+        "WHERE s.search GLOB ?6 AND ",
+        in_scope!(),
+        order_filters!(),
+        " AND (?10 IS NULL OR s.rowid < ?10) ORDER BY s.rowid DESC"
+    );
+    let mut st = conn.prepare_cached(SQL).map_err(db)?;
+    let columns = Columns::of(&st);
+    let mut rows = st.query(binds).map_err(db)?;
+    let mut seen = Vec::new();
+    let mut kept = Vec::new();
+    let mut next = None;
+    while let Some(row) = rows.next().map_err(db)? {
+        let row = Named {
+            row,
+            columns: &columns,
+        };
+        let seq = row.int("seq")?;
+        if seen.contains(&seq) {
+            continue;
+        }
+        if kept.len() == limit as usize {
+            next = Some(row.int("line_seq")? + 1);
+            break;
+        }
+        seen.push(seq);
+        kept.push(found(&row)?);
+    }
+    drop(rows);
+    Ok(Page {
+        items: summarized(conn, kept)?,
         next,
     })
 }

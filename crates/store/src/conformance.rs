@@ -13,6 +13,7 @@ use jiff::{SignedDuration, Timestamp};
 use provisio_domain::event::Event;
 use provisio_domain::order::{NewOrder, RawLine, RawOrder};
 use provisio_domain::permission::{Named, PlacedBy, authorize_order};
+use provisio_domain::search::Search;
 use provisio_domain::{
     CompanyKind, ContactEmail, EmailKind, LineStatus, MailId, NewMail, OfferSku, PersonName, Role,
     Stage, SubRef, WebOrderId,
@@ -436,17 +437,49 @@ pub async fn orders(store: Arc<dyn Store>) {
         ("kim@KUND", 1),
         (refs[1].as_str(), 1),
         ("kund ab", 4),
+        ("KUND AB", 4),
+        ("ab", 4),
         ("%", 0),
         ("_", 0),
+        ("*", 0),
+        ("?", 0),
+        ("[k]und", 0),
     ] {
         let mut q = everything.clone();
-        q.q = Some(needle.to_owned());
+        q.q = Search::parse(needle);
         assert_eq!(
             store.list_orders(&q).await.unwrap().items.len(),
             expect,
             "search {needle:?}"
         );
+        let lines = LineQuery {
+            q: Search::parse(needle),
+            ..LineQuery::new(Scope::Everything, page(50))
+        };
+        let found = store.list_lines(&lines).await.unwrap().items;
+        assert_eq!(found.is_empty(), expect == 0, "lines: search {needle:?}");
     }
+
+    // A search's pages visit every order it finds once, newest first.
+    let mut seen = vec![];
+    let mut after = None;
+    loop {
+        let mut q = everything.clone();
+        q.q = Search::parse("Kund");
+        q.page = PageRequest { after, limit: 1 };
+        let p = store.list_orders(&q).await.unwrap();
+        seen.extend(p.items.into_iter().map(|o| o.order.web_order_id));
+        match p.next {
+            Some(n) => after = Some(n),
+            None => break,
+        }
+    }
+    let newest_first: Vec<_> = all
+        .items
+        .iter()
+        .map(|o| o.order.web_order_id.clone())
+        .collect();
+    assert_eq!(seen, newest_first);
     let mut q = everything.clone();
     q.stage = Some(Stage::Scheduled);
     assert_eq!(store.list_orders(&q).await.unwrap().items.len(), 4);

@@ -116,9 +116,13 @@ pub fn table_named(name: &str) -> Option<&'static Table> {
     TABLES.iter().find(|t| t.name == name)
 }
 
-/// Tables a backend keeps for itself (its migration log, SQLite's counters): never copied.
+/// Tables a backend keeps for itself (its migration log, SQLite's counters) or derives from
+/// the others (the search index, which the target builds itself): never copied.
 pub fn is_internal(name: &str) -> bool {
-    name.starts_with("_sqlx") || name.starts_with("sqlite_")
+    name.starts_with("_sqlx")
+        || name.starts_with("sqlite_")
+        || name.starts_with("line_search")
+        || name == "search_backfill"
 }
 
 /// What both sides of a copy measure of a table to compare: its rows, and the bytes of its

@@ -3,6 +3,7 @@
 use jiff::Timestamp;
 use jiff::civil::Date;
 use provisio_domain::refusal::OrderingContact;
+use provisio_domain::search::Search;
 use provisio_domain::{
     Actor, CompanyId, CompanyKind, ContactEmail, EmailKind, EmailState, LineState, Locale,
     MailFact, NewLine, OfferSku, OrderParties, OrderPermit, PersonName, Recipient, Role, Stage,
@@ -330,9 +331,9 @@ pub struct Page<T> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderQuery {
     pub scope: Scope,
-    /// Case-insensitive substring of the web order id, end customer, a subscription reference
-    /// or a contact email.
-    pub q: Option<String>,
+    /// Orders with a line the search finds (`provisio_domain::search`: a part of the web
+    /// order id, end customer, a subscription reference or a contact email).
+    pub q: Option<Search>,
     /// Orders with at least one line in this status / stage.
     pub status: Option<LineStatus>,
     pub stage: Option<Stage>,
@@ -365,7 +366,8 @@ impl OrderQuery {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineQuery {
     pub scope: Scope,
-    pub q: Option<String>,
+    /// Only the lines the search finds (`provisio_domain::search`).
+    pub q: Option<Search>,
     /// Only lines in these stages (all when empty).
     pub stages: Vec<Stage>,
     /// Only open or only closed lines.

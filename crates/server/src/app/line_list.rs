@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use jiff::{SignedDuration, Timestamp};
 use provisio_domain::attention::{Attention, Candidates};
+use provisio_domain::search::Search;
 use provisio_domain::{Actor, LineStatus, Scope, Stage};
 use provisio_store::{LineContext, LineQuery, LineSort, Page, PageRequest};
 
@@ -122,7 +123,7 @@ impl LineFilter {
             (None, false) => vec![],
         };
         LineQuery {
-            q: self.q.clone(),
+            q: self.q.as_deref().and_then(Search::parse),
             stages,
             status: self.status,
             closing_by: self.closing_by(now),

@@ -8,6 +8,7 @@ use provisio_domain::permission::{
     ensure_may_order_on_behalf, ensure_visible,
 };
 use provisio_domain::policy::rsd_start;
+use provisio_domain::search::Search;
 use provisio_domain::{
     Actor, CompanyId, CompanyKind, ContactEmail, FieldPath, OrderPermit, Scope, SubRef, WebOrderId,
 };
@@ -223,7 +224,7 @@ impl App {
         };
         let now = self.clock.now();
         let query = OrderQuery {
-            q: filter.q.clone(),
+            q: filter.q.as_deref().and_then(Search::parse),
             status: filter.status,
             stage: filter.stage,
             closing_by: filter.closing_by(now),

@@ -8,10 +8,11 @@ use std::path::Path;
 use std::process::Stdio;
 use std::sync::Arc;
 
+use provisio::app::line_list::LineFilter;
 use provisio::app::{App, Caller};
 use provisio::clock::Clock;
 use provisio_store::copy::{Seeded, TABLES};
-use provisio_store::{Maintenance, Store, WebSessions};
+use provisio_store::{Maintenance, PageRequest, Store, WebSessions};
 use provisio_store_postgres::PgStore;
 use provisio_store_postgres::testing::TestDatabase;
 use reqwest::Method;
@@ -197,6 +198,39 @@ async fn a_sqlite_installation_moves_to_postgresql_whole_and_reads_the_same() {
         }
     };
     assert_eq!(line(&b).await, line(a).await, "the line's timeline");
+
+    // The search index, which is not copied, is built on the copy: searches find the same.
+    let found = |app: &App, q: &str| {
+        let (app, pia) = (app.clone(), pia.clone());
+        let filter = LineFilter {
+            q: Some(q.to_owned()),
+            ..LineFilter::default()
+        };
+        async move {
+            let page = PageRequest {
+                after: None,
+                limit: 50,
+            };
+            let lines = app.list_lines(&pia, &filter, page.clone()).await.unwrap();
+            let orders = app.list_orders(&pia, &filter, page).await.unwrap();
+            let refs: Vec<String> = lines
+                .items
+                .iter()
+                .map(|l| l.line.line.sub_ref.to_string())
+                .collect();
+            let ids: Vec<String> = orders
+                .items
+                .iter()
+                .map(|o| o.order.web_order_id.to_string())
+                .collect();
+            (refs, ids)
+        }
+    };
+    for q in [sent.as_str(), "W-COPY", "KUND", "copy-2"] {
+        let on_copy = found(&b, q).await;
+        assert!(!on_copy.1.is_empty(), "{q}: nothing found on the copy");
+        assert_eq!(on_copy, found(a, q).await, "{q}");
+    }
 
     // The case with its screenshot, its comments and its mail (one email reports a comment).
     let agent = a.authenticate(&w.agent).await.unwrap();

@@ -40,6 +40,7 @@ mod orders;
 mod resend;
 mod restart;
 mod routes;
+mod search;
 mod setup_hand_off;
 mod setup_page;
 mod smtp;
