@@ -195,15 +195,39 @@ macro_rules! line_search {
     };
 }
 
-/// The statement of a list sorted `$sort`, with or without a search.
+/// The attention list's candidates ($8 and $9 bound), read through the indexes that hold
+/// each kind: onboarded lines and lines closed while provisioning runs (a partial index),
+/// lines whose window closes soon, lines with a failed provisioning email, lines a person
+/// resent lately. A statement of their own, so the few candidates drive the reading, not
+/// every line; [`line_filters!`] then keeps those that match its finer terms, and the domain
+/// decides which need a person.
+macro_rules! candidates {
+    (all) => {
+        ""
+    };
+    (attention) => {
+        " AND l.seq IN (
+            SELECT seq FROM lines WHERE stage = 'onboarded'
+                OR (status = 'closed' AND stage IN ('scheduled', 'awaiting_provisioning'))
+            UNION SELECT seq FROM lines WHERE close_due_at <= $8
+            UNION SELECT x.seq FROM emails f JOIN lines x ON x.id = f.line_id
+                WHERE f.state = 'failed' AND f.last_email
+            UNION SELECT x.seq FROM emails r JOIN lines x ON x.id = r.line_id
+                WHERE r.requested_by IS NOT NULL AND r.queued_at >= $9)"
+    };
+}
+
+/// The statement of a list sorted `$sort`, with or without a search, of every line or of
+/// the attention list's candidates.
 macro_rules! line_list {
-    (newest, $search:ident) => {
+    (newest, $search:ident, $which:ident) => {
         concat!(
             line_context_select!(),
             "WHERE ",
             in_scope!(),
             line_filters!(),
             line_search!($search),
+            candidates!($which),
             " AND ($11::bigint IS NULL OR l.seq < $11) ORDER BY l.seq DESC LIMIT $10"
         )
     };
@@ -233,9 +257,12 @@ pub(crate) async fn list(
         Some(c) => (Some(Ts(c.closing_before)), Some(Ts(c.resent_since))),
         None => (None, None),
     };
+    let attention = query.attention.is_some();
     let sql = match (query.sort, query.q.is_some()) {
-        (LineSort::Newest, false) => line_list!(newest, none),
-        (LineSort::Newest, true) => line_list!(newest, searched),
+        (LineSort::Newest, false) if attention => line_list!(newest, none, attention),
+        (LineSort::Newest, false) => line_list!(newest, none, all),
+        (LineSort::Newest, true) if attention => line_list!(newest, searched, attention),
+        (LineSort::Newest, true) => line_list!(newest, searched, all),
         (LineSort::Deadline, false) => line_list!(deadline, none),
         (LineSort::Deadline, true) => line_list!(deadline, searched),
     };

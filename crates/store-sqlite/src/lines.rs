@@ -157,6 +157,53 @@ macro_rules! line_filters {
     };
 }
 
+/// The attention list's candidates (?8 and ?9 bound), read through the indexes that hold
+/// each kind: onboarded lines and lines closed while provisioning runs (a partial index),
+/// lines whose window closes soon, lines with a failed provisioning email, lines a person
+/// resent lately. A statement of their own, so the few candidates drive the reading, not
+/// every line; [`line_filters!`] then keeps those that match its finer terms, and the domain
+/// decides which need a person.
+macro_rules! candidates {
+    (all) => {
+        ""
+    };
+    (attention) => {
+        " AND l.seq IN (
+            SELECT seq FROM lines WHERE stage = 'onboarded'
+                OR (status = 'closed' AND stage IN ('scheduled', 'awaiting_provisioning'))
+            UNION SELECT seq FROM lines WHERE close_due_at <= ?8
+            UNION SELECT x.seq FROM emails f JOIN lines x ON x.id = f.line_id
+                WHERE f.state = 'failed' AND f.last_email = 1
+            UNION SELECT x.seq FROM emails r JOIN lines x ON x.id = r.line_id
+                WHERE r.requested_by IS NOT NULL AND r.queued_at >= ?9)"
+    };
+}
+
+/// A list newest first, with or without a search (`searched`: [`lines_from!`]), of every
+/// line or of the attention list's candidates.
+macro_rules! newest {
+    (none, $which:ident) => {
+        concat!(
+            line_context_select!(),
+            "WHERE ",
+            in_scope!(),
+            line_filters!(),
+            candidates!($which),
+            " AND (?11 IS NULL OR l.seq < ?11) ORDER BY l.seq DESC LIMIT ?10"
+        )
+    };
+    (searched, $which:ident) => {
+        concat!(
+            line_context_select!(searched),
+            "WHERE s.search GLOB ?5 AND ",
+            in_scope!(),
+            line_filters!(),
+            candidates!($which),
+            " AND (?11 IS NULL OR s.rowid < ?11) ORDER BY s.rowid DESC LIMIT ?10"
+        )
+    };
+}
+
 pub(crate) fn list(conn: &Connection, query: &LineQuery) -> StoreResult<Page<LineContext>> {
     let (everything, company, user) = scope_binds(&query.scope);
     let limit = i64::from(query.page.limit);
@@ -182,23 +229,13 @@ pub(crate) fn list(conn: &Connection, query: &LineQuery) -> StoreResult<Page<Lin
     let searched = query.q.is_some();
     let found = match query.sort {
         LineSort::Newest => {
-            const SQL: &str = concat!(
-                line_context_select!(),
-                "WHERE ",
-                in_scope!(),
-                line_filters!(),
-                " AND (?11 IS NULL OR l.seq < ?11) ORDER BY l.seq DESC LIMIT ?10"
-            );
-            const SEARCHED: &str = concat!(
-                line_context_select!(searched),
-                "WHERE s.search GLOB ?5 AND ",
-                in_scope!(),
-                line_filters!(),
-                " AND (?11 IS NULL OR s.rowid < ?11) ORDER BY s.rowid DESC LIMIT ?10"
-            );
-            rows(conn, if searched { SEARCHED } else { SQL }, filters, |r| {
-                Ok((r.int("seq")?, context_from(r)?))
-            })?
+            let sql = match (searched, query.attention.is_some()) {
+                (false, false) => newest!(none, all),
+                (false, true) => newest!(none, attention),
+                (true, false) => newest!(searched, all),
+                (true, true) => newest!(searched, attention),
+            };
+            rows(conn, sql, filters, |r| Ok((r.int("seq")?, context_from(r)?)))?
         }
         LineSort::Deadline => {
             // A position: the cursor is how many lines came before.
