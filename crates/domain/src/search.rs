@@ -39,6 +39,22 @@ impl Search {
         self.0.chars().count() >= INDEXED_LEN
     }
 
+    /// The term's distinct runs of [`INDEXED_LEN`] characters, first seen first: a text that
+    /// holds the term holds each of them (what a trigram index looks up; empty when the term
+    /// is shorter).
+    pub fn trigrams(&self) -> Vec<&str> {
+        let starts: Vec<usize> = self.0.char_indices().map(|(i, _)| i).collect();
+        let mut found: Vec<&str> = Vec::new();
+        for k in 0..(starts.len() + 1).saturating_sub(INDEXED_LEN) {
+            let end = starts.get(k + INDEXED_LEN).copied().unwrap_or(self.0.len());
+            let run = &self.0[starts[k]..end];
+            if !found.contains(&run) {
+                found.push(run);
+            }
+        }
+        found
+    }
+
     /// Whether `text` holds the term: the rule the indexes implement.
     pub fn finds(&self, text: &SearchText) -> bool {
         text.0.contains(&self.0)
@@ -117,6 +133,15 @@ mod tests {
         for q in ["example w-åsa", "0001\nkim", "sub-0002", "åsa kund abc"] {
             assert!(!Search::parse(q).unwrap().finds(&text()), "{q}");
         }
+    }
+
+    #[test]
+    fn a_terms_trigrams_are_its_distinct_runs_of_three_characters() {
+        let trigrams = |q| Search::parse(q).unwrap().trigrams().join(" ");
+        assert_eq!(trigrams("Sub1000"), "sub ub1 b10 100 000");
+        assert_eq!(trigrams("åäöå"), "åäö äöå");
+        assert_eq!(trigrams("abc"), "abc");
+        assert_eq!(trigrams("ab"), "");
     }
 
     #[test]

@@ -216,6 +216,11 @@ pub(crate) async fn list(
         .bind(only)
         .bind(limit + 1)
         .bind(query.page.after)
+        // A search is planned for its term each time (an unnamed statement): a statement
+        // prepared once gets PostgreSQL's generic plan after five runs, which cannot know
+        // how rare the term's trigrams are and reads every line newest first instead of
+        // asking the index (33 ms instead of 6 for a reference at 100,000 lines).
+        .persistent(query.q.is_none())
         .fetch_all(&mut *conn)
         .await
         .map_err(db)?;

@@ -4,9 +4,9 @@
 -- store writes a line's text with the line and again when its contact changes; a search reads
 -- the index newest first (rowid descending) and stops when a page is full.
 --
--- case_sensitive 1: the text is folded already, and GLOB (case-sensitive) is what such an
--- index answers from its trigrams. detail='none': a substring query needs the trigrams and a
--- check of the text, not their positions; the index is half the size.
+-- case_sensitive 1: the text is folded already. detail='none': a lookup needs which lines
+-- hold a trigram, not where; the index is half the size. A search asks for the rarest of its
+-- term's trigrams and checks each line found for the whole term (search.rs).
 CREATE VIRTUAL TABLE line_search USING fts5 (search, tokenize = 'trigram case_sensitive 1', detail = 'none');
 
 -- The lines stored before this migration get their text from Rust (the fold is the domain's),

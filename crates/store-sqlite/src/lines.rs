@@ -37,8 +37,8 @@ pub(crate) use line_columns;
 
 /// Lines `l` with their last email `le` (a provisioning email: never a notice about the line;
 /// a `contact_changed` one may name the hand-off that caused it). `(searched)`: the lines
-/// found in the search index `s` (bind its GLOB pattern on `s.search`), read from the index
-/// in its order (newest first with `ORDER BY s.rowid DESC`), so a page stops the reading.
+/// of the search index `s` (see [`found_by!`]), read from the index in its order (newest
+/// first with `ORDER BY s.rowid DESC`), so a page stops the reading.
 macro_rules! lines_from {
     () => {
         concat!(" FROM lines l", $crate::lines::last_email!())
@@ -179,27 +179,58 @@ macro_rules! candidates {
     };
 }
 
-/// A list newest first, with or without a search (`searched`: [`lines_from!`]), of every
-/// line or of the attention list's candidates.
-macro_rules! newest {
-    (none, $which:ident) => {
+/// How a list's lines are found: all of them (`none`), or those of a search, from the index
+/// (`matched`: ?5 the FTS5 query of [`search::Lookup`]) or by the check alone (`scanned`),
+/// each checked for the whole folded term (?12).
+macro_rules! found_by {
+    // ?12 is unbound (NULL) then, yet named: a statement takes every parameter it is given.
+    (none) => {
+        concat!(line_context_select!(), "WHERE ?12 IS NULL AND ")
+    };
+    (matched) => {
         concat!(
-            line_context_select!(),
-            "WHERE ",
+            line_context_select!(searched),
+            "WHERE s.line_search MATCH ?5 AND instr(s.search, ?12) > 0 AND "
+        )
+    };
+    (scanned) => {
+        concat!(
+            line_context_select!(searched),
+            "WHERE instr(s.search, ?12) > 0 AND "
+        )
+    };
+}
+
+/// The statement of a list sorted `$sort`, its lines found `$by` ([`found_by!`]), of every
+/// line or of the attention list's candidates ([`candidates!`]). Newest first, a searched
+/// list is read from the index in its order, so a full page stops the reading.
+macro_rules! line_list {
+    (newest, none, $which:ident) => {
+        concat!(
+            found_by!(none),
             in_scope!(),
             line_filters!(),
             candidates!($which),
             " AND (?11 IS NULL OR l.seq < ?11) ORDER BY l.seq DESC LIMIT ?10"
         )
     };
-    (searched, $which:ident) => {
+    (newest, $by:ident, $which:ident) => {
         concat!(
-            line_context_select!(searched),
-            "WHERE s.search GLOB ?5 AND ",
+            found_by!($by),
             in_scope!(),
             line_filters!(),
             candidates!($which),
             " AND (?11 IS NULL OR s.rowid < ?11) ORDER BY s.rowid DESC LIMIT ?10"
+        )
+    };
+    // A position: the cursor is how many lines came before.
+    (deadline, $by:ident) => {
+        concat!(
+            found_by!($by),
+            in_scope!(),
+            line_filters!(),
+            " ORDER BY l.close_due_at IS NULL, l.close_due_at, l.seq DESC
+              LIMIT ?10 OFFSET coalesce(?11, 0)"
         )
     };
 }
@@ -213,57 +244,73 @@ pub(crate) fn list(conn: &Connection, query: &LineQuery) -> StoreResult<Page<Lin
         Some(c) => (Some(ts(c.closing_before)), Some(ts(c.resent_since))),
         None => (None, None),
     };
+    let lookup = match &query.q {
+        Some(q) => Some(search::lookup(conn, q)?),
+        None => None,
+    };
+    let by = match &lookup {
+        None => Found::All,
+        Some(search::Lookup::Nothing) => {
+            return Ok(Page {
+                items: vec![],
+                next: None,
+            });
+        }
+        Some(search::Lookup::Matched { .. }) => Found::Matched,
+        Some(search::Lookup::Scanned { .. }) => Found::Scanned,
+    };
     let filters = params![
         everything,
         company,
         user,
         stages_json(&query.stages)?,
-        query.q.as_ref().map(search::glob),
+        lookup.as_ref().and_then(search::Lookup::query),
         query.status.map(|s| s.as_str()),
         query.closing_by.map(ts),
         closing_soon,
         resent_since,
         limit + 1,
         query.page.after,
+        lookup.as_ref().and_then(search::Lookup::term),
     ];
-    let searched = query.q.is_some();
+    let attention = query.attention.is_some();
     let found = match query.sort {
         LineSort::Newest => {
-            let sql = match (searched, query.attention.is_some()) {
-                (false, false) => newest!(none, all),
-                (false, true) => newest!(none, attention),
-                (true, false) => newest!(searched, all),
-                (true, true) => newest!(searched, attention),
+            let sql = match (by, attention) {
+                (Found::All, false) => line_list!(newest, none, all),
+                (Found::All, true) => line_list!(newest, none, attention),
+                (Found::Matched, false) => line_list!(newest, matched, all),
+                (Found::Matched, true) => line_list!(newest, matched, attention),
+                (Found::Scanned, false) => line_list!(newest, scanned, all),
+                (Found::Scanned, true) => line_list!(newest, scanned, attention),
             };
-            rows(conn, sql, filters, |r| Ok((r.int("seq")?, context_from(r)?)))?
+            rows(conn, sql, filters, |r| {
+                Ok((r.int("seq")?, context_from(r)?))
+            })?
         }
         LineSort::Deadline => {
-            // A position: the cursor is how many lines came before.
-            const SQL: &str = concat!(
-                line_context_select!(),
-                "WHERE ",
-                in_scope!(),
-                line_filters!(),
-                " ORDER BY l.close_due_at IS NULL, l.close_due_at, l.seq DESC
-                  LIMIT ?10 OFFSET coalesce(?11, 0)"
-            );
-            const SEARCHED: &str = concat!(
-                line_context_select!(searched),
-                "WHERE s.search GLOB ?5 AND ",
-                in_scope!(),
-                line_filters!(),
-                " ORDER BY l.close_due_at IS NULL, l.close_due_at, l.seq DESC
-                  LIMIT ?10 OFFSET coalesce(?11, 0)"
-            );
+            let sql = match by {
+                Found::All => line_list!(deadline, none),
+                Found::Matched => line_list!(deadline, matched),
+                Found::Scanned => line_list!(deadline, scanned),
+            };
             let skipped = query.page.after.unwrap_or(0);
             let mut n = skipped;
-            rows(conn, if searched { SEARCHED } else { SQL }, filters, |r| {
+            rows(conn, sql, filters, |r| {
                 n += 1;
                 Ok((n, context_from(r)?))
             })?
         }
     };
     Ok(page(found, query.page.limit))
+}
+
+/// How a list's lines are found (see [`found_by!`]).
+#[derive(Clone, Copy)]
+enum Found {
+    All,
+    Matched,
+    Scanned,
 }
 
 /// The stages a query asks for as a JSON array (`None`: every stage).

@@ -143,8 +143,8 @@ pub(crate) fn write(tx: &Tx, new: &NewOrderRecord) -> StoreResult<(WebOrderId, b
     Ok((web_order_id, false))
 }
 
-/// Orders `o` with their parties. `(searched)`: each line `l` the search index `s` finds
-/// (bind its GLOB pattern on `s.search`) with its order, read in the index's order.
+/// Orders `o` with their parties. `(searched)`: each line `l` of the search index `s` with its
+/// order (see [`searched_lines!`]).
 macro_rules! order_select {
     () => {
         concat!(order_columns!(), " FROM orders o", order_parties!())
@@ -280,7 +280,7 @@ pub(crate) fn by_web_id(conn: &Connection, id: &WebOrderId) -> StoreResult<Optio
 }
 
 /// The filters of an [`OrderQuery`] after [`in_scope!`], bound as ?4 … ?9 by [`list`]; the
-/// search (?6) is [`found_by_search!`] or the searched form of the query.
+/// search (?6, ?11) is [`found_by_search!`]'s or [`searched_lines!`]'s.
 macro_rules! order_filters {
     () => {
         " AND (?4 IS NULL OR EXISTS (SELECT 1 FROM lines l WHERE l.order_id = o.id AND l.status = ?4))
@@ -291,12 +291,61 @@ macro_rules! order_filters {
     };
 }
 
-/// The orders with a line the search (?6) finds, every one of them gathered first.
+/// The orders with a line the search finds, every one of them gathered first: through the
+/// index (`matched`: ?6 the FTS5 query of [`search::Lookup`]) or by the check alone
+/// (`scanned`), each line checked for the whole folded term (?11).
 macro_rules! found_by_search {
-    () => {
-        " AND (?6 IS NULL OR o.id IN (SELECT l.order_id FROM line_search s
-                                      CROSS JOIN lines l ON l.seq = s.rowid
-                                      WHERE s.search GLOB ?6))"
+    // ?11 is unbound (NULL) then, yet named: a statement takes every parameter it is given.
+    (none) => {
+        " AND ?11 IS NULL"
+    };
+    (matched) => {
+        " AND o.id IN (SELECT l.order_id FROM line_search s CROSS JOIN lines l ON l.seq = s.rowid
+                       WHERE s.line_search MATCH ?6 AND instr(s.search, ?11) > 0)"
+    };
+    (scanned) => {
+        " AND o.id IN (SELECT l.order_id FROM line_search s CROSS JOIN lines l ON l.seq = s.rowid
+                       WHERE instr(s.search, ?11) > 0)"
+    };
+}
+
+/// The lines a search finds, each with its order, read from the index newest first: `$by` as
+/// in [`found_by_search!`].
+macro_rules! searched_lines {
+    (matched) => {
+        concat!(
+            order_select!(searched),
+            "WHERE s.line_search MATCH ?6 AND instr(s.search, ?11) > 0 AND ",
+            in_scope!(),
+            order_filters!(),
+            " AND (?10 IS NULL OR s.rowid < ?10) ORDER BY s.rowid DESC"
+        )
+    };
+    (scanned) => {
+        concat!(
+            order_select!(searched),
+            "WHERE instr(s.search, ?11) > 0 AND ",
+            in_scope!(),
+            order_filters!(),
+            " AND (?10 IS NULL OR s.rowid < ?10) ORDER BY s.rowid DESC"
+        )
+    };
+}
+
+/// An order list sorted by the nearest deadline of its lines; the cursor is a position.
+macro_rules! by_deadline {
+    ($by:ident) => {
+        concat!(
+            order_select!(),
+            "WHERE ",
+            in_scope!(),
+            order_filters!(),
+            found_by_search!($by),
+            " ORDER BY (SELECT min(l.close_due_at) FROM lines l WHERE l.order_id = o.id) IS NULL,
+                       (SELECT min(l.close_due_at) FROM lines l WHERE l.order_id = o.id),
+                       o.seq DESC
+              LIMIT ?9 OFFSET coalesce(?10, 0)"
+        )
     };
 }
 
@@ -310,47 +359,56 @@ pub(crate) fn list(conn: &Connection, query: &OrderQuery) -> StoreResult<Page<Or
         }
         None => None,
     };
+    let lookup = match &query.q {
+        Some(q) => Some(search::lookup(conn, q)?),
+        None => None,
+    };
+    if let Some(search::Lookup::Nothing) = lookup {
+        return Ok(Page {
+            items: vec![],
+            next: None,
+        });
+    }
     let binds = params![
         everything,
         company,
         user,
         query.status.map(|s| s.as_str()),
         query.stage.map(|s| s.as_str()),
-        query.q.as_ref().map(search::glob),
+        lookup.as_ref().and_then(search::Lookup::query),
         query.closing_by.map(ts),
         only,
         limit + 1,
         query.page.after,
+        lookup.as_ref().and_then(search::Lookup::term),
     ];
-    let found = match query.sort {
-        LineSort::Newest if query.q.is_some() => {
-            return searched_newest(conn, binds, query.page.limit);
+    let found = match (query.sort, &lookup) {
+        (LineSort::Newest, Some(lookup)) => {
+            let sql = match lookup {
+                search::Lookup::Scanned { .. } => searched_lines!(scanned),
+                _ => searched_lines!(matched),
+            };
+            return searched_newest(conn, sql, binds, query.page.limit);
         }
-        LineSort::Newest => {
+        (LineSort::Newest, None) => {
             const SQL: &str = concat!(
                 order_select!(),
                 "WHERE ",
                 in_scope!(),
                 order_filters!(),
+                found_by_search!(none),
                 " AND (?10 IS NULL OR o.seq < ?10) ORDER BY o.seq DESC LIMIT ?9"
             );
             rows(conn, SQL, binds, |r| Ok((r.int("seq")?, found(r)?)))?
         }
-        LineSort::Deadline => {
-            // A position: the cursor is how many orders came before.
-            const SQL: &str = concat!(
-                order_select!(),
-                "WHERE ",
-                in_scope!(),
-                order_filters!(),
-                found_by_search!(),
-                " ORDER BY (SELECT min(l.close_due_at) FROM lines l WHERE l.order_id = o.id) IS NULL,
-                           (SELECT min(l.close_due_at) FROM lines l WHERE l.order_id = o.id),
-                           o.seq DESC
-                  LIMIT ?9 OFFSET coalesce(?10, 0)"
-            );
+        (LineSort::Deadline, lookup) => {
+            let sql = match lookup {
+                None => by_deadline!(none),
+                Some(search::Lookup::Scanned { .. }) => by_deadline!(scanned),
+                Some(_) => by_deadline!(matched),
+            };
             let mut n = query.page.after.unwrap_or(0);
-            rows(conn, SQL, binds, |r| {
+            rows(conn, sql, binds, |r| {
                 n += 1;
                 Ok((n, found(r)?))
             })?
@@ -370,17 +428,11 @@ pub(crate) fn list(conn: &Connection, query: &OrderQuery) -> StoreResult<Page<Or
 /// page's first order was met.
 fn searched_newest(
     conn: &Connection,
+    sql: &str,
     binds: &[&dyn rusqlite::ToSql],
     limit: u32,
 ) -> StoreResult<Page<OrderSummary>> {
-    const SQL: &str = concat!(
-        order_select!(searched),
-        "WHERE s.search GLOB ?6 AND ",
-        in_scope!(),
-        order_filters!(),
-        " AND (?10 IS NULL OR s.rowid < ?10) ORDER BY s.rowid DESC"
-    );
-    let mut st = conn.prepare_cached(SQL).map_err(db)?;
+    let mut st = conn.prepare_cached(sql).map_err(db)?;
     let columns = Columns::of(&st);
     let mut rows = st.query(binds).map_err(db)?;
     let mut seen = Vec::new();

@@ -1,11 +1,11 @@
 //! The search index (migration 0012): each line's [`SearchText`] in the FTS5 trigram table
 //! `line_search` (rowid = `lines.seq`), written with the line and again when its contact
-//! changes, and the pattern a [`Search`] is looked up with. What matches is the domain's rule
+//! changes, and how a [`Search`] is looked up in it. What matches is the domain's rule
 //! (`provisio_domain::search`); the index only finds it fast.
 
 use provisio_domain::search::{Search, SearchText};
 use provisio_store::StoreResult;
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::db;
 use crate::writer::{Tx, Writer};
@@ -13,22 +13,75 @@ use crate::writer::{Tx, Writer};
 /// Lines indexed per transaction when the store indexes those stored before the index was.
 const BACKFILL_BATCH: i64 = 10_000;
 
-/// The GLOB pattern that finds `search` anywhere in a text: its wildcards taken literally.
-/// The trigram index looks up the longest runs of plain characters of a pattern; a term of
-/// fewer than three characters is checked line by line, newest first.
-pub(crate) fn glob(search: &Search) -> String {
-    let mut pattern = String::with_capacity(search.folded().len() + 2);
-    pattern.push('*');
-    for c in search.folded().chars() {
-        match c {
-            '*' => pattern.push_str("[*]"),
-            '?' => pattern.push_str("[?]"),
-            '[' => pattern.push_str("[[]"),
-            c => pattern.push(c),
+/// Trigrams a lookup asks the index for: the rarest of the term's. Each narrows the lines to
+/// check; one found in nearly every line (`sub` of every reference) costs reading its long
+/// list, so it is left to the check of the text.
+const LOOKED_UP: usize = 3;
+
+/// How far a trigram's lines are counted to tell how rare it is: counting costs what it
+/// reads, so a trigram in more lines than this is "common", whatever the size of the table.
+const COUNTED_UP_TO: i64 = 4096;
+
+/// How the index finds a term's lines: `Matched` through an FTS5 query of its rarest
+/// trigrams (bound on `s.line_search MATCH`), each candidate then checked for the whole term
+/// (`instr`, with [`Lookup::term`]); `Scanned`, a term too short for trigrams, by the check
+/// alone, newest first; `Nothing` when a trigram of the term is in no line.
+pub(crate) enum Lookup {
+    Matched { query: String, term: String },
+    Scanned { term: String },
+    Nothing,
+}
+
+impl Lookup {
+    /// The FTS5 query, if the index is asked.
+    pub(crate) fn query(&self) -> Option<&str> {
+        match self {
+            Lookup::Matched { query, .. } => Some(query),
+            _ => None,
         }
     }
-    pattern.push('*');
-    pattern
+
+    /// The folded term each candidate's text is checked for.
+    pub(crate) fn term(&self) -> Option<&str> {
+        match self {
+            Lookup::Matched { term, .. } | Lookup::Scanned { term } => Some(term),
+            Lookup::Nothing => None,
+        }
+    }
+}
+
+/// How to find `search`'s lines: each trigram's lines counted (up to [`COUNTED_UP_TO`]), the
+/// rarest asked for; among equally common ones the later in the term, where references and
+/// numbers vary most.
+pub(crate) fn lookup(conn: &Connection, search: &Search) -> StoreResult<Lookup> {
+    let term = search.folded().to_owned();
+    if !search.indexed() {
+        return Ok(Lookup::Scanned { term });
+    }
+    let mut count = conn
+        .prepare_cached(
+            "SELECT count(*) FROM (SELECT 1 FROM line_search WHERE line_search MATCH ? LIMIT ?)",
+        )
+        .map_err(db)?;
+    let mut counted = Vec::new();
+    for (position, trigram) in search.trigrams().into_iter().enumerate() {
+        let quoted = format!("\"{}\"", trigram.replace('"', "\"\""));
+        let lines: i64 = count
+            .query_row(params![quoted, COUNTED_UP_TO], |r| r.get(0))
+            .map_err(db)?;
+        if lines == 0 {
+            return Ok(Lookup::Nothing);
+        }
+        counted.push((lines, std::cmp::Reverse(position), quoted));
+    }
+    counted.sort();
+    let query = counted
+        .into_iter()
+        .take(LOOKED_UP)
+        .map(|(_, _, quoted)| quoted)
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    Ok(Lookup::Matched { query, term })
 }
 
 /// Writes the text of the line stored as `seq`.
@@ -111,17 +164,5 @@ pub(crate) fn backfill(writer: &Writer) -> StoreResult<u64> {
             Some(n) => indexed += n,
             None => return Ok(indexed),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_patterns_wildcards_are_taken_literally() {
-        let glob = |q| glob(&Search::parse(q).unwrap());
-        assert_eq!(glob("Kund"), "*kund*");
-        assert_eq!(glob("a*b?c[d]"), "*a[*]b[?]c[[]d]*");
     }
 }

@@ -71,7 +71,7 @@ async fn line_events(
 #[utoipa::path(get, path = "/api/v1/subscriptions", tag = "lines",
     params(
         ("provisioning" = Option<String>, Query, description = "`incomplete` for lines whose provisioning is in progress; `all` (default)"),
-        ("q" = Option<String>, Query, description = "part of a subscription reference, contact email, web order id or end customer"),
+        ("q" = Option<String>, Query, description = "part of a subscription reference, contact email, web order id or end customer, in any case (Unicode); three characters or more are looked up in an index"),
         ("stage" = Option<String>, Query, description = "lines in this stage"),
         ("status" = Option<String>, Query, description = "`open` or `closed` lines"),
         ("attention" = Option<String>, Query, description = "lines that need a person for this reason (see GET /api/v1/attention)"),

@@ -52,7 +52,7 @@ async fn create_order(
 /// List and search orders, newest first, keyset-paginated.
 #[utoipa::path(get, path = "/api/v1/orders", tag = "orders",
     params(
-        ("q" = Option<String>, Query, description = "part of a web order id, end customer, subscription reference or contact email"),
+        ("q" = Option<String>, Query, description = "orders with a line whose subscription reference, contact email, web order id or end customer holds this, in any case (Unicode); three characters or more are looked up in an index"),
         ("status" = Option<String>, Query, description = "orders with a line in this status (open, closed)"),
         ("stage" = Option<String>, Query, description = "orders with a line in this stage"),
         ("attention" = Option<String>, Query, description = "orders with a line that needs a person for this reason (see GET /api/v1/attention)"),
