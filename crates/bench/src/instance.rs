@@ -14,6 +14,8 @@ const ADMIN: &str = "admin@operator.example";
 const PIA: &str = "pia@partner.example";
 /// Lines per order (the most one order may hold).
 const PER_ORDER: usize = 1000;
+/// Orders per `provisio order import` (500,000 lines).
+const ORDERS_PER_IMPORT: usize = 500;
 
 pub struct Instance {
     bin: PathBuf,
@@ -81,11 +83,14 @@ impl Instance {
             .to_zoned_datetime(jiff::tz::TimeZone::UTC)
             .date()
             .tomorrow()?;
+        // Imported a part at a time: the file of 10,000,000 lines, and the orders built for
+        // it, would not fit in memory at once.
         let mut orders = Vec::new();
         let mut left = lines;
+        let mut part = 0;
         while left > 0 {
             let n = left.min(PER_ORDER);
-            let id = format!("B{}", orders.len() + 1);
+            let id = format!("B{}", me.order_ids.len() + 1);
             let lines: Vec<Value> = (0..n)
                 .map(|i| {
                     json!({"offer": "A-FLEX", "quantity": 1,
@@ -100,11 +105,16 @@ impl Instance {
             );
             me.order_ids.push(id);
             left -= n;
+            if orders.len() == ORDERS_PER_IMPORT || left == 0 {
+                part += 1;
+                let file = me.dir.path().join(format!("orders-{part}.json"));
+                std::fs::write(&file, serde_json::to_vec(&orders)?)?;
+                orders.clear();
+                let file = file.to_string_lossy().into_owned();
+                me.cli(&["order", "import", &file, "--as", PIA]).await?;
+                std::fs::remove_file(&file)?;
+            }
         }
-        let file = me.dir.path().join("orders.json");
-        std::fs::write(&file, serde_json::to_vec(&orders)?)?;
-        let file = file.to_string_lossy().into_owned();
-        me.cli(&["order", "import", &file, "--as", PIA]).await?;
         Ok(me)
     }
 
