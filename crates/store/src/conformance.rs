@@ -283,6 +283,22 @@ pub async fn passwords(store: Arc<dyn Store>) {
         .unwrap();
 }
 
+/// The orders `query` lists, read a page of one at a time to the end.
+async fn order_pages(store: &dyn Store, query: &OrderQuery) -> Vec<WebOrderId> {
+    let mut seen = vec![];
+    let mut after = None;
+    loop {
+        let mut q = query.clone();
+        q.page = PageRequest { after, limit: 1 };
+        let p = store.list_orders(&q).await.unwrap();
+        seen.extend(p.items.into_iter().map(|o| o.order.web_order_id));
+        match p.next {
+            Some(n) => after = Some(n),
+            None => return seen,
+        }
+    }
+}
+
 pub async fn orders(store: Arc<dyn Store>) {
     let store = store.as_ref();
     let (acme, pia) = partner_with(store, "Acme", "pia@acme.test").await;
@@ -418,18 +434,7 @@ pub async fn orders(store: Arc<dyn Store>) {
     );
 
     // Keyset pagination visits every order once.
-    let mut seen = vec![];
-    let mut after = None;
-    loop {
-        let mut q = everything.clone();
-        q.page = PageRequest { after, limit: 1 };
-        let p = store.list_orders(&q).await.unwrap();
-        seen.extend(p.items.into_iter().map(|o| o.order.web_order_id));
-        match p.next {
-            Some(n) => after = Some(n),
-            None => break,
-        }
-    }
+    let seen = order_pages(store, &everything).await;
     assert_eq!(seen.len(), 4);
 
     for (needle, expect) in [
@@ -461,19 +466,9 @@ pub async fn orders(store: Arc<dyn Store>) {
     }
 
     // A search's pages visit every order it finds once, newest first.
-    let mut seen = vec![];
-    let mut after = None;
-    loop {
-        let mut q = everything.clone();
-        q.q = Search::parse("Kund");
-        q.page = PageRequest { after, limit: 1 };
-        let p = store.list_orders(&q).await.unwrap();
-        seen.extend(p.items.into_iter().map(|o| o.order.web_order_id));
-        match p.next {
-            Some(n) => after = Some(n),
-            None => break,
-        }
-    }
+    let mut searched = everything.clone();
+    searched.q = Search::parse("Kund");
+    let seen = order_pages(store, &searched).await;
     let newest_first: Vec<_> = all
         .items
         .iter()
