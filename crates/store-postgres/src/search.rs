@@ -145,7 +145,7 @@ async fn index_batch(
 }
 
 /// Writes the texts of the lines stored as `seqs`.
-pub(crate) async fn insert(
+async fn insert(
     tx: &mut PgConnection,
     seqs: &[i64],
     texts: &[String],
