@@ -7,11 +7,15 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use serde_json::{Value, json};
+use tokio::io::AsyncWriteExt;
 use tokio::process::{Child, Command};
 
 const ADMIN: &str = "admin@operator.example";
-/// The ordering contact of every benchmark order; resends are made with her key.
-const PIA: &str = "pia@partner.example";
+/// The ordering contact of every benchmark order; resends are made with her key, and the web
+/// pages are read signed in as her (with [`PIA_PASSWORD`]).
+pub const PIA: &str = "pia@partner.example";
+/// Pia's password for the web sign-in (at least 10 characters).
+pub const PIA_PASSWORD: &str = "bench-password-1234";
 /// Lines per order (the most one order may hold).
 const PER_ORDER: usize = 1000;
 /// Orders per `provisio order import` (500,000 lines).
@@ -75,7 +79,11 @@ impl Instance {
             ],
         );
         me.cli(&[&["user", "create"][..], &admin].concat()).await?;
-        me.cli(&[&["user", "create"][..], &pia].concat()).await?;
+        me.cli_with_stdin(
+            &[&["user", "create"][..], &pia, &["--password-stdin"]].concat(),
+            &format!("{PIA_PASSWORD}\n"),
+        )
+        .await?;
         me.admin_key = last_line(&me.cli(&["api-key", "create", "--user", ADMIN]).await?);
         me.pia_key = last_line(&me.cli(&["api-key", "create", "--user", PIA]).await?);
 
@@ -142,14 +150,26 @@ impl Instance {
             .output()
             .await
             .with_context(|| format!("running {}", self.bin.display()))?;
-        if !out.status.success() {
-            bail!(
-                "provisio {} failed: {}",
-                args.join(" "),
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        cli_output(args, out)
+    }
+
+    /// [`Self::cli`] with `input` on its standard input (e.g. a password for
+    /// `--password-stdin`).
+    async fn cli_with_stdin(&self, args: &[&str], input: &str) -> anyhow::Result<String> {
+        let mut child = self
+            .command(self.dir.path())
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .with_context(|| format!("running {}", self.bin.display()))?;
+        let mut stdin = child.stdin.take().context("the CLI's standard input")?;
+        stdin.write_all(input.as_bytes()).await?;
+        // Closed, so that a reader of the whole input sees its end.
+        drop(stdin);
+        let out = child.wait_with_output().await?;
+        cli_output(args, out)
     }
 
     /// `count` processes of `provisio serve --test-clock` sending to `smtp_url`, started at
@@ -188,6 +208,18 @@ impl Instance {
         }
         Ok(Fleet { servers })
     }
+}
+
+/// A CLI run's standard output, or its standard error as the error.
+fn cli_output(args: &[&str], out: std::process::Output) -> anyhow::Result<String> {
+    if !out.status.success() {
+        bail!(
+            "provisio {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// A fresh data directory (kept, and named, with `PROVISIO_BENCH_KEEP`).

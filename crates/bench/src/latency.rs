@@ -9,6 +9,14 @@ use std::time::{Duration, Instant};
 
 use anyhow::bail;
 
+/// How each request proves who makes it: an API key (`Authorization: Bearer`) or a signed-in
+/// web session (its `Cookie` header).
+#[derive(Clone)]
+pub enum Auth {
+    Bearer(String),
+    Cookie(String),
+}
+
 /// One request: method POST or GET and the path (on whichever instance the client talks to).
 #[derive(Clone)]
 pub struct Call {
@@ -31,12 +39,13 @@ impl Latencies {
 }
 
 /// Runs `calls` with `clients` concurrent clients spread over the instances at `bases` (base
-/// URLs), each with bearer `key`; every answer must have status `expect`.
+/// URLs), each authorized by `auth`; every answer must have status `expect`. A `Set-Cookie` in
+/// an answer is ignored: every request carries the same `auth`.
 pub async fn measure(
     calls: Vec<Call>,
     bases: &[String],
     clients: usize,
-    key: &str,
+    auth: &Auth,
     expect: u16,
 ) -> anyhow::Result<Latencies> {
     if bases.is_empty() {
@@ -46,10 +55,14 @@ pub async fn measure(
     let next = Arc::new(AtomicUsize::new(0));
     let mut tasks = Vec::new();
     for (_, base) in (0..clients).zip(bases.iter().cycle()) {
-        let (calls, next, key) = (Arc::clone(&calls), Arc::clone(&next), key.to_owned());
+        let (calls, next, auth) = (Arc::clone(&calls), Arc::clone(&next), auth.clone());
         let base = base.clone();
         tasks.push(tokio::spawn(async move {
-            let http = reqwest::Client::new();
+            // A redirect is an answer, not followed: a page that sends a signed-out client
+            // to the sign-in page must not count as read.
+            let http = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()?;
             let mut times = Vec::new();
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
@@ -60,8 +73,12 @@ pub async fn measure(
                 } else {
                     http.get(&url)
                 };
+                let req = match &auth {
+                    Auth::Bearer(key) => req.bearer_auth(key),
+                    Auth::Cookie(cookie) => req.header(reqwest::header::COOKIE, cookie),
+                };
                 let started = Instant::now();
-                let reply = req.bearer_auth(&key).send().await?;
+                let reply = req.send().await?;
                 let status = reply.status().as_u16();
                 let body = reply.bytes().await?;
                 times.push(started.elapsed());

@@ -21,6 +21,7 @@ mod instance;
 mod latency;
 mod postfix;
 mod scale;
+mod signin;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -32,7 +33,7 @@ use clap::Parser;
 
 use database::BenchDatabase;
 use instance::Instance;
-use latency::{Call, measure};
+use latency::{Auth, Call, measure};
 use postfix::Postfix;
 
 #[derive(Parser)]
@@ -86,8 +87,9 @@ struct Args {
     #[arg(long)]
     check: bool,
     /// Instead of dispatch and resend: the reads (an order, a line, searches, Subscriptions,
-    /// attention) and the import at these numbers of stored lines, e.g. `10000,100000,1000000`,
-    /// on each backend of `--backends` (one instance). See README, Performance, At scale.
+    /// attention; through the API and as web pages, signed in) and the import at these numbers
+    /// of stored lines, e.g. `10000,100000,1000000`, on each backend of `--backends` (one
+    /// instance). See README, Performance, At scale.
     #[arg(long, value_delimiter = ',')]
     scale: Vec<usize>,
 }
@@ -341,7 +343,8 @@ async fn one_run(
         };
         lines
     ];
-    let healthz = measure(healthz, &bases, args.clients, &instance.admin_key, 200).await?;
+    let admin = Auth::Bearer(instance.admin_key.clone());
+    let healthz = measure(healthz, &bases, args.clients, &admin, 200).await?;
     let mut resends = Vec::with_capacity(lines);
     for order in &instance.order_ids {
         for sub_ref in first.sub_refs(order).await? {
@@ -357,7 +360,8 @@ async fn one_run(
         None => None,
     };
     let accepted_before = sink.accepted()?;
-    let resend = measure(resends, &bases, args.clients, &instance.pia_key, 202).await?;
+    let pia = Auth::Bearer(instance.pia_key.clone());
+    let resend = measure(resends, &bases, args.clients, &pia, 202).await?;
     // Include delivering the resent emails: wait until the sink has them all.
     let deadline = Instant::now() + Duration::from_secs(600);
     while sink.accepted()? < accepted_before + lines && Instant::now() < deadline {

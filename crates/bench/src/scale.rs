@@ -4,6 +4,8 @@
 //! nothing is sent meanwhile), one `serve` starts on it, and each read below is made by
 //! [`CLIENTS`] concurrent clients [`CALLS`] times: p50 and p99 per read, the import's rate,
 //! the server's resident memory after the reads and how long it took to answer `/readyz`.
+//! The API reads carry Pia's key; the web pages her session, signed in once through the real
+//! sign-in form and shared by the clients.
 
 use std::path::Path;
 use std::time::Instant;
@@ -11,8 +13,8 @@ use std::time::Instant;
 use anyhow::Context;
 
 use crate::database::BenchDatabase;
-use crate::instance::Instance;
-use crate::latency::{Call, measure};
+use crate::instance::{Fleet, Instance, PIA, PIA_PASSWORD};
+use crate::latency::{Auth, Call, measure};
 use crate::{Backend, ms, thousands};
 
 /// Concurrent clients of each read.
@@ -20,18 +22,29 @@ const CLIENTS: usize = 4;
 /// Requests per read.
 const CALLS: usize = 400;
 
-/// The reads measured, by name, and how each is made from an installation's first order (its
-/// id and its lines' references).
-const READS: [&str; 9] = [
-    "order of 1,000 lines",
-    "a line",
-    "search: a whole reference",
-    "search: part of a contact",
-    "search: an end customer",
-    "search: nothing found",
-    "orders search: part of a contact",
-    "Subscriptions page (incomplete)",
-    "attention list",
+/// Whom a read is made as: Pia's API key, or her signed-in web session.
+#[derive(Clone, Copy)]
+enum Via {
+    Api,
+    Web,
+}
+
+/// The reads measured, by name (see [`calls`] for how each is made from an installation's
+/// first order, its id and its lines' references), and whom each is made as.
+const READS: [(&str, Via); 12] = [
+    ("order of 1,000 lines", Via::Api),
+    ("a line", Via::Api),
+    ("search: a whole reference", Via::Api),
+    ("search: part of a contact", Via::Api),
+    ("search: an end customer", Via::Api),
+    ("search: nothing found", Via::Api),
+    ("orders search: part of a contact", Via::Api),
+    ("Subscriptions page (incomplete)", Via::Api),
+    ("attention list", Via::Api),
+    ("web order page", Via::Web),
+    ("web Subscriptions page", Via::Web),
+    // Once signed in, `/` is what needs attention.
+    ("web attention page", Via::Web),
 ];
 
 fn calls(read: &str, order: &str, refs: &[String]) -> Vec<Call> {
@@ -52,7 +65,10 @@ fn calls(read: &str, order: &str, refs: &[String]) -> Vec<Call> {
                 "Subscriptions page (incomplete)" => {
                     "/api/v1/subscriptions?provisioning=incomplete".to_owned()
                 }
-                _ => "/api/v1/attention".to_owned(),
+                "attention list" => "/api/v1/attention".to_owned(),
+                "web order page" => format!("/orders/{order}"),
+                "web Subscriptions page" => "/subscriptions?provisioning=incomplete".to_owned(),
+                _ => "/".to_owned(),
             };
             Call { post: false, path }
         })
@@ -92,24 +108,23 @@ pub async fn one_size(
         format!("{}/s", thousands(import)),
         ms(ready),
     ];
-    for read in READS {
-        eprintln!("{backend}, {lines} lines: {read} …");
-        let l = measure(
-            calls(read, &order, &refs),
-            &bases,
-            CLIENTS,
-            &instance.pia_key,
-            200,
-        )
-        .await?;
+    let api = Auth::Bearer(instance.pia_key.clone());
+    let web = Auth::Cookie(crate::signin::sign_in(&first.base, PIA, PIA_PASSWORD).await?);
+    for (read, via) in READS {
+        let rss = rss(&fleet);
+        eprintln!("{backend}, {lines} lines: {read} … (server RSS before: {rss})");
+        let auth = match via {
+            Via::Api => &api,
+            Via::Web => &web,
+        };
+        let l = measure(calls(read, &order, &refs), &bases, CLIENTS, auth, 200).await?;
         row.push(format!(
             "{} / {}",
             ms(l.percentile(50.0)),
             ms(l.percentile(99.0))
         ));
     }
-    let rss = fleet.pids().first().and_then(|pid| rss_of(*pid));
-    row.push(rss.map_or("–".to_owned(), |kb| format!("{} MB", kb / 1024)));
+    row.push(rss(&fleet));
     fleet.stop().await?;
     if let Some(db) = db {
         db.drop_now().await?;
@@ -122,9 +137,15 @@ pub fn header() -> Vec<String> {
     let mut h: Vec<String> = ["backend", "lines", "import", "start to ready"]
         .map(str::to_owned)
         .to_vec();
-    h.extend(READS.map(|r| format!("{r} p50 / p99")));
+    h.extend(READS.map(|(r, _)| format!("{r} p50 / p99")));
     h.push("RSS after".to_owned());
     h
+}
+
+/// The (first) server's resident memory, e.g. "37 MB".
+fn rss(fleet: &Fleet) -> String {
+    let kb = fleet.pids().first().and_then(|pid| rss_of(*pid));
+    kb.map_or("–".to_owned(), |kb| format!("{} MB", kb / 1024))
 }
 
 /// A process's resident memory in KiB (Linux `/proc`).
