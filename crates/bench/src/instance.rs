@@ -10,7 +10,11 @@ use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt;
 use tokio::process::{Child, Command};
 
-const ADMIN: &str = "admin@operator.example";
+/// The operator's admin (Ada): the clock is advanced and offer policies are set with her key,
+/// and `--sweeps` reads the policy preview signed in as her (with [`ADMIN_PASSWORD`]).
+pub const ADMIN: &str = "admin@operator.example";
+/// Ada's password for the web sign-in (at least 10 characters).
+pub const ADMIN_PASSWORD: &str = "bench-admin-password-1234";
 /// The ordering contact of every benchmark order; resends are made with her key, and the web
 /// pages are read signed in as her (with [`PIA_PASSWORD`]).
 pub const PIA: &str = "pia@partner.example";
@@ -78,7 +82,11 @@ impl Instance {
                 "member",
             ],
         );
-        me.cli(&[&["user", "create"][..], &admin].concat()).await?;
+        me.cli_with_stdin(
+            &[&["user", "create"][..], &admin, &["--password-stdin"]].concat(),
+            &format!("{ADMIN_PASSWORD}\n"),
+        )
+        .await?;
         me.cli_with_stdin(
             &[&["user", "create"][..], &pia, &["--password-stdin"]].concat(),
             &format!("{PIA_PASSWORD}\n"),

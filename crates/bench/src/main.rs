@@ -22,6 +22,7 @@ mod latency;
 mod postfix;
 mod scale;
 mod signin;
+mod sweeps;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -92,6 +93,12 @@ struct Args {
     /// instance). See README, Performance, At scale.
     #[arg(long, value_delimiter = ',')]
     scale: Vec<usize>,
+    /// Instead of dispatch and resend: the sweeps over these numbers of lines due at once, e.g.
+    /// `100000,1000000`, on each backend of `--backends` (one instance): first sends queued and
+    /// delivered, an offer-policy change's preview and effect, all closed by policy. Needs
+    /// `--postfix` (or smtp-sink on PATH). See README, Performance, Sweeps.
+    #[arg(long, value_delimiter = ',', conflicts_with = "scale")]
+    sweeps: Vec<usize>,
 }
 
 /// Where provisio keeps its data in one benchmark: SQLite, or PostgreSQL with this many
@@ -201,6 +208,10 @@ async fn bench(mut args: Args) -> anyhow::Result<bool> {
         return Ok(true);
     }
     let postfix = Postfix::find(args.postfix.as_deref())?;
+    if !args.sweeps.is_empty() {
+        sweeps::run(&bin, &args.postgres, &postfix, &backends, &args.sweeps).await?;
+        return Ok(true);
+    }
     // Per backend, its runs.
     let mut runs: Vec<Vec<Run>> = backends.iter().map(|_| Vec::new()).collect();
     for n in 1..=args.runs {

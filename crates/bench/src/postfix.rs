@@ -72,17 +72,25 @@ impl Postfix {
     /// Starts `smtp-sink` on a free loopback port, dumping each message into its own file in
     /// `dump_dir`.
     pub async fn start_sink(&self, dump_dir: &Path) -> anyhow::Result<Sink> {
+        self.start(Some(dump_dir)).await
+    }
+
+    /// Starts `smtp-sink` on a free loopback port, counting the messages and keeping none (a
+    /// million message files would fill a tmpfs).
+    pub async fn start_discarding_sink(&self) -> anyhow::Result<Sink> {
+        self.start(None).await
+    }
+
+    async fn start(&self, dump_dir: Option<&Path>) -> anyhow::Result<Sink> {
         let port = free_port()?;
         let user = std::env::var("USER").unwrap_or_else(|_| "root".into());
-        // %H%M%S keeps the sink's random file-name suffixes from colliding across seconds.
-        let template = dump_dir.join("%H%M%S.");
-        let mut child = self
-            .command(&self.sink)
-            .arg("-c")
-            .arg("-u")
-            .arg(&user)
-            .arg("-d")
-            .arg(&template)
+        let mut cmd = self.command(&self.sink);
+        cmd.arg("-c").arg("-u").arg(&user);
+        if let Some(dir) = dump_dir {
+            // %H%M%S keeps the sink's random file-name suffixes from colliding across seconds.
+            cmd.arg("-d").arg(dir.join("%H%M%S."));
+        }
+        let mut child = cmd
             .arg(format!("127.0.0.1:{port}"))
             .arg("256")
             .stdout(Stdio::piped())
@@ -103,7 +111,7 @@ impl Postfix {
         Ok(Sink {
             _child: child,
             addr,
-            dump_dir: dump_dir.to_owned(),
+            dump_dir: dump_dir.map(Path::to_owned),
             accepted,
         })
     }
@@ -152,7 +160,8 @@ impl Postfix {
 pub struct Sink {
     _child: Child,
     pub addr: String,
-    dump_dir: PathBuf,
+    /// Where it writes each message; `None`: it keeps none.
+    dump_dir: Option<PathBuf>,
     accepted: Arc<AtomicUsize>,
 }
 
@@ -196,7 +205,11 @@ impl Sink {
     /// One message as the sink stored it, without the sink's own trace lines (its `X-…`
     /// envelope record and the `Received:` header it adds), for `smtp-source -F`.
     pub fn sample_message(&self) -> anyhow::Result<Vec<u8>> {
-        let entry = std::fs::read_dir(&self.dump_dir)?
+        let dir = self
+            .dump_dir
+            .as_ref()
+            .context("the sink keeps no message")?;
+        let entry = std::fs::read_dir(dir)?
             .next()
             .context("the sink holds no message")??;
         let text = std::fs::read_to_string(entry.path())?;

@@ -143,7 +143,7 @@ pub fn header() -> Vec<String> {
 }
 
 /// The (first) server's resident memory, e.g. "37 MB".
-fn rss(fleet: &Fleet) -> String {
+pub fn rss(fleet: &Fleet) -> String {
     let kb = fleet.pids().first().and_then(|pid| rss_of(*pid));
     kb.map_or("–".to_owned(), |kb| format!("{} MB", kb / 1024))
 }
