@@ -62,10 +62,10 @@ use provisio_domain::{
 use provisio_store::{
     ApiKeyRecord, Audit, ClaimRequest, ClaimedEmail, CloseRule, Company, Created, Decide, Decided,
     Directory, EmailRecord, EventRecord, Finished, FirstSendRule, KeyActor, LineActions,
-    LineContext, LineQuery, Maintenance, NewCompany, NewOrderRecord, NewUser, Order, OrderQuery,
-    OrderSummary, Orders, Organization, Outbox, Page, PageRequest, PolicyChange, RunningLine,
-    SessionRecord, Settings, SetupLink, Signals, StoreError, StoreResult, UpdateRequest, User,
-    Wake, WebSessions,
+    LineContext, LineQuery, LineWindow, Maintenance, NewCompany, NewOrderRecord, NewUser, Order,
+    OrderQuery, OrderSummary, OrderWindow, Orders, Organization, Outbox, Page, PageRequest,
+    PolicyChange, RunningLine, SessionRecord, Settings, SetupLink, Signals, StoreError,
+    StoreResult, UpdateRequest, User, Wake, WebSessions,
 };
 use provisio_store::{
     AttachmentFile, CaseQuery, CaseRecord, CaseRule, CaseSummary, Cases, NewCaseRecord, OpenRule,

@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 
 use provisio_domain::{LineStatus, Locale, Stage, UserId, WebOrderId};
-use provisio_store::{LineSort, Order, OrderQuery, OrderSummary, Page, Person, StoreResult};
+use provisio_store::{
+    LineSort, LineWindow, Order, OrderQuery, OrderSummary, OrderWindow, Page, Person, StoreResult,
+};
 use sqlx::PgConnection;
 use sqlx::postgres::PgRow;
 
@@ -95,45 +97,54 @@ impl<T> ByRowId<T> {
     }
 }
 
-/// Attaches their lines to orders in one more query.
-async fn with_lines(conn: &mut PgConnection, found: Vec<Found>) -> StoreResult<Vec<Order>> {
-    let mut orders = ByRowId::new(found, |o| o);
-    if orders.items.is_empty() {
-        return Ok(orders.items);
-    }
-    const SQL: &str = concat!(
-        "SELECT ",
-        line_columns!(),
-        lines_from!(),
-        "WHERE l.order_id = ANY($1::text[]) ORDER BY l.order_id, l.line_number"
-    );
-    let rows = sqlx::query(SQL)
-        .bind(&orders.ids)
-        .fetch_all(conn)
-        .await
-        .map_err(db)?;
-    for r in &rows {
-        let order_id = text(r, "order_id")?;
-        let line = line_from(r)?;
-        if let Some(order) = orders.get_mut(&order_id) {
-            order.lines.push(line);
-        }
-    }
-    Ok(orders.items)
-}
-
+/// An order with its lines, all of them or a window (`LIMIT NULL`: no limit), and how many
+/// it has.
 pub(crate) async fn by_web_id(
     conn: &mut PgConnection,
     id: &WebOrderId,
-) -> StoreResult<Option<Order>> {
+    window: Option<LineWindow>,
+) -> StoreResult<Option<OrderWindow>> {
     const SQL: &str = concat!(order_select!(), " WHERE o.web_order_id = $1");
     let row = sqlx::query(SQL)
         .bind(id.as_str())
         .fetch_optional(&mut *conn)
         .await
         .map_err(db)?;
-    let found = row.as_ref().map(found).transpose()?.into_iter().collect();
-    Ok(with_lines(conn, found).await?.into_iter().next())
+    let Some(Found { id: row_id, order }) = row.as_ref().map(found).transpose()? else {
+        return Ok(None);
+    };
+    const LINES: &str = concat!(
+        "SELECT ",
+        line_columns!(),
+        lines_from!(),
+        "WHERE l.order_id = $1 ORDER BY l.line_number LIMIT $2 OFFSET $3"
+    );
+    let rows = sqlx::query(LINES)
+        .bind(&row_id)
+        .bind(window.map(|w| i64::from(w.limit)))
+        .bind(window.map_or(0, |w| i64::from(w.offset)))
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?;
+    let lines = rows
+        .iter()
+        .map(line_from)
+        .collect::<StoreResult<Vec<_>>>()?;
+    let line_count = match window {
+        None => lines.len() as u32,
+        Some(_) => {
+            let n: i64 = sqlx::query_scalar("SELECT count(*) FROM lines WHERE order_id = $1")
+                .bind(&row_id)
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(db)?;
+            n as u32
+        }
+    };
+    Ok(Some(OrderWindow {
+        order: Order { lines, ..order },
+        line_count,
+    }))
 }
 
 /// The filters of an [`OrderQuery`] after [`in_scope!`], bound as $4 … $8 by [`list`]; the

@@ -18,8 +18,9 @@ impl Orders for PgStore {
     async fn create_order(&self, new: NewOrderRecord) -> StoreResult<Created<Order>> {
         let mut tx = self.begin().await?;
         let (id, replayed) = write(&mut tx, &new).await?;
-        let order = order_reads::by_web_id(&mut tx, &id)
+        let order = order_reads::by_web_id(&mut tx, &id, None)
             .await?
+            .map(|w| w.order)
             .ok_or(StoreError::NotFound {
                 what: Entity::Order,
             })?;
@@ -32,7 +33,16 @@ impl Orders for PgStore {
     }
     async fn order(&self, web_order_id: &WebOrderId) -> StoreResult<Option<Order>> {
         let mut conn = self.pool.acquire().await.map_err(db)?;
-        order_reads::by_web_id(&mut conn, web_order_id).await
+        let found = order_reads::by_web_id(&mut conn, web_order_id, None).await?;
+        Ok(found.map(|w| w.order))
+    }
+    async fn order_window(
+        &self,
+        web_order_id: &WebOrderId,
+        window: LineWindow,
+    ) -> StoreResult<Option<OrderWindow>> {
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        order_reads::by_web_id(&mut conn, web_order_id, Some(window)).await
     }
     async fn list_orders(&self, query: &OrderQuery) -> StoreResult<Page<OrderSummary>> {
         let mut conn = self.pool.acquire().await.map_err(db)?;

@@ -145,11 +145,7 @@ async fn index_batch(
 }
 
 /// Writes the texts of the lines stored as `seqs`.
-async fn insert(
-    tx: &mut PgConnection,
-    seqs: &[i64],
-    texts: &[String],
-) -> StoreResult<()> {
+async fn insert(tx: &mut PgConnection, seqs: &[i64], texts: &[String]) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO line_search (seq, search) SELECT * FROM unnest($1::bigint[], $2::text[])",
     )

@@ -48,10 +48,10 @@ use provisio_domain::{
 use provisio_store::{
     ApiKeyRecord, Audit, ClaimRequest, ClaimedEmail, CloseRule, Company, Created, Decide, Decided,
     Directory, EmailRecord, Entity, EventRecord, Finished, FirstSendRule, KeyActor, LineActions,
-    LineContext, LineQuery, LocalSignals, Maintenance, NewCompany, NewOrderRecord, NewUser, Order,
-    OrderQuery, OrderSummary, Orders, Organization, Outbox, Page, PageRequest, PolicyChange,
-    RunningLine, SessionRecord, Settings, SetupLink, Signals, StoreError, StoreResult,
-    UpdateRequest, User, Wake, WebSessions,
+    LineContext, LineQuery, LineWindow, LocalSignals, Maintenance, NewCompany, NewOrderRecord,
+    NewUser, Order, OrderQuery, OrderSummary, OrderWindow, Orders, Organization, Outbox, Page,
+    PageRequest, PolicyChange, RunningLine, SessionRecord, Settings, SetupLink, Signals,
+    StoreError, StoreResult, UpdateRequest, User, Wake, WebSessions,
 };
 use provisio_store::{
     AttachmentFile, CaseQuery, CaseRecord, CaseRule, CaseSummary, Cases, NewCaseRecord, OpenRule,
@@ -410,12 +410,13 @@ impl Orders for SqliteStore {
     async fn create_order(&self, new: NewOrderRecord) -> StoreResult<Created<Order>> {
         let written = self.writer.transaction(|tx| orders::write(tx, &new))?;
         let (id, replayed) = written;
-        let order =
-            self.readers
-                .read(|c| orders::by_web_id(c, &id))?
-                .ok_or(StoreError::NotFound {
-                    what: Entity::Order,
-                })?;
+        let order = self
+            .readers
+            .read(|c| orders::by_web_id(c, &id, None))?
+            .map(|w| w.order)
+            .ok_or(StoreError::NotFound {
+                what: Entity::Order,
+            })?;
         Ok(if replayed {
             Created::Replayed(order)
         } else {
@@ -423,7 +424,18 @@ impl Orders for SqliteStore {
         })
     }
     async fn order(&self, web_order_id: &WebOrderId) -> StoreResult<Option<Order>> {
-        self.readers.read(|c| orders::by_web_id(c, web_order_id))
+        let found = self
+            .readers
+            .read(|c| orders::by_web_id(c, web_order_id, None))?;
+        Ok(found.map(|w| w.order))
+    }
+    async fn order_window(
+        &self,
+        web_order_id: &WebOrderId,
+        window: LineWindow,
+    ) -> StoreResult<Option<OrderWindow>> {
+        self.readers
+            .read(|c| orders::by_web_id(c, web_order_id, Some(window)))
     }
     async fn list_orders(&self, query: &OrderQuery) -> StoreResult<Page<OrderSummary>> {
         self.readers.scan(|c| orders::list(c, query))

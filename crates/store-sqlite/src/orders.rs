@@ -4,7 +4,9 @@ use std::collections::HashMap;
 
 use provisio_domain::search::SearchText;
 use provisio_domain::{LineState, Locale, SubRef, UserId, WebOrderId};
-use provisio_store::{Entity, NewOrderRecord, Order, Person, StoreError, StoreResult};
+use provisio_store::{
+    Entity, LineWindow, NewOrderRecord, Order, OrderWindow, Person, StoreError, StoreResult,
+};
 use rusqlite::{Connection, params};
 
 use crate::changes::{EventScope, insert_events};
@@ -247,33 +249,38 @@ impl<T> ByRowId<T> {
     }
 }
 
-/// Attaches their lines to orders in one more query.
-fn with_lines(conn: &Connection, found: Vec<Found>) -> StoreResult<Vec<Order>> {
-    let mut orders = ByRowId::new(found, |o| o)?;
-    if orders.items.is_empty() {
-        return Ok(orders.items);
-    }
-    const SQL: &str = concat!(
+/// An order with its lines, all of them or a window (`LIMIT -1`: no limit), and how many
+/// it has.
+pub(crate) fn by_web_id(
+    conn: &Connection,
+    id: &WebOrderId,
+    window: Option<LineWindow>,
+) -> StoreResult<Option<OrderWindow>> {
+    const SQL: &str = concat!(order_select!(), " WHERE o.web_order_id = ?");
+    let Some(Found { id: row_id, order }) = rows(conn, SQL, [id.as_str()], found)?.pop() else {
+        return Ok(None);
+    };
+    const LINES: &str = concat!(
         "SELECT ",
         line_columns!(),
         lines_from!(),
-        "WHERE l.order_id IN (SELECT value FROM json_each(?)) ORDER BY l.order_id, l.line_number"
+        "WHERE l.order_id = ?1 ORDER BY l.line_number LIMIT ?2 OFFSET ?3"
     );
-    let lines = rows(conn, SQL, [&orders.ids_json], |r| {
-        Ok((r.text("order_id")?, line_from(r)?))
+    let (limit, offset) = window.map_or((-1, 0), |w| (i64::from(w.limit), i64::from(w.offset)));
+    let lines = rows(conn, LINES, params![row_id, limit, offset], |r| {
+        line_from(r)
     })?;
-    for (order_id, line) in lines {
-        if let Some(order) = orders.get_mut(&order_id) {
-            order.lines.push(line);
-        }
-    }
-    Ok(orders.items)
-}
-
-pub(crate) fn by_web_id(conn: &Connection, id: &WebOrderId) -> StoreResult<Option<Order>> {
-    const SQL: &str = concat!(order_select!(), " WHERE o.web_order_id = ?");
-    let found = rows(conn, SQL, [id.as_str()], found)?;
-    Ok(with_lines(conn, found)?.into_iter().next())
+    let line_count = match window {
+        None => lines.len() as u32,
+        Some(_) => conn
+            .prepare_cached("SELECT count(*) FROM lines WHERE order_id = ?")
+            .and_then(|mut st| st.query_row([&row_id], |r| r.get(0)))
+            .map_err(db)?,
+    };
+    Ok(Some(OrderWindow {
+        order: Order { lines, ..order },
+        line_count,
+    }))
 }
 
 // Declared after the macros above, which it uses.

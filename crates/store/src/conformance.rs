@@ -20,8 +20,9 @@ use provisio_domain::{
 };
 
 use crate::{
-    Audit, Company, Created, IdempotencyKey, LineContext, LineQuery, NewCompany, NewLineRecord,
-    NewOrderRecord, NewUser, OrderQuery, PageRequest, PolicyChange, Scope, Store, StoreError, User,
+    Audit, Company, Created, IdempotencyKey, LineContext, LineQuery, LineWindow, NewCompany,
+    NewLineRecord, NewOrderRecord, NewUser, OrderQuery, PageRequest, PolicyChange, Scope, Store,
+    StoreError, User,
 };
 
 #[path = "conformance_concurrency.rs"]
@@ -386,6 +387,37 @@ pub async fn orders(store: Arc<dyn Store>) {
             .order(&WebOrderId::parse("W404").unwrap())
             .await
             .unwrap(),
+        None
+    );
+    // A window of an order's lines: by line number, with how many there are.
+    assert!(
+        first.lines.len() >= 2,
+        "the story's first order has several lines"
+    );
+    let window = |offset, limit| LineWindow { offset, limit };
+    let second = store
+        .order_window(&first.web_order_id, window(1, 1))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(second.order.lines, first.lines[1..2].to_vec());
+    assert_eq!(second.line_count as usize, first.lines.len());
+    let whole = store
+        .order_window(&first.web_order_id, window(0, 1000))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(whole.order, first);
+    let past = store
+        .order_window(&first.web_order_id, window(1000, 50))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(past.order.lines.is_empty());
+    assert_eq!(past.line_count as usize, first.lines.len());
+    let unknown = WebOrderId::parse("W404").unwrap();
+    assert_eq!(
+        store.order_window(&unknown, window(0, 50)).await.unwrap(),
         None
     );
     let ctx = store.line(&refs[1]).await.unwrap().unwrap();

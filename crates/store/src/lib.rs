@@ -159,6 +159,13 @@ pub trait Orders {
     /// already used by the same user for the same request, returns the first order instead.
     async fn create_order(&self, new: NewOrderRecord) -> StoreResult<Created<Order>>;
     async fn order(&self, web_order_id: &WebOrderId) -> StoreResult<Option<Order>>;
+    /// The order with only the lines of `window` (by line number) and its number of lines:
+    /// a page of a large order.
+    async fn order_window(
+        &self,
+        web_order_id: &WebOrderId,
+        window: LineWindow,
+    ) -> StoreResult<Option<OrderWindow>>;
     async fn list_orders(&self, query: &OrderQuery) -> StoreResult<Page<OrderSummary>>;
 
     async fn line(&self, sub_ref: &SubRef) -> StoreResult<Option<LineContext>>;

@@ -168,6 +168,21 @@ pub struct Order {
     pub lines: Vec<Line>,
 }
 
+/// Which of an order's lines to read with it, by line number: `offset` lines skipped, at most
+/// `limit` read (a page of a large order's lines).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineWindow {
+    pub offset: u32,
+    pub limit: u32,
+}
+
+/// An order with one [`LineWindow`] of its lines (in `order.lines`) and how many it has.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderWindow {
+    pub order: Order,
+    pub line_count: u32,
+}
+
 /// An order as lists show it: without its lines, with how many it has in each stage and
 /// status (a list of large orders stays small).
 #[derive(Debug, Clone, PartialEq)]
