@@ -96,6 +96,7 @@ value-clock-past-end = moving the clock { $value } seconds would take it past { 
 value-bulk-no-lines = name at least one subscription reference
 value-bulk-too-many = at most 1000 references per request
 value-limit = limit must be between 1 and 200, not { $value }
+value-page = page must be 1 or more, not { $value }
 order-no-lines = an order needs at least one line
 order-too-many-lines = an order has at most { $max } lines, not { $count }
 order-quantity = quantity must be a whole number from 1 to { $max }, not { $value }

@@ -46,6 +46,10 @@ web-no-orders-yet = There are no orders yet.
 web-pagination = Pages
 web-next-page = Next page
 web-first-page = First page
+web-previous-page = Previous page
+web-last-page = Last page
+web-order-lines-shown = Lines { $from }–{ $to } of { $total }
+web-history-open = Show the history
 
 web-order-title = Order { $id }
 web-order-lines-caption = Subscription lines of order { $id }

@@ -95,6 +95,7 @@ value-clock-past-end = att flytta klockan { $value } sekunder skulle ta den för
 value-bulk-no-lines = ange minst en prenumerationsreferens
 value-bulk-too-many = högst 1000 referenser per förfrågan
 value-limit = limit måste vara mellan 1 och 200, inte { $value }
+value-page = page måste vara 1 eller mer, inte { $value }
 order-no-lines = en beställning behöver minst en rad
 order-too-many-lines = en beställning har högst { $max } rader, inte { $count }
 order-quantity = antalet måste vara ett heltal från 1 till { $max }, inte { $value }

@@ -45,6 +45,10 @@ web-no-orders-yet = Det finns inga beställningar än.
 web-pagination = Sidor
 web-next-page = Nästa sida
 web-first-page = Första sidan
+web-previous-page = Föregående sida
+web-last-page = Sista sidan
+web-order-lines-shown = Rad { $from }–{ $to } av { $total }
+web-history-open = Visa historiken
 
 web-order-title = Order { $id }
 web-order-lines-caption = Prenumerationsrader i order { $id }

@@ -2,10 +2,21 @@
 // contact buttons open native <dialog>s (No / Cancel / Esc close without submitting and
 // focus returns to the row's button), forms are not submitted twice, the page's message is
 // announced through the role="status" region present since page load, and the focus starts
-// at the message or at a form's problem summary.
+// at the message or at a form's problem summary; a row's history is read when it is opened.
 (function () {
   "use strict";
   var opener = null;
+
+  // The element `selector` of the page at `url` (same origin), or null.
+  function part(url, selector) {
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (reply) { return reply.ok ? reply.text() : ""; })
+      .then(function (html) {
+        var found = new DOMParser().parseFromString(html, "text/html").querySelector(selector);
+        return found ? document.importNode(found, true) : null;
+      })
+      .catch(function () { return null; });
+  }
 
   function close(dialog) {
     dialog.close();
@@ -43,6 +54,16 @@
         var value = form.dataset[slot.dataset.slot] || "";
         if (slot.tagName === "INPUT") { slot.value = value; } else { slot.textContent = value; }
       });
+      // How many lines "Apply to all lines" changes: the line's Edit contact page says it
+      // (read when asked, so a page of many lines does not count each order's lines).
+      var hint = dialog.querySelector("[data-slot=applyAll]");
+      if (hint && form.dataset.action) {
+        var asked = form.dataset.action;
+        hint.dataset.for = asked;
+        part(asked, "#apply-all-hint").then(function (found) {
+          if (found && hint.dataset.for === asked) { hint.textContent = found.textContent; }
+        });
+      }
       dialog.showModal();
     });
   });
@@ -89,6 +110,34 @@
     summary.focus();
   } else if (message && window.location.hash === "#message") {
     message.focus();
+  }
+
+  // A row's history is read when its disclosure opens (an order page shows many lines);
+  // without script the disclosure holds a link to the history as a page of its own.
+  document.querySelectorAll("details[data-history]").forEach(function (details) {
+    details.addEventListener("toggle", function () {
+      if (!details.open || details.dataset.loading) { return; }
+      details.dataset.loading = "1";
+      part(details.dataset.history, ".history-block").then(function (found) {
+        var link = details.querySelector(".history-load");
+        if (found && link) {
+          link.replaceWith(found);
+          details.removeAttribute("data-history");
+        } else {
+          delete details.dataset.loading;
+        }
+      });
+    });
+  });
+
+  // A link to a line's row (#line-…) from before an order's lines came in pages: the
+  // order page shows the page that holds the line when asked with ?line=.
+  var hash = window.location.hash;
+  if (hash.indexOf("#line-") === 0 && !document.getElementById(hash.slice(1)) &&
+      /^\/orders\/[^/]+$/.test(window.location.pathname) &&
+      window.location.search.indexOf("line=") < 0) {
+    window.location.replace(window.location.pathname + "?line=" +
+      encodeURIComponent(hash.slice(6)) + hash);
   }
 })();
 

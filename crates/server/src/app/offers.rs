@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use jiff::Timestamp;
 use provisio_domain::actions::{LineActions, line_actions};
 use provisio_domain::attention::{Attention, attention};
-use provisio_domain::next_step::StepFacts;
+use provisio_domain::next_step::{self, StepFacts, Waiting};
 use provisio_domain::rate_limit::{ResendBudget, WINDOW};
 use provisio_domain::{Actor, LineFacts, MailFact, OrderParties, SubRef, decide};
 use provisio_store::{EmailRecord, Line, LineContext, Order};
@@ -22,6 +22,10 @@ pub struct Offered {
     pub actions: LineActions,
     pub budget: ResendBudget,
     pub attention: Option<Attention>,
+    /// Why the line waits for a person, if it does (SPEC §11: the line shows it).
+    pub waiting: Option<Waiting>,
+    /// Some email of the line is queued, retrying or being sent.
+    pub mail_on_its_way: bool,
 }
 
 impl App {
@@ -119,6 +123,8 @@ fn offered(
     Offered {
         actions: line_actions(facts, actor, limit, now),
         attention: attention(step, &budget, now),
+        waiting: next_step::waiting(step),
+        mail_on_its_way: step.mail_on_its_way,
         budget,
     }
 }

@@ -13,8 +13,9 @@ use provisio_domain::{
     Actor, CompanyId, CompanyKind, ContactEmail, FieldPath, OrderPermit, Scope, SubRef, WebOrderId,
 };
 use provisio_store::{
-    Company, Created, EventRecord, IdempotencyKey, LineContext, NewLineRecord, NewOrderRecord,
-    Order, OrderQuery, OrderSummary, Page, PageRequest, Wake, retrying,
+    Company, Created, EventRecord, IdempotencyKey, LineContext, LineWindow, NewLineRecord,
+    NewOrderRecord, Order, OrderQuery, OrderSummary, OrderWindow, Page, PageRequest, Wake,
+    retrying,
 };
 
 use super::App;
@@ -191,6 +192,24 @@ impl App {
         let order = self.order_for_operator(raw_id).await?;
         ensure_visible(actor, &order.parties()).map_err(|_| AppError::not_found(Thing::Order))?;
         Ok(order)
+    }
+
+    /// An order the actor may see with one window of its lines (a page of a large order) and
+    /// how many it has; anything else is `not_found`.
+    pub async fn order_window(
+        &self,
+        actor: &Actor,
+        raw_id: &str,
+        window: LineWindow,
+    ) -> AppResult<OrderWindow> {
+        let found = match WebOrderId::parse(raw_id) {
+            Ok(id) => self.store.order_window(&id, window).await?,
+            Err(_) => None,
+        };
+        let found = found.ok_or(AppError::not_found(Thing::Order))?;
+        ensure_visible(actor, &found.order.parties())
+            .map_err(|_| AppError::not_found(Thing::Order))?;
+        Ok(found)
     }
 
     /// Orders the actor may see, narrowed by `filter` (its stage and status: orders with such

@@ -234,10 +234,10 @@ impl App {
                 offer: line.line.offer.to_string(),
                 from,
                 to: Mailbox::new(None, hand_off.to.as_str()),
-                // The line's row on its order page (`web/orders.rs`, `line_rows.html`).
+                // The line's row on the page of its order that holds it (`web/order_page.rs`).
                 line_url: format!(
-                    "{public_url}/orders/{}#line-{}",
-                    line.web_order_id, line.line.sub_ref
+                    "{public_url}/orders/{}?line={}#line-{}",
+                    line.web_order_id, line.line.sub_ref, line.line.sub_ref
                 ),
             });
         }

@@ -4,7 +4,6 @@
 //! (R10), the line's history, and an email as its recipient saw it.
 
 use jiff::Timestamp;
-use provisio_domain::next_step::{self, StepFacts, Waiting};
 use provisio_domain::{Actor, MailFact, OfferPolicies};
 use provisio_mail::{Composed, compose};
 use provisio_store::{EmailRecord, LineContext};
@@ -19,28 +18,45 @@ use crate::error::{AppError, AppResult, Thing};
 #[derive(Debug, Clone)]
 pub struct LineView {
     pub line: LineContext,
-    /// What the user may do with the line, and why it needs a person (the domain's).
+    /// What the user may do with the line, why it needs a person and what it waits for (the
+    /// domain's).
     pub offered: Offered,
-    /// Newest first.
-    pub emails: Vec<EmailRecord>,
-    /// The line's timeline, newest first (`timeline.rs`).
-    pub history: Vec<TimelineItem>,
-    /// Why the line waits for a person, if it does (SPEC §11: the line shows it).
-    pub waiting: Option<Waiting>,
+    /// The line's timeline, newest first (`timeline.rs`), when the page shows one line; `None`
+    /// in a list, whose rows read it when opened (a page of many lines stays cheap).
+    pub history: Option<Vec<TimelineItem>>,
     /// For a line not sent yet that the user may resend: the deadline a resend now starts
     /// (SPEC §11: such a resend is the first send).
     pub first_send_deadline: Option<Timestamp>,
 }
 
-/// What the domain says the line waits for, from its emails (newest first).
-pub fn waiting_for(line: &LineContext, emails: &[EmailRecord]) -> Option<Waiting> {
-    let last = line.line.last_email.as_ref().map(EmailRecord::fact);
-    next_step::waiting(StepFacts {
-        state: &line.line.state,
-        contact: &line.line.contact_email,
-        last_email: last.as_ref(),
-        mail_on_its_way: emails.iter().any(|e| e.state.on_its_way()),
-    })
+impl LineView {
+    /// `line` as a list shows it: what it offers is at hand, its history is read when opened.
+    pub fn listed(
+        line: LineContext,
+        offered: Offered,
+        policies: &OfferPolicies,
+        now: Timestamp,
+    ) -> Self {
+        let first_send_deadline = first_send_deadline(&line, &offered, policies, now);
+        Self {
+            line,
+            offered,
+            history: None,
+            first_send_deadline,
+        }
+    }
+}
+
+/// A resend now would be the first send: its dialog says when the deadline will be.
+fn first_send_deadline(
+    line: &LineContext,
+    offered: &Offered,
+    policies: &OfferPolicies,
+    now: Timestamp,
+) -> Option<Timestamp> {
+    let state = &line.line.state;
+    (offered.actions.resend.allowed() && state.first_sent_at.is_none())
+        .then(|| state.deadline_shown(now, policies.window(&line.line.offer)))
 }
 
 /// An email's words as its recipient saw them, the setup link masked.
@@ -69,19 +85,9 @@ impl App {
         let now = self.clock.now();
         let mail: Vec<MailFact> = emails.iter().rev().map(EmailRecord::fact).collect();
         let offered = self.offered_with(actor, &line, mail, now);
-        let waiting = waiting_for(&line, &emails);
-        // A resend now would be the first send: its dialog says when the deadline will be.
-        let state = &line.line.state;
-        let first_send_deadline = (offered.actions.resend.allowed()
-            && state.first_sent_at.is_none())
-        .then(|| state.deadline_shown(now, policies.window(&line.line.offer)));
         Ok(LineView {
-            line,
-            offered,
-            history: items(&events, &emails),
-            emails,
-            waiting,
-            first_send_deadline,
+            history: Some(items(&events, &emails)),
+            ..LineView::listed(line, offered, policies, now)
         })
     }
 

@@ -33,7 +33,7 @@ pub(super) struct Back {
 
 /// Where a line's action returns: the page it came from, else the line's order.
 pub(super) fn back_to(raw: &str, order_id: &str, sub_ref: &str) -> String {
-    let fallback = format!("/orders/{order_id}");
+    let fallback = format!("/orders/{order_id}?line={sub_ref}");
     let path = local_path(raw, &fallback);
     format!(
         "{}#line-{sub_ref}",

@@ -11,10 +11,11 @@ use provisio_domain::attention::Attention;
 
 use super::orders::page_links;
 use super::page::{Chrome, html, or_error_page};
-use super::rows::{Row, count_apply_all, name_partners, row};
+use super::rows::{Row, name_partners, row};
 use super::session::SignedIn;
 use crate::app::App;
 use crate::app::line_list::{LineFilter, Listed};
+use crate::app::workspace::LineView;
 use crate::error::AppResult;
 use crate::http::extract::{page_request, parse_enum};
 use crate::i18n::{attention_label, attention_todo};
@@ -109,10 +110,9 @@ async fn attention_page(
             PER_GROUP
         };
         for listed in lines.into_iter().take(shown) {
-            let view = app.line_view(&s.actor, listed.line, &policies).await?;
+            let view = LineView::listed(listed.line, listed.offered, &policies, now);
             rows.push(row(&app, &c, &view, &notes, now));
         }
-        count_apply_all(&app, &s.actor, &c, &mut rows).await?;
         name_partners(&s.actor, &mut rows);
         let more = (only.is_none() && *count > rows.len())
             .then(|| c.t_with("web-attention-show-all", &[("count", &count.to_string())]));

@@ -132,12 +132,7 @@ async fn case_page(
     {
         let policies = app.policies().await?;
         let view = app.line_view(&s.actor, line, &policies).await?;
-        live = view.emails.iter().any(|e| {
-            matches!(
-                e.state,
-                EmailState::Queued | EmailState::Sending | EmailState::Retrying
-            )
-        });
+        live = view.offered.mail_on_its_way;
         if let Some(last) = &view.line.line.last_email
             && last.state == EmailState::Failed
         {

@@ -42,6 +42,7 @@ mod form;
 mod headers;
 mod help;
 mod locale;
+mod order_page;
 mod orders;
 mod page;
 mod problems;

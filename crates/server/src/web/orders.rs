@@ -1,21 +1,19 @@
-//! The orders list (`/orders`: search, filters by stage and status, keyset pages)
-//! and the order page (`/orders/{id}`: its lines with their actions and history).
+//! The orders list (`/orders`: search, filters by stage and status, keyset pages); the order
+//! page is `order_page.rs`.
 
 use askama::Template;
 use axum::Router;
 use std::collections::HashMap;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use provisio_domain::attention::Attention;
 use provisio_domain::{LineStatus, Stage};
-use provisio_store::LineContext;
 use provisio_store::LineSort;
 
 use super::page::{Chrome, html, or_error_page, when};
-use super::rows::{Row, count_apply_all, row};
 use super::session::SignedIn;
 use crate::app::App;
 use crate::app::line_list::LineFilter;
@@ -26,7 +24,7 @@ use crate::i18n::{attention_label, stage_label};
 pub fn router() -> Router<App> {
     Router::new()
         .route("/orders", get(list))
-        .route("/orders/{order_id}", get(order_page))
+        .route("/orders/{order_id}", get(super::order_page::order_page))
 }
 
 struct OrderItem {
@@ -205,75 +203,4 @@ async fn list_page(app: App, s: SignedIn, query: HashMap<String, String>) -> App
         first_href,
     };
     Ok(html(StatusCode::OK, &page, visitor.locale))
-}
-
-#[derive(Template)]
-#[template(path = "order.html")]
-struct OrderPage {
-    c: Chrome,
-    order_id: String,
-    caption: String,
-    end_customer: String,
-    partner: String,
-    distributor: Option<String>,
-    placed_by: String,
-    placed_at: String,
-    rows: Vec<Row>,
-    show_select: bool,
-    show_order: bool,
-    columns: usize,
-    back: String,
-    admin_portal: Option<String>,
-}
-
-async fn order_page(
-    State(app): State<App>,
-    signed_in: SignedIn,
-    Path(order_id): Path<String>,
-) -> Response {
-    let locale = signed_in.visitor.locale;
-    or_error_page(locale, order_view(app, signed_in, order_id).await)
-}
-
-async fn order_view(app: App, s: SignedIn, raw_id: String) -> AppResult<Response> {
-    let order = app.order(&s.actor, &raw_id).await?;
-    let id = order.web_order_id.to_string();
-    let here = format!("/orders/{id}");
-    let notes = s.visitor.take_notes().await?;
-    let c = Chrome::new(&s.visitor, "orders", &here, &notes);
-    let now = app.clock.now();
-    let policies = app.policies().await?;
-    let mut rows = Vec::with_capacity(order.lines.len());
-    for line in &order.lines {
-        let context = LineContext {
-            line: line.clone(),
-            web_order_id: order.web_order_id.clone(),
-            end_customer: order.end_customer.clone(),
-            partner: order.partner.clone(),
-            distributor: order.distributor.clone(),
-            distributor_serves_partner: order.distributor_serves_partner,
-            placed_by: order.placed_by.clone(),
-        };
-        let view = app.line_view(&s.actor, context, &policies).await?;
-        rows.push(row(&app, &c, &view, &notes, now));
-    }
-    count_apply_all(&app, &s.actor, &c, &mut rows).await?;
-    let title = c.t_with("web-order-title", &[("id", &id)]);
-    let page = OrderPage {
-        caption: c.t_with("web-order-lines-caption", &[("id", &id)]),
-        c: c.titled(title),
-        end_customer: order.end_customer.clone(),
-        partner: order.partner.name.clone(),
-        distributor: order.distributor.as_ref().map(|d| d.name.clone()),
-        placed_by: format!("{} ({})", order.placed_by.name, order.placed_by.email),
-        placed_at: when(&app, order.placed_at),
-        rows,
-        show_select: true,
-        show_order: false,
-        columns: 8,
-        back: here,
-        admin_portal: app.admin_portal(),
-        order_id: id,
-    };
-    Ok(html(StatusCode::OK, &page, s.visitor.locale))
 }

@@ -58,8 +58,6 @@ pub struct Row {
     /// The contact may be changed (the line is before PONR and the user may).
     pub can_change_contact: bool,
     pub edit_context: String,
-    /// What "Apply to all lines" changes: how many lines of the order ([`count_apply_all`]).
-    pub apply_all_hint: String,
     pub contact_title: String,
     pub select_label: String,
     /// Why the actions are not usable, in words.
@@ -71,8 +69,9 @@ pub struct Row {
     /// already (the last email to the contact failed).
     pub waiting: Option<String>,
     pub history_label: String,
-    /// The line's timeline, newest first (`timeline.rs`).
-    pub history: History,
+    /// The line's timeline, newest first (`timeline.rs`), when the page read it; else the
+    /// row's disclosure loads it from `/lines/{ref}/history` when opened.
+    pub history: Option<History>,
     /// Shown on a case's page: the case's own actions stand for the row's Resend, and the
     /// row offers no case of its own.
     pub in_case: bool,
@@ -226,7 +225,6 @@ pub fn row(app: &App, c: &Chrome, view: &LineView, notes: &[Note], now: Timestam
         can_select: resend.allowed(),
         can_change_contact: actions.change_contact.allowed(),
         edit_context: c.t_with("web-edit-contact-context", &[("ref", &sub_ref)]),
-        apply_all_hint: String::new(),
         contact_title: c.t_with("web-contact-title", &[("ref", &sub_ref)]),
         select_label: c.t_with("web-select-line", &[("ref", &sub_ref)]),
         why,
@@ -237,12 +235,15 @@ pub fn row(app: &App, c: &Chrome, view: &LineView, notes: &[Note], now: Timestam
             .cloned()
             .collect(),
         last_email: line.last_email.as_ref().map(|e| email_row(app, c, e)),
-        waiting: match view.waiting {
+        waiting: match view.offered.waiting {
             Some(Waiting::LastEmailFailed) => Some(c.t("web-waiting-last-email-failed")),
             _ => None,
         },
         history_label: c.t_with("web-history", &[("ref", &sub_ref)]),
-        history: history(app, c, &sub_ref, &view.history),
+        history: view
+            .history
+            .as_ref()
+            .map(|items| history(app, c, &sub_ref, items)),
         in_case: false,
         contact_email: email,
         contact_warning: contact.warning,
@@ -278,22 +279,4 @@ pub async fn apply_all_hint(
         "web-apply-all-count",
         &[("count", &count.to_string()), ("id", order_id)],
     ))
-}
-
-/// Fills each row's [`Row::apply_all_hint`], reading each order of the rows once.
-pub async fn count_apply_all(
-    app: &App,
-    actor: &Actor,
-    c: &Chrome,
-    rows: &mut [Row],
-) -> AppResult<()> {
-    let mut hints: std::collections::HashMap<String, String> = Default::default();
-    for r in rows.iter_mut().filter(|r| r.can_change_contact) {
-        if !hints.contains_key(&r.order_id) {
-            let hint = apply_all_hint(app, actor, c, &r.order_id).await?;
-            hints.insert(r.order_id.clone(), hint);
-        }
-        r.apply_all_hint = hints[&r.order_id].clone();
-    }
-    Ok(())
 }

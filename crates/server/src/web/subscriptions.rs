@@ -16,10 +16,11 @@ use provisio_domain::Stage;
 
 use super::orders::{Choice, FilterChoices, filter_links};
 use super::page::{Chrome, html, or_error_page};
-use super::rows::{Row, count_apply_all, name_partners, row};
+use super::rows::{Row, name_partners, row};
 use super::session::SignedIn;
 use crate::app::App;
 use crate::app::line_list::LineFilter;
+use crate::app::workspace::LineView;
 use crate::error::AppResult;
 use crate::http::extract::page_request;
 
@@ -88,10 +89,9 @@ async fn page(app: App, s: SignedIn, query: HashMap<String, String>) -> AppResul
     let policies = app.policies().await?;
     let mut rows = Vec::with_capacity(found.items.len());
     for listed in found.items {
-        let view = app.line_view(&s.actor, listed.line, &policies).await?;
+        let view = LineView::listed(listed.line, listed.offered, &policies, now);
         rows.push(row(&app, &c, &view, &notes, now));
     }
-    count_apply_all(&app, &s.actor, &c, &mut rows).await?;
     name_partners(&s.actor, &mut rows);
     let show_select = rows.iter().any(|r| r.can_select);
     let title = c.t("web-subscriptions-title");

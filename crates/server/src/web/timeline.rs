@@ -1,17 +1,22 @@
 //! A line's history on the pages (issue 19 point 4): the one timeline (`app::timeline`),
 //! newest first, who did what in words, in the line's row disclosure
-//! (`line_timeline.html`), and its downloads behind the workspace session:
+//! (`line_timeline.html`; in a list read when the row is opened, from the page
+//! `/lines/{ref}/history`, which is also where the row's link goes without script), and its
+//! downloads behind the workspace session:
 //! `/lines/{ref}/timeline.csv` and `/lines/{ref}/timeline.json`, the same CSV and JSON
 //! document the API answers.
 
+use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use provisio_domain::{ContactEmail, Locale};
 
 use super::address::shown;
-use super::page::{Chrome, or_error_page, when};
+use super::order_page::line_href;
+use super::page::{Chrome, html, or_error_page, when};
 use super::session::SignedIn;
 use crate::app::App;
 use crate::app::timeline::TimelineItem;
@@ -21,6 +26,7 @@ use crate::i18n::render;
 
 pub fn router() -> Router<App> {
     Router::new()
+        .route("/lines/{sub_ref}/history", get(page))
         .route("/lines/{sub_ref}/timeline.csv", get(csv))
         .route("/lines/{sub_ref}/timeline.json", get(json))
 }
@@ -100,6 +106,35 @@ fn addresses_shown(locale: Locale, m: &Message, warnings: &mut Vec<String>) -> M
         }
     }
     m
+}
+
+#[derive(Template)]
+#[template(path = "line_history.html")]
+struct HistoryPage {
+    c: Chrome,
+    history: History,
+    back: String,
+    back_label: String,
+}
+
+/// A line's history as a page of its own.
+async fn page(State(app): State<App>, s: SignedIn, Path(sub_ref): Path<String>) -> Response {
+    let locale = s.visitor.locale;
+    let result = async {
+        let timeline = app.timeline(&s.actor, &sub_ref).await?;
+        let sub_ref = timeline.line.line.sub_ref.to_string();
+        let here = format!("/lines/{sub_ref}/history");
+        let c = Chrome::new(&s.visitor, "orders", &here, &[]);
+        let title = c.t_with("web-history", &[("ref", &sub_ref)]);
+        let page = HistoryPage {
+            history: history(&app, &c, &sub_ref, &timeline.items),
+            back: line_href(timeline.line.web_order_id.as_str(), &sub_ref),
+            back_label: c.t_with("web-back-to-line", &[("ref", &sub_ref)]),
+            c: c.titled(title),
+        };
+        Ok(html(StatusCode::OK, &page, locale))
+    };
+    or_error_page(locale, result.await)
 }
 
 async fn csv(State(app): State<App>, s: SignedIn, Path(sub_ref): Path<String>) -> Response {

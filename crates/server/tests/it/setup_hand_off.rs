@@ -97,7 +97,7 @@ async fn the_contact_hands_the_setup_off_to_a_colleague() {
         "{asked}"
     );
     // The notice links the line in the workspace and has the provisioning emails' footer.
-    let line_url = format!("{}/orders/W-HO1#line-{sub}", t.base);
+    let line_url = format!("{}/orders/W-HO1?line={sub}#line-{sub}", t.base);
     assert!(body.lines().any(|l| l == line_url), "{line_url} in {body}");
     assert!(
         body.contains("\n-- \nSent by provisio on behalf of Acme"),

@@ -51,6 +51,10 @@ async fn edit_contact_for_all_lines_sends_to_the_new_address() {
     dialog.field("Name").await;
     dialog.button("Cancel").await;
     dialog.fill("Email", "new@kund.test").await;
+    // How many lines "Apply to all lines" changes, read when the dialog opens.
+    dialog
+        .wait_for_text("Changes 2 lines of order W-BR-9: every line not yet set up.")
+        .await;
     dialog.tick("Apply to all lines").await;
     dialog.press("Save and send").await;
     // The page says so (for several lines: "The provisioning contact of 2 lines was updated to

@@ -1,5 +1,5 @@
 //! A line's history on the order page (issue 19 point 4), as a person reads it: the
-//! disclosure "History of Sub…" opens the one timeline, newest first, each row naming who did
+//! disclosure "History of Sub…" opens (and reads, with script) the one timeline, newest first, each row naming who did
 //! it in words (a partner's user by name, provisio on the requested start date), in English
 //! and in Swedish, with its CSV and JSON downloads.
 
@@ -9,17 +9,28 @@ use serde_json::json;
 use super::workspace::{PASSWORD, emailed_order, world};
 use super::*;
 
-/// The rows of the open history table named `name`: each row's cells' text.
+/// The rows of the open history table named `name`: each row's cells' text. The row reads
+/// its history when opened: waits until the table is there and named (the outer table's text
+/// holds the inner's caption too, so a match by text alone could be the outer one).
 async fn history_rows(b: &Browser, name: &str) -> Vec<Vec<String>> {
-    let table = b.page().find(Role::Table, name).await;
     let read = "return Array.from(arguments[0].tBodies[0].rows)
         .map(tr => Array.from(tr.cells).map(td => td.innerText))";
-    let rows = b
-        .client()
-        .execute(read, vec![serde_json::to_value(&table).unwrap()])
-        .await
-        .unwrap();
-    let rows: Vec<Vec<String>> = serde_json::from_value(rows).unwrap();
+    let what = format!("the history table {name:?}");
+    let rows: Vec<Vec<String>> = b
+        .wait(&what, || async {
+            let table = b.page().try_find(Role::Table, name).await?;
+            let rows = b
+                .client()
+                .execute(read, vec![serde_json::to_value(&table).unwrap()])
+                .await
+                .map_err(|e| e.to_string())?;
+            let rows: Vec<Vec<String>> = serde_json::from_value(rows).unwrap();
+            match rows.iter().all(|r| r.len() == 4) {
+                true => Ok(rows),
+                false => Err(format!("not the history table yet: {rows:?}")),
+            }
+        })
+        .await;
     rows.iter()
         .map(|r| r.iter().map(|cell| normalize(cell)).collect())
         .collect()

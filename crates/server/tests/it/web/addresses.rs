@@ -38,7 +38,8 @@ async fn a_look_alike_contact_address_is_shown_as_a_labels_with_a_warning() {
         page.body
     );
     // The line's history says the same of the email sent there.
-    let history = &page.body[page.body.find("<tr class=\"history\">").unwrap()..];
+    let page = pia.get(&format!("/lines/{sub}/history")).await;
+    let history = &page.body[page.body.find("<div class=\"history-block\">").unwrap()..];
     assert!(
         history.contains(&format!("<td>The first email to {EVIL_SHOWN}.")),
         "{history}"

@@ -9,6 +9,7 @@ mod admin;
 mod admin_users;
 mod cases;
 mod error_pages;
+mod order_pages;
 mod pages;
 mod resend;
 mod sessions;

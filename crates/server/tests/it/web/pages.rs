@@ -175,7 +175,7 @@ async fn an_email_is_shown_as_sent_in_its_language_with_the_link_masked() {
     let email = w.t.email_in_state(&w.pia, &sub, "sent").await;
     let id = email["id"].as_str().unwrap();
     let mut v = pia(&w).await;
-    let order_page = v.get("/orders/W-VIEW").await;
+    let order_page = v.get(&format!("/lines/{sub}/history")).await;
     let path = format!("/lines/{sub}/emails/{id}");
     assert!(
         order_page.has(&format!("href=\"{path}\"")),

@@ -228,7 +228,7 @@ async fn a_user_who_may_not_act_is_sent_back_to_the_row_that_says_why() {
         assert_eq!(page.status, StatusCode::SEE_OTHER, "{action}");
         assert_eq!(
             page.location.as_deref(),
-            Some(format!("/orders/W-BACK#line-{sub}").as_str())
+            Some(format!("/orders/W-BACK?line={sub}#line-{sub}").as_str())
         );
     }
     // Posting anyway is refused by the same rule, in words.

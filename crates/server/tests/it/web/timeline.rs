@@ -1,5 +1,6 @@
-//! A line's history on the order page without a browser (issue 19 point 4): the one
-//! timeline, newest first, who did what in words and never a code, and its CSV and JSON
+//! A line's history on the order page without a browser (issue 19 point 4): the row links to
+//! it (a page of its own, which the row reads when opened with script); the one timeline,
+//! newest first, who did what in words and never a code, and its CSV and JSON
 //! downloads behind the session (another company's line is a 404 page, as an unknown one).
 
 use reqwest::StatusCode;
@@ -26,9 +27,26 @@ async fn the_history_names_who_did_what_and_downloads_as_csv_and_json() {
     let mut v = pia(&w).await;
     let page = v.get("/orders/W-HIST").await;
     assert_eq!(page.status, StatusCode::OK);
-    let history = &page.body[page.body.find("<tr class=\"history\">").unwrap()..];
+    // The row's disclosure reads the history when opened (with script), or links to it.
+    let row = &page.body[page.body.find("<tr class=\"history\">").unwrap()..];
+    assert!(row.contains(&format!("History of {sub}")), "{row}");
+    assert!(
+        row.contains(&format!("data-history=\"/lines/{sub}/history\""))
+            && row.contains(&format!(
+                "<a href=\"/lines/{sub}/history\">Show the history"
+            )),
+        "{row}"
+    );
+    let page = v.get(&format!("/lines/{sub}/history")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.has(&format!("<h1>History of {sub}</h1>"))
+            && page.has(&format!("href=\"/orders/W-HIST?line={sub}#line-{sub}\"")),
+        "{}",
+        page.body
+    );
+    let history = &page.body[page.body.find("<div class=\"history-block\">").unwrap()..];
     for words in [
-        &format!("History of {sub}"),
         "<td>Bo</td><td>Provisioning contact changed</td><td>From kim@kund.test to lo@kund.test.",
         "<td>provisio, on the requested start date</td><td>Email queued</td>",
         "<td>Pia Partner</td><td>Order placed</td>",
@@ -79,8 +97,13 @@ async fn the_history_names_who_did_what_and_downloads_as_csv_and_json() {
     // In Swedish for a Swedish reader.
     let mut sv = Visitor::speaking(&w.t, "sv-SE,sv;q=0.9");
     sv.sign_in("pia@acme.test").await;
-    let page = sv.get("/orders/W-HIST").await;
+    let page = sv.get(&format!("/lines/{sub}/history")).await;
     assert!(page.has("provisio, på begärt startdatum"), "{}", page.body);
+    assert!(
+        page.has(&format!("<h1>Historik för {sub}</h1>")),
+        "{}",
+        page.body
+    );
     assert!(page.has("Ladda ner CSV") && page.has("Ladda ner JSON"));
     let csv = sv.get(&format!("/lines/{sub}/timeline.csv")).await;
     assert!(csv.body.starts_with("När,Vem,Vad,Detaljer"), "{}", csv.body);
@@ -95,9 +118,11 @@ async fn another_companys_line_history_is_not_found() {
     let mut olle = Visitor::new(&w.t);
     olle.sign_in("olle@other.test").await;
     for path in [
+        format!("/lines/{sub}/history"),
         format!("/lines/{sub}/timeline.csv"),
         format!("/lines/{sub}/timeline.json"),
         "/lines/Sub9999999/timeline.csv".to_owned(),
+        "/lines/Sub9999999/history".to_owned(),
     ] {
         let page = olle.get(&path).await;
         assert_eq!(page.status, StatusCode::NOT_FOUND, "{path}");
