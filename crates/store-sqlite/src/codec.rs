@@ -1,6 +1,6 @@
 //! Mapping between SQLite rows and domain values, and the one mapping of driver errors.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use jiff::Timestamp;
 use provisio_store::{StoreError, StoreResult};
@@ -25,8 +25,9 @@ pub(crate) struct Named<'a, 's> {
     pub columns: &'a Columns,
 }
 
-/// Column name -> index of one statement.
-pub(crate) struct Columns(HashMap<String, usize>);
+/// Column name -> index of one statement (FxHash: the names are ours, and SipHash showed in
+/// the profile of an order of 1,000 lines read whole).
+pub(crate) struct Columns(FxHashMap<String, usize>);
 
 impl Columns {
     pub(crate) fn of(statement: &rusqlite::Statement<'_>) -> Self {
@@ -36,7 +37,7 @@ impl Columns {
                 .into_iter()
                 .enumerate()
                 .map(|(i, name)| (name.to_owned(), i))
-                .collect(),
+                .collect::<FxHashMap<_, _>>(),
         )
     }
 }

@@ -33,7 +33,7 @@ impl App {
     pub async fn offers(
         &self,
         actor: &Actor,
-        lines: &[(&Line, OrderParties)],
+        lines: &[(&Line, &OrderParties)],
     ) -> AppResult<Vec<Offered>> {
         let now = self.clock.now();
         let refs: Vec<SubRef> = lines.iter().map(|(l, _)| l.sub_ref.clone()).collect();
@@ -48,7 +48,7 @@ impl App {
                 let facts = LineFacts {
                     state: line.state.clone(),
                     contact: line.contact(),
-                    parties: parties.clone(),
+                    parties: (*parties).clone(),
                     mail: mail.remove(&line.sub_ref).unwrap_or_default(),
                     cases: vec![],
                 };
@@ -83,14 +83,15 @@ impl App {
 
     /// [`Offered`] of one line.
     pub async fn offer(&self, actor: &Actor, line: &LineContext) -> AppResult<Offered> {
-        let mut one = self.offers(actor, &[(&line.line, line.parties())]).await?;
+        let parties = line.parties();
+        let mut one = self.offers(actor, &[(&line.line, &parties)]).await?;
         Ok(one.remove(0))
     }
 
     /// [`Offered`] of every line of an order.
     pub async fn order_offers(&self, actor: &Actor, order: &Order) -> AppResult<Vec<Offered>> {
         let parties = order.parties();
-        let lines: Vec<_> = order.lines.iter().map(|l| (l, parties.clone())).collect();
+        let lines: Vec<_> = order.lines.iter().map(|l| (l, &parties)).collect();
         self.offers(actor, &lines).await
     }
 
@@ -100,7 +101,12 @@ impl App {
         actor: &Actor,
         lines: &[LineContext],
     ) -> AppResult<Vec<Offered>> {
-        let lines: Vec<_> = lines.iter().map(|l| (&l.line, l.parties())).collect();
+        let parties: Vec<OrderParties> = lines.iter().map(LineContext::parties).collect();
+        let lines: Vec<_> = lines
+            .iter()
+            .zip(&parties)
+            .map(|(l, p)| (&l.line, p))
+            .collect();
         self.offers(actor, &lines).await
     }
 }
