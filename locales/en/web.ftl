@@ -298,6 +298,7 @@ admin-preview-new = Preview
 admin-preview-title = Change { $offer } from { $from } to { $to } days?
 admin-preview-explain = Lines of { $offer } whose window is still running get the new deadline when you save.
 admin-preview-moves = Lines whose deadline moves
+admin-preview-more = The deadlines of { $count } lines move; the first { $listed } are listed.
 admin-preview-none = No line's deadline moves.
 admin-old-deadline = Old deadline
 admin-new-deadline = New deadline

@@ -297,6 +297,7 @@ admin-preview-new = Förhandsgranska
 admin-preview-title = Ändra { $offer } från { $from } till { $to } dagar?
 admin-preview-explain = Rader för { $offer } vars fönster fortfarande löper får den nya tidsfristen när du sparar.
 admin-preview-moves = Rader vars tidsfrist flyttas
+admin-preview-more = Tidsfristen flyttas för { $count } rader; de första { $listed } visas.
 admin-preview-none = Ingen rads tidsfrist flyttas.
 admin-old-deadline = Tidigare tidsfrist
 admin-new-deadline = Ny tidsfrist

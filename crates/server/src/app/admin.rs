@@ -33,8 +33,15 @@ pub struct PolicyPreview {
     pub window_days: u32,
     /// The window the offer has now (its policy, or the default).
     pub current_days: u32,
+    /// How many lines' deadlines move.
+    pub moved: usize,
+    /// The first [`PREVIEW_LISTED`] of them, in the order the store lists running lines (a
+    /// page of a million rows helps nobody: the count says how many).
     pub moves: Vec<DeadlineMove>,
 }
+
+/// Lines a policy preview lists by name.
+pub const PREVIEW_LISTED: usize = 100;
 
 #[derive(Debug, Clone)]
 pub struct DeadlineMove {
@@ -236,25 +243,28 @@ impl App {
         let current_days =
             OfferPolicies::from_entries(self.store.offer_policies().await?).window_days(&offer);
         let window = window_of(days);
-        let moves = self
-            .store
-            .running_lines(&offer)
-            .await?
-            .into_iter()
-            .filter_map(|l| {
-                let to = l.state.deadline_under(window);
-                (to != l.state.closes_at).then_some(DeadlineMove {
+        let mut moved = 0;
+        let mut moves = Vec::new();
+        for l in self.store.running_lines(&offer).await? {
+            let to = l.state.deadline_under(window);
+            if to == l.state.closes_at {
+                continue;
+            }
+            moved += 1;
+            if moves.len() < PREVIEW_LISTED {
+                moves.push(DeadlineMove {
                     sub_ref: l.sub_ref,
                     web_order_id: l.web_order_id,
                     from: l.state.closes_at,
                     to,
-                })
-            })
-            .collect();
+                });
+            }
+        }
         Ok(PolicyPreview {
             offer,
             window_days: days,
             current_days,
+            moved,
             moves,
         })
     }

@@ -160,6 +160,8 @@ struct PreviewPage {
     window_days: u32,
     explain: String,
     moves: Vec<MoveRow>,
+    /// "Deadlines of 1,000,000 lines move: the first 100 are listed", when not all are.
+    more: Option<String>,
 }
 
 async fn preview(State(app): State<App>, admin: Admin, Query(q): Query<PreviewQuery>) -> Response {
@@ -204,11 +206,21 @@ async fn preview(State(app): State<App>, admin: Admin, Query(q): Query<PreviewQu
                 to: at(m.to),
             })
             .collect();
+        let more = (preview.moved > preview.moves.len()).then(|| {
+            c.t_with(
+                "admin-preview-more",
+                &[
+                    ("count", &preview.moved.to_string()),
+                    ("listed", &preview.moves.len().to_string()),
+                ],
+            )
+        });
         let page = PreviewPage {
             explain: c.t_with("admin-preview-explain", &[("offer", &offer)]),
             c: c.titled(title),
             offer,
             window_days: preview.window_days,
+            more,
             moves,
         };
         Ok(html(StatusCode::OK, &page, locale))

@@ -3,6 +3,7 @@
 //! after success, the revoke confirmation, the key shown once and the policy preview.
 
 use reqwest::StatusCode;
+use serde_json::Value;
 
 use super::{Page, Visitor, with_passwords};
 use crate::helpers::{World, line};
@@ -409,4 +410,35 @@ async fn a_policy_change_is_previewed_with_the_lines_it_moves_then_saved() {
         after.as_str().unwrap().parse().unwrap(),
     );
     assert_eq!(n.duration_since(b).as_secs(), 3 * DAY, "three more days");
+}
+
+#[tokio::test]
+async fn a_policy_preview_of_many_lines_counts_them_and_lists_the_first_hundred() {
+    let w = World::new().await;
+    let t = &w.t;
+    let today = t.today();
+    let lines: Vec<Value> = (0..101)
+        .map(|i| line(&format!("c{i}@kund.test"), &today))
+        .collect();
+    w.order_lines("W-ADM-MANY", "en", lines).await;
+    // Every line's window runs once its first email is sent.
+    t.until("101 first emails sent", || async {
+        let order = t.get("/api/v1/orders/W-ADM-MANY", &w.pia).await;
+        let lines = order.ok(200)["lines"].as_array().unwrap().clone();
+        lines
+            .iter()
+            .all(|l| !l["first_sent_at"].is_null())
+            .then_some(())
+    })
+    .await;
+    let mut a = admin(&w).await;
+    let preview = a
+        .get("/admin/policies/preview?offer=A-FLEX&window_days=10")
+        .await;
+    assert!(
+        preview.has("The deadlines of 101 lines move; the first 100 are listed."),
+        "{}",
+        preview.body
+    );
+    assert_eq!(preview.body.matches("id=\"move-").count(), 100);
 }
