@@ -18,6 +18,12 @@ const BACKFILL_BATCH: i64 = 10_000;
 /// list, so it is left to the check of the text.
 const LOOKED_UP: usize = 3;
 
+/// Trigrams of a term counted at most, spread evenly over it (first and last included): a
+/// whole address has some twenty, most in every line (`.customer.example`), and each count
+/// reads up to [`COUNTED_UP_TO`] entries; any of the term's trigrams narrows correctly, as
+/// every candidate is checked for the whole term.
+const COUNTED: usize = 8;
+
 /// How far a trigram's lines are counted to tell how rare it is: counting costs what it
 /// reads, so a trigram in more lines than this is "common", whatever the size of the table.
 const COUNTED_UP_TO: i64 = 4096;
@@ -64,7 +70,7 @@ pub(crate) fn lookup(conn: &Connection, search: &Search) -> StoreResult<Lookup> 
         )
         .map_err(db)?;
     let mut counted = Vec::new();
-    for (position, trigram) in search.trigrams().into_iter().enumerate() {
+    for (position, trigram) in spread(search.trigrams(), COUNTED) {
         let quoted = format!("\"{}\"", trigram.replace('"', "\"\""));
         let lines: i64 = count
             .query_row(params![quoted, COUNTED_UP_TO], |r| r.get(0))
@@ -82,6 +88,23 @@ pub(crate) fn lookup(conn: &Connection, search: &Search) -> StoreResult<Lookup> 
         .collect::<Vec<_>>()
         .join(" AND ");
     Ok(Lookup::Matched { query, term })
+}
+
+/// At most `n` of `items` with their positions, evenly spread, the first and the last among
+/// them (all of them when there are no more than `n`).
+fn spread<T>(items: Vec<T>, n: usize) -> Vec<(usize, T)> {
+    let len = items.len();
+    let keep = |i: usize| match n {
+        _ if len <= n => true,
+        0 => false,
+        1 => i == 0,
+        _ => (0..n).any(|k| k * (len - 1) / (n - 1) == i),
+    };
+    items
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| keep(*i))
+        .collect()
 }
 
 /// Writes the text of the line stored as `seq`.
@@ -164,5 +187,25 @@ pub(crate) fn backfill(writer: &Writer) -> StoreResult<u64> {
             Some(n) => indexed += n,
             None => return Ok(indexed),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spread;
+
+    #[test]
+    fn a_long_term_is_counted_at_a_spread_of_its_trigrams_first_and_last_included() {
+        let picked: Vec<usize> = spread((0..22).collect(), 8)
+            .into_iter()
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(picked, [0, 3, 6, 9, 12, 15, 18, 21]);
+        let few: Vec<usize> = spread((0..5).collect(), 8)
+            .into_iter()
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(few, [0, 1, 2, 3, 4]);
+        assert_eq!(spread(vec!['a', 'b'], 1), [(0, 'a')]);
     }
 }
