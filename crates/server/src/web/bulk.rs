@@ -44,7 +44,8 @@ async fn order_lines(
     let result = async {
         let order = app.order(&s.actor, &order_id).await?;
         let id = order.web_order_id.to_string();
-        let back = format!("/orders/{id}");
+        // The page of the order's lines it came from (`?page=`), else the order.
+        let back = local_path(fields.text("back"), &format!("/orders/{id}"));
         let chosen = chosen(&fields);
         let step = step(&s, &fields, &chosen, &back, &format!("/orders/{id}/resend")).await?;
         if let Some(done) = step {

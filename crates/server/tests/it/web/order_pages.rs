@@ -53,8 +53,23 @@ async fn a_large_orders_lines_come_in_pages() {
     assert!(second.has("Lines 51–62 of 62"), "{}", second.body);
     assert!(second.has("<a href=\"/orders/W-BIG\" rel=\"prev\">Previous page</a>"));
     assert!(!second.has("rel=\"next\""), "no page after the last");
-    // A row's action comes back to the page it was on.
+    // A row's action, and Resend selected, come back to the page they were on.
     assert!(second.has("name=\"back\" value=\"/orders/W-BIG?page=2\""));
+    let csrf = v.csrf().await;
+    let chosen = refs[55].clone();
+    let asked = v
+        .post(
+            "/orders/W-BIG/resend",
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("back", "/orders/W-BIG?page=2"),
+                ("lines", chosen.as_str()),
+                ("answer", "no"),
+            ],
+        )
+        .await;
+    assert_eq!(asked.status, StatusCode::SEE_OTHER);
+    assert_eq!(asked.location.as_deref(), Some("/orders/W-BIG?page=2"));
 
     // Past the last page: the last; asked for a line: the page that holds it.
     let past = v.get("/orders/W-BIG?page=9").await;
