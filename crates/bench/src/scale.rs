@@ -75,13 +75,14 @@ fn calls(read: &str, order: &str, refs: &[String]) -> Vec<Call> {
         .collect()
 }
 
-/// One size on one backend: its row of the table.
-pub async fn one_size(
+/// A fresh installation of `lines` imported lines on `backend` (its own PostgreSQL database,
+/// dropped by the caller), and the import's rate in lines per second.
+pub async fn installation(
     bin: &Path,
     postgres: &str,
     backend: Backend,
     lines: usize,
-) -> anyhow::Result<Vec<String>> {
+) -> anyhow::Result<(Option<BenchDatabase>, Instance, f64)> {
     let db = match backend {
         Backend::Sqlite => None,
         Backend::Postgres(_) => Some(BenchDatabase::create(postgres).await?),
@@ -90,6 +91,17 @@ pub async fn one_size(
     let started = Instant::now();
     let instance = Instance::prepare(bin, lines, db.as_ref().map(BenchDatabase::url)).await?;
     let import = lines as f64 / started.elapsed().as_secs_f64();
+    Ok((db, instance, import))
+}
+
+/// One size on one backend: its row of the table.
+pub async fn one_size(
+    bin: &Path,
+    postgres: &str,
+    backend: Backend,
+    lines: usize,
+) -> anyhow::Result<Vec<String>> {
+    let (db, instance, import) = installation(bin, postgres, backend, lines).await?;
     // Nothing is due before tomorrow: the SMTP server is never called.
     let started = Instant::now();
     let fleet = instance.serve("smtp://127.0.0.1:9", 1).await?;

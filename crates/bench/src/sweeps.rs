@@ -29,8 +29,7 @@ use jiff::{SignedDuration, Timestamp};
 use reqwest::header::COOKIE;
 use serde_json::{Value, json};
 
-use crate::database::BenchDatabase;
-use crate::instance::{ADMIN, ADMIN_PASSWORD, Instance};
+use crate::instance::{ADMIN, ADMIN_PASSWORD};
 use crate::postfix::Postfix;
 use crate::{Backend, thousands};
 
@@ -95,14 +94,7 @@ async fn one_size(
     if lines == 0 {
         bail!("--sweeps: a size of at least one line");
     }
-    let db = match backend {
-        Backend::Sqlite => None,
-        Backend::Postgres(_) => Some(BenchDatabase::create(postgres).await?),
-    };
-    eprintln!("{backend}, {lines} lines: importing …");
-    let started = Instant::now();
-    let instance = Instance::prepare(bin, lines, db.as_ref().map(BenchDatabase::url)).await?;
-    let import = lines as f64 / started.elapsed().as_secs_f64();
+    let (db, instance, import) = crate::scale::installation(bin, postgres, backend, lines).await?;
     let sink = postfix.start_discarding_sink().await?;
     let fleet = instance.serve(&format!("smtp://{}", sink.addr), 1).await?;
     let server = fleet.first()?;

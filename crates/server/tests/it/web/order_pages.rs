@@ -7,18 +7,10 @@ use serde_json::{Value, json};
 
 use super::resend::pia;
 use crate::helpers::*;
+use crate::lifecycle::refs;
 
 /// Lines an order page shows at a time (`web/order_page.rs`).
 const PER_PAGE: usize = 50;
-
-fn refs(order: &Value) -> Vec<String> {
-    order["lines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["subscription_ref"].as_str().unwrap().to_owned())
-        .collect()
-}
 
 /// The subscription references whose rows the page shows, in order.
 fn rows_of(body: &str) -> Vec<String> {
