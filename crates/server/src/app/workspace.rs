@@ -91,6 +91,18 @@ impl App {
         })
     }
 
+    /// A line the actor may see with its actions, without its history (a page that shows
+    /// no timeline: a resend's question, Edit contact).
+    pub async fn line_view_brief(
+        &self,
+        actor: &Actor,
+        line: LineContext,
+        policies: &OfferPolicies,
+    ) -> AppResult<LineView> {
+        let offered = self.offer(actor, &line).await?;
+        Ok(LineView::listed(line, offered, policies, self.clock.now()))
+    }
+
     /// One email of a line, as it was written to its recipient (their language, the
     /// deadline as it stands), with [`MASKED_TOKEN`] for the setup token.
     pub async fn sent_email(

@@ -70,7 +70,7 @@ async fn confirm_resend(
     let result = async {
         let line = app.line(&s.actor, &sub_ref).await?;
         let view = app
-            .line_view(&s.actor, line, &app.policies().await?)
+            .line_view_brief(&s.actor, line, &app.policies().await?)
             .await?;
         let order_id = view.line.web_order_id.to_string();
         let sub_ref = view.line.line.sub_ref.to_string();

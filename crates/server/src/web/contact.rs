@@ -55,7 +55,7 @@ async fn contact_form(
         let sub_ref = line.line.sub_ref.to_string();
         let back = back_to(&q.back, &order_id, &sub_ref);
         let view = app
-            .line_view(&s.actor, line, &app.policies().await?)
+            .line_view_brief(&s.actor, line, &app.policies().await?)
             .await?;
         // Nothing to edit: the row says why (whom to ask, the admin portal, cancelled).
         if !view.offered.actions.change_contact.allowed() {
