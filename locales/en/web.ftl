@@ -305,6 +305,7 @@ admin-new-deadline = New deadline
 admin-no-deadline = none
 admin-save = Save
 admin-policy-saved = The window of { $offer } is now { $days } days.
+admin-policy-moving = The deadlines of running lines are being moved to this window.
 admin-senders-explain = Provisioning emails are sent from these addresses. Customers' IT admins allowlist them; they are published on the Provisioning help page and at GET /api/v1/sender-addresses.
 admin-senders-from = From
 admin-senders-how = They are configured by mail_from in provisio.toml in the data directory, or by the environment variable PROVISIO_MAIL_FROM, which wins. A change takes effect when the server is restarted.

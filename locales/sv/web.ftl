@@ -304,6 +304,7 @@ admin-new-deadline = Ny tidsfrist
 admin-no-deadline = ingen
 admin-save = Spara
 admin-policy-saved = Fönstret för { $offer } är nu { $days } dagar.
+admin-policy-moving = Tidsfristen för rader som löper flyttas till det här fönstret.
 admin-senders-explain = Etableringsmeddelandena skickas från de här adresserna. Kundernas IT-administratörer lägger till dem i sina listor över godkända avsändare; de publiceras på sidan Provisioneringshjälp och på GET /api/v1/sender-addresses.
 admin-senders-from = Från
 admin-senders-how = De ställs in med mail_from i provisio.toml i datakatalogen, eller med miljövariabeln PROVISIO_MAIL_FROM, som går före. En ändring gäller när servern startas om.

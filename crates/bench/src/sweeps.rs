@@ -11,9 +11,9 @@
 //!    preview exists only in the web administration: `GET /admin/policies/preview`, signed in
 //!    as the admin through the real sign-in form, timed until the whole page (every line whose
 //!    deadline moves is listed) has arrived. The change is `PUT /api/v1/offer-policies/A-FLEX`
-//!    as the admin, which rewrites the running lines' deadlines in its own transaction before
-//!    it answers; it is timed until the last line of the last order shows its new deadline
-//!    (`GET /api/v1/lines/{ref}`, polled, so a change applied later would be timed too).
+//!    as the admin, which moves the running lines' deadlines in batches (for up to 2 s before
+//!    it answers; the scheduler moves the rest); it is timed until the last line of the last
+//!    order shows its new deadline (`GET /api/v1/lines/{ref}`, polled).
 //! 3. **closed by policy**: the clock is advanced in one step past every new deadline (14 days,
 //!    plus the real time since the first advance, plus 60 s); the time from that request until
 //!    `provisio_lines_closed_total` counts N.

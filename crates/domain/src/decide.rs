@@ -485,11 +485,21 @@ pub fn first_send(
     Some(effects)
 }
 
-/// R6: closes the line when its window, counted from the first send, has run out.
+/// R6: closes the line when its window (the offer's policy now), counted from the first send,
+/// has run out. A line the sweep found by a deadline that a policy change has since moved, and
+/// whose new window still runs, gets that deadline instead ([`follow_policy`]): the sweep must
+/// not find it again by the old one.
 pub fn close(state: &LineState, window: SignedDuration, now: Timestamp) -> Option<Effects> {
-    state
-        .close_if_lapsed(now, window)
-        .map(Effects::from_transition)
+    match state.close_if_lapsed(now, window) {
+        Some(closed) => Some(Effects::from_transition(closed)),
+        None => follow_policy(state, window).map(Effects::new),
+    }
+}
+
+/// R6: after an offer's policy changed, a line whose window runs takes the deadline the new
+/// `window` gives (no event: the policy change is the audited act); `None` when it has it.
+pub fn follow_policy(state: &LineState, window: SignedDuration) -> Option<LineState> {
+    state.under_window(window)
 }
 
 #[cfg(test)]

@@ -172,6 +172,18 @@ impl LineState {
         }
     }
 
+    /// R6: the line with its deadline under `window`, when that moves it: an offer's policy
+    /// changed and the line's window runs. Stored deadlines follow a change in batches
+    /// ([`crate::decide::follow_policy`]), and the closure sweep repairs a line it finds
+    /// before its batch did ([`crate::decide::close`]).
+    pub fn under_window(&self, window: SignedDuration) -> Option<LineState> {
+        let closes_at = self.deadline_under(window);
+        (closes_at != self.closes_at).then(|| LineState {
+            closes_at,
+            ..self.clone()
+        })
+    }
+
     /// Refusals shared by every action that needs the line before PONR (R2, R3, R4, R9).
     pub fn ensure_before_ponr(&self) -> Result<(), Refusal> {
         match self.stage {

@@ -281,6 +281,41 @@ fn r6_policy_change_moves_running_deadlines_only() {
 }
 
 #[test]
+fn r6_a_line_found_by_a_deadline_a_policy_change_moved_takes_the_new_one() {
+    // Sent on the RSD under 7 days; the offer's window is now 30 days.
+    let mut stale = sent_at(RSD);
+    stale.closes_at = Some(t("2026-05-11T00:00:00Z"));
+    let longer = window_of(30);
+    let due_by_old = t("2026-05-12T00:00:00Z");
+    let moved = crate::decide::close(&stale, longer, due_by_old).expect("a move, not nothing");
+    assert_eq!(
+        moved.state.status,
+        LineStatus::Open,
+        "the new window still runs"
+    );
+    assert_eq!(moved.state.closes_at, Some(t("2026-06-03T00:00:00Z")));
+    assert!(
+        moved.events.is_empty(),
+        "the policy change is the audited act"
+    );
+    assert_eq!(moved.state.closure_due_at(), moved.state.closes_at);
+    // Once it has the new deadline, nothing to do until that passes; then it closes.
+    assert!(crate::decide::close(&moved.state, longer, due_by_old).is_none());
+    let closed = crate::decide::close(&moved.state, longer, t("2026-06-03T00:00:00Z")).unwrap();
+    assert_eq!(closed.state.status, LineStatus::Closed);
+    // A shorter window that has already run out closes at once.
+    let shorter = crate::decide::close(&stale, window_of(3), t("2026-05-08T00:00:00Z")).unwrap();
+    assert_eq!(shorter.state.status, LineStatus::Closed);
+    // follow_policy moves running lines only.
+    assert_eq!(
+        crate::decide::follow_policy(&stale, longer).map(|s| s.closes_at),
+        Some(Some(t("2026-06-03T00:00:00Z")))
+    );
+    assert!(crate::decide::follow_policy(&stale, window_of(7)).is_none());
+    assert!(crate::decide::follow_policy(&closed.state, window_of(3)).is_none());
+}
+
+#[test]
 fn r7_onboarding_is_the_point_of_no_return() {
     let line = onboarded();
     assert_eq!(line.stage, Stage::Onboarded);

@@ -10,7 +10,7 @@
 //! read, and the unique key `emails_one_initial` keeps one initial email per line
 //! regardless. Leases end at an instant of the database's clock (`lease_now!`).
 
-use provisio_domain::OfferSku;
+use provisio_domain::{LineStatus, OfferSku};
 use sqlx::postgres::PgRow;
 
 use super::*;
@@ -126,7 +126,10 @@ async fn close_lapsed(
         })
         .collect();
     write_changes(tx, &changes).await?;
-    Ok(changes.len())
+    Ok(changes
+        .iter()
+        .filter(|c| c.effects.state.status == LineStatus::Closed)
+        .count())
 }
 
 /// Gives leases up: their emails are due again at once. `WHERE` names which (a lease is

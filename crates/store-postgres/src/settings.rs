@@ -2,9 +2,10 @@
 //! clock's offset (SPEC §9), shared by the CLI, a restarted server and other instances.
 //!
 //! Several instances:
-//! - a policy change holds its policy row (the UPSERT locks it until the commit), so two
-//!   changes of one offer take turns, and the second reads the lines as the first left them;
-//! - it locks the offer's open lines (`FOR NO KEY UPDATE`) before it reads their states: the
+//! - a policy change writes its policy row and marks the offer's lines as moving; batches
+//!   ([`move_deadlines`]) then hold that row while they move the next lines, so batches of
+//!   several instances take turns, and a newer change waits for a batch, then starts over;
+//! - a batch locks its open lines (`FOR NO KEY UPDATE`) before it reads their states: the
 //!   running ones it moves, and those whose window may start meanwhile (a first send being
 //!   recorded, which computes the deadline from the policy it reads once it holds the line)
 //!   either commit first and are moved here, or wait and then read the new policy. Each line
@@ -14,8 +15,9 @@
 //!   advances all count.
 
 use super::*;
-use provisio_domain::policy::window_of;
-use provisio_domain::{LineState, OfferPolicies};
+use futures::TryStreamExt;
+use provisio_domain::OfferPolicies;
+use provisio_store::{FirstSeqs, FollowRule, PolicyMoves};
 use sqlx::postgres::PgRow;
 
 use crate::events::{EventScope, insert_events};
@@ -49,14 +51,14 @@ pub(crate) async fn policies(conn: &mut PgConnection) -> StoreResult<OfferPolici
     Ok(OfferPolicies::from_entries(offer_policies(conn).await?))
 }
 
-/// Sets the window and moves the deadline of every line of that offer whose window runs, as
-/// the domain decides for each ([`provisio_domain::LineState::deadline_under`]).
+/// Sets the window; the deadlines of the offer's lines follow in batches ([`move_deadlines`]).
 async fn set_offer_policy(tx: &mut PgConnection, change: &PolicyChange) -> StoreResult<()> {
     let window_days = i32::try_from(change.window_days).map_err(StoreError::backend)?;
     sqlx::query(
-        "INSERT INTO offer_policies (offer, window_days, updated_at) VALUES ($1, $2, $3)
+        "INSERT INTO offer_policies (offer, window_days, updated_at, moving_after)
+         VALUES ($1, $2, $3, 0)
          ON CONFLICT (offer) DO UPDATE SET window_days = excluded.window_days,
-             updated_at = excluded.updated_at",
+             updated_at = excluded.updated_at, moving_after = 0",
     )
     .bind(change.offer.as_str())
     .bind(window_days)
@@ -64,35 +66,63 @@ async fn set_offer_policy(tx: &mut PgConnection, change: &PolicyChange) -> Store
     .execute(&mut *tx)
     .await
     .map_err(db)?;
-    // Locked in the order of their ids, as the outbox's results lock a batch of lines, so
-    // the two take turns without a deadlock; `NO KEY UPDATE`, the lock the UPDATE itself
-    // takes (it serializes writers of the line without blocking rows that reference it).
-    // Moved are those whose window runs (the domain's closure instant is stored for exactly
-    // those, as SQLite selects them).
+    insert_events(
+        tx,
+        EventScope::default(),
+        &[change.event()],
+        Some(change.actor),
+        change.now,
+    )
+    .await
+}
+
+/// The next batch of a changed policy's lines: its offer's open lines after the last one
+/// looked at, as `follow` decides each. The last batch (fewer than `limit`) ends the move.
+async fn move_deadlines(
+    tx: &mut PgConnection,
+    limit: u32,
+    follow: FollowRule<'_>,
+) -> StoreResult<Option<usize>> {
+    // The policy row is held to the commit: batches of several instances take turns, and a
+    // newer change of the offer waits, then starts the move over.
+    let moving = sqlx::query(
+        "SELECT offer, window_days, moving_after FROM offer_policies
+         WHERE moving_after IS NOT NULL ORDER BY offer LIMIT 1 FOR UPDATE",
+    )
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(db)?;
+    let Some(moving) = moving else {
+        return Ok(None);
+    };
+    let offer = text(&moving, "offer")?;
+    let days = stored("window", u32::try_from(col::<i32>(&moving, "window_days")?))?;
+    let after = col::<i64>(&moving, "moving_after")?;
+    // Open lines, not only running ones, are locked (in the order of their ids, as the
+    // outbox's results lock theirs, so the two take turns without a deadlock): a first send
+    // being recorded meanwhile read the policy before this change committed; the lock waits
+    // for it, and the line is then read as it left it (running, under the old window).
     const SQL: &str = concat!(
-        "SELECT ",
+        "SELECT l.seq, ",
         state_columns!(),
-        ", l.close_due_at IS NOT NULL AS running
-         FROM lines l WHERE l.offer = $1 AND l.status = 'open' ORDER BY l.id FOR NO KEY UPDATE"
+        " FROM lines l WHERE l.id IN (SELECT id FROM lines WHERE offer = $1 AND status = 'open'
+                                       AND seq > $2 ORDER BY seq LIMIT $3)
+          ORDER BY l.id FOR NO KEY UPDATE"
     );
     let rows = sqlx::query(SQL)
-        .bind(change.offer.as_str())
+        .bind(&offer)
+        .bind(after)
+        .bind(i64::from(limit))
         .fetch_all(&mut *tx)
         .await
         .map_err(db)?;
-    let window = window_of(change.window_days);
+    let mut last = None;
     let mut moved = Vec::new();
     for row in &rows {
-        if !col::<bool>(row, "running")? {
-            continue;
-        }
-        let (ids, state) = (ids_of(row)?, state_from(row)?);
-        let next = LineState {
-            closes_at: state.deadline_under(window),
-            ..state.clone()
-        };
-        if next != state {
-            moved.push((ids, next));
+        last = last.max(Some(col::<i64>(row, "seq")?));
+        let state = state_from(row)?;
+        if let Some(next) = follow(&state, days) {
+            moved.push((ids_of(row)?, next));
         }
     }
     let writes: Vec<StateWrite> = moved
@@ -103,14 +133,14 @@ async fn set_offer_policy(tx: &mut PgConnection, change: &PolicyChange) -> Store
         })
         .collect();
     write_states(tx, &writes).await?;
-    insert_events(
-        tx,
-        EventScope::default(),
-        &[change.event()],
-        Some(change.actor),
-        change.now,
-    )
-    .await
+    let next = last.filter(|_| rows.len() == limit as usize);
+    sqlx::query("UPDATE offer_policies SET moving_after = $1 WHERE offer = $2")
+        .bind(next)
+        .bind(&offer)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+    Ok(Some(moved.len()))
 }
 
 fn running_line(r: &PgRow) -> StoreResult<RunningLine> {
@@ -137,20 +167,64 @@ impl Settings for PgStore {
         set_offer_policy(&mut tx, &change).await?;
         tx.commit().await.map_err(db)
     }
-    /// The lines [`Settings::set_offer_policy`] moves, with their order's web order id.
-    async fn running_lines(&self, offer: &OfferSku) -> StoreResult<Vec<RunningLine>> {
-        const SQL: &str = concat!(
+    async fn move_deadlines(
+        &self,
+        limit: u32,
+        follow: FollowRule<'_>,
+    ) -> StoreResult<Option<usize>> {
+        let mut tx = self.begin().await?;
+        let moved = move_deadlines(&mut tx, limit, follow).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(moved)
+    }
+    async fn moving_policies(&self) -> StoreResult<Vec<OfferSku>> {
+        let rows = sqlx::query(
+            "SELECT offer FROM offer_policies WHERE moving_after IS NOT NULL
+             ORDER BY offer COLLATE \"C\"",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter()
+            .map(|r| stored("offer", OfferSku::parse(&text(r, "offer")?)))
+            .collect()
+    }
+    /// The running lines' states streamed (nothing kept but the moved lines' seqs: the first
+    /// `listed`), then the listed lines with their orders.
+    async fn policy_moves(
+        &self,
+        offer: &OfferSku,
+        window_days: u32,
+        follow: FollowRule<'_>,
+        listed: usize,
+    ) -> StoreResult<PolicyMoves> {
+        const RUNNING: &str = concat!(
+            "SELECT l.seq, ",
+            state_columns!(),
+            " FROM lines l WHERE l.offer = $1 AND l.close_due_at IS NOT NULL"
+        );
+        let mut first = FirstSeqs::new(listed);
+        let mut rows = sqlx::query(RUNNING).bind(offer.as_str()).fetch(&self.pool);
+        while let Some(row) = rows.try_next().await.map_err(db)? {
+            if follow(&state_from(&row)?, window_days).is_some() {
+                first.add(col::<i64>(&row, "seq")?);
+            }
+        }
+        drop(rows);
+        let (moved, seqs) = first.into_parts();
+        const LISTED: &str = concat!(
             "SELECT l.sub_ref, o.web_order_id, ",
             state_columns!(),
             " FROM lines l JOIN orders o ON o.id = l.order_id
-              WHERE l.offer = $1 AND l.close_due_at IS NOT NULL ORDER BY o.seq, l.line_number"
+              WHERE l.seq = ANY($1) ORDER BY l.seq"
         );
-        let rows = sqlx::query(SQL)
-            .bind(offer.as_str())
+        let rows = sqlx::query(LISTED)
+            .bind(&seqs)
             .fetch_all(&self.pool)
             .await
             .map_err(db)?;
-        rows.iter().map(running_line).collect()
+        let first = rows.iter().map(running_line).collect::<StoreResult<_>>()?;
+        Ok(PolicyMoves { moved, first })
     }
     async fn clock_offset(&self) -> StoreResult<i64> {
         let value: Option<String> =

@@ -47,11 +47,11 @@ use provisio_domain::{
 };
 use provisio_store::{
     ApiKeyRecord, Audit, ClaimRequest, ClaimedEmail, CloseRule, Company, Created, Decide, Decided,
-    Directory, EmailRecord, Entity, EventRecord, Finished, FirstSendRule, KeyActor, LineActions,
-    LineContext, LineQuery, LineWindow, LocalSignals, Maintenance, NewCompany, NewOrderRecord,
-    NewUser, Order, OrderQuery, OrderSummary, OrderWindow, Orders, Organization, Outbox, Page,
-    PageRequest, PolicyChange, RunningLine, SessionRecord, Settings, SetupLink, Signals,
-    StoreError, StoreResult, UpdateRequest, User, Wake, WebSessions,
+    Directory, EmailRecord, Entity, EventRecord, Finished, FirstSendRule, FollowRule, KeyActor,
+    LineActions, LineContext, LineQuery, LineWindow, LocalSignals, Maintenance, NewCompany,
+    NewOrderRecord, NewUser, Order, OrderQuery, OrderSummary, OrderWindow, Orders, Organization,
+    Outbox, Page, PageRequest, PolicyChange, PolicyMoves, SessionRecord, Settings, SetupLink,
+    Signals, StoreError, StoreResult, UpdateRequest, User, Wake, WebSessions,
 };
 use provisio_store::{
     AttachmentFile, CaseQuery, CaseRecord, CaseRule, CaseSummary, Cases, NewCaseRecord, OpenRule,
@@ -547,8 +547,26 @@ impl Settings for SqliteStore {
         self.writer
             .transaction(|tx| settings::set_offer_policy(tx, &change))
     }
-    async fn running_lines(&self, offer: &OfferSku) -> StoreResult<Vec<RunningLine>> {
-        self.readers.scan(|c| settings::running_lines(c, offer))
+    async fn move_deadlines(
+        &self,
+        limit: u32,
+        follow: FollowRule<'_>,
+    ) -> StoreResult<Option<usize>> {
+        self.writer
+            .transaction(|tx| settings::move_deadlines(tx, limit, follow))
+    }
+    async fn moving_policies(&self) -> StoreResult<Vec<OfferSku>> {
+        self.readers.read(settings::moving_policies)
+    }
+    async fn policy_moves(
+        &self,
+        offer: &OfferSku,
+        window_days: u32,
+        follow: FollowRule<'_>,
+        listed: usize,
+    ) -> StoreResult<PolicyMoves> {
+        self.readers
+            .scan(|c| settings::policy_moves(c, offer, window_days, follow, listed))
     }
     async fn clock_offset(&self) -> StoreResult<i64> {
         self.readers.read(settings::clock_offset)

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use jiff::Timestamp;
 use provisio_domain::delivery::{Outcome, overtaken, record_attempt};
 use provisio_domain::event::{Attempt, Overtaken};
-use provisio_domain::{ContactEmail, Effects, Event, LineState, OfferSku};
+use provisio_domain::{ContactEmail, Effects, Event, LineState, LineStatus, OfferSku};
 use provisio_store::{
     ClaimRequest, ClaimedEmail, CloseRule, EmailRecord, Finished, FirstSendRule, MailSubject,
     StoreError, StoreResult,
@@ -75,14 +75,14 @@ pub(crate) fn close_lapsed(
             ids_of(r)?,
         ))
     })?;
-    let mut changed = 0;
+    let mut closed = 0;
     for (state, offer, ids) in candidates {
         if let Some(effects) = close(&state, &offer) {
+            closed += usize::from(effects.state.status == LineStatus::Closed);
             write_effects(tx, &ids, &state, effects, None, now)?;
-            changed += 1;
         }
     }
-    Ok(changed)
+    Ok(closed)
 }
 
 /// A due email as claimed, before its subject is attached.

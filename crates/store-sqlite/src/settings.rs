@@ -1,9 +1,10 @@
 //! Settings kept in the database: offer policies (with the deadlines they move) and the test
 //! clock's offset (SPEC §9), shared by the CLI, a restarted server and other instances.
 
-use provisio_domain::policy::window_of;
-use provisio_domain::{LineState, OfferPolicies, OfferSku, SubRef, WebOrderId};
-use provisio_store::{PolicyChange, RunningLine, StoreResult};
+use provisio_domain::{OfferPolicies, OfferSku, SubRef, WebOrderId};
+use provisio_store::{
+    FirstSeqs, FollowRule, PolicyChange, PolicyMoves, RunningLine, StoreError, StoreResult,
+};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::changes::{EventScope, ids_of, insert_events, write_state};
@@ -29,13 +30,13 @@ pub(crate) fn policies(conn: &Connection) -> StoreResult<OfferPolicies> {
     Ok(OfferPolicies::from_entries(offer_policies(conn)?))
 }
 
-/// Sets the window and moves the deadline of every line of that offer whose window runs, as
-/// the domain decides for each ([`provisio_domain::LineState::deadline_under`]).
+/// Sets the window; the deadlines of the offer's lines follow in batches ([`move_deadlines`]).
 pub(crate) fn set_offer_policy(tx: &Tx, change: &PolicyChange) -> StoreResult<()> {
     tx.prepare_cached(
-        "INSERT INTO offer_policies (offer, window_days, updated_at) VALUES (?, ?, ?)
+        "INSERT INTO offer_policies (offer, window_days, updated_at, moving_after)
+         VALUES (?, ?, ?, 0)
          ON CONFLICT (offer) DO UPDATE SET window_days = excluded.window_days,
-             updated_at = excluded.updated_at",
+             updated_at = excluded.updated_at, moving_after = 0",
     )
     .and_then(|mut q| {
         q.execute(params![
@@ -45,25 +46,6 @@ pub(crate) fn set_offer_policy(tx: &Tx, change: &PolicyChange) -> StoreResult<()
         ])
     })
     .map_err(db)?;
-    // The lines whose window runs (the domain's closure instant is stored for exactly those).
-    const SQL: &str = concat!(
-        "SELECT ",
-        state_columns!(),
-        " FROM lines l WHERE l.offer = ? AND l.close_due_at IS NOT NULL"
-    );
-    let running = rows(tx, SQL, [change.offer.as_str()], |r| {
-        Ok((ids_of(r)?, state_from(r)?))
-    })?;
-    let window = window_of(change.window_days);
-    for (ids, state) in &running {
-        let moved = LineState {
-            closes_at: state.deadline_under(window),
-            ..state.clone()
-        };
-        if moved != *state {
-            write_state(tx, ids, &moved)?;
-        }
-    }
     insert_events(
         tx,
         EventScope::default(),
@@ -73,21 +55,103 @@ pub(crate) fn set_offer_policy(tx: &Tx, change: &PolicyChange) -> StoreResult<()
     )
 }
 
-/// The lines [`set_offer_policy`] looks at, with their order's web order id.
-pub(crate) fn running_lines(conn: &Connection, offer: &OfferSku) -> StoreResult<Vec<RunningLine>> {
+/// The next batch of a changed policy's lines: its offer's open lines after the last one
+/// looked at, as `follow` decides each. The last batch (fewer than `limit`) ends the move.
+pub(crate) fn move_deadlines(
+    tx: &Tx,
+    limit: u32,
+    follow: FollowRule<'_>,
+) -> StoreResult<Option<usize>> {
+    let moving = tx
+        .prepare_cached(
+            "SELECT offer, window_days, moving_after FROM offer_policies
+             WHERE moving_after IS NOT NULL ORDER BY offer LIMIT 1",
+        )
+        .and_then(|mut q| {
+            q.query_row([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })
+            .optional()
+        })
+        .map_err(db)?;
+    let Some((offer, days, after)) = moving else {
+        return Ok(None);
+    };
+    let days = stored("window", u32::try_from(days))?;
     const SQL: &str = concat!(
+        "SELECT l.seq, ",
+        state_columns!(),
+        " FROM lines l WHERE l.offer = ? AND l.status = 'open' AND l.seq > ?
+          ORDER BY l.seq LIMIT ?"
+    );
+    let batch = rows(tx, SQL, params![offer, after, i64::from(limit)], |r| {
+        Ok((r.int("seq")?, ids_of(r)?, state_from(r)?))
+    })?;
+    let mut moved = 0;
+    for (_, ids, state) in &batch {
+        if let Some(next) = follow(state, days) {
+            write_state(tx, ids, &next)?;
+            moved += 1;
+        }
+    }
+    let last = batch.last().map(|(seq, ..)| *seq);
+    let next = last.filter(|_| batch.len() == limit as usize);
+    tx.prepare_cached("UPDATE offer_policies SET moving_after = ? WHERE offer = ?")
+        .and_then(|mut q| q.execute(params![next, offer]))
+        .map_err(db)?;
+    Ok(Some(moved))
+}
+
+/// The offers whose lines are still being moved.
+pub(crate) fn moving_policies(conn: &Connection) -> StoreResult<Vec<OfferSku>> {
+    let sql = "SELECT offer FROM offer_policies WHERE moving_after IS NOT NULL ORDER BY offer";
+    rows(conn, sql, [], |r| {
+        stored("offer", OfferSku::parse(&r.text("offer")?))
+    })
+}
+
+/// A policy's preview: the offer's lines whose window runs, read by the index of running
+/// lines (state only, no order, nothing kept but the moved lines' seqs: the first `listed`);
+/// then the listed lines with their orders.
+pub(crate) fn policy_moves(
+    conn: &Connection,
+    offer: &OfferSku,
+    days: u32,
+    follow: FollowRule<'_>,
+    listed: usize,
+) -> StoreResult<PolicyMoves> {
+    const RUNNING: &str = concat!(
+        "SELECT l.seq, ",
+        state_columns!(),
+        " FROM lines l WHERE l.offer = ? AND l.close_due_at IS NOT NULL"
+    );
+    let mut first = FirstSeqs::new(listed);
+    rows(conn, RUNNING, [offer.as_str()], |r| {
+        if follow(&state_from(r)?, days).is_some() {
+            first.add(r.int("seq")?);
+        }
+        Ok(())
+    })?;
+    let (moved, seqs) = first.into_parts();
+    const LISTED: &str = concat!(
         "SELECT l.sub_ref, o.web_order_id, ",
         state_columns!(),
         " FROM lines l JOIN orders o ON o.id = l.order_id
-          WHERE l.offer = ? AND l.close_due_at IS NOT NULL ORDER BY o.seq, l.line_number"
+          WHERE l.seq IN (SELECT value FROM json_each(?)) ORDER BY l.seq"
     );
-    rows(conn, SQL, [offer.as_str()], |r| {
+    let seqs = serde_json::to_string(&seqs).map_err(StoreError::backend)?;
+    let first = rows(conn, LISTED, [seqs], |r| {
         Ok(RunningLine {
             sub_ref: stored("sub ref", SubRef::parse(&r.text("sub_ref")?))?,
             web_order_id: stored("web order id", WebOrderId::parse(&r.text("web_order_id")?))?,
             state: state_from(r)?,
         })
-    })
+    })?;
+    Ok(PolicyMoves { moved, first })
 }
 
 pub(crate) fn clock_offset(conn: &Connection) -> StoreResult<i64> {

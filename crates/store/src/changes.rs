@@ -44,6 +44,11 @@ pub type FirstSendRule<'a> = &'a (dyn Fn(&LineState, &Recipient) -> Option<Effec
 /// on its state and offer.
 pub type CloseRule<'a> = &'a (dyn Fn(&LineState, &OfferSku) -> Option<Effects> + Sync + 'a);
 
+/// R6: the deadline a policy change gives a line whose window runs, decided by
+/// `provisio_domain::decide::follow_policy` on its state and the offer's window (in days, as
+/// the policy stores it); `None` keeps the line as it is.
+pub type FollowRule<'a> = &'a (dyn Fn(&LineState, u32) -> Option<LineState> + Sync + 'a);
+
 /// How an update ended.
 #[derive(Debug, Clone)]
 pub enum Decided {

@@ -343,6 +343,7 @@ pub async fn story(store: &dyn Store) {
         })
         .await
         .unwrap();
+    super::policies_chapter::follow_policies(store).await;
     let deadline = sent_at + window_of(14);
     assert_eq!(line(store, &r1).await.line.state.closes_at, Some(deadline));
     let close = |now: Timestamp| {

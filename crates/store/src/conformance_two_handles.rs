@@ -18,7 +18,7 @@ use provisio_domain::{
 use super::concurrency::{at_most, resends};
 use super::outbox::{claim, first_send, request};
 use super::{company, new_order, now, raw_line, user};
-use crate::{Decided, Finished, Store};
+use crate::{Decided, Finished, PolicyChange, Store, User};
 
 /// Lines in the race.
 const LINES: usize = 60;
@@ -40,6 +40,7 @@ pub async fn story(a: Arc<dyn Store>, b: Arc<dyn Store>) {
 
     planners(&a, &b, &refs).await;
     claims_and_results(&a, &b, &refs).await;
+    policy_moves(&a, &b, &refs, &pia).await;
     sweeps(&a, &b, &refs).await;
     line_actions(&a, &b, &refs[0]).await;
 }
@@ -178,6 +179,41 @@ async fn claims_and_results(a: &Arc<dyn Store>, b: &Arc<dyn Store>, refs: &[SubR
         let sent = events.iter().filter(|e| e.kind == "email.sent").count();
         assert_eq!(sent, 1, "{r}: one email.sent");
         assert!(events.iter().all(|e| e.kind != "email.failed"));
+    }
+}
+
+/// A policy change's deadlines moved by batches on both handles at once (as the scheduler
+/// of every instance does): every running line ends with the new deadline, moved once.
+async fn policy_moves(a: &Arc<dyn Store>, b: &Arc<dyn Store>, refs: &[SubRef], by: &User) {
+    let sent_at = rsd() + SignedDuration::from_mins(1);
+    for days in [14, 7] {
+        a.set_offer_policy(PolicyChange {
+            offer: OfferSku::parse("A-FLEX").unwrap(),
+            window_days: days,
+            actor: by.id,
+            now: now(),
+        })
+        .await
+        .unwrap();
+        let moved = race(a, b, move |store, _| async move {
+            let follow =
+                |state: &LineState, days: u32| decide::follow_policy(state, window_of(days));
+            let mut n = 0;
+            loop {
+                match store.move_deadlines(7, &follow).await {
+                    Ok(None) => return n,
+                    Ok(Some(k)) => n += k,
+                    Err(e) if e.is_retryable() => {}
+                    Err(e) => panic!("a batch failed: {e}"),
+                }
+            }
+        })
+        .await;
+        assert_eq!(moved.iter().sum::<usize>(), LINES, "each line moved once");
+        for r in refs {
+            let state = b.line(r).await.unwrap().unwrap().line.state;
+            assert_eq!(state.closes_at, Some(sent_at + window_of(days)), "{r}");
+        }
     }
 }
 

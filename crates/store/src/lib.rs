@@ -220,7 +220,9 @@ pub trait Outbox {
         due: FirstSendRule<'_>,
     ) -> StoreResult<usize>;
     /// R6: applies `close` to up to `limit` lines whose closure is due by `now`; returns how
-    /// many changed. Each line is closed once, also when several instances sweep at once.
+    /// many it closed (a line found by a deadline a policy change has moved since gets the new
+    /// one, and is not counted). Each line is closed once, also when several instances sweep
+    /// at once.
     async fn close_lapsed(
         &self,
         now: Timestamp,
@@ -260,11 +262,32 @@ pub trait Outbox {
 pub trait Settings {
     /// Every stored offer policy (built-ins are seeded by the first migration).
     async fn offer_policies(&self) -> StoreResult<Vec<(OfferSku, u32)>>;
-    /// Sets a policy and moves the deadline of every line whose window is still running.
+    /// Sets a policy (with its audit event). The deadlines of the offer's lines whose window
+    /// runs follow in batches ([`Settings::move_deadlines`]); until then the closure sweep
+    /// decides with the new window and repairs a line it finds first.
     async fn set_offer_policy(&self, change: PolicyChange) -> StoreResult<()>;
-    /// The lines of an offer whose window is running, in order of their orders and line
-    /// numbers: what [`Settings::set_offer_policy`] would move.
-    async fn running_lines(&self, offer: &OfferSku) -> StoreResult<Vec<RunningLine>>;
+    /// Moves the stored deadlines of up to `limit` more lines of a changed policy's offer, as
+    /// `follow` decides each, in one transaction, and remembers how far it got (a restart or
+    /// another instance goes on from there; a newer change of the offer starts over).
+    /// `None` when every line follows its offer's policy; else how many lines moved.
+    async fn move_deadlines(
+        &self,
+        limit: u32,
+        follow: FollowRule<'_>,
+    ) -> StoreResult<Option<usize>>;
+    /// The offers whose lines' deadlines are still being moved.
+    async fn moving_policies(&self) -> StoreResult<Vec<OfferSku>>;
+    /// What a window of `window_days` for `offer` would move (a policy's preview): how many of
+    /// the offer's lines whose window runs `follow` moves, and the first `listed` of them in
+    /// the order they were stored, with their order's web order id. The states are read
+    /// without their orders; only the listed lines are read whole.
+    async fn policy_moves(
+        &self,
+        offer: &OfferSku,
+        window_days: u32,
+        follow: FollowRule<'_>,
+        listed: usize,
+    ) -> StoreResult<PolicyMoves>;
 
     /// The test clock's offset from real time, in microseconds (0 when never set).
     async fn clock_offset(&self) -> StoreResult<i64>;
@@ -375,6 +398,19 @@ where
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn first_seqs_counts_all_and_keeps_the_smallest_in_order() {
+        let mut first = FirstSeqs::new(3);
+        for seq in [50, 7, 99, 3, 42, 8, 1000] {
+            first.add(seq);
+        }
+        assert_eq!(first.into_parts(), (7, vec![3, 7, 8]));
+        let mut none = FirstSeqs::new(0);
+        none.add(1);
+        assert_eq!(none.into_parts(), (1, vec![]));
+        assert_eq!(FirstSeqs::new(5).into_parts(), (0, vec![]));
+    }
 
     #[tokio::test]
     async fn retrying_runs_again_only_what_may_be_retried() {

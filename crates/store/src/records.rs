@@ -475,6 +475,48 @@ impl PolicyChange {
     }
 }
 
+/// What a policy change would move ([`crate::Settings::policy_moves`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PolicyMoves {
+    /// How many lines' deadlines move.
+    pub moved: usize,
+    /// The first of them, as they stand before the change.
+    pub first: Vec<RunningLine>,
+}
+
+/// Counts lines and keeps the first `keep` of them by seq (the order they were stored), read
+/// in any order: a policy's preview over a million lines holds a hundred numbers.
+#[derive(Debug)]
+pub struct FirstSeqs {
+    keep: usize,
+    count: usize,
+    /// The smallest seqs seen, largest on top.
+    heap: std::collections::BinaryHeap<i64>,
+}
+
+impl FirstSeqs {
+    pub fn new(keep: usize) -> Self {
+        Self {
+            keep,
+            count: 0,
+            heap: std::collections::BinaryHeap::with_capacity(keep + 1),
+        }
+    }
+
+    pub fn add(&mut self, seq: i64) {
+        self.count += 1;
+        self.heap.push(seq);
+        if self.heap.len() > self.keep {
+            self.heap.pop();
+        }
+    }
+
+    /// How many were added, and the first `keep` in ascending order.
+    pub fn into_parts(self) -> (usize, Vec<i64>) {
+        (self.count, self.heap.into_sorted_vec())
+    }
+}
+
 /// A line whose provisioning window is running
 /// ([`provisio_domain::LineState::closure_due_at`]): the lines a change of its offer's policy
 /// moves.

@@ -6,8 +6,8 @@ use provisio_domain::field::Collector;
 use provisio_domain::policy::{DEFAULT_WINDOW_DAYS, parse_window_days, window_of};
 use provisio_domain::refusal::{Denial, Refusal};
 use provisio_domain::{
-    CompanyId, CompanyKind, ContactEmail, FieldPath, OfferPolicies, OfferSku, PersonName, Role,
-    SubRef, ValueError, WebOrderId,
+    CompanyId, CompanyKind, ContactEmail, FieldPath, LineState, OfferPolicies, OfferSku,
+    PersonName, Role, SubRef, ValueError, WebOrderId, decide,
 };
 use provisio_store::{Company, NewCompany, NewUser, PolicyChange, User};
 
@@ -35,10 +35,15 @@ pub struct PolicyPreview {
     pub current_days: u32,
     /// How many lines' deadlines move.
     pub moved: usize,
-    /// The first [`PREVIEW_LISTED`] of them, in the order the store lists running lines (a
-    /// page of a million rows helps nobody: the count says how many).
+    /// The first [`PREVIEW_LISTED`] of them, in the order they were stored (a page of a
+    /// million rows helps nobody: the count says how many).
     pub moves: Vec<DeadlineMove>,
 }
+
+/// Lines whose deadlines a policy change moves in one transaction.
+pub const MOVE_BATCH: u32 = 1_000;
+/// How long a policy change moves deadlines before it answers; the scheduler does the rest.
+const MOVE_IN_REQUEST: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Lines a policy preview lists by name.
 pub const PREVIEW_LISTED: usize = 100;
@@ -230,6 +235,12 @@ impl App {
         Ok((self.store.offer_policies().await?, DEFAULT_WINDOW_DAYS))
     }
 
+    /// The offers whose running lines' deadlines are still being moved to a changed window.
+    pub async fn moving_policies(&self, caller: &Caller) -> AppResult<Vec<OfferSku>> {
+        caller.ensure_admin()?;
+        Ok(self.store.moving_policies().await?)
+    }
+
     /// The lines whose deadline a new window for `offer` would move, as the domain decides
     /// it for each ([`provisio_domain::LineState::deadline_under`]), without changing anything.
     pub async fn policy_preview(
@@ -242,29 +253,26 @@ impl App {
         let (offer, days) = policy_fields(offer, window_days)?;
         let current_days =
             OfferPolicies::from_entries(self.store.offer_policies().await?).window_days(&offer);
-        let window = window_of(days);
-        let mut moved = 0;
-        let mut moves = Vec::new();
-        for l in self.store.running_lines(&offer).await? {
-            let to = l.state.deadline_under(window);
-            if to == l.state.closes_at {
-                continue;
-            }
-            moved += 1;
-            if moves.len() < PREVIEW_LISTED {
-                moves.push(DeadlineMove {
-                    sub_ref: l.sub_ref,
-                    web_order_id: l.web_order_id,
-                    from: l.state.closes_at,
-                    to,
-                });
-            }
-        }
+        let follow = |state: &LineState, days: u32| decide::follow_policy(state, window_of(days));
+        let found = self
+            .store
+            .policy_moves(&offer, days, &follow, PREVIEW_LISTED)
+            .await?;
+        let moves = found
+            .first
+            .into_iter()
+            .map(|l| DeadlineMove {
+                to: l.state.deadline_under(window_of(days)),
+                from: l.state.closes_at,
+                sub_ref: l.sub_ref,
+                web_order_id: l.web_order_id,
+            })
+            .collect();
         Ok(PolicyPreview {
             offer,
             window_days: days,
             current_days,
-            moved,
+            moved: found.moved,
             moves,
         })
     }
@@ -295,7 +303,14 @@ impl App {
                 now: self.clock.now(),
             })
             .await?;
-        tracing::info!(offer = %offer, window_days = days, "offer policy set");
+        // The deadlines follow in batches: those a short wait moves are in place when the
+        // change answers; the scheduler moves the rest (the closure sweep decides with the
+        // new window meanwhile).
+        let (moved, done) = self.move_deadlines(MOVE_BATCH, MOVE_IN_REQUEST).await?;
+        tracing::info!(offer = %offer, window_days = days, moved, done, "offer policy set");
+        if !done {
+            self.wake(provisio_store::Wake::Planner);
+        }
         Ok((offer, days))
     }
 }

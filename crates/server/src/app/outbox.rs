@@ -8,6 +8,7 @@ use std::sync::{Mutex, PoisonError};
 
 use jiff::{SignedDuration, Timestamp};
 use provisio_domain::mail::worded_as;
+use provisio_domain::policy::window_of;
 use provisio_domain::{LineState, OfferPolicies, OfferSku, Recipient, decide};
 use provisio_mail::{Envelope, HandOffNotice, Mailbox, Outbound, ProvisioningEmail};
 use provisio_store::{
@@ -42,6 +43,31 @@ impl App {
         let rule =
             |state: &LineState, offer: &OfferSku| decide::close(state, policies.window(offer), now);
         Ok(retrying(|| self.store.close_lapsed(now, limit, &rule)).await?)
+    }
+
+    /// R6: moves the stored deadlines of changed policies' lines, a batch of `batch` lines a
+    /// transaction, until none is left or `budget` has passed; returns how many moved and
+    /// whether every line follows its policy now. The rest is the next call's (the
+    /// scheduler's, also after a restart).
+    pub async fn move_deadlines(
+        &self,
+        batch: u32,
+        budget: std::time::Duration,
+    ) -> AppResult<(usize, bool)> {
+        // Real time: the budget bounds how long a request or a planning round waits.
+        let started = self.clock.real_now();
+        let follow = |state: &LineState, days: u32| decide::follow_policy(state, window_of(days));
+        let mut moved = 0;
+        loop {
+            match retrying(|| self.store.move_deadlines(batch, &follow)).await? {
+                None => return Ok((moved, true)),
+                Some(n) => moved += n,
+            }
+            let spent = self.clock.real_now().duration_since(started);
+            if spent.unsigned_abs() >= budget {
+                return Ok((moved, false));
+            }
+        }
     }
 
     /// Forgets idempotency keys older than they are kept.

@@ -17,6 +17,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::app::App;
+use crate::app::admin::MOVE_BATCH;
 
 pub use delivery::Delivery;
 
@@ -26,6 +27,8 @@ const POLL: Duration = Duration::from_secs(1);
 const MIN_PLAN_GAP: Duration = Duration::from_millis(20);
 /// Lines queued or closed per transaction.
 const BATCH: u32 = 500;
+/// How long a planning round moves deadlines after a policy change before it plans again.
+const MOVE_PER_TICK: Duration = Duration::from_millis(250);
 
 /// The transport the configuration asks for: SMTP when `smtp_url` is set, else `.eml` files
 /// in the data directory.
@@ -130,13 +133,16 @@ async fn tick(app: &App, last_purge: &mut Option<Timestamp>) -> anyhow::Result<(
     app.sync_test_clock().await?;
     let now = app.clock.now();
     let queued = queue_first_sends(app, now).await?;
+    // Deadlines a policy change moved first: the sweep then finds lines by their new ones.
+    let (_, moved_all) = app.move_deadlines(MOVE_BATCH, MOVE_PER_TICK).await?;
     let closed = close_lapsed(app, now).await?;
     if last_purge.is_none_or(|t| now.duration_since(t).as_secs() > 600) {
         app.purge_idempotency_keys(now).await?;
         app.purge_web_sessions().await?;
         *last_purge = Some(now);
     }
-    Ok((queued, queued == BATCH as usize || closed == BATCH as usize))
+    let busy = queued == BATCH as usize || closed == BATCH as usize || !moved_all;
+    Ok((queued, busy))
 }
 
 /// R1: the initial email of every line whose RSD has started.

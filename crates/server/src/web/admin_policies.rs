@@ -35,6 +35,8 @@ struct PolicyRow {
     error: Option<String>,
     /// What was typed, when the preview refused it.
     typed: Option<String>,
+    /// Its running lines' deadlines are still being moved to this window.
+    moving: bool,
 }
 
 #[derive(Template)]
@@ -66,6 +68,7 @@ async fn policies_page(app: &App, admin: &Admin, refused: Option<Refused>) -> Ap
         .chrome("/admin/policies", "admin-policies-title")
         .await?;
     let (items, default_days) = app.offer_policies().await?;
+    let moving = app.moving_policies(&admin.caller()).await?;
     let refused_row = refused.as_ref().and_then(|r| r.offer.clone());
     let mut summary = FormErrors::default();
     let mut rows = Vec::with_capacity(items.len());
@@ -81,6 +84,7 @@ async fn policies_page(app: &App, admin: &Admin, refused: Option<Refused>) -> Ap
             summary.0.push((field.clone(), m.clone()));
         }
         rows.push(PolicyRow {
+            moving: moving.iter().any(|m| m.as_str() == offer),
             label: c.t_with("admin-window-of", &[("offer", &offer)]),
             typed: refused
                 .as_ref()

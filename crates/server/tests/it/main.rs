@@ -37,6 +37,7 @@ mod lifecycle_ponr;
 mod no_limbo;
 mod openapi;
 mod orders;
+mod policy_moves;
 mod resend;
 mod restart;
 mod routes;
