@@ -109,10 +109,14 @@ async fn move_deadlines(
                                        AND seq > $2 ORDER BY seq LIMIT $3)
           ORDER BY l.id FOR NO KEY UPDATE"
     );
+    // Planned for its values each time (an unnamed statement): the generic plan of a prepared
+    // one, not knowing the limit, read every line and hashed the batch (1.2 s a batch at
+    // 1,000,000 lines, against 8.5 ms through the primary key).
     let rows = sqlx::query(SQL)
         .bind(&offer)
         .bind(after)
         .bind(i64::from(limit))
+        .persistent(false)
         .fetch_all(&mut *tx)
         .await
         .map_err(db)?;
