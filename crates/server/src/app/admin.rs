@@ -305,11 +305,22 @@ impl App {
             .await?;
         // The deadlines follow in batches: those a short wait moves are in place when the
         // change answers; the scheduler moves the rest (the closure sweep decides with the
-        // new window meanwhile).
-        let (moved, done) = self.move_deadlines(MOVE_BATCH, MOVE_IN_REQUEST).await?;
-        tracing::info!(offer = %offer, window_days = days, moved, done, "offer policy set");
-        if !done {
-            self.wake(provisio_store::Wake::Planner);
+        // new window meanwhile). The change is saved whatever a batch meets: a failed one is
+        // the scheduler's to run again, not the admin's to see as a failed change.
+        match self.move_deadlines(MOVE_BATCH, MOVE_IN_REQUEST).await {
+            Ok((moved, true)) => {
+                tracing::info!(offer = %offer, window_days = days, moved, "offer policy set");
+            }
+            Ok((moved, false)) => {
+                tracing::info!(offer = %offer, window_days = days, moved,
+                    "offer policy set; the scheduler moves the other deadlines");
+                self.wake(provisio_store::Wake::Planner);
+            }
+            Err(e) => {
+                tracing::warn!(offer = %offer, window_days = days,
+                    "offer policy set; moving its deadlines failed, the scheduler goes on: {e}");
+                self.wake(provisio_store::Wake::Planner);
+            }
         }
         Ok((offer, days))
     }
