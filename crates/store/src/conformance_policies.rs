@@ -47,7 +47,6 @@ pub(super) async fn story(store: &dyn Store) {
             .unwrap();
     }
     let offer = OfferSku::parse("A-POLICY").unwrap();
-    let follow = |state: &LineState, days: u32| decide::follow_policy(state, window_of(days));
     let preview = store.policy_moves(&offer, 3, &follow, 10).await.unwrap();
     assert_eq!(
         preview.first.iter().map(|l| &l.sub_ref).collect::<Vec<_>>(),
@@ -150,8 +149,12 @@ pub(super) async fn story(store: &dyn Store) {
     );
 }
 
+/// The rule the app gives a policy change's batches and its preview.
+pub(super) fn follow(state: &LineState, days: u32) -> Option<LineState> {
+    decide::follow_policy(state, window_of(days))
+}
+
 /// Moves every changed policy's deadlines, as the app does after a change.
 pub(super) async fn follow_policies(store: &dyn Store) {
-    let follow = |state: &LineState, days: u32| decide::follow_policy(state, window_of(days));
     while store.move_deadlines(500, &follow).await.unwrap().is_some() {}
 }

@@ -196,8 +196,7 @@ async fn policy_moves(a: &Arc<dyn Store>, b: &Arc<dyn Store>, refs: &[SubRef], b
         .await
         .unwrap();
         let moved = race(a, b, move |store, _| async move {
-            let follow =
-                |state: &LineState, days: u32| decide::follow_policy(state, window_of(days));
+            let follow = super::policies_chapter::follow;
             let mut n = 0;
             loop {
                 match store.move_deadlines(7, &follow).await {

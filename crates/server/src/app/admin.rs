@@ -6,8 +6,8 @@ use provisio_domain::field::Collector;
 use provisio_domain::policy::{DEFAULT_WINDOW_DAYS, parse_window_days, window_of};
 use provisio_domain::refusal::{Denial, Refusal};
 use provisio_domain::{
-    CompanyId, CompanyKind, ContactEmail, FieldPath, LineState, OfferPolicies, OfferSku,
-    PersonName, Role, SubRef, ValueError, WebOrderId, decide,
+    CompanyId, CompanyKind, ContactEmail, FieldPath, OfferPolicies, OfferSku, PersonName, Role,
+    SubRef, ValueError, WebOrderId,
 };
 use provisio_store::{Company, NewCompany, NewUser, PolicyChange, User};
 
@@ -253,10 +253,9 @@ impl App {
         let (offer, days) = policy_fields(offer, window_days)?;
         let current_days =
             OfferPolicies::from_entries(self.store.offer_policies().await?).window_days(&offer);
-        let follow = |state: &LineState, days: u32| decide::follow_policy(state, window_of(days));
         let found = self
             .store
-            .policy_moves(&offer, days, &follow, PREVIEW_LISTED)
+            .policy_moves(&offer, days, &super::outbox::follow, PREVIEW_LISTED)
             .await?;
         let moves = found
             .first

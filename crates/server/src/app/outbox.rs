@@ -26,6 +26,12 @@ pub struct Claimed {
     pub token: Option<String>,
 }
 
+/// R6: the rule a policy change's batches and its preview apply to each running line, with the
+/// window in days as the policy stores it.
+pub(super) fn follow(state: &LineState, days: u32) -> Option<LineState> {
+    decide::follow_policy(state, window_of(days))
+}
+
 impl App {
     /// R1: queues the initial email of up to `limit` lines whose first send is due. Several
     /// instances may do this at once; a lost race is run again.
@@ -56,7 +62,6 @@ impl App {
     ) -> AppResult<(usize, bool)> {
         // Real time: the budget bounds how long a request or a planning round waits.
         let started = self.clock.real_now();
-        let follow = |state: &LineState, days: u32| decide::follow_policy(state, window_of(days));
         let mut moved = 0;
         loop {
             match retrying(|| self.store.move_deadlines(batch, &follow)).await? {
