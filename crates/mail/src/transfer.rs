@@ -18,101 +18,106 @@ const MAX_LINE: usize = 998;
 const QP_LINE: usize = 75;
 
 /// `text` (lines ending in `\n` or `\r\n`) as it goes on the wire, CRLF line ends, with the
-/// encoding that says how.
+/// encoding that says how. This runs twice for every email (text and HTML part), so it makes
+/// one pass over the octets for the choice and one to write, without a string per line or
+/// per word.
 pub(crate) fn encode(text: &str) -> (Vec<u8>, ContentTransferEncoding) {
-    let lines: Vec<&str> = text
-        .split('\n')
-        .map(|l| l.strip_suffix('\r').unwrap_or(l))
-        .collect();
-    let plain = lines.iter().all(|l| {
-        l.len() <= MAX_LINE && l.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b))
-    });
-    if plain {
-        return (
-            lines.join("\r\n").into_bytes(),
-            ContentTransferEncoding::SevenBit,
-        );
+    let mut out = Vec::with_capacity(text.len() + text.len() / 4);
+    if is_plain(text) {
+        for (i, line) in lines(text).enumerate() {
+            if i > 0 {
+                out.extend_from_slice(b"\r\n");
+            }
+            out.extend_from_slice(line);
+        }
+        return (out, ContentTransferEncoding::SevenBit);
     }
-    let mut out = String::with_capacity(text.len() + text.len() / 8);
-    for (i, line) in lines.iter().enumerate() {
+    for (i, line) in lines(text).enumerate() {
         if i > 0 {
-            out.push_str("\r\n");
+            out.extend_from_slice(b"\r\n");
         }
         quoted_printable_line(line, &mut out);
     }
-    (out.into_bytes(), ContentTransferEncoding::QuotedPrintable)
+    (out, ContentTransferEncoding::QuotedPrintable)
+}
+
+/// The lines of `text` without their `\n` or `\r\n`.
+fn lines(text: &str) -> impl Iterator<Item = &[u8]> {
+    text.as_bytes()
+        .split(|&b| b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+}
+
+/// Printable ASCII and tabs only, no line longer than SMTP carries: goes as it is.
+fn is_plain(text: &str) -> bool {
+    text.is_ascii()
+        && lines(text).all(|l| {
+            l.len() <= MAX_LINE && l.iter().all(|&b| b == b'\t' || (b' '..=b'~').contains(&b))
+        })
 }
 
 /// One line, quoted-printable, with soft breaks only where a word ends. Written straight
-/// into `out`, a word's width counted first (no text is built per word: this runs for every
-/// email, and per-word strings made each email measurably dearer).
-fn quoted_printable_line(line: &str, out: &mut String) {
+/// into `out`, a word's width counted first.
+fn quoted_printable_line(line: &[u8], out: &mut Vec<u8>) {
+    // Whitespace at the very end of the line is encoded, or a relay may strip it.
+    let keep = line.len() - line.iter().rev().take_while(|&&b| is_blank(b)).count();
+    let literal = |at: usize, b: u8| at < keep && is_literal(b);
     let mut width = 0;
-    let mut pieces = words(line).peekable();
-    while let Some(piece) = pieces.next() {
-        // Whitespace at the very end of the line is encoded, or a relay may strip it.
-        let keep = if pieces.peek().is_none() {
-            piece.trim_end_matches([' ', '\t']).len()
-        } else {
-            piece.len()
-        };
-        let literal = |i: usize, b: u8| i < keep && is_literal(b);
-        let len: usize = piece
-            .bytes()
-            .enumerate()
-            .map(|(i, b)| if literal(i, b) { 1 } else { 3 })
-            .sum();
+    let mut start = 0;
+    while start < line.len() {
+        let end = piece_end(line, start);
+        let piece = &line[start..end];
+        let escaped = (start..end).filter(|&at| !literal(at, line[at])).count();
+        let len = piece.len() + 2 * escaped;
         if width > 0 && width + len > QP_LINE {
-            out.push_str("=\r\n");
+            out.extend_from_slice(b"=\r\n");
             width = 0;
         }
         // A single word beyond SMTP's limit is split between encoded octets.
         let split = len >= MAX_LINE;
-        for (i, b) in piece.bytes().enumerate() {
-            let n = if literal(i, b) { 1 } else { 3 };
+        for (at, &b) in (start..end).zip(piece) {
+            let n = if literal(at, b) { 1 } else { 3 };
             if split && width + n > QP_LINE {
-                out.push_str("=\r\n");
+                out.extend_from_slice(b"=\r\n");
                 width = 0;
             }
             if n == 1 {
-                out.push(char::from(b));
+                out.push(b);
             } else {
                 push_escaped(b, out);
             }
             width += n;
         }
+        start = end;
     }
+}
+
+fn is_blank(b: u8) -> bool {
+    b == b' ' || b == b'\t'
 }
 
 /// Octets quoted-printable leaves as they are (but `=`), spaces and tabs inside a line.
 fn is_literal(b: u8) -> bool {
-    b != b'=' && ((b'!'..=b'~').contains(&b) || b == b' ' || b == b'\t')
+    b != b'=' && ((b'!'..=b'~').contains(&b) || is_blank(b))
 }
 
 /// `=XX`.
-fn push_escaped(b: u8, out: &mut String) {
+fn push_escaped(b: u8, out: &mut Vec<u8>) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    out.push('=');
-    out.push(char::from(HEX[usize::from(b >> 4)]));
-    out.push(char::from(HEX[usize::from(b & 0x0f)]));
+    out.extend_from_slice(&[b'=', HEX[usize::from(b >> 4)], HEX[usize::from(b & 0x0f)]]);
 }
 
-/// A line cut after each run of spaces and tabs: "Set up by 2025" → "Set ", "up ", "by ",
-/// "2025". A soft break goes between two pieces, after the space.
-fn words(line: &str) -> impl Iterator<Item = &str> {
-    let mut rest = line;
-    std::iter::from_fn(move || {
-        if rest.is_empty() {
-            return None;
-        }
-        let word_end = rest.find([' ', '\t']).unwrap_or(rest.len());
-        let end = rest[word_end..]
-            .find(|c| c != ' ' && c != '\t')
-            .map_or(rest.len(), |n| word_end + n);
-        let (piece, tail) = rest.split_at(end);
-        rest = tail;
-        Some(piece)
-    })
+/// Where the piece of `line` from `start` ends: after its word and the run of spaces and
+/// tabs behind it ("Set up by 2025" → "Set ", "up ", "by ", "2025"). A soft break goes
+/// between two pieces, after the space.
+fn piece_end(line: &[u8], start: usize) -> usize {
+    let rest = &line[start..];
+    let word_end = rest.iter().position(|&b| is_blank(b)).unwrap_or(rest.len());
+    let blank_end = rest[word_end..]
+        .iter()
+        .position(|&b| !is_blank(b))
+        .map_or(rest.len(), |n| word_end + n);
+    start + blank_end
 }
 
 #[cfg(test)]
