@@ -2,8 +2,10 @@
 //!
 //! Why not lettre's `AsyncSmtpTransport`: its pool never sets `TCP_NODELAY`, so Nagle's
 //! algorithm and the peer's delayed ACK cap each connection at ~22 messages/s (STYLE.md,
-//! "Known pitfalls"). lettre still speaks the protocol: EHLO, STARTTLS, AUTH, the transaction.
+//! "Known pitfalls"). lettre still speaks the protocol: EHLO, STARTTLS, AUTH, the transaction
+//! (with PIPELINING where the server offers it: `pipelining.rs`).
 
+mod pipelining;
 mod tls;
 mod url;
 
@@ -24,6 +26,7 @@ use tokio::sync::Semaphore;
 // (clippy.toml) is about the latter.
 use tokio::time::Instant;
 
+use self::pipelining::{Pipelined, Watch, Watched};
 use self::tls::{Tls, TlsTcp};
 pub use self::url::ConfigError;
 use self::url::Endpoint;
@@ -43,7 +46,7 @@ pub struct SmtpTransport {
     /// At most `pool_size` sends (and so connections) at once.
     slots: Semaphore,
     /// Idle connections with when they were last used.
-    idle: Mutex<Vec<(AsyncSmtpConnection, Instant)>>,
+    idle: Mutex<Vec<(Pipelined, Instant)>>,
     opened: AtomicU64,
 }
 
@@ -112,16 +115,16 @@ impl SmtpTransport {
     pub async fn close(&self) {
         let idle = std::mem::take(&mut *self.idle());
         for (mut connection, _) in idle {
-            let _ = tokio::time::timeout(self.timeout, connection.quit()).await;
+            let _ = tokio::time::timeout(self.timeout, connection.inner.quit()).await;
         }
     }
 
-    fn idle(&self) -> MutexGuard<'_, Vec<(AsyncSmtpConnection, Instant)>> {
+    fn idle(&self) -> MutexGuard<'_, Vec<(Pipelined, Instant)>> {
         self.idle.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// An idle connection that still answers NOOP, or a new one.
-    async fn checkout(&self) -> Result<AsyncSmtpConnection, SendError> {
+    async fn checkout(&self) -> Result<Pipelined, SendError> {
         loop {
             let Some((mut connection, used)) = self.idle().pop() else {
                 return self.connect().await;
@@ -129,9 +132,9 @@ impl SmtpTransport {
             // A server closes idle connections after its own timeout; find out with a NOOP
             // before starting a transaction on one idle for a while (not on one used a moment
             // ago: that would cost a round trip per message).
-            let alive = !connection.has_broken()
+            let alive = !connection.inner.has_broken()
                 && (used.elapsed() < TRUST_IDLE
-                    || tokio::time::timeout(self.timeout, connection.test_connected())
+                    || tokio::time::timeout(self.timeout, connection.inner.test_connected())
                         .await
                         .unwrap_or(false));
             if alive {
@@ -141,7 +144,7 @@ impl SmtpTransport {
         }
     }
 
-    async fn connect(&self) -> Result<AsyncSmtpConnection, SendError> {
+    async fn connect(&self) -> Result<Pipelined, SendError> {
         let (host, port) = (self.endpoint.host.as_str(), self.endpoint.port);
         let tcp = self
             .step("connect", TcpStream::connect((host, port)))
@@ -149,6 +152,8 @@ impl SmtpTransport {
             .map_err(|e| SendError::transient(format!("cannot connect to {host}:{port}: {e}")))?;
         tcp.set_nodelay(true)
             .map_err(|e| SendError::transient(format!("cannot set TCP_NODELAY: {e}")))?;
+        // What the server offers is read off its replies in the clear (`pipelining.rs`).
+        let watch = Watch::new(!matches!(self.tls, Tls::Upgrade(_)));
         let stream: Box<dyn AsyncTokioStream> = match &self.tls {
             Tls::Implicit {
                 connector,
@@ -160,9 +165,9 @@ impl SmtpTransport {
                     .map_err(|e| {
                         SendError::transient(format!("TLS with {host}:{port} failed: {e}"))
                     })?;
-                Box::new(TlsTcp(tls))
+                Box::new(Watched::new(TlsTcp(tls), &watch))
             }
-            Tls::None | Tls::Upgrade(_) => Box::new(tcp),
+            Tls::None | Tls::Upgrade(_) => Box::new(Watched::new(tcp, &watch)),
         };
         let mut connection = self
             .step(
@@ -184,9 +189,13 @@ impl SmtpTransport {
                 .await?
                 .map_err(smtp_error)?;
         }
+        let pipelining = watch.finish();
         let opened = self.opened.fetch_add(1, Ordering::Relaxed) + 1;
-        tracing::debug!(smtp = %self.endpoint.describe(), opened, "opened an SMTP connection");
-        Ok(connection)
+        tracing::debug!(smtp = %self.endpoint.describe(), opened, pipelining, "opened an SMTP connection");
+        Ok(Pipelined {
+            inner: connection,
+            pipelining,
+        })
     }
 
     /// Runs one protocol step under the timeout.
