@@ -1,7 +1,9 @@
 //! Translations: `locales/{en,sv}/*.ftl` at the workspace root, embedded at compile time.
 //! Pages and emails take every user-facing text from here.
 
-use std::{borrow::Cow, collections::HashMap};
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::{LazyLock, PoisonError, RwLock};
 
 use fluent_templates::{LanguageIdentifier, Loader, fluent_bundle::FluentValue, static_loader};
 use provisio_domain::{Locale, Stage};
@@ -36,7 +38,37 @@ pub fn text_with(locale: Locale, key: &str, args: &[(&str, &str)]) -> String {
 /// Like [`text_with`], but `None` when neither `locale` nor English has `key`
 /// (instead of a placeholder text), for callers that must not send a half-translated text.
 pub fn try_text_with(locale: Locale, key: &str, args: &[(&str, &str)]) -> Option<String> {
+    if args.is_empty() {
+        return constant(locale, key);
+    }
     LOCALES.try_lookup_with_args(&language(locale), key, &arguments(args))
+}
+
+/// A text without arguments, formatted once per locale and key: an email takes about ten of
+/// them (labels, the button) each time it is rendered, and fluent's lookup (hashing the
+/// language, resolving the pattern) showed in the profile of a dispatch.
+fn constant(locale: Locale, key: &str) -> Option<String> {
+    // Only keys the translations have are kept: at most every key of the `.ftl` files.
+    type Texts = RwLock<HashMap<String, String>>;
+    static CONSTANTS: [LazyLock<Texts>; 2] =
+        [LazyLock::new(Texts::default), LazyLock::new(Texts::default)];
+    let texts = &CONSTANTS[match locale {
+        Locale::En => 0,
+        Locale::Sv => 1,
+    }];
+    if let Some(text) = texts
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(key)
+    {
+        return Some(text.clone());
+    }
+    let text = LOCALES.try_lookup_with_args(&language(locale), key, &HashMap::new())?;
+    texts
+        .write()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(key.to_owned(), text.clone());
+    Some(text)
 }
 
 fn arguments(args: &[(&str, &str)]) -> HashMap<Cow<'static, str>, FluentValue<'static>> {
