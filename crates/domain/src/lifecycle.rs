@@ -155,11 +155,18 @@ impl LineState {
         Some(self.closed(ClosedReason::ProvisioningWindowLapsed, now, vec![]))
     }
 
-    /// The deadline an email or a dialog shows (R6): the line's as it stands; for a line not
-    /// yet sent, the one a first send `now` starts under `window`.
+    /// The deadline an email or a dialog shows (R6): the line's under `window` (the offer's
+    /// as it is now); for a line not yet sent, the one a first send `now` starts.
     pub fn deadline_shown(&self, now: Timestamp, window: SignedDuration) -> Timestamp {
-        self.closes_at
+        self.deadline_under(window)
             .unwrap_or_else(|| closes_at(self.first_sent_at.unwrap_or(now), window))
+    }
+
+    /// The line as its offer's `window` says now (R6): a running line's deadline counted from
+    /// its first send. What every read shows, so a policy change is in effect at once while
+    /// the stored deadlines (the closure sweep's selector) follow in batches.
+    pub fn as_window_says(self, window: SignedDuration) -> LineState {
+        self.under_window(window).unwrap_or(self)
     }
 
     /// The deadline under a (possibly changed) window, for a line whose window is running.

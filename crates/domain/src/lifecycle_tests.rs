@@ -281,6 +281,28 @@ fn r6_policy_change_moves_running_deadlines_only() {
 }
 
 #[test]
+fn r6_a_read_shows_the_deadline_the_offers_window_says_now() {
+    // Sent on the RSD under 7 days; its stored deadline not yet moved to a 30-day window.
+    let stale = sent_at(RSD);
+    let thirty = t("2026-06-03T00:00:00Z");
+    let shown = stale.clone().as_window_says(window_of(30));
+    assert_eq!(shown.closes_at, Some(thirty));
+    assert_eq!(shown.closure_due_at(), Some(thirty));
+    assert_eq!(
+        stale.deadline_shown(t("2026-05-06T00:00:00Z"), window_of(30)),
+        thirty
+    );
+    // A line whose window does not run keeps what it has.
+    let closed = stale
+        .close_if_lapsed(t("2026-05-20T00:00:00Z"), window_of(7))
+        .unwrap()
+        .line;
+    assert_eq!(closed.clone().as_window_says(window_of(30)), closed);
+    let unsent = LineState::new(t(RSD));
+    assert_eq!(unsent.clone().as_window_says(window_of(30)), unsent);
+}
+
+#[test]
 fn r6_a_line_found_by_a_deadline_a_policy_change_moved_takes_the_new_one() {
     // Sent on the RSD under 7 days; the offer's window is now 30 days.
     let mut stale = sent_at(RSD);

@@ -11,6 +11,7 @@ use provisio_domain::{Actor, LineStatus, Scope, Stage};
 use provisio_store::{LineContext, LineQuery, LineSort, Page, PageRequest};
 
 use super::App;
+use super::deadlines::current;
 use super::offers::Offered;
 use crate::error::{AppError, AppResult};
 use crate::http::extract::parse_enum;
@@ -165,7 +166,10 @@ impl App {
             return Ok(found.page);
         }
         let query = filter.query(actor, self.clock.now(), page, false);
-        let mut found = self.store.list_lines(&query).await?;
+        let read = self.store.list_lines(&query);
+        let mut found = self
+            .read_current(read, |f| f.items.iter_mut().map(|c| &mut c.line).collect())
+            .await?;
         found.items.retain(|l| query.scope.admits(&l.parties()));
         let offers = self.list_offers(actor, &found.items).await?;
         Ok(Page {
@@ -189,6 +193,7 @@ impl App {
         page: PageRequest,
     ) -> AppResult<AttentionList> {
         let now = self.clock.now();
+        let policies = self.policies().await?;
         let mut filter = filter.clone();
         filter.sort = LineSort::Newest;
         let mut all = vec![];
@@ -205,6 +210,7 @@ impl App {
             );
             let mut found = self.store.list_lines(&query).await?;
             found.items.retain(|l| query.scope.admits(&l.parties()));
+            current(&policies, found.items.iter_mut().map(|c| &mut c.line));
             let offers = self.list_offers(actor, &found.items).await?;
             all.extend(
                 found

@@ -16,6 +16,7 @@ use provisio_store::{
 };
 
 use super::App;
+use super::deadlines::current;
 use super::orders::{IDEMPOTENCY_TTL, Idempotency};
 use crate::error::{AppError, AppResult, PonrAction, Thing};
 
@@ -120,12 +121,20 @@ impl App {
             },
             open_cases,
         };
-        let decided = retrying(|| {
+        let update = retrying(|| {
             self.store
                 .update_line(sub_ref, request.clone(), Arc::clone(&decide))
-        })
-        .await?
-        .ok_or(AppError::not_found(Thing::Line))?;
+        });
+        // The line comes back as its offer's policy says now, as every read shows it (the
+        // policies read beside the decision; a decision made is answered even if they fail).
+        let (decided, policies) = tokio::join!(update, self.policies());
+        let mut decided = decided?.ok_or(AppError::not_found(Thing::Line))?;
+        if let Decided::Applied { line, .. } | Decided::Replayed { line, .. } = &mut decided {
+            match policies {
+                Ok(policies) => current(&policies, [&mut line.line]),
+                Err(e) => tracing::warn!("reading the offer policies after a decision: {e}"),
+            }
+        }
         match decided {
             Decided::Applied { line, queued } => {
                 for e in &queued {

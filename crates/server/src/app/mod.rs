@@ -20,6 +20,7 @@ pub mod admin;
 mod case_mail;
 pub mod cases;
 pub mod clock;
+mod deadlines;
 pub mod directory;
 pub mod event_words;
 pub mod hand_off;

@@ -203,7 +203,14 @@ impl App {
         window: LineWindow,
     ) -> AppResult<OrderWindow> {
         let found = match WebOrderId::parse(raw_id) {
-            Ok(id) => self.store.order_window(&id, window).await?,
+            Ok(id) => {
+                let read = self.store.order_window(&id, window);
+                self.read_current(read, |found| match found {
+                    Some(f) => f.order.lines.iter_mut().collect(),
+                    None => vec![],
+                })
+                .await?
+            }
             Err(_) => None,
         };
         let found = found.ok_or(AppError::not_found(Thing::Order))?;
@@ -303,7 +310,14 @@ impl App {
     /// is none).
     pub async fn find_order(&self, raw_id: &str) -> AppResult<Option<Order>> {
         match WebOrderId::parse(raw_id) {
-            Ok(id) => Ok(self.store.order(&id).await?),
+            Ok(id) => {
+                let read = self.store.order(&id);
+                self.read_current(read, |found| match found {
+                    Some(order) => order.lines.iter_mut().collect(),
+                    None => vec![],
+                })
+                .await
+            }
             Err(_) => Ok(None),
         }
     }
@@ -312,10 +326,12 @@ impl App {
     /// not found.
     pub async fn line_for_operator(&self, raw_ref: &str) -> AppResult<LineContext> {
         let sub_ref = SubRef::parse(raw_ref).map_err(|_| AppError::not_found(Thing::Line))?;
-        self.store
-            .line(&sub_ref)
-            .await?
-            .ok_or(AppError::not_found(Thing::Line))
+        let read = self.store.line(&sub_ref);
+        self.read_current(read, |found| {
+            found.iter_mut().map(|c| &mut c.line).collect()
+        })
+        .await?
+        .ok_or(AppError::not_found(Thing::Line))
     }
 }
 

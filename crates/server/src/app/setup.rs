@@ -54,7 +54,12 @@ impl App {
         if !token_shape(token) {
             return Ok(LinkView::Unknown);
         }
-        let Some(link) = self.store.setup_link(&hash_setup_token(token)).await? else {
+        let hash = hash_setup_token(token);
+        let read = self.store.setup_link(&hash);
+        let found = self.read_current(read, |found| {
+            found.iter_mut().map(|l| &mut l.line.line).collect()
+        });
+        let Some(link) = found.await? else {
             return Ok(LinkView::Unknown);
         };
         let line = &link.line.line;

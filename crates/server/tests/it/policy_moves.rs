@@ -45,12 +45,25 @@ async fn deadlines_a_change_left_unmoved_are_moved_by_the_scheduler() {
         .await
         .unwrap();
     let twenty = first + SignedDuration::from_hours(20 * 24);
-    let moved = line_when(t, &w.pia, &sub, "moved to the new deadline", |l| {
-        at(&l["closes_at"]) == twenty
+    // Reads show the new deadline at once (the next test); the stored one follows.
+    let sub_ref = provisio_domain::SubRef::parse(&sub).unwrap();
+    t.until("the scheduler moved the stored deadline", || async {
+        let stored = t.store.line(&sub_ref).await.unwrap().unwrap();
+        (stored.line.state.closes_at == Some(twenty)).then_some(())
     })
     .await;
+    t.until("the move ends", || async {
+        t.store
+            .moving_policies()
+            .await
+            .unwrap()
+            .is_empty()
+            .then_some(())
+    })
+    .await;
+    let moved = t.line_json(&w.pia, &sub).await;
+    assert_eq!(at(&moved["closes_at"]), twenty);
     assert_eq!(moved["status"], "open");
-    assert!(t.store.moving_policies().await.unwrap().is_empty());
 
     // Past the new deadline it closes, by it.
     t.advance(21 * DAY).await;
@@ -96,4 +109,61 @@ async fn the_policies_page_says_while_deadlines_are_being_moved() {
     })
     .await;
     assert!(!a.get("/admin/policies").await.has(MOVING));
+}
+
+/// Reads show a running line's deadline under its offer's policy as it is now, before any
+/// batch moved the stored one: the line, its order (whole and a page of it), the lists, and
+/// an action's answer. (The server is stopped so that no batch runs.)
+#[tokio::test]
+async fn reads_show_the_new_deadline_before_the_batches_move_it() {
+    let mut w = World::new().await;
+    let sub = w.line_due_today("W-READS", "flex@kund.test").await;
+    let t = &w.t;
+    let sent = line_when(t, &w.pia, &sub, "sent", |l| {
+        l["last_email"]["state"] == "sent"
+    })
+    .await;
+    let first = at(&sent["first_sent_at"]);
+    let seven = first + SignedDuration::from_hours(7 * 24);
+    assert_eq!(at(&sent["closes_at"]), seven);
+    let admin = admin_id(t).await;
+    w.t.shut_down().await;
+    let t = &w.t;
+    t.store
+        .set_offer_policy(change("A-FLEX", 20, admin, t))
+        .await
+        .unwrap();
+    let twenty = Some(first + SignedDuration::from_hours(20 * 24));
+    let sub_ref = provisio_domain::SubRef::parse(&sub).unwrap();
+    let stored = t.store.line(&sub_ref).await.unwrap().unwrap();
+    assert_eq!(stored.line.state.closes_at, Some(seven), "no batch ran");
+
+    let pia = t.app.actor_by_email("pia@acme.test").await.unwrap();
+    let line = t.app.line(&pia, &sub).await.unwrap();
+    assert_eq!(line.line.state.closes_at, twenty, "the line");
+    let order = t.app.order(&pia, "W-READS").await.unwrap();
+    assert_eq!(order.lines[0].state.closes_at, twenty, "its order");
+    let window = provisio_store::LineWindow {
+        offset: 0,
+        limit: 50,
+    };
+    let page = t.app.order_window(&pia, "W-READS", window).await.unwrap();
+    assert_eq!(page.order.lines[0].state.closes_at, twenty, "a page of it");
+    let all = provisio_store::PageRequest {
+        after: None,
+        limit: 50,
+    };
+    let filter = provisio::app::line_list::LineFilter::default();
+    let listed = t.app.list_lines(&pia, &filter, all).await.unwrap();
+    assert_eq!(
+        listed.items[0].line.line.state.closes_at, twenty,
+        "the list"
+    );
+    let input = provisio::app::lines::ContactInput {
+        email: "flex2@kund.test".to_owned(),
+        name: Some("Flex".to_owned()),
+        locale: None,
+    };
+    let after = t.app.change_contact(&pia, &sub, input).await.unwrap();
+    assert_eq!(after.line.state.closes_at, twenty, "an action's answer");
 }
