@@ -11,9 +11,9 @@
 //!    preview exists only in the web administration: `GET /admin/policies/preview`, signed in
 //!    as the admin through the real sign-in form, timed until the whole page (how many lines'
 //!    deadlines move, and the first 100) has arrived. The change is `PUT /api/v1/offer-policies/A-FLEX`
-//!    as the admin, which moves the running lines' deadlines in batches (for up to 2 s before
-//!    it answers; the scheduler moves the rest); it is timed until the last line of the last
-//!    order shows its new deadline (`GET /api/v1/lines/{ref}`, polled).
+//!    as the admin; it is timed until the last line of the last order shows its new deadline
+//!    (`GET /api/v1/lines/{ref}`, polled), and until the stored deadlines have followed (the
+//!    scheduler's batches: the policies page no longer says they are being moved).
 //! 3. **closed by policy**: the clock is advanced in one step past every new deadline (14 days,
 //!    plus the real time since the first advance, plus 60 s); the time from that request until
 //!    `provisio_lines_closed_total` counts N.
@@ -52,7 +52,7 @@ pub const HEADER: [&str; 9] = [
     "first sends queued (s)",
     "all delivered (s)",
     "policy preview (ms)",
-    "policy change in effect (s)",
+    "policy change in effect / stored (s)",
     "all closed (s)",
     "RSS after",
 ];
@@ -138,7 +138,8 @@ async fn one_size(
     let last = server.sub_refs(last_order).await?;
     let last = last.last().context("the last order's last line")?;
     let preview = preview(&http, base, lines).await?;
-    let change = change(&http, base, &instance.admin_key, last).await?;
+    let (change, changed) = change(&http, base, &instance.admin_key, last).await?;
+    let change = format!("{change} / {}", stored(&http, base, changed).await?);
 
     eprintln!("{backend}, {lines} lines: 3. advancing the clock past every new deadline …");
     let seconds = (NEW_DAYS * 86_400) as f64 + advanced.elapsed().as_secs_f64() + 60.0;
@@ -261,13 +262,13 @@ async fn preview(http: &reqwest::Client, base: &str, lines: usize) -> anyhow::Re
 }
 
 /// The change itself, as the admin through the API: the time (in s) from the request until
-/// the line `sub_ref` shows the new deadline.
+/// the line `sub_ref` shows the new deadline, and when the request started.
 async fn change(
     http: &reqwest::Client,
     base: &str,
     key: &str,
     sub_ref: &str,
-) -> anyhow::Result<String> {
+) -> anyhow::Result<(String, Instant)> {
     let line = read_line(http, base, key, sub_ref).await?;
     let first: Timestamp = line["first_sent_at"]
         .as_str()
@@ -304,11 +305,37 @@ async fn change(
         Ok((now == Some(new), progress))
     })
     .await?;
-    Ok(if status.is_success() {
+    let text = if status.is_success() {
         secs(in_effect)
     } else {
         format!("{} (PUT: {status})", secs(in_effect))
+    };
+    Ok((text, started))
+}
+
+/// Until the policies page no longer says the deadlines are being moved: the time, in s,
+/// from the change's request (`started`).
+async fn stored(http: &reqwest::Client, base: &str, started: Instant) -> anyhow::Result<String> {
+    const MOVING: &str = "The deadlines of running lines are being moved";
+    let cookie = crate::signin::sign_in(base, ADMIN, ADMIN_PASSWORD).await?;
+    let done = wait("the stored deadlines", started, async || {
+        let reply = http
+            .get(format!("{base}/admin/policies"))
+            .header(COOKIE, &cookie)
+            .send()
+            .await?;
+        let status = reply.status();
+        if !status.is_success() {
+            bail!("GET /admin/policies answered {status}");
+        }
+        let moving = reply.text().await?.contains(MOVING);
+        Ok((
+            !moving,
+            "the policies page says they are being moved".to_owned(),
+        ))
     })
+    .await?;
+    Ok(secs(done))
 }
 
 async fn read_line(

@@ -42,8 +42,6 @@ pub struct PolicyPreview {
 
 /// Lines whose deadlines a policy change moves in one transaction.
 pub const MOVE_BATCH: u32 = 1_000;
-/// How long a policy change moves deadlines before it answers; the scheduler does the rest.
-const MOVE_IN_REQUEST: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Lines a policy preview lists by name.
 pub const PREVIEW_LISTED: usize = 100;
@@ -302,25 +300,12 @@ impl App {
                 now: self.clock.now(),
             })
             .await?;
-        // The deadlines follow in batches: those a short wait moves are in place when the
-        // change answers; the scheduler moves the rest (the closure sweep decides with the
-        // new window meanwhile). The change is saved whatever a batch meets: a failed one is
-        // the scheduler's to run again, not the admin's to see as a failed change.
-        match self.move_deadlines(MOVE_BATCH, MOVE_IN_REQUEST).await {
-            Ok((moved, true)) => {
-                tracing::info!(offer = %offer, window_days = days, moved, "offer policy set");
-            }
-            Ok((moved, false)) => {
-                tracing::info!(offer = %offer, window_days = days, moved,
-                    "offer policy set; the scheduler moves the other deadlines");
-                self.wake(provisio_store::Wake::Planner);
-            }
-            Err(e) => {
-                tracing::warn!(offer = %offer, window_days = days,
-                    "offer policy set; moving its deadlines failed, the scheduler goes on: {e}");
-                self.wake(provisio_store::Wake::Planner);
-            }
-        }
+        // Every read shows the new deadlines at once (`App::read_current`), and the closure
+        // sweep decides with the new window; the stored deadlines (the sweep's selector)
+        // follow in batches, which the scheduler runs from now on: the change answers at once.
+        tracing::info!(offer = %offer, window_days = days,
+            "offer policy set; the scheduler moves the stored deadlines");
+        self.wake(provisio_store::Wake::Planner);
         Ok((offer, days))
     }
 }
