@@ -95,8 +95,8 @@ struct Args {
     scale: Vec<usize>,
     /// Instead of dispatch and resend: the sweeps over these numbers of lines due at once, e.g.
     /// `100000,1000000`, on each backend of `--backends` (one instance): first sends queued and
-    /// delivered, an offer-policy change's preview and effect, all closed by policy. Needs
-    /// `--postfix` (or smtp-sink on PATH). See README, Performance, Sweeps.
+    /// delivered, an offer-policy change's preview, effect and stored deadlines, all closed by
+    /// policy. Needs `--postfix` (or smtp-sink on PATH). See README, Performance, Sweeps.
     #[arg(long, value_delimiter = ',', conflicts_with = "scale")]
     sweeps: Vec<usize>,
 }

@@ -137,9 +137,14 @@ async fn one_size(
     let last_order = instance.order_ids.last().context("an imported order")?;
     let last = server.sub_refs(last_order).await?;
     let last = last.last().context("the last order's last line")?;
-    let preview = preview(&http, base, lines).await?;
+    // The admin, signed in once through the real form, reads the preview and the policies page.
+    let cookie = crate::signin::sign_in(base, ADMIN, ADMIN_PASSWORD).await?;
+    let preview = preview(&http, base, &cookie, lines).await?;
     let (change, changed) = change(&http, base, &instance.admin_key, last).await?;
-    let change = format!("{change} / {}", stored(&http, base, changed).await?);
+    let change = format!(
+        "{change} / {}",
+        stored(&http, base, &cookie, changed).await?
+    );
 
     eprintln!("{backend}, {lines} lines: 3. advancing the clock past every new deadline …");
     let seconds = (NEW_DAYS * 86_400) as f64 + advanced.elapsed().as_secs_f64() + 60.0;
@@ -235,8 +240,12 @@ fn counter(text: &str, name: &str, label: Option<&str>) -> f64 {
 
 /// The policy's preview as the admin sees it, signed in on the web: the time until the whole
 /// page has arrived, in ms (with its status when it is not 200).
-async fn preview(http: &reqwest::Client, base: &str, lines: usize) -> anyhow::Result<String> {
-    let cookie = crate::signin::sign_in(base, ADMIN, ADMIN_PASSWORD).await?;
+async fn preview(
+    http: &reqwest::Client,
+    base: &str,
+    cookie: &str,
+    lines: usize,
+) -> anyhow::Result<String> {
     let url = format!("{base}/admin/policies/preview?offer={OFFER}&window_days={NEW_DAYS}");
     let started = Instant::now();
     let reply = http.get(url).header(COOKIE, cookie).send().await?;
@@ -315,13 +324,17 @@ async fn change(
 
 /// Until the policies page no longer says the deadlines are being moved: the time, in s,
 /// from the change's request (`started`).
-async fn stored(http: &reqwest::Client, base: &str, started: Instant) -> anyhow::Result<String> {
+async fn stored(
+    http: &reqwest::Client,
+    base: &str,
+    cookie: &str,
+    started: Instant,
+) -> anyhow::Result<String> {
     const MOVING: &str = "The deadlines of running lines are being moved";
-    let cookie = crate::signin::sign_in(base, ADMIN, ADMIN_PASSWORD).await?;
     let done = wait("the stored deadlines", started, async || {
         let reply = http
             .get(format!("{base}/admin/policies"))
-            .header(COOKIE, &cookie)
+            .header(COOKIE, cookie)
             .send()
             .await?;
         let status = reply.status();

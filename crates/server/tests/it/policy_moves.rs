@@ -17,6 +17,19 @@ async fn admin_id(t: &TestApp) -> provisio_domain::UserId {
     t.store.user_by_email(&email).await.unwrap().unwrap().id
 }
 
+/// Waits until no offer's deadlines are being moved.
+async fn move_ended(t: &TestApp) {
+    t.until("the move ends", || async {
+        t.store
+            .moving_policies()
+            .await
+            .unwrap()
+            .is_empty()
+            .then_some(())
+    })
+    .await;
+}
+
 /// A change as stored before any of its lines moved.
 fn change(offer: &str, days: u32, actor: provisio_domain::UserId, t: &TestApp) -> PolicyChange {
     PolicyChange {
@@ -52,15 +65,7 @@ async fn deadlines_a_change_left_unmoved_are_moved_by_the_scheduler() {
         (stored.line.state.closes_at == Some(twenty)).then_some(())
     })
     .await;
-    t.until("the move ends", || async {
-        t.store
-            .moving_policies()
-            .await
-            .unwrap()
-            .is_empty()
-            .then_some(())
-    })
-    .await;
+    move_ended(t).await;
     let moved = t.line_json(&w.pia, &sub).await;
     assert_eq!(at(&moved["closes_at"]), twenty);
     assert_eq!(moved["status"], "open");
@@ -99,15 +104,7 @@ async fn the_policies_page_says_while_deadlines_are_being_moved() {
     }
     let page = shown.expect("a page read while the move ran");
     assert!(page.has(MOVING), "{}", page.body);
-    t.until("the move ends", || async {
-        t.store
-            .moving_policies()
-            .await
-            .unwrap()
-            .is_empty()
-            .then_some(())
-    })
-    .await;
+    move_ended(t).await;
     assert!(!a.get("/admin/policies").await.has(MOVING));
 }
 
