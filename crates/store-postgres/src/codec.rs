@@ -182,4 +182,10 @@ impl provisio_store::rows::Columns for Pg<'_> {
     fn opt_instant(&self, name: &str) -> StoreResult<Option<Timestamp>> {
         col_opt_ts(self.0, name)
     }
+    fn parsed<T>(&self, name: &str, parse: impl FnOnce(&str) -> T) -> StoreResult<T> {
+        Ok(parse(col::<&str>(self.0, name)?))
+    }
+    fn opt_parsed<T>(&self, name: &str, parse: impl FnOnce(&str) -> T) -> StoreResult<Option<T>> {
+        Ok(col::<Option<&str>>(self.0, name)?.map(parse))
+    }
 }

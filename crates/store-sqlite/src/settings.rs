@@ -1,6 +1,7 @@
 //! Settings kept in the database: offer policies (with the deadlines they move) and the test
 //! clock's offset (SPEC §9), shared by the CLI, a restarted server and other instances.
 
+use jiff::Timestamp;
 use provisio_domain::{OfferPolicies, OfferSku, SubRef, WebOrderId};
 use provisio_store::{
     FirstSeqs, FollowRule, PolicyChange, PolicyMoves, RunningLine, StoreError, StoreResult,
@@ -10,7 +11,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use crate::changes::{EventScope, ids_of, insert_events, write_state};
 use crate::lines::{state_columns, state_from};
 use crate::writer::Tx;
-use crate::{Named, db, rows, stored, ts};
+use crate::{Named, db, parse_ts, rows, stored, ts};
 
 /// One stored offer policy: columns `offer` and `window_days`.
 fn policy_entry(row: &Named<'_, '_>) -> StoreResult<(OfferSku, u32)> {
@@ -114,28 +115,54 @@ pub(crate) fn moving_policies(conn: &Connection) -> StoreResult<Vec<OfferSku>> {
     })
 }
 
-/// A policy's preview: the offer's lines whose window runs, read by the index of running
-/// lines (state only, no order, nothing kept but the moved lines' seqs: the first `listed`);
-/// then the listed lines with their orders.
-pub(crate) fn policy_moves(
+/// The earliest and the latest stored deadline of running lines (two seeks of their index),
+/// to split a scan of them into parts by deadline.
+pub(crate) fn deadline_span(conn: &Connection) -> StoreResult<Option<(Timestamp, Timestamp)>> {
+    let sql = "SELECT (SELECT min(close_due_at) FROM lines WHERE close_due_at IS NOT NULL),
+                      (SELECT max(close_due_at) FROM lines WHERE close_due_at IS NOT NULL)";
+    let span: (Option<String>, Option<String>) = conn
+        .prepare_cached(sql)
+        .and_then(|mut q| q.query_row([], |r| Ok((r.get(0)?, r.get(1)?))))
+        .map_err(db)?;
+    match span {
+        (Some(first), Some(last)) => Ok(Some((parse_ts(&first)?, parse_ts(&last)?))),
+        _ => Ok(None),
+    }
+}
+
+/// Part of a policy's preview: the offer's lines whose window runs and whose stored deadline
+/// is in `from..until`, read by the index of running lines (state only, no order, nothing kept
+/// but the moved lines' first `listed` seqs).
+pub(crate) fn policy_moves_in(
     conn: &Connection,
     offer: &OfferSku,
-    days: u32,
-    follow: FollowRule<'_>,
+    (days, follow): (u32, FollowRule<'_>),
     listed: usize,
-) -> StoreResult<PolicyMoves> {
+    (from, until): (Timestamp, Timestamp),
+) -> StoreResult<FirstSeqs> {
     const RUNNING: &str = concat!(
         "SELECT l.seq, ",
         state_columns!(),
-        " FROM lines l WHERE l.offer = ? AND l.close_due_at IS NOT NULL"
+        " FROM lines l WHERE l.offer = ?1 AND l.close_due_at >= ?2 AND l.close_due_at < ?3"
     );
     let mut first = FirstSeqs::new(listed);
-    rows(conn, RUNNING, [offer.as_str()], |r| {
-        if follow(&state_from(r)?, days).is_some() {
-            first.add(r.int("seq")?);
-        }
-        Ok(())
-    })?;
+    rows(
+        conn,
+        RUNNING,
+        params![offer.as_str(), ts(from), ts(until)],
+        |r| {
+            if follow(&state_from(r)?, days).is_some() {
+                first.add(r.int("seq")?);
+            }
+            Ok(())
+        },
+    )?;
+    Ok(first)
+}
+
+/// A policy's preview from its parts: how many lines move, and the first of them with their
+/// orders.
+pub(crate) fn policy_moves(conn: &Connection, first: FirstSeqs) -> StoreResult<PolicyMoves> {
     let (moved, seqs) = first.into_parts();
     const LISTED: &str = concat!(
         "SELECT l.sub_ref, o.web_order_id, ",

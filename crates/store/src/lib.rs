@@ -412,6 +412,19 @@ mod tests {
         assert_eq!(FirstSeqs::new(5).into_parts(), (0, vec![]));
     }
 
+    #[test]
+    fn first_seqs_of_parts_merge_as_if_read_in_one() {
+        let part = |seqs: &[i64]| {
+            let mut first = FirstSeqs::new(3);
+            seqs.iter().for_each(|&s| first.add(s));
+            first
+        };
+        let merged = part(&[1, 2, 30, 40]).merge(part(&[3, 4, 5]));
+        assert_eq!(merged.into_parts(), (7, vec![1, 2, 3]));
+        let merged = part(&[50]).merge(part(&[]));
+        assert_eq!(merged.into_parts(), (1, vec![50]));
+    }
+
     #[tokio::test]
     async fn retrying_runs_again_only_what_may_be_retried() {
         let calls = AtomicUsize::new(0);

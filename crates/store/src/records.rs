@@ -505,10 +505,27 @@ impl FirstSeqs {
 
     pub fn add(&mut self, seq: i64) {
         self.count += 1;
+        self.keep_if_first(seq);
+    }
+
+    fn keep_if_first(&mut self, seq: i64) {
+        // A full heap keeps only a smaller seq (a scan by rising seq mostly skips here).
+        if self.heap.len() == self.keep && self.heap.peek().is_none_or(|&top| seq >= top) {
+            return;
+        }
         self.heap.push(seq);
         if self.heap.len() > self.keep {
             self.heap.pop();
         }
+    }
+
+    /// Both counts, and the first `keep` of both (parts of one scan read side by side).
+    pub fn merge(mut self, other: FirstSeqs) -> Self {
+        self.count += other.count;
+        for seq in other.heap {
+            self.keep_if_first(seq);
+        }
+        self
     }
 
     /// How many were added, and the first `keep` in ascending order.

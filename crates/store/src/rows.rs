@@ -26,6 +26,15 @@ pub trait Columns {
     fn flag(&self, name: &str) -> StoreResult<bool>;
     fn instant(&self, name: &str) -> StoreResult<Timestamp>;
     fn opt_instant(&self, name: &str) -> StoreResult<Option<Timestamp>>;
+    /// A text column handed to `parse` without keeping it (a backend that can lend the
+    /// row's bytes makes no copy: a scan of a million lines' states parses ~3 million).
+    fn parsed<T>(&self, name: &str, parse: impl FnOnce(&str) -> T) -> StoreResult<T> {
+        Ok(parse(&self.text(name)?))
+    }
+    /// [`Columns::parsed`] of a column that may be NULL.
+    fn opt_parsed<T>(&self, name: &str, parse: impl FnOnce(&str) -> T) -> StoreResult<Option<T>> {
+        Ok(self.opt_text(name)?.as_deref().map(parse))
+    }
 }
 
 /// Parses a stored value with the domain's parser; a failure means corrupt data.
@@ -68,11 +77,11 @@ pub fn contact_from(row: &impl Columns) -> StoreResult<provisio_domain::Recipien
 /// `rsd_start_at`, `first_sent_at`, `closes_at`, `initial_queued`.
 pub fn state_from(row: &impl Columns) -> StoreResult<LineState> {
     Ok(LineState {
-        stage: stored("stage", Stage::parse(&row.text("stage")?))?,
-        status: stored("status", LineStatus::parse(&row.text("status")?))?,
+        stage: stored("stage", row.parsed("stage", Stage::parse)?)?,
+        status: stored("status", row.parsed("status", LineStatus::parse)?)?,
         closed_reason: row
-            .opt_text("closed_reason")?
-            .map(|r| stored("closed reason", ClosedReason::parse(&r)))
+            .opt_parsed("closed_reason", ClosedReason::parse)?
+            .map(|r| stored("closed reason", r))
             .transpose()?,
         closed_at: row.opt_instant("closed_at")?,
         rsd_start: row.instant("rsd_start_at")?,
