@@ -41,6 +41,7 @@ mod orders;
 mod outbox;
 mod outbox_claims;
 mod outbox_results;
+mod preview;
 mod search;
 mod sessions;
 mod settings;
@@ -64,8 +65,8 @@ use provisio_store::{
     Directory, EmailRecord, EventRecord, Finished, FirstSendRule, KeyActor, LineActions,
     LineContext, LineQuery, LineWindow, Maintenance, NewCompany, NewOrderRecord, NewUser, Order,
     OrderQuery, OrderSummary, OrderWindow, Orders, Organization, Outbox, Page, PageRequest,
-    PolicyChange, RunningLine, SessionRecord, Settings, SetupLink, Signals, StoreError,
-    StoreResult, UpdateRequest, User, Wake, WebSessions,
+    PolicyChange, SessionRecord, Settings, SetupLink, Signals, StoreError, StoreResult,
+    UpdateRequest, User, Wake, WebSessions,
 };
 use provisio_store::{
     AttachmentFile, CaseQuery, CaseRecord, CaseRule, CaseSummary, Cases, NewCaseRecord, OpenRule,

@@ -15,10 +15,8 @@
 //!   advances all count.
 
 use super::*;
-use futures::TryStreamExt;
 use provisio_domain::OfferPolicies;
-use provisio_store::{FirstSeqs, FollowRule, PolicyMoves};
-use sqlx::postgres::PgRow;
+use provisio_store::{FollowRule, PolicyMoves};
 
 use crate::events::{EventScope, insert_events};
 use crate::line_states::{StateWrite, write_states};
@@ -147,14 +145,6 @@ async fn move_deadlines(
     Ok(Some(moved.len()))
 }
 
-fn running_line(r: &PgRow) -> StoreResult<RunningLine> {
-    Ok(RunningLine {
-        sub_ref: stored("sub ref", SubRef::parse(&text(r, "sub_ref")?))?,
-        web_order_id: stored("web order id", WebOrderId::parse(&text(r, "web_order_id")?))?,
-        state: state_from(r)?,
-    })
-}
-
 /// The offset stored as text, as on SQLite.
 fn offset_of(value: Option<String>) -> StoreResult<i64> {
     value.map_or(Ok(0), |v| stored("clock offset", v.parse::<i64>()))
@@ -193,8 +183,7 @@ impl Settings for PgStore {
             .map(|r| stored("offer", OfferSku::parse(&text(r, "offer")?)))
             .collect()
     }
-    /// The running lines' states streamed (nothing kept but the moved lines' seqs: the first
-    /// `listed`), then the listed lines with their orders.
+    /// The running lines read in parts side by side (`preview.rs`).
     async fn policy_moves(
         &self,
         offer: &OfferSku,
@@ -202,33 +191,7 @@ impl Settings for PgStore {
         follow: FollowRule<'_>,
         listed: usize,
     ) -> StoreResult<PolicyMoves> {
-        const RUNNING: &str = concat!(
-            "SELECT l.seq, ",
-            state_columns!(),
-            " FROM lines l WHERE l.offer = $1 AND l.close_due_at IS NOT NULL"
-        );
-        let mut first = FirstSeqs::new(listed);
-        let mut rows = sqlx::query(RUNNING).bind(offer.as_str()).fetch(&self.pool);
-        while let Some(row) = rows.try_next().await.map_err(db)? {
-            if follow(&state_from(&row)?, window_days).is_some() {
-                first.add(col::<i64>(&row, "seq")?);
-            }
-        }
-        drop(rows);
-        let (moved, seqs) = first.into_parts();
-        const LISTED: &str = concat!(
-            "SELECT l.sub_ref, o.web_order_id, ",
-            state_columns!(),
-            " FROM lines l JOIN orders o ON o.id = l.order_id
-              WHERE l.seq = ANY($1) ORDER BY l.seq"
-        );
-        let rows = sqlx::query(LISTED)
-            .bind(&seqs)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db)?;
-        let first = rows.iter().map(running_line).collect::<StoreResult<_>>()?;
-        Ok(PolicyMoves { moved, first })
+        crate::preview::policy_moves(&self.pool, offer, (window_days, follow), listed).await
     }
     async fn clock_offset(&self) -> StoreResult<i64> {
         let value: Option<String> =

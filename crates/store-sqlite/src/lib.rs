@@ -52,6 +52,7 @@ use provisio_store::{
     NewCompany, NewOrderRecord, NewUser, Order, OrderQuery, OrderSummary, OrderWindow, Orders,
     Organization, Outbox, Page, PageRequest, PolicyChange, PolicyMoves, SessionRecord, Settings,
     SetupLink, Signals, StoreError, StoreResult, UpdateRequest, User, Wake, WebSessions,
+    deadline_parts,
 };
 use provisio_store::{
     AttachmentFile, CaseQuery, CaseRecord, CaseRule, CaseSummary, Cases, NewCaseRecord, OpenRule,
@@ -571,14 +572,9 @@ impl Settings for SqliteStore {
             return Ok(PolicyMoves::default());
         };
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let parts = i32::try_from(cores.clamp(1, READERS)).unwrap_or(1);
-        let step = (last.duration_since(first) / parts).max(jiff::SignedDuration::from_micros(1));
-        let end = last + jiff::SignedDuration::from_micros(1);
-        let ranges = (0..parts).map(|k| {
-            let from = first + step * k;
-            (from, if k + 1 == parts { end } else { from + step })
-        });
+        let ranges = deadline_parts(first, last, cores.clamp(1, READERS));
         let parts = ranges
+            .into_iter()
             .map(|range| {
                 move |c: &rusqlite::Connection| {
                     settings::policy_moves_in(c, offer, (window_days, follow), listed, range)

@@ -9,7 +9,7 @@ use provisio_store::{
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::changes::{EventScope, ids_of, insert_events, write_state};
-use crate::lines::{state_columns, state_from};
+use crate::lines::{state_columns, state_from, state_values};
 use crate::writer::Tx;
 use crate::{Named, db, parse_ts, rows, stored, ts};
 
@@ -142,7 +142,7 @@ pub(crate) fn policy_moves_in(
 ) -> StoreResult<FirstSeqs> {
     const RUNNING: &str = concat!(
         "SELECT l.seq, ",
-        state_columns!(),
+        state_values!(),
         " FROM lines l WHERE l.offer = ?1 AND l.close_due_at >= ?2 AND l.close_due_at < ?3"
     );
     let mut first = FirstSeqs::new(listed);

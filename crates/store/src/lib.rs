@@ -413,6 +413,25 @@ mod tests {
     }
 
     #[test]
+    fn deadline_parts_cover_the_span_once() {
+        let t = |s: &str| s.parse::<jiff::Timestamp>().unwrap();
+        let (first, last) = (t("2026-05-04T08:00:00Z"), t("2026-05-04T09:00:00Z"));
+        let parts = deadline_parts(first, last, 2);
+        assert_eq!(
+            parts,
+            vec![
+                (first, t("2026-05-04T08:30:00Z")),
+                (t("2026-05-04T08:30:00Z"), t("2026-05-04T09:00:00.000001Z"))
+            ]
+        );
+        // One deadline: the first part holds it, the others are empty.
+        let one = deadline_parts(first, first, 3);
+        assert_eq!(one[0], (first, t("2026-05-04T08:00:00.000001Z")));
+        assert!(one[1..].iter().all(|(from, _)| *from > first));
+        assert_eq!(deadline_parts(first, last, 0).len(), 1);
+    }
+
+    #[test]
     fn first_seqs_of_parts_merge_as_if_read_in_one() {
         let part = |seqs: &[i64]| {
             let mut first = FirstSeqs::new(3);

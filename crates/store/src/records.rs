@@ -534,6 +534,29 @@ impl FirstSeqs {
     }
 }
 
+/// `parts` ranges `from..until` of stored deadlines, together `first..=last` (the earliest and
+/// latest stored): the parts of a policy preview's scan that readers run side by side.
+pub fn deadline_parts(
+    first: jiff::Timestamp,
+    last: jiff::Timestamp,
+    parts: usize,
+) -> Vec<(jiff::Timestamp, jiff::Timestamp)> {
+    let tick = jiff::SignedDuration::from_micros(1);
+    let parts = i32::try_from(parts.max(1)).unwrap_or(1);
+    let step = (last.duration_since(first) / parts).max(tick);
+    (0..parts)
+        .map(|k| {
+            let from = first + step * k;
+            let until = if k + 1 == parts {
+                last + tick
+            } else {
+                from + step
+            };
+            (from, until)
+        })
+        .collect()
+}
+
 /// A line whose provisioning window is running
 /// ([`provisio_domain::LineState::closure_due_at`]): the lines a change of its offer's policy
 /// moves.
