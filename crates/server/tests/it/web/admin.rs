@@ -412,7 +412,8 @@ async fn a_policy_change_is_previewed_with_the_lines_it_moves_then_saved() {
     assert_eq!(n.duration_since(b).as_secs(), 3 * DAY, "three more days");
 }
 
-#[tokio::test]
+// Several workers: on PostgreSQL the preview's parts then run on threads of their own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_policy_preview_of_many_lines_counts_them_and_lists_the_first_hundred() {
     let w = World::new().await;
     let t = &w.t;
