@@ -122,7 +122,7 @@ where
     })
 }
 
-pub(crate) fn running_line(r: &PgRow) -> StoreResult<RunningLine> {
+fn running_line(r: &PgRow) -> StoreResult<RunningLine> {
     Ok(RunningLine {
         sub_ref: stored("sub ref", SubRef::parse(&text(r, "sub_ref")?))?,
         web_order_id: stored("web order id", WebOrderId::parse(&text(r, "web_order_id")?))?,

@@ -416,19 +416,21 @@ mod tests {
     fn deadline_parts_cover_the_span_once() {
         let t = |s: &str| s.parse::<jiff::Timestamp>().unwrap();
         let (first, last) = (t("2026-05-04T08:00:00Z"), t("2026-05-04T09:00:00Z"));
+        let (epoch, end) = (jiff::Timestamp::UNIX_EPOCH, t("9999-01-01T00:00:00Z"));
         let parts = deadline_parts(first, last, 2);
         assert_eq!(
             parts,
             vec![
-                (first, t("2026-05-04T08:30:00Z")),
-                (t("2026-05-04T08:30:00Z"), t("2026-05-04T09:00:00.000001Z"))
+                (epoch, t("2026-05-04T08:30:00Z")),
+                (t("2026-05-04T08:30:00Z"), end)
             ]
         );
-        // One deadline: the first part holds it, the others are empty.
+        // One deadline: the first part holds it, the others are empty or after it.
         let one = deadline_parts(first, first, 3);
-        assert_eq!(one[0], (first, t("2026-05-04T08:00:00.000001Z")));
+        assert_eq!(one[0], (epoch, t("2026-05-04T08:00:00.000001Z")));
         assert!(one[1..].iter().all(|(from, _)| *from > first));
-        assert_eq!(deadline_parts(first, last, 0).len(), 1);
+        assert_eq!(one[2].1, end);
+        assert_eq!(deadline_parts(first, last, 0), vec![(epoch, end)]);
     }
 
     #[test]

@@ -534,8 +534,10 @@ impl FirstSeqs {
     }
 }
 
-/// `parts` ranges `from..until` of stored deadlines, together `first..=last` (the earliest and
-/// latest stored): the parts of a policy preview's scan that readers run side by side.
+/// `parts` ranges `from..until` of stored deadlines that cover `first..=last` (the earliest
+/// and latest stored) in equal steps: the parts of a policy preview's scan that readers run
+/// side by side. The first part starts at the Unix epoch and the last ends in the year 9999,
+/// so that a deadline moved out of the span since it was read still falls in a part.
 pub fn deadline_parts(
     first: jiff::Timestamp,
     last: jiff::Timestamp,
@@ -544,13 +546,19 @@ pub fn deadline_parts(
     let tick = jiff::SignedDuration::from_micros(1);
     let parts = i32::try_from(parts.max(1)).unwrap_or(1);
     let step = (last.duration_since(first) / parts).max(tick);
+    let end = jiff::tz::Offset::UTC
+        .to_timestamp(jiff::civil::date(9999, 1, 1).at(0, 0, 0, 0))
+        .map_or(last + tick, |t| t.max(last + tick));
     (0..parts)
         .map(|k| {
-            let from = first + step * k;
+            let from = match k {
+                0 => jiff::Timestamp::UNIX_EPOCH.min(first),
+                _ => first + step * k,
+            };
             let until = if k + 1 == parts {
-                last + tick
+                end
             } else {
-                from + step
+                first + step * (k + 1)
             };
             (from, until)
         })
