@@ -1,6 +1,7 @@
 //! A policy's preview: how many running lines of the offer a new window moves, and the first
 //! of them with their orders. The running lines are read in parts by stored deadline, each part
-//! a statement of its own on its own connection, read on its own thread: decoding a million
+//! a statement of its own on its own connection, read on its own thread, all in one snapshot
+//! (the first transaction's, exported; a move running meanwhile is seen by none of them): decoding a million
 //! rows through sqlx is the cost (PostgreSQL itself scans them in ~0.5 s here), and one task
 //! does it on one core.
 
@@ -23,11 +24,21 @@ pub(crate) async fn policy_moves(
     (window_days, follow): (u32, FollowRule<'_>),
     listed: usize,
 ) -> StoreResult<PolicyMoves> {
+    // One snapshot for every read: this transaction's, which the parts import.
+    let mut tx = pool.begin().await.map_err(db)?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+    let snapshot: String = sqlx::query_scalar("SELECT pg_export_snapshot()")
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?;
     let span: (Option<Ts>, Option<Ts>) = sqlx::query_as(
         "SELECT (SELECT min(close_due_at) FROM lines WHERE close_due_at IS NOT NULL),
                 (SELECT max(close_due_at) FROM lines WHERE close_due_at IS NOT NULL)",
     )
-    .fetch_one(pool)
+    .fetch_one(&mut *tx)
     .await
     .map_err(db)?;
     let (Some(first), Some(last)) = span else {
@@ -36,7 +47,13 @@ pub(crate) async fn policy_moves(
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let parts = deadline_parts(first.0, last.0, cores.clamp(1, MOST_PARTS))
         .into_iter()
-        .map(|range| moved_in(pool, offer, (window_days, follow), listed, range))
+        .map(|range| {
+            let part = Part {
+                snapshot: &snapshot,
+                range,
+            };
+            moved_in(pool, offer, (window_days, follow), listed, part)
+        })
         .collect();
     let first = side_by_side(parts)
         .await?
@@ -52,22 +69,52 @@ pub(crate) async fn policy_moves(
     );
     let rows = sqlx::query(LISTED)
         .bind(&seqs)
-        .fetch_all(pool)
+        .fetch_all(&mut *tx)
         .await
         .map_err(db)?;
+    tx.commit().await.map_err(db)?;
     let first = rows.iter().map(running_line).collect::<StoreResult<_>>()?;
     Ok(PolicyMoves { moved, first })
 }
 
-/// The offer's running lines with a stored deadline in `from..until`, streamed: counted where
+/// One part of the scan: the lines with a stored deadline in `range`, as of `snapshot`.
+struct Part<'a> {
+    snapshot: &'a str,
+    range: (Timestamp, Timestamp),
+}
+
+/// The offer's running lines of a part, streamed in the preview's snapshot: counted where
 /// `follow` moves them, the first `listed` seqs kept.
 async fn moved_in(
     pool: &PgPool,
     offer: &OfferSku,
     (window_days, follow): (u32, FollowRule<'_>),
     listed: usize,
-    (from, until): (Timestamp, Timestamp),
+    part: Part<'_>,
 ) -> StoreResult<FirstSeqs> {
+    // PostgreSQL's snapshot ids are hex digits and dashes; SET takes no parameters.
+    if !part
+        .snapshot
+        .chars()
+        .all(|c| c.is_ascii_hexdigit() || c == '-')
+    {
+        return Err(StoreError::corrupt(format!(
+            "snapshot id {:?}",
+            part.snapshot
+        )));
+    }
+    let mut tx = pool.begin().await.map_err(db)?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+    // Safe to write in: checked above to be hex digits and dashes only.
+    let set = format!("SET TRANSACTION SNAPSHOT '{}'", part.snapshot);
+    sqlx::raw_sql(sqlx::AssertSqlSafe(set))
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+    let (from, until) = part.range;
     const RUNNING: &str = concat!(
         "SELECT l.seq, ",
         state_values!(),
@@ -78,12 +125,14 @@ async fn moved_in(
         .bind(offer.as_str())
         .bind(Ts(from))
         .bind(Ts(until))
-        .fetch(pool);
+        .fetch(&mut *tx);
     while let Some(row) = rows.try_next().await.map_err(db)? {
         if follow(&state_from(&row)?, window_days).is_some() {
             first.add(col::<i64>(&row, "seq")?);
         }
     }
+    drop(rows);
+    tx.commit().await.map_err(db)?;
     Ok(first)
 }
 
