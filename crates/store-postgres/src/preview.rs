@@ -138,7 +138,7 @@ async fn moved_in(
 
 /// Runs the reads each on a thread of its own, driven by this runtime (its I/O stays the
 /// runtime's), while this worker's other tasks move to another worker. On a runtime of one
-/// thread (tests) they run one after the other here.
+/// thread (some tests) they run one after the other here.
 async fn side_by_side<R, F>(parts: Vec<F>) -> StoreResult<Vec<R>>
 where
     R: Send,

@@ -8,26 +8,11 @@ use rusqlite::{Connection, params};
 
 use crate::{Named, rows, search, ts};
 
-/// The columns [`state_from`] reads, with those of [`ids_of`](crate::changes::ids_of).
-macro_rules! state_columns {
-    () => {
-        concat!(
-            "l.id, l.order_id, l.version, ",
-            $crate::lines::state_values!()
-        )
-    };
-}
-pub(crate) use state_columns;
-
-/// The columns [`state_from`] reads, no more: for a scan that only decides (a policy's
-/// preview reads a million lines; every column read costs).
-macro_rules! state_values {
-    () => {
-        "l.stage, l.status, l.closed_reason, l.closed_at, l.rsd_start_at, l.first_sent_at,
-         l.closes_at, l.initial_queued"
-    };
-}
-pub(crate) use state_values;
+/// The columns the shared row mapping's `state_from` reads, and with them the ids and
+/// version a write over the version needs (one list for both backends, in `provisio_store`).
+pub(crate) use provisio_store::{
+    line_state_columns as state_columns, line_state_values as state_values,
+};
 
 /// The columns [`line_from`] reads, from [`lines_from!`].
 macro_rules! line_columns {

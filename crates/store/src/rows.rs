@@ -37,6 +37,29 @@ pub trait Columns {
     }
 }
 
+/// The columns [`state_from`] reads of a line aliased `l`, no more: for a scan that only
+/// decides (a policy's preview reads a million lines; every column read costs). Both
+/// backends' SQL names the same columns.
+#[macro_export]
+macro_rules! line_state_values {
+    () => {
+        "l.stage, l.status, l.closed_reason, l.closed_at, l.rsd_start_at, l.first_sent_at,
+         l.closes_at, l.initial_queued"
+    };
+}
+
+/// [`line_state_values!`] with the line's ids and version, which a write over the version
+/// read needs.
+#[macro_export]
+macro_rules! line_state_columns {
+    () => {
+        concat!(
+            "l.id, l.order_id, l.version, ",
+            $crate::line_state_values!()
+        )
+    };
+}
+
 /// Parses a stored value with the domain's parser; a failure means corrupt data.
 pub fn stored<T, E: std::fmt::Display>(what: &str, r: Result<T, E>) -> StoreResult<T> {
     r.map_err(|e| StoreError::corrupt(format!("{what}: {e}")))
