@@ -106,6 +106,25 @@ impl ContactEmail {
         Ok(Self(trimmed.to_lowercase()))
     }
 
+    /// An address as stored: [`ContactEmail::parse`] made it when it was written, so reading it
+    /// back checks only that it still has that form (ASCII, lower-case, bare, `local@domain.tld`)
+    /// and otherwise parses it again in full. The full parse cost ~1 µs an address: an order of
+    /// 1,000 lines reads 2,000.
+    pub fn from_stored(raw: &str) -> Result<Self, ValueError> {
+        let bare = raw.len() <= 254
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_graphic() && !b.is_ascii_uppercase() && b != b'<' && b != b'>');
+        let shaped = raw.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.contains('@')
+        });
+        if bare && shaped {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Self::parse(raw)
+        }
+    }
+
     /// The address with most of the local part hidden, for logs: `k***@kund.test`.
     pub fn masked(&self) -> String {
         mask_email(&self.0)

@@ -171,3 +171,41 @@ fn a_domain_mixing_scripts_or_imitating_latin_is_confusable_and_still_accepted()
         "\u{0435}vil.example"
     );
 }
+
+#[test]
+fn a_stored_address_reads_back_as_it_was_parsed_and_a_foreign_one_is_parsed_again() {
+    for raw in [
+        "Kim@Kund.TEST",
+        "k.i+m@sub.kund.test",
+        "anna@bücher.example",
+    ] {
+        let parsed = ContactEmail::parse(raw).unwrap();
+        assert_eq!(ContactEmail::from_stored(parsed.as_str()).unwrap(), parsed);
+    }
+    // Not in the stored form: the full parse decides (lower-cases, or refuses).
+    assert_eq!(
+        ContactEmail::from_stored("KIM@kund.test").unwrap().as_str(),
+        "kim@kund.test"
+    );
+    for corrupt in [
+        "",
+        "kim",
+        "kim@kund",
+        "@kund.test",
+        "k m@kund.test",
+        "<kim@kund.test>",
+        "a@b@c.test",
+    ] {
+        assert!(ContactEmail::from_stored(corrupt).is_err(), "{corrupt:?}");
+    }
+}
+
+proptest! {
+    /// Whatever the full parse accepts reads back unchanged.
+    #[test]
+    fn stored_addresses_read_back_unchanged(local in "[a-zA-Z0-9._%+-]{1,20}", domain in "[a-zA-Z0-9-]{1,12}\\.[a-z]{2,6}") {
+        if let Ok(parsed) = ContactEmail::parse(&format!("{local}@{domain}")) {
+            prop_assert_eq!(ContactEmail::from_stored(parsed.as_str()).unwrap(), parsed);
+        }
+    }
+}

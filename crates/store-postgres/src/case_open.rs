@@ -35,7 +35,7 @@ async fn opener(tx: &mut PgConnection, user: UserId) -> StoreResult<Opener> {
         user,
         company: CompanyId::from_uuid(uuid(&text(&row, "company_id")?)?),
         to: Recipient {
-            email: stored("email", ContactEmail::parse(&text(&row, "email")?))?,
+            email: stored("email", ContactEmail::from_stored(&text(&row, "email")?))?,
             name: Some(text(&row, "name")?),
             locale,
         },

@@ -111,7 +111,10 @@ impl LineActions for PgStore {
         };
         let email_id = uuid(&text(&r, "email_id")?)?;
         let link = stored("link state", LinkState::parse(&text(&r, "state")?))?;
-        let sent_to = stored("recipient", ContactEmail::parse(&text(&r, "recipient")?))?;
+        let sent_to = stored(
+            "recipient",
+            ContactEmail::from_stored(&text(&r, "recipient")?),
+        )?;
         let sub_ref = stored("sub_ref", SubRef::parse(&text(&r, "sub_ref")?))?;
         let (line, _) = context_tx(&mut conn, &sub_ref)
             .await?
@@ -311,7 +314,10 @@ fn mail_fact_from(r: &PgRow) -> StoreResult<MailFact> {
     Ok(MailFact {
         id: uuid(&text(r, "id")?)?,
         kind: stored("email kind", EmailKind::parse(&text(r, "kind")?))?,
-        to: stored("recipient", ContactEmail::parse(&text(r, "recipient")?))?,
+        to: stored(
+            "recipient",
+            ContactEmail::from_stored(&text(r, "recipient")?),
+        )?,
         state: stored("email state", EmailState::parse(&text(r, "state")?))?,
         queued_at: col_ts(r, "queued_at")?,
         requested_by: crate::lines::opt_user(r, "requested_by")?,

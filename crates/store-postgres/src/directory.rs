@@ -55,7 +55,10 @@ pub(crate) fn user_from(row: &PgRow) -> StoreResult<User> {
     Ok(User {
         id: UserId::from_uuid(uuid(&text(row, "id")?)?),
         company: company_from(row, "c_")?,
-        email: stored("user email", ContactEmail::parse(&text(row, "email")?))?,
+        email: stored(
+            "user email",
+            ContactEmail::from_stored(&text(row, "email")?),
+        )?,
         name: text(row, "name")?,
         role: stored("role", Role::parse(&text(row, "role")?))?,
         can_resend: col(row, "can_resend")?,

@@ -175,7 +175,7 @@ pub(crate) fn open(
                 user: new.opener,
                 company: CompanyId::from_uuid(uuid(&r.text("company_id")?)?),
                 to: Recipient {
-                    email: stored("email", ContactEmail::parse(&r.text("email")?))?,
+                    email: stored("email", ContactEmail::from_stored(&r.text("email")?))?,
                     name: Some(r.text("name")?),
                     locale,
                 },

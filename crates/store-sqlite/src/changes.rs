@@ -120,7 +120,10 @@ fn mail_fact_from(r: &Named<'_, '_>) -> StoreResult<MailFact> {
     Ok(MailFact {
         id: uuid(&text(r, "id")?)?,
         kind: stored("email kind", EmailKind::parse(&text(r, "kind")?))?,
-        to: stored("recipient", ContactEmail::parse(&text(r, "recipient")?))?,
+        to: stored(
+            "recipient",
+            ContactEmail::from_stored(&text(r, "recipient")?),
+        )?,
         state: stored("email state", EmailState::parse(&text(r, "state")?))?,
         queued_at: parse_ts(&text(r, "queued_at")?)?,
         requested_by: r.opt_user("requested_by")?,
@@ -479,7 +482,10 @@ pub(crate) fn setup_link(conn: &Connection, token_hash: &str) -> StoreResult<Opt
         Ok((
             uuid(&text(r, "email_id")?)?,
             stored("link state", LinkState::parse(&text(r, "state")?))?,
-            stored("recipient", ContactEmail::parse(&text(r, "recipient")?))?,
+            stored(
+                "recipient",
+                ContactEmail::from_stored(&text(r, "recipient")?),
+            )?,
             stored("sub_ref", SubRef::parse(&text(r, "sub_ref")?))?,
         ))
     })?;

@@ -78,7 +78,7 @@ pub(crate) fn user_from(row: &Named<'_, '_>) -> StoreResult<User> {
     Ok(User {
         id: UserId::from_uuid(uuid(&row.text("id")?)?),
         company: company_from(row, "c_")?,
-        email: stored("user email", ContactEmail::parse(&row.text("email")?))?,
+        email: stored("user email", ContactEmail::from_stored(&row.text("email")?))?,
         name: row.text("name")?,
         role: stored("role", Role::parse(&row.text("role")?))?,
         can_resend: row.int("can_resend")? != 0,

@@ -372,7 +372,10 @@ fn states_tx<'r>(
     let found = rows(tx, SQL, [json], |r| {
         let line = LineNow {
             state: state_from(r)?,
-            contact: stored("contact", ContactEmail::parse(&text(r, "contact_email")?))?,
+            contact: stored(
+                "contact",
+                ContactEmail::from_stored(&text(r, "contact_email")?),
+            )?,
             offer: stored("offer", OfferSku::parse(&text(r, "offer")?))?,
             ids: ids_of(r)?,
         };

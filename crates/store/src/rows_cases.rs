@@ -87,7 +87,7 @@ pub fn case_from(r: &impl Columns) -> StoreResult<CaseRow> {
             user: opener.id,
             company: company.id,
             to: Recipient {
-                email: stored("opener", ContactEmail::parse(&opener.email))?,
+                email: stored("opener", ContactEmail::from_stored(&opener.email))?,
                 name: Some(opener.name.clone()),
                 locale,
             },
