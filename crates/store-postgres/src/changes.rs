@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 
 use provisio_domain::{Decision, EmailKind, EmailState, LineFacts, LinkState};
-use provisio_store::Entity;
+use provisio_store::{Entity, MailOf};
 use sqlx::postgres::PgRow;
 
 use super::*;
@@ -66,24 +66,45 @@ impl LineActions for PgStore {
     }
     async fn recent_mail(
         &self,
-        lines: &[SubRef],
+        of: MailOf<'_>,
         since: Timestamp,
     ) -> StoreResult<Vec<(SubRef, MailFact)>> {
-        if lines.is_empty() {
-            return Ok(vec![]);
+        macro_rules! recent_mail_of {
+            ($whose:literal) => {
+                concat!(
+                    "SELECT l.sub_ref, e.id, e.kind, e.recipient, e.state, e.queued_at,
+                            e.requested_by
+                     FROM ",
+                    $whose,
+                    " AND (e.queued_at >= $2 OR e.next_attempt_at IS NOT NULL
+                          OR e.state = 'sending')
+                     ORDER BY e.seq"
+                )
+            };
         }
-        let refs: Vec<&str> = lines.iter().map(SubRef::as_str).collect();
-        let rows = sqlx::query(
-            "SELECT l.sub_ref, e.id, e.kind, e.recipient, e.state, e.queued_at, e.requested_by
-             FROM lines l JOIN emails e ON e.line_id = l.id
-             WHERE l.sub_ref = ANY($1::text[])
-               AND (e.queued_at >= $2 OR e.next_attempt_at IS NOT NULL OR e.state = 'sending')
-             ORDER BY e.seq",
-        )
-        .bind(&refs)
-        .bind(Ts(since))
-        .fetch_all(&self.pool)
-        .await
+        let rows = match of {
+            MailOf::Lines([]) => return Ok(vec![]),
+            MailOf::Lines(lines) => {
+                let refs: Vec<&str> = lines.iter().map(SubRef::as_str).collect();
+                sqlx::query(recent_mail_of!(
+                    "lines l JOIN emails e ON e.line_id = l.id WHERE l.sub_ref = ANY($1::text[])"
+                ))
+                .bind(refs)
+                .bind(Ts(since))
+                .fetch_all(&self.pool)
+                .await
+            }
+            MailOf::Order(order) => {
+                sqlx::query(recent_mail_of!(
+                    "orders o JOIN lines l ON l.order_id = o.id JOIN emails e ON e.line_id = l.id
+                     WHERE o.web_order_id = $1"
+                ))
+                .bind(order.as_str())
+                .bind(Ts(since))
+                .fetch_all(&self.pool)
+                .await
+            }
+        }
         .map_err(db)?;
         rows.iter()
             .map(|r| {

@@ -8,8 +8,8 @@ use provisio_domain::{
     LinkState, MailFact, NewMail, SubRef, UserId,
 };
 use provisio_store::{
-    Decided, EmailRecord, Entity, LineContext, Organization, SetupLink, StoreError, StoreResult,
-    UpdateRequest,
+    Decided, EmailRecord, Entity, LineContext, MailOf, Organization, SetupLink, StoreError,
+    StoreResult, UpdateRequest,
 };
 use std::collections::HashMap;
 
@@ -133,25 +133,45 @@ fn mail_fact_from(r: &Named<'_, '_>) -> StoreResult<MailFact> {
 /// [`mail_facts`] of many lines, by reference: what the lines' `actions` are decided on.
 pub(crate) fn recent_mail(
     conn: &Connection,
-    lines: &[SubRef],
+    of: MailOf<'_>,
     since: Timestamp,
 ) -> StoreResult<Vec<(SubRef, MailFact)>> {
-    if lines.is_empty() {
-        return Ok(vec![]);
+    macro_rules! recent_mail_of {
+        ($whose:literal) => {
+            concat!(
+                "SELECT l.sub_ref, e.id, e.kind, e.recipient, e.state, e.queued_at, e.requested_by
+                 FROM ",
+                $whose,
+                " AND (e.queued_at >= ?2 OR e.next_attempt_at IS NOT NULL OR e.state = 'sending')
+                 ORDER BY e.seq"
+            )
+        };
     }
-    let refs: Vec<&str> = lines.iter().map(SubRef::as_str).collect();
-    let refs = serde_json::to_string(&refs).map_err(StoreError::backend)?;
-    let sql = "SELECT l.sub_ref, e.id, e.kind, e.recipient, e.state, e.queued_at, e.requested_by
-               FROM lines l JOIN emails e ON e.line_id = l.id
-               WHERE l.sub_ref IN (SELECT value FROM json_each(?1))
-                 AND (e.queued_at >= ?2 OR e.next_attempt_at IS NOT NULL OR e.state = 'sending')
-               ORDER BY e.seq";
-    rows(conn, sql, params![refs, ts(since)], |r| {
+    let map = |r: &Named<'_, '_>| {
         Ok((
             stored("sub_ref", SubRef::parse(&text(r, "sub_ref")?))?,
             mail_fact_from(r)?,
         ))
-    })
+    };
+    match of {
+        MailOf::Lines([]) => Ok(vec![]),
+        MailOf::Lines(lines) => {
+            let refs: Vec<&str> = lines.iter().map(SubRef::as_str).collect();
+            let refs = serde_json::to_string(&refs).map_err(StoreError::backend)?;
+            const SQL: &str = recent_mail_of!(
+                "lines l JOIN emails e ON e.line_id = l.id
+                 WHERE l.sub_ref IN (SELECT value FROM json_each(?1))"
+            );
+            rows(conn, SQL, params![refs, ts(since)], map)
+        }
+        MailOf::Order(order) => {
+            const SQL: &str = recent_mail_of!(
+                "orders o JOIN lines l ON l.order_id = o.id JOIN emails e ON e.line_id = l.id
+                 WHERE o.web_order_id = ?1"
+            );
+            rows(conn, SQL, params![order.as_str(), ts(since)], map)
+        }
+    }
 }
 
 pub(crate) fn update_line(

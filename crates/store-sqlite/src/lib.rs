@@ -48,7 +48,7 @@ use provisio_domain::{
 use provisio_store::{
     ApiKeyRecord, Audit, ClaimRequest, ClaimedEmail, CloseRule, Company, Created, Decide, Decided,
     Directory, EmailRecord, Entity, EventRecord, Finished, FirstSendRule, FirstSeqs, FollowRule,
-    KeyActor, LineActions, LineContext, LineQuery, LineWindow, LocalSignals, Maintenance,
+    KeyActor, LineActions, LineContext, LineQuery, LineWindow, LocalSignals, MailOf, Maintenance,
     NewCompany, NewOrderRecord, NewUser, Order, OrderQuery, OrderSummary, OrderWindow, Orders,
     Organization, Outbox, Page, PageRequest, PolicyChange, PolicyMoves, SessionRecord, Settings,
     SetupLink, Signals, StoreError, StoreResult, UpdateRequest, User, Wake, WebSessions,
@@ -470,10 +470,10 @@ impl LineActions for SqliteStore {
     }
     async fn recent_mail(
         &self,
-        lines: &[SubRef],
+        of: MailOf<'_>,
         since: Timestamp,
     ) -> StoreResult<Vec<(SubRef, MailFact)>> {
-        self.readers.read(|c| changes::recent_mail(c, lines, since))
+        self.readers.read(|c| changes::recent_mail(c, of, since))
     }
     async fn setup_link(&self, token_hash: &str) -> StoreResult<Option<SetupLink>> {
         self.readers.read(|c| changes::setup_link(c, token_hash))

@@ -13,7 +13,7 @@ use super::{company, mail_for, new_order, now, raw_line, user};
 use std::sync::Arc;
 
 use crate::{
-    ClaimRequest, ClaimedEmail, Decide, Decided, Finished, IdempotencyKey, LineContext,
+    ClaimRequest, ClaimedEmail, Decide, Decided, Finished, IdempotencyKey, LineContext, MailOf,
     MailSubject, PolicyChange, Store, StoreError, UpdateRequest, Wake,
 };
 
@@ -137,6 +137,17 @@ pub async fn story(store: &dyn Store) {
         (initial.kind, initial.state),
         (EmailKind::Initial, EmailState::Queued)
     );
+    // The mail the decisions read: the same asked by the lines or by their order.
+    let since = rsd - SignedDuration::from_hours(24);
+    let of = |of| async move { store.recent_mail(of, since).await.unwrap() };
+    let both = [r1.clone(), r2.clone()];
+    let by_lines = of(MailOf::Lines(&both)).await;
+    assert_eq!(by_lines.len(), 2, "each line's initial email, queued");
+    assert_eq!(of(MailOf::Order(&order.web_order_id)).await, by_lines);
+    assert_eq!(of(MailOf::Lines(&both[..1])).await, by_lines[..1]);
+    assert!(of(MailOf::Lines(&[])).await.is_empty());
+    let other = provisio_domain::WebOrderId::parse("W901").unwrap();
+    assert!(of(MailOf::Order(&other)).await.is_empty());
 
     // Claims lease each email to one owner; leased ones are not claimed again.
     let real = at("2030-01-01T00:00:00Z");

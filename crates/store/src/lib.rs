@@ -189,11 +189,11 @@ pub trait LineActions {
     ) -> StoreResult<Option<Decided>>;
     /// The line's emails, newest first.
     async fn line_emails(&self, sub_ref: &SubRef) -> StoreResult<Vec<EmailRecord>>;
-    /// The mail the decisions read of each of `lines` (see `LineFacts::mail`): every email
+    /// The mail the decisions read of each line of `of` (see `LineFacts::mail`): every email
     /// still on its way, and every one queued since `since`; oldest first per line.
     async fn recent_mail(
         &self,
-        lines: &[SubRef],
+        of: MailOf<'_>,
         since: Timestamp,
     ) -> StoreResult<Vec<(SubRef, MailFact)>>;
     async fn setup_link(&self, token_hash: &str) -> StoreResult<Option<SetupLink>>;

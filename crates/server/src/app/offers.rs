@@ -9,8 +9,8 @@ use provisio_domain::actions::{LineActions, line_actions};
 use provisio_domain::attention::{Attention, attention};
 use provisio_domain::next_step::{self, StepFacts, Waiting};
 use provisio_domain::rate_limit::{ResendBudget, WINDOW};
-use provisio_domain::{Actor, LineFacts, MailFact, OrderParties, SubRef, decide};
-use provisio_store::{EmailRecord, Line, LineContext, Order};
+use provisio_domain::{Actor, LineFacts, MailFact, OrderParties, SubRef, WebOrderId, decide};
+use provisio_store::{EmailRecord, Line, LineContext, MailOf, Order};
 
 use super::App;
 use crate::error::AppResult;
@@ -29,16 +29,25 @@ pub struct Offered {
 }
 
 impl App {
-    /// [`Offered`] for each of `lines` (with their order's parties), in their order.
-    pub async fn offers(
+    /// [`Offered`] for each of `lines` (with their order's parties), in their order; their
+    /// mail read as `of` says (`None`: by the lines' references).
+    async fn offers(
         &self,
         actor: &Actor,
         lines: &[(&Line, &OrderParties)],
+        of: Option<&WebOrderId>,
     ) -> AppResult<Vec<Offered>> {
         let now = self.clock.now();
-        let refs: Vec<SubRef> = lines.iter().map(|(l, _)| l.sub_ref.clone()).collect();
+        let refs: Vec<SubRef>;
+        let of = match of {
+            Some(order) => MailOf::Order(order),
+            None => {
+                refs = lines.iter().map(|(l, _)| l.sub_ref.clone()).collect();
+                MailOf::Lines(&refs)
+            }
+        };
         let mut mail: HashMap<SubRef, Vec<MailFact>> = HashMap::new();
-        for (sub_ref, fact) in self.store.recent_mail(&refs, now - WINDOW).await? {
+        for (sub_ref, fact) in self.store.recent_mail(of, now - WINDOW).await? {
             mail.entry(sub_ref).or_default().push(fact);
         }
         let limit = self.resend_limit();
@@ -84,15 +93,23 @@ impl App {
     /// [`Offered`] of one line.
     pub async fn offer(&self, actor: &Actor, line: &LineContext) -> AppResult<Offered> {
         let parties = line.parties();
-        let mut one = self.offers(actor, &[(&line.line, &parties)]).await?;
+        let mut one = self.offers(actor, &[(&line.line, &parties)], None).await?;
         Ok(one.remove(0))
     }
 
-    /// [`Offered`] of every line of an order.
+    /// [`Offered`] of every line of an order, read whole (its mail is read by the order).
     pub async fn order_offers(&self, actor: &Actor, order: &Order) -> AppResult<Vec<Offered>> {
         let parties = order.parties();
         let lines: Vec<_> = order.lines.iter().map(|l| (l, &parties)).collect();
-        self.offers(actor, &lines).await
+        self.offers(actor, &lines, Some(&order.web_order_id)).await
+    }
+
+    /// [`Offered`] of the lines of an order read in part (a page of them: its mail is read by
+    /// their references).
+    pub async fn window_offers(&self, actor: &Actor, order: &Order) -> AppResult<Vec<Offered>> {
+        let parties = order.parties();
+        let lines: Vec<_> = order.lines.iter().map(|l| (l, &parties)).collect();
+        self.offers(actor, &lines, None).await
     }
 
     /// [`Offered`] of each line of a list.
@@ -107,7 +124,7 @@ impl App {
             .zip(&parties)
             .map(|(l, p)| (&l.line, p))
             .collect();
-        self.offers(actor, &lines).await
+        self.offers(actor, &lines, None).await
     }
 }
 

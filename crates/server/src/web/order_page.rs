@@ -125,7 +125,7 @@ async fn order_view(app: App, s: SignedIn, raw_id: String, params: Params) -> Ap
     let c = Chrome::new(&s.visitor, "orders", &here, &notes);
     let now = app.clock.now();
     let policies = app.policies().await?;
-    let offers = app.order_offers(&s.actor, &order).await?;
+    let offers = app.window_offers(&s.actor, &order).await?;
     let mut rows = Vec::with_capacity(order.lines.len());
     for (line, offered) in order.lines.iter().zip(offers) {
         let context = LineContext {
