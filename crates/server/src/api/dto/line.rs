@@ -1,5 +1,7 @@
 //! A subscription line as the API shows it: its contact, organization, emails, and what the
-//! caller may do with it (`actions`) and why it needs a person (`attention`).
+//! caller may do with it (`actions`) and why it needs a person (`attention`). Its words (a
+//! stage, a state, a reason) are the domain's own `&'static str`: an order of 1,000 lines made
+//! ~8,000 `String`s of them.
 
 use provisio_domain::actions::Offer;
 use provisio_store::{EmailRecord, Line, LineContext};
@@ -27,11 +29,11 @@ pub struct EmailDto {
     /// `initial`, `resend`, `contact_changed` or `reminder` (provisioning emails to the line's
     /// contact), or `handed_off` (the notice to the ordering contact that the contact handed
     /// the setup off to a colleague from the setup page).
-    pub kind: String,
+    pub kind: &'static str,
     /// The bare address.
     pub to: String,
     /// `queued`, `sending`, `sent`, `retrying`, `failed` or `cancelled`.
-    pub state: String,
+    pub state: &'static str,
     pub attempts: u32,
     pub queued_at: String,
     pub sent_at: Option<String>,
@@ -42,9 +44,9 @@ impl From<&EmailRecord> for EmailDto {
     fn from(e: &EmailRecord) -> Self {
         Self {
             id: e.id.to_string(),
-            kind: e.kind.as_str().into(),
+            kind: e.kind.as_str(),
             to: e.to.to_string(),
-            state: e.state.as_str().into(),
+            state: e.state.as_str(),
             attempts: e.attempts,
             queued_at: time(e.queued_at),
             sent_at: e.sent_at.map(time),
@@ -69,12 +71,12 @@ pub struct LineDto {
     pub quantity: u32,
     pub requested_start_date: String,
     pub provisioning_contact: ContactDto,
-    pub locale: String,
+    pub locale: &'static str,
     /// `scheduled`, `awaiting_provisioning`, `onboarded`, `provisioned` or `cancelled`.
-    pub stage: String,
+    pub stage: &'static str,
     /// `open` or `closed`.
-    pub status: String,
-    pub closed_reason: Option<String>,
+    pub status: &'static str,
+    pub closed_reason: Option<&'static str>,
     pub first_sent_at: Option<String>,
     pub closes_at: Option<String>,
     pub closed_at: Option<String>,
@@ -86,7 +88,7 @@ pub struct LineDto {
     pub actions: ActionsDto,
     /// Why the line needs a person, if it does: `last_email_failed`, `closed_in_progress`,
     /// `closing_soon`, `resend_budget_used` or `onboarded_not_provisioned`.
-    pub attention: Option<String>,
+    pub attention: Option<&'static str>,
 }
 
 /// One action as offered to the caller.
@@ -97,7 +99,7 @@ pub struct ActionDto {
     /// `past_point_of_no_return`, `line_cancelled`, `resend_rate_limited`,
     /// `invalid_transition`); null when allowed.
     #[schema(example = "resend_rate_limited")]
-    pub reason: Option<String>,
+    pub reason: Option<&'static str>,
     /// When the answer changes, where known (the next possible resend).
     pub until: Option<String>,
 }
@@ -106,7 +108,7 @@ impl From<&Offer> for ActionDto {
     fn from(o: &Offer) -> Self {
         Self {
             allowed: o.allowed(),
-            reason: o.reason().map(str::to_owned),
+            reason: o.reason(),
             until: o.until.map(time),
         }
     }
@@ -134,10 +136,10 @@ impl LineDto {
                 email: l.contact_email.to_string(),
                 name: l.contact_name.clone(),
             },
-            locale: l.locale.as_str().into(),
-            stage: s.stage.as_str().into(),
-            status: s.status.as_str().into(),
-            closed_reason: s.closed_reason.map(|r| r.as_str().into()),
+            locale: l.locale.as_str(),
+            stage: s.stage.as_str(),
+            status: s.status.as_str(),
+            closed_reason: s.closed_reason.map(|r| r.as_str()),
             first_sent_at: s.first_sent_at.map(time),
             closes_at: s.closes_at.map(time),
             closed_at: s.closed_at.map(time),
@@ -153,7 +155,7 @@ impl LineDto {
                 change_contact: (&offered.actions.change_contact).into(),
                 cancel: (&offered.actions.cancel).into(),
             },
-            attention: offered.attention.map(|a| a.as_str().to_owned()),
+            attention: offered.attention.map(|a| a.as_str()),
         }
     }
 
