@@ -92,10 +92,10 @@ pub fn contact_from(row: &impl Columns) -> StoreResult<provisio_domain::Recipien
     Ok(provisio_domain::Recipient {
         email: stored(
             "contact",
-            ContactEmail::from_stored(&row.text("contact_email")?),
+            row.parsed("contact_email", ContactEmail::from_stored)?,
         )?,
         name: row.opt_text("contact_name")?,
-        locale: stored("locale", Locale::parse(&row.text("locale")?))?,
+        locale: stored("locale", row.parsed("locale", Locale::parse)?)?,
     })
 }
 

@@ -99,17 +99,25 @@ impl App {
 
     /// [`Offered`] of every line of an order, read whole (its mail is read by the order).
     pub async fn order_offers(&self, actor: &Actor, order: &Order) -> AppResult<Vec<Offered>> {
-        let parties = order.parties();
-        let lines: Vec<_> = order.lines.iter().map(|l| (l, &parties)).collect();
-        self.offers(actor, &lines, Some(&order.web_order_id)).await
+        self.offers_in(actor, order, Some(&order.web_order_id))
+            .await
     }
 
     /// [`Offered`] of the lines of an order read in part (a page of them: its mail is read by
     /// their references).
     pub async fn window_offers(&self, actor: &Actor, order: &Order) -> AppResult<Vec<Offered>> {
+        self.offers_in(actor, order, None).await
+    }
+
+    async fn offers_in(
+        &self,
+        actor: &Actor,
+        order: &Order,
+        by_order: Option<&WebOrderId>,
+    ) -> AppResult<Vec<Offered>> {
         let parties = order.parties();
         let lines: Vec<_> = order.lines.iter().map(|l| (l, &parties)).collect();
-        self.offers(actor, &lines, None).await
+        self.offers(actor, &lines, by_order).await
     }
 
     /// [`Offered`] of each line of a list.
