@@ -7,7 +7,7 @@
 
 use provisio_domain::LineState;
 use provisio_domain::search::SearchText;
-use provisio_store::Entity;
+use provisio_store::{Entity, ImportedOrder, Written};
 
 use super::*;
 use crate::events::{EventScope, insert_events};
@@ -17,19 +17,48 @@ use crate::{idempotency, lines, order_reads};
 impl Orders for PgStore {
     async fn create_order(&self, new: NewOrderRecord) -> StoreResult<Created<Order>> {
         let mut tx = self.begin().await?;
-        let (id, replayed) = write(&mut tx, &new).await?;
-        let order = order_reads::by_web_id(&mut tx, &id, None)
+        let written = write(&mut tx, &new).await?;
+        let order = order_reads::by_web_id(&mut tx, written.web_order_id(), None)
             .await?
             .map(|w| w.order)
             .ok_or(StoreError::NotFound {
                 what: Entity::Order,
             })?;
         tx.commit().await.map_err(db)?;
-        Ok(if replayed {
+        Ok(if written.replayed() {
             Created::Replayed(order)
         } else {
             Created::New(order)
         })
+    }
+    async fn import_orders(
+        &self,
+        orders: &[NewOrderRecord],
+    ) -> StoreResult<Vec<StoreResult<ImportedOrder>>> {
+        let mut tx = self.begin().await?;
+        let mut results = Vec::with_capacity(orders.len());
+        for new in orders {
+            // Each order in a savepoint: one refused (a failed statement aborts the whole
+            // transaction otherwise) is undone alone and the next goes on.
+            sqlx::query("SAVEPOINT import_order")
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+            let end = match write(&mut tx, new).await {
+                Ok(w) => {
+                    results.push(w.imported());
+                    "RELEASE SAVEPOINT import_order"
+                }
+                Err(e) if e.is_refusal() => {
+                    results.push(Err(e));
+                    "ROLLBACK TO SAVEPOINT import_order"
+                }
+                Err(e) => return Err(e),
+            };
+            sqlx::query(end).execute(&mut *tx).await.map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(results)
     }
     async fn order(&self, web_order_id: &WebOrderId) -> StoreResult<Option<Order>> {
         let mut conn = self.pool.acquire().await.map_err(db)?;
@@ -91,14 +120,14 @@ fn instant_text(t: Timestamp) -> StoreResult<String> {
     Ok(micros.to_string())
 }
 
-/// Writes a new order with its lines and event; returns its web order id and whether an
-/// earlier request with the same idempotency key had made it (nothing written then).
-async fn write(tx: &mut PgConnection, new: &NewOrderRecord) -> StoreResult<(WebOrderId, bool)> {
+/// Writes a new order with its lines and event; or finds the order an earlier request with
+/// the same idempotency key made (nothing written then).
+async fn write(tx: &mut PgConnection, new: &NewOrderRecord) -> StoreResult<Written> {
     if let Some(key) = &new.idempotency
         && let Some(web_id) = idempotency::replay(tx, key).await?
     {
         let id = stored("web order id", WebOrderId::parse(&web_id))?;
-        return Ok((id, true));
+        return Ok(Written::Replayed(id));
     }
     let (web_order_id, generated) = match &new.web_order_id {
         Some(id) if web_order_id_taken(tx, id.as_str()).await? => {
@@ -149,7 +178,7 @@ async fn write(tx: &mut PgConnection, new: &NewOrderRecord) -> StoreResult<(WebO
             db(e)
         }
     })?;
-    insert_lines(tx, &order_id, web_order_id.as_str(), new).await?;
+    let first_ref = insert_lines(tx, &order_id, web_order_id.as_str(), new).await?;
     let scope = EventScope {
         order_id: Some(&order_id),
         ..EventScope::default()
@@ -165,17 +194,24 @@ async fn write(tx: &mut PgConnection, new: &NewOrderRecord) -> StoreResult<(WebO
     if let Some(key) = &new.idempotency {
         idempotency::remember(tx, key, "order", web_order_id.as_str(), new.placed_at).await?;
     }
-    Ok((web_order_id, false))
+    let last_ref = first_ref + new.lines.len().max(1) as i64 - 1;
+    Ok(Written::New(ImportedOrder {
+        web_order_id,
+        lines: new.lines.len(),
+        first_ref: SubRef::from_number(first_ref as u64),
+        last_ref: SubRef::from_number(last_ref as u64),
+    }))
 }
 
 /// The order's lines in one statement, numbered from 1 in the order given, with the next
-/// subscription references, and their search texts.
+/// subscription references, and their search texts; returns the first line's reference
+/// number (the others follow it).
 async fn insert_lines(
     tx: &mut PgConnection,
     order_id: &str,
     web_order_id: &str,
     new: &NewOrderRecord,
-) -> StoreResult<()> {
+) -> StoreResult<i64> {
     let count = new.lines.len();
     let first_ref = reserve(tx, "sub_ref", count as i64).await?;
     let mut ids = Vec::with_capacity(count);
@@ -255,5 +291,5 @@ async fn insert_lines(
         Some(_) => StoreError::AlreadyExists { what: Entity::Line },
         None => db(e),
     })?;
-    Ok(())
+    Ok(first_ref)
 }

@@ -135,7 +135,10 @@ fn run(shared: &Shared, conn: &Mutex<Connection>) {
 }
 
 /// Runs `f` inside a savepoint: released when it succeeds, rolled back when it fails.
-fn in_savepoint<R>(tx: &Tx<'_>, f: impl FnOnce(&Tx<'_>) -> StoreResult<R>) -> StoreResult<R> {
+pub(crate) fn in_savepoint<R>(
+    tx: &Tx<'_>,
+    f: impl FnOnce(&Tx<'_>) -> StoreResult<R>,
+) -> StoreResult<R> {
     tx.execute_batch("SAVEPOINT request").map_err(db)?;
     let result = f(tx);
     let end = if result.is_ok() {

@@ -48,10 +48,10 @@ use provisio_domain::{
 use provisio_store::{
     ApiKeyRecord, Audit, ClaimRequest, ClaimedEmail, CloseRule, Company, Created, Decide, Decided,
     Directory, EmailRecord, Entity, EventRecord, Finished, FirstSendRule, FirstSeqs, FollowRule,
-    KeyActor, LineActions, LineContext, LineQuery, LineWindow, LocalSignals, MailOf, Maintenance,
-    NewCompany, NewOrderRecord, NewUser, Order, OrderQuery, OrderSummary, OrderWindow, Orders,
-    Organization, Outbox, Page, PageRequest, PolicyChange, PolicyMoves, SessionRecord, Settings,
-    SetupLink, Signals, StoreError, StoreResult, UpdateRequest, User, Wake, WebSessions,
+    ImportedOrder, KeyActor, LineActions, LineContext, LineQuery, LineWindow, LocalSignals, MailOf,
+    Maintenance, NewCompany, NewOrderRecord, NewUser, Order, OrderQuery, OrderSummary, OrderWindow,
+    Orders, Organization, Outbox, Page, PageRequest, PolicyChange, PolicyMoves, SessionRecord,
+    Settings, SetupLink, Signals, StoreError, StoreResult, UpdateRequest, User, Wake, WebSessions,
     deadline_parts,
 };
 use provisio_store::{
@@ -410,19 +410,34 @@ impl Cases for SqliteStore {
 impl Orders for SqliteStore {
     async fn create_order(&self, new: NewOrderRecord) -> StoreResult<Created<Order>> {
         let written = self.writer.transaction(|tx| orders::write(tx, &new))?;
-        let (id, replayed) = written;
         let order = self
             .readers
-            .read(|c| orders::by_web_id(c, &id, None))?
+            .read(|c| orders::by_web_id(c, written.web_order_id(), None))?
             .map(|w| w.order)
             .ok_or(StoreError::NotFound {
                 what: Entity::Order,
             })?;
-        Ok(if replayed {
+        Ok(if written.replayed() {
             Created::Replayed(order)
         } else {
             Created::New(order)
         })
+    }
+    async fn import_orders(
+        &self,
+        orders: &[NewOrderRecord],
+    ) -> StoreResult<Vec<StoreResult<ImportedOrder>>> {
+        // All at once first; when one of them is refused (nothing written then), again with
+        // each in a savepoint of its own, so that the others go in.
+        let every = self
+            .writer
+            .bulk_transaction(|tx| orders::write_every(tx, orders));
+        match every {
+            Err(e) if e.is_refusal() => self
+                .writer
+                .bulk_transaction(|tx| orders::write_all(tx, orders)),
+            written => written,
+        }
     }
     async fn order(&self, web_order_id: &WebOrderId) -> StoreResult<Option<Order>> {
         let found = self

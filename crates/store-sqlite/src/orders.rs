@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use provisio_domain::search::SearchText;
 use provisio_domain::{LineState, Locale, SubRef, UserId, WebOrderId};
 use provisio_store::{
-    Entity, LineWindow, NewOrderRecord, Order, OrderWindow, Person, StoreError, StoreResult,
+    Entity, ImportedOrder, LineWindow, NewOrderRecord, Order, OrderWindow, Person, StoreError,
+    StoreResult, Written,
 };
 use rusqlite::{Connection, params};
 
@@ -34,14 +35,19 @@ fn web_order_id_taken(tx: &Tx, id: &str) -> StoreResult<bool> {
     Ok(n > 0)
 }
 
-/// Writes a new order with its lines and event; returns its web order id and whether an
-/// earlier request with the same idempotency key had made it (nothing written then).
-pub(crate) fn write(tx: &Tx, new: &NewOrderRecord) -> StoreResult<(WebOrderId, bool)> {
+/// Writes a new order with its lines and event; or finds the order an earlier request with
+/// the same idempotency key made (nothing written then). The lines' search texts are left in
+/// `texts` for the caller to index ([`search::index_lines`]) once its last write is done.
+fn write_order(
+    tx: &Tx,
+    new: &NewOrderRecord,
+    texts: &mut Vec<(i64, SearchText)>,
+) -> StoreResult<Written> {
     if let Some(key) = &new.idempotency
         && let Some(web_id) = idempotency::replay(tx, key)?
     {
         let id = stored("web order id", WebOrderId::parse(&web_id))?;
-        return Ok((id, true));
+        return Ok(Written::Replayed(id));
     }
     let web_order_id = match &new.web_order_id {
         Some(id) if web_order_id_taken(tx, id.as_str())? => {
@@ -123,7 +129,7 @@ pub(crate) fn write(tx: &Tx, new: &NewOrderRecord) -> StoreResult<(WebOrderId, b
             web_order_id.as_str(),
             new.end_customer.as_str(),
         );
-        search::index_line(tx, tx.last_insert_rowid(), &text)?;
+        texts.push((tx.last_insert_rowid(), text));
     }
     let scope = EventScope {
         order_id: Some(&order_id),
@@ -139,7 +145,58 @@ pub(crate) fn write(tx: &Tx, new: &NewOrderRecord) -> StoreResult<(WebOrderId, b
     if let Some(key) = &new.idempotency {
         idempotency::remember(tx, key, "order", web_order_id.as_str(), new.placed_at)?;
     }
-    Ok((web_order_id, false))
+    let last = first_ref + new.lines.len().max(1) as i64 - 1;
+    Ok(Written::New(ImportedOrder {
+        web_order_id,
+        lines: new.lines.len(),
+        first_ref: SubRef::from_number(first_ref as u64),
+        last_ref: SubRef::from_number(last as u64),
+    }))
+}
+
+/// Writes a new order with its lines, their search texts and its event; or finds the order
+/// an earlier request with the same idempotency key made (nothing written then).
+pub(crate) fn write(tx: &Tx, new: &NewOrderRecord) -> StoreResult<Written> {
+    let mut texts = Vec::with_capacity(new.lines.len());
+    let written = write_order(tx, new, &mut texts)?;
+    search::index_lines(tx, &texts)?;
+    Ok(written)
+}
+
+/// Writes every order of an import, failing at the first that fails (the caller's
+/// transaction then writes none of them): the usual case, all of them good, without a
+/// savepoint per order (each has SQLite copy every page it changes to the statement journal
+/// first, and FTS5 write its pending terms), and the search texts of all their lines indexed
+/// last, together.
+pub(crate) fn write_every(
+    tx: &Tx,
+    orders: &[NewOrderRecord],
+) -> StoreResult<Vec<StoreResult<ImportedOrder>>> {
+    let mut texts = Vec::new();
+    let written = orders
+        .iter()
+        .map(|new| write_order(tx, new, &mut texts).map(Written::imported))
+        .collect::<StoreResult<Vec<_>>>()?;
+    search::index_lines(tx, &texts)?;
+    Ok(written)
+}
+
+/// Writes each order of an import inside a savepoint of `tx`: one refused leaves no trace
+/// and the next goes on; any other failure fails them all.
+pub(crate) fn write_all(
+    tx: &Tx,
+    orders: &[NewOrderRecord],
+) -> StoreResult<Vec<StoreResult<ImportedOrder>>> {
+    let mut results = Vec::with_capacity(orders.len());
+    for new in orders {
+        let written = crate::group::in_savepoint(tx, |tx| write(tx, new));
+        results.push(match written {
+            Ok(w) => w.imported(),
+            Err(e) if e.is_refusal() => Err(e),
+            Err(e) => return Err(e),
+        });
+    }
+    Ok(results)
 }
 
 /// Orders `o` with their parties. `(searched)`: each line `l` of the search index `s` with its

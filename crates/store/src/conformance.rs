@@ -29,6 +29,8 @@ use crate::{
 mod concurrency;
 #[path = "conformance_directory.rs"]
 mod directory;
+#[path = "conformance_imports.rs"]
+mod imports_chapter;
 #[path = "conformance_outbox.rs"]
 mod outbox;
 #[path = "conformance_policies.rs"]
@@ -54,7 +56,7 @@ pub trait Fresh: Send + Sync + Sized + 'static {
 macro_rules! conformance_tests {
     ($backend:ty) => {
         $crate::conformance_tests!(@one $backend, companies_and_users, passwords, orders,
-            distributors, policies, outbox, directory, policy_deadlines, sessions, concurrency);
+            imports, distributors, policies, outbox, directory, policy_deadlines, sessions, concurrency);
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
         async fn two_handles() {
             let (backend, store) =
@@ -590,6 +592,11 @@ pub async fn policies(store: Arc<dyn Store>) {
 /// idempotent resends, closure.
 pub async fn outbox(store: Arc<dyn Store>) {
     outbox::story(store.as_ref()).await;
+}
+
+/// Many orders in one write, each whole or not at all.
+pub async fn imports(store: Arc<dyn Store>) {
+    imports_chapter::story(store.as_ref()).await;
 }
 
 pub async fn directory(store: Arc<dyn Store>) {

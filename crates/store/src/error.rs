@@ -81,4 +81,14 @@ impl StoreError {
     pub fn is_retryable(&self) -> bool {
         matches!(self, StoreError::Retryable(_))
     }
+    /// Whether this refuses the one thing asked (a name taken, a row it names missing, a key
+    /// reused) rather than failing the write itself: in a batch the others may still go in.
+    pub fn is_refusal(&self) -> bool {
+        matches!(
+            self,
+            StoreError::AlreadyExists { .. }
+                | StoreError::NotFound { .. }
+                | StoreError::IdempotencyConflict
+        )
+    }
 }

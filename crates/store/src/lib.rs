@@ -159,6 +159,15 @@ pub trait Orders {
     /// already used by the same user for the same request, returns the first order instead.
     async fn create_order(&self, new: NewOrderRecord) -> StoreResult<Created<Order>>;
     async fn order(&self, web_order_id: &WebOrderId) -> StoreResult<Option<Order>>;
+    /// Creates several orders in one write, each whole or not at all: an order refused
+    /// (`AlreadyExists`: its web order id is taken, also by an earlier order of the same
+    /// batch; `NotFound`: a party is gone) leaves no trace and the others are written. What
+    /// each became, in the order given. Any other failure writes none of them. For bulk
+    /// imports (`provisio order import`): one commit for many orders, and no order read back.
+    async fn import_orders(
+        &self,
+        orders: &[NewOrderRecord],
+    ) -> StoreResult<Vec<StoreResult<ImportedOrder>>>;
     /// The order with only the lines of `window` (by line number) and its number of lines:
     /// a page of a large order.
     async fn order_window(

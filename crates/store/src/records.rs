@@ -11,6 +11,8 @@ use provisio_domain::{
 };
 use provisio_domain::{Event, LineStatus};
 
+use crate::{Entity, StoreError, StoreResult};
+
 pub use provisio_domain::attention::Candidates;
 pub use provisio_domain::{HandOff, Organization, Scope};
 
@@ -130,6 +132,47 @@ pub struct NewOrderRecord {
     pub lines: Vec<NewLineRecord>,
     pub event: Event,
     pub idempotency: Option<IdempotencyKey>,
+}
+
+/// An order an import wrote: its id and the first and last of its lines' references (an
+/// order's references are consecutive, in line order).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedOrder {
+    pub web_order_id: WebOrderId,
+    pub lines: usize,
+    pub first_ref: SubRef,
+    pub last_ref: SubRef,
+}
+
+/// What writing an order did (inside a backend): wrote it, or found the order an earlier
+/// request with the same idempotency key made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Written {
+    New(ImportedOrder),
+    Replayed(WebOrderId),
+}
+
+impl Written {
+    pub fn web_order_id(&self) -> &WebOrderId {
+        match self {
+            Written::New(o) => &o.web_order_id,
+            Written::Replayed(id) => id,
+        }
+    }
+    /// Whether it was found rather than written.
+    pub fn replayed(&self) -> bool {
+        matches!(self, Written::Replayed(_))
+    }
+    /// As an import's result: an order found by its idempotency key was not imported now (an
+    /// import sends no keys, so this only answers a caller that did).
+    pub fn imported(self) -> StoreResult<ImportedOrder> {
+        match self {
+            Written::New(o) => Ok(o),
+            Written::Replayed(_) => Err(StoreError::AlreadyExists {
+                what: Entity::Order,
+            }),
+        }
+    }
 }
 
 /// Whether a create made something new or replayed an earlier identical request.

@@ -24,6 +24,7 @@ mod deadlines;
 pub mod directory;
 pub mod event_words;
 pub mod hand_off;
+mod import;
 pub mod line_list;
 pub mod lines;
 pub mod offers;

@@ -150,9 +150,29 @@ impl App {
         input: OrderInput,
         idempotency: Option<Idempotency>,
     ) -> AppResult<Created<Order>> {
+        let record = self
+            .order_record(actor, &input, idempotency, self.clock.now())
+            .await?;
+        // Nothing is written when the store was busy: placing it again is safe.
+        let created = retrying(|| self.store.create_order(record.clone())).await?;
+        if let Created::New(o) = &created {
+            tracing::info!(order = %o.web_order_id, lines = o.lines.len(), "order created");
+            // Lines with an RSD today or earlier are emailed at once (R1).
+            self.wake(Wake::Planner);
+        }
+        Ok(created)
+    }
+
+    /// An order checked and authorized as placed by `actor` at `now`, ready to write.
+    pub(super) async fn order_record(
+        &self,
+        actor: &Actor,
+        input: &OrderInput,
+        idempotency: Option<Idempotency>,
+        now: jiff::Timestamp,
+    ) -> AppResult<NewOrderRecord> {
         let order = NewOrder::parse(&input.order)?;
-        let permit = self.order_permit(actor, &input).await?;
-        let now = self.clock.now();
+        let permit = self.order_permit(actor, input).await?;
         let zone = &self.config.time_zone;
         let lines: Vec<NewLineRecord> = order
             .lines
@@ -178,14 +198,7 @@ impl App {
                 not_before: now - IDEMPOTENCY_TTL,
             }),
         };
-        // Nothing is written when the store was busy: placing it again is safe.
-        let created = retrying(|| self.store.create_order(record.clone())).await?;
-        if let Created::New(o) = &created {
-            tracing::info!(order = %o.web_order_id, lines = o.lines.len(), "order created");
-            // Lines with an RSD today or earlier are emailed at once (R1).
-            self.wake(Wake::Planner);
-        }
-        Ok(created)
+        Ok(record)
     }
 
     pub async fn order(&self, actor: &Actor, raw_id: &str) -> AppResult<Order> {

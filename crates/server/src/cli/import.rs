@@ -3,12 +3,14 @@
 //! web order id) is refused whole; otherwise each order is imported whole or not at all, each
 //! reported in one line, and the command exits 1 if any failed.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
-use provisio_domain::FieldPath;
 use provisio_domain::order::RawLine;
+use provisio_domain::{Actor, FieldPath};
+use provisio_store::ImportedOrder;
 
 use super::import_csv::{self, FileProblem, Group};
 use crate::api::dto::NewOrderBody;
@@ -81,8 +83,20 @@ fn parse_json_file(bytes: &[u8]) -> Result<Vec<Parsed>, Failure> {
 async fn parse_csv_file(app: &App, bytes: &[u8]) -> Result<Vec<Parsed>, Failure> {
     let groups = import_csv::read(bytes).map_err(refused)?;
     let mut parsed = Vec::with_capacity(groups.len());
+    // Each partner the file names, looked up once: its id, or why it cannot be named.
+    let mut partners: HashMap<String, Result<String, String>> = HashMap::new();
     for group in groups {
-        let input = csv_order(app, &group).await;
+        let name = group.rows.first().map_or("", |r| r.get("partner"));
+        if !partners.contains_key(name) {
+            let partner = app
+                .find_company(name, true)
+                .await
+                .map_err(|e| problem_text(&e, super::flag))
+                .and_then(|c| c.ok_or_else(|| format!("no company '{name}'")))
+                .map(|c| c.id.to_string());
+            partners.insert(name.to_owned(), partner);
+        }
+        let input = csv_order(&partners, &group);
         parsed.push(Parsed {
             label: group.web_order_id,
             input,
@@ -108,7 +122,10 @@ fn csv_field(csv_lines: &[u64], path: &FieldPath) -> String {
     }
 }
 
-async fn csv_order(app: &App, group: &Group) -> Result<OrderInput, String> {
+fn csv_order(
+    partners: &HashMap<String, Result<String, String>>,
+    group: &Group,
+) -> Result<OrderInput, String> {
     let Some(first) = group.rows.first() else {
         return Err("no rows".to_owned());
     };
@@ -122,12 +139,10 @@ async fn csv_order(app: &App, group: &Group) -> Result<OrderInput, String> {
             ));
         }
     }
-    let partner_name = first.get("partner");
-    let partner = app
-        .find_company(partner_name, true)
-        .await
-        .map_err(|e| problem_text(&e, super::flag))?
-        .ok_or_else(|| format!("no company '{partner_name}'"))?;
+    let partner = partners
+        .get(first.get("partner"))
+        .cloned()
+        .unwrap_or_else(|| Err(format!("no company '{}'", first.get("partner"))))?;
     let mut lines = Vec::with_capacity(group.rows.len());
     for row in &group.rows {
         let quantity = row.get("quantity").parse::<i64>().map_err(|_| {
@@ -147,7 +162,7 @@ async fn csv_order(app: &App, group: &Group) -> Result<OrderInput, String> {
         });
     }
     let mut input = OrderInput {
-        partner_id: Some(partner.id.to_string()),
+        partner_id: Some(partner),
         ..Default::default()
     };
     input.order.web_order_id = Some(group.web_order_id.clone());
@@ -162,17 +177,64 @@ fn refused(problem: FileProblem) -> Failure {
 }
 
 /// The one report line of an imported order: `W1: imported 1000 lines (Sub1 … Sub1000)`.
-fn imported(web_order_id: &str, refs: &[&str]) -> String {
-    let lines = match refs.len() {
-        1 => "1 line".to_owned(),
-        n => format!("{n} lines"),
-    };
-    let span = match refs {
-        [] => String::new(),
-        [one] => format!(" ({one})"),
-        [first, .., last] => format!(" ({first} … {last})"),
-    };
-    format!("{web_order_id}: imported {lines}{span}")
+fn imported(o: &ImportedOrder) -> String {
+    let (id, first, last) = (&o.web_order_id, &o.first_ref, &o.last_ref);
+    match o.lines {
+        1 => format!("{id}: imported 1 line ({first})"),
+        n => format!("{id}: imported {n} lines ({first} … {last})"),
+    }
+}
+
+/// About how many lines one write of the import holds: many orders to one commit, since a
+/// commit rewrites every page its lines touched (the indexes by contact and the search
+/// index's pages most); small enough that a server on the same database waits for it only
+/// briefly. An order is never split.
+const BATCH_LINES: usize = 10_000;
+
+/// The next orders of the file to write together: at least one, then as many as keep the
+/// batch within [`BATCH_LINES`] (an order that cannot be read counts as none).
+fn next_batch(orders: &mut std::iter::Peekable<impl Iterator<Item = Parsed>>) -> Vec<Parsed> {
+    let mut batch = Vec::new();
+    let mut lines = 0;
+    while let Some(next) = orders.peek() {
+        let size = next.input.as_ref().map_or(0, |i| i.order.lines.len());
+        if !batch.is_empty() && lines + size > BATCH_LINES {
+            break;
+        }
+        lines += size;
+        batch.extend(orders.next());
+    }
+    batch
+}
+
+/// Writes the readable orders of `inputs` together; when that write fails as a whole (none
+/// of them written), each again on its own, so that only an order that cannot be written
+/// fails.
+async fn write_batch(
+    app: &App,
+    actor: &Actor,
+    inputs: &[OrderInput],
+) -> Vec<Result<ImportedOrder, AppError>> {
+    match app.import_orders(actor, inputs).await {
+        Ok(results) => results,
+        Err(_) if inputs.len() > 1 => {
+            let mut results = Vec::with_capacity(inputs.len());
+            for input in inputs {
+                results.push(
+                    match app.import_orders(actor, std::slice::from_ref(input)).await {
+                        Ok(mut one) => one.pop().unwrap_or_else(|| {
+                            Err(AppError::Internal(anyhow::anyhow!(
+                                "no answer for the order"
+                            )))
+                        }),
+                        Err(e) => Err(e),
+                    },
+                );
+            }
+            results
+        }
+        Err(e) => vec![Err(e)],
+    }
 }
 
 pub async fn run(app: &App, file: &Path, as_user: &str) -> Result<(), Failure> {
@@ -192,32 +254,51 @@ pub async fn run(app: &App, file: &Path, as_user: &str) -> Result<(), Failure> {
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let (mut created, mut failed) = (0usize, 0usize);
-    for order in orders {
-        let outcome = match order.input {
-            Ok(input) => {
-                app.create_order(&actor, input, None)
-                    .await
-                    .map_err(|e| match &order.csv_lines {
+    let mut orders = orders.into_iter().peekable();
+    while orders.peek().is_some() {
+        let batch = next_batch(&mut orders);
+        let mut inputs = Vec::with_capacity(batch.len());
+        let mut readable = Vec::with_capacity(batch.len());
+        for order in batch {
+            match order.input {
+                Ok(input) => {
+                    inputs.push(input);
+                    readable.push((order.label, order.csv_lines, None));
+                }
+                Err(why) => readable.push((order.label, order.csv_lines, Some(why))),
+            }
+        }
+        let mut written = write_batch(app, &actor, &inputs).await.into_iter();
+        let mut reports = String::new();
+        for (label, csv_lines, unreadable) in readable {
+            let outcome = match unreadable {
+                Some(why) => Err(why),
+                None => written
+                    .next()
+                    .unwrap_or_else(|| {
+                        Err(AppError::Internal(anyhow::anyhow!(
+                            "no answer for the order"
+                        )))
+                    })
+                    .map_err(|e| match &csv_lines {
                         Some(lines) => problem_text(&e, |p| csv_field(lines, p)),
                         None => problem_text(&e, super::flag),
-                    })
+                    }),
+            };
+            match outcome {
+                Ok(o) => {
+                    created += 1;
+                    reports.push_str(&imported(&o));
+                }
+                Err(why) => {
+                    failed += 1;
+                    reports.push_str(&format!("{label}: FAILED, nothing imported: {why}"));
+                }
             }
-            Err(e) => Err(e),
-        };
-        let report = match outcome {
-            Ok(o) => {
-                let o = o.into_inner();
-                let refs: Vec<&str> = o.lines.iter().map(|l| l.sub_ref.as_str()).collect();
-                created += 1;
-                imported(o.web_order_id.as_ref(), &refs)
-            }
-            Err(why) => {
-                failed += 1;
-                format!("{}: FAILED, nothing imported: {why}", order.label)
-            }
-        };
-        progress.suspend(|| println!("{report}"));
-        progress.inc(1);
+            reports.push('\n');
+            progress.inc(1);
+        }
+        progress.suspend(|| print!("{reports}"));
     }
     progress.finish_and_clear();
     if created > 0 {
@@ -240,12 +321,22 @@ pub async fn run(app: &App, file: &Path, as_user: &str) -> Result<(), Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use provisio_domain::{SubRef, WebOrderId};
 
     #[test]
     fn an_order_is_reported_in_one_short_line() {
-        assert_eq!(imported("W1", &["Sub1"]), "W1: imported 1 line (Sub1)");
+        let order = |id: &str, lines: usize, first: u64, last: u64| ImportedOrder {
+            web_order_id: WebOrderId::parse(id).unwrap(),
+            lines,
+            first_ref: SubRef::from_number(first),
+            last_ref: SubRef::from_number(last),
+        };
         assert_eq!(
-            imported("W2", &["Sub1", "Sub2", "Sub3"]),
+            imported(&order("W1", 1, 1, 1)),
+            "W1: imported 1 line (Sub1)"
+        );
+        assert_eq!(
+            imported(&order("W2", 3, 1, 3)),
             "W2: imported 3 lines (Sub1 … Sub3)"
         );
     }

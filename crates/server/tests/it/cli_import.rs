@@ -209,3 +209,76 @@ async fn an_order_of_1000_lines_is_reported_in_one_short_line() {
     );
     assert!(failed.len() < 400, "one short line: {failed}");
 }
+
+#[tokio::test]
+async fn many_orders_go_in_together_and_each_refused_one_fails_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    partner_with_member(d).await;
+    let taken = format!("{CSV_HEADER}T7,Acme,Kund AB,A-FLEX,1,2030-01-15,kim@kund.test,,\n");
+    import(d, "taken.csv", &taken, "pia@acme.test").await.ok();
+
+    // Twelve orders of 1,000 lines (more than one write holds), an id already taken and a
+    // partner nobody has among them, and orders of one line after.
+    let mut csv = CSV_HEADER.to_owned();
+    let mut expect = Vec::new();
+    for o in 1..=14 {
+        let (id, partner, lines) = match o {
+            5 => ("T7".to_owned(), "Acme", 3),
+            9 => ("W9".to_owned(), "Nobody AB", 2),
+            13 | 14 => (format!("W{o}"), "Acme", 1),
+            _ => (format!("W{o}"), "Acme", 1000),
+        };
+        for i in 0..lines {
+            csv.push_str(&format!(
+                "{id},{partner},Kund AB,A-FLEX,1,2030-01-15,c{i}@o{o}.kund.test,,\n"
+            ));
+        }
+        expect.push(id);
+    }
+    let out = import(d, "many.csv", &csv, "pia@acme.test").await;
+    assert_eq!(out.code, 1, "two orders failed: {out}");
+    let reported: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter_map(|l| l.split_once(':').map(|(id, _)| id))
+        .filter(|id| id.starts_with('W') || id.starts_with('T'))
+        .collect();
+    assert_eq!(
+        reported, expect,
+        "each order reported once, in the file's order: {out}"
+    );
+    assert!(report(&out, "T7").contains("FAILED"), "{out}");
+    assert!(
+        report(&out, "W9").contains("no company 'Nobody AB'"),
+        "{out}"
+    );
+    assert!(
+        out.stdout.contains("12 order(s) imported, 2 failed"),
+        "{out}"
+    );
+    let t7 = show_json(d, "T7").await;
+    assert_eq!(line_refs(&t7).len(), 1, "the taken order kept its one line");
+
+    let mut all_refs = std::collections::HashSet::new();
+    for id in expect
+        .iter()
+        .filter(|id| !["T7", "W9"].contains(&id.as_str()))
+    {
+        let refs = line_refs(&show_json(d, id).await);
+        let report = report(&out, id);
+        assert!(
+            report.contains(&refs[0]) && report.contains(&refs[refs.len() - 1]),
+            "{report} names {id}'s first and last line"
+        );
+        assert!(
+            refs.iter().all(|r| all_refs.insert(r.clone())),
+            "{id}: unique references"
+        );
+    }
+    assert_eq!(
+        all_refs.len(),
+        10 * 1000 + 2,
+        "ten orders of 1,000 lines and two of one"
+    );
+}
