@@ -12,7 +12,7 @@ use provisio_domain::order::RawLine;
 use provisio_domain::{Actor, FieldPath};
 use provisio_store::ImportedOrder;
 
-use super::import_csv::{self, FileProblem, Group};
+use super::import_csv::{self, CsvOrders, FileProblem, Group, Row};
 use crate::api::dto::NewOrderBody;
 use crate::api::extract::parse_json;
 use crate::app::App;
@@ -80,13 +80,18 @@ fn parse_json_file(bytes: &[u8]) -> Result<Vec<Parsed>, Failure> {
         .collect())
 }
 
-async fn parse_csv_file(app: &App, bytes: &[u8]) -> Result<Vec<Parsed>, Failure> {
-    let groups = import_csv::read(bytes).map_err(refused)?;
-    let mut parsed = Vec::with_capacity(groups.len());
-    // Each partner the file names, looked up once: its id, or why it cannot be named.
+/// A CSV file's orders with the partners they name, each looked up once: its id, or why it
+/// cannot be named.
+struct CsvFile<'f> {
+    orders: CsvOrders<'f>,
+    partners: HashMap<String, Result<String, String>>,
+}
+
+async fn parse_csv_file<'f>(app: &App, bytes: &'f [u8]) -> Result<CsvFile<'f>, Failure> {
+    let orders = import_csv::read(bytes).map_err(refused)?;
     let mut partners: HashMap<String, Result<String, String>> = HashMap::new();
-    for group in groups {
-        let name = group.rows.first().map_or("", |r| r.get("partner"));
+    for group in &orders.groups {
+        let name = group.partner.as_str();
         if !partners.contains_key(name) {
             let partner = app
                 .find_company(name, true)
@@ -96,14 +101,27 @@ async fn parse_csv_file(app: &App, bytes: &[u8]) -> Result<Vec<Parsed>, Failure>
                 .map(|c| c.id.to_string());
             partners.insert(name.to_owned(), partner);
         }
-        let input = csv_order(&partners, &group);
-        parsed.push(Parsed {
-            label: group.web_order_id,
-            input,
-            csv_lines: Some(group.rows.iter().map(|r| r.line).collect()),
-        });
     }
-    Ok(parsed)
+    Ok(CsvFile { orders, partners })
+}
+
+impl CsvFile<'_> {
+    /// An order of the file, its rows read from it now.
+    fn order(&self, group: &Group) -> Parsed {
+        let rows = self.orders.rows(group);
+        let csv_lines = rows
+            .as_ref()
+            .map(|rows| rows.iter().map(|r| r.line).collect())
+            .ok();
+        let input = rows
+            .map_err(|p| p.to_string())
+            .and_then(|rows| csv_order(&self.partners, group, &rows));
+        Parsed {
+            label: group.web_order_id.clone(),
+            input,
+            csv_lines,
+        }
+    }
 }
 
 /// A field of a CSV order as the file names it: `lines[2].quantity` is `line 7 quantity`
@@ -125,11 +143,12 @@ fn csv_field(csv_lines: &[u64], path: &FieldPath) -> String {
 fn csv_order(
     partners: &HashMap<String, Result<String, String>>,
     group: &Group,
+    rows: &[Row<'_>],
 ) -> Result<OrderInput, String> {
-    let Some(first) = group.rows.first() else {
+    let Some(first) = rows.first() else {
         return Err("no rows".to_owned());
     };
-    for row in &group.rows {
+    for row in rows {
         if row.get("partner") != first.get("partner")
             || row.get("end_customer") != first.get("end_customer")
         {
@@ -143,8 +162,8 @@ fn csv_order(
         .get(first.get("partner"))
         .cloned()
         .unwrap_or_else(|| Err(format!("no company '{}'", first.get("partner"))))?;
-    let mut lines = Vec::with_capacity(group.rows.len());
-    for row in &group.rows {
+    let mut lines = Vec::with_capacity(rows.len());
+    for row in rows {
         let quantity = row.get("quantity").parse::<i64>().map_err(|_| {
             format!(
                 "line {}: quantity '{}' is not a whole number",
@@ -243,18 +262,27 @@ pub async fn run(app: &App, file: &Path, as_user: &str) -> Result<(), Failure> {
     // A UTF-8 byte-order mark, as some spreadsheets write, is not part of the content.
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
-    let orders = match first {
+    // A CSV file's orders are read from it one batch at a time.
+    let csv;
+    let (count, orders): (usize, Box<dyn Iterator<Item = Parsed> + '_>) = match first {
         None => return Err(refused(FileProblem::Empty)),
-        Some(b'{' | b'[') => parse_json_file(bytes)?,
-        Some(_) => parse_csv_file(app, bytes).await?,
+        Some(b'{' | b'[') => {
+            let orders = parse_json_file(bytes)?;
+            (orders.len(), Box::new(orders.into_iter()))
+        }
+        Some(_) => {
+            csv = parse_csv_file(app, bytes).await?;
+            let groups = &csv.orders.groups;
+            (groups.len(), Box::new(groups.iter().map(|g| csv.order(g))))
+        }
     };
-    let progress = ProgressBar::new(orders.len() as u64);
+    let progress = ProgressBar::new(count as u64);
     progress.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} orders {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let (mut created, mut failed) = (0usize, 0usize);
-    let mut orders = orders.into_iter().peekable();
+    let mut orders = orders.peekable();
     while orders.peek().is_some() {
         let batch = next_batch(&mut orders);
         let mut inputs = Vec::with_capacity(batch.len());

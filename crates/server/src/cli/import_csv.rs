@@ -59,17 +59,19 @@ pub enum FileProblem {
     Unreadable { line: u64, reason: String },
 }
 
-/// One row: its line in the file and its values by column.
+/// One row: its line in the file and its values.
 #[derive(Debug, Clone)]
-pub struct Row {
+pub struct Row<'f> {
     pub line: u64,
-    values: HashMap<&'static str, String>,
+    record: csv::StringRecord,
+    columns: &'f [&'static str],
 }
 
-impl Row {
+impl Row<'_> {
     /// The value of a column (empty when the file has no such column).
     pub fn get(&self, column: &str) -> &str {
-        self.values.get(column).map_or("", String::as_str)
+        let at = self.columns.iter().position(|c| *c == column);
+        at.and_then(|i| self.record.get(i)).unwrap_or("")
     }
 
     /// An optional value: absent when empty.
@@ -78,31 +80,54 @@ impl Row {
     }
 }
 
-/// The rows of one order, in file order.
+/// The rows of one order, in file order: where each is in the file (its values are read
+/// again when the order is imported, so a file of millions of lines is not held in memory
+/// twice over).
 #[derive(Debug)]
 pub struct Group {
     pub web_order_id: String,
-    pub rows: Vec<Row>,
+    /// The partner its first row names.
+    pub partner: String,
+    rows: Vec<csv::Position>,
 }
 
-/// The file's orders, or the one problem that keeps the whole file out.
-pub fn read(bytes: &[u8]) -> Result<Vec<Group>, FileProblem> {
-    let mut reader = csv::ReaderBuilder::new()
+/// A CSV file checked whole: its columns and its orders.
+pub struct CsvOrders<'f> {
+    bytes: &'f [u8],
+    columns: Vec<&'static str>,
+    pub groups: Vec<Group>,
+}
+
+fn reader<R: std::io::Read>(from: R) -> csv::Reader<R> {
+    csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .trim(csv::Trim::All)
-        .from_reader(bytes);
+        // Read again a row at a time: a small buffer, refilled after each jump.
+        .buffer_capacity(1024)
+        .from_reader(from)
+}
+
+/// The file's orders, or the one problem that keeps the whole file out.
+pub fn read(bytes: &[u8]) -> Result<CsvOrders<'_>, FileProblem> {
+    let mut reader = reader(bytes);
     let mut records = reader.records();
     let header = match records.next() {
         None => return Err(FileProblem::Empty),
         Some(r) => r.map_err(|e| unreadable(&e, 1))?,
     };
     let columns = header_columns(&header)?;
+    let column = |name| columns.iter().position(|c| *c == name);
+    let (id_at, partner_at) = (column("web_order_id"), column("partner"));
     let mut groups: Vec<Group> = Vec::new();
     let mut by_id: HashMap<String, usize> = HashMap::new();
     for record in records {
         let record = record.map_err(|e| unreadable(&e, 0))?;
-        let line = record.position().map_or(0, csv::Position::line);
+        let position = record
+            .position()
+            .cloned()
+            .unwrap_or_else(csv::Position::new);
+        let line = position.line();
         if record.len() != columns.len() {
             return Err(FileProblem::ColumnCount {
                 line,
@@ -110,23 +135,19 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Group>, FileProblem> {
                 expected: columns.len(),
             });
         }
-        let values: HashMap<&'static str, String> = columns
-            .iter()
-            .copied()
-            .zip(record.iter().map(str::to_owned))
-            .collect();
-        let row = Row { line, values };
-        let id = row.get("web_order_id").to_owned();
+        let field = |at: Option<usize>| at.and_then(|i| record.get(i)).unwrap_or("");
+        let id = field(id_at);
         if id.is_empty() {
             return Err(FileProblem::NoWebOrderId { line });
         }
-        match by_id.get(&id) {
-            Some(&i) => groups[i].rows.push(row),
+        match by_id.get(id) {
+            Some(&i) => groups[i].rows.push(position),
             None => {
-                by_id.insert(id.clone(), groups.len());
+                by_id.insert(id.to_owned(), groups.len());
                 groups.push(Group {
-                    web_order_id: id,
-                    rows: vec![row],
+                    web_order_id: id.to_owned(),
+                    partner: field(partner_at).to_owned(),
+                    rows: vec![position],
                 });
             }
         }
@@ -134,7 +155,39 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Group>, FileProblem> {
     if groups.is_empty() {
         return Err(FileProblem::NoRows);
     }
-    Ok(groups)
+    Ok(CsvOrders {
+        bytes,
+        columns,
+        groups,
+    })
+}
+
+impl CsvOrders<'_> {
+    /// The rows of `group`, read again from the file.
+    pub fn rows(&self, group: &Group) -> Result<Vec<Row<'_>>, FileProblem> {
+        let mut reader = reader(std::io::Cursor::new(self.bytes));
+        let mut rows = Vec::with_capacity(group.rows.len());
+        // Where the row read last ended: a group's rows usually follow each other.
+        let mut next = None;
+        for at in &group.rows {
+            if next != Some(at.byte()) {
+                reader
+                    .seek(at.clone())
+                    .map_err(|e| unreadable(&e, at.line()))?;
+            }
+            let mut record = csv::StringRecord::new();
+            reader
+                .read_record(&mut record)
+                .map_err(|e| unreadable(&e, at.line()))?;
+            next = Some(reader.position().byte());
+            rows.push(Row {
+                line: at.line(),
+                record,
+                columns: &self.columns,
+            });
+        }
+        Ok(rows)
+    }
 }
 
 /// The header's columns, each one we know, none twice, none required missing.
@@ -208,7 +261,10 @@ mod tests {
     const HEADER: &str = "web_order_id,partner,end_customer,offer,quantity,requested_start_date,contact_email,contact_name,locale\n";
 
     fn problem(text: &str) -> FileProblem {
-        read(text.as_bytes()).expect_err("the file is refused")
+        match read(text.as_bytes()) {
+            Ok(_) => panic!("the file is refused"),
+            Err(p) => p,
+        }
     }
 
     #[test]
@@ -218,22 +274,68 @@ mod tests {
              W2,Acme,Kund AB,A-FLEX,1,2030-01-01,b@k.test,B,sv\n\
              W1,Acme,Kund AB,A-FLEX,2,2030-01-01,c@k.test,C,en\n"
         );
-        let groups = read(text.as_bytes()).unwrap();
-        let ids: Vec<_> = groups.iter().map(|g| g.web_order_id.as_str()).collect();
+        let file = read(text.as_bytes()).unwrap();
+        let ids: Vec<_> = file
+            .groups
+            .iter()
+            .map(|g| g.web_order_id.as_str())
+            .collect();
         assert_eq!(ids, ["W1", "W2"]);
-        let lines: Vec<_> = groups[0].rows.iter().map(|r| r.line).collect();
+        let w1 = file.rows(&file.groups[0]).unwrap();
+        let lines: Vec<_> = w1.iter().map(|r| r.line).collect();
         assert_eq!(lines, [2, 5], "blank lines count in the numbering");
-        assert_eq!(groups[0].rows[1].get("quantity"), "2");
-        assert_eq!(groups[0].rows[0].optional("contact_name"), None);
+        assert_eq!(w1[1].get("quantity"), "2");
+        assert_eq!(w1[1].get("contact_email"), "c@k.test");
+        assert_eq!(w1[0].optional("contact_name"), None);
+        let w2 = file.rows(&file.groups[1]).unwrap();
+        assert_eq!(
+            (
+                w2.len(),
+                w2[0].get("contact_name"),
+                file.groups[1].partner.as_str()
+            ),
+            (1, "B", "Acme")
+        );
+    }
+
+    #[test]
+    fn quoted_values_read_back_whole_when_an_order_is_read_again() {
+        let text = format!(
+            "{HEADER}W1,Acme,\"Kund, AB\",A-FLEX,1,2030-01-01,a@k.test,\"Kim\nBo\",sv\n\
+             W2,Acme,Kund AB,A-FLEX,1,2030-01-01,b@k.test,,\n\
+             W1,Acme,\"Kund, AB\",A-FLEX,3,2030-01-01,\" c@k.test \",\"Lo \"\"L\"\"\",en\n"
+        );
+        let file = read(text.as_bytes()).unwrap();
+        let w1 = file.rows(&file.groups[0]).unwrap();
+        let got: Vec<_> = w1
+            .iter()
+            .map(|r| {
+                (
+                    r.line,
+                    r.get("end_customer"),
+                    r.get("contact_email"),
+                    r.get("contact_name"),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (2, "Kund, AB", "a@k.test", "Kim\nBo"),
+                (5, "Kund, AB", "c@k.test", "Lo \"L\"")
+            ]
+        );
     }
 
     #[test]
     fn optional_columns_may_be_left_out_and_columns_come_in_any_order() {
         let text = "offer,web_order_id,partner,end_customer,quantity,requested_start_date,contact_email\n\
                     A-FLEX,W1,Acme,Kund AB,1,2030-01-01,a@k.test\n";
-        let groups = read(text.as_bytes()).unwrap();
-        assert_eq!(groups[0].rows[0].get("offer"), "A-FLEX");
-        assert_eq!(groups[0].rows[0].optional("locale"), None);
+        let file = read(text.as_bytes()).unwrap();
+        let rows = file.rows(&file.groups[0]).unwrap();
+        assert_eq!(rows[0].get("offer"), "A-FLEX");
+        assert_eq!(rows[0].get("contact_email"), "a@k.test");
+        assert_eq!(rows[0].optional("locale"), None);
     }
 
     #[test]
