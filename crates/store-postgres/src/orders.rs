@@ -17,7 +17,7 @@ use crate::{idempotency, lines, order_reads};
 impl Orders for PgStore {
     async fn create_order(&self, new: NewOrderRecord) -> StoreResult<Created<Order>> {
         let mut tx = self.begin().await?;
-        let written = write(&mut tx, &new).await?;
+        let written = write(&mut tx, &new, None).await?;
         let order = order_reads::by_web_id(&mut tx, written.web_order_id(), None)
             .await?
             .map(|w| w.order)
@@ -35,16 +35,27 @@ impl Orders for PgStore {
         &self,
         orders: &[NewOrderRecord],
     ) -> StoreResult<Vec<StoreResult<ImportedOrder>>> {
+        // The batch's references reserved first, in a statement of its own: reserved inside
+        // the batch's transaction, the row lock on the sequence would make a second import
+        // (or an order placed through the API) wait for the whole batch. An order refused
+        // leaves a gap in the numbering.
+        let lines: usize = orders.iter().map(|o| o.lines.len()).sum();
+        let mut next_ref = {
+            let mut conn = self.pool.acquire().await.map_err(db)?;
+            reserve(&mut conn, "sub_ref", lines as i64).await?
+        };
         let mut tx = self.begin().await?;
         let mut results = Vec::with_capacity(orders.len());
         for new in orders {
+            let first_ref = next_ref;
+            next_ref += new.lines.len() as i64;
             // Each order in a savepoint: one refused (a failed statement aborts the whole
             // transaction otherwise) is undone alone and the next goes on.
             sqlx::query("SAVEPOINT import_order")
                 .execute(&mut *tx)
                 .await
                 .map_err(db)?;
-            let end = match write(&mut tx, new).await {
+            let end = match write(&mut tx, new, Some(first_ref)).await {
                 Ok(w) => {
                     results.push(w.imported());
                     "RELEASE SAVEPOINT import_order"
@@ -121,8 +132,13 @@ fn instant_text(t: Timestamp) -> StoreResult<String> {
 }
 
 /// Writes a new order with its lines and event; or finds the order an earlier request with
-/// the same idempotency key made (nothing written then).
-async fn write(tx: &mut PgConnection, new: &NewOrderRecord) -> StoreResult<Written> {
+/// the same idempotency key made (nothing written then). Its lines' references follow
+/// `first_ref` when the caller reserved them, else the next ones, reserved now.
+async fn write(
+    tx: &mut PgConnection,
+    new: &NewOrderRecord,
+    first_ref: Option<i64>,
+) -> StoreResult<Written> {
     if let Some(key) = &new.idempotency
         && let Some(web_id) = idempotency::replay(tx, key).await?
     {
@@ -178,7 +194,7 @@ async fn write(tx: &mut PgConnection, new: &NewOrderRecord) -> StoreResult<Writt
             db(e)
         }
     })?;
-    let first_ref = insert_lines(tx, &order_id, web_order_id.as_str(), new).await?;
+    let first_ref = insert_lines(tx, &order_id, web_order_id.as_str(), new, first_ref).await?;
     let scope = EventScope {
         order_id: Some(&order_id),
         ..EventScope::default()
@@ -204,16 +220,20 @@ async fn write(tx: &mut PgConnection, new: &NewOrderRecord) -> StoreResult<Writt
 }
 
 /// The order's lines in one statement, numbered from 1 in the order given, with the next
-/// subscription references, and their search texts; returns the first line's reference
-/// number (the others follow it).
+/// subscription references (from `first_ref` when reserved already), and their search
+/// texts; returns the first line's reference number (the others follow it).
 async fn insert_lines(
     tx: &mut PgConnection,
     order_id: &str,
     web_order_id: &str,
     new: &NewOrderRecord,
+    first_ref: Option<i64>,
 ) -> StoreResult<i64> {
     let count = new.lines.len();
-    let first_ref = reserve(tx, "sub_ref", count as i64).await?;
+    let first_ref = match first_ref {
+        Some(first) => first,
+        None => reserve(tx, "sub_ref", count as i64).await?,
+    };
     let mut ids = Vec::with_capacity(count);
     let mut sub_refs = Vec::with_capacity(count);
     let mut offers = Vec::with_capacity(count);

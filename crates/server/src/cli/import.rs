@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::Context;
+use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 use provisio_domain::order::RawLine;
 use provisio_domain::{Actor, FieldPath};
@@ -210,6 +211,12 @@ fn imported(o: &ImportedOrder) -> String {
 /// briefly. An order is never split.
 const BATCH_LINES: usize = 10_000;
 
+/// How many batches are written at once, reported in the file's order all the same. On
+/// PostgreSQL two database backends then share the work, which one of them did alone with
+/// the other core idle (200,000 lines as two imports side by side: 8.9 -> 5.7–6.8 s); on
+/// SQLite the one writer takes them in turn while the next is checked.
+const IN_FLIGHT: usize = 2;
+
 /// The next orders of the file to write together: at least one, then as many as keep the
 /// batch within [`BATCH_LINES`] (an order that cannot be read counts as none).
 fn next_batch(orders: &mut std::iter::Peekable<impl Iterator<Item = Parsed>>) -> Vec<Parsed> {
@@ -256,6 +263,47 @@ async fn write_batch(
     }
 }
 
+/// What became of each order of a batch, in the file's order: imported, or why not in the
+/// words of its report line.
+async fn write_parsed(
+    app: &App,
+    actor: &Actor,
+    batch: Vec<Parsed>,
+) -> Vec<(String, Result<ImportedOrder, String>)> {
+    let mut inputs = Vec::with_capacity(batch.len());
+    let mut readable = Vec::with_capacity(batch.len());
+    for order in batch {
+        match order.input {
+            Ok(input) => {
+                inputs.push(input);
+                readable.push((order.label, order.csv_lines, None));
+            }
+            Err(why) => readable.push((order.label, order.csv_lines, Some(why))),
+        }
+    }
+    let mut written = write_batch(app, actor, &inputs).await.into_iter();
+    readable
+        .into_iter()
+        .map(|(label, csv_lines, unreadable)| {
+            let outcome = match unreadable {
+                Some(why) => Err(why),
+                None => written
+                    .next()
+                    .unwrap_or_else(|| {
+                        Err(AppError::Internal(anyhow::anyhow!(
+                            "no answer for the order"
+                        )))
+                    })
+                    .map_err(|e| match &csv_lines {
+                        Some(lines) => problem_text(&e, |p| csv_field(lines, p)),
+                        None => problem_text(&e, super::flag),
+                    }),
+            };
+            (label, outcome)
+        })
+        .collect()
+}
+
 pub async fn run(app: &App, file: &Path, as_user: &str) -> Result<(), Failure> {
     let actor = app.actor_by_email(as_user).await?;
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
@@ -283,36 +331,12 @@ pub async fn run(app: &App, file: &Path, as_user: &str) -> Result<(), Failure> {
     );
     let (mut created, mut failed) = (0usize, 0usize);
     let mut orders = orders.peekable();
-    while orders.peek().is_some() {
-        let batch = next_batch(&mut orders);
-        let mut inputs = Vec::with_capacity(batch.len());
-        let mut readable = Vec::with_capacity(batch.len());
-        for order in batch {
-            match order.input {
-                Ok(input) => {
-                    inputs.push(input);
-                    readable.push((order.label, order.csv_lines, None));
-                }
-                Err(why) => readable.push((order.label, order.csv_lines, Some(why))),
-            }
-        }
-        let mut written = write_batch(app, &actor, &inputs).await.into_iter();
+    let batches = std::iter::from_fn(|| orders.peek().is_some().then(|| next_batch(&mut orders)));
+    let mut written = futures::stream::iter(batches.map(|batch| write_parsed(app, &actor, batch)))
+        .buffered(IN_FLIGHT);
+    while let Some(outcomes) = written.next().await {
         let mut reports = String::new();
-        for (label, csv_lines, unreadable) in readable {
-            let outcome = match unreadable {
-                Some(why) => Err(why),
-                None => written
-                    .next()
-                    .unwrap_or_else(|| {
-                        Err(AppError::Internal(anyhow::anyhow!(
-                            "no answer for the order"
-                        )))
-                    })
-                    .map_err(|e| match &csv_lines {
-                        Some(lines) => problem_text(&e, |p| csv_field(lines, p)),
-                        None => problem_text(&e, super::flag),
-                    }),
-            };
+        for (label, outcome) in outcomes {
             match outcome {
                 Ok(o) => {
                     created += 1;
