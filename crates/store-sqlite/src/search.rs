@@ -111,7 +111,7 @@ fn spread<T>(items: Vec<T>, n: usize) -> Vec<(usize, T)> {
 /// statement. FTS5 writes the terms it holds in memory to its b-tree at every savepoint, and
 /// SQLite opens one for each statement that may fail halfway within a transaction (every
 /// INSERT with a unique key): a statement per line wrote the index a line at a time and then
-/// merged those pieces (an import of 200,000 lines spent a quarter of its time there). Written
+/// merged those pieces (an import of 200,000 lines spent ~11 % of its time there). Written
 /// last and together, the texts reach the b-tree once, at the commit.
 pub(crate) fn index_lines(tx: &Tx, texts: &[(i64, SearchText)]) -> StoreResult<()> {
     if texts.is_empty() {
