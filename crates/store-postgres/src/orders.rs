@@ -210,13 +210,11 @@ async fn write(
     if let Some(key) = &new.idempotency {
         idempotency::remember(tx, key, "order", web_order_id.as_str(), new.placed_at).await?;
     }
-    let last_ref = first_ref + new.lines.len().max(1) as i64 - 1;
-    Ok(Written::New(ImportedOrder {
+    Ok(Written::New(ImportedOrder::numbered(
         web_order_id,
-        lines: new.lines.len(),
-        first_ref: SubRef::from_number(first_ref as u64),
-        last_ref: SubRef::from_number(last_ref as u64),
-    }))
+        first_ref,
+        new.lines.len(),
+    )))
 }
 
 /// The order's lines in one statement, numbered from 1 in the order given, with the next

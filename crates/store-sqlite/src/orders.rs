@@ -145,13 +145,11 @@ fn write_order(
     if let Some(key) = &new.idempotency {
         idempotency::remember(tx, key, "order", web_order_id.as_str(), new.placed_at)?;
     }
-    let last = first_ref + new.lines.len().max(1) as i64 - 1;
-    Ok(Written::New(ImportedOrder {
+    Ok(Written::New(ImportedOrder::numbered(
         web_order_id,
-        lines: new.lines.len(),
-        first_ref: SubRef::from_number(first_ref as u64),
-        last_ref: SubRef::from_number(last as u64),
-    }))
+        first_ref,
+        new.lines.len(),
+    )))
 }
 
 /// Writes a new order with its lines, their search texts and its event; or finds the order

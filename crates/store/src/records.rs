@@ -144,6 +144,19 @@ pub struct ImportedOrder {
     pub last_ref: SubRef,
 }
 
+impl ImportedOrder {
+    /// An order of `lines` lines whose references were numbered from `first_ref` on.
+    pub fn numbered(web_order_id: WebOrderId, first_ref: i64, lines: usize) -> Self {
+        let last_ref = first_ref + lines.max(1) as i64 - 1;
+        Self {
+            web_order_id,
+            lines,
+            first_ref: SubRef::from_number(first_ref as u64),
+            last_ref: SubRef::from_number(last_ref as u64),
+        }
+    }
+}
+
 /// What writing an order did (inside a backend): wrote it, or found the order an earlier
 /// request with the same idempotency key made.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -19,16 +19,16 @@ impl App {
     ) -> AppResult<Vec<AppResult<ImportedOrder>>> {
         let now = self.clock.now();
         let mut records = Vec::with_capacity(inputs.len());
-        // Each input's answer: its place among `records`, or why it was not written.
-        let mut checked = Vec::with_capacity(inputs.len());
+        // Each input: why it is not written, or `None` when its record is among `records`.
+        let mut refused = Vec::with_capacity(inputs.len());
         for input in inputs {
-            checked.push(match self.order_record(actor, input, None, now).await {
+            match self.order_record(actor, input, None, now).await {
                 Ok(record) => {
                     records.push(record);
-                    Ok(records.len() - 1)
+                    refused.push(None);
                 }
-                Err(e) => Err(e),
-            });
+                Err(e) => refused.push(Some(e)),
+            }
         }
         // Nothing is written when the store was busy: writing them again is safe.
         let written = match records.is_empty() {
@@ -45,17 +45,17 @@ impl App {
             self.wake(Wake::Planner);
         }
         let mut written = written.into_iter();
-        Ok(checked
+        Ok(refused
             .into_iter()
-            .map(|c| match c {
+            .map(|r| match r {
                 // The store answers each record once, in order.
-                Ok(_) => match written.next() {
+                None => match written.next() {
                     Some(w) => w.map_err(Into::into),
                     None => Err(AppError::Internal(anyhow::anyhow!(
                         "the store answered fewer orders than it was given"
                     ))),
                 },
-                Err(e) => Err(e),
+                Some(e) => Err(e),
             })
             .collect())
     }

@@ -233,6 +233,12 @@ fn next_batch(orders: &mut std::iter::Peekable<impl Iterator<Item = Parsed>>) ->
     batch
 }
 
+/// What an order is reported with when no answer came for it (a bug: the app answers each
+/// order it is given).
+fn unanswered() -> AppError {
+    AppError::Internal(anyhow::anyhow!("no answer for the order"))
+}
+
 /// Writes the readable orders of `inputs` together; when that write fails as a whole (none
 /// of them written), each again on its own, so that only an order that cannot be written
 /// fails.
@@ -248,11 +254,7 @@ async fn write_batch(
             for input in inputs {
                 results.push(
                     match app.import_orders(actor, std::slice::from_ref(input)).await {
-                        Ok(mut one) => one.pop().unwrap_or_else(|| {
-                            Err(AppError::Internal(anyhow::anyhow!(
-                                "no answer for the order"
-                            )))
-                        }),
+                        Ok(mut one) => one.pop().unwrap_or_else(|| Err(unanswered())),
                         Err(e) => Err(e),
                     },
                 );
@@ -289,11 +291,7 @@ async fn write_parsed(
                 Some(why) => Err(why),
                 None => written
                     .next()
-                    .unwrap_or_else(|| {
-                        Err(AppError::Internal(anyhow::anyhow!(
-                            "no answer for the order"
-                        )))
-                    })
+                    .unwrap_or_else(|| Err(unanswered()))
                     .map_err(|e| match &csv_lines {
                         Some(lines) => problem_text(&e, |p| csv_field(lines, p)),
                         None => problem_text(&e, super::flag),
