@@ -43,6 +43,7 @@ mod outbox_claims;
 mod outbox_results;
 mod preview;
 mod search;
+mod search_sample;
 mod sessions;
 mod settings;
 mod signals;
@@ -108,6 +109,8 @@ impl Default for PgOptions {
 pub struct PgStore {
     pool: PgPool,
     signals: Arc<signals::PgSignals>,
+    /// This instance's sample of the search texts (how a search asks the index).
+    search: Arc<search_sample::Sampler>,
 }
 
 impl PgStore {
@@ -129,7 +132,11 @@ impl PgStore {
             .idle_timeout(Some(Duration::from_secs(60)))
             .connect_lazy_with(connect);
         let signals = signals::PgSignals::start(pool.clone());
-        Ok(Self { pool, signals })
+        Ok(Self {
+            pool,
+            signals,
+            search: Arc::default(),
+        })
     }
 
     /// The pool (for `provisio db copy` and tests).

@@ -1,0 +1,159 @@
+//! Every reading of a search finds what the others find: the lines and orders of the store
+//! conformance story's orders chapter, searched newest first (`Many`), and through the index
+//! by the whole term or by its plain trigrams (`Few`), whatever a sample would choose.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+
+use provisio_domain::search::Search;
+use provisio_store::{LineQuery, Maintenance, OrderQuery, PageRequest, Scope, Store};
+
+use super::{Lookup, SearchSample, lookup};
+use crate::PgStore;
+use crate::testing::TestDatabase;
+
+/// The three readings of `search`.
+fn readings(search: &Search) -> [Lookup; 3] {
+    let whole = crate::search::like(search);
+    // A sample holding none of the term's trigrams: each is rare, the plain ones are asked.
+    let rare = SearchSample::of(&["zzz".to_owned()], 1.0);
+    let by_trigrams = match lookup(search, Some(&rare)) {
+        few @ Lookup::Few { .. } => few,
+        // A term too short for trigrams: asked for whole.
+        Lookup::Many { .. } => Lookup::Few {
+            patterns: [whole.clone(), whole.clone(), whole.clone()],
+            term: search.folded().to_owned(),
+        },
+    };
+    [
+        Lookup::Many {
+            pattern: whole.clone(),
+        },
+        Lookup::Few {
+            patterns: [whole.clone(), whole.clone(), whole],
+            term: search.folded().to_owned(),
+        },
+        by_trigrams,
+    ]
+}
+
+#[tokio::test]
+async fn every_reading_finds_the_same() {
+    let db = TestDatabase::create().await;
+    let store = PgStore::open(db.url()).await.unwrap();
+    store.migrate().await.unwrap();
+    let shared: Arc<dyn Store> = Arc::new(store.clone());
+    provisio_store::conformance::orders(shared).await;
+    let refs: Vec<String> = {
+        let all = LineQuery::new(
+            Scope::Everything,
+            PageRequest {
+                after: None,
+                limit: 200,
+            },
+        );
+        let mut conn = store.pool().acquire().await.unwrap();
+        let lines = crate::lines::list(&mut conn, &all, None).await.unwrap();
+        lines
+            .items
+            .iter()
+            .map(|l| l.line.sub_ref.to_string())
+            .collect()
+    };
+    assert!(refs.len() > 3);
+    let mut needles = vec![
+        "w12",
+        "kim@KUND",
+        "kund ab",
+        "KUND AB",
+        "ab",
+        "%",
+        "_",
+        "[k]und",
+        "example",
+        "sub",
+        "@kund.example",
+        "a\\b",
+        "ÅÄÖ",
+        "nobody@nowhere",
+    ];
+    needles.extend(refs.iter().map(String::as_str));
+    let mut found_any = 0;
+    for needle in needles {
+        let search = Search::parse(needle).unwrap();
+        let mut lines_found = Vec::new();
+        let mut orders_found = Vec::new();
+        for reading in readings(&search) {
+            let mut conn = store.pool().acquire().await.unwrap();
+            let query = LineQuery {
+                q: Some(search.clone()),
+                ..LineQuery::new(
+                    Scope::Everything,
+                    PageRequest {
+                        after: None,
+                        limit: 200,
+                    },
+                )
+            };
+            let lines = crate::lines::list(&mut conn, &query, Some(&reading))
+                .await
+                .unwrap();
+            lines_found.push(
+                lines
+                    .items
+                    .iter()
+                    .map(|l| l.line.sub_ref.to_string())
+                    .collect::<Vec<_>>(),
+            );
+            let mut query = OrderQuery::new(
+                Scope::Everything,
+                PageRequest {
+                    after: None,
+                    limit: 50,
+                },
+            );
+            query.q = Some(search.clone());
+            let orders = crate::order_reads::list(&mut conn, &query, Some(&reading))
+                .await
+                .unwrap();
+            orders_found.push(
+                orders
+                    .items
+                    .iter()
+                    .map(|o| o.order.web_order_id.to_string())
+                    .collect::<Vec<_>>(),
+            );
+        }
+        assert_eq!(lines_found[0], lines_found[1], "lines, {needle:?}");
+        assert_eq!(lines_found[0], lines_found[2], "lines, {needle:?}");
+        assert_eq!(orders_found[0], orders_found[1], "orders, {needle:?}");
+        assert_eq!(orders_found[0], orders_found[2], "orders, {needle:?}");
+        found_any += usize::from(!lines_found[0].is_empty());
+    }
+    assert!(found_any > 5, "the needles find lines");
+}
+
+/// The first search of an instance takes a sample of what is stored; the store answers
+/// through it like without it.
+#[tokio::test]
+async fn a_store_searches_through_its_sample() {
+    let db = TestDatabase::create().await;
+    let store = PgStore::open(db.url()).await.unwrap();
+    store.migrate().await.unwrap();
+    let shared: Arc<dyn Store> = Arc::new(store.clone());
+    provisio_store::conformance::orders(Arc::clone(&shared)).await;
+    let search = Search::parse("kim@kund").unwrap();
+    let sample = store.search.lookup(store.pool(), &search).await.unwrap();
+    assert_eq!(sample.reading(), super::Reading::Few, "few lines hold it");
+    let query = LineQuery {
+        q: Some(search),
+        ..LineQuery::new(
+            Scope::Everything,
+            PageRequest {
+                after: None,
+                limit: 50,
+            },
+        )
+    };
+    assert!(!shared.list_lines(&query).await.unwrap().items.is_empty());
+}
