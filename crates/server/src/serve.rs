@@ -134,6 +134,7 @@ pub async fn serve(mut config: Config, test_clock: bool, demo: bool) -> anyhow::
         tracing::warn!("test clock enabled: admins can move this service's time");
     }
     let store = open_store(&config).await?;
+    store.warm_up();
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;

@@ -211,6 +211,9 @@ impl Maintenance for PgStore {
             .map_err(db)?;
         Ok(())
     }
+    fn warm_up(&self) {
+        self.search.refresh(&self.pool);
+    }
 }
 
 #[async_trait]

@@ -32,9 +32,12 @@ const SAMPLED: i64 = 8192;
 /// one meanwhile).
 const FRESH_FOR: Duration = Duration::from_secs(60);
 
-/// A term estimated in no more lines than this is read from the lines the index finds; a
-/// commoner one newest first.
-const FEW_LINES: f64 = 20_000.0;
+/// A term estimated in no more than this share of the lines is read from the lines the index
+/// finds; a commoner one newest first. Reading what the index finds costs what it finds (the
+/// share times the lines), reading newest first what it takes to fill a page (50 lines over
+/// the share): they meet at ~0.2 % at 10,000,000 lines, ~0.7 % at 1,000,000. A share, not a
+/// number of lines, so that a sample taken before the table grew still tells a common term.
+const FEW_SHARE: f64 = 0.002;
 
 /// A trigram in more than this share of the lines narrows too little to be worth its list:
 /// when even the term's rarest plain trigram is this common, the index is asked for the
@@ -49,13 +52,11 @@ pub(crate) struct SearchSample {
     counts: HashMap<String, u32>,
     /// Texts read.
     texts: u32,
-    /// Lines each text read stands for (1 when every line was read).
-    scale: f64,
 }
 
 impl SearchSample {
-    /// A sample of `texts`, each standing for `scale` lines.
-    fn of(texts: &[String], scale: f64) -> Self {
+    /// A sample of `texts`.
+    fn of(texts: &[String]) -> Self {
         let mut counts: HashMap<String, u32> = HashMap::new();
         let mut joined = String::with_capacity(texts.iter().map(|t| t.len() + 1).sum());
         for text in texts {
@@ -74,24 +75,18 @@ impl SearchSample {
             joined,
             counts,
             texts: u32::try_from(texts.len()).unwrap_or(u32::MAX),
-            scale: scale.max(1.0),
         }
     }
 
-    /// Lines estimated to hold `trigram`.
-    fn lines(&self, trigram: &str) -> f64 {
-        f64::from(self.counts.get(trigram).copied().unwrap_or(0)) * self.scale
+    /// The share of the lines estimated to hold `trigram`.
+    fn share(&self, trigram: &str) -> f64 {
+        f64::from(self.counts.get(trigram).copied().unwrap_or(0)) / f64::from(self.texts)
     }
 
-    /// Lines estimated to hold `term` (found in the sampled texts).
+    /// The share of the lines estimated to hold `term` (its occurrences in the sampled texts).
     fn holding(&self, term: &str) -> f64 {
         let found = memchr::memmem::find_iter(self.joined.as_bytes(), term.as_bytes()).count();
-        found as f64 * self.scale
-    }
-
-    /// Lines estimated in all: the texts read and those they stand for.
-    fn all(&self) -> f64 {
-        f64::from(self.texts) * self.scale
+        found as f64 / f64::from(self.texts)
     }
 }
 
@@ -158,7 +153,7 @@ pub(crate) fn lookup(search: &Search, sample: Option<&SearchSample>) -> Lookup {
     let Some(sample) = sample.filter(|s| s.texts > 0) else {
         return many();
     };
-    if !search.indexed() || sample.holding(search.folded()) > FEW_LINES {
+    if !search.indexed() || sample.holding(search.folded()) > FEW_SHARE {
         return many();
     }
     let trigrams = search.trigrams();
@@ -172,13 +167,13 @@ pub(crate) fn lookup(search: &Search, sample: Option<&SearchSample>) -> Lookup {
             t.bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
         })
-        .map(|(i, t)| (sample.lines(t), std::cmp::Reverse(i), *t))
+        .map(|(i, t)| (sample.share(t), std::cmp::Reverse(i), *t))
         .collect();
     // Rarest first; of equally rare ones the later in the term (where numbers vary most).
     plain.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
     let whole = crate::search::like(search);
     let patterns: Vec<String> = match plain.first() {
-        Some((lines, _, _)) if *lines <= COMMON_SHARE * sample.all() => plain
+        Some((share, _, _)) if *share <= COMMON_SHARE => plain
             .iter()
             .take(3)
             .map(|(_, _, t)| format!("%{t}%"))
@@ -197,23 +192,23 @@ pub(crate) fn lookup(search: &Search, sample: Option<&SearchSample>) -> Lookup {
 pub(crate) struct Sampler {
     current: RwLock<Option<(Instant, Arc<SearchSample>)>>,
     taking: AtomicBool,
+    /// Held while a search that found no sample takes one: the searches arriving meanwhile
+    /// wait for it instead of each taking their own.
+    first: tokio::sync::Mutex<()>,
 }
 
 impl Sampler {
-    /// The reading for `search` by the current sample. The first search of an instance takes
-    /// one first (a few milliseconds; up to ~0.5 s at 10,000,000 lines with a cold cache, no
-    /// more than that search cost without it); an old one is taken again in the background
-    /// while this search goes on with it.
+    /// The reading for `search` by the current sample. `serve` starts taking one as it starts
+    /// ([`provisio_store::Maintenance::warm_up`]); a search that finds none yet takes one
+    /// first (a few milliseconds; ~0.1–0.5 s at 10,000,000 lines, depending on the cache: no
+    /// more than such a search cost without it), and the searches arriving meanwhile wait for
+    /// it. An old sample is taken again in the background while searches go on with it.
     pub(crate) async fn lookup(
         self: &Arc<Self>,
         pool: &PgPool,
         search: &Search,
     ) -> StoreResult<Lookup> {
-        let current = match self.current.read() {
-            Ok(guard) => guard.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        };
-        let sample = match current {
+        let sample = match self.current() {
             Some((taken, sample)) => {
                 if taken.elapsed() > FRESH_FOR {
                     self.refresh(pool);
@@ -221,12 +216,25 @@ impl Sampler {
                 sample
             }
             None => {
-                let sample = Arc::new(take(pool).await?);
-                self.keep(Arc::clone(&sample));
-                sample
+                let _first = self.first.lock().await;
+                match self.current() {
+                    Some((_, sample)) => sample,
+                    None => {
+                        let sample = Arc::new(take(pool).await?);
+                        self.keep(Arc::clone(&sample));
+                        sample
+                    }
+                }
             }
         };
         Ok(lookup(search, Some(&sample)))
+    }
+
+    fn current(&self) -> Option<(Instant, Arc<SearchSample>)> {
+        match self.current.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
     }
 
     fn keep(&self, sample: Arc<SearchSample>) {
@@ -238,7 +246,8 @@ impl Sampler {
         }
     }
 
-    fn refresh(self: &Arc<Self>, pool: &PgPool) {
+    /// Takes a sample in the background, unless one is being taken.
+    pub(crate) fn refresh(self: &Arc<Self>, pool: &PgPool) {
         if self.taking.swap(true, Ordering::AcqRel) {
             return;
         }
@@ -266,7 +275,7 @@ async fn take(pool: &PgPool) -> StoreResult<SearchSample> {
             .fetch_all(pool)
             .await
             .map_err(db)?;
-        return Ok(SearchSample::of(&texts, 1.0));
+        return Ok(SearchSample::of(&texts));
     }
     let texts: Vec<String> = sqlx::query_scalar(
         "SELECT ls.search FROM line_search ls WHERE ls.seq = ANY(ARRAY(
@@ -277,7 +286,7 @@ async fn take(pool: &PgPool) -> StoreResult<SearchSample> {
     .fetch_all(pool)
     .await
     .map_err(db)?;
-    Ok(SearchSample::of(&texts, last as f64 / SAMPLED as f64))
+    Ok(SearchSample::of(&texts))
 }
 
 #[cfg(test)]
@@ -292,8 +301,8 @@ mod tests {
         format!(
             "sub{:07}\nc{i}@b{}.customer.example\nb{}\nkund ab",
             1_010_000 + i,
-            i / 1000,
-            i / 1000
+            i / 10,
+            i / 10
         )
     }
 
@@ -313,8 +322,7 @@ mod tests {
 
     #[test]
     fn a_rare_term_is_looked_up_by_its_rarest_plain_trigrams() {
-        // 8,192 texts standing for ~10,000,000 lines.
-        let sample = SearchSample::of(&texts(8192, line), 1220.0);
+        let sample = SearchSample::of(&texts(8192, line));
         let Lookup::Few { patterns, term } = lookup(&search("Sub1010037"), Some(&sample)) else {
             panic!("a reference is in few lines");
         };
@@ -328,7 +336,7 @@ mod tests {
 
     #[test]
     fn a_term_without_a_rare_plain_trigram_asks_for_itself() {
-        let sample = SearchSample::of(&texts(8192, line), 1.0);
+        let sample = SearchSample::of(&texts(8192, line));
         // "b1." is rare; its plain trigrams ("cus", "ust") are in every line.
         assert_eq!(
             lookup(&search("@b1.cust"), Some(&sample)),
@@ -345,7 +353,7 @@ mod tests {
 
     #[test]
     fn a_common_term_is_read_newest_first() {
-        let sample = SearchSample::of(&texts(8192, line), 1220.0);
+        let sample = SearchSample::of(&texts(8192, line));
         assert_eq!(
             lookup(&search("Kund"), Some(&sample)),
             Lookup::Many {
@@ -361,7 +369,7 @@ mod tests {
 
     #[test]
     fn a_term_in_no_sampled_text_is_few() {
-        let sample = SearchSample::of(&texts(100, line), 1.0);
+        let sample = SearchSample::of(&texts(100, line));
         assert!(matches!(
             lookup(&search("nobody@nowhere"), Some(&sample)),
             Lookup::Few { .. }

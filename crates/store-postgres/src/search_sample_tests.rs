@@ -16,7 +16,7 @@ use crate::testing::TestDatabase;
 fn readings(search: &Search) -> [Lookup; 3] {
     let whole = crate::search::like(search);
     // A sample holding none of the term's trigrams: each is rare, the plain ones are asked.
-    let rare = SearchSample::of(&["zzz".to_owned()], 1.0);
+    let rare = SearchSample::of(&["zzz".to_owned()]);
     let by_trigrams = match lookup(search, Some(&rare)) {
         few @ Lookup::Few { .. } => few,
         // A term too short for trigrams: asked for whole.
@@ -133,8 +133,8 @@ async fn every_reading_finds_the_same() {
     assert!(found_any > 5, "the needles find lines");
 }
 
-/// The first search of an instance takes a sample of what is stored; the store answers
-/// through it like without it.
+/// The first search of an instance takes a sample of what is stored, which tells a term every
+/// line holds from one none does; the store answers through it.
 #[tokio::test]
 async fn a_store_searches_through_its_sample() {
     let db = TestDatabase::create().await;
@@ -142,18 +142,37 @@ async fn a_store_searches_through_its_sample() {
     store.migrate().await.unwrap();
     let shared: Arc<dyn Store> = Arc::new(store.clone());
     provisio_store::conformance::orders(Arc::clone(&shared)).await;
-    let search = Search::parse("kim@kund").unwrap();
-    let sample = store.search.lookup(store.pool(), &search).await.unwrap();
-    assert_eq!(sample.reading(), super::Reading::Few, "few lines hold it");
-    let query = LineQuery {
-        q: Some(search),
-        ..LineQuery::new(
-            Scope::Everything,
-            PageRequest {
-                after: None,
-                limit: 50,
-            },
-        )
+    let common = Search::parse("kund ab").unwrap();
+    let rare = Search::parse("nobody@nowhere").unwrap();
+    let reading = |search: Search| {
+        let store = store.clone();
+        async move {
+            let lookup = store.search.lookup(store.pool(), &search).await.unwrap();
+            lookup.reading()
+        }
     };
-    assert!(!shared.list_lines(&query).await.unwrap().items.is_empty());
+    assert_eq!(
+        reading(common.clone()).await,
+        super::Reading::Many,
+        "every line holds it"
+    );
+    assert_eq!(
+        reading(rare.clone()).await,
+        super::Reading::Few,
+        "no line holds it"
+    );
+    for (search, found) in [(common, true), (rare, false)] {
+        let query = LineQuery {
+            q: Some(search),
+            ..LineQuery::new(
+                Scope::Everything,
+                PageRequest {
+                    after: None,
+                    limit: 50,
+                },
+            )
+        };
+        let lines = shared.list_lines(&query).await.unwrap().items;
+        assert_eq!(!lines.is_empty(), found);
+    }
 }

@@ -59,6 +59,9 @@ pub trait Maintenance {
     /// date, so the next reads are planned for the data as it now is, not as it was (on
     /// PostgreSQL a list planned for an empty table sorts every line for each page).
     async fn refresh_statistics(&self) -> StoreResult<()>;
+    /// Before serving: prepares in the background what the first requests would otherwise
+    /// wait for (PostgreSQL samples the search texts; nothing on SQLite).
+    fn warm_up(&self) {}
 }
 
 /// Companies, users, API keys and sign-in passwords.
