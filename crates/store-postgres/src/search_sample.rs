@@ -1,36 +1,25 @@
-//! How a search asks the trigram index, chosen from a sample of the stored search texts.
+//! How a search asks the trigram index, chosen by the instance's sample of the stored search
+//! texts (`provisio_store::search_sample`).
 //!
 //! `pg_trgm` answers `LIKE '%term%'` by reading the index's list of lines for every trigram
 //! of the term, the common ones included: a whole reference at 10,000,000 lines read the
 //! lists of `sub` and `ub1` (every line) and took ~70 ms in the index alone, where its three
 //! rarest trigrams take ~3 ms. PostgreSQL keeps no count of a trigram's lines and a GIN
-//! index cannot stop early to count them (SQLite's FTS5 can: see its `search.rs`), so each
-//! instance keeps a sample of the texts, counts their trigrams, and asks the index only for
-//! the term's rarest ones, every candidate checked for the whole term. The sample also says
+//! index cannot stop early to count them, so the index is asked only for the term's rarest
+//! trigrams by the sample, every candidate checked for the whole term. The sample also says
 //! whether the term is in few lines (the list is read from those, found first) or in many
 //! (the list is read newest first, each line checked, and a page stops the reading: the
 //! planner's own choice, as before). An estimate only chooses the reading: what matches is the
 //! domain's rule, checked on every line either way.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
 use provisio_domain::search::Search;
 use provisio_store::StoreResult;
+use provisio_store::search_sample::{SAMPLED, SampleCell, SearchSample};
 use sqlx::PgPool;
 
 use crate::db;
-
-/// Texts read for a sample: lines picked at random by their `seq` (lines are stored an
-/// order at a time, so a sample of whole pages would see few orders). At 10,000,000 lines one
-/// sampled text stands for ~1,200 lines.
-const SAMPLED: i64 = 8192;
-
-/// A sample older than this is taken again (in the background; searches go on with the old
-/// one meanwhile).
-const FRESH_FOR: Duration = Duration::from_secs(60);
 
 /// A term estimated in no more than this share of the lines is read from the lines the index
 /// finds; a commoner one newest first. Reading what the index finds costs what it finds (the
@@ -43,61 +32,6 @@ const FEW_SHARE: f64 = 0.002;
 /// when even the term's rarest plain trigram is this common, the index is asked for the
 /// whole term (whose trigrams at word boundaries, which `pg_trgm` pads, may be rare).
 const COMMON_SHARE: f64 = 0.1;
-
-/// A sample of the stored texts, with their trigrams counted.
-#[derive(Debug, Default)]
-pub(crate) struct SearchSample {
-    /// The texts, each after a line break (no term holds one, so none is found across two).
-    joined: String,
-    counts: HashMap<String, u32>,
-    /// Texts read.
-    texts: u32,
-}
-
-impl SearchSample {
-    /// A sample of `texts`.
-    fn of(texts: &[String]) -> Self {
-        let mut counts: HashMap<String, u32> = HashMap::new();
-        let mut joined = String::with_capacity(texts.iter().map(|t| t.len() + 1).sum());
-        for text in texts {
-            joined.push('\n');
-            joined.push_str(text);
-            for run in runs(text) {
-                match counts.get_mut(run) {
-                    Some(n) => *n += 1,
-                    None => {
-                        counts.insert(run.to_owned(), 1);
-                    }
-                }
-            }
-        }
-        Self {
-            joined,
-            counts,
-            texts: u32::try_from(texts.len()).unwrap_or(u32::MAX),
-        }
-    }
-
-    /// The share of the lines estimated to hold `trigram`.
-    fn share(&self, trigram: &str) -> f64 {
-        f64::from(self.counts.get(trigram).copied().unwrap_or(0)) / f64::from(self.texts)
-    }
-
-    /// The share of the lines estimated to hold `term` (its occurrences in the sampled texts).
-    fn holding(&self, term: &str) -> f64 {
-        let found = memchr::memmem::find_iter(self.joined.as_bytes(), term.as_bytes()).count();
-        found as f64 / f64::from(self.texts)
-    }
-}
-
-/// Every run of three characters of `text` (a term's trigrams are among them).
-fn runs(text: &str) -> impl Iterator<Item = &str> {
-    let starts: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
-    (0..starts.len().saturating_sub(2)).map(move |k| {
-        let end = starts.get(k + 3).copied().unwrap_or(text.len());
-        &text[starts[k]..end]
-    })
-}
 
 /// How a list reads the lines that hold a term.
 #[derive(Debug, Clone, PartialEq)]
@@ -150,35 +84,26 @@ pub(crate) fn lookup(search: &Search, sample: Option<&SearchSample>) -> Lookup {
     let many = || Lookup::Many {
         pattern: crate::search::like(search),
     };
-    let Some(sample) = sample.filter(|s| s.texts > 0) else {
+    let Some(sample) = sample.filter(|s| !s.is_empty()) else {
         return many();
     };
     if !search.indexed() || sample.holding(search.folded()) > FEW_SHARE {
         return many();
     }
-    let trigrams = search.trigrams();
     // Plain trigrams only (letters and digits of ASCII): `pg_trgm` takes such a run inside
     // `%…%` as just that trigram; punctuation splits words, and other letters depend on the
     // database's locale.
-    let mut plain: Vec<(f64, std::cmp::Reverse<usize>, &str)> = trigrams
-        .iter()
-        .enumerate()
-        .filter(|(_, t)| {
-            t.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        })
-        .map(|(i, t)| (sample.share(t), std::cmp::Reverse(i), *t))
-        .collect();
-    // Rarest first; of equally rare ones the later in the term (where numbers vary most).
-    plain.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-    let whole = crate::search::like(search);
+    let plain = sample.rarest(search, |t| {
+        t.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    });
     let patterns: Vec<String> = match plain.first() {
-        Some((share, _, _)) if *share <= COMMON_SHARE => plain
+        Some((share, _)) if *share <= COMMON_SHARE => plain
             .iter()
             .take(3)
-            .map(|(_, _, t)| format!("%{t}%"))
+            .map(|(_, t)| format!("%{t}%"))
             .collect(),
-        _ => vec![whole],
+        _ => vec![crate::search::like(search)],
     };
     let pick = |i: usize| patterns.get(i).unwrap_or(&patterns[0]).clone();
     Lookup::Few {
@@ -190,8 +115,7 @@ pub(crate) fn lookup(search: &Search, sample: Option<&SearchSample>) -> Lookup {
 /// Each instance's sample, taken again in the background when it is old.
 #[derive(Debug, Default)]
 pub(crate) struct Sampler {
-    current: RwLock<Option<(Instant, Arc<SearchSample>)>>,
-    taking: AtomicBool,
+    cell: SampleCell,
     /// Held while a search that found no sample takes one: the searches arriving meanwhile
     /// wait for it instead of each taking their own.
     first: tokio::sync::Mutex<()>,
@@ -208,20 +132,20 @@ impl Sampler {
         pool: &PgPool,
         search: &Search,
     ) -> StoreResult<Lookup> {
-        let sample = match self.current() {
-            Some((taken, sample)) => {
-                if taken.elapsed() > FRESH_FOR {
+        let sample = match self.cell.current() {
+            Some((sample, old)) => {
+                if old {
                     self.refresh(pool);
                 }
                 sample
             }
             None => {
                 let _first = self.first.lock().await;
-                match self.current() {
-                    Some((_, sample)) => sample,
+                match self.cell.current() {
+                    Some((sample, _)) => sample,
                     None => {
                         let sample = Arc::new(take(pool).await?);
-                        self.keep(Arc::clone(&sample));
+                        self.cell.keep(Arc::clone(&sample));
                         sample
                     }
                 }
@@ -230,34 +154,18 @@ impl Sampler {
         Ok(lookup(search, Some(&sample)))
     }
 
-    fn current(&self) -> Option<(Instant, Arc<SearchSample>)> {
-        match self.current.read() {
-            Ok(guard) => guard.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
-    }
-
-    fn keep(&self, sample: Arc<SearchSample>) {
-        #[allow(clippy::disallowed_methods)] // a sample's age is real time, never business time
-        let fresh = Some((Instant::now(), sample));
-        match self.current.write() {
-            Ok(mut guard) => *guard = fresh,
-            Err(poisoned) => *poisoned.into_inner() = fresh,
-        }
-    }
-
     /// Takes a sample in the background, unless one is being taken.
     pub(crate) fn refresh(self: &Arc<Self>, pool: &PgPool) {
-        if self.taking.swap(true, Ordering::AcqRel) {
+        if !self.cell.start_taking() {
             return;
         }
         let (me, pool) = (Arc::clone(self), pool.clone());
         tokio::spawn(async move {
             match take(&pool).await {
-                Ok(sample) => me.keep(Arc::new(sample)),
+                Ok(sample) => me.cell.keep(Arc::new(sample)),
                 Err(e) => tracing::warn!("search sample: {e}"),
             }
-            me.taking.store(false, Ordering::Release);
+            me.cell.taken();
         });
     }
 }
@@ -374,12 +282,6 @@ mod tests {
             lookup(&search("nobody@nowhere"), Some(&sample)),
             Lookup::Few { .. }
         ));
-    }
-
-    #[test]
-    fn runs_are_of_characters_not_bytes() {
-        assert_eq!(runs("åäöx").collect::<Vec<_>>(), ["åäö", "äöx"]);
-        assert_eq!(runs("ab").count(), 0);
     }
 }
 

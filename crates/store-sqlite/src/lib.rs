@@ -29,6 +29,8 @@ mod orders;
 mod outbox;
 mod reader;
 mod search;
+#[cfg(test)]
+mod search_tests;
 mod sessions;
 mod settings;
 mod writer;
@@ -45,6 +47,7 @@ use provisio_domain::{
     CompanyId, CompanyKind, ContactEmail, Locale, MailFact, OfferSku, SubRef, UserId, UserStatus,
     WebOrderId,
 };
+use provisio_store::search_sample::SearchSample;
 use provisio_store::{
     ApiKeyRecord, Audit, ClaimRequest, ClaimedEmail, CloseRule, Company, Created, Decide, Decided,
     Directory, EmailRecord, Entity, EventRecord, Finished, FirstSendRule, FirstSeqs, FollowRule,
@@ -78,6 +81,8 @@ pub struct SqliteStore {
     readers: Arc<reader::Readers>,
     /// One server per file (SPEC §9), so wake-ups stay in this process.
     signals: Arc<LocalSignals>,
+    /// The sample of the search texts a search asks the index by.
+    search: Arc<search::Sampler>,
 }
 
 impl SqliteStore {
@@ -101,9 +106,15 @@ impl SqliteStore {
         Ok(Self {
             path: path.to_owned(),
             writer,
+            search: Arc::new(search::Sampler::new(Arc::clone(&readers))),
             readers,
             signals: Arc::new(LocalSignals::default()),
         })
+    }
+
+    /// The sample of the search texts, for a query with a term (`searched`).
+    fn sample_for(&self, searched: bool) -> StoreResult<Option<Arc<SearchSample>>> {
+        searched.then(|| self.search.sample()).transpose()
     }
 
     /// Opens a `sqlite:` URL (as given in `DATABASE_URL`).
@@ -160,6 +171,9 @@ impl Maintenance for SqliteStore {
     /// search by reference took 22 ms at p50 instead of 9).
     async fn refresh_statistics(&self) -> StoreResult<()> {
         Ok(())
+    }
+    fn warm_up(&self) {
+        self.search.refresh();
     }
 }
 
@@ -454,13 +468,17 @@ impl Orders for SqliteStore {
             .read(|c| orders::by_web_id(c, web_order_id, Some(window)))
     }
     async fn list_orders(&self, query: &OrderQuery) -> StoreResult<Page<OrderSummary>> {
-        self.readers.scan(|c| orders::list(c, query))
+        let sample = self.sample_for(query.q.is_some())?;
+        self.readers
+            .scan(|c| orders::list(c, query, sample.as_deref()))
     }
     async fn line(&self, sub_ref: &SubRef) -> StoreResult<Option<LineContext>> {
         self.readers.read(|c| lines::by_ref(c, sub_ref))
     }
     async fn list_lines(&self, query: &LineQuery) -> StoreResult<Page<LineContext>> {
-        self.readers.scan(|c| lines::list(c, query))
+        let sample = self.sample_for(query.q.is_some())?;
+        self.readers
+            .scan(|c| lines::list(c, query, sample.as_deref()))
     }
     async fn line_events(&self, sub_ref: &SubRef) -> StoreResult<Vec<EventRecord>> {
         self.readers.scan(|c| lines::events(c, sub_ref))

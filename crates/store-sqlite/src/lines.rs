@@ -1,6 +1,7 @@
 //! Reading lines (with their order context) and their events.
 
 use provisio_domain::{Stage, SubRef};
+use provisio_store::search_sample::SearchSample;
 use provisio_store::{
     EventRecord, LineContext, LineQuery, LineSort, Page, PageRequest, Scope, StoreResult,
 };
@@ -233,7 +234,13 @@ macro_rules! line_list {
     };
 }
 
-pub(crate) fn list(conn: &Connection, query: &LineQuery) -> StoreResult<Page<LineContext>> {
+/// A page of lines; `sample`: the store's sample of the search texts (how a search asks the
+/// index), there when the query has a term.
+pub(crate) fn list(
+    conn: &Connection,
+    query: &LineQuery,
+    sample: Option<&SearchSample>,
+) -> StoreResult<Page<LineContext>> {
     let (everything, company, user) = scope_binds(&query.scope);
     let limit = i64::from(query.page.limit);
     // The attention list's candidates: lines that are closed, onboarded, closing soon, whose
@@ -243,19 +250,23 @@ pub(crate) fn list(conn: &Connection, query: &LineQuery) -> StoreResult<Page<Lin
         None => (None, None),
     };
     let lookup = match &query.q {
-        Some(q) => Some(search::lookup(conn, q)?),
+        Some(q) => Some(search::lookup(
+            conn,
+            q,
+            sample.unwrap_or(&SearchSample::default()),
+        )?),
         None => None,
     };
+    if let Some(search::Lookup::Nothing) = lookup {
+        return Ok(Page {
+            items: vec![],
+            next: None,
+        });
+    }
     let by = match &lookup {
         None => Found::All,
-        Some(search::Lookup::Nothing) => {
-            return Ok(Page {
-                items: vec![],
-                next: None,
-            });
-        }
-        Some(search::Lookup::Matched { .. }) => Found::Matched,
         Some(search::Lookup::Scanned { .. }) => Found::Scanned,
+        Some(_) => Found::Matched,
     };
     let filters = params![
         everything,

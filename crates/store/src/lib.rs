@@ -25,6 +25,7 @@ mod error;
 mod records;
 pub mod rows;
 mod rows_cases;
+pub mod search_sample;
 mod signals;
 
 use std::future::Future;
@@ -60,7 +61,7 @@ pub trait Maintenance {
     /// PostgreSQL a list planned for an empty table sorts every line for each page).
     async fn refresh_statistics(&self) -> StoreResult<()>;
     /// Before serving: prepares in the background what the first requests would otherwise
-    /// wait for (PostgreSQL samples the search texts; nothing on SQLite).
+    /// wait for (the sample of the search texts, `search_sample`).
     fn warm_up(&self) {}
 }
 

@@ -2,6 +2,7 @@
 //! through the lines' search index, with their line counts.
 
 use provisio_domain::{LineStatus, Stage, WebOrderId};
+use provisio_store::search_sample::SearchSample;
 use provisio_store::{LineSort, OrderQuery, OrderSummary, Page, StoreError, StoreResult};
 use rusqlite::{Connection, params};
 
@@ -80,7 +81,13 @@ macro_rules! by_deadline {
     };
 }
 
-pub(crate) fn list(conn: &Connection, query: &OrderQuery) -> StoreResult<Page<OrderSummary>> {
+/// A page of orders; `sample`: the store's sample of the search texts (how a search asks the
+/// index), there when the query has a term.
+pub(crate) fn list(
+    conn: &Connection,
+    query: &OrderQuery,
+    sample: Option<&SearchSample>,
+) -> StoreResult<Page<OrderSummary>> {
     let (everything, company, user) = scope_binds(&query.scope);
     let limit = i64::from(query.page.limit);
     let only = match &query.only {
@@ -91,7 +98,11 @@ pub(crate) fn list(conn: &Connection, query: &OrderQuery) -> StoreResult<Page<Or
         None => None,
     };
     let lookup = match &query.q {
-        Some(q) => Some(search::lookup(conn, q)?),
+        Some(q) => Some(search::lookup(
+            conn,
+            q,
+            sample.unwrap_or(&SearchSample::default()),
+        )?),
         None => None,
     };
     if let Some(search::Lookup::Nothing) = lookup {
