@@ -3,9 +3,9 @@
 //! changes, and how a [`Search`] is looked up in it. What matches is the domain's rule
 //! (`provisio_domain::search`); the index only finds it fast.
 
-use provisio_domain::search::{Search, SearchText};
 use std::sync::Arc;
 
+use provisio_domain::search::{Search, SearchText};
 use provisio_store::search_sample::{SAMPLED, SampleCell, SearchSample};
 use provisio_store::{StoreError, StoreResult};
 use rusqlite::{Connection, OptionalExtension, params};
