@@ -139,6 +139,17 @@ impl PgStore {
         })
     }
 
+    /// How a list reads the lines holding `q`, if it has a term (by this instance's sample).
+    async fn lookup(
+        &self,
+        q: Option<&provisio_domain::search::Search>,
+    ) -> StoreResult<Option<search_sample::Lookup>> {
+        match q {
+            Some(q) => Ok(Some(self.search.lookup(&self.pool, q).await?)),
+            None => Ok(None),
+        }
+    }
+
     /// The pool (for `provisio db copy` and tests).
     pub fn pool(&self) -> &PgPool {
         &self.pool

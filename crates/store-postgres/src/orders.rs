@@ -85,10 +85,7 @@ impl Orders for PgStore {
         order_reads::by_web_id(&mut conn, web_order_id, Some(window)).await
     }
     async fn list_orders(&self, query: &OrderQuery) -> StoreResult<Page<OrderSummary>> {
-        let lookup = match &query.q {
-            Some(q) => Some(self.search.lookup(&self.pool, q).await?),
-            None => None,
-        };
+        let lookup = self.lookup(query.q.as_ref()).await?;
         let mut conn = self.pool.acquire().await.map_err(db)?;
         order_reads::list(&mut conn, query, lookup.as_ref()).await
     }
@@ -97,10 +94,7 @@ impl Orders for PgStore {
         lines::by_ref(&mut conn, sub_ref).await
     }
     async fn list_lines(&self, query: &LineQuery) -> StoreResult<Page<LineContext>> {
-        let lookup = match &query.q {
-            Some(q) => Some(self.search.lookup(&self.pool, q).await?),
-            None => None,
-        };
+        let lookup = self.lookup(query.q.as_ref()).await?;
         let mut conn = self.pool.acquire().await.map_err(db)?;
         lines::list(&mut conn, query, lookup.as_ref()).await
     }

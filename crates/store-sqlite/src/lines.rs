@@ -249,14 +249,7 @@ pub(crate) fn list(
         Some(c) => (Some(ts(c.closing_before)), Some(ts(c.resent_since))),
         None => (None, None),
     };
-    let lookup = match &query.q {
-        Some(q) => Some(search::lookup(
-            conn,
-            q,
-            sample.unwrap_or(&SearchSample::default()),
-        )?),
-        None => None,
-    };
+    let lookup = search::lookup_of(conn, query.q.as_ref(), sample)?;
     if let Some(search::Lookup::Nothing) = lookup {
         return Ok(Page {
             items: vec![],

@@ -88,6 +88,19 @@ pub(crate) fn lookup(
     })
 }
 
+/// [`lookup`] of a list's term, if it has one (`sample`: the store's, there with a term).
+pub(crate) fn lookup_of(
+    conn: &Connection,
+    q: Option<&Search>,
+    sample: Option<&SearchSample>,
+) -> StoreResult<Option<Lookup>> {
+    match (q, sample) {
+        (Some(q), Some(sample)) => lookup(conn, q, sample).map(Some),
+        (Some(q), None) => lookup(conn, q, &SearchSample::default()).map(Some),
+        (None, _) => Ok(None),
+    }
+}
+
 /// Reads a sample of the search texts: every one while there are at most [`SAMPLED`] lines,
 /// else that many lines picked at random by number (gaps only make the sample smaller).
 pub(crate) fn take_sample(conn: &Connection) -> StoreResult<SearchSample> {

@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use provisio_domain::search::Search;
+use provisio_store::conformance::{order_ids_of, refs_of, search_needles};
 use provisio_store::search_sample::SearchSample;
 use provisio_store::{LineQuery, Maintenance, OrderQuery, PageRequest, Scope, Store};
 
@@ -26,84 +27,34 @@ async fn every_sample_finds_the_same() {
         Arc::new(SearchSample::default()),
         Arc::new(SearchSample::of(&["zzz".to_owned()])),
     ];
-    let refs: Vec<String> = {
-        let all = LineQuery::new(
-            Scope::Everything,
-            PageRequest {
-                after: None,
-                limit: 200,
-            },
-        );
-        let lines = store
-            .readers
-            .read(|c| crate::lines::list(c, &all, None))
-            .unwrap();
-        lines
-            .items
-            .iter()
-            .map(|l| l.line.sub_ref.to_string())
-            .collect()
+    let page = |limit| PageRequest { after: None, limit };
+    let refs = {
+        let all = LineQuery::new(Scope::Everything, page(200));
+        refs_of(
+            &store
+                .readers
+                .read(|c| crate::lines::list(c, &all, None))
+                .unwrap(),
+        )
     };
-    let mut needles = vec![
-        "w12",
-        "kim@KUND",
-        "kund ab",
-        "ab",
-        "%",
-        "[k]und",
-        "example",
-        "sub",
-        "@kund.example",
-        "nobody@nowhere",
-        "ÅÄÖ",
-    ];
-    needles.extend(refs.iter().map(String::as_str));
     let mut found_any = 0;
-    for needle in needles {
-        let search = Search::parse(needle).unwrap();
+    for needle in search_needles(&refs) {
+        let search = Search::parse(&needle).unwrap();
         let mut lines_found = Vec::new();
         let mut orders_found = Vec::new();
         for sample in &samples {
-            let query = LineQuery {
-                q: Some(search.clone()),
-                ..LineQuery::new(
-                    Scope::Everything,
-                    PageRequest {
-                        after: None,
-                        limit: 200,
-                    },
-                )
-            };
-            let lines = store
+            let mut lines = LineQuery::new(Scope::Everything, page(200));
+            lines.q = Some(search.clone());
+            let found = store
                 .readers
-                .read(|c| crate::lines::list(c, &query, Some(sample)))
-                .unwrap();
-            lines_found.push(
-                lines
-                    .items
-                    .iter()
-                    .map(|l| l.line.sub_ref.to_string())
-                    .collect::<Vec<_>>(),
-            );
-            let mut query = OrderQuery::new(
-                Scope::Everything,
-                PageRequest {
-                    after: None,
-                    limit: 50,
-                },
-            );
-            query.q = Some(search.clone());
-            let orders = store
+                .read(|c| crate::lines::list(c, &lines, Some(sample)));
+            lines_found.push(refs_of(&found.unwrap()));
+            let mut orders = OrderQuery::new(Scope::Everything, page(50));
+            orders.q = Some(search.clone());
+            let found = store
                 .readers
-                .read(|c| crate::orders::list(c, &query, Some(sample)))
-                .unwrap();
-            orders_found.push(
-                orders
-                    .items
-                    .iter()
-                    .map(|o| o.order.web_order_id.to_string())
-                    .collect::<Vec<_>>(),
-            );
+                .read(|c| crate::orders::list(c, &orders, Some(sample)));
+            orders_found.push(order_ids_of(&found.unwrap()));
         }
         for i in 1..samples.len() {
             assert_eq!(

@@ -25,6 +25,9 @@ use crate::{
     StoreError, User,
 };
 
+#[path = "conformance_search.rs"]
+mod search_terms;
+pub use search_terms::{order_ids_of, refs_of, search_needles};
 #[path = "conformance_concurrency.rs"]
 mod concurrency;
 #[path = "conformance_directory.rs"]
