@@ -136,14 +136,16 @@ pub(crate) fn recent_mail(
     of: MailOf<'_>,
     since: Timestamp,
 ) -> StoreResult<Vec<(SubRef, MailFact)>> {
+    // Each line's mail oldest first (the order of the lines themselves does not matter).
     macro_rules! recent_mail_of {
-        ($whose:literal) => {
+        ($whose:literal, $order:literal) => {
             concat!(
                 "SELECT l.sub_ref, e.id, e.kind, e.recipient, e.state, e.queued_at, e.requested_by
                  FROM ",
                 $whose,
                 " AND (e.queued_at >= ?2 OR e.next_attempt_at IS NOT NULL OR e.state = 'sending')
-                 ORDER BY e.seq"
+                 ORDER BY ",
+                $order
             )
         };
     }
@@ -160,14 +162,17 @@ pub(crate) fn recent_mail(
             let refs = serde_json::to_string(&refs).map_err(StoreError::backend)?;
             const SQL: &str = recent_mail_of!(
                 "lines l JOIN emails e ON e.line_id = l.id
-                 WHERE l.sub_ref IN (SELECT value FROM json_each(?1))"
+                 WHERE l.sub_ref IN (SELECT value FROM json_each(?1))",
+                "e.seq"
             );
             rows(conn, SQL, params![refs, ts(since)], map)
         }
         MailOf::Order(order) => {
             const SQL: &str = recent_mail_of!(
                 "orders o JOIN lines l ON l.order_id = o.id JOIN emails e ON e.line_id = l.id
-                 WHERE o.web_order_id = ?1"
+                 WHERE o.web_order_id = ?1",
+                // The order the indexes read them in (lines_order, emails_line): no sort.
+                "l.seq, e.seq"
             );
             rows(conn, SQL, params![order.as_str(), ts(since)], map)
         }

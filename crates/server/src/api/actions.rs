@@ -4,6 +4,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -170,7 +171,7 @@ async fn change_contact(
     Auth(actor): Auth,
     PathId(sub_ref): PathId,
     body: ApiJson<ContactChangeBody>,
-) -> AppResult<Json<LineDto>> {
+) -> AppResult<Response> {
     let b = body.value;
     let input = ContactInput {
         email: b.email,
@@ -197,7 +198,7 @@ async fn onboarding(
     Auth(actor): Auth,
     PathId(sub_ref): PathId,
     body: ApiJson<OnboardingBody>,
-) -> AppResult<Json<LineDto>> {
+) -> AppResult<Response> {
     let input = OnboardingInput {
         organization_id: body.value.organization_id,
         organization_name: body.value.organization_name,
@@ -216,7 +217,7 @@ async fn provisioned(
     Auth(actor): Auth,
     PathId(sub_ref): PathId,
     _: NoBody,
-) -> AppResult<Json<LineDto>> {
+) -> AppResult<Response> {
     line_json(&app, &actor, app.mark_provisioned(&actor, &sub_ref).await?).await
 }
 
@@ -231,7 +232,7 @@ async fn cancel(
     Auth(actor): Auth,
     PathId(sub_ref): PathId,
     _: NoBody,
-) -> AppResult<Json<LineDto>> {
+) -> AppResult<Response> {
     line_json(&app, &actor, app.cancel(&actor, &sub_ref).await?).await
 }
 

@@ -2,8 +2,6 @@
 //! person, if it does (the attention reasons), as the domain decides them from the line's
 //! facts; read for many lines at once (one query for their recent mail).
 
-use std::collections::HashMap;
-
 use jiff::Timestamp;
 use provisio_domain::actions::{LineActions, line_actions};
 use provisio_domain::attention::{Attention, attention};
@@ -11,6 +9,7 @@ use provisio_domain::next_step::{self, StepFacts, Waiting};
 use provisio_domain::rate_limit::{ResendBudget, WINDOW};
 use provisio_domain::{Actor, LineFacts, MailFact, OrderParties, SubRef, WebOrderId, decide};
 use provisio_store::{EmailRecord, Line, LineContext, MailOf, Order};
+use rustc_hash::FxHashMap;
 
 use super::App;
 use crate::error::AppResult;
@@ -46,7 +45,8 @@ impl App {
                 MailOf::Lines(&refs)
             }
         };
-        let mut mail: HashMap<SubRef, Vec<MailFact>> = HashMap::new();
+        // FxHash: SipHash of 1,000 references showed in the profile of an order read whole.
+        let mut mail: FxHashMap<SubRef, Vec<MailFact>> = FxHashMap::default();
         for (sub_ref, fact) in self.store.recent_mail(of, now - WINDOW).await? {
             mail.entry(sub_ref).or_default().push(fact);
         }

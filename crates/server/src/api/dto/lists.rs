@@ -73,33 +73,33 @@ pub struct UserList {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct LineList {
-    pub items: Vec<LineDto>,
+pub struct LineList<'a> {
+    pub items: Vec<LineDto<'a>>,
     pub next_cursor: Option<String>,
 }
 
 /// The attention list (SPEC §11).
 #[derive(Debug, Serialize, ToSchema)]
-pub struct AttentionDto {
+pub struct AttentionDto<'a> {
     /// How many lines need a person for each reason (every reason, zeros included).
     #[schema(value_type = std::collections::BTreeMap<String, u64>)]
     pub counts: serde_json::Map<String, serde_json::Value>,
     /// Most urgent first.
-    pub items: Vec<AttentionItemDto>,
+    pub items: Vec<AttentionItemDto<'a>>,
     pub next_cursor: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct AttentionItemDto {
+pub struct AttentionItemDto<'a> {
     #[schema(example = "last_email_failed")]
     pub reason: String,
     /// The order's partner (agents and admins see every partner's lines).
     pub partner: CompanyDto,
-    pub line: LineDto,
+    pub line: LineDto<'a>,
 }
 
-impl AttentionDto {
-    pub fn new(list: &AttentionList) -> Self {
+impl<'a> AttentionDto<'a> {
+    pub fn new(list: &'a AttentionList) -> Self {
         Self {
             counts: list
                 .counts
