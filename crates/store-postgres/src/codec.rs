@@ -125,6 +125,31 @@ impl<'r> Decode<'r, Postgres> for Ts {
     }
 }
 
+/// A number or count kept as `integer` or `bigint`, decoded as the column's type says. (Trying
+/// `bigint` first and then `integer` built a driver error, message and all, for every
+/// `integer` read: three a line, 3 % of reading an order of 1,000 lines.)
+struct Int(i64);
+
+impl Type<Postgres> for Int {
+    fn type_info() -> PgTypeInfo {
+        <i64 as Type<Postgres>>::type_info()
+    }
+    fn compatible(ty: &PgTypeInfo) -> bool {
+        <i64 as Type<Postgres>>::compatible(ty) || <i32 as Type<Postgres>>::compatible(ty)
+    }
+}
+
+impl<'r> Decode<'r, Postgres> for Int {
+    fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
+        use sqlx::ValueRef;
+        if <i32 as Type<Postgres>>::compatible(&value.type_info()) {
+            Ok(Int(i64::from(<i32 as Decode<Postgres>>::decode(value)?)))
+        } else {
+            Ok(Int(<i64 as Decode<Postgres>>::decode(value)?))
+        }
+    }
+}
+
 /// An optional instant to bind.
 pub(crate) fn opt_ts(t: Option<Timestamp>) -> Option<Ts> {
     t.map(Ts)
@@ -166,12 +191,7 @@ impl provisio_store::rows::Columns for Pg<'_> {
         col(self.0, name)
     }
     fn int(&self, name: &str) -> StoreResult<i64> {
-        use sqlx::Row;
-        match self.0.try_get::<i64, _>(name) {
-            Ok(n) => Ok(n),
-            Err(sqlx::Error::ColumnDecode { .. }) => Ok(i64::from(col::<i32>(self.0, name)?)),
-            Err(e) => Err(db(e)),
-        }
+        Ok(col::<Int>(self.0, name)?.0)
     }
     fn flag(&self, name: &str) -> StoreResult<bool> {
         col(self.0, name)
