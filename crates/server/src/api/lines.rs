@@ -13,7 +13,9 @@ use provisio_domain::Actor;
 use provisio_domain::attention::Attention;
 use provisio_store::LineContext;
 
-use super::dto::{AttentionDto, EventDto, EventList, LineDto, LineList, Problem, written};
+use super::dto::{
+    AttentionDto, EventDto, EventList, LINE_BYTES, LineDto, LineList, Problem, written,
+};
 use super::extract::{Auth, PathId};
 use crate::app::App;
 use crate::app::line_list::LineFilter;
@@ -40,9 +42,6 @@ async fn get_line(
 ) -> AppResult<Response> {
     line_json(&app, &actor, app.line(&actor, &sub_ref).await?).await
 }
-
-/// A line's JSON: ~650 bytes, ~920 with its last email.
-pub(super) const LINE_BYTES: usize = 1024;
 
 /// A line as `actor` sees it, with what it offers them.
 pub(super) async fn line_json(app: &App, actor: &Actor, line: LineContext) -> AppResult<Response> {

@@ -6,19 +6,19 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use provisio_domain::Actor;
+use provisio_store::Order;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::dto::{NewOrderBody, OrderDto, OrderList, OrderSummaryDto, Problem, written};
+use super::dto::{
+    LINE_BYTES, NewOrderBody, OrderDto, OrderList, OrderSummaryDto, Problem, written,
+};
 use super::extract::{ApiJson, Auth, PathId, idempotency};
 use crate::app::App;
 use crate::app::line_list::LineFilter;
 use crate::error::AppResult;
 use crate::http::extract::{encode_cursor, page_of};
-
-/// An order's JSON without its lines, and a line's: 650 bytes, ~920 with its last email.
-const ORDER_BYTES: usize = 1024;
-const LINE_BYTES: usize = 1000;
 
 pub fn router() -> OpenApiRouter<App> {
     OpenApiRouter::new()
@@ -50,12 +50,7 @@ async fn create_order(
         .create_order(&actor, body.value.into(), key)
         .await?
         .into_inner();
-    let offers = app.order_offers(&actor, &order).await?;
-    written(
-        StatusCode::CREATED,
-        &OrderDto::new(&order, &offers),
-        ORDER_BYTES + LINE_BYTES * order.lines.len(),
-    )
+    order_json(&app, &actor, StatusCode::CREATED, &order).await
 }
 
 /// List and search orders, newest first, keyset-paginated.
@@ -96,10 +91,17 @@ async fn get_order(
     PathId(id): PathId,
 ) -> AppResult<Response> {
     let order = app.order(&actor, &id).await?;
-    let offers = app.order_offers(&actor, &order).await?;
-    written(
-        StatusCode::OK,
-        &OrderDto::new(&order, &offers),
-        ORDER_BYTES + LINE_BYTES * order.lines.len(),
-    )
+    order_json(&app, &actor, StatusCode::OK, &order).await
+}
+
+/// An order with what each of its lines offers `actor`, written into one buffer of its size.
+async fn order_json(
+    app: &App,
+    actor: &Actor,
+    status: StatusCode,
+    order: &Order,
+) -> AppResult<Response> {
+    let offers = app.order_offers(actor, order).await?;
+    let bytes = 1024 + LINE_BYTES * order.lines.len();
+    written(status, &OrderDto::new(order, &offers), bytes)
 }

@@ -19,7 +19,7 @@ pub use access::*;
 pub use case::*;
 pub use line::*;
 pub use lists::*;
-pub use written::{Day, Time, written};
+pub use written::{Day, LINE_BYTES, Time, written};
 
 pub fn time(t: Timestamp) -> String {
     t.to_string()

@@ -69,6 +69,10 @@ impl std::fmt::Write for StackText {
     }
 }
 
+/// Where a body's buffer starts for each line it holds: a line's JSON is ~650 bytes, ~920
+/// with its last email.
+pub const LINE_BYTES: usize = 1024;
+
 /// A JSON body that borrows what it shows (a line and its order as read), written out in the
 /// handler; `bytes` is the size to start the buffer at (axum's `Json` starts at 128 bytes and
 /// copies its buffer a dozen times for an order of 1,000 lines).
