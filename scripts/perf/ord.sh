@@ -1,11 +1,11 @@
 #!/bin/bash
 # ord.sh BIN DIR [stat|perf]: serve DIR (DBURL: its PostgreSQL), GET /api/v1/orders/B1 600 times
 # with one keep-alive client as Pia; p50 / p90 and the server CPU (ticks of 10 ms) they took.
-HERE=$(cd "$(dirname "$0")" && pwd)
+. "$(dirname "$0")"/lib.sh
+PORT=8089
 BIN=$1; D=$2
 if [ -n "$DBURL" ]; then export DATABASE_URL=$DBURL; else unset DATABASE_URL; fi
-PROVISIO_SMTP_URL=smtp://127.0.0.1:9 $BIN --data-dir $D serve --test-clock --listen 127.0.0.1:8089 > $D/ord.log 2>&1 & S=$!
-for i in $(seq 50); do curl -sf localhost:8089/healthz >/dev/null && break; sleep 0.2; done
+serve $BIN $D smtp://127.0.0.1:9
 K=$(cat $D/pia.key)
 for i in $(seq 20); do curl -s -o /dev/null -H "Authorization: Bearer $K" localhost:8089/api/v1/orders/B1; done
 t0=$(awk '{print $14+$15}' /proc/$S/stat)

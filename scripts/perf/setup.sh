@@ -1,6 +1,5 @@
 #!/bin/bash
 # setup.sh BIN DIR [DBURL]
-HERE=$(cd "$(dirname "$0")" && pwd)
 set -e
 BIN=$1; D=$2; mkdir -p $D
 if [ -n "$3" ]; then export DATABASE_URL=$3; else unset DATABASE_URL; fi
