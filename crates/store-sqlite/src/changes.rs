@@ -21,6 +21,8 @@ use crate::{Named, db, idempotency, opt_ts, parse_ts, rows, stored, ts, uuid};
 
 /// The ids a change needs besides the domain values, and the version the line was read at.
 pub(crate) struct LineIds {
+    /// The rowid, which the writes find the line by.
+    pub seq: i64,
     pub line_id: String,
     pub order_id: String,
     pub version: i64,
@@ -75,9 +77,10 @@ pub(crate) fn contexts_by_id_tx<'r>(
     Ok(found.into_iter().collect())
 }
 
-/// From the columns `id`, `order_id` and `version` of a line.
+/// From the columns `seq`, `id`, `order_id` and `version` of a line.
 pub(crate) fn ids_of(row: &Named<'_, '_>) -> StoreResult<LineIds> {
     Ok(LineIds {
+        seq: row.int("seq")?,
         line_id: text(row, "id")?,
         order_id: text(row, "order_id")?,
         version: row.int("version")?,
@@ -316,7 +319,7 @@ pub(crate) fn write_state(tx: &Tx, ids: &LineIds, st: &LineState) -> StoreResult
             "UPDATE lines SET stage = ?, status = ?, closed_reason = ?, closed_at = ?,
                  first_sent_at = ?, closes_at = ?, initial_queued = ?, first_send_due_at = ?,
                  close_due_at = ?, version = version + 1
-             WHERE id = ? AND version = ?",
+             WHERE seq = ? AND version = ?",
         )
         .and_then(|mut q| {
             q.execute(params![
@@ -329,7 +332,7 @@ pub(crate) fn write_state(tx: &Tx, ids: &LineIds, st: &LineState) -> StoreResult
                 st.initial_queued,
                 opt_ts(st.first_send_due_at()),
                 opt_ts(st.closure_due_at()),
-                ids.line_id,
+                ids.seq,
                 ids.version
             ])
         })
@@ -340,8 +343,8 @@ pub(crate) fn write_state(tx: &Tx, ids: &LineIds, st: &LineState) -> StoreResult
 /// Claims the next version of a line whose state stays as it is (compare-and-set).
 fn write_version(tx: &Tx, ids: &LineIds) -> StoreResult<()> {
     let written = tx
-        .prepare_cached("UPDATE lines SET version = version + 1 WHERE id = ? AND version = ?")
-        .and_then(|mut q| q.execute(params![ids.line_id, ids.version]))
+        .prepare_cached("UPDATE lines SET version = version + 1 WHERE seq = ? AND version = ?")
+        .and_then(|mut q| q.execute(params![ids.seq, ids.version]))
         .map_err(db)?;
     lost_race(written, ids)
 }
@@ -362,14 +365,14 @@ fn lost_race(written: usize, ids: &LineIds) -> StoreResult<()> {
 fn write_details(tx: &Tx, ids: &LineIds, effects: &Effects) -> StoreResult<()> {
     if let Some(contact) = &effects.contact {
         tx.prepare_cached(
-            "UPDATE lines SET contact_email = ?, contact_name = ?, locale = ? WHERE id = ?",
+            "UPDATE lines SET contact_email = ?, contact_name = ?, locale = ? WHERE seq = ?",
         )
         .and_then(|mut q| {
             q.execute(params![
                 contact.email.as_str(),
                 contact.name,
                 contact.locale.as_str(),
-                ids.line_id
+                ids.seq
             ])
         })
         .map_err(db)?;
@@ -394,9 +397,9 @@ fn write_details(tx: &Tx, ids: &LineIds, effects: &Effects) -> StoreResult<()> {
             });
         }
         tx.prepare_cached(
-            "UPDATE lines SET organization_id = ?, organization_name = ? WHERE id = ?",
+            "UPDATE lines SET organization_id = ?, organization_name = ? WHERE seq = ?",
         )
-        .and_then(|mut q| q.execute(params![org.id, org.name, ids.line_id]))
+        .and_then(|mut q| q.execute(params![org.id, org.name, ids.seq]))
         .map_err(db)?;
     }
     if let Some(link) = effects.links {

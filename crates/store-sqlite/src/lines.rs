@@ -9,18 +9,25 @@ use rusqlite::{Connection, params};
 
 use crate::{Named, rows, search, ts};
 
+pub(crate) use provisio_store::line_state_values as state_values;
+
 /// The columns the shared row mapping's `state_from` reads, and with them the ids and
-/// version a write over the version needs (one list for both backends, in `provisio_store`).
-pub(crate) use provisio_store::{
-    line_state_columns as state_columns, line_state_values as state_values,
-};
+/// version a write over the version needs (one list for both backends, in `provisio_store`),
+/// and the rowid the write finds the line by (by `id` each write cost one more seek in the
+/// ids' index).
+macro_rules! state_columns {
+    () => {
+        concat!("l.seq, ", provisio_store::line_state_columns!())
+    };
+}
+pub(crate) use state_columns;
 
 /// The columns [`line_from`] reads, from [`lines_from!`].
 macro_rules! line_columns {
     () => {
         concat!(
             $crate::lines::state_columns!(),
-            ", l.seq, l.line_number, l.sub_ref, l.offer, l.quantity,
+            ", l.line_number, l.sub_ref, l.offer, l.quantity,
          l.requested_start_date, l.contact_email, l.contact_name, l.locale,
          l.organization_id, l.organization_name,
          le.id AS le_id, le.kind AS le_kind, le.recipient AS le_recipient, le.state AS le_state,

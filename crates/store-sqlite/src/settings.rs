@@ -84,22 +84,22 @@ pub(crate) fn move_deadlines(
     };
     let days = stored("window", u32::try_from(days))?;
     const SQL: &str = concat!(
-        "SELECT l.seq, ",
+        "SELECT ",
         state_columns!(),
         " FROM lines l WHERE l.offer = ? AND l.status = 'open' AND l.seq > ?
           ORDER BY l.seq LIMIT ?"
     );
     let batch = rows(tx, SQL, params![offer, after, i64::from(limit)], |r| {
-        Ok((r.int("seq")?, ids_of(r)?, state_from(r)?))
+        Ok((ids_of(r)?, state_from(r)?))
     })?;
     let mut moved = 0;
-    for (_, ids, state) in &batch {
+    for (ids, state) in &batch {
         if let Some(next) = follow(state, days) {
             write_state(tx, ids, &next)?;
             moved += 1;
         }
     }
-    let last = batch.last().map(|(seq, ..)| *seq);
+    let last = batch.last().map(|(ids, _)| ids.seq);
     let next = last.filter(|_| batch.len() == limit as usize);
     tx.prepare_cached("UPDATE offer_policies SET moving_after = ? WHERE offer = ?")
         .and_then(|mut q| q.execute(params![next, offer]))
