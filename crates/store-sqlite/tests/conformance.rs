@@ -10,6 +10,9 @@ use provisio_store::conformance::Fresh;
 use provisio_store::{Maintenance, Outbox, Store};
 use provisio_store_sqlite::SqliteStore;
 
+mod common;
+use common::{migrations_before, seed_line, seed_one_email};
+
 async fn fresh() -> (tempfile::TempDir, SqliteStore) {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(&dir.path().join("provisio.sqlite"))
@@ -145,34 +148,6 @@ fn upgrading_moves_setup_links_into_their_table() {
     assert_eq!(broken, 0, "every reference still holds");
 }
 
-/// A company, user, order and line, shared by both schemas.
-fn seed_line(conn: &rusqlite::Connection) {
-    conn.execute_batch(
-        "INSERT INTO companies VALUES ('c', 'Acme', 'partner', '2026-01-01T00:00:00.000000Z');
-         INSERT INTO users (id, company_id, email, name, role, can_resend, password_hash,
-             created_at) VALUES ('u', 'c', 'pia@acme.test', 'Pia', 'member', 0, NULL,
-             '2026-01-01T00:00:00.000000Z');
-         INSERT INTO orders (id, web_order_id, partner_id, end_customer_name, locale, placed_by,
-             placed_at) VALUES ('o', 'W1', 'c', 'Kund AB', 'en', 'u', '2026-01-01T00:00:00.000000Z');
-         INSERT INTO lines (id, order_id, line_number, sub_ref, offer, quantity,
-             requested_start_date, rsd_start_at, contact_email, locale, stage, status)
-             VALUES ('l', 'o', 1, 'Sub1', 'A-FLEX', 1, '2026-01-01', '2026-01-01T00:00:00.000000Z',
-             'kim@kund.test', 'en', 'scheduled', 'open');",
-    )
-    .unwrap();
-}
-
-fn seed_one_email(conn: &rusqlite::Connection) {
-    seed_line(conn);
-    conn.execute_batch(
-        "INSERT INTO emails (id, kind, subject, line_id, recipient, locale, message_id, state,
-             queued_at, next_attempt_at)
-         VALUES ('e1', 'initial', 'line', 'l', 'kim@kund.test', 'en', 'm1@x', 'queued',
-             '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z');",
-    )
-    .unwrap();
-}
-
 fn seed_old_schema(conn: &rusqlite::Connection) {
     seed_line(conn);
     conn.execute_batch(
@@ -208,21 +183,6 @@ async fn the_schema_knows_every_kind_of_mail_with_its_subject() {
         .collect();
     domain.sort();
     assert_eq!(stored, domain);
-}
-
-/// The migrations before `first` (by file name), in order: whatever else lands beside ours.
-fn migrations_before(first: &str) -> Vec<String> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".sql") && n.as_str() < first)
-        .collect();
-    names.sort();
-    names
-        .iter()
-        .map(|n| std::fs::read_to_string(dir.join(n)).unwrap())
-        .collect()
 }
 
 /// Upgrading to 0010 gives every signed-in session its user and ends those of users
