@@ -313,6 +313,15 @@ impl Event {
         // Every field is a string, number, bool or a struct of those: this cannot fail.
         serde_json::to_value(self).unwrap_or(Value::Null)
     }
+
+    /// [`Event::data`] as the stores keep it: the same fields written straight as JSON text,
+    /// without the map `data` builds first (an event is written with every closed line,
+    /// first send and sent email; the map was ~5 % of a closure's CPU). Its keys come in the
+    /// fields' order instead of sorted: a reader parses the text back into `data`'s value.
+    pub fn stored_data(&self) -> String {
+        // As `data`: this cannot fail.
+        serde_json::to_string(self).unwrap_or_else(|_| "null".to_owned())
+    }
 }
 
 #[cfg(test)]
@@ -353,6 +362,10 @@ mod tests {
             stage: None,
         };
         assert!(later.data().get("stage").is_none());
+        for event in [&first, &later] {
+            let stored: Value = serde_json::from_str(&event.stored_data()).unwrap();
+            assert_eq!(stored, event.data(), "{event:?}");
+        }
         let onboarded = Event::LineOnboarded {
             stage: StageChange {
                 from: Stage::AwaitingProvisioning,
@@ -367,6 +380,8 @@ mod tests {
             json!({"from": "awaiting_provisioning", "to": "onboarded", "organization": "Kund AB",
                    "organization_id": "org_1", "via": "setup_link"})
         );
+        let stored: Value = serde_json::from_str(&onboarded.stored_data()).unwrap();
+        assert_eq!(stored, onboarded.data());
         assert_eq!(
             Event::LineClosed {
                 reason: ClosedReason::ProvisioningWindowLapsed

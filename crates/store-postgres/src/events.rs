@@ -66,7 +66,7 @@ pub(crate) async fn insert_event_rows(
         kinds.push(row.event.kind().as_str());
         at.push(Ts(row.at));
         actors.push(row.actor.map(|a| a.to_string()));
-        data.push(row.event.data().to_string());
+        data.push(row.event.stored_data());
     }
     sqlx::query(
         "INSERT INTO events (order_id, line_id, case_id, type, at, actor_id, data)

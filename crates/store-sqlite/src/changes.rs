@@ -269,7 +269,7 @@ pub(crate) fn insert_events(
             event.kind().as_str(),
             at,
             actor,
-            event.data().to_string()
+            event.stored_data()
         ])
         .map_err(db)?;
     }
