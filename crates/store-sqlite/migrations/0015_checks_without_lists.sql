@@ -9,7 +9,8 @@
 -- the stored definitions are edited as SQLite documents for such changes
 -- (https://sqlite.org/lang_altertable.html#otheralter); a table created and dropped at the end
 -- moves the schema's version on, so every open connection reads the new definitions.
--- (`schema_tests` checks that no list is left and that the constraints still refuse.)
+-- (crates/store-sqlite/tests/schema.rs checks that no list is left, that the constraints still
+-- refuse, and that a connection open meanwhile reads the new definitions.)
 
 PRAGMA writable_schema = ON;
 
