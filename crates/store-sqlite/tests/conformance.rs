@@ -7,20 +7,11 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use provisio_store::conformance::Fresh;
-use provisio_store::{Maintenance, Outbox, Store};
+use provisio_store::{Outbox, Store};
 use provisio_store_sqlite::SqliteStore;
 
 mod common;
-use common::{migrations_before, seed_line, seed_one_email};
-
-async fn fresh() -> (tempfile::TempDir, SqliteStore) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("provisio.sqlite"))
-        .await
-        .unwrap();
-    store.migrate().await.unwrap();
-    (dir, store)
-}
+use common::{fresh, migrations_before, seed_line, seed_one_email};
 
 /// A fresh database file per chapter.
 struct SqliteFile(tempfile::TempDir);

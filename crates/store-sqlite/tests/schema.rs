@@ -4,11 +4,8 @@
 // Test code: a failed unwrap is a failed test, with its location.
 #![allow(clippy::unwrap_used)]
 
-use provisio_store::Maintenance;
-use provisio_store_sqlite::SqliteStore;
-
 mod common;
-use common::{migrations_before, seed_one_email};
+use common::{fresh, migrations_before, seed_one_email};
 
 /// The hot writes, as the store runs them: a line's state, an email's state, a new link.
 const WRITES: [&str; 3] = [
@@ -72,11 +69,7 @@ fn a_list_of_three_is_found() {
 
 #[tokio::test]
 async fn no_constraint_tests_a_long_list_and_the_rules_still_refuse() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("provisio.sqlite"))
-        .await
-        .unwrap();
-    store.migrate().await.unwrap();
+    let (dir, _store) = fresh().await;
     let conn = rusqlite::Connection::open(dir.path().join("provisio.sqlite")).unwrap();
     let schema: Vec<(String, String)> = conn
         .prepare("SELECT name, sql FROM sqlite_schema WHERE sql IS NOT NULL")

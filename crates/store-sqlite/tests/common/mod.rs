@@ -1,6 +1,19 @@
-//! What the SQLite store's tests share: an old schema's migrations, and a line (with an
-//! email) written straight into the file.
+//! What the SQLite store's tests share: a fresh store, an old schema's migrations, and a line
+//! (with an email) written straight into the file.
 #![allow(clippy::unwrap_used, dead_code)]
+
+use provisio_store::Maintenance;
+use provisio_store_sqlite::SqliteStore;
+
+/// A store on a fresh, migrated file `provisio.sqlite` in its own directory.
+pub async fn fresh() -> (tempfile::TempDir, SqliteStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("provisio.sqlite"))
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    (dir, store)
+}
 
 /// A company, user, order and line, shared by both schemas.
 pub fn seed_line(conn: &rusqlite::Connection) {
