@@ -1,6 +1,8 @@
-//! The schema's constraints cost the writes no temporary b-tree (migration 0015): no CHECK or
-//! partial index tests a list of three or more values, the rules still refuse what they
-//! refused, and a connection open while the migration ran reads the new definitions.
+//! The schema's constraints cost the writes little. Migration 0015: no CHECK or partial index
+//! tests a list of three or more values (SQLite builds a temporary b-tree of each), the rules
+//! still refuse what they refused. Migration 0016: writing an event looks nothing up (the
+//! audit log has no foreign keys, as on PostgreSQL). And a connection open while such a
+//! migration ran reads the new definitions.
 // Test code: a failed unwrap is a failed test, with its location.
 #![allow(clippy::unwrap_used)]
 
@@ -18,6 +20,10 @@ const WRITES: [&str; 3] = [
     "INSERT INTO setup_links (token_hash, email_id, line_id, state, created_at)
      VALUES (?, ?, ?, 'live', ?)",
 ];
+
+/// An event as the store writes it (`changes.rs`, `insert_events`).
+const EVENT: &str = "INSERT INTO events (order_id, line_id, case_id, type, at, actor_id, data)
+     VALUES (?, ?, ?, ?, ?, ?, ?)";
 
 /// The opcodes SQLite compiles `sql` into.
 fn opcodes(conn: &rusqlite::Connection, sql: &str) -> Vec<String> {
@@ -40,6 +46,22 @@ fn builds_no_temporary_btree(conn: &rusqlite::Connection) {
             "{sql}\nbuilds a temporary b-tree: {ops:?}"
         );
     }
+}
+
+/// Whether `sql` checks a foreign key: a lookup in the parent table that halts with
+/// SQLITE_CONSTRAINT_FOREIGNKEY (787) when it finds nothing.
+fn checks_foreign_keys(conn: &rusqlite::Connection, sql: &str) -> bool {
+    const FOREIGN_KEY: i64 = 787;
+    let mut explained = conn.prepare(&format!("EXPLAIN {sql}")).unwrap();
+    let unbound = vec![rusqlite::types::Null; explained.parameter_count()];
+    let halts: Vec<i64> = explained
+        .query_map(rusqlite::params_from_iter(unbound), |r| {
+            Ok((r.get::<_, String>(1)?, r.get::<_, i64>(2)?))
+        })
+        .unwrap()
+        .filter_map(|op| op.ok().filter(|(op, _)| op == "Halt").map(|(_, p1)| p1))
+        .collect();
+    halts.contains(&FOREIGN_KEY)
 }
 
 /// Lists of three or more values after ` IN (` in `sql`.
@@ -143,4 +165,74 @@ fn a_connection_open_during_the_upgrade_reads_the_new_constraints() {
         .execute("UPDATE lines SET stage = 'lost'", [])
         .unwrap_err();
     assert!(err.to_string().contains("CHECK constraint failed"), "{err}");
+}
+
+#[tokio::test]
+async fn writing_an_event_looks_nothing_up_and_the_other_keys_still_hold() {
+    let (dir, _store) = fresh().await;
+    let conn = rusqlite::Connection::open(dir.path().join("provisio.sqlite")).unwrap();
+    conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+    assert!(
+        !checks_foreign_keys(&conn, EVENT),
+        "{:?}",
+        opcodes(&conn, EVENT)
+    );
+    let keys: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM pragma_foreign_key_list('events')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(keys, 0);
+    // The outbox keeps its keys: an email still names a line that exists.
+    assert!(checks_foreign_keys(&conn, WRITES[2]));
+    seed_one_email(&conn);
+    let err = conn
+        .execute(
+            "INSERT INTO setup_links (token_hash, email_id, line_id, state, created_at)
+             VALUES ('h', 'e1', 'no such line', 'live', '2026-01-01T00:00:00.000000Z')",
+            [],
+        )
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("FOREIGN KEY constraint failed"),
+        "{err}"
+    );
+    conn.execute(
+        "INSERT INTO events (order_id, line_id, type, at, data)
+         VALUES ('o', 'l', 'line.closed', '2026-01-02T00:00:00.000000Z', '{}')",
+        [],
+    )
+    .unwrap();
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+}
+
+#[test]
+fn a_connection_open_during_the_upgrade_stops_checking_the_events_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("old.sqlite");
+    let open = rusqlite::Connection::open(&file).unwrap();
+    for sql in migrations_before("0016") {
+        open.execute_batch(&sql).unwrap();
+    }
+    open.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+    assert!(
+        checks_foreign_keys(&open, EVENT),
+        "before the upgrade, an event checks the keys it names"
+    );
+    let migrator = rusqlite::Connection::open(&file).unwrap();
+    migrator
+        .execute_batch(include_str!(
+            "../migrations/0016_events_without_foreign_keys.sql"
+        ))
+        .unwrap();
+    let events: i64 = open
+        .query_row("SELECT count(*) FROM events", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(events, 0);
+    assert!(!checks_foreign_keys(&open, EVENT));
 }
