@@ -232,7 +232,7 @@ fn fold_wal(
         Fold::Empty => "PRAGMA wal_checkpoint(TRUNCATE)",
     };
     const TRIES: u32 = 50;
-    // On the write connection itself: when another connection restarted the WAL, the write
+    // On the write connection itself: when another connection emptied the WAL, the write
     // connection was seen waiting out its whole busy timeout at its next transaction.
     let conn = lock(writes);
     conn.busy_timeout(Duration::ZERO)?;
