@@ -11,7 +11,7 @@ use provisio_store::{Outbox, Store};
 use provisio_store_sqlite::SqliteStore;
 
 mod common;
-use common::{fresh, migrations_before, seed_line, seed_one_email};
+use common::{fresh, old_schema, seed_line, seed_one_email};
 
 /// A fresh database file per chapter.
 struct SqliteFile(tempfile::TempDir);
@@ -87,15 +87,7 @@ async fn a_starting_server_takes_over_every_lease_of_the_file() {
 /// table with their state, and every row gets its subject.
 #[test]
 fn upgrading_moves_setup_links_into_their_table() {
-    let dir = tempfile::tempdir().unwrap();
-    let conn = rusqlite::Connection::open(dir.path().join("old.sqlite")).unwrap();
-    for sql in [
-        include_str!("../migrations/0001_core.sql"),
-        include_str!("../migrations/0002_outbox.sql"),
-        include_str!("../migrations/0003_drop_line_version.sql"),
-    ] {
-        conn.execute_batch(sql).unwrap();
-    }
+    let (_dir, _, conn) = old_schema("0004");
     seed_old_schema(&conn);
     conn.execute_batch(include_str!(
         "../migrations/0004_outbox_subjects_setup_links.sql"
@@ -180,11 +172,7 @@ async fn the_schema_knows_every_kind_of_mail_with_its_subject() {
 /// disabled already (SPEC §11: a disabled user has no sessions).
 #[test]
 fn upgrading_names_each_sessions_user_and_ends_disabled_users_sessions() {
-    let dir = tempfile::tempdir().unwrap();
-    let conn = rusqlite::Connection::open(dir.path().join("old.sqlite")).unwrap();
-    for sql in migrations_before("0010") {
-        conn.execute_batch(&sql).unwrap();
-    }
+    let (_dir, _, conn) = old_schema("0010");
     seed_line(&conn);
     conn.execute_batch(
         "INSERT INTO users (id, company_id, email, name, role, can_resend, password_hash,
@@ -229,11 +217,7 @@ fn upgrading_names_each_sessions_user_and_ends_disabled_users_sessions() {
 /// provisioning email, never a notice; a running window is found by the closure sweep.
 #[test]
 fn upgrading_gives_lines_left_in_limbo_their_first_send() {
-    let dir = tempfile::tempdir().unwrap();
-    let conn = rusqlite::Connection::open(dir.path().join("old.sqlite")).unwrap();
-    for sql in migrations_before("0009") {
-        conn.execute_batch(&sql).unwrap();
-    }
+    let (_dir, _, conn) = old_schema("0009");
     seed_line(&conn);
     conn.execute_batch(
         "INSERT INTO lines (id, order_id, line_number, sub_ref, offer, quantity,

@@ -7,7 +7,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{fresh, migrations_before, seed_one_email};
+use common::{fresh, old_schema, seed_one_email};
 
 /// The hot writes, as the store runs them: a line's state, an email's state, a new link.
 const WRITES: [&str; 3] = [
@@ -25,17 +25,22 @@ const WRITES: [&str; 3] = [
 const EVENT: &str = "INSERT INTO events (order_id, line_id, case_id, type, at, actor_id, data)
      VALUES (?, ?, ?, ?, ?, ?, ?)";
 
-/// The opcodes SQLite compiles `sql` into.
-fn opcodes(conn: &rusqlite::Connection, sql: &str) -> Vec<String> {
+/// What SQLite compiles `sql` into: each instruction's opcode and first operand.
+fn explain(conn: &rusqlite::Connection, sql: &str) -> Vec<(String, i64)> {
     let mut explained = conn.prepare(&format!("EXPLAIN {sql}")).unwrap();
     let unbound = vec![rusqlite::types::Null; explained.parameter_count()];
     explained
         .query_map(rusqlite::params_from_iter(unbound), |r| {
-            r.get::<_, String>(1)
+            Ok((r.get::<_, String>(1)?, r.get::<_, i64>(2)?))
         })
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap()
+}
+
+/// The opcodes SQLite compiles `sql` into.
+fn opcodes(conn: &rusqlite::Connection, sql: &str) -> Vec<String> {
+    explain(conn, sql).into_iter().map(|(op, _)| op).collect()
 }
 
 fn builds_no_temporary_btree(conn: &rusqlite::Connection) {
@@ -52,16 +57,27 @@ fn builds_no_temporary_btree(conn: &rusqlite::Connection) {
 /// SQLITE_CONSTRAINT_FOREIGNKEY (787) when it finds nothing.
 fn checks_foreign_keys(conn: &rusqlite::Connection, sql: &str) -> bool {
     const FOREIGN_KEY: i64 = 787;
-    let mut explained = conn.prepare(&format!("EXPLAIN {sql}")).unwrap();
-    let unbound = vec![rusqlite::types::Null; explained.parameter_count()];
-    let halts: Vec<i64> = explained
-        .query_map(rusqlite::params_from_iter(unbound), |r| {
-            Ok((r.get::<_, String>(1)?, r.get::<_, i64>(2)?))
-        })
-        .unwrap()
-        .filter_map(|op| op.ok().filter(|(op, _)| op == "Halt").map(|(_, p1)| p1))
-        .collect();
-    halts.contains(&FOREIGN_KEY)
+    explain(conn, sql)
+        .iter()
+        .any(|(op, p1)| op == "Halt" && *p1 == FOREIGN_KEY)
+}
+
+/// A fresh, migrated store and a connection of the test's own to its file.
+async fn fresh_file() -> (
+    tempfile::TempDir,
+    provisio_store_sqlite::SqliteStore,
+    rusqlite::Connection,
+) {
+    let (dir, store) = fresh().await;
+    let conn = rusqlite::Connection::open(dir.path().join("provisio.sqlite")).unwrap();
+    (dir, store, conn)
+}
+
+fn assert_intact(conn: &rusqlite::Connection) {
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
 }
 
 /// Lists of three or more values after ` IN (` in `sql`.
@@ -91,8 +107,7 @@ fn a_list_of_three_is_found() {
 
 #[tokio::test]
 async fn no_constraint_tests_a_long_list_and_the_rules_still_refuse() {
-    let (dir, _store) = fresh().await;
-    let conn = rusqlite::Connection::open(dir.path().join("provisio.sqlite")).unwrap();
+    let (_dir, _store, conn) = fresh_file().await;
     let schema: Vec<(String, String)> = conn
         .prepare("SELECT name, sql FROM sqlite_schema WHERE sql IS NOT NULL")
         .unwrap()
@@ -128,21 +143,13 @@ async fn no_constraint_tests_a_long_list_and_the_rules_still_refuse() {
     ] {
         conn.execute(allowed, []).unwrap();
     }
-    let check: String = conn
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(check, "ok");
+    assert_intact(&conn);
 }
 
 /// A server's connections are open when it migrates: they must see the new definitions.
 #[test]
 fn a_connection_open_during_the_upgrade_reads_the_new_constraints() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("old.sqlite");
-    let open = rusqlite::Connection::open(&file).unwrap();
-    for sql in migrations_before("0015") {
-        open.execute_batch(&sql).unwrap();
-    }
+    let (_dir, file, open) = old_schema("0015");
     seed_one_email(&open);
     assert!(
         opcodes(&open, WRITES[0])
@@ -169,8 +176,7 @@ fn a_connection_open_during_the_upgrade_reads_the_new_constraints() {
 
 #[tokio::test]
 async fn writing_an_event_looks_nothing_up_and_the_other_keys_still_hold() {
-    let (dir, _store) = fresh().await;
-    let conn = rusqlite::Connection::open(dir.path().join("provisio.sqlite")).unwrap();
+    let (_dir, _store, conn) = fresh_file().await;
     conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
     assert!(
         !checks_foreign_keys(&conn, EVENT),
@@ -205,20 +211,12 @@ async fn writing_an_event_looks_nothing_up_and_the_other_keys_still_hold() {
         [],
     )
     .unwrap();
-    let check: String = conn
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(check, "ok");
+    assert_intact(&conn);
 }
 
 #[test]
 fn a_connection_open_during_the_upgrade_stops_checking_the_events_keys() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("old.sqlite");
-    let open = rusqlite::Connection::open(&file).unwrap();
-    for sql in migrations_before("0016") {
-        open.execute_batch(&sql).unwrap();
-    }
+    let (_dir, file, open) = old_schema("0016");
     open.execute_batch("PRAGMA foreign_keys = ON").unwrap();
     assert!(
         checks_foreign_keys(&open, EVENT),

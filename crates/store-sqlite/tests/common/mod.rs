@@ -43,8 +43,20 @@ pub fn seed_one_email(conn: &rusqlite::Connection) {
     .unwrap();
 }
 
+/// A file `old.sqlite` in its own directory with the migrations before `first` applied, and
+/// the connection that applied them (an installation from before `first`).
+pub fn old_schema(first: &str) -> (tempfile::TempDir, std::path::PathBuf, rusqlite::Connection) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("old.sqlite");
+    let conn = rusqlite::Connection::open(&file).unwrap();
+    for sql in migrations_before(first) {
+        conn.execute_batch(&sql).unwrap();
+    }
+    (dir, file, conn)
+}
+
 /// The migrations before `first` (by file name), in order: whatever else lands beside ours.
-pub fn migrations_before(first: &str) -> Vec<String> {
+fn migrations_before(first: &str) -> Vec<String> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
