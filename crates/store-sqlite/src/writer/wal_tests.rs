@@ -19,11 +19,11 @@ fn scratch() -> tempfile::TempDir {
     }
 }
 
-/// A writer on a table `t`, its WAL bounded by `limit` bytes, checkpointed every `every`.
-fn writer(dir: &tempfile::TempDir, limit: u64, every: Duration) -> (Writer, std::path::PathBuf) {
+/// A writer on a table `t`, its WAL bounded by [`LIMIT`] bytes, checkpointed every `every`.
+fn writer(dir: &tempfile::TempDir, every: Duration) -> (Writer, std::path::PathBuf) {
     let path = dir.path().join("w.sqlite");
     let bounds = WalBounds {
-        limit_bytes: limit,
+        limit_bytes: LIMIT,
         every,
     };
     let writer = Writer::open(&path, Duration::from_secs(5), bounds).unwrap();
@@ -57,13 +57,29 @@ fn size(file: &std::path::Path) -> u64 {
     std::fs::metadata(file).map_or(0, |m| m.len())
 }
 
+/// The WAL limit of these tests.
+const LIMIT: u64 = 256 * 1024;
+
+/// A writer (checkpointed every `every`) whose WAL holds one transaction of 2,000 rows, many
+/// times [`LIMIT`]: the writer, the WAL file and its size.
+fn grown(every: Duration) -> (tempfile::TempDir, Writer, std::path::PathBuf, u64) {
+    let dir = scratch();
+    let (writer, wal) = writer(&dir, every);
+    write_rows(&writer, 2000);
+    let grown = size(&wal);
+    assert!(
+        grown > 4 * LIMIT,
+        "the WAL holds the transaction: {grown} bytes"
+    );
+    (dir, writer, wal, grown)
+}
+
 /// Sustained writes while readers keep the WAL in use all the time: the WAL stays within
 /// a few times its limit instead of growing with everything written.
 #[test]
 fn the_wal_stays_bounded_under_sustained_writes_and_readers() {
     let dir = scratch();
-    let limit = 256 * 1024;
-    let (writer, wal) = writer(&dir, limit, Duration::from_millis(20));
+    let (writer, wal) = writer(&dir, Duration::from_millis(20));
     let path = dir.path().join("w.sqlite");
     let stop = Arc::new(AtomicBool::new(false));
     // Readers that always hold a snapshot, overlapping each other.
@@ -109,8 +125,8 @@ fn the_wal_stays_bounded_under_sustained_writes_and_readers() {
         r.join().unwrap();
     }
     assert!(
-        largest < 16 * limit,
-        "the WAL grew to {largest} bytes (limit {limit})"
+        largest < 16 * LIMIT,
+        "the WAL grew to {largest} bytes (limit {LIMIT})"
     );
 }
 
@@ -118,16 +134,8 @@ fn the_wal_stays_bounded_under_sustained_writes_and_readers() {
 /// overwrite the blocks kept); emptied, it has none.
 #[test]
 fn a_restarted_wal_is_cut_back_to_its_limit_by_the_next_write() {
-    let dir = scratch();
-    let limit = 256 * 1024;
     // No round of the checkpoint thread during the test: it is driven by hand.
-    let (writer, wal) = writer(&dir, limit, Duration::from_secs(3600));
-    write_rows(&writer, 2000);
-    let grown = size(&wal);
-    assert!(
-        grown > 4 * limit,
-        "the WAL holds the transaction: {grown} bytes"
-    );
+    let (_dir, writer, wal, grown) = grown(Duration::from_secs(3600));
     assert!(fold_wal(&writer.conn, Duration::from_secs(5), Fold::Restart).unwrap());
     assert_eq!(
         size(&wal),
@@ -137,7 +145,7 @@ fn a_restarted_wal_is_cut_back_to_its_limit_by_the_next_write() {
     write_rows(&writer, 1);
     let cut = size(&wal);
     assert!(
-        0 < cut && cut <= limit,
+        0 < cut && cut <= LIMIT,
         "cut back to the limit: {cut} bytes"
     );
     assert!(fold_wal(&writer.conn, Duration::from_secs(5), Fold::Empty).unwrap());
@@ -148,11 +156,7 @@ fn a_restarted_wal_is_cut_back_to_its_limit_by_the_next_write() {
 /// a server that went quiet after a burst leaves no large file behind.
 #[test]
 fn a_wal_nothing_writes_to_is_emptied() {
-    let dir = scratch();
-    let limit = 256 * 1024;
-    let (writer, wal) = writer(&dir, limit, Duration::from_millis(20));
-    write_rows(&writer, 2000);
-    assert!(size(&wal) > 4 * limit);
+    let (_dir, _writer, wal, _) = grown(Duration::from_millis(20));
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     while size(&wal) > 0 {
         assert!(
