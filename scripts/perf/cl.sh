@@ -3,9 +3,6 @@
 # the clock advanced 700,000 s, the time until provisio_lines_closed_total counts N.
 . "$(dirname "$0")"/lib.sh
 BIN=$1; D=${WORK:-/tmp}/provisio-closure; N=$3
-unset DATABASE_URL
-rm -rf $D; cp -r $2 $D
-serve $BIN $D smtp://127.0.0.1:9
-sleep 1
+serve_copy $BIN $2 $D
 timed closed $D 700000 '^provisio_lines_closed_total' $N "$4"
 kill $S; wait $S 2> /dev/null

@@ -25,6 +25,15 @@ serve() {
   for _ in $(seq 50); do curl -sf localhost:$PORT/healthz > /dev/null && break; sleep 0.2; done
 }
 
+# serve_copy BIN ORIG DIR: a copy of ORIG (a SQLite dir from fill.sh) in DIR, served with mail
+# going nowhere (no SMTP peer: nothing is sent meanwhile), settled for a second.
+serve_copy() {
+  unset DATABASE_URL
+  rm -rf "$3"; cp -r "$2" "$3"
+  serve "$1" "$3" smtp://127.0.0.1:9
+  sleep 1
+}
+
 # advance DIR SECONDS: moves the test clock with the admin's key.
 advance() {
   curl -sf -X POST -H "Authorization: Bearer $(cat "$1"/admin.key)" \

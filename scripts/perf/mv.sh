@@ -4,14 +4,11 @@
 # is still moving its lines' deadlines (`offer_policies.moving_after`, read with sqlite3).
 . "$(dirname "$0")"/lib.sh
 BIN=$1; D=${WORK:-/tmp}/provisio-move
-unset DATABASE_URL
-rm -rf $D; cp -r $2 $D
-serve $BIN $D smtp://127.0.0.1:9
-sleep 1
+serve_copy $BIN $2 $D
 t0=$(date +%s.%N)
 curl -sf -o /dev/null -X PUT -H "Authorization: Bearer $(cat $D/admin.key)" \
   -H 'content-type: application/json' -d '{"window_days": 14}' \
-  localhost:$PORT/api/v1/offer-policies/A-FLEX
+  localhost:$PORT/api/v1/offer-policies/A-FLEX || { echo "the change was refused"; kill $S; exit 1; }
 while true; do
   n=$(sqlite3 -readonly $D/provisio.sqlite \
     "SELECT count(*) FROM offer_policies WHERE moving_after IS NOT NULL" 2> /dev/null)
