@@ -234,20 +234,9 @@ mod tests {
         let mut tasks = Vec::new();
         for n in 1..=200_i64 {
             let group = Arc::clone(&group);
+            // Every 50th writes, then fails: what it wrote is undone, the others stay.
             tasks.push(tokio::spawn(async move {
-                if n % 50 == 0 {
-                    // Writes, then fails: its savepoint is rolled back, the others stay.
-                    group
-                        .submit(move |tx| {
-                            insert(n + 1000)(tx)?;
-                            Err::<i64, _>(StoreError::NotFound {
-                                what: provisio_store::Entity::Line,
-                            })
-                        })
-                        .await
-                } else {
-                    group.submit(insert(n)).await
-                }
+                group.submit(maybe(n, n % 50 == 0)).await
             }));
         }
         let mut answers = Vec::new();
@@ -282,20 +271,27 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn a_group_whose_first_request_fails_writes_the_others() {
-        let (_dir, conn, _group) = group();
-        // One group, as the writer takes it from its queue: the first request (which runs
-        // without a savepoint) fails, then one succeeds, one fails, one succeeds.
-        let (jobs, answers): (Vec<Job>, Vec<_>) = [(1, true), (2, false), (3, true), (4, false)]
-            .into_iter()
-            .map(|(n, fails)| job(maybe(n, fails)))
+    /// Writes one group of requests `(n, fails)` ([`maybe`]) as the writer takes it from its
+    /// queue; what each caller is answered (`None`: an error).
+    async fn write_group(conn: &Mutex<Connection>, requests: &[(i64, bool)]) -> Vec<Option<i64>> {
+        let (jobs, answers): (Vec<Job>, Vec<_>) = requests
+            .iter()
+            .map(|&(n, fails)| job(maybe(n, fails)))
             .unzip();
-        write(&conn, jobs);
+        write(conn, jobs);
         let mut got = Vec::new();
         for a in answers {
             got.push(a.await.unwrap().ok());
         }
+        got
+    }
+
+    #[tokio::test]
+    async fn a_group_whose_first_request_fails_writes_the_others() {
+        let (_dir, conn, _group) = group();
+        // The first request (which runs without a savepoint) fails, then one succeeds, one
+        // fails, one succeeds.
+        let got = write_group(&conn, &[(1, true), (2, false), (3, true), (4, false)]).await;
         assert_eq!(got, vec![None, Some(2), None, Some(4)]);
         assert_eq!(rows(&conn), vec![2, 4], "nothing of the failing requests");
     }
@@ -303,15 +299,7 @@ mod tests {
     #[tokio::test]
     async fn a_group_whose_first_request_succeeds_keeps_it_when_a_later_one_fails() {
         let (_dir, conn, _group) = group();
-        let (jobs, answers): (Vec<Job>, Vec<_>) = [(1, false), (2, true), (3, false)]
-            .into_iter()
-            .map(|(n, fails)| job(maybe(n, fails)))
-            .unzip();
-        write(&conn, jobs);
-        let mut got = Vec::new();
-        for a in answers {
-            got.push(a.await.unwrap().ok());
-        }
+        let got = write_group(&conn, &[(1, false), (2, true), (3, false)]).await;
         assert_eq!(got, vec![Some(1), None, Some(3)]);
         assert_eq!(rows(&conn), vec![1, 3]);
     }
