@@ -55,3 +55,32 @@ async fn refreshed_statistics_describe_the_tables() {
         .unwrap();
     assert_eq!(after, 0, "every table that grows with orders was analyzed");
 }
+
+/// A connection the database ended while it sat idle in the pool (a restart, an operator's
+/// `pg_terminate_backend`) is found out before it is handed out: the next statement runs on a
+/// new one instead of failing.
+#[tokio::test]
+async fn a_connection_ended_while_idle_is_not_handed_out() {
+    let db = TestDatabase::create().await;
+    let store = PgStore::open(db.url()).await.unwrap();
+    let backend = || async {
+        sqlx::query_scalar::<_, i32>("SELECT pg_backend_pid()")
+            .fetch_one(store.pool())
+            .await
+            .unwrap()
+    };
+    let before = backend().await;
+    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(db.url())
+        .await
+        .unwrap();
+    let ended: bool = sqlx::query_scalar("SELECT pg_terminate_backend($1, 5000)")
+        .bind(before)
+        .fetch_one(&mut admin)
+        .await
+        .unwrap();
+    assert!(ended, "the connection that answered ended");
+    // Idle for longer than a connection is handed out unchecked (`PING_IDLE`, 1 s): the
+    // wait is the condition itself, not a guess at how long something takes.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_ne!(backend().await, before, "answered on a new connection");
+}

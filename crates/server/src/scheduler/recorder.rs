@@ -49,7 +49,11 @@ async fn record(app: App, mut rx: mpsc::UnboundedReceiver<(Finished, Waiter)>) {
     while rx.recv_many(&mut batch, BATCH).await > 0 {
         let (finished, waiters): (Vec<Finished>, Vec<Waiter>) = batch.drain(..).unzip();
         metrics::histogram!("provisio_results_per_commit").record(finished.len() as f64);
+        #[allow(clippy::disallowed_methods)] // how long a commit takes is real time
+        let started = std::time::Instant::now();
         let done = app.finish_emails(finished).await.map_err(|e| e.to_string());
+        metrics::histogram!("provisio_results_commit_seconds")
+            .record(started.elapsed().as_secs_f64());
         for waiter in waiters {
             // A send that stopped waiting (its round was aborted) needs no answer.
             let _ = waiter.send(done.clone());

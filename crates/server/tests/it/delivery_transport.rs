@@ -124,6 +124,14 @@ async fn a_wrong_password_pauses_delivery_every_email_stays_queued_and_all_go_on
         ready,
         json!({"status": "ready", "delivery": {"state": "running"}})
     );
+    // How results are committed: how many together, and how long each commit took.
+    let metrics = t.send(Method::GET, "/metrics", None, None).await;
+    for name in [
+        "provisio_results_per_commit_count",
+        "provisio_results_commit_seconds_count",
+    ] {
+        assert!(metrics.text.contains(name), "{name} in {}", metrics.text);
+    }
 }
 
 #[tokio::test]
