@@ -5,11 +5,14 @@
 //! What several instances need: one statement records the whole batch, fenced by lease owner,
 //! attempt number and state (`lease_owner = owner AND attempts = attempt - 1 AND state =
 //! 'sending'`), so a late result from an instance that lost its lease, or the same batch
-//! recorded again, changes nothing; the lines the recorded attempts touch are then read
-//! locked (`FOR NO KEY UPDATE`, in the order of their ids) and their effects written over the
-//! version read.
+//! recorded again, changes nothing; the same statement reads the lines the recorded attempts
+//! touch, locked (`FOR NO KEY UPDATE`, in the order of their ids), and their effects are
+//! written over the version read, with their events, in one more.
 
 use std::collections::{HashMap, HashSet};
+
+use sqlx::Row;
+use sqlx::postgres::PgRow;
 
 use provisio_domain::delivery::{Outcome, record_attempt};
 use provisio_domain::event::Attempt;
@@ -18,7 +21,7 @@ use provisio_domain::{ContactEmail, Effects, LineState, OfferSku};
 use super::*;
 use crate::case_writes::note_answer;
 use crate::changes::{LineChange, LineIds, write_changes};
-use crate::lines::{ids_of, state_columns, state_from, text};
+use crate::lines::{ids_of, opt_text, state_columns, state_from, text};
 use crate::settings::policies;
 
 /// An instant as `timestamptz` input text (RFC 3339, microseconds kept).
@@ -26,13 +29,20 @@ fn instant(t: Timestamp) -> String {
     t.to_string()
 }
 
-/// Records every attempt of the batch in one statement; returns those recorded (the others'
-/// leases were lost, or they were recorded before), in the batch's order, with their line
-/// and the case whose resend they were.
-async fn record(
-    tx: &mut PgConnection,
-    batch: &[Finished],
-) -> StoreResult<Vec<(usize, Option<String>, Option<String>)>> {
+/// What recording a batch found: the attempts recorded (the others' leases were lost, or
+/// they were recorded before), in the batch's order, each with its line and the case whose
+/// resend it was; and those lines as they are now, locked.
+struct Recorded {
+    attempts: Vec<(usize, Option<String>, Option<String>)>,
+    lines: HashMap<String, LineNow>,
+}
+
+/// Records every attempt of the batch and locks the lines they touched, in one statement
+/// (one round trip where there were two; every send waits for its batch's commit). The
+/// lines are locked in the order of their ids, so two batches touching the same lines take
+/// turns without a deadlock; a line whose lock had to wait is read as its writer committed
+/// it (the locking read returns the row's newest version, and joins nothing).
+async fn record(tx: &mut PgConnection, batch: &[Finished]) -> StoreResult<Recorded> {
     let mut cols = Columns::default();
     for f in batch {
         let (state, sent_at, next_at) = match &f.outcome {
@@ -50,33 +60,55 @@ async fn record(
         cols.next_at.push(next_at);
         cols.replies.push(f.outcome.reply().to_owned());
     }
-    let rows: Vec<(i64, Option<String>, Option<String>)> = sqlx::query_as(
-        "UPDATE emails e SET state = f.state, attempts = e.attempts + 1,
-             sent_at = f.sent_at::timestamptz, next_attempt_at = f.next_at::timestamptz,
-             last_reply = f.reply, lease_owner = NULL, lease_until = NULL
-         FROM unnest($1::text[], $2::text[], $3::integer[], $4::text[], $5::text[], $6::text[],
-                     $7::text[])
-             WITH ORDINALITY AS f (id, owner, before, state, sent_at, next_at, reply, n)
-         WHERE e.id = f.id AND e.lease_owner = f.owner AND e.state = 'sending'
-           AND e.attempts = f.before
-         RETURNING f.n, e.line_id, e.for_case",
-    )
-    .bind(&cols.ids)
-    .bind(&cols.owners)
-    .bind(&cols.before)
-    .bind(&cols.states)
-    .bind(&cols.sent_at)
-    .bind(&cols.next_at)
-    .bind(&cols.replies)
-    .fetch_all(tx)
-    .await
-    .map_err(db)?;
-    let mut recorded = rows
-        .into_iter()
-        .map(|(n, line, case)| (usize::try_from(n - 1).unwrap_or(usize::MAX), line, case))
-        .filter(|(i, _, _)| *i < batch.len())
-        .collect::<Vec<_>>();
-    recorded.sort_by_key(|(i, _, _)| *i);
+    const SQL: &str = concat!(
+        "WITH recorded AS (
+             UPDATE emails e SET state = f.state, attempts = e.attempts + 1,
+                 sent_at = f.sent_at::timestamptz, next_attempt_at = f.next_at::timestamptz,
+                 last_reply = f.reply, lease_owner = NULL, lease_until = NULL
+             FROM unnest($1::text[], $2::text[], $3::integer[], $4::text[], $5::text[],
+                         $6::text[], $7::text[])
+                 WITH ORDINALITY AS f (id, owner, before, state, sent_at, next_at, reply, n)
+             WHERE e.id = f.id AND e.lease_owner = f.owner AND e.state = 'sending'
+               AND e.attempts = f.before
+             RETURNING f.n, e.line_id, e.for_case),
+         locked AS MATERIALIZED (
+             SELECT l.offer, l.contact_email, ",
+        state_columns!(),
+        " FROM lines l WHERE l.id IN (SELECT line_id FROM recorded)
+             ORDER BY l.id FOR NO KEY UPDATE)
+         SELECT r.n, r.line_id AS recorded_line, r.for_case, locked.*
+         FROM recorded r LEFT JOIN locked ON locked.id = r.line_id"
+    );
+    let rows = sqlx::query(SQL)
+        .bind(&cols.ids)
+        .bind(&cols.owners)
+        .bind(&cols.before)
+        .bind(&cols.states)
+        .bind(&cols.sent_at)
+        .bind(&cols.next_at)
+        .bind(&cols.replies)
+        .fetch_all(tx)
+        .await
+        .map_err(db)?;
+    let mut recorded = Recorded {
+        attempts: Vec::with_capacity(rows.len()),
+        lines: HashMap::new(),
+    };
+    for r in &rows {
+        let n: i64 = r.try_get("n").map_err(db)?;
+        let Some(i) = usize::try_from(n - 1).ok().filter(|i| *i < batch.len()) else {
+            continue;
+        };
+        let line = opt_text(r, "recorded_line")?;
+        if let Some(id) = &line
+            && !recorded.lines.contains_key(id)
+            && let Some(now) = line_now(r)?
+        {
+            recorded.lines.insert(id.clone(), now);
+        }
+        recorded.attempts.push((i, line, opt_text(r, "for_case")?));
+    }
+    recorded.attempts.sort_by_key(|(i, _, _)| *i);
     Ok(recorded)
 }
 
@@ -102,11 +134,13 @@ pub(crate) async fn finish(tx: &mut PgConnection, finished: Vec<Finished>) -> St
     if batch.is_empty() {
         return Ok(());
     }
-    // Record every attempt first, then load the lines they touched in one query. (What the
-    // attempt's event tells comes with `Finished`, as claimed: nothing to read back.)
-    let recorded = record(tx, &batch).await?;
-    let mut touched = Vec::with_capacity(recorded.len());
-    for (i, line_id, for_case) in recorded {
+    // What the attempt's event tells comes with `Finished`, as claimed: nothing to read back.
+    let Recorded {
+        attempts,
+        mut lines,
+    } = record(tx, &batch).await?;
+    let mut touched = Vec::with_capacity(attempts.len());
+    for (i, line_id, for_case) in attempts {
         let f = &batch[i];
         if let Some(case) = for_case {
             note_answer(tx, &case, f).await?;
@@ -116,7 +150,6 @@ pub(crate) async fn finish(tx: &mut PgConnection, finished: Vec<Finished>) -> St
             touched.push((line_id, f));
         }
     }
-    let mut lines = states_tx(tx, touched.iter().map(|(id, _)| id.clone()).collect()).await?;
     // Read after the lines are locked: a policy change (which locks the offer's open lines)
     // has committed before, or waits for this transaction.
     let policies = policies(tx).await?;
@@ -168,40 +201,19 @@ struct LineNow {
     ids: LineIds,
 }
 
-/// The current state of several lines by id, in one query, locked until the results'
-/// transaction ends (in the order of their ids, so two batches touching the same lines take
-/// turns without a deadlock).
-async fn states_tx(
-    tx: &mut PgConnection,
-    mut line_ids: Vec<String>,
-) -> StoreResult<HashMap<String, LineNow>> {
-    if line_ids.is_empty() {
-        return Ok(HashMap::new());
+/// A locked line as [`record`]'s statement returns it beside an attempt (`None`: the attempt
+/// has no line, or its line is gone).
+fn line_now(r: &PgRow) -> StoreResult<Option<LineNow>> {
+    if opt_text(r, "id")?.is_none() {
+        return Ok(None);
     }
-    line_ids.sort();
-    line_ids.dedup();
-    const SQL: &str = concat!(
-        "SELECT l.offer, l.contact_email, ",
-        state_columns!(),
-        " FROM lines l WHERE l.id = ANY($1::text[]) ORDER BY l.id FOR NO KEY UPDATE"
-    );
-    let rows = sqlx::query(SQL)
-        .bind(&line_ids)
-        .fetch_all(tx)
-        .await
-        .map_err(db)?;
-    rows.iter()
-        .map(|r| {
-            let line = LineNow {
-                state: state_from(r)?,
-                contact: stored(
-                    "contact",
-                    ContactEmail::from_stored(&text(r, "contact_email")?),
-                )?,
-                offer: stored("offer", OfferSku::parse(&text(r, "offer")?))?,
-                ids: ids_of(r)?,
-            };
-            Ok((text(r, "id")?, line))
-        })
-        .collect()
+    Ok(Some(LineNow {
+        state: state_from(r)?,
+        contact: stored(
+            "contact",
+            ContactEmail::from_stored(&text(r, "contact_email")?),
+        )?,
+        offer: stored("offer", OfferSku::parse(&text(r, "offer")?))?,
+        ids: ids_of(r)?,
+    }))
 }
