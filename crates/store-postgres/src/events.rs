@@ -43,6 +43,89 @@ pub(crate) async fn insert_events(
     insert_event_rows(tx, &rows).await
 }
 
+/// The statement that appends events from the seven arrays of [`EventColumns`], whose
+/// parameters are numbered as given (a statement of its own, or a part of a larger one).
+macro_rules! insert_events_sql {
+    ($o:literal, $l:literal, $c:literal, $t:literal, $at:literal, $a:literal, $d:literal) => {
+        concat!(
+            "INSERT INTO events (order_id, line_id, case_id, type, at, actor_id, data)
+             SELECT k.order_id, k.line_id, k.case_id, k.type, k.at, k.actor_id, k.data
+             FROM unnest(",
+            $o,
+            "::text[], ",
+            $l,
+            "::text[], ",
+            $c,
+            "::text[], ",
+            $t,
+            "::text[], ",
+            $at,
+            "::timestamptz[], ",
+            $a,
+            "::text[], ",
+            $d,
+            "::text[])
+                 WITH ORDINALITY AS k (order_id, line_id, case_id, type, at, actor_id, data, n)
+             ORDER BY k.n"
+        )
+    };
+}
+pub(crate) use insert_events_sql;
+
+/// Rows of the log as the arrays [`insert_events_sql!`] reads, in the order given (the log's
+/// `seq` follows it).
+pub(crate) struct EventColumns<'a> {
+    orders: Vec<Option<&'a str>>,
+    lines: Vec<Option<&'a str>>,
+    cases: Vec<Option<&'a str>>,
+    kinds: Vec<&'static str>,
+    at: Vec<Ts>,
+    actors: Vec<Option<String>>,
+    data: Vec<String>,
+}
+
+impl<'a> EventColumns<'a> {
+    pub(crate) fn of(rows: &[EventRow<'a>]) -> Self {
+        let mut c = Self {
+            orders: Vec::with_capacity(rows.len()),
+            lines: Vec::with_capacity(rows.len()),
+            cases: Vec::with_capacity(rows.len()),
+            kinds: Vec::with_capacity(rows.len()),
+            at: Vec::with_capacity(rows.len()),
+            actors: Vec::with_capacity(rows.len()),
+            data: Vec::with_capacity(rows.len()),
+        };
+        for row in rows {
+            c.orders.push(row.scope.order_id);
+            c.lines.push(row.scope.line_id);
+            c.cases.push(row.scope.case_id);
+            c.kinds.push(row.event.kind().as_str());
+            c.at.push(Ts(row.at));
+            c.actors.push(row.actor.map(|a| a.to_string()));
+            c.data.push(row.event.stored_data());
+        }
+        c
+    }
+
+    /// Binds the seven arrays, in the order of [`insert_events_sql!`]'s parameters.
+    pub(crate) fn bind<'q>(self, query: PgQuery<'q>) -> PgQuery<'q>
+    where
+        'a: 'q,
+    {
+        query
+            .bind(self.orders)
+            .bind(self.lines)
+            .bind(self.cases)
+            .bind(self.kinds)
+            .bind(self.at)
+            .bind(self.actors)
+            .bind(self.data)
+    }
+}
+
+/// A statement with its parameters bound so far.
+pub(crate) type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
+
 /// Appends the rows of several changes in one statement, in the order given (the log's
 /// `seq` follows it).
 pub(crate) async fn insert_event_rows(
@@ -52,39 +135,11 @@ pub(crate) async fn insert_event_rows(
     if rows.is_empty() {
         return Ok(());
     }
-    let mut orders = Vec::with_capacity(rows.len());
-    let mut lines = Vec::with_capacity(rows.len());
-    let mut cases = Vec::with_capacity(rows.len());
-    let mut kinds = Vec::with_capacity(rows.len());
-    let mut at = Vec::with_capacity(rows.len());
-    let mut actors = Vec::with_capacity(rows.len());
-    let mut data = Vec::with_capacity(rows.len());
-    for row in rows {
-        orders.push(row.scope.order_id);
-        lines.push(row.scope.line_id);
-        cases.push(row.scope.case_id);
-        kinds.push(row.event.kind().as_str());
-        at.push(Ts(row.at));
-        actors.push(row.actor.map(|a| a.to_string()));
-        data.push(row.event.stored_data());
-    }
-    sqlx::query(
-        "INSERT INTO events (order_id, line_id, case_id, type, at, actor_id, data)
-         SELECT k.order_id, k.line_id, k.case_id, k.type, k.at, k.actor_id, k.data
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[],
-                     $6::text[], $7::text[])
-             WITH ORDINALITY AS k (order_id, line_id, case_id, type, at, actor_id, data, n)
-         ORDER BY k.n",
-    )
-    .bind(&orders)
-    .bind(&lines)
-    .bind(&cases)
-    .bind(&kinds)
-    .bind(&at)
-    .bind(&actors)
-    .bind(&data)
-    .execute(tx)
-    .await
-    .map_err(db)?;
+    const SQL: &str = insert_events_sql!("$1", "$2", "$3", "$4", "$5", "$6", "$7");
+    EventColumns::of(rows)
+        .bind(sqlx::query(SQL))
+        .execute(tx)
+        .await
+        .map_err(db)?;
     Ok(())
 }

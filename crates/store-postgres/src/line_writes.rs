@@ -132,7 +132,23 @@ pub(crate) async fn write_changes(
             }
         }
     }
-    write_states(tx, &states).await?;
+    let events: Vec<EventRow> = changes
+        .iter()
+        .flat_map(|c| {
+            c.effects.events.iter().map(|event| EventRow {
+                scope: (&c.ids).into(),
+                event,
+                actor: c.actor,
+                at: c.now,
+            })
+        })
+        .collect();
+    // Nothing to write but states and events (a batch of results, a closure): one statement.
+    if changes.iter().all(|c| only_state_and_events(&c.effects)) {
+        write_states(tx, &states, &events).await?;
+        return Ok(changes.iter().map(|_| vec![]).collect());
+    }
+    write_states(tx, &states, &[]).await?;
     for c in changes {
         write_details(tx, &c.ids, &c.effects).await?;
     }
@@ -156,19 +172,19 @@ pub(crate) async fn write_changes(
             crate::case_writes::write_case_effects(tx, case, c.actor, c.now).await?;
         }
     }
-    let events: Vec<EventRow> = changes
-        .iter()
-        .flat_map(|c| {
-            c.effects.events.iter().map(|event| EventRow {
-                scope: (&c.ids).into(),
-                event,
-                actor: c.actor,
-                at: c.now,
-            })
-        })
-        .collect();
     insert_event_rows(tx, &events).await?;
     Ok(queued)
+}
+
+/// Whether a change writes nothing but the line's state and its events: no contact,
+/// organization, links, cancelled or queued mail, cases.
+fn only_state_and_events(e: &Effects) -> bool {
+    e.contact.is_none()
+        && e.organization.is_none()
+        && e.links.is_none()
+        && e.cancel.is_empty()
+        && e.queue.is_empty()
+        && e.cases.is_empty()
 }
 
 /// Contact, organization, links and cancelled mail of a change.

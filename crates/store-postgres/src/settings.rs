@@ -134,7 +134,7 @@ async fn move_deadlines(
             state: Some(state),
         })
         .collect();
-    write_states(tx, &writes).await?;
+    write_states(tx, &writes, &[]).await?;
     let next = last.filter(|_| rows.len() == limit as usize);
     sqlx::query("UPDATE offer_policies SET moving_after = $1 WHERE offer = $2")
         .bind(next)
