@@ -87,27 +87,26 @@ pub(crate) async fn write_states(
         insert_events_sql!("$13", "$14", "$15", "$16", "$17", "$18", "$19"),
         ") SELECT id FROM written"
     );
-    let query = sqlx::query(if events.is_empty() {
-        LINES
-    } else {
-        LINES_AND_EVENTS
-    })
-    .bind(&c.ids)
-    .bind(&c.versions)
-    .bind(&c.keep)
-    .bind(&c.stage)
-    .bind(&c.status)
-    .bind(&c.closed_reason)
-    .bind(&c.closed_at)
-    .bind(&c.first_sent_at)
-    .bind(&c.closes_at)
-    .bind(&c.initial_queued)
-    .bind(&c.first_due)
-    .bind(&c.close_due);
-    let query = if events.is_empty() {
-        query
-    } else {
-        EventColumns::of(events).bind(query)
+    let (sql, logged) = match events {
+        [] => (LINES, None),
+        events => (LINES_AND_EVENTS, Some(EventColumns::of(events))),
+    };
+    let query = sqlx::query(sql)
+        .bind(&c.ids)
+        .bind(&c.versions)
+        .bind(&c.keep)
+        .bind(&c.stage)
+        .bind(&c.status)
+        .bind(&c.closed_reason)
+        .bind(&c.closed_at)
+        .bind(&c.first_sent_at)
+        .bind(&c.closes_at)
+        .bind(&c.initial_queued)
+        .bind(&c.first_due)
+        .bind(&c.close_due);
+    let query = match logged {
+        Some(logged) => logged.bind(query),
+        None => query,
     };
     let written = query
         .fetch_all(tx)

@@ -112,6 +112,7 @@ pub(crate) async fn write_effects(
 /// anything else, and from then on holds the lines' row locks, so what follows cannot
 /// interleave with another change of them. Then each change's details, the mail of all in
 /// one statement, the cases, and the events of all in one statement, in the changes' order.
+/// Changes that write nothing but states and events (results, closures) write both in one.
 pub(crate) async fn write_changes(
     tx: &mut PgConnection,
     changes: &[LineChange],
