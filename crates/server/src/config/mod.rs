@@ -45,6 +45,7 @@ struct RawConfig {
     time_zone: String,
     lease_secs: u64,
     smtp_connections: usize,
+    sends_in_flight: usize,
     resend_limit_per_hour: u32,
     body_limit_bytes: usize,
     header_read_timeout_secs: u64,
@@ -71,6 +72,7 @@ impl Default for RawConfig {
             time_zone: "UTC".into(),
             lease_secs: 60,
             smtp_connections: 20,
+            sends_in_flight: 64,
             resend_limit_per_hour: provisio_domain::rate_limit::DEFAULT_PER_HOUR,
             body_limit_bytes: 2 * 1024 * 1024,
             header_read_timeout_secs: 30,
@@ -107,8 +109,11 @@ pub struct Config {
     pub time_zone: TimeZone,
     pub time_zone_name: String,
     pub lease_secs: u64,
-    /// SMTP connections (and sends in flight) at most; also the sends in flight to files.
+    /// SMTP connections at most (a relay may limit them per client).
     pub smtp_connections: usize,
+    /// Emails being sent whose result is not yet committed, at most (those waiting for a
+    /// connection, on one, or for their result's commit): what a crash may send twice.
+    pub sends_in_flight: usize,
     pub resend_limit_per_hour: u32,
     pub body_limit_bytes: usize,
     /// A connection that has not sent a whole request head in this time is closed (also an
@@ -144,6 +149,7 @@ const ENV_KEYS: &[&str] = &[
     "TIME_ZONE",
     "LEASE_SECS",
     "SMTP_CONNECTIONS",
+    "SENDS_IN_FLIGHT",
     "RESEND_LIMIT_PER_HOUR",
     "BODY_LIMIT_BYTES",
     "HEADER_READ_TIMEOUT_SECS",
@@ -241,6 +247,9 @@ impl Config {
         if raw.smtp_connections == 0 || raw.smtp_connections > 100 {
             bail!("smtp_connections: must be between 1 and 100");
         }
+        if raw.sends_in_flight == 0 || raw.sends_in_flight > 1000 {
+            bail!("sends_in_flight: must be between 1 and 1000");
+        }
         if raw.resend_limit_per_hour == 0 {
             bail!("resend_limit_per_hour: must be at least 1");
         }
@@ -280,6 +289,7 @@ impl Config {
             time_zone_name: raw.time_zone,
             lease_secs: raw.lease_secs,
             smtp_connections: raw.smtp_connections,
+            sends_in_flight: raw.sends_in_flight,
             resend_limit_per_hour: raw.resend_limit_per_hour,
             body_limit_bytes: raw.body_limit_bytes,
             header_read_timeout: Duration::from_secs(raw.header_read_timeout_secs),
@@ -358,6 +368,7 @@ impl std::fmt::Debug for Config {
             .field("time_zone", &self.time_zone_name)
             .field("lease_secs", &self.lease_secs)
             .field("smtp_connections", &self.smtp_connections)
+            .field("sends_in_flight", &self.sends_in_flight)
             .field("resend_limit_per_hour", &self.resend_limit_per_hour)
             .field("body_limit_bytes", &self.body_limit_bytes)
             .field("header_read_timeout", &self.header_read_timeout)

@@ -51,6 +51,14 @@ fn bad_values_fail_fast_with_the_key() {
             Box::new(|r: &mut RawConfig| r.smtp_connections = 101),
             "smtp_connections",
         ),
+        (
+            Box::new(|r: &mut RawConfig| r.sends_in_flight = 0),
+            "sends_in_flight",
+        ),
+        (
+            Box::new(|r: &mut RawConfig| r.sends_in_flight = 1001),
+            "sends_in_flight",
+        ),
     ] {
         let err = format!("{:#}", with(f).unwrap_err());
         assert!(err.contains(key), "{err}");

@@ -4,10 +4,16 @@
 //!
 //! Recording per attempt bounds the duplicates a crash can cause (SPEC §9: delivery is at
 //! least once): a send's slot is freed only once its result is committed, so at any moment
-//! at most `smtp_connections` emails have been handed over without being recorded. (Results
-//! used to be recorded in batches of 64 before their slots were freed; a `kill -9` then sent
-//! up to 91 emails twice.) The records of concurrent sends still share commits: the
-//! [`Recorder`] writes all that arrived meanwhile at once.
+//! at most `sends_in_flight` emails have been handed over without being recorded. (Results
+//! used to be recorded in batches of 64 before their slots were freed, with no bound of their
+//! own; a `kill -9` then sent up to 91 emails twice.) The records of concurrent sends still
+//! share commits: the [`Recorder`] writes all that arrived meanwhile at once.
+//!
+//! A send gives its SMTP connection back as soon as the server has answered, before its result
+//! is committed, so `sends_in_flight` can be larger than `smtp_connections`: the connections
+//! carry the next emails while the results of the last ones are being committed. With both at
+//! 20, every send waited for its commit holding a slot, and that wait, not the cores, set the
+//! delivery rate (README, Performance: "Sends in flight beyond the connections").
 //!
 //! A fault of the transport itself (the relay refuses our credentials, TLS fails, it cannot
 //! be reached, the mail directory cannot be written) is not the email's: the round stops
@@ -17,7 +23,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use provisio_domain::OfferPolicies;
@@ -25,7 +31,7 @@ use provisio_domain::delivery::{AttemptResult, Outcome, outcome};
 use provisio_domain::values::mask_email;
 use provisio_mail::{Fault, Transport, render};
 use provisio_store::Finished;
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 use tokio::task::{JoinHandle, JoinSet};
 
 use crate::app::App;
@@ -50,6 +56,9 @@ enum Handed {
     /// The transport failed as a whole; nothing was recorded, the email's lease is released
     /// with the round's.
     TransportFault(String),
+    /// Not tried: the round had halted (the transport failed, or the store) by the time a
+    /// connection was free for it. Its lease is released with the round's.
+    NotTried,
 }
 
 /// Cheap to clone: each send runs as its own task, so rendering and SMTP work spread over the
@@ -60,6 +69,11 @@ pub struct Delivery {
     transport: Arc<dyn Transport>,
     owner: String,
     recorder: Recorder,
+    /// One permit per SMTP connection (`smtp_connections`): a send takes one before it hands
+    /// its email over and gives it back once answered, before its result is committed. A send
+    /// that gets one after its round halted does not try: a relay refusing our credentials
+    /// sees one round of connections, not one login per send in flight.
+    connections: Arc<Semaphore>,
     /// The emails this instance claimed and has not finished in the current round: the leases
     /// it renews. Emails left over when a round ends (the store failed, the transport broke)
     /// are dropped from it, so their leases run out and any instance takes them again.
@@ -72,6 +86,7 @@ impl Delivery {
         metrics::gauge!("provisio_delivery_paused").set(0.0);
         Self {
             recorder: Recorder::start(app.clone()),
+            connections: Arc::new(Semaphore::new(app.config.smtp_connections)),
             held: Arc::default(),
             app,
             transport,
@@ -83,13 +98,13 @@ impl Delivery {
         &self.app
     }
 
-    /// Delivers everything due now: keeps up to `smtp_connections` sends in flight (one
+    /// Delivers everything due now: keeps up to `sends_in_flight` sends in flight (one
     /// while delivery is paused: a probe), claims the next emails while they run, and each
     /// send records its result before its slot is freed. Returns how many emails were
     /// attempted. A transport fault ends the round and pauses delivery.
     pub async fn run_once(&self, stop: &watch::Receiver<bool>) -> anyhow::Result<usize> {
         let policies = Arc::new(self.app.policies().await?);
-        let full = self.app.config.smtp_connections;
+        let full = self.app.config.sends_in_flight;
         let mut waiting: VecDeque<Claimed> = VecDeque::new();
         let mut more = true;
         // The next claim runs beside the sends, so connections never idle while the
@@ -101,6 +116,9 @@ impl Delivery {
         // the store failed to record (`failed`).
         let mut fault: Option<String> = None;
         let mut failed: Option<anyhow::Error> = None;
+        // The same for the sends in flight: set by the send that meets the fault, or here
+        // when a send could not record; those still waiting for a connection then do not try.
+        let halt = Arc::new(AtomicBool::new(false));
         let mut stop = stop.clone();
         let stopping = async {
             let _ = stop.wait_for(|s| *s).await;
@@ -138,8 +156,9 @@ impl Delivery {
                     break;
                 };
                 attempted += 1;
-                let (this, policies) = (self.clone(), Arc::clone(&policies));
-                running.spawn(async move { this.hand_off(claimed, &policies).await });
+                let (this, policies, halt) =
+                    (self.clone(), Arc::clone(&policies), Arc::clone(&halt));
+                running.spawn(async move { this.hand_off(claimed, &policies, &halt).await });
             }
             if running.is_empty() {
                 if claiming.is_some() && !halted {
@@ -153,6 +172,7 @@ impl Delivery {
                     // the email is attempted again.
                     Err(e) => tracing::error!("a send task failed: {e:?}"),
                     Ok(Err(e)) => {
+                        halt.store(true, Ordering::Relaxed);
                         failed.get_or_insert(e);
                     }
                     Ok(Ok(Handed::Recorded { answered })) => {
@@ -163,6 +183,7 @@ impl Delivery {
                     Ok(Ok(Handed::TransportFault(reason))) => {
                         fault.get_or_insert(reason);
                     }
+                    Ok(Ok(Handed::NotTried)) => attempted -= 1,
                 },
                 _ = &mut stopping => {
                     tracing::warn!(in_flight = running.len(), "stopping: releasing sends still in flight");
@@ -214,9 +235,14 @@ impl Delivery {
     }
 
     /// Hands one email over and records the result (a transport fault records nothing).
-    async fn hand_off(&self, claimed: Claimed, policies: &OfferPolicies) -> anyhow::Result<Handed> {
+    async fn hand_off(
+        &self,
+        claimed: Claimed,
+        policies: &OfferPolicies,
+        halt: &AtomicBool,
+    ) -> anyhow::Result<Handed> {
         let id = claimed.email.email.id;
-        let handed = self.hand_over(claimed, policies).await;
+        let handed = self.hand_over(claimed, policies, halt).await;
         if matches!(handed, Ok(Handed::Recorded { .. })) {
             self.hold([id], false);
         }
@@ -227,6 +253,7 @@ impl Delivery {
         &self,
         claimed: Claimed,
         policies: &OfferPolicies,
+        halt: &AtomicBool,
     ) -> anyhow::Result<Handed> {
         let message = match self.message(&claimed, policies) {
             Ok(message) => message,
@@ -237,12 +264,22 @@ impl Delivery {
                 return Ok(Handed::Recorded { answered: false });
             }
         };
-        let result = match self.transport.send(&message).await {
+        // The semaphore is never closed; a send waits here for a free connection.
+        let Ok(connection) = self.connections.acquire().await else {
+            return Ok(Handed::NotTried);
+        };
+        if halt.load(Ordering::Relaxed) {
+            return Ok(Handed::NotTried);
+        }
+        let sent = self.transport.send(&message).await;
+        drop(connection);
+        let result = match sent {
             Ok(accepted) => AttemptResult::Accepted {
                 reply: accepted.reply,
             },
             Err(e) => match e.fault {
                 Fault::Transport => {
+                    halt.store(true, Ordering::Relaxed);
                     metrics::counter!("provisio_email_attempts_total", "result" => "transport_fault")
                         .increment(1);
                     tracing::debug!(email = %claimed.email.email.id, reply = e.reply, "the transport failed; the email stays queued");

@@ -3,7 +3,7 @@
 //! statement for many rows), so the database's round trips do not become the delivery rate.
 //!
 //! A send still waits until its own result is committed before its slot is freed: at any
-//! moment at most `smtp_connections` emails have been handed to the SMTP server without a
+//! moment at most `sends_in_flight` emails have been handed to the SMTP server without a
 //! recorded result, so a crash sends at most that many twice (SPEC §9), batches included.
 
 use provisio_store::Finished;

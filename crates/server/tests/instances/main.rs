@@ -25,9 +25,9 @@ use smtp::SmtpPeer;
 /// One test at a time: one of them restarts PostgreSQL.
 static ALONE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// `smtp_connections` of each instance (the default): what one killed instance can have had in
+/// `sends_in_flight` of each instance (the default): what one killed instance can have had in
 /// flight, so what may arrive twice.
-const IN_FLIGHT: usize = 20;
+const IN_FLIGHT: usize = 64;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn three_instances_send_every_email_once_through_a_kill_and_a_database_restart() {

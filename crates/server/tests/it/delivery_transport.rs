@@ -1,7 +1,8 @@
 //! Delivery against a relay that fails as a whole, and what goes on the wire: a wrong
 //! password pauses delivery without burning the emails (issue 10 point 13), internationalized
 //! domains go out as A-labels (14), EHLO names the configured host (15), and each attempt is
-//! recorded as it ends, so a crash repeats at most `smtp_connections` emails (16).
+//! recorded as it ends, so a crash repeats at most `sends_in_flight` emails (16), while no more
+//! than `smtp_connections` connections carry them.
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -190,15 +191,19 @@ async fn ehlo_names_the_configured_host_or_a_default_never_an_address_literal() 
 
 #[tokio::test]
 async fn every_hand_off_is_recorded_as_it_ends_so_a_crash_repeats_at_most_the_sends_in_flight() {
-    // 100 emails are accepted, then the peer stops answering: the 4 sends in flight hang, as
-    // in a crash mid-delivery. Everything handed over must be recorded by then; only the
-    // hanging sends (at most `smtp_connections`) would be sent again after a restart.
+    // 100 emails are accepted, then the peer stops answering: the 4 sends on a connection
+    // hang, as in a crash mid-delivery, and the other sends in flight wait for a connection.
+    // Everything handed over must be recorded by then; only the hanging sends (at most
+    // `sends_in_flight`) would be sent again after a restart.
     const ACCEPTED: usize = 100;
     let peer = SmtpPeer::start();
     peer.stall_after(ACCEPTED);
     let (t, pia, order) = ordering(
         peer.url(),
-        |c| c.smtp_connections = 4,
+        |c| {
+            c.smtp_connections = 4;
+            c.sends_in_flight = 16;
+        },
         &contacts(ACCEPTED + 10),
     )
     .await;
@@ -215,6 +220,9 @@ async fn every_hand_off_is_recorded_as_it_ends_so_a_crash_repeats_at_most_the_se
     assert_eq!(peer.received().len(), ACCEPTED);
     let leased = emails.iter().filter(|(s, _)| s == "sending").count();
     assert_eq!(leased, 10, "{emails:?}");
+    // Four times as many sends in flight as connections, yet never more connections: each
+    // send gave its connection back once answered, before its result was committed.
+    assert_eq!(peer.connections(), 4);
 }
 
 #[tokio::test]
