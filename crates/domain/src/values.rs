@@ -292,6 +292,11 @@ pub fn forbidden_in_name(text: &str) -> Option<char> {
 /// Whether a name must not contain `c` (see [`forbidden_in_name`]).
 pub fn is_forbidden_in_name(c: char) -> bool {
     use unicode_properties::{GeneralCategory as G, UnicodeGeneralCategory};
+    // In ASCII only the controls are (no ASCII character is a format character or a
+    // separator of lines or paragraphs): no look-up in the tables for the common case.
+    if c.is_ascii() {
+        return c.is_ascii_control();
+    }
     !matches!(c, '\u{200C}' | '\u{200D}')
         && matches!(
             c.general_category(),

@@ -13,8 +13,8 @@
 //! to render here (permanently) instead of being retried against every relay.
 
 use lettre::message::{
-    Body, MultiPart, SinglePart,
-    header::{self, ContentTransferEncoding, ContentType, HeaderName, HeaderValue},
+    Body,
+    header::{self, ContentTransferEncoding, HeaderName, HeaderValue},
 };
 
 use crate::compose::{self, Composed};
@@ -42,11 +42,21 @@ fn build(
     };
     // Every jiff timestamp fits a SystemTime on the platforms we build for.
     let date = std::time::SystemTime::try_from(envelope.date).map_err(|_| RenderError::Date)?;
+    let (from, to) = (
+        mailbox(&envelope.from, "From")?,
+        mailbox(&envelope.to, "To")?,
+    );
+    // The SMTP envelope is the From and To written: given, lettre need not parse them back
+    // out of the headers it has just written (a tenth of rendering went there).
+    let smtp_envelope =
+        lettre::address::Envelope::new(Some(from.email.clone()), vec![to.email.clone()])
+            .map_err(|_| RenderError::Address { header: "To" })?;
     let mut builder = lettre::Message::builder()
+        .envelope(smtp_envelope)
         .message_id(Some(format!("<{message_id}>")))
         .date(date)
-        .from(mailbox(&envelope.from, "From")?)
-        .to(mailbox(&envelope.to, "To")?)
+        .from(from)
+        .to(to)
         .raw_header(header_text::subject(&header_text::clean(&composed.subject)))
         .raw_header(raw(CONTENT_LANGUAGE, envelope.locale.as_str()))
         // An automatic message: out-of-office replies should not answer it (RFC 3834).
@@ -60,37 +70,65 @@ fn build(
             .in_reply_to(format!("<{thread}>"))
             .references(format!("<{thread}>"));
     }
-    let parts = MultiPart::alternative()
-        .singlepart(part(ContentType::TEXT_PLAIN, &composed.text))
-        .singlepart(part(ContentType::TEXT_HTML, &composed.html));
-    // lettre writes a multipart's Content-Type with its body, outside the message's headers,
-    // where its DKIM signer cannot see it. The same bytes as a raw body with Content-Type
-    // and MIME-Version among the headers make one identical message that DKIM can cover.
-    let content_type = parts
-        .headers()
-        .get_raw("Content-Type")
-        .ok_or(RenderError::Mime)?
-        .to_owned();
-    let formatted = parts.formatted();
-    let body = formatted
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .map(|at| formatted[at + 4..].to_vec())
-        .ok_or(RenderError::Mime)?;
+    // The multipart/alternative is written here, as lettre's `MultiPart` writes it, straight
+    // into the message's body: its Content-Type goes among the message's headers (where
+    // lettre would write it with the body, out of its DKIM signer's sight), and the parts are
+    // copied once instead of formatted, searched and copied again.
+    let boundary = boundary();
+    let (text, text_encoding) = transfer::encode(&composed.text);
+    let (html, html_encoding) = transfer::encode(&composed.html);
+    let mut body = Vec::with_capacity(text.len() + html.len() + 4 * boundary.len() + 256);
+    for (content_type, bytes, encoding) in [
+        ("text/plain", text, text_encoding),
+        ("text/html", html, html_encoding),
+    ] {
+        for piece in [
+            b"--",
+            boundary.as_bytes(),
+            b"\r\nContent-Type: ",
+            content_type.as_bytes(),
+            b"; charset=utf-8\r\nContent-Transfer-Encoding: ",
+            encoding_name(encoding).as_bytes(),
+            b"\r\n\r\n",
+            &bytes,
+            b"\r\n",
+        ] {
+            body.extend_from_slice(piece);
+        }
+    }
+    for piece in [b"--", boundary.as_bytes(), b"--\r\n"] {
+        body.extend_from_slice(piece);
+    }
     // Each part is 7bit or quoted-printable (`transfer.rs`): the whole is 7-bit.
     let body = Body::dangerous_pre_encoded(body, ContentTransferEncoding::SevenBit);
+    let content_type = format!("multipart/alternative; boundary=\"{boundary}\"");
     Ok(builder
         .header(header::MIME_VERSION_1_0)
         .raw_header(raw(CONTENT_TYPE, &content_type))
         .body(body)?)
 }
 
-/// A text or HTML part, encoded so that no soft line break falls inside a link.
-fn part(content_type: ContentType, text: &str) -> SinglePart {
-    let (bytes, encoding) = transfer::encode(text);
-    SinglePart::builder()
-        .header(content_type)
-        .body(Body::dangerous_pre_encoded(bytes, encoding))
+/// A boundary between the parts, as lettre makes one: 40 random letters and digits, which a
+/// part's text never contains by chance.
+fn boundary() -> String {
+    use rand::RngExt;
+    use rand::distr::Alphanumeric;
+    rand::rng()
+        .sample_iter(Alphanumeric)
+        .take(40)
+        .map(char::from)
+        .collect()
+}
+
+/// How the header names the encodings `transfer::encode` chooses.
+fn encoding_name(encoding: ContentTransferEncoding) -> &'static str {
+    match encoding {
+        ContentTransferEncoding::QuotedPrintable => "quoted-printable",
+        ContentTransferEncoding::Base64 => "base64",
+        ContentTransferEncoding::EightBit => "8bit",
+        ContentTransferEncoding::Binary => "binary",
+        ContentTransferEncoding::SevenBit => "7bit",
+    }
 }
 
 const CONTENT_TYPE: HeaderName = HeaderName::new_from_ascii_str("Content-Type");

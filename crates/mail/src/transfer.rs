@@ -22,8 +22,9 @@ const QP_LINE: usize = 75;
 /// one pass over the octets for the choice and one to write, without a string per line or
 /// per word.
 pub(crate) fn encode(text: &str) -> (Vec<u8>, ContentTransferEncoding) {
-    let mut out = Vec::with_capacity(text.len() + text.len() / 4);
     if is_plain(text) {
+        // Each line end may grow by its CR.
+        let mut out = Vec::with_capacity(text.len() + text.len() / 16);
         for (i, line) in lines(text).enumerate() {
             if i > 0 {
                 out.extend_from_slice(b"\r\n");
@@ -32,6 +33,8 @@ pub(crate) fn encode(text: &str) -> (Vec<u8>, ContentTransferEncoding) {
         }
         return (out, ContentTransferEncoding::SevenBit);
     }
+    // HTML escapes each `=` of its attributes (`=3D`) and a Swedish letter takes six octets.
+    let mut out = Vec::with_capacity(text.len() + text.len() / 2);
     for (i, line) in lines(text).enumerate() {
         if i > 0 {
             out.extend_from_slice(b"\r\n");
@@ -41,19 +44,24 @@ pub(crate) fn encode(text: &str) -> (Vec<u8>, ContentTransferEncoding) {
     (out, ContentTransferEncoding::QuotedPrintable)
 }
 
-/// The lines of `text` without their `\n` or `\r\n`.
+/// The lines of `text` without their `\n` or `\r\n` (found by `memchr`: a `char` pattern).
 fn lines(text: &str) -> impl Iterator<Item = &[u8]> {
-    text.as_bytes()
-        .split(|&b| b == b'\n')
-        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+    text.split('\n').map(|l| {
+        let l = l.as_bytes();
+        l.strip_suffix(b"\r").unwrap_or(l)
+    })
 }
 
-/// Printable ASCII and tabs only, no line longer than SMTP carries: goes as it is.
+/// Printable ASCII and tabs only, no line longer than SMTP carries: goes as it is. Each line
+/// is checked whole, without stopping at the first odd octet, which the compiler turns into
+/// a check of many octets at once (the English parts, the common case, are all plain).
 fn is_plain(text: &str) -> bool {
-    text.is_ascii()
-        && lines(text).all(|l| {
-            l.len() <= MAX_LINE && l.iter().all(|&b| b == b'\t' || (b' '..=b'~').contains(&b))
-        })
+    lines(text).all(|l| {
+        l.len() <= MAX_LINE
+            && l.iter().fold(true, |plain, &b| {
+                plain & ((b' '..=b'~').contains(&b) | (b == b'\t'))
+            })
+    })
 }
 
 /// One line, quoted-printable, with soft breaks only where a word ends. Each piece is
@@ -68,13 +76,7 @@ fn quoted_printable_line(line: &[u8], out: &mut Vec<u8>) {
         let end = piece_end(line, start);
         let at = out.len();
         let (kept, trailing) = line[start..end].split_at(keep.clamp(start, end) - start);
-        for &b in kept {
-            if LITERAL[usize::from(b)] {
-                out.push(b);
-            } else {
-                push_escaped(b, out);
-            }
-        }
+        push_literal_runs(kept, out);
         for &b in trailing {
             push_escaped(b, out);
         }
@@ -99,6 +101,24 @@ fn quoted_printable_line(line: &[u8], out: &mut Vec<u8>) {
 }
 
 const SOFT_BREAK: &[u8] = b"=\r\n";
+
+/// `bytes` quoted-printable within a line: each run of octets that stand for themselves copied
+/// at once, the others escaped.
+fn push_literal_runs(bytes: &[u8], out: &mut Vec<u8>) {
+    let mut rest = bytes;
+    loop {
+        let run = rest
+            .iter()
+            .position(|&b| !LITERAL[usize::from(b)])
+            .unwrap_or(rest.len());
+        out.extend_from_slice(&rest[..run]);
+        let Some((&odd, after)) = rest[run..].split_first() else {
+            return;
+        };
+        push_escaped(odd, out);
+        rest = after;
+    }
+}
 
 /// An encoded word too long for one line, with soft breaks between its encoded octets
 /// (never inside an `=XX`), from the start of a line; the width of its last line.

@@ -69,6 +69,8 @@ impl Marks {
     fn next_in<'a>(&'a self, text: &str) -> Option<(usize, &'a str, Kind)> {
         self.0
             .iter()
+            // Most texts (a fact's value) are shorter than most marks: no search for those.
+            .filter(|(mark, _)| mark.len() <= text.len())
             .filter_map(|(mark, kind)| {
                 text.find(mark.as_str())
                     .map(|at| (at, mark.as_str(), *kind))
