@@ -8,6 +8,8 @@ use std::sync::{LazyLock, PoisonError, RwLock};
 use fluent_templates::{LanguageIdentifier, Loader, fluent_bundle::FluentValue, static_loader};
 use provisio_domain::{Locale, Stage};
 
+mod placed;
+
 static_loader! {
     static LOCALES = {
         locales: "../../locales",
@@ -41,6 +43,11 @@ pub fn try_text_with(locale: Locale, key: &str, args: &[(&str, &str)]) -> Option
     if args.is_empty() {
         return constant(locale, key);
     }
+    placed::text(locale, key, args).or_else(|| fluent_text(locale, key, args))
+}
+
+/// [`try_text_with`] by fluent itself.
+fn fluent_text(locale: Locale, key: &str, args: &[(&str, &str)]) -> Option<String> {
     LOCALES.try_lookup_with_args(&language(locale), key, &arguments(args))
 }
 
