@@ -12,6 +12,8 @@
 //! has no ASCII form; input refuses it (`ContactEmail`), and one that is stored anyway fails
 //! to render here (permanently) instead of being retried against every relay.
 
+use std::io::Write;
+
 use lettre::message::{
     Body,
     header::{self, ContentTransferEncoding, HeaderName, HeaderValue},
@@ -82,23 +84,16 @@ fn build(
         ("text/plain", text, text_encoding),
         ("text/html", html, html_encoding),
     ] {
-        for piece in [
-            b"--",
-            boundary.as_bytes(),
-            b"\r\nContent-Type: ",
-            content_type.as_bytes(),
-            b"; charset=utf-8\r\nContent-Transfer-Encoding: ",
-            encoding_name(encoding).as_bytes(),
-            b"\r\n\r\n",
-            &bytes,
-            b"\r\n",
-        ] {
-            body.extend_from_slice(piece);
-        }
+        // Writing to a Vec cannot fail.
+        let _ = write!(
+            body,
+            "--{boundary}\r\nContent-Type: {content_type}; charset=utf-8\r\n\
+             Content-Transfer-Encoding: {encoding}\r\n\r\n"
+        );
+        body.extend_from_slice(&bytes);
+        body.extend_from_slice(b"\r\n");
     }
-    for piece in [b"--", boundary.as_bytes(), b"--\r\n"] {
-        body.extend_from_slice(piece);
-    }
+    let _ = write!(body, "--{boundary}--\r\n");
     // Each part is 7bit or quoted-printable (`transfer.rs`): the whole is 7-bit.
     let body = Body::dangerous_pre_encoded(body, ContentTransferEncoding::SevenBit);
     let content_type = format!("multipart/alternative; boundary=\"{boundary}\"");
@@ -118,17 +113,6 @@ fn boundary() -> String {
         .take(40)
         .map(char::from)
         .collect()
-}
-
-/// How the header names the encodings `transfer::encode` chooses.
-fn encoding_name(encoding: ContentTransferEncoding) -> &'static str {
-    match encoding {
-        ContentTransferEncoding::QuotedPrintable => "quoted-printable",
-        ContentTransferEncoding::Base64 => "base64",
-        ContentTransferEncoding::EightBit => "8bit",
-        ContentTransferEncoding::Binary => "binary",
-        ContentTransferEncoding::SevenBit => "7bit",
-    }
 }
 
 const CONTENT_TYPE: HeaderName = HeaderName::new_from_ascii_str("Content-Type");
