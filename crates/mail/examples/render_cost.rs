@@ -5,40 +5,22 @@
 //!     cargo run --release -p provisio-mail --example render_cost -- 20000 sv
 // A measurement by hand: a failed unwrap is a broken example, with its location.
 #![allow(clippy::unwrap_used)]
-use jiff::{civil::date, tz::TimeZone};
 use provisio_domain::{EmailKind, Locale};
-use provisio_mail::{Envelope, Mailbox, Outbound, ProvisioningEmail};
+use provisio_mail::{Outbound, ProvisioningEmail};
+
+#[path = "../tests/it/sample.rs"]
+mod sample;
+
+/// The tests' typical email, with a setup link of a real token's length and no admin portal.
 fn email(locale: Locale, kind: EmailKind) -> ProvisioningEmail {
     ProvisioningEmail {
-        envelope: Envelope {
-            locale,
-            message_id: "0190f3a1-7c2e-7000-8000-000000000001@provisio".to_owned(),
-            date: "2025-03-14T08:00:05Z".parse().unwrap(),
-            from: Mailbox::new(Some("Provisio".to_owned()), "provisio@provisio.example"),
-            reply_to: Some(Mailbox::new(
-                Some("Olle Ordersson".to_owned()),
-                "olle@partner.example",
-            )),
-            to: Mailbox::new(Some("Kim Kundsson".to_owned()), "kim@kund.example"),
-            thread: None,
-        },
-        kind,
-        web_order_id: "W123".to_owned(),
-        subscription_ref: "Sub1000042".to_owned(),
-        end_customer: "Kund AB".to_owned(),
-        partner: "Partner AB".to_owned(),
-        offer: "A-FLEX".to_owned(),
-        quantity: 25,
-        requested_start_date: date(2025, 3, 14),
-        deadline: "2025-03-21T08:00:05Z".parse().unwrap(),
-        time_zone: TimeZone::get("Europe/Stockholm").unwrap(),
         setup_url: "https://provisio.example/setup/AbC123xyz_-AbC123xyz_-AbC123xyz_-AbC123xyz"
             .to_owned(),
         admin_portal_url: None,
-        help_contact: Mailbox::new(Some("Olle Ordersson".to_owned()), "olle@partner.example"),
-        handed_off_by: None,
+        ..sample::email(locale, kind)
     }
 }
+
 fn main() {
     let n: usize = std::env::args()
         .nth(1)
